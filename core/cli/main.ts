@@ -1,0 +1,48 @@
+import { UsageError, type CliCommand, type CliIo } from './command';
+
+interface CommandEntry {
+  summary: string;
+  usage: string;
+  load: () => Promise<CliCommand>;
+}
+
+// Each command is loaded lazily so `vesalius index` never pays for the scoring code and vice versa.
+const commands: Record<string, CommandEntry> = {
+  index: {
+    summary: 'index DICOM files and folders; print the study tree and every rejected file',
+    usage: 'vesalius index <path>... [--json]',
+    load: async () => (await import('./index-command')).indexCommand,
+  },
+};
+
+const usage = (): string =>
+  ['Usage: vesalius <command> [options]', '', 'Commands:']
+    .concat(Object.entries(commands).map(([name, c]) => `  ${c.usage.padEnd(60)} ${c.summary}`))
+    .join('\n') + '\n';
+
+const stdio: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+export async function runCli(argv: string[], io: CliIo = stdio): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? io.stdout : io.stderr)(usage());
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    io.stderr(`vesalius: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await entry.load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`vesalius ${name}: ${e.message}\nUsage: ${entry.usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { defineCall } from './define';
+
+/** Why a file was not imported. Every file under the opened paths is either an instance or one of these. */
+export const importErrorCodeSchema = z.enum([
+  'not_dicom',
+  'truncated',
+  'no_pixel_data',
+  'unsupported_transfer_syntax',
+  'duplicate',
+  'unreadable',
+  'missing_tag',
+]);
+export type ImportErrorCode = z.infer<typeof importErrorCodeSchema>;
+
+export const importErrorSchema = z.object({
+  path: z.string(),
+  code: importErrorCodeSchema,
+  reason: z.string(),
+});
+export type ImportError = z.infer<typeof importErrorSchema>;
+
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+
+export const instanceSchema = z.object({
+  sopInstanceUid: z.string(),
+  sopClassUid: z.string(),
+  path: z.string(),
+  /** Opaque id under which the host serves this file's bytes (`/dicom/<fileKey>`); never a path. */
+  fileKey: z.string(),
+  instanceNumber: z.number().nullable(),
+  imagePositionPatient: vec3.nullable(),
+  imageOrientationPatient: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]).nullable(),
+  sliceLocation: z.number().nullable(),
+  numberOfFrames: z.number().int().min(1),
+  rows: z.number().int(),
+  columns: z.number().int(),
+  transferSyntaxUid: z.string(),
+});
+export type Instance = z.infer<typeof instanceSchema>;
+
+export const seriesSchema = z.object({
+  seriesInstanceUid: z.string(),
+  seriesNumber: z.number().nullable(),
+  modality: z.string(),
+  description: z.string(),
+  instances: z.array(instanceSchema),
+});
+export type Series = z.infer<typeof seriesSchema>;
+
+export const studySchema = z.object({
+  studyInstanceUid: z.string(),
+  studyDate: z.string(),
+  studyTime: z.string(),
+  description: z.string(),
+  accessionNumber: z.string(),
+  series: z.array(seriesSchema),
+});
+export type Study = z.infer<typeof studySchema>;
+
+export const patientSchema = z.object({
+  patientId: z.string(),
+  patientName: z.string(),
+  birthDate: z.string(),
+  sex: z.string(),
+  studies: z.array(studySchema),
+});
+export type Patient = z.infer<typeof patientSchema>;
+
+export const importResultSchema = z.object({
+  patients: z.array(patientSchema),
+  errors: z.array(importErrorSchema),
+  /** Total number of regular files found under the given paths. */
+  fileCount: z.number().int(),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;
+
+export const importJobStatusSchema = z.object({
+  jobId: z.string(),
+  state: z.enum(['running', 'done', 'cancelled', 'failed']),
+  processed: z.number().int(),
+  total: z.number().int(),
+  result: importResultSchema.nullable(),
+  message: z.string().nullable(),
+});
+export type ImportJobStatus = z.infer<typeof importJobStatusSchema>;
+
+const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+
+export const dicomCalls = {
+  /** Starts indexing files and folders (recursive). Poll with dicom.importStatus. */
+  'dicom.startImport': defineCall(
+    z.object({ paths: z.array(pathSchema).min(1).max(10_000) }).strict(),
+    z.object({ jobId: jobIdSchema }),
+  ),
+  'dicom.importStatus': defineCall(z.object({ jobId: jobIdSchema }).strict(), importJobStatusSchema),
+  'dicom.cancelImport': defineCall(z.object({ jobId: jobIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
+  /** Imports an embedded sample: our synthetic CT phantom, or the real CT series from the data directory. */
+  'dicom.openSample': defineCall(
+    z.object({ sample: z.enum(['phantom', 'real-ct']) }).strict(),
+    z.object({ jobId: jobIdSchema }),
+  ),
+} as const;

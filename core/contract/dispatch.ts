@@ -1,0 +1,27 @@
+import { contract, isCallName, type Handlers } from './index';
+import { err, type Result } from './result';
+
+const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
+  issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(arguments)'}: ${i.message}`).join('; ');
+
+/**
+ * The single entry point every transport calls: checks the call name, validates the
+ * arguments with the contract's schema, runs the handler, and turns any throw into an error value.
+ */
+export async function dispatch<Ctx>(
+  handlers: Handlers<Ctx>,
+  name: unknown,
+  rawArgs: unknown,
+  ctx: Ctx,
+): Promise<Result<unknown>> {
+  if (!isCallName(name)) return err('unknown_call', `Unknown call: ${String(name).slice(0, 80)}`);
+  const parsed = contract[name].args.safeParse(rawArgs ?? {});
+  if (!parsed.success) return err('invalid_arguments', `${name}: ${describeIssues(parsed.error.issues)}`);
+  try {
+    const handler = handlers[name] as (args: unknown, ctx: Ctx) => Promise<Result<unknown>>;
+    return await handler(parsed.data, ctx);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return err('internal', `${name} failed: ${message}`);
+  }
+}

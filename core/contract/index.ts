@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import { appCalls } from './app';
+import { dicomCalls } from './dicom';
+import type { Result } from './result';
+
+/**
+ * The whole API the renderer can call. Each domain adds its calls in its own module;
+ * every transport (Electron IPC, the browser-mode socket, direct calls) validates with these schemas.
+ */
+export const contract = {
+  ...appCalls,
+  ...dicomCalls,
+} as const;
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallArgs<K extends CallName> = z.input<Contract[K]['args']>;
+export type ParsedArgs<K extends CallName> = z.output<Contract[K]['args']>;
+export type CallResult<K extends CallName> = z.output<Contract[K]['result']>;
+
+/** What the renderer sees as `window.api` (or the browser-mode client): one function per call. */
+export type Api = { [K in CallName]: (args: CallArgs<K>) => Promise<Result<CallResult<K>>> };
+
+/** What a service implements: already-validated arguments in, a result value out. */
+export type Handlers<Ctx = unknown> = {
+  [K in CallName]: (args: ParsedArgs<K>, ctx: Ctx) => Promise<Result<CallResult<K>>>;
+};
+
+export const callNames = Object.keys(contract) as CallName[];
+export const isCallName = (name: unknown): name is CallName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+
+export * from './result';
