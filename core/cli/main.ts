@@ -13,6 +13,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius index <path>... [--json]',
     load: async () => (await import('./index-command')).indexCommand,
   },
+  score: {
+    summary: 'score predicted masks against truth masks (IoU, mIoU, Dice) per case and over a dataset',
+    usage: 'vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty skip|one]',
+    load: async () => (await import('./score-command')).scoreCommand,
+  },
 };
 
 const usage = (): string =>

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { appCalls } from './app';
 import { dicomCalls } from './dicom';
+import { maskCalls } from './masks';
+import { assistantCalls } from './assistant';
 import type { Result } from './result';
 
 /**
@@ -10,6 +12,8 @@ import type { Result } from './result';
 export const contract = {
   ...appCalls,
   ...dicomCalls,
+  ...maskCalls,
+  ...assistantCalls,
 } as const;
 
 export type Contract = typeof contract;
