@@ -1,0 +1,288 @@
+import dicomParser, { type DataSet } from 'dicom-parser';
+import type { LabelVolume } from '../metrics/types';
+import { buildSliceGrid, type FramePlacement, type Vec3 } from './dicom-seg-geometry';
+import { MaskReadError } from './mask-error';
+
+const segStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.4';
+const labelMapSegStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.7';
+
+export type SegmentationType = 'BINARY' | 'FRACTIONAL' | 'LABELMAP';
+
+export interface SegmentMask {
+  /** The SegmentNumber, which is also this segment's value in the label map. */
+  label: number;
+  /** SegmentLabel (0062,0005). */
+  name: string;
+  voxelCount: number;
+  /** 0/1 mask of this segment alone on the SEG's slice grid (built when read, so overlaps survive). */
+  readonly volume: LabelVolume;
+}
+
+export interface DicomSegMask {
+  source: string;
+  segmentationType: SegmentationType;
+  /**
+   * value = SegmentNumber, 0 = background. Where segments overlap, the highest SegmentNumber wins
+   * (a voxel holds one label); `segments` keeps every segment whole and `overlapVoxelCount` says how
+   * many voxels belong to more than one segment.
+   */
+  labelMap: LabelVolume;
+  segments: Map<number, SegmentMask>;
+  overlapVoxelCount: number;
+  /** FRACTIONAL only: a voxel belongs to the segment when its value ≥ this (MaximumFractionalValue / 2). */
+  fractionalThreshold: number | null;
+  referencedSeriesUid: string | null;
+  referencedSopInstanceUids: string[];
+  /** ImagePositionPatient of each z slice (null for frames without a position) and the orientation. */
+  slicePositionsMm: (Vec3 | null)[];
+  orientation: readonly number[] | null;
+}
+
+/** The frame's value of an attribute from its per-frame group, else the shared group, else the top level. */
+type GroupLookup = (sequenceTag: string) => DataSet | null;
+
+const firstItem = (ds: DataSet | null | undefined, tag: string): DataSet | null => ds?.elements[tag]?.items?.[0]?.dataSet ?? null;
+
+function numbers(ds: DataSet | null, tag: string): number[] | null {
+  if (!ds?.elements[tag]) return null;
+  const count = ds.numStringValues(tag) ?? 0;
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) values.push(ds.floatString(tag, i) ?? NaN);
+  return values.length && values.every(Number.isFinite) ? values : null;
+}
+
+const fail = (source: string, reason: string): never => {
+  throw new MaskReadError(source, reason);
+};
+
+/** Reads a DICOM Segmentation (BINARY, FRACTIONAL or LABELMAP) into a label map plus one mask per segment. */
+export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask {
+  let ds: DataSet;
+  try {
+    ds = dicomParser.parseDicom(bytes);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : typeof e === 'string' ? e : 'parse failed';
+    return fail(source, `not a readable DICOM file (${reason})`);
+  }
+
+  const sopClass = ds.string('x00080016') ?? '';
+  const modality = ds.string('x00080060') ?? '';
+  if (sopClass !== segStorageSopClass && sopClass !== labelMapSegStorageSopClass && modality !== 'SEG') {
+    fail(source, `not a DICOM SEG (SOP class ${sopClass || 'missing'}, modality ${modality || 'missing'})`);
+  }
+  const segmentationType = (ds.string('x00620001') ?? '').toUpperCase();
+  if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {
+    fail(source, `unsupported SegmentationType '${segmentationType || 'missing'}' (supported: BINARY, FRACTIONAL, LABELMAP)`);
+  }
+  const type = segmentationType as SegmentationType;
+
+  const pixelElement = ds.elements.x7fe00010;
+  if (!pixelElement) fail(source, 'SEG has no PixelData');
+  if (pixelElement.encapsulatedPixelData) {
+    fail(source, `encapsulated (compressed) pixel data, transfer syntax ${ds.string('x00020010') ?? 'unknown'}, is not supported; decompress the SEG first (e.g. dcmdjpeg / gdcmconv --raw)`);
+  }
+  const rows = ds.uint16('x00280010') ?? 0;
+  const columns = ds.uint16('x00280011') ?? 0;
+  if (rows < 1 || columns < 1) fail(source, `invalid Rows × Columns ${rows} × ${columns}`);
+  const frameCount = ds.intString('x00280008') ?? 1;
+  if (!(frameCount >= 1)) fail(source, `invalid NumberOfFrames ${ds.string('x00280008')}`);
+  const bitsAllocated = ds.uint16('x00280100') ?? 0;
+  const expectedBits = type === 'BINARY' ? [1] : type === 'FRACTIONAL' ? [8] : [8, 16];
+  if (!expectedBits.includes(bitsAllocated)) {
+    fail(source, `${type} SEG with BitsAllocated ${bitsAllocated} (expected ${expectedBits.join(' or ')})`);
+  }
+  const pixelsPerFrame = rows * columns;
+  const neededBytes = Math.ceil((frameCount * pixelsPerFrame * bitsAllocated) / 8);
+  if (pixelElement.length < neededBytes) {
+    fail(source, `frame count mismatch: ${frameCount} frames of ${columns}×${rows} at ${bitsAllocated} bit need ${neededBytes} bytes of PixelData, the file has ${pixelElement.length}`);
+  }
+  const pixelBytes = ds.byteArray.subarray(pixelElement.dataOffset, pixelElement.dataOffset + pixelElement.length);
+
+  const segmentNames = new Map<number, string>();
+  for (const item of ds.elements.x00620002?.items ?? []) {
+    const number = item.dataSet?.uint16('x00620004');
+    if (number !== undefined) segmentNames.set(number, item.dataSet?.string('x00620005') ?? `segment ${number}`);
+  }
+  if (type !== 'LABELMAP' && segmentNames.size === 0) fail(source, 'SEG has no SegmentSequence');
+
+  const perFrameItems = ds.elements.x52009230?.items ?? [];
+  if (perFrameItems.length !== 0 && perFrameItems.length !== frameCount) {
+    fail(source, `frame count mismatch: NumberOfFrames is ${frameCount} but PerFrameFunctionalGroupsSequence has ${perFrameItems.length} items`);
+  }
+  const shared = firstItem(ds, 'x52009229');
+  if ((ds.string('x00209311') ?? '').toUpperCase() === 'TILED_FULL' || ds.elements.x00480006 || firstItem(shared, 'x0048021a')) {
+    fail(source, 'slide-microscopy SEG (tiled frames on a slide: TILED_FULL or a total pixel matrix) cannot be mapped to a plane grid; not supported');
+  }
+  const lookupFor = (frameIndex: number): GroupLookup => {
+    const perFrame = perFrameItems[frameIndex]?.dataSet ?? null;
+    return (sequenceTag) => firstItem(perFrame, sequenceTag) ?? firstItem(shared, sequenceTag);
+  };
+
+  // Which segment each frame draws, and where it sits.
+  const frameSegment = new Int32Array(frameCount);
+  const placements: FramePlacement[] = [];
+  const framesPerSegment = new Map<number, number>();
+  const topOrientation = numbers(ds, 'x00200037');
+  for (let f = 0; f < frameCount; f++) {
+    const group = lookupFor(f);
+    if (group('x0048021a')) {
+      fail(source, 'slide-microscopy SEG (frames placed with PlanePositionSlideSequence on a slide) cannot be mapped to a plane grid; not supported');
+    }
+    if (type !== 'LABELMAP') {
+      const segmentNumber = group('x0062000a')?.uint16('x0062000b');
+      if (segmentNumber === undefined) fail(source, `frame ${f + 1} has no ReferencedSegmentNumber (SegmentIdentificationSequence)`);
+      if (!segmentNames.has(segmentNumber!)) fail(source, `frame ${f + 1} refers to segment ${segmentNumber}, which SegmentSequence does not define`);
+      frameSegment[f] = segmentNumber!;
+    }
+    framesPerSegment.set(frameSegment[f], (framesPerSegment.get(frameSegment[f]) ?? 0) + 1);
+    const position = numbers(group('x00209113'), 'x00200032');
+    const orientation = numbers(group('x00209116'), 'x00200037') ?? topOrientation;
+    placements.push({
+      positionMm: position && position.length === 3 ? (position as unknown as Vec3) : null,
+      orientation: orientation && orientation.length === 6 ? orientation : null,
+    });
+  }
+
+  let grid: ReturnType<typeof buildSliceGrid>;
+  try {
+    grid = buildSliceGrid(placements, Math.max(...framesPerSegment.values()));
+  } catch (e) {
+    return fail(source, e instanceof Error ? e.message : String(e));
+  }
+
+  const measures = (group: GroupLookup): DataSet | null => group('x00289110');
+  const firstMeasures = measures(lookupFor(0));
+  const pixelSpacing = numbers(firstMeasures, 'x00280030') ?? numbers(ds, 'x00280030');
+  const sliceGap =
+    numbers(firstMeasures, 'x00180088')?.[0] ?? numbers(ds, 'x00180088')?.[0] ?? numbers(firstMeasures, 'x00180050')?.[0] ?? numbers(ds, 'x00180050')?.[0] ?? grid.measuredSliceGapMm ?? 1;
+  // PixelSpacing is (row spacing = y, column spacing = x).
+  const spacingMm: [number, number, number] = [pixelSpacing?.[1] ?? 1, pixelSpacing?.[0] ?? 1, Math.abs(sliceGap) || 1];
+
+  const shape = [columns, rows, grid.depth] as const;
+  const voxelsPerVolume = columns * rows * grid.depth;
+
+  // Decodes one frame's pixel into foreground (segment) or label value.
+  const maxFractional = ds.uint16('x0062000e') ?? 255; // MaximumFractionalValue
+  const fractionalThreshold = type === 'FRACTIONAL' ? maxFractional / 2 : null;
+  const readFramePixel = makePixelReader(type, pixelBytes, pixelsPerFrame, bitsAllocated, fractionalThreshold, ds);
+
+  const segments = new Map<number, SegmentMask>();
+  let labelMapData: Uint8Array | Uint16Array;
+  let overlapVoxelCount = 0;
+
+  if (type === 'LABELMAP') {
+    const padding = ds.uint16('x00280120');
+    const values = bitsAllocated === 16 ? new Uint16Array(voxelsPerVolume) : new Uint8Array(voxelsPerVolume);
+    const counts = new Map<number, number>();
+    for (let f = 0; f < frameCount; f++) {
+      const zOffset = grid.frameSlice[f] * pixelsPerFrame;
+      for (let p = 0; p < pixelsPerFrame; p++) {
+        let value = readFramePixel(f, p);
+        if (value === padding) value = 0; // PixelPaddingValue marks "no segment"
+        if (value === 0) continue;
+        if (values[zOffset + p] !== 0 && values[zOffset + p] !== value) overlapVoxelCount++;
+        values[zOffset + p] = value;
+      }
+    }
+    for (const v of values) if (v !== 0) counts.set(v, (counts.get(v) ?? 0) + 1);
+    labelMapData = values;
+    const definedLabels = new Set([...segmentNames.keys(), ...counts.keys()]);
+    for (const label of [...definedLabels].sort((a, b) => a - b)) {
+      if (label === 0) continue; // the background segment is not a label
+      const volume = { data: binaryOf(values, label), shape, spacingMm, source: `${source} segment ${label}` };
+      segments.set(label, { label, name: segmentNames.get(label) ?? `segment ${label}`, voxelCount: counts.get(label) ?? 0, volume });
+    }
+  } else {
+    const segmentNumbers = [...segmentNames.keys()].sort((a, b) => a - b);
+    const masks = new Map(segmentNumbers.map((n) => [n, new Uint8Array(voxelsPerVolume)]));
+    for (let f = 0; f < frameCount; f++) {
+      const mask = masks.get(frameSegment[f])!;
+      const zOffset = grid.frameSlice[f] * pixelsPerFrame;
+      for (let p = 0; p < pixelsPerFrame; p++) if (readFramePixel(f, p)) mask[zOffset + p] = 1;
+    }
+    labelMapData = Math.max(0, ...segmentNumbers) > 0xff ? new Uint16Array(voxelsPerVolume) : new Uint8Array(voxelsPerVolume);
+    const owners = new Uint8Array(voxelsPerVolume);
+    for (const n of segmentNumbers) {
+      const mask = masks.get(n)!;
+      let voxelCount = 0;
+      for (let i = 0; i < voxelsPerVolume; i++) {
+        if (!mask[i]) continue;
+        voxelCount++;
+        // Ascending order: the highest SegmentNumber ends up in the label map.
+        labelMapData[i] = n;
+        if (owners[i] === 1) overlapVoxelCount++;
+        if (owners[i] < 2) owners[i]++;
+      }
+      segments.set(n, { label: n, name: segmentNames.get(n)!, voxelCount, volume: { data: mask, shape, spacingMm, source: `${source} segment ${n}` } });
+    }
+  }
+
+  return {
+    source,
+    segmentationType: type,
+    labelMap: { data: labelMapData, shape, spacingMm, source },
+    segments,
+    overlapVoxelCount,
+    fractionalThreshold,
+    ...referencedImages(ds, perFrameItems.map((item) => item.dataSet ?? null)),
+    slicePositionsMm: grid.slicePositionsMm,
+    orientation: grid.orientation,
+  };
+}
+
+function binaryOf(values: Uint8Array | Uint16Array, label: number): Uint8Array {
+  const mask = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) if (values[i] === label) mask[i] = 1;
+  return mask;
+}
+
+/**
+ * Returns (frame, pixel) → value. BINARY frames are bit-packed with no padding between frames, so
+ * frame f starts at bit f × rows × columns, which is mid-byte whenever the frame size is not a
+ * multiple of 8; the first pixel sits in the least significant bit.
+ * FRACTIONAL returns 1 when the stored value ≥ MaximumFractionalValue / 2 (a probability or
+ * occupancy of at least one half), else 0.
+ */
+function makePixelReader(
+  type: SegmentationType,
+  pixelBytes: Uint8Array,
+  pixelsPerFrame: number,
+  bitsAllocated: number,
+  fractionalThreshold: number | null,
+  ds: DataSet,
+): (frame: number, pixel: number) => number {
+  if (type === 'BINARY') {
+    return (frame, pixel) => {
+      const bit = frame * pixelsPerFrame + pixel;
+      return (pixelBytes[bit >> 3] >> (bit & 7)) & 1;
+    };
+  }
+  if (type === 'FRACTIONAL') {
+    const threshold = fractionalThreshold!;
+    return (frame, pixel) => (pixelBytes[frame * pixelsPerFrame + pixel] >= threshold ? 1 : 0);
+  }
+  if (bitsAllocated === 16) {
+    // The parser knows the transfer syntax's byte order.
+    return (frame, pixel) => ds.byteArrayParser.readUint16(pixelBytes, (frame * pixelsPerFrame + pixel) * 2);
+  }
+  return (frame, pixel) => pixelBytes[frame * pixelsPerFrame + pixel];
+}
+
+/** The series and instances the SEG was drawn on: ReferencedSeriesSequence, else each frame's source images. */
+function referencedImages(ds: DataSet, perFrame: (DataSet | null)[]): { referencedSeriesUid: string | null; referencedSopInstanceUids: string[] } {
+  const uids = new Set<string>();
+  const series = firstItem(ds, 'x00081115');
+  for (const item of series?.elements.x0008114a?.items ?? []) {
+    const uid = item.dataSet?.string('x00081155');
+    if (uid) uids.add(uid);
+  }
+  for (const frame of perFrame) {
+    for (const derivation of frame?.elements.x00089124?.items ?? []) {
+      for (const sourceImage of derivation.dataSet?.elements.x00082112?.items ?? []) {
+        const uid = sourceImage.dataSet?.string('x00081155');
+        if (uid) uids.add(uid);
+      }
+    }
+  }
+  return { referencedSeriesUid: series?.string('x0020000e') ?? null, referencedSopInstanceUids: [...uids] };
+}
