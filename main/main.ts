@@ -1,0 +1,61 @@
+// Electron main: the composition root. It wires core/ services to IPC and the window; no domain logic here.
+import path from 'node:path';
+import { app, type BrowserWindow } from 'electron';
+import { resolveDataDir } from '../core/config/data-dir';
+import { createAppService } from '../core/services/app-service';
+import { registerIpcHandlers } from './ipc';
+import { pickPathsWithDialog } from './pick-paths';
+import { handleAppProtocol, registerAppScheme } from './protocol';
+import { createMainWindow, hardenWebContents } from './window';
+
+// Privileged schemes must be registered before `ready`.
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let mainWindow: BrowserWindow | null = null;
+
+  // Any web contents that ever appears (devtools, a stray popup) gets the same navigation rules.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('second-instance', () => {
+    if (!mainWindow || mainWindow.isDestroyed()) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on('window-all-closed', () => app.quit());
+
+  void app.whenReady().then(() => {
+    // The bundle lives in dist/main/ of the app path; everything is located from there, not from import.meta.url.
+    const appPath = app.getAppPath();
+    const dataDir = resolveDataDir({
+      ...process.env,
+      VESALIUS_DATA_DIR: process.env.VESALIUS_DATA_DIR ?? path.resolve(appPath, '..', 'shared', 'data'),
+    });
+    const service = createAppService({
+      dataDir,
+      transport: 'electron',
+      cacheDir: path.join(app.getPath('userData'), 'cache'),
+      pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),
+    });
+    handleAppProtocol({
+      rendererDir: path.join(appPath, 'dist', 'renderer'),
+      resolveFileKey: (fileKey) => service.registry.resolve(fileKey),
+    });
+    const unregisterIpc = registerIpcHandlers({ handlers: service.handlers, getWindow: () => mainWindow });
+    const openWindow = () => {
+      mainWindow = createMainWindow({ preloadPath: path.join(appPath, 'dist', 'main', 'preload.cjs') });
+      mainWindow.on('closed', () => {
+        mainWindow = null;
+      });
+    };
+    openWindow();
+    app.on('activate', () => {
+      if (mainWindow === null) openWindow();
+    });
+    app.on('will-quit', () => {
+      unregisterIpc();
+      service.dispose();
+    });
+  });
+}
