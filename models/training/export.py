@@ -1,0 +1,212 @@
+"""Export a trained (or random) VesaliusVLM to a model folder (see the model folder spec).
+
+Writes config.json, tokenizer.json, preprocessor_config.json, image_encoder.onnx,
+text_decoder.onnx, mask_decoder.onnx and reference/ (parity data computed by PyTorch).
+Usage: export.py <checkpoint.pt> <out_dir>   (the checkpoint holds dims, vocab and state_dict)
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import ModelDims, VesaliusVLM, EncoderExport, TextExport, MaskExport  # noqa: E402
+from preprocess import preprocess_hu, preprocess_gray8, write_preprocessor_config  # noqa: E402
+from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEG, SEP  # noqa: E402
+
+VERSION = "0.1.0"
+OPSET = 17
+SEGMENT_PROMPTS = ["lung", "left lung", "right lung"]
+ENCODER_OUTPUTS = ["image_embeds", "pixel_features"]
+
+
+def model_config(dims: ModelDims, n_params: int, extra: dict | None = None) -> dict:
+    cfg = {
+        "model_type": "vesalius-vlm",
+        "version": VERSION,
+        "image_size": dims.image_size,
+        "patch_size": dims.patch_size,
+        "hidden_size": dims.hidden_size,
+        "num_heads": dims.num_heads,
+        "encoder_layers": dims.encoder_layers,
+        "decoder_layers": dims.decoder_layers,
+        "max_text_len": dims.max_text_len,
+        "vocab_size": dims.vocab_size,
+        "bos_token_id": BOS,
+        "eos_token_id": EOS,
+        "pad_token_id": PAD,
+        "task_prefixes": {"caption": "<caption>", "vqa": "<vqa>", "segment": "<seg>"},
+        "max_answer_tokens": 8,
+        "max_caption_tokens": 40,
+        "segment_prompts": SEGMENT_PROMPTS,
+        "mask_threshold": 0.5,
+        "files": {"image_encoder": "image_encoder.onnx", "text_decoder": "text_decoder.onnx",
+                  "mask_decoder": "mask_decoder.onnx"},
+        "encoder_outputs": ENCODER_OUTPUTS,
+        "text_decoder_inputs": ["input_ids", "image_embeds"],
+        "mask_decoder_inputs": ["prompt_ids", "image_embeds", "pixel_features"],
+        "pixel_features_shape": [dims.pixel_feature_channels, dims.image_size // 4, dims.image_size // 4],
+        "parameters": n_params,
+        "architecture": dims.to_json(),
+    }
+    if extra:
+        cfg.update(extra)
+    return cfg
+
+
+def export_onnx(model: VesaliusVLM, out_dir: str) -> None:
+    model.eval()
+    d = model.dims
+    s = d.image_size
+    pv = torch.zeros(2, 1, s, s)
+    with torch.no_grad():
+        emb, feat = model.encoder(pv)
+    ids = torch.tensor([[BOS, VQA, 9, 10, SEP], [BOS, CAPTION, 9, 10, 11]], dtype=torch.long)
+    prompt = torch.tensor([[BOS, SEG, 9], [BOS, SEG, 10]], dtype=torch.long)
+    jobs = [
+        ("image_encoder.onnx", EncoderExport(model), (pv,), ["pixel_values"], ENCODER_OUTPUTS,
+         {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}, "pixel_features": {0: "batch"}}),
+        ("text_decoder.onnx", TextExport(model), (ids, emb), ["input_ids", "image_embeds"], ["logits"],
+         {"input_ids": {0: "batch", 1: "sequence"}, "image_embeds": {0: "batch"},
+          "logits": {0: "batch", 1: "sequence"}}),
+        ("mask_decoder.onnx", MaskExport(model), (prompt, emb, feat),
+         ["prompt_ids", "image_embeds", "pixel_features"], ["mask_logits"],
+         {"prompt_ids": {0: "batch", 1: "prompt_length"}, "image_embeds": {0: "batch"},
+          "pixel_features": {0: "batch"}, "mask_logits": {0: "batch"}}),
+    ]
+    for fname, wrapper, args, in_names, out_names, axes in jobs:
+        path = os.path.join(out_dir, fname)
+        torch.onnx.export(wrapper, args, path, input_names=in_names, output_names=out_names,
+                          dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
+        onnx.checker.check_model(onnx.load(path))
+
+
+class RefWriter:
+    def __init__(self, ref_dir: str):
+        self.dir = ref_dir
+        os.makedirs(ref_dir, exist_ok=True)
+
+    def put(self, name: str, arr) -> dict:
+        if isinstance(arr, torch.Tensor):
+            arr = arr.detach().cpu().numpy()
+        arr = np.ascontiguousarray(arr)
+        dtype = {np.dtype("float32"): "float32", np.dtype("int64"): "int64",
+                 np.dtype("uint8"): "uint8", np.dtype("int16"): "int16"}[arr.dtype]
+        fname = f"{name}.bin"
+        arr.astype(arr.dtype.newbyteorder("<")).tofile(os.path.join(self.dir, fname))
+        return {"file": fname, "dtype": dtype, "shape": list(arr.shape)}
+
+
+def synthetic_ct(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """Stored values (int16) of a chest-like slice, slope 1 intercept -1024: air, body, two
+    lungs, bone brighter than the window (values beyond hu_max) and a padding value below it."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cy, cx = h / 2, w / 2
+    stored = np.full((h, w), 24.0, np.float32)  # air, HU -1000
+    body = ((yy - cy) / (0.42 * h)) ** 2 + ((xx - cx) / (0.45 * w)) ** 2 < 1
+    stored[body] = 1064.0  # soft tissue, HU 40
+    for side in (-1, 1):
+        lung = ((yy - cy) / (0.3 * h)) ** 2 + ((xx - cx - side * 0.2 * w) / (0.14 * w)) ** 2 < 1
+        stored[lung] = 200.0  # lung, HU -824
+    spine = ((yy - cy - 0.3 * h) / (0.06 * h)) ** 2 + ((xx - cx) / (0.05 * w)) ** 2 < 1
+    stored[spine] = 3000.0  # bone HU 1976, above the window
+    stored += rng.normal(0, 20, size=(h, w)).astype(np.float32)
+    stored[:4, :] = -2000.0  # padding value, HU -3024, below the window
+    return np.round(stored).astype(np.int16)
+
+
+def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: int = 1234) -> None:
+    model.eval()
+    s = model.dims.image_size
+    rng = np.random.default_rng(seed)
+    ref = RefWriter(os.path.join(out_dir, "reference"))
+    # --- preprocessing cases ---
+    ct_raw = synthetic_ct(300, 280, rng)
+    yy, xx = np.mgrid[0:150, 0:200]
+    gray = ((xx * 1.2 + yy * 0.5 + rng.integers(0, 30, size=(150, 200))) % 256).astype(np.uint8)
+    rgb = rng.integers(0, 256, size=(90, 120, 3)).astype(np.uint8)
+    pv_ct = preprocess_hu(ct_raw, s, slope=1.0, intercept=-1024.0)
+    pv_gray = preprocess_gray8(gray, s)
+    pv_rgb = preprocess_gray8(rgb, s)
+    preprocess_cases = [
+        {"name": "ct_hu_300x280", "kind": "hu", "raw": ref.put("pre_ct_raw", ct_raw), "slope": 1.0,
+         "intercept": -1024.0, "pixel_values": ref.put("pre_ct_pixel_values", pv_ct)},
+        {"name": "gray8_200x150", "kind": "gray8", "raw": ref.put("pre_gray_raw", gray),
+         "pixel_values": ref.put("pre_gray_pixel_values", pv_gray)},
+        {"name": "rgb8_120x90", "kind": "gray8", "raw": ref.put("pre_rgb_raw", rgb),
+         "pixel_values": ref.put("pre_rgb_pixel_values", pv_rgb)},
+    ]
+    # --- model cases (inputs shared by file with the preprocessing cases) ---
+    cases = []
+    with torch.no_grad():
+        emb_a, feat_a = model.encoder(pv_ct)
+        emb_b, _ = model.encoder(pv_gray)
+    emb_a_ref = ref.put("enc_ct_image_embeds", emb_a)
+    feat_a_ref = ref.put("enc_ct_pixel_features", feat_a)
+    emb_b_ref = ref.put("enc_gray_image_embeds", emb_b)
+    cases.append({"name": "encoder_ct", "inputs": {"pixel_values": preprocess_cases[0]["pixel_values"]},
+                  "outputs": {"image_encoder.onnx:image_embeds": emb_a_ref,
+                              "image_encoder.onnx:pixel_features": feat_a_ref}})
+    # second encoder case: only image_embeds stored (keeps reference/ under 2 MB)
+    cases.append({"name": "encoder_gray", "inputs": {"pixel_values": preprocess_cases[1]["pixel_values"]},
+                  "outputs": {"image_encoder.onnx:image_embeds": emb_b_ref}})
+    caption_ids = torch.tensor([[BOS, CAPTION]], dtype=torch.long)
+    question = "is there a pneumothorax?"
+    vqa_ids = torch.tensor([[BOS, VQA] + tok.encode(question) + [SEP]], dtype=torch.long)
+    for name, ids, emb, emb_ref in (("text_caption_prefix", caption_ids, emb_a, emb_a_ref),
+                                    ("text_vqa_question", vqa_ids, emb_b, emb_b_ref)):
+        with torch.no_grad():
+            logits = model.text(ids, emb)
+        cases.append({"name": name, "text": "<bos> <caption>" if ids is caption_ids else
+                      f"<bos> <vqa> {question} <sep>",
+                      "inputs": {"input_ids": ref.put(f"{name}_input_ids", ids), "image_embeds": emb_ref},
+                      "outputs": {"text_decoder.onnx:logits": ref.put(f"{name}_logits", logits)}})
+    for name, prompt in (("mask_lung", "lung"), ("mask_left_lung", "left lung")):
+        pids = torch.tensor([[BOS, SEG] + tok.encode(prompt)], dtype=torch.long)
+        with torch.no_grad():
+            ml = model.mask(pids, emb_a, feat_a)
+        cases.append({"name": name, "text": f"<bos> <seg> {prompt}",
+                      "inputs": {"prompt_ids": ref.put(f"{name}_prompt_ids", pids),
+                                 "image_embeds": emb_a_ref, "pixel_features": feat_a_ref},
+                      "outputs": {"mask_decoder.onnx:mask_logits": ref.put(f"{name}_mask_logits", ml)}})
+    manifest = {
+        "note": ("Reference outputs computed by PyTorch (not onnxruntime). Files may be shared between "
+                 "cases: a case's inputs are the exact ONNX input names of the model file named in its "
+                 "outputs; encoder outputs of one case are the decoder inputs of another."),
+        "cases": cases,
+        "preprocess": preprocess_cases,
+    }
+    with open(os.path.join(ref.dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+
+
+def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_config: dict | None = None) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    model.eval()
+    with open(os.path.join(out_dir, "config.json"), "w") as f:
+        json.dump(model_config(model.dims, model.num_parameters(), extra_config), f, indent=1)
+    tok.save(os.path.join(out_dir, "tokenizer.json"))
+    write_preprocessor_config(os.path.join(out_dir, "preprocessor_config.json"), model.dims.image_size)
+    export_onnx(model, out_dir)
+    write_reference(model, tok, out_dir)
+
+
+def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer]:
+    ck = torch.load(path, map_location="cpu")
+    dims = ModelDims.from_json(ck["dims"])
+    model = VesaliusVLM(dims)
+    model.load_state_dict(ck["state_dict"])
+    return model, WordTokenizer(ck["vocab"])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: export.py <checkpoint.pt> <out_dir>")
+    m, t = load_checkpoint(sys.argv[1])
+    export_folder(m, t, sys.argv[2])
+    print(f"exported {sys.argv[2]}")

@@ -1,0 +1,44 @@
+"""Build models/tiny-random: the same architecture with tiny dims and random weights (seed 0).
+
+It needs no data: the vocabulary is a fixed word list. Used by fast runtime tests only.
+Usage: /usr/bin/python3 models/training/make_tiny.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from model import ModelDims, VesaliusVLM  # noqa: E402
+from tokenizer import WordTokenizer  # noqa: E402
+from export import export_folder  # noqa: E402
+
+WORDS = ("lung left right is there a an the pneumothorax ? yes no ct mri x ray axial coronal "
+         "sagittal chest head abdomen . , - what where normal abnormal fracture mass effusion "
+         "clear brain liver kidney heart")
+
+
+def build_tiny() -> tuple[VesaliusVLM, WordTokenizer]:
+    torch.manual_seed(0)
+    tok = WordTokenizer.build([WORDS])
+    dims = ModelDims(image_size=64, hidden_size=32, num_heads=2, encoder_layers=1, decoder_layers=1,
+                     mask_layers=1, stem_channels=(8, 8, 16), pixel_feature_channels=8,
+                     mask_channels=(8, 8, 8), max_text_len=32, vocab_size=len(tok.vocab), mlp_ratio=2)
+    model = VesaliusVLM(dims)
+    # random init leaves tiny outputs near zero; a larger spread makes parity tests meaningful
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.mul_(2.0)
+    return model, tok
+
+
+if __name__ == "__main__":
+    model, tok = build_tiny()
+    out = os.path.join(HERE, "..", "tiny-random")
+    export_folder(model, tok, os.path.normpath(out),
+                  {"note": "random weights (torch.manual_seed(0)), for tests only; outputs are meaningless"})
+    print(f"tiny-random: {model.num_parameters()} parameters -> {os.path.normpath(out)}")

@@ -1,0 +1,295 @@
+"""Vesalius VLM: one small model, three tasks (caption, VQA, segmentation).
+
+Layout (see the model folder spec):
+  ImageEncoder  pixel_values [B,1,S,S] -> image_embeds [B,N,D] (N=(S/16)^2 patch tokens)
+                                        -> pixel_features [B,C4,S/4,S/4] (skip features for masks)
+  TextDecoder   input_ids [B,T] + image_embeds -> logits [B,T,V]
+                causal self-attention among text tokens, cross-attention text -> image tokens
+  MaskDecoder   prompt_ids [B,T] + image_embeds + pixel_features -> mask_logits [B,1,S,S]
+                prompt tokens cross-attend to image tokens, image tokens attend back to the
+                prompt (so they become prompt-aware while keeping their position), then a small
+                conv decoder upsamples them with the 1/4 skip features, and the pooled prompt
+                embedding gives the per-pixel classifier (dot product).
+All attention is written with plain matmuls so the ONNX graphs stay simple and dynamic in
+batch and sequence length.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class ModelDims:
+    image_size: int = 224
+    hidden_size: int = 256
+    num_heads: int = 8
+    encoder_layers: int = 4
+    decoder_layers: int = 3
+    mask_layers: int = 2
+    stem_channels: tuple = (24, 48, 96)  # channels at 1/2, 1/4, 1/8
+    pixel_feature_channels: int = 32      # channels of the 1/4 skip output
+    mask_channels: tuple = (48, 24, 16)   # conv decoder channels at 1/4, 1/2, 1/1
+    max_text_len: int = 64
+    vocab_size: int = 1000
+    pad_token_id: int = 0
+    mlp_ratio: int = 4
+
+    @property
+    def patch_size(self) -> int:
+        return 16
+
+    @property
+    def num_patches(self) -> int:
+        return (self.image_size // 16) ** 2
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["stem_channels"] = list(self.stem_channels)
+        d["mask_channels"] = list(self.mask_channels)
+        return d
+
+    @staticmethod
+    def from_json(d: dict) -> "ModelDims":
+        d = dict(d)
+        d["stem_channels"] = tuple(d["stem_channels"])
+        d["mask_channels"] = tuple(d["mask_channels"])
+        return ModelDims(**d)
+
+
+class Attention(nn.Module):
+    """Multi-head attention; queries from `x`, keys/values from `context`."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = dim // heads
+        self.q = nn.Linear(dim, dim)
+        self.kv = nn.Linear(dim, 2 * dim)
+        self.out = nn.Linear(dim, dim)
+
+    def forward(self, x, context, bias=None):
+        b, t, d = x.shape
+        n = context.shape[1]
+        q = self.q(x).reshape(b, t, self.heads, self.head_dim).transpose(1, 2)
+        kv = self.kv(context).reshape(b, n, 2, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        k, v = kv[0], kv[1]
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
+        if bias is not None:
+            scores = scores + bias
+        attn = torch.softmax(scores, dim=-1)
+        y = torch.matmul(attn, v).transpose(1, 2).reshape(b, t, d)
+        return self.out(y)
+
+
+class Mlp(nn.Module):
+    def __init__(self, dim: int, ratio: int):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, dim * ratio)
+        self.fc2 = nn.Linear(dim * ratio, dim)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, dim, heads, ratio):
+        super().__init__()
+        self.n1 = nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.n2 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, ratio)
+
+    def forward(self, x):
+        h = self.n1(x)
+        x = x + self.attn(h, h)
+        return x + self.mlp(self.n2(x))
+
+
+class DecoderLayer(nn.Module):
+    """Self-attention (optionally causal) + cross-attention to image tokens + MLP."""
+
+    def __init__(self, dim, heads, ratio):
+        super().__init__()
+        self.n1 = nn.LayerNorm(dim)
+        self.self_attn = Attention(dim, heads)
+        self.n2 = nn.LayerNorm(dim)
+        self.cross_attn = Attention(dim, heads)
+        self.n_ctx = nn.LayerNorm(dim)
+        self.n3 = nn.LayerNorm(dim)
+        self.mlp = Mlp(dim, ratio)
+
+    def forward(self, x, image_tokens, self_bias):
+        h = self.n1(x)
+        x = x + self.self_attn(h, h, self_bias)
+        x = x + self.cross_attn(self.n2(x), self.n_ctx(image_tokens))
+        return x + self.mlp(self.n3(x))
+
+
+def conv_block(cin, cout, stride=1):
+    groups = 8 if cout % 8 == 0 else 1
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+        nn.GroupNorm(groups, cout),
+        nn.GELU(),
+    )
+
+
+class ImageEncoder(nn.Module):
+    """Conv stem to 1/16 (keeps a 1/4 skip) + transformer over the patch tokens."""
+
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        c2, c4, c8 = dims.stem_channels
+        d = dims.hidden_size
+        self.stage2 = nn.Sequential(conv_block(1, c2, 2), conv_block(c2, c2))
+        self.stage4 = nn.Sequential(conv_block(c2, c4, 2), conv_block(c4, c4))
+        self.stage8 = nn.Sequential(conv_block(c4, c8, 2), conv_block(c8, c8))
+        self.patch = nn.Conv2d(c8, d, 3, stride=2, padding=1)
+        self.skip = nn.Conv2d(c4, dims.pixel_feature_channels, 1)
+        self.pos = nn.Parameter(torch.randn(1, dims.num_patches, d) * 0.02)
+        self.layers = nn.ModuleList(
+            [EncoderLayer(d, dims.num_heads, dims.mlp_ratio) for _ in range(dims.encoder_layers)])
+        self.norm = nn.LayerNorm(d)
+
+    def forward(self, pixel_values):
+        f2 = self.stage2(pixel_values)
+        f4 = self.stage4(f2)
+        f8 = self.stage8(f4)
+        p = self.patch(f8)
+        tokens = p.flatten(2).transpose(1, 2) + self.pos
+        for layer in self.layers:
+            tokens = layer(tokens)
+        return self.norm(tokens), self.skip(f4)
+
+
+def causal_bias(t_len_source: torch.Tensor) -> torch.Tensor:
+    """[T,T] additive mask: 0 on/below the diagonal, -1e4 above (built from a dynamic length)."""
+    idx = torch.arange(t_len_source.shape[1], device=t_len_source.device)
+    future = (idx.unsqueeze(0) > idx.unsqueeze(1)).float()
+    return future * -1e4
+
+
+class TextDecoder(nn.Module):
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        d = dims.hidden_size
+        self.embed = nn.Embedding(dims.vocab_size, d)
+        self.pos = nn.Parameter(torch.randn(1, dims.max_text_len, d) * 0.02)
+        self.layers = nn.ModuleList(
+            [DecoderLayer(d, dims.num_heads, dims.mlp_ratio) for _ in range(dims.decoder_layers)])
+        self.norm = nn.LayerNorm(d)
+        self.head_bias = nn.Parameter(torch.zeros(dims.vocab_size))
+
+    def forward(self, input_ids, image_embeds):
+        t = input_ids.shape[1]
+        x = self.embed(input_ids) + self.pos[:, :t]
+        bias = causal_bias(input_ids)
+        for layer in self.layers:
+            x = layer(x, image_embeds, bias)
+        x = self.norm(x)
+        # output projection tied to the input embedding
+        return torch.matmul(x, self.embed.weight.t()) + self.head_bias
+
+
+class MaskDecoder(nn.Module):
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        d = dims.hidden_size
+        m4, m2, m1 = dims.mask_channels
+        self.pad_id = dims.pad_token_id
+        self.embed = nn.Embedding(dims.vocab_size, d)
+        self.pos = nn.Parameter(torch.randn(1, dims.max_text_len, d) * 0.02)
+        self.prompt_layers = nn.ModuleList(
+            [DecoderLayer(d, dims.num_heads, dims.mlp_ratio) for _ in range(dims.mask_layers)])
+        self.prompt_norm = nn.LayerNorm(d)
+        # image tokens attend back to the prompt tokens (two-way), keeping their positions
+        self.img_norm = nn.LayerNorm(d)
+        self.prompt_ctx_norm = nn.LayerNorm(d)
+        self.img_to_prompt = Attention(d, dims.num_heads)
+        self.img_mlp_norm = nn.LayerNorm(d)
+        self.img_mlp = Mlp(d, 2)
+        self.tok_proj = nn.Conv2d(d, m4, 1)
+        self.skip_proj = nn.Conv2d(dims.pixel_feature_channels, m4, 1)
+        self.film = nn.Linear(d, 2 * m4)
+        self.up4 = nn.Sequential(conv_block(m4, m4), conv_block(m4, m4))
+        self.up2 = nn.Sequential(conv_block(m4, m2), conv_block(m2, m2))
+        self.up1 = conv_block(m2, m1)
+        self.classifier = nn.Linear(d, m1 + 1)
+        self.grid = dims.image_size // 16
+
+    def forward(self, prompt_ids, image_embeds, pixel_features):
+        b = prompt_ids.shape[0]
+        t = prompt_ids.shape[1]
+        x = self.embed(prompt_ids) + self.pos[:, :t]
+        valid = (prompt_ids != self.pad_id).float()  # [B,T]
+        key_bias = ((1.0 - valid) * -1e4).unsqueeze(1).unsqueeze(1)  # [B,1,1,T]
+        for layer in self.prompt_layers:
+            x = layer(x, image_embeds, key_bias)
+        x = self.prompt_norm(x)
+        pooled = (x * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1.0)
+
+        img = image_embeds + self.img_to_prompt(self.img_norm(image_embeds), self.prompt_ctx_norm(x), key_bias)
+        img = img + self.img_mlp(self.img_mlp_norm(img))
+        d = img.shape[2]
+        grid = img.transpose(1, 2).reshape(b, d, self.grid, self.grid)
+        g = self.tok_proj(grid)
+        g = F.interpolate(g, size=(pixel_features.shape[2], pixel_features.shape[3]),
+                          mode="bilinear", align_corners=False)
+        h = g + self.skip_proj(pixel_features)
+        gamma, beta = self.film(pooled).chunk(2, dim=-1)
+        h = h * (1.0 + gamma.unsqueeze(-1).unsqueeze(-1)) + beta.unsqueeze(-1).unsqueeze(-1)
+        h = self.up4(h)
+        h = F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False)
+        h = self.up2(h)
+        h = F.interpolate(h, scale_factor=2.0, mode="bilinear", align_corners=False)
+        h = self.up1(h)
+        w = self.classifier(pooled)  # per-prompt pixel classifier: weights + bias
+        weights = w[:, :-1]
+        bias = w[:, -1:]
+        logits = (h * weights.unsqueeze(-1).unsqueeze(-1)).sum(1, keepdim=True)
+        return logits + bias.unsqueeze(-1).unsqueeze(-1)
+
+
+class VesaliusVLM(nn.Module):
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        self.dims = dims
+        self.encoder = ImageEncoder(dims)
+        self.text = TextDecoder(dims)
+        self.mask = MaskDecoder(dims)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+# Thin wrappers with the exact ONNX input/output names.
+class EncoderExport(nn.Module):
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.encoder
+
+    def forward(self, pixel_values):
+        return self.m(pixel_values)
+
+
+class TextExport(nn.Module):
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.text
+
+    def forward(self, input_ids, image_embeds):
+        return self.m(input_ids, image_embeds)
+
+
+class MaskExport(nn.Module):
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.mask
+
+    def forward(self, prompt_ids, image_embeds, pixel_features):
+        return self.m(prompt_ids, image_embeds, pixel_features)

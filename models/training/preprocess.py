@@ -1,0 +1,80 @@
+"""Fixed image preprocessing, shared by training, evaluation and export.
+
+Order (model folder spec): map to [0,1] at native resolution FIRST, then resize to S x S
+(bilinear, align_corners=False, no antialias, aspect ratio NOT kept), then (x - mean) / std.
+  ct:    HU = stored * slope + intercept (float32), clipped to [hu_min, hu_max],
+         x = (HU - hu_min) / (hu_max - hu_min). Never the file's display window.
+  gray8: x = value / 255. RGB is first converted to luminance 0.299 R + 0.587 G + 0.114 B
+         (float32, before dividing by 255).
+All arithmetic is float32.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HU_MIN = -1024.0
+HU_MAX = 1024.0
+MEAN = 0.3
+STD = 0.25
+LUMA = (0.299, 0.587, 0.114)
+
+
+def hu_to_unit(raw: np.ndarray, slope: float = 1.0, intercept: float = 0.0) -> np.ndarray:
+    hu = raw.astype(np.float32) * np.float32(slope) + np.float32(intercept)
+    hu = np.clip(hu, np.float32(HU_MIN), np.float32(HU_MAX))
+    return ((hu - np.float32(HU_MIN)) / np.float32(HU_MAX - HU_MIN)).astype(np.float32)
+
+
+def gray8_to_unit(raw: np.ndarray) -> np.ndarray:
+    v = raw.astype(np.float32)
+    if v.ndim == 3:
+        if v.shape[2] not in (3, 4):
+            raise ValueError(f"gray8 image must be [H,W] or [H,W,3|4], got {v.shape}")
+        v = v[..., 0] * np.float32(LUMA[0]) + v[..., 1] * np.float32(LUMA[1]) + v[..., 2] * np.float32(LUMA[2])
+    return (v / np.float32(255.0)).astype(np.float32)
+
+
+def resize_unit(unit: np.ndarray, size: int) -> torch.Tensor:
+    """[H,W] float32 in [0,1] -> [1,1,S,S] float32 (bilinear, align_corners=False, no antialias)."""
+    t = torch.from_numpy(np.ascontiguousarray(unit, dtype=np.float32))[None, None]
+    return F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=False)
+
+
+def normalise(t: torch.Tensor) -> torch.Tensor:
+    return (t - MEAN) / STD
+
+
+def preprocess_hu(raw, size, slope=1.0, intercept=0.0) -> torch.Tensor:
+    return normalise(resize_unit(hu_to_unit(raw, slope, intercept), size))
+
+
+def preprocess_gray8(raw, size) -> torch.Tensor:
+    return normalise(resize_unit(gray8_to_unit(raw), size))
+
+
+def preprocessor_config(size: int) -> dict:
+    return {
+        "image_size": size,
+        "resize": "bilinear_align_corners_false",
+        "resize_note": ("torch.nn.functional.interpolate(mode='bilinear', align_corners=False, "
+                        "antialias=False) on float32 [1,1,H,W]; the image is stretched to S x S, "
+                        "aspect ratio is NOT kept"),
+        "order": ["to_unit_range_at_native_resolution", "resize", "normalise"],
+        "ct": {"source": "hu", "hu_min": HU_MIN, "hu_max": HU_MAX,
+               "note": "HU = stored * RescaleSlope + RescaleIntercept, clipped to [hu_min, hu_max], "
+                       "scaled to [0,1]; never the file's display window"},
+        "gray8": {"scale": 255, "rgb_to_gray": list(LUMA),
+                  "note": "8-bit value / 255; RGB first to luminance 0.299R+0.587G+0.114B"},
+        "mean": MEAN,
+        "std": STD,
+        "output": "pixel_values float32 [B,1,S,S] = (x - mean) / std",
+    }
+
+
+def write_preprocessor_config(path: str, size: int) -> None:
+    with open(path, "w") as f:
+        json.dump(preprocessor_config(size), f, indent=1)
