@@ -4,8 +4,12 @@ import { defineCall } from './define';
 /** Why a file was not imported. Every file under the opened paths is either an instance or one of these. */
 export const importErrorCodeSchema = z.enum([
   'not_dicom',
+  /** Has the DICOM "DICM" marker but its header cannot be parsed (e.g. data set encoded unlike its transfer syntax). */
+  'malformed',
   'truncated',
   'no_pixel_data',
+  /** A DICOM object that is not an image for the stack viewer: SEG (open as a mask), RTSTRUCT, SR, DICOMDIR... */
+  'not_an_image',
   'unsupported_transfer_syntax',
   'duplicate',
   'unreadable',
@@ -69,8 +73,9 @@ export type Patient = z.infer<typeof patientSchema>;
 
 export const importResultSchema = z.object({
   patients: z.array(patientSchema),
+  /** Every file not imported, plus any folder or entry that could not be read (code `unreadable`). */
   errors: z.array(importErrorSchema),
-  /** Total number of regular files found under the given paths. */
+  /** Entries accounted for: every regular file found under the given paths plus unreadable entries; always instances + errors. */
   fileCount: z.number().int(),
 });
 export type ImportResult = z.infer<typeof importResultSchema>;

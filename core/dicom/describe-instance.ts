@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import type { DataSet } from 'dicom-parser';
+import type { ImportErrorCode, Instance, Patient, Series, Study } from '../contract/dicom';
+import type { HeaderRead } from './read-header';
+import { nonImageReason, sopClassLabel } from './sop-class';
+import { isSupportedTransferSyntax, transferSyntaxName } from './transfer-syntax';
+
+/** One image file's place in the tree: its instance and the patient/study/series fields it carries. */
+export interface InstanceRecord {
+  instance: Omit<Instance, 'fileKey'>;
+  patient: Omit<Patient, 'studies'>;
+  study: Omit<Study, 'series'>;
+  series: Omit<Series, 'instances'>;
+}
+
+export type DescribeOutcome = { ok: true; record: InstanceRecord } | { ok: false; code: ImportErrorCode; reason: string };
+
+const UNDEFINED_LENGTH = 0xffffffff;
+
+/** String value without trailing NUL/space padding; '' when absent. */
+function text(dataSet: DataSet, tag: string): string {
+  try {
+    return (dataSet.string(tag) ?? '').replace(/\0+$/g, '').trim();
+  } catch {
+    return '';
+  }
+}
+
+function numbers(dataSet: DataSet, tag: string, count: number): number[] | null {
+  if (!dataSet.elements[tag]) return null;
+  const values: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const value = dataSet.floatString(tag, i);
+    if (value === undefined || !Number.isFinite(value)) return null;
+    values.push(value);
+  }
+  return values;
+}
+
+function integer(dataSet: DataSet, tag: string): number | null {
+  if (!dataSet.elements[tag]) return null;
+  const value = dataSet.intString(tag);
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+function unsigned16(dataSet: DataSet, tag: string): number | null {
+  const element = dataSet.elements[tag];
+  if (!element || element.length < 2) return null;
+  return dataSet.uint16(tag) ?? null;
+}
+
+const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
+
+/** Prefix of the stand-in study/series keys made for anonymised files whose UIDs were blanked. Not a DICOM UID. */
+export const DERIVED_UID_PREFIX = 'derived:';
+
+const derivedKey = (parts: string[]): string =>
+  DERIVED_UID_PREFIX + createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+
+/** Decides whether a parsed header is an image the viewer can show, and if so, extracts its fields. */
+export function describeInstance(path: string, header: HeaderRead): DescribeOutcome {
+  const dataSet = header.dataSet;
+  const sopClassUid = text(dataSet, 'x00080016') || text(dataSet, 'x00020002');
+
+  if (dataSet.elements.x00041220 || sopClassUid === '1.2.840.10008.1.3.10') {
+    return { ok: false, code: 'not_an_image', reason: nonImageReason('1.2.840.10008.1.3.10') ?? 'DICOMDIR' };
+  }
+  const nonImage = nonImageReason(sopClassUid);
+  if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
+
+  const pixelElement = header.pixelElement;
+  if (!pixelElement) {
+    return { ok: false, code: 'no_pixel_data', reason: `${sopClassLabel(sopClassUid)}: no Pixel Data (7FE0,0010) element` };
+  }
+  if (!isSupportedTransferSyntax(header.transferSyntaxUid)) {
+    const uid = header.transferSyntaxUid || '(empty)';
+    return {
+      ok: false,
+      code: 'unsupported_transfer_syntax',
+      reason: `transfer syntax ${uid} (${transferSyntaxName(header.transferSyntaxUid)}) cannot be decoded by the viewer`,
+    };
+  }
+
+  // Anonymisers often blank the data set's UIDs; the file meta header keeps the instance's own.
+  const sopInstanceUid = text(dataSet, 'x00080018') || text(dataSet, 'x00020003');
+  if (!sopInstanceUid) return { ok: false, code: 'missing_tag', reason: 'missing SOP Instance UID (0008,0018) and (0002,0003)' };
+  const rows = unsigned16(dataSet, 'x00280010');
+  const columns = unsigned16(dataSet, 'x00280011');
+  if (!rows) return { ok: false, code: 'missing_tag', reason: 'missing or zero Rows (0028,0010)' };
+  if (!columns) return { ok: false, code: 'missing_tag', reason: 'missing or zero Columns (0028,0011)' };
+
+  const numberOfFrames = Math.max(1, integer(dataSet, 'x00280008') ?? 1);
+  const shortfall = nativePixelShortfall(dataSet, pixelElement.tag, pixelElement.length, rows, columns, numberOfFrames);
+  if (shortfall) return { ok: false, code: 'truncated', reason: shortfall };
+
+  const patient = {
+    patientId: text(dataSet, 'x00100020'),
+    patientName: text(dataSet, 'x00100010'),
+    birthDate: text(dataSet, 'x00100030'),
+    sex: text(dataSet, 'x00100040'),
+  };
+  const study = {
+    studyDate: text(dataSet, 'x00080020'),
+    studyTime: text(dataSet, 'x00080030'),
+    description: text(dataSet, 'x00081030'),
+    accessionNumber: text(dataSet, 'x00080050'),
+  };
+  const series = {
+    seriesNumber: integer(dataSet, 'x00200011'),
+    modality: text(dataSet, 'x00080060'),
+    description: text(dataSet, 'x0008103e'),
+  };
+  // Files whose study/series UIDs were blanked still group: by the fields that identify a study
+  // (patient, date, time, accession, study ID) and a series (modality, number, description, frame of reference).
+  const studyInstanceUid =
+    text(dataSet, 'x0020000d') ||
+    derivedKey(['study', patient.patientId, patient.patientName, study.studyDate, study.studyTime, study.accessionNumber, text(dataSet, 'x00200010')]);
+  const seriesInstanceUid =
+    text(dataSet, 'x0020000e') ||
+    derivedKey(['series', studyInstanceUid, series.modality, String(series.seriesNumber ?? ''), series.description, text(dataSet, 'x00200052')]);
+
+  const position = numbers(dataSet, 'x00200032', 3);
+  const orientation = numbers(dataSet, 'x00200037', 6);
+  return {
+    ok: true,
+    record: {
+      instance: {
+        sopInstanceUid,
+        sopClassUid,
+        path,
+        instanceNumber: integer(dataSet, 'x00200013'),
+        imagePositionPatient: position ? [position[0], position[1], position[2]] : null,
+        imageOrientationPatient: orientation
+          ? [orientation[0], orientation[1], orientation[2], orientation[3], orientation[4], orientation[5]]
+          : null,
+        sliceLocation: numbers(dataSet, 'x00201041', 1)?.[0] ?? null,
+        numberOfFrames,
+        rows,
+        columns,
+        transferSyntaxUid: header.transferSyntaxUid,
+      },
+      patient,
+      study: { studyInstanceUid, ...study },
+      series: { seriesInstanceUid, ...series },
+    },
+  };
+}
+
+/** For native (not encapsulated) pixel data: is the element shorter than the image size demands? */
+function nativePixelShortfall(
+  dataSet: DataSet,
+  pixelTag: string,
+  length: number,
+  rows: number,
+  columns: number,
+  frames: number,
+): string | null {
+  if (length === UNDEFINED_LENGTH) return null;
+  const bitsAllocated = pixelTag === 'x7fe00008' ? 32 : pixelTag === 'x7fe00009' ? 64 : (unsigned16(dataSet, 'x00280100') ?? 0);
+  if (!bitsAllocated) return null;
+  const samplesPerPixel = unsigned16(dataSet, 'x00280002') ?? 1;
+  const expectedBits = rows * columns * frames * samplesPerPixel * bitsAllocated;
+  const expectedBytes = Math.ceil(expectedBits / 8);
+  // YBR_FULL_422 stores two luma samples per chroma pair: 2/3 of the full size.
+  const photometric = text(dataSet, 'x00280004');
+  const needed = photometric === 'YBR_FULL_422' ? Math.ceil((expectedBytes * 2) / 3) : expectedBytes;
+  if (length >= needed) return null;
+  return `Pixel Data ${tagLabel(pixelTag)} holds ${length} bytes but ${rows}×${columns}×${frames} frame(s)×${samplesPerPixel} sample(s)×${bitsAllocated} bits needs ${needed}`;
+}

@@ -1,0 +1,235 @@
+import type { FileHandle } from 'node:fs/promises';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
+import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import type { ImportErrorCode } from '../contract/dicom';
+import { nonImageReason } from './sop-class';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
+
+/** A parsed header: every element up to (and including the start of) the pixel data. */
+export interface HeaderRead {
+  ok: true;
+  dataSet: DataSet;
+  transferSyntaxUid: string;
+  /** False for a bare data set without the 128-byte preamble, "DICM" and file meta header. */
+  hasPart10Header: boolean;
+  /** The pixel data element (integer, float or double), if the file has one. */
+  pixelElement: Element | null;
+  /** Bytes of the file read to get the header. */
+  bytesRead: number;
+  /** True when element offsets in `dataSet` are offsets into the file (not into an inflated copy). */
+  offsetsAreFileOffsets: boolean;
+}
+
+export interface HeaderFailure {
+  ok: false;
+  code: ImportErrorCode;
+  reason: string;
+}
+
+const PIXEL_DATA = 'x7fe00010';
+const PIXEL_TAGS = [PIXEL_DATA, 'x7fe00008', 'x7fe00009'] as const;
+const DEFAULT_PREFIX_BYTES = 64 * 1024;
+
+const VALID_VRS = new Set(
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
+
+/** dicom-parser throws strings, Errors, or `{ exception, dataSet }`; this gets the words out. */
+export function parserMessage(e: unknown): string {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object' && 'exception' in e) return parserMessage((e as { exception: unknown }).exception);
+  return String(e);
+}
+
+/** Reads `length` bytes at `position` (fewer at end of file). */
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buffer : buffer.subarray(0, filled);
+}
+
+/**
+ * Guesses the encoding of a data set that starts at byte 0 (no preamble): the first tag must be a
+ * low, even group (a real data set starts with group 0002 or 0008), read little or big endian.
+ */
+function guessRawTransferSyntax(bytes: Uint8Array): string | null {
+  if (bytes.length < 8) return null;
+  const groupLE = bytes[0] | (bytes[1] << 8);
+  const groupBE = (bytes[0] << 8) | bytes[1];
+  const vr = String.fromCharCode(bytes[4], bytes[5]);
+  const plausibleGroup = (g: number): boolean => g >= 0x0002 && g <= 0x0010 && g % 2 === 0;
+  if (plausibleGroup(groupLE)) return VALID_VRS.has(vr) ? EXPLICIT_LE : IMPLICIT_LE;
+  if (plausibleGroup(groupBE) && VALID_VRS.has(vr)) return EXPLICIT_BE;
+  return null;
+}
+
+const UID_PATTERN = /^[0-9]+(\.[0-9]+)+$/;
+
+/** A bare data set is accepted only if it parsed into ascending tags with a SOP class or instance UID. */
+function plausibleRawDataSet(dataSet: DataSet): boolean {
+  // Group 0002 comes from the meta header merged in by the parser, not from the bytes.
+  const tags = Object.keys(dataSet.elements).filter((tag) => !tag.startsWith('x0002'));
+  if (tags.length < 3) return false;
+  for (let i = 1; i < tags.length; i++) if (tags[i] <= tags[i - 1]) return false;
+  const uid = dataSet.string('x00080018') ?? dataSet.string('x00080016');
+  return uid !== undefined && UID_PATTERN.test(uid);
+}
+
+/** Inflates as much of a deflated data set as the bytes read so far allow. */
+function inflatePartial(byteArray: Uint8Array, position: number): Uint8Array {
+  const deflated = Buffer.from(byteArray.buffer, byteArray.byteOffset + position, byteArray.length - position);
+  const inflated = inflateRawSync(deflated, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const full = Buffer.allocUnsafe(position + inflated.length);
+  full.set(byteArray.subarray(0, position), 0);
+  full.set(inflated, position);
+  return full;
+}
+
+const findPixelElement = (dataSet: DataSet): Element | null => {
+  for (const tag of PIXEL_TAGS) {
+    const element = dataSet.elements[tag];
+    if (element) return element;
+  }
+  return null;
+};
+
+type Attempt =
+  | { kind: 'parsed'; dataSet: DataSet; pixelElement: Element | null }
+  | { kind: 'failed'; message: string; partial: DataSet | null };
+
+function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt {
+  try {
+    const dataSet = dicomParser.parseDicom(bytes, {
+      untilTag: PIXEL_DATA,
+      inflater: inflatePartial,
+      ...(rawTransferSyntax ? { TransferSyntaxUID: rawTransferSyntax } : {}),
+    });
+    return { kind: 'parsed', dataSet, pixelElement: findPixelElement(dataSet) };
+  } catch (e) {
+    const partial = e && typeof e === 'object' && 'dataSet' in e ? ((e as { dataSet: DataSet }).dataSet ?? null) : null;
+    return { kind: 'failed', message: parserMessage(e), partial };
+  }
+}
+
+/**
+ * Reads just enough of a file to parse its header: a bounded prefix, grown while the parse runs
+ * off its end, stopping at the pixel data element so pixel bytes are never read.
+ */
+export async function readHeader(
+  handle: FileHandle,
+  fileSize: number,
+  prefixBytes: number = DEFAULT_PREFIX_BYTES,
+): Promise<HeaderRead | HeaderFailure> {
+  if (fileSize === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
+  let bytes = await readAt(handle, 0, Math.min(fileSize, prefixBytes));
+  // A short read means the file shrank since it was sized: what we have is all there is.
+  if (bytes.length < Math.min(fileSize, prefixBytes)) fileSize = bytes.length;
+  if (fileSize === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
+
+  const hasPart10Header = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
+  let rawTransferSyntax: string | null = null;
+  if (!hasPart10Header) {
+    rawTransferSyntax = guessRawTransferSyntax(bytes);
+    if (!rawTransferSyntax) {
+      return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and does not start like a DICOM data set' };
+    }
+  }
+
+  for (;;) {
+    const wholeFile = bytes.length >= fileSize;
+    const attempt = attemptParse(bytes, rawTransferSyntax);
+    const partialPixel = attempt.kind === 'failed' && attempt.partial ? findPixelElement(attempt.partial) : null;
+
+    if (attempt.kind === 'parsed' && (attempt.pixelElement || wholeFile)) {
+      return finish(attempt.dataSet, attempt.pixelElement, bytes.length);
+    }
+    // A float pixel data element running past the prefix: the header is complete, stop reading.
+    if (attempt.kind === 'failed' && attempt.partial && partialPixel && partialPixel.tag !== PIXEL_DATA) {
+      return finish(attempt.partial, partialPixel, bytes.length);
+    }
+    if (wholeFile) {
+      // Only reached for a failed parse of the complete file.
+      return attempt.kind === 'failed' ? failure(attempt.message, attempt.partial) : failure('parse failed', null);
+    }
+    const more = await readAt(handle, bytes.length, Math.min(fileSize, bytes.length * 2) - bytes.length);
+    if (more.length === 0) fileSize = bytes.length;
+    bytes = Buffer.concat([bytes, more]);
+  }
+
+  function finish(dataSet: DataSet, pixelElement: Element | null, bytesRead: number): HeaderRead | HeaderFailure {
+    if (!hasPart10Header && !plausibleRawDataSet(dataSet)) {
+      return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and not a plausible bare DICOM data set' };
+    }
+    const transferSyntaxUid = (hasPart10Header ? dataSet.string('x00020010') : rawTransferSyntax) ?? '';
+    return {
+      ok: true,
+      dataSet,
+      transferSyntaxUid: transferSyntaxUid.replace(/\0/g, '').trim(),
+      hasPart10Header,
+      pixelElement,
+      bytesRead,
+      offsetsAreFileOffsets: transferSyntaxUid.trim() !== DEFLATED_LE,
+    };
+  }
+
+  function failure(message: string, partial: DataSet | null): HeaderFailure {
+    if (!hasPart10Header) {
+      return { ok: false, code: 'not_dicom', reason: `no "DICM" marker at byte 128 and not parseable as a bare DICOM data set (${message})` };
+    }
+    if (/0002,0010/.test(message)) {
+      return { ok: false, code: 'missing_tag', reason: 'file meta header lacks Transfer Syntax UID (0002,0010)' };
+    }
+    const meta = readMeta(bytes);
+    const nonImage = meta ? nonImageReason(meta.sopClassUid) : null;
+    if (nonImage) return { ok: false, code: 'not_an_image', reason: `${nonImage} (and its header cannot be parsed: ${message})` };
+    if (meta) {
+      const mismatch = encodingMismatch(bytes, meta.dataSetStart, meta.transferSyntaxUid);
+      if (mismatch) return { ok: false, code: 'malformed', reason: mismatch };
+    }
+    if (runsPastEnd(message, partial, bytes.length)) {
+      return { ok: false, code: 'truncated', reason: `the header runs past the end of the file (${bytes.length} bytes): ${message}` };
+    }
+    return { ok: false, code: 'malformed', reason: `DICOM header cannot be parsed: ${message}` };
+  }
+}
+
+interface MetaSummary {
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  /** Offset of the first data set element after the file meta header. */
+  dataSetStart: number;
+}
+
+function readMeta(bytes: Buffer): MetaSummary | null {
+  try {
+    const meta = dicomParser.readPart10Header(bytes) as DataSet & { position?: number };
+    const clean = (tag: string): string => (meta.string(tag) ?? '').replace(/\0/g, '').trim();
+    return { sopClassUid: clean('x00020002'), transferSyntaxUid: clean('x00020010'), dataSetStart: meta.position ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** An explicit-VR transfer syntax whose first data set element has no valid VR: the writer encoded it implicit. */
+function encodingMismatch(bytes: Buffer, dataSetStart: number, transferSyntaxUid: string): string | null {
+  if (transferSyntaxUid === IMPLICIT_LE || transferSyntaxUid === DEFLATED_LE || dataSetStart <= 0 || bytes.length < dataSetStart + 6) return null;
+  const vr = bytes.toString('latin1', dataSetStart + 4, dataSetStart + 6);
+  if (VALID_VRS.has(vr)) return null;
+  return `data set is not encoded as its transfer syntax ${transferSyntaxUid} says (explicit VR expected, found none at byte ${dataSetStart}); it looks implicit VR`;
+}
+
+/** Did the parse fail because an element or item claims more bytes than the file holds? */
+function runsPastEnd(message: string, partial: DataSet | null, length: number): boolean {
+  if (/maxP ?osition|past end of buffer|end of buffer|overread|eof encountered|not enough data/i.test(message)) return true;
+  if (!/buffer overrun/.test(message) || !partial) return false;
+  const elements = Object.values(partial.elements);
+  const last = elements[elements.length - 1];
+  // Overrun by a well-formed last element (known VR) is truncation; by a garbage tag it is not.
+  return last !== undefined && (last.vr === undefined || VALID_VRS.has(last.vr)) && last.dataOffset + last.length > length;
+}
