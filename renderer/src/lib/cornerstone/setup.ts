@@ -1,0 +1,34 @@
+import { init as initCore, getShouldUseCPURendering } from '@cornerstonejs/core';
+import {
+  init as initTools,
+  addTool,
+  WindowLevelTool,
+  PanTool,
+  ZoomTool,
+  StackScrollTool,
+  LengthTool,
+} from '@cornerstonejs/tools';
+import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
+
+let initialised: Promise<void> | null = null;
+
+/**
+ * cornerstone keeps its registries (loaders, tools, caches) per page, so it is set up once
+ * per page; everything else the app holds lives in context objects.
+ */
+export function initCornerstone(): Promise<void> {
+  initialised ??= (async () => {
+    initCore();
+    if (getShouldUseCPURendering()) {
+      // The GPU path is the one we ship; say so loudly instead of silently degrading.
+      console.warn('cornerstone: WebGL2 unavailable, using the CPU fallback renderer');
+    }
+    initDicomLoader({
+      // The codec wasm files are emitted next to the bundle by Vite (they are `new URL(..., import.meta.url)` assets).
+      maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
+    });
+    initTools();
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) addTool(tool);
+  })();
+  return initialised;
+}

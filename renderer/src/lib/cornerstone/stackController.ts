@@ -1,0 +1,241 @@
+import { RenderingEngine, Enums, utilities, metaData, type Types } from '@cornerstonejs/core';
+import {
+  ToolGroupManager,
+  Enums as ToolEnums,
+  WindowLevelTool,
+  PanTool,
+  ZoomTool,
+  StackScrollTool,
+  LengthTool,
+  type Types as ToolTypes,
+} from '@cornerstonejs/tools';
+import { probeAt, type ProbeReading } from '../probe';
+import { rangeToVoi, voiToRange, type Voi } from '../presets';
+
+/** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
+export interface ViewportSnapshot {
+  sliceIndex: number;
+  sliceCount: number;
+  voi: Voi | null;
+  zoom: number;
+  invert: boolean;
+  /** performance.now() of the latest IMAGE_RENDERED, for the e2e harness and the bench. */
+  renderedAt: number | null;
+  renderedImageId: string | null;
+}
+
+export const emptySnapshot: ViewportSnapshot = {
+  sliceIndex: 0,
+  sliceCount: 0,
+  voi: null,
+  zoom: 1,
+  invert: false,
+  renderedAt: null,
+  renderedImageId: null,
+};
+
+export type PrimaryTool = 'windowLevel' | 'length';
+
+const { MouseBindings, KeyboardBindings } = ToolEnums;
+
+let nextId = 0;
+
+/**
+ * Owns one cornerstone StackViewport mounted on an element: its rendering engine, its tool
+ * group and the event listeners that feed `onChange`. Everything is released by `destroy()`.
+ */
+export class StackController {
+  private readonly engine: RenderingEngine;
+  private readonly viewportId: string;
+  private readonly toolGroup: ToolTypes.IToolGroup;
+  private readonly resizeObserver: ResizeObserver;
+  private snapshot: ViewportSnapshot = emptySnapshot;
+  private stackToken = 0;
+
+  constructor(
+    private readonly element: HTMLDivElement,
+    private readonly onChange: (snapshot: ViewportSnapshot) => void,
+  ) {
+    const id = `vesalius-${++nextId}`;
+    this.viewportId = `${id}-stack`;
+    this.engine = new RenderingEngine(`${id}-engine`);
+    this.engine.enableElement({ viewportId: this.viewportId, type: Enums.ViewportType.STACK, element });
+    this.toolGroup = this.createToolGroup(`${id}-tools`);
+    for (const [name, handler] of this.listeners) element.addEventListener(name, handler as EventListener);
+    element.addEventListener('contextmenu', preventDefault);
+    this.resizeObserver = new ResizeObserver(() => this.engine.resize(true, true));
+    this.resizeObserver.observe(element);
+  }
+
+  private get viewport(): Types.IStackViewport {
+    return this.engine.getViewport(this.viewportId) as Types.IStackViewport;
+  }
+
+  private createToolGroup(toolGroupId: string): ToolTypes.IToolGroup {
+    const group = ToolGroupManager.createToolGroup(toolGroupId);
+    if (!group) throw new Error(`cornerstone refused tool group ${toolGroupId}`);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) group.addTool(tool.toolName);
+    group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
+    group.setToolActive(ZoomTool.toolName, {
+      bindings: [{ mouseButton: MouseBindings.Secondary }, { mouseButton: MouseBindings.Wheel, modifierKey: KeyboardBindings.Ctrl }],
+    });
+    group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
+    group.addViewport(this.viewportId, this.engine.id);
+    this.setPrimaryTool('windowLevel');
+    return group;
+  }
+
+  /** Left-drag does window/level or draws lengths; existing lengths stay editable either way. */
+  setPrimaryTool(tool: PrimaryTool): void {
+    const group = this.toolGroup ?? ToolGroupManager.getToolGroupForViewport(this.viewportId, this.engine.id);
+    if (!group) return;
+    const active = tool === 'length' ? LengthTool.toolName : WindowLevelTool.toolName;
+    const other = tool === 'length' ? WindowLevelTool.toolName : LengthTool.toolName;
+    if (other === LengthTool.toolName) group.setToolPassive(other);
+    else group.setToolDisabled(other);
+    group.setToolActive(active, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  }
+
+  /** Shows a new stack; resolves once its first image is on screen. */
+  async setStack(imageIds: string[], startIndex = 0): Promise<void> {
+    const token = ++this.stackToken;
+    this.publish({ ...emptySnapshot, sliceCount: imageIds.length, sliceIndex: startIndex });
+    await this.viewport.setStack(imageIds, startIndex);
+    if (token !== this.stackToken) return;
+    this.viewport.resetCamera();
+    this.viewport.render();
+    this.refresh();
+  }
+
+  scrollTo(index: number): void {
+    const count = this.viewport.getImageIds().length;
+    if (!count) return;
+    void this.viewport.setImageIdIndex(Math.min(count - 1, Math.max(0, index)));
+  }
+
+  scrollBy(delta: number, loop = false): void {
+    const count = this.viewport.getImageIds().length;
+    if (!count) return;
+    const current = this.viewport.getCurrentImageIdIndex();
+    const target = loop ? (current + delta + count) % count : Math.min(count - 1, Math.max(0, current + delta));
+    if (target !== current) void this.viewport.setImageIdIndex(target);
+  }
+
+  /** null restores the file's own VOI. */
+  setVoi(voi: Voi | null): void {
+    const viewport = this.viewport;
+    if (voi) viewport.setProperties({ voiRange: voiToRange(voi) });
+    else {
+      const invert = viewport.getProperties().invert ?? false;
+      viewport.resetProperties();
+      viewport.setProperties({ invert });
+    }
+    viewport.render();
+    this.refresh();
+  }
+
+  toggleInvert(): void {
+    const viewport = this.viewport;
+    viewport.setProperties({ invert: !viewport.getProperties().invert });
+    viewport.render();
+    this.refresh();
+  }
+
+  zoomBy(factor: number): void {
+    const viewport = this.viewport;
+    viewport.setZoom(viewport.getZoom() * factor);
+    viewport.render();
+    this.refresh();
+  }
+
+  /** Fit to window and drop pan/zoom; keeps W/L so a preset survives a reset of the view. */
+  fit(): void {
+    this.viewport.resetCamera();
+    this.viewport.render();
+    this.refresh();
+  }
+
+  /** Back to how the image first appeared: camera and display properties. */
+  reset(): void {
+    this.viewport.resetCamera();
+    this.viewport.resetProperties();
+    this.viewport.render();
+    this.refresh();
+  }
+
+  /** The value under a canvas point, read from the image's own pixel data (not the rendered canvas). */
+  probe(canvasPoint: [number, number]): ProbeReading | null {
+    const viewport = this.viewport;
+    const imageId = viewport.getCurrentImageId();
+    const image = viewport.getCornerstoneImage();
+    if (!imageId || !image) return null;
+    const worldPos = viewport.canvasToWorld(canvasPoint);
+    const [i, j] = utilities.worldToImageCoords(imageId, worldPos);
+    const pixels = image.getPixelData();
+    const modality = imageModality(imageId);
+    return probeAt(
+      {
+        columns: image.columns,
+        rows: image.rows,
+        modality,
+        pixels,
+        prescaled: image.preScale?.scaled === true,
+        rescaleSlope: image.slope ?? 1,
+        rescaleIntercept: image.intercept ?? 0,
+      },
+      i,
+      j,
+    );
+  }
+
+  /** The canvas cornerstone draws into (for thumbnails of the current view, tests). */
+  get canvas(): HTMLCanvasElement {
+    return this.viewport.canvas;
+  }
+
+  destroy(): void {
+    this.stackToken++;
+    this.resizeObserver.disconnect();
+    for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
+    this.element.removeEventListener('contextmenu', preventDefault);
+    ToolGroupManager.destroyToolGroup(this.toolGroup.id);
+    this.engine.destroy();
+  }
+
+  private readonly listeners: [string, (event: CustomEvent) => void][] = [
+    [Enums.Events.IMAGE_RENDERED, () => this.refresh({ renderedAt: performance.now() })],
+    [Enums.Events.STACK_NEW_IMAGE, () => this.refresh()],
+    [Enums.Events.VOI_MODIFIED, () => this.refresh()],
+    [Enums.Events.CAMERA_MODIFIED, () => this.refresh()],
+  ];
+
+  private refresh(extra: Partial<ViewportSnapshot> = {}): void {
+    const viewport = this.viewport;
+    if (!viewport) return;
+    const imageIds = viewport.getImageIds();
+    const properties = viewport.getProperties();
+    const rendered = extra.renderedAt !== undefined ? { renderedImageId: viewport.getCurrentImageId() ?? null } : {};
+    this.publish({
+      ...this.snapshot,
+      sliceIndex: imageIds.length ? viewport.getCurrentImageIdIndex() : this.snapshot.sliceIndex,
+      sliceCount: imageIds.length || this.snapshot.sliceCount,
+      voi: properties.voiRange ? rangeToVoi(properties.voiRange) : null,
+      invert: properties.invert ?? false,
+      zoom: imageIds.length ? viewport.getZoom() : 1,
+      ...rendered,
+      ...extra,
+    });
+  }
+
+  private publish(snapshot: ViewportSnapshot): void {
+    this.snapshot = snapshot;
+    this.onChange(snapshot);
+  }
+}
+
+function imageModality(imageId: string): string {
+  const seriesModule = metaData.get('generalSeriesModule', imageId) as { modality?: string } | undefined;
+  return seriesModule?.modality ?? '';
+}
+
+const preventDefault = (event: Event) => event.preventDefault();

@@ -1,0 +1,148 @@
+import type { Patient, Series, Study } from '../../../core/contract/dicom';
+import { slicePositionMm, stackFramesForSeries, type StackFrame } from '../lib/imageIds';
+import { wlPresets, type WlPreset } from '../lib/presets';
+import { orientationMarkers } from '../lib/orientation';
+import { formatProbe } from '../lib/probe';
+import type { ShortcutTarget } from '../lib/shortcuts';
+import { emptySnapshot, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
+
+export interface OpenSeries {
+  patient: Patient;
+  study: Study;
+  series: Series;
+  frames: StackFrame[];
+}
+
+/** The displayed series and everything the viewport reports about it, plus the commands on it. */
+export class ViewerState implements ShortcutTarget {
+  open = $state.raw<OpenSeries | null>(null);
+  snapshot = $state.raw<ViewportSnapshot>(emptySnapshot);
+  probeText = $state('');
+  primaryTool = $state<PrimaryTool>('windowLevel');
+  presetId = $state<WlPreset['id']>('default');
+  cinePlaying = $state(false);
+  cineFps = $state(10);
+  helpOpen = $state(false);
+  /** Set when the viewport could not show the stack (decode failure, lost GL context). */
+  error = $state<string | null>(null);
+
+  readonly currentFrame = $derived(this.open?.frames[this.snapshot.sliceIndex] ?? null);
+  readonly slicePosition = $derived(this.currentFrame ? slicePositionMm(this.currentFrame.instance) : null);
+  readonly markers = $derived(orientationMarkers(this.currentFrame?.instance.imageOrientationPatient ?? null));
+
+  /** performance.now() when the open series was chosen; with snapshot.renderedAt gives time to first image. */
+  selectedAt = $state<number | null>(null);
+  firstRenderMs = $state<number | null>(null);
+
+  private controller: StackController | null = null;
+  private cineTimer: ReturnType<typeof setInterval> | null = null;
+
+  attach(controller: StackController): () => void {
+    this.controller = controller;
+    return () => {
+      this.stopCine();
+      if (this.controller === controller) this.controller = null;
+    };
+  }
+
+  /** Selecting a series is what the viewport effect reacts to; see StackViewer. */
+  select(patient: Patient, study: Study, series: Series): void {
+    this.stopCine();
+    this.error = null;
+    this.presetId = 'default';
+    this.selectedAt = performance.now();
+    this.firstRenderMs = null;
+    this.open = { patient, study, series, frames: stackFramesForSeries(series, location.origin) };
+  }
+
+  /** Called by the viewport on every snapshot; records the first render after a selection. */
+  update(snapshot: ViewportSnapshot): void {
+    this.snapshot = snapshot;
+    if (this.firstRenderMs === null && this.selectedAt !== null && snapshot.renderedAt !== null && snapshot.renderedAt >= this.selectedAt) {
+      this.firstRenderMs = snapshot.renderedAt - this.selectedAt;
+    }
+  }
+
+  clear(): void {
+    this.stopCine();
+    this.open = null;
+    this.snapshot = emptySnapshot;
+  }
+
+  scrollBy(delta: number): void {
+    this.controller?.scrollBy(delta);
+  }
+
+  scrollTo(index: number): void {
+    this.controller?.scrollTo(index);
+  }
+
+  scrollToEnd(): void {
+    this.controller?.scrollTo((this.open?.frames.length ?? 1) - 1);
+  }
+
+  applyPreset(id: WlPreset['id']): void {
+    const preset = wlPresets.find((p) => p.id === id);
+    if (!preset || !this.controller) return;
+    this.presetId = id;
+    this.controller.setVoi(preset.voi);
+  }
+
+  toggleInvert(): void {
+    this.controller?.toggleInvert();
+  }
+
+  zoomBy(factor: number): void {
+    this.controller?.zoomBy(factor);
+  }
+
+  fit(): void {
+    this.controller?.fit();
+  }
+
+  reset(): void {
+    this.presetId = 'default';
+    this.controller?.reset();
+  }
+
+  setPrimaryTool(tool: PrimaryTool): void {
+    this.primaryTool = tool;
+    this.controller?.setPrimaryTool(tool);
+  }
+
+  toggleCine(): void {
+    if (this.cinePlaying) this.stopCine();
+    else this.startCine();
+  }
+
+  setCineFps(fps: number): void {
+    this.cineFps = Math.min(60, Math.max(1, Math.round(fps)));
+    if (this.cinePlaying) this.startCine();
+  }
+
+  private startCine(): void {
+    if (!this.controller || (this.open?.frames.length ?? 0) < 2) return;
+    if (this.cineTimer) clearInterval(this.cineTimer);
+    this.cinePlaying = true;
+    this.cineTimer = setInterval(() => this.controller?.scrollBy(1, true), 1000 / this.cineFps);
+  }
+
+  stopCine(): void {
+    if (this.cineTimer) clearInterval(this.cineTimer);
+    this.cineTimer = null;
+    this.cinePlaying = false;
+  }
+
+  toggleHelp(): void {
+    this.helpOpen = !this.helpOpen;
+  }
+
+  closeHelp(): void {
+    this.helpOpen = false;
+  }
+
+  probeAt(canvasPoint: [number, number]): void {
+    const reading = this.controller?.probe(canvasPoint) ?? null;
+    this.probeText = reading ? formatProbe(reading) : '';
+  }
+}

@@ -1,0 +1,54 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { startHost, type RunningHost } from '../../host/server';
+import { resolveDataDir } from '../../core/config/data-dir';
+import { ViewerPage } from './viewer-page';
+
+export interface E2eFixtures {
+  /** The page, already on the app, every request recorded. */
+  viewer: ViewerPage;
+  /** Every URL the browser asked for in this test (pages, workers, sockets). */
+  requestLog: string[];
+}
+
+export interface E2eWorkerFixtures {
+  /** A host with the real data directory when it exists (null otherwise). */
+  host: RunningHost;
+  dataDir: string | null;
+}
+
+/** Anything the page fetches must come from the host itself; blob: and data: stay in the page. */
+export function outsideOrigin(urls: string[], port: number): string[] {
+  const allowed = [`http://127.0.0.1:${port}/`, `ws://127.0.0.1:${port}/`];
+  return urls.filter((url) => !allowed.some((prefix) => url.startsWith(prefix)) && !/^(blob|data):/.test(url));
+}
+
+export function recordRequests(page: Page, log: string[]): void {
+  const context = page.context();
+  context.on('request', (request) => log.push(request.url()));
+  page.on('websocket', (socket) => log.push(socket.url()));
+  page.on('worker', (worker) => log.push(worker.url()));
+}
+
+export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
+  dataDir: [async ({}, use) => use(resolveDataDir()), { scope: 'worker' }],
+  host: [
+    async ({ dataDir }, use) => {
+      const host = await startHost({ port: 0, dataDir });
+      await use(host);
+      await host.close();
+    },
+    { scope: 'worker' },
+  ],
+  requestLog: async ({}, use) => use([]),
+  viewer: async ({ page, host, requestLog }, use) => {
+    recordRequests(page, requestLog);
+    const viewer = new ViewerPage(page);
+    await viewer.goto(host.url);
+    await use(viewer);
+    // Offline by construction: checked after every test, whatever it did.
+    expect(outsideOrigin(requestLog, host.port), 'requests outside the app origin').toEqual([]);
+    expect(requestLog.some((url) => url.startsWith(`http://127.0.0.1:${host.port}/`))).toBe(true);
+  },
+});
+
+export { expect };

@@ -1,0 +1,114 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** Summary statistics of the viewport canvas, read in the page. */
+export interface CanvasStats {
+  width: number;
+  height: number;
+  mean: number;
+  variance: number;
+  /** A cheap fingerprint of the luminance, to tell two renders apart. */
+  checksum: number;
+}
+
+/** The app as a user (and the e2e harness) sees it: buttons, overlays, the viewport. */
+export class ViewerPage {
+  readonly viewport: Locator;
+  readonly seriesItems: Locator;
+  readonly sliceIndex: Locator;
+  readonly wl: Locator;
+  readonly probe: Locator;
+  readonly importErrors: Locator;
+  readonly importPanel: Locator;
+
+  constructor(readonly page: Page) {
+    this.viewport = page.getByTestId('viewport');
+    this.seriesItems = page.getByTestId('series-item');
+    this.sliceIndex = page.getByTestId('slice-index');
+    this.wl = page.getByTestId('wl');
+    this.probe = page.getByTestId('pixel-probe');
+    this.importErrors = page.getByTestId('import-errors');
+    this.importPanel = page.getByTestId('import-panel');
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.getByRole('button', { name: 'Open sample study' })).toBeVisible();
+  }
+
+  async openPath(path: string): Promise<void> {
+    await this.page.getByTestId('open-path-input').fill(path);
+    await this.page.getByTestId('open-path-submit').click();
+  }
+
+  async waitForImport(): Promise<void> {
+    await expect(this.importPanel).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 60_000 });
+  }
+
+  /** Waits until cornerstone has rendered `imageIndex` (0-based) of the open stack. */
+  async waitForRender(imageIndex?: number): Promise<void> {
+    await expect(this.viewport).not.toHaveAttribute('data-rendered-at', '', { timeout: 60_000 });
+    if (imageIndex !== undefined) {
+      await expect(this.viewport).toHaveAttribute('data-slice-index', String(imageIndex));
+      await expect(this.sliceIndex).toHaveText(new RegExp(`^${imageIndex + 1}/`));
+    }
+    // Let the frame that fired IMAGE_RENDERED reach the on-screen canvas.
+    await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  }
+
+  /** Waits for a render that happened after `since` (a data-rendered-at value). */
+  async waitForRenderAfter(since: string): Promise<void> {
+    await expect
+      .poll(async () => Number(await this.viewport.getAttribute('data-rendered-at')), { timeout: 30_000 })
+      .toBeGreaterThan(Number(since));
+    await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  }
+
+  renderedAt(): Promise<string> {
+    return this.viewport.getAttribute('data-rendered-at').then((v) => v ?? '');
+  }
+
+  /** Luminance statistics of what cornerstone drew on its canvas. */
+  canvasStats(): Promise<CanvasStats> {
+    return this.viewport.evaluate((element) => {
+      const canvas = element.querySelector('canvas');
+      if (!canvas) throw new Error('no canvas in the viewport');
+      const context = canvas.getContext('2d');
+      if (!context) throw new Error('viewport canvas has no 2d context');
+      const { data, width, height } = context.getImageData(0, 0, canvas.width, canvas.height);
+      let sum = 0;
+      let sumSq = 0;
+      let checksum = 0;
+      const n = width * height;
+      for (let p = 0; p < data.length; p += 4) {
+        const y = 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
+        sum += y;
+        sumSq += y * y;
+        checksum = (checksum * 31 + data[p]) % 1_000_000_007;
+      }
+      const mean = sum / n;
+      return { width, height, mean, variance: sumSq / n - mean * mean, checksum };
+    });
+  }
+
+  /**
+   * Moves the mouse to a point given as fractions of the displayed image (0..1 each way),
+   * assuming a square image fitted and centred in the viewport, and returns the probe text.
+   */
+  async probeAtImageFraction(fx: number, fy: number): Promise<string> {
+    const box = await this.viewport.boundingBox();
+    if (!box) throw new Error('viewport not visible');
+    const side = Math.min(box.width, box.height);
+    const x = box.x + (box.width - side) / 2 + fx * side;
+    const y = box.y + (box.height - side) / 2 + fy * side;
+    await this.page.mouse.move(x, y);
+    await expect(this.probe).not.toHaveText('');
+    return (await this.probe.textContent()) ?? '';
+  }
+}
+
+/** The number a probe text like "(12, 40) -1000 HU" reports. */
+export function probeValue(text: string): number {
+  const match = /\)\s+(-?\d+(?:\.\d+)?)/.exec(text);
+  if (!match) throw new Error(`no value in probe text: ${JSON.stringify(text)}`);
+  return Number(match[1]);
+}
