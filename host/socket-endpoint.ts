@@ -70,10 +70,13 @@ export function createSocketEndpoint(deps: SocketEndpointDeps) {
         return reply(ws, { id: request.id, result: err('io_error', `too many calls in flight (limit ${MAX_CALLS_IN_FLIGHT}); retry later`) });
       }
       inFlight++;
-      void dispatch(deps.handlers, request.call, request.args, ctx).then((result: Result<unknown>) => {
-        inFlight--;
-        reply(ws, { id: request.id, result });
-      });
+      void dispatch(deps.handlers, request.call, request.args, ctx)
+        // dispatch() answers every failure as a value; this only keeps a bug in it from killing the host.
+        .catch((e: unknown): Result<unknown> => err('internal', `dispatch failed: ${e instanceof Error ? e.message : String(e)}`))
+        .then((result) => {
+          inFlight--;
+          reply(ws, { id: request.id, result });
+        });
     });
   });
 

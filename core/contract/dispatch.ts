@@ -14,11 +14,17 @@ export async function dispatch<Ctx>(
   rawArgs: unknown,
   ctx: Ctx,
 ): Promise<Result<unknown>> {
-  if (!isCallName(name)) return err('unknown_call', `Unknown call: ${String(name).slice(0, 80)}`);
+  if (!isCallName(name)) {
+    // Never String() a non-string: a JSON object like {"toString": 1} would throw while being described.
+    const shown = typeof name === 'string' ? name.slice(0, 80) : `(a ${name === null ? 'null' : typeof name}, not a call name)`;
+    return err('unknown_call', `Unknown call: ${shown}`);
+  }
   const parsed = contract[name].args.safeParse(rawArgs ?? {});
   if (!parsed.success) return err('invalid_arguments', `${name}: ${describeIssues(parsed.error.issues)}`);
+  const handler = handlers[name] as ((args: unknown, ctx: Ctx) => Promise<Result<unknown>>) | undefined;
+  // The type check demands a handler per call; this guards handler objects assembled at runtime.
+  if (typeof handler !== 'function') return err('internal', `${name}: no handler is registered for this call`);
   try {
-    const handler = handlers[name] as (args: unknown, ctx: Ctx) => Promise<Result<unknown>>;
     return await handler(parsed.data, ctx);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

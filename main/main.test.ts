@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', () => import('./test/fake-electron'));
+// The composition root is under test here, not the services: they get their own tests.
+vi.mock('../core/services/app-service', async () => {
+  const { recordingHandlers } = await import('./test/fake-handlers');
+  return {
+    createAppService: vi.fn((opts: unknown) => ({
+      opts,
+      handlers: recordingHandlers().handlers,
+      registry: { resolve: () => undefined },
+      dispose: vi.fn(),
+    })),
+  };
+});
+
+import { callNames } from '../core/contract/index';
+import { createAppService } from '../core/services/app-service';
+import { app, BrowserWindow, FakeWebContents, ipcMain, protocol } from './test/fake-electron';
+
+describe('main.ts composition root', () => {
+  it('registers the scheme before ready, then wires service, protocol, IPC and one hardened window', async () => {
+    await import('./main');
+    expect(protocol.privileged.map((s) => s.scheme)).toContain('vesalius');
+    // Nothing that needs a ready app happens before ready.
+    expect(BrowserWindow.instances).toHaveLength(0);
+    expect(ipcMain.handlers.size).toBe(0);
+
+    app.becomeReady();
+    await vi.waitFor(() => expect(BrowserWindow.instances).toHaveLength(1));
+
+    expect(protocol.handlers.has('vesalius')).toBe(true);
+    expect(ipcMain.handlers.size).toBe(callNames.length);
+    const [window] = BrowserWindow.instances;
+    expect((window.options.webPreferences as { preload: string }).preload).toBe(
+      path.join(app.getAppPath(), 'dist', 'main', 'preload.cjs'),
+    );
+    expect(window.webContents.loadedUrl).toBe('vesalius://app/index.html');
+
+    const serviceOptions = vi.mocked(createAppService).mock.calls[0][0];
+    expect(serviceOptions.transport).toBe('electron');
+    expect(typeof serviceOptions.pickPaths).toBe('function');
+  });
+
+  it('hardens every web contents created later', () => {
+    const stray = new FakeWebContents();
+    app.emit('web-contents-created', {}, stray);
+    expect(stray.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    const event = { preventDefault: vi.fn() };
+    stray.emit('will-navigate', event, 'https://example.com/');
+    expect(event.preventDefault).toHaveBeenCalled();
+  });
+
+  it('focuses the existing window when a second instance starts', () => {
+    const [window] = BrowserWindow.instances;
+    const focus = vi.spyOn(window, 'focus');
+    app.emit('second-instance');
+    expect(focus).toHaveBeenCalled();
+  });
+});
