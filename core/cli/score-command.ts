@@ -1,0 +1,212 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { summarizeDataset } from '../metrics/segmentation';
+import type { CaseScore, EmptyRule, LabelScore } from '../metrics/types';
+import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../masks/score-pairs';
+import { UsageError, type CliCommand, type CliIo } from './command';
+
+const help = `Usage: vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty one|skip]
+
+Scores predicted segmentation masks against truth masks: IoU, Dice, precision, recall and
+volumes per label, mIoU per case, and mean / median / min / max mIoU over a dataset.
+
+  --truth <file|dir>  truth mask, or a folder of them
+  --pred <file|dir>   predicted mask, or a folder of them (same kind as --truth)
+  --json              print one JSON document on stdout instead of a table
+  --empty one|skip    a case with no foreground in truth or prediction scores mIoU 1 ('one',
+                      the default) or is left out of the means ('skip')
+
+Mask files: PNG (8/16-bit grayscale, value = label), NIfTI (.nii, .nii.gz) and DICOM SEG
+(label = SegmentNumber; when both sides are SEGs, each segment is scored on its own mask, so
+overlapping segments are counted for each). Formats are recognised by content.
+Folders are searched recursively and paired by relative path and file stem, whatever the
+extension (case1.png pairs with case1.nii.gz); files present on one side only are listed.
+Masks are compared voxel by voxel and never resampled: shapes must match.
+
+Exit status: 0 when every pair was scored; 1 when any pair failed (unreadable file, shape
+mismatch, ambiguous file stem; each listed under "errors" with both files) or nothing could
+be paired; 2 for usage errors.
+`;
+
+interface ScoreArgs {
+  truth: string;
+  pred: string;
+  json: boolean;
+  emptyRule: EmptyRule;
+}
+
+function parseArgs(argv: string[]): ScoreArgs | 'help' {
+  let truth: string | undefined;
+  let pred: string | undefined;
+  let json = false;
+  let emptyRule: EmptyRule = 'one';
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inlineValue] = argv[i].startsWith('--') && argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const value = (): string => {
+      const v = inlineValue ?? argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--truth':
+        truth = value();
+        break;
+      case '--pred':
+        pred = value();
+        break;
+      case '--json':
+        json = true;
+        break;
+      case '--empty': {
+        const rule = value();
+        if (rule !== 'one' && rule !== 'skip') throw new UsageError(`--empty must be 'one' or 'skip', not '${rule}'`);
+        emptyRule = rule;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown argument '${argv[i]}'`);
+    }
+  }
+  if (!truth || !pred) throw new UsageError(`${!truth ? '--truth' : '--pred'} is required`);
+  return { truth, pred, json, emptyRule };
+}
+
+async function kindOf(flag: string, p: string): Promise<'file' | 'dir'> {
+  try {
+    const s = await stat(p);
+    if (s.isDirectory()) return 'dir';
+    if (s.isFile()) return 'file';
+  } catch {
+    throw new UsageError(`${flag} ${p}: no such file or folder`);
+  }
+  throw new UsageError(`${flag} ${p}: neither a file nor a folder`);
+}
+
+async function scoreSinglePair(args: ScoreArgs): Promise<DatasetScore> {
+  const cases: DatasetScore['cases'] = [];
+  const errors: DatasetScore['errors'] = [];
+  try {
+    const score = await scoreMaskFiles(args.truth, args.pred, { emptyRule: args.emptyRule, name: args.truth });
+    cases.push({ truthPath: args.truth, predPath: args.pred, score });
+  } catch (e) {
+    errors.push({ truth: args.truth, pred: args.pred, message: e instanceof Error ? e.message : String(e) });
+  }
+  const summary = summarizeDataset(
+    cases.map((c) => c.score),
+    args.emptyRule,
+  );
+  return { cases, summary, onlyInTruth: [], onlyInPred: [], errors, ignored: [] };
+}
+
+const progressMinCases = 10;
+
+export const scoreCommand: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    io.stdout(help);
+    return 0;
+  }
+  const [truthKind, predKind] = [await kindOf('--truth', args.truth), await kindOf('--pred', args.pred)];
+  if (truthKind !== predKind) {
+    throw new UsageError(`--truth is a ${truthKind === 'dir' ? 'folder' : 'file'} but --pred is a ${predKind === 'dir' ? 'folder' : 'file'}; give two files or two folders`);
+  }
+
+  let result: DatasetScore;
+  if (truthKind === 'file') {
+    result = await scoreSinglePair(args);
+  } else {
+    const showProgress = process.stderr.isTTY === true;
+    result = await scoreMaskFolders(args.truth, args.pred, {
+      emptyRule: args.emptyRule,
+      onProgress: showProgress
+        ? (done, total) => {
+            if (total >= progressMinCases) io.stderr(`\rscoring ${done}/${total}${done === total ? '\n' : ''}`);
+          }
+        : undefined,
+    });
+  }
+
+  if (args.json) io.stdout(JSON.stringify(toJson(result), null, 2) + '\n');
+  else printTable(result, truthKind === 'dir' ? args.truth : path.dirname(args.truth), io);
+
+  if (result.cases.length === 0 && result.errors.length === 0) {
+    io.stderr('vesalius score: no mask pairs found to score\n');
+    return 1;
+  }
+  return result.errors.length > 0 ? 1 : 0;
+};
+
+function labelJson(l: LabelScore) {
+  return {
+    iou: l.iou,
+    dice: l.dice,
+    precision: l.precision,
+    recall: l.recall,
+    truth_voxels: l.truthVoxels,
+    pred_voxels: l.predVoxels,
+    tp: l.tp,
+    fp: l.fp,
+    fn: l.fn,
+    truth_ml: l.truthVolumeMl,
+    pred_ml: l.predVolumeMl,
+  };
+}
+
+/** The documented JSON shape (snake_case, label keys are label values as strings). */
+export function toJson(result: DatasetScore) {
+  const s = result.summary;
+  return {
+    cases: result.cases.map(({ predPath, score }) => ({
+      name: score.name,
+      pred: predPath,
+      labels: Object.fromEntries(score.labels.map((l) => [String(l.label), labelJson(l)])),
+      miou: score.miou,
+      mean_dice: score.meanDice,
+      empty: score.empty,
+    })),
+    miou: s.miou.mean,
+    median_miou: s.miou.median,
+    min_miou: s.miou.min,
+    max_miou: s.miou.max,
+    mean_dice: s.meanDice,
+    empty_rule: s.emptyRule,
+    case_count: s.caseCount,
+    scored_case_count: s.scoredCaseCount,
+    per_label: Object.fromEntries(s.perLabel.map((p) => [String(p.label), { mean_iou: p.meanIou, mean_dice: p.meanDice, cases: p.cases }])),
+    only_in_truth: result.onlyInTruth,
+    only_in_pred: result.onlyInPred,
+    errors: result.errors,
+    ignored: result.ignored,
+  };
+}
+
+const fixed = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
+
+function printTable(result: DatasetScore, truthRoot: string, io: CliIo): void {
+  const rows: string[][] = [['case', 'label', 'IoU', 'Dice', 'truth vox', 'pred vox', 'case mIoU']];
+  for (const { score } of result.cases) rows.push(...caseRows(score, path.relative(truthRoot, score.name) || score.name));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) io.stdout(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd() + '\n');
+
+  const s = result.summary;
+  io.stdout(
+    `\n${s.scoredCaseCount} of ${s.caseCount} cases in the means (empty rule '${s.emptyRule}')\n` +
+      `mIoU mean ${fixed(s.miou.mean)}  median ${fixed(s.miou.median)}  min ${fixed(s.miou.min)}  max ${fixed(s.miou.max)}  mean Dice ${fixed(s.meanDice)}\n`,
+  );
+  for (const p of s.perLabel) io.stdout(`  label ${p.label}: mean IoU ${fixed(p.meanIou)}  mean Dice ${fixed(p.meanDice)}  over ${p.cases} case(s)\n`);
+  const list = (title: string, items: string[]) => {
+    if (items.length) io.stdout(`${title} (${items.length}):\n${items.map((i) => `  ${i}\n`).join('')}`);
+  };
+  list('only in truth', result.onlyInTruth);
+  list('only in pred', result.onlyInPred);
+  list('ignored (not a mask file)', result.ignored);
+  list('errors', result.errors.map((e) => e.message));
+}
+
+function caseRows(score: CaseScore, name: string): string[][] {
+  if (score.labels.length === 0) return [[name, '(empty)', '', '', '0', '0', fixed(score.miou)]];
+  return score.labels.map((l, i) => [i === 0 ? name : '', String(l.label), fixed(l.iou), fixed(l.dice), String(l.truthVoxels), String(l.predVoxels), i === 0 ? fixed(score.miou) : '']);
+}
