@@ -1,2 +1,108 @@
-// Calls for the local assistant: caption, question answering, segmentation (issue 4). Filled in by the model work.
-export const assistantCalls = {} as const;
+import { z } from 'zod';
+import { defineCall } from './define';
+
+// Calls for the local assistant: caption, question answering, segmentation (issue 4).
+// The renderer sends the raw stored pixels it already has; all preprocessing happens in the inference worker.
+
+/** Largest image side accepted (DICOM images are at most a few thousand pixels wide). */
+export const MAX_IMAGE_SIDE = 4096;
+
+export const pixelDtypeSchema = z.enum(['int16', 'uint16', 'uint8', 'float32']);
+export type PixelDtype = z.infer<typeof pixelDtypeSchema>;
+export const BYTES_PER_VALUE: Record<PixelDtype, number> = { int16: 2, uint16: 2, uint8: 1, float32: 4 };
+
+/** Bytes a base64 string decodes to (padding aware), without decoding it. */
+export const base64ByteLength = (text: string): number => {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+};
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const maxBase64Chars = Math.ceil((MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 4) / 3) * 4;
+
+/**
+ * An image as the renderer holds it: `hu` = stored CT values (HU = stored·slope + intercept), `gray8` = 8-bit
+ * grayscale, `rgb8` = 8-bit interleaved RGB. `pixels` is base64 of the raw little-endian typed array.
+ */
+export const assistantImageSchema = z
+  .object({
+    kind: z.enum(['hu', 'gray8', 'rgb8']),
+    width: z.number().int().min(1).max(MAX_IMAGE_SIDE),
+    height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
+    slope: z.number().finite().optional(),
+    intercept: z.number().finite().optional(),
+    dtype: pixelDtypeSchema,
+    pixels: z.string().max(maxBase64Chars).regex(BASE64, 'is not base64'),
+  })
+  .strict()
+  .superRefine((image, ctx) => {
+    if ((image.kind === 'gray8' || image.kind === 'rgb8') && image.dtype !== 'uint8') {
+      ctx.addIssue({ code: 'custom', path: ['dtype'], message: `a ${image.kind} image needs dtype uint8, got ${image.dtype}` });
+      return;
+    }
+    if (image.kind !== 'hu' && (image.slope !== undefined || image.intercept !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['slope'], message: 'slope/intercept apply to hu images only' });
+    }
+    const channels = image.kind === 'rgb8' ? 3 : 1;
+    const expected = image.width * image.height * channels * BYTES_PER_VALUE[image.dtype];
+    const actual = base64ByteLength(image.pixels);
+    if (actual !== expected) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pixels'],
+        message: `decodes to ${actual} bytes but a ${image.width}×${image.height} ${image.kind} ${image.dtype} image has ${expected}`,
+      });
+    }
+  });
+export type AssistantImage = z.infer<typeof assistantImageSchema>;
+
+export const assistantStatusSchema = z.object({
+  /** The model the assistant uses (folder name), null when no model folder is installed. */
+  model: z.string().nullable(),
+  version: z.string().nullable(),
+  description: z.string().nullable(),
+  parameters: z.number().int().nullable(),
+  /** Whether the inference worker has the model in memory (it loads on first use). */
+  loaded: z.boolean(),
+  /** Prompts the model was trained to segment. */
+  segmentPrompts: z.array(z.string()),
+  /** Why the assistant cannot run (no model, or a broken model folder naming the file); null when it can. */
+  problem: z.string().nullable(),
+});
+export type AssistantStatus = z.infer<typeof assistantStatusSchema>;
+
+export const textAnswerSchema = z.object({
+  text: z.string(),
+  /** Number of tokens generated (without the end token). */
+  tokens: z.number().int().min(0),
+  model: z.string(),
+  /** Round-trip time of the request in milliseconds. */
+  ms: z.number(),
+});
+export type TextAnswer = z.infer<typeof textAnswerSchema>;
+
+export const segmentationAnswerSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  /** base64 of a width·height Uint8Array, row-major, 1 inside the mask and 0 outside. */
+  mask: z.string(),
+  /** Mean model probability over the pixels inside the mask; absent when the mask is empty. */
+  probabilityMean: z.number().optional(),
+  model: z.string(),
+  ms: z.number(),
+});
+export type SegmentationAnswer = z.infer<typeof segmentationAnswerSchema>;
+
+export const assistantCalls = {
+  'assistant.status': defineCall(z.object({}).strict(), assistantStatusSchema),
+  /** A short structured description of the image (modality, plane, organ, findings). */
+  'assistant.caption': defineCall(z.object({ image: assistantImageSchema }).strict(), textAnswerSchema),
+  'assistant.ask': defineCall(
+    z.object({ image: assistantImageSchema, question: z.string().trim().min(1).max(500) }).strict(),
+    textAnswerSchema,
+  ),
+  'assistant.segment': defineCall(
+    z.object({ image: assistantImageSchema, prompt: z.string().trim().min(1).max(200) }).strict(),
+    segmentationAnswerSchema,
+  ),
+} as const;

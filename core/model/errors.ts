@@ -1,0 +1,37 @@
+/** The last path segment, without importing node:path (this module is also used by the renderer). */
+const baseName = (dir: string): string => dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || dir;
+
+/**
+ * A model folder that cannot be used: names the file (relative to the folder, e.g. `config.json`,
+ * `text_decoder.onnx`) and why, so the UI and the CLI can show exactly what to fix.
+ */
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+  /** The model's name (its folder's base name). */
+  readonly model: string;
+  constructor(
+    /** The model folder. */
+    readonly dir: string,
+    /** The offending file, relative to the model folder. */
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    const model = baseName(dir);
+    super(`${model}: ${file}: ${reason} (model folder ${dir})`);
+    this.model = model;
+  }
+}
+
+/** A failed inference step: names the model and the step (`text_decoder.onnx run`, `preprocessing`, …). */
+export class ModelRunError extends Error {
+  override readonly name = 'ModelRunError';
+  constructor(
+    readonly model: string,
+    readonly step: string,
+    readonly reason: string,
+  ) {
+    super(`${model}: ${step} failed: ${reason}`);
+  }
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

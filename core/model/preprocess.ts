@@ -1,0 +1,205 @@
+import type { PreprocessorConfig } from './schemas';
+
+/**
+ * Image preprocessing for the model, reproducing the Python preprocessing (models/training/preprocess.py).
+ * Pure TypeScript (no Node imports), so the renderer can use it too.
+ *
+ * Order (fixed by preprocessor_config.json):
+ *   1. map the stored pixels to [0,1] at native resolution:
+ *      - `hu`:    HU = stored·slope + intercept, clipped to [hu_min, hu_max], scaled to [0,1] (never the display window);
+ *      - `gray8`: value / scale;
+ *      - `rgb8`:  luminance 0.299R + 0.587G + 0.114B, then / scale;
+ *   2. resize to S×S with torch's bilinear, align_corners=False, antialias=False (aspect not kept);
+ *   3. normalise (x − mean) / std.
+ */
+
+export type PixelData = Float32Array | Int16Array | Uint16Array | Uint8Array;
+export type ImageKind = 'hu' | 'gray8' | 'rgb8';
+
+export interface RawImage {
+  kind: ImageKind;
+  width: number;
+  height: number;
+  /** Row-major stored values; `rgb8` is interleaved RGB (length width·height·3). */
+  data: PixelData;
+  /** `hu` only: DICOM RescaleSlope / RescaleIntercept (defaults 1 / 0). */
+  slope?: number;
+  intercept?: number;
+}
+
+const f32 = Math.fround;
+
+/** Checks the buffer length against the declared size and kind; throws with the reason. */
+export function checkRawImage(image: RawImage): void {
+  const { width, height, kind, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`image size ${width}×${height} is not a positive integer size`);
+  }
+  const channels = kind === 'rgb8' ? 3 : 1;
+  if (data.length !== width * height * channels) {
+    throw new Error(`image data has ${data.length} values but a ${kind} image of ${width}×${height} needs ${width * height * channels}`);
+  }
+  if ((kind === 'gray8' || kind === 'rgb8') && !(data instanceof Uint8Array)) {
+    throw new Error(`a ${kind} image needs 8-bit data (Uint8Array), got ${data.constructor.name}`);
+  }
+}
+
+/**
+ * Step 1: stored pixels → [0,1] at native resolution, in float32 arithmetic like the float32 tensors in Python.
+ */
+export function toUnitRange(image: RawImage, config: PreprocessorConfig): Float32Array {
+  checkRawImage(image);
+  const { width, height, data } = image;
+  const count = width * height;
+  const unit = new Float32Array(count);
+  if (image.kind === 'hu') {
+    const slope = f32(image.slope ?? 1);
+    const intercept = f32(image.intercept ?? 0);
+    const huMin = f32(config.ct.hu_min);
+    const huMax = f32(config.ct.hu_max);
+    const huRange = f32(huMax - huMin);
+    for (let i = 0; i < count; i++) {
+      const hu = f32(f32(f32(data[i]) * slope) + intercept);
+      const clipped = hu < huMin ? huMin : hu > huMax ? huMax : hu;
+      unit[i] = f32(clipped - huMin) / huRange;
+    }
+  } else if (image.kind === 'gray8') {
+    const scale = f32(config.gray8.scale);
+    for (let i = 0; i < count; i++) unit[i] = data[i] / scale;
+  } else {
+    const scale = f32(config.gray8.scale);
+    const [wr, wg, wb] = [f32(0.299), f32(0.587), f32(0.114)];
+    for (let i = 0; i < count; i++) {
+      const luminance = f32(f32(f32(wr * data[3 * i]) + f32(wg * data[3 * i + 1])) + f32(wb * data[3 * i + 2]));
+      unit[i] = luminance / scale;
+    }
+  }
+  return unit;
+}
+
+/** One output axis of torch's bilinear interpolation: source indices and weights per output index. */
+interface AxisSamples {
+  index0: Int32Array;
+  index1: Int32Array;
+  weight0: Float64Array;
+  weight1: Float64Array;
+}
+
+/**
+ * torch area_pixel_compute_source_index with align_corners=False, in float32 like torch does for
+ * float tensors: src = scale·(dst + 0.5) − 0.5, clamped at 0; the far neighbour is clamped to the edge.
+ */
+function axisSamples(inputSize: number, outputSize: number): AxisSamples {
+  const index0 = new Int32Array(outputSize);
+  const index1 = new Int32Array(outputSize);
+  const weight0 = new Float64Array(outputSize);
+  const weight1 = new Float64Array(outputSize);
+  const scale = f32(inputSize / outputSize);
+  for (let dst = 0; dst < outputSize; dst++) {
+    let i0: number;
+    let lambda1: number;
+    if (inputSize === outputSize) {
+      i0 = dst;
+      lambda1 = 0;
+    } else {
+      const src = Math.max(0, f32(f32(scale * f32(dst + 0.5)) - 0.5));
+      i0 = Math.floor(src);
+      lambda1 = Math.min(Math.max(f32(src - i0), 0), 1);
+    }
+    index0[dst] = i0;
+    index1[dst] = i0 < inputSize - 1 ? i0 + 1 : i0;
+    weight1[dst] = lambda1;
+    weight0[dst] = f32(1 - lambda1);
+  }
+  return { index0, index1, weight0, weight1 };
+}
+
+/**
+ * Bilinear resize of a single-channel row-major image, torch.nn.functional.interpolate(mode='bilinear',
+ * align_corners=False, antialias=False). Weights are torch's float32 weights; the weighted sum is
+ * accumulated in float64 and returned unrounded so callers round once at the end.
+ */
+export function resizeBilinear(
+  source: ArrayLike<number>,
+  inputWidth: number,
+  inputHeight: number,
+  outputWidth: number,
+  outputHeight: number,
+): Float64Array {
+  if (source.length !== inputWidth * inputHeight) {
+    throw new Error(`resizeBilinear: source has ${source.length} values, expected ${inputWidth}×${inputHeight}`);
+  }
+  const rows = axisSamples(inputHeight, outputHeight);
+  const cols = axisSamples(inputWidth, outputWidth);
+  const out = new Float64Array(outputWidth * outputHeight);
+  for (let y = 0; y < outputHeight; y++) {
+    const row0 = rows.index0[y] * inputWidth;
+    const row1 = rows.index1[y] * inputWidth;
+    const wy0 = rows.weight0[y];
+    const wy1 = rows.weight1[y];
+    for (let x = 0; x < outputWidth; x++) {
+      const x0 = cols.index0[x];
+      const x1 = cols.index1[x];
+      const wx0 = cols.weight0[x];
+      const wx1 = cols.weight1[x];
+      // torch multiplies the per-axis weights first (w00 = wy0·wx0, …), both float32.
+      out[y * outputWidth + x] =
+        source[row0 + x0] * f32(wy0 * wx0) +
+        source[row0 + x1] * f32(wy0 * wx1) +
+        source[row1 + x0] * f32(wy1 * wx0) +
+        source[row1 + x1] * f32(wy1 * wx1);
+    }
+  }
+  return out;
+}
+
+/** The full preprocessing: `pixel_values` float32 [1, 1, S, S] as the image encoder expects. */
+export function preprocessImage(image: RawImage, config: PreprocessorConfig): Float32Array {
+  const size = config.image_size;
+  const unit = toUnitRange(image, config);
+  const resized = resizeBilinear(unit, image.width, image.height, size, size);
+  const mean = f32(config.mean);
+  const std = f32(config.std);
+  const pixelValues = new Float32Array(size * size);
+  // Two float32 steps, like torch's (t - mean) / std on a float32 tensor.
+  for (let i = 0; i < resized.length; i++) pixelValues[i] = f32(f32(resized[i]) - mean) / std;
+  return pixelValues;
+}
+
+export const sigmoid = (logit: number): number => 1 / (1 + Math.exp(-logit));
+
+export interface MaskResult {
+  width: number;
+  height: number;
+  /** 1 inside the mask, 0 outside, row-major. */
+  mask: Uint8Array;
+  /** Mean probability over the pixels inside the mask; null when the mask is empty. */
+  probabilityMean: number | null;
+}
+
+/**
+ * The inverse for masks: model-resolution mask logits (S×S) → probabilities → bilinear resize to the
+ * original image size (same torch convention) → threshold (probability > threshold is inside).
+ */
+export function maskFromLogits(
+  logits: ArrayLike<number>,
+  modelSize: number,
+  width: number,
+  height: number,
+  threshold: number,
+): MaskResult {
+  const probabilities = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) probabilities[i] = sigmoid(logits[i]);
+  const resized = resizeBilinear(probabilities, modelSize, modelSize, width, height);
+  const mask = new Uint8Array(width * height);
+  let insideSum = 0;
+  let insideCount = 0;
+  for (let i = 0; i < resized.length; i++) {
+    if (resized[i] > threshold) {
+      mask[i] = 1;
+      insideSum += resized[i];
+      insideCount++;
+    }
+  }
+  return { width, height, mask, probabilityMean: insideCount > 0 ? insideSum / insideCount : null };
+}

@@ -1,0 +1,143 @@
+import path from 'node:path';
+import type { AssistantImage, assistantCalls } from '../contract/assistant';
+import { err, ok, type Result } from '../contract/result';
+import { projectRoot } from '../config/data-dir';
+import { defaultModel, loadModelFolder, type ModelFolder } from '../model/config';
+import { errorMessage } from '../model/errors';
+import { InferenceClient, type InferenceClientOptions } from '../../workers/inference/client';
+import type { WorkerImage } from '../../workers/inference/protocol';
+import type { DomainHandlers } from './context';
+
+export interface AssistantHandlerDeps {
+  /** Where bundled model folders live; the default model is chosen from here (see defaultModel). */
+  modelsDir?: string;
+  /** Use this model folder instead of choosing one. */
+  modelDir?: string;
+  /** Options for the inference client (worker entry, timeout); the model folder is filled in. */
+  client?: Omit<InferenceClientOptions, 'modelDir'>;
+}
+
+export interface AssistantService {
+  handlers: DomainHandlers<typeof assistantCalls>;
+  /** Stops the inference worker, if one was started. */
+  dispose(): Promise<void>;
+}
+
+export const defaultModelsDir = (): string => path.join(projectRoot, 'models');
+
+/** The raw little-endian pixels of the contract as the typed array the worker preprocesses. */
+export function decodeImage(image: AssistantImage): WorkerImage {
+  const bytes = Buffer.from(image.pixels, 'base64');
+  // An own, aligned buffer: Buffer.from may share a pool at any offset.
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const data =
+    image.dtype === 'int16'
+      ? new Int16Array(buffer)
+      : image.dtype === 'uint16'
+        ? new Uint16Array(buffer)
+        : image.dtype === 'float32'
+          ? new Float32Array(buffer)
+          : new Uint8Array(buffer);
+  const decoded: WorkerImage = { kind: image.kind, width: image.width, height: image.height, data };
+  if (image.slope !== undefined) decoded.slope = image.slope;
+  if (image.intercept !== undefined) decoded.intercept = image.intercept;
+  return decoded;
+}
+
+const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/**
+ * The assistant's calls. The inference worker is started on the first caption/ask/segment (not for status),
+ * and stopped by dispose().
+ */
+export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): AssistantService {
+  const modelsDir = deps.modelsDir ?? defaultModelsDir();
+  let client: InferenceClient | null = null;
+
+  const chosenModelDir = (): string | null => deps.modelDir ?? defaultModel(modelsDir)?.dir ?? null;
+  const noModel = () => `no model folder found under ${modelsDir} (a folder with a config.json of model_type "vesalius-vlm")`;
+
+  /** The folder's JSON files are checked here first, so a broken folder is reported without starting a worker. */
+  const readyFolder = (call: string): Result<ModelFolder> => {
+    const dir = chosenModelDir();
+    if (dir === null) return err('not_found', `${call}: ${noModel()}`);
+    try {
+      return ok(loadModelFolder(dir));
+    } catch (e) {
+      return err('model_error', `${call}: ${errorMessage(e)}`);
+    }
+  };
+
+  const clientFor = (folder: ModelFolder): InferenceClient => {
+    if (client && path.resolve(client.modelDir) !== folder.dir) {
+      void client.dispose();
+      client = null;
+    }
+    client ??= new InferenceClient({ ...deps.client, modelDir: folder.dir });
+    return client;
+  };
+
+  const handlers: DomainHandlers<typeof assistantCalls> = {
+    'assistant.status': async () => {
+      const dir = chosenModelDir();
+      const base = { loaded: false, segmentPrompts: [] as string[] };
+      if (dir === null) return ok({ ...base, model: null, version: null, description: null, parameters: null, problem: noModel() });
+      try {
+        const folder = loadModelFolder(dir);
+        const { config } = folder;
+        return ok({
+          model: folder.name,
+          version: config.version,
+          description: config.description ?? `${config.model_type} ${config.version}: caption, question answering and segmentation (${config.parameters.toLocaleString('en-US')} parameters)`,
+          parameters: config.parameters,
+          loaded: client !== null && client.loaded && client.modelDir === folder.dir,
+          segmentPrompts: config.segment_prompts,
+          problem: null,
+        });
+      } catch (e) {
+        return ok({ ...base, model: path.basename(dir), version: null, description: null, parameters: null, problem: errorMessage(e) });
+      }
+    },
+    'assistant.caption': async ({ image }) => {
+      const folder = readyFolder('assistant.caption');
+      if (!folder.ok) return folder;
+      const started = performance.now();
+      const result = await clientFor(folder.value).caption(decodeImage(image));
+      if (!result.ok) return result;
+      return ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - started });
+    },
+    'assistant.ask': async ({ image, question }) => {
+      const folder = readyFolder('assistant.ask');
+      if (!folder.ok) return folder;
+      const started = performance.now();
+      const result = await clientFor(folder.value).answer(decodeImage(image), question);
+      if (!result.ok) return result;
+      return ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - started });
+    },
+    'assistant.segment': async ({ image, prompt }) => {
+      const folder = readyFolder('assistant.segment');
+      if (!folder.ok) return folder;
+      const started = performance.now();
+      const result = await clientFor(folder.value).segment(decodeImage(image), prompt);
+      if (!result.ok) return result;
+      const { width, height, mask, probabilityMean, model } = result.value;
+      return ok({
+        width,
+        height,
+        mask: toBase64(mask),
+        ...(probabilityMean === null ? {} : { probabilityMean }),
+        model,
+        ms: performance.now() - started,
+      });
+    },
+  };
+
+  return {
+    handlers,
+    async dispose() {
+      const running = client;
+      client = null;
+      if (running) await running.dispose();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// The only module that imports onnxruntime-node: everything above it speaks plain typed arrays.
+import * as ort from 'onnxruntime-node';
+
+export type TensorData = Float32Array | BigInt64Array;
+
+export interface HostTensor {
+  dtype: 'float32' | 'int64';
+  dims: readonly number[];
+  data: TensorData;
+}
+
+export interface BackendOptions {
+  /** Threads inside one operator; 2 matches the laptop target and this machine. */
+  intraOpNumThreads?: number;
+}
+
+/** One loaded ONNX graph. */
+export interface InferenceSessionHandle {
+  readonly file: string;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+  release(): Promise<void>;
+}
+
+export interface InferenceBackend {
+  /** Loads an ONNX file; rejects with the runtime's reason when the file is not a loadable model. */
+  load(file: string): Promise<InferenceSessionHandle>;
+}
+
+const toHostTensor = (name: string, value: ort.OnnxValue): HostTensor => {
+  if (!(value instanceof ort.Tensor)) throw new Error(`output ${name} is not a tensor`);
+  if (value.type === 'float32' && value.data instanceof Float32Array) return { dtype: 'float32', dims: [...value.dims], data: value.data };
+  if (value.type === 'int64' && value.data instanceof BigInt64Array) return { dtype: 'int64', dims: [...value.dims], data: value.data };
+  throw new Error(`output ${name} has unsupported type ${value.type}`);
+};
+
+class OrtSession implements InferenceSessionHandle {
+  constructor(
+    readonly file: string,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(tensor.dtype, tensor.data, tensor.dims);
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, HostTensor> = {};
+    for (const [name, value] of Object.entries(results)) out[name] = toHostTensor(name, value);
+    return out;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** onnxruntime-node on the CPU. */
+export function createOrtBackend(options: BackendOptions = {}): InferenceBackend {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: options.intraOpNumThreads ?? 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  return {
+    async load(file: string): Promise<InferenceSessionHandle> {
+      const session = await ort.InferenceSession.create(file, sessionOptions);
+      return new OrtSession(file, session);
+    },
+  };
+}

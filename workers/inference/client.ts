@@ -1,0 +1,213 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { err, ok, type Result } from '../../core/contract/result';
+import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+
+/** How to start the worker: a script and the node flags it needs. */
+export interface WorkerEntry {
+  script: string;
+  execArgv: string[];
+}
+
+export interface InferenceClientOptions {
+  /** The model folder the worker serves. */
+  modelDir: string;
+  /** Defaults to the TypeScript source via tsx in development, `dist/workers/inference.cjs` when bundled. */
+  entry?: WorkerEntry;
+  /** Per-request limit (includes loading the model on first use). */
+  requestTimeoutMs?: number;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+type Params<M extends WorkerMethod> = Omit<Extract<WorkerRequest, { method: M }>, 'id' | 'method'>;
+
+interface Pending {
+  method: WorkerMethod;
+  resolve: (result: Result<unknown>) => void;
+  timer: NodeJS.Timeout;
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const STDERR_TAIL_CHARS = 2000;
+
+/** This module's own file, in both the tsx (ESM) and the bundled (CJS) build. */
+const thisFile = (): string => (typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
+
+/**
+ * Where the worker is: next to this file as TypeScript when running from source (started through tsx),
+ * else the bundle `dist/workers/inference.cjs` that build/esbuild.mjs writes.
+ */
+export function defaultWorkerEntry(): WorkerEntry {
+  const here = thisFile();
+  if (here.endsWith('.ts')) {
+    const root = path.resolve(path.dirname(here), '..', '..');
+    const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+    return {
+      script: path.join(path.dirname(here), 'worker.ts'),
+      execArgv: ['--import', existsSync(tsxLoader) ? pathToFileURL(tsxLoader).href : 'tsx'],
+    };
+  }
+  // Bundled: this code lives in dist/<something>/*.cjs.
+  return { script: path.resolve(path.dirname(here), '..', 'workers', 'inference.cjs'), execArgv: [] };
+}
+
+/**
+ * Talks to the inference worker process. Spawns it on first use, restarts it on the next request after
+ * it crashed or timed out, and never leaves a caller waiting on a dead worker: every request resolves to
+ * a result value — the answer, or an error naming the model and what went wrong.
+ */
+export class InferenceClient {
+  private child: ChildProcess | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private stderrTail = '';
+  private modelLoaded = false;
+  private disposed = false;
+  private readonly entry: WorkerEntry;
+  private readonly timeoutMs: number;
+  readonly modelName: string;
+  /** The model folder, absolute. */
+  readonly modelDir: string;
+  /** How many worker processes were started (1 + restarts). */
+  starts = 0;
+
+  constructor(options: InferenceClientOptions) {
+    this.entry = options.entry ?? defaultWorkerEntry();
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.modelDir = path.resolve(options.modelDir);
+    this.modelName = path.basename(this.modelDir);
+  }
+
+  /** Whether a live worker has loaded the model (false after a crash until the next successful request). */
+  get loaded(): boolean {
+    return this.modelLoaded && this.child !== null;
+  }
+
+  /** The worker's process id, or undefined when none runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  load(options?: RequestOptions) {
+    return this.request('load', {}, options);
+  }
+
+  caption(image: WorkerImage, options?: RequestOptions) {
+    return this.request('caption', { image }, options);
+  }
+
+  answer(image: WorkerImage, question: string, options?: RequestOptions) {
+    return this.request('answer', { image, question }, options);
+  }
+
+  segment(image: WorkerImage, prompt: string, options?: RequestOptions) {
+    return this.request('segment', { image, prompt }, options);
+  }
+
+  request<M extends WorkerMethod>(method: M, params: Params<M>, options: RequestOptions = {}): Promise<Result<WorkerValues[M]>> {
+    if (this.disposed) return Promise.resolve(err('model_error', `${this.modelName}: ${method}: the inference client was disposed`));
+    let child: ChildProcess;
+    try {
+      child = this.ensureChild();
+    } catch (e) {
+      return Promise.resolve(err('model_error', `${this.modelName}: cannot start the inference worker: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    const id = this.nextId++;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        resolve(err('model_error', `${this.modelName}: ${method} timed out after ${timeoutMs} ms; the inference worker was stopped and starts again on the next request`));
+        // A worker past its deadline is wedged or overloaded; a fresh one serves the next request.
+        this.killChild(child, `another request (${method}) timed out`);
+      }, timeoutMs);
+      this.pending.set(id, { method, resolve: resolve as (result: Result<unknown>) => void, timer });
+      const request = { id, method, ...params } as WorkerRequest;
+      try {
+        child.send(request, (sendError) => {
+          if (sendError) this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${sendError.message}`));
+        });
+      } catch (e) {
+        this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    });
+  }
+
+  /** Stops the worker; pending and later requests resolve to errors. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const child = this.child;
+    if (child) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      this.killChild(child, 'the inference client was disposed');
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
+    }
+  }
+
+  private settle(id: number, result: Result<unknown>): void {
+    const waiting = this.pending.get(id);
+    if (!waiting) return;
+    this.pending.delete(id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(result);
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child) return this.child;
+    if (!existsSync(this.entry.script)) throw new Error(`worker script not found: ${this.entry.script}`);
+    const child = fork(this.entry.script, [this.modelDir], {
+      execArgv: this.entry.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.starts++;
+    this.child = child;
+    this.modelLoaded = false;
+    this.stderrTail = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('message', (message: unknown) => this.onMessage(message));
+    child.on('error', (e) => this.onExit(child, `could not run: ${e.message}`));
+    child.on('exit', (code, signal) => this.onExit(child, signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    return child;
+  }
+
+  private onMessage(message: unknown): void {
+    const parsed = workerResponseSchema.safeParse(message);
+    if (!parsed.success || parsed.data.id === null) return; // Nothing we sent can be matched to it.
+    const { id, result } = parsed.data;
+    const waiting = this.pending.get(id);
+    if (!waiting) return;
+    if (!result.ok) return this.settle(id, err(result.error.code, result.error.message));
+    const value = valueSchemas[waiting.method].safeParse(result.value);
+    if (!value.success) return this.settle(id, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer`));
+    this.modelLoaded = true;
+    this.settle(id, ok(value.data));
+  }
+
+  private killChild(child: ChildProcess, why: string): void {
+    if (this.child === child) this.onExit(child, `was stopped because ${why}`);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** The worker is gone: forget it (the next request starts a new one) and fail what it was running. */
+  private onExit(child: ChildProcess, how: string): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.modelLoaded = false;
+    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    for (const [id, waiting] of [...this.pending]) {
+      this.settle(
+        id,
+        err('model_error', `${this.modelName}: ${waiting.method}: the inference worker ${how}${tail ? ` (${tail})` : ''}; it starts again on the next request`),
+      );
+    }
+  }
+}

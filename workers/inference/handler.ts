@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { loadModelFolder } from '../../core/model/config';
+import { ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
+import type { InferenceBackend } from './backend';
+import { VisionLanguageModel } from './model';
+import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from './protocol';
+
+const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
+  issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(message)'}: ${i.message}`)
+    .join('; ');
+
+const requestId = (message: unknown): number | null => {
+  if (typeof message !== 'object' || message === null) return null;
+  const id = (message as { id?: unknown }).id;
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : null;
+};
+
+/**
+ * The worker's request handling, independent of the process plumbing: validates a message, loads the
+ * model on first use (a failed load is retried on the next request, so a fixed folder recovers), runs
+ * one request at a time, and answers every request with a result value naming the model and the step.
+ */
+export function createRequestHandler(modelDir: string, backend: InferenceBackend): {
+  handle(message: unknown): Promise<WorkerResponse>;
+  dispose(): Promise<void>;
+} {
+  const modelName = path.basename(path.resolve(modelDir));
+  let model: Promise<VisionLanguageModel> | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const getModel = (): Promise<VisionLanguageModel> => {
+    if (!model) {
+      const loading = (async () => VisionLanguageModel.load(loadModelFolder(modelDir), backend))();
+      loading.catch(() => {
+        if (model === loading) model = null;
+      });
+      model = loading;
+    }
+    return model;
+  };
+
+  const run = async (request: WorkerRequest): Promise<unknown> => {
+    const started = performance.now();
+    const vlm = await getModel();
+    const elapsed = () => performance.now() - started;
+    switch (request.method) {
+      case 'load':
+        return { model: vlm.name, ms: elapsed() };
+      case 'caption': {
+        const out = await vlm.caption(request.image);
+        return { model: vlm.name, text: out.text, tokenIds: out.tokenIds, ms: elapsed() };
+      }
+      case 'answer': {
+        const out = await vlm.answer(request.image, request.question);
+        return { model: vlm.name, text: out.text, tokenIds: out.tokenIds, ms: elapsed() };
+      }
+      case 'segment': {
+        const out = await vlm.segment(request.image, request.prompt);
+        return { model: vlm.name, ...out, ms: elapsed() };
+      }
+    }
+  };
+
+  const handle = async (message: unknown): Promise<WorkerResponse> => {
+    const parsed = workerRequestSchema.safeParse(message);
+    if (!parsed.success) {
+      return { id: requestId(message), result: { ok: false, error: { code: 'invalid_arguments', message: `${modelName}: invalid request: ${describeIssues(parsed.error.issues)}` } } };
+    }
+    const request = parsed.data;
+    // One request at a time: two concurrent ONNX runs would only fight over the same two cores.
+    const answer = queue.then(() => run(request));
+    queue = answer.catch(() => undefined);
+    try {
+      return { id: request.id, result: { ok: true, value: await answer } };
+    } catch (e) {
+      const text =
+        e instanceof ModelLoadError || e instanceof ModelRunError
+          ? e.message
+          : `${modelName}: ${request.method} failed: ${errorMessage(e)}`;
+      return { id: request.id, result: { ok: false, error: { code: 'model_error', message: text } } };
+    }
+  };
+
+  return {
+    handle,
+    async dispose() {
+      const loaded = model;
+      model = null;
+      if (loaded) await loaded.then((m) => m.release()).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Messages between the InferenceClient (parent) and the worker process, over the fork IPC channel with
+ * `serialization: 'advanced'` (typed arrays cross as they are). Both sides validate with these schemas.
+ */
+
+const MAX_SIDE = 4096;
+
+export const workerImageSchema = z
+  .object({
+    kind: z.enum(['hu', 'gray8', 'rgb8']),
+    width: z.number().int().min(1).max(MAX_SIDE),
+    height: z.number().int().min(1).max(MAX_SIDE),
+    slope: z.number().finite().optional(),
+    intercept: z.number().finite().optional(),
+    data: z.union([z.instanceof(Float32Array), z.instanceof(Int16Array), z.instanceof(Uint16Array), z.instanceof(Uint8Array)]),
+  })
+  .strict()
+  .refine((img) => img.data.length === img.width * img.height * (img.kind === 'rgb8' ? 3 : 1), {
+    message: 'data length does not match width × height (× 3 for rgb8)',
+  });
+export type WorkerImage = z.infer<typeof workerImageSchema>;
+
+const id = z.number().int().min(0);
+
+export const workerRequestSchema = z.discriminatedUnion('method', [
+  z.object({ id, method: z.literal('load') }).strict(),
+  z.object({ id, method: z.literal('caption'), image: workerImageSchema }).strict(),
+  z.object({ id, method: z.literal('answer'), image: workerImageSchema, question: z.string().min(1).max(2000) }).strict(),
+  z.object({ id, method: z.literal('segment'), image: workerImageSchema, prompt: z.string().min(1).max(500) }).strict(),
+]);
+export type WorkerRequest = z.infer<typeof workerRequestSchema>;
+export type WorkerMethod = WorkerRequest['method'];
+
+export const loadValueSchema = z.object({ model: z.string(), ms: z.number() });
+export const generationValueSchema = z.object({
+  model: z.string(),
+  text: z.string(),
+  tokenIds: z.array(z.number().int()),
+  /** Time spent in the worker (preprocessing, encoder when not cached, decoding). */
+  ms: z.number(),
+});
+export const segmentationValueSchema = z.object({
+  model: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  mask: z.instanceof(Uint8Array),
+  probabilityMean: z.number().nullable(),
+  ms: z.number(),
+});
+export type LoadValue = z.infer<typeof loadValueSchema>;
+export type GenerationValue = z.infer<typeof generationValueSchema>;
+export type SegmentationValue = z.infer<typeof segmentationValueSchema>;
+
+/** What each method answers with on success. */
+export interface WorkerValues {
+  load: LoadValue;
+  caption: GenerationValue;
+  answer: GenerationValue;
+  segment: SegmentationValue;
+}
+
+export const valueSchemas = {
+  load: loadValueSchema,
+  caption: generationValueSchema,
+  answer: generationValueSchema,
+  segment: segmentationValueSchema,
+} as const;
+
+const errorSchema = z.object({ code: z.enum(['model_error', 'bad_input', 'invalid_arguments', 'internal']), message: z.string() });
+
+export const workerResponseSchema = z.object({
+  /** null when the request was too malformed to carry an id. */
+  id: id.nullable(),
+  result: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: errorSchema })]),
+});
+export type WorkerResponse = z.infer<typeof workerResponseSchema>;
