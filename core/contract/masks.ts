@@ -1,2 +1,158 @@
-// Calls for opening mask files and scoring them (issue 3). Filled in by the scoring work.
-export const maskCalls = {} as const;
+// Calls for opening mask files alongside a series and scoring them against each other (issue 3).
+import { z } from 'zod';
+import { defineCall } from './define';
+
+const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+const uidSchema = z.string().min(1).max(64).regex(/^[0-9.]+$/, 'not a DICOM UID');
+/** Ids the service hands out; a tight pattern so an id can never smuggle a path. */
+export const maskSetIdSchema = z.string().regex(/^mask-[0-9]{1,9}$/);
+const shapeSchema = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
+const emptyRuleSchema = z.enum(['one', 'skip']);
+
+export const maskDtypeSchema = z.enum(['uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32']);
+export type MaskDtype = z.infer<typeof maskDtypeSchema>;
+
+export const maskLabelSchema = z.object({
+  value: z.number().int(),
+  /** From the file when it names its labels (SEG segment labels, a label table); otherwise null. */
+  name: z.string().nullable(),
+  voxelCount: z.number().int().min(0),
+});
+export type MaskLabel = z.infer<typeof maskLabelSchema>;
+
+export const maskSetInfoSchema = z.object({
+  maskSetId: maskSetIdSchema,
+  /** The file it was read from. */
+  path: z.string(),
+  /** File name, for lists. */
+  name: z.string(),
+  /** [width, height, depth] = [columns, rows, slices]. */
+  shape: shapeSchema,
+  spacingMm: z.tuple([z.number(), z.number(), z.number()]),
+  /** Foreground labels only (value 0 is background), ascending. */
+  labels: z.array(maskLabelSchema),
+  /** The series it belongs to, or null when neither the file nor the caller named one. */
+  seriesInstanceUid: z.string().nullable(),
+  /** Where seriesInstanceUid came from: the file itself (DICOM SEG), the caller, or nowhere. */
+  seriesFrom: z.enum(['file', 'caller', 'none']),
+});
+export type MaskSetInfo = z.infer<typeof maskSetInfoSchema>;
+
+export const maskOpenErrorSchema = z.object({ path: z.string(), reason: z.string() });
+export type MaskOpenError = z.infer<typeof maskOpenErrorSchema>;
+
+/** Most raw label bytes one masks.data answer carries (base64 makes it 4/3 of this on the wire). */
+export const MAX_MASK_DATA_BYTES = 24 * 1024 * 1024;
+
+export const maskDataSchema = z.object({
+  maskSetId: maskSetIdSchema,
+  /** The whole volume's [width, height, depth]. */
+  shape: shapeSchema,
+  /** The slices carried: [zStart, zStart + zCount). */
+  zStart: z.number().int().min(0),
+  zCount: z.number().int().min(1),
+  /** The narrowest type that holds the labels (may be narrower than the file's). */
+  dtype: maskDtypeSchema,
+  /** Those slices' label bytes (little-endian, x fastest, then y, then z), base64. */
+  base64: z.string(),
+});
+export type MaskData = z.infer<typeof maskDataSchema>;
+
+export const labelScoreSchema = z.object({
+  label: z.number().int(),
+  tp: z.number().int(),
+  fp: z.number().int(),
+  fn: z.number().int(),
+  iou: z.number().nullable(),
+  dice: z.number().nullable(),
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  truthVoxels: z.number().int(),
+  predVoxels: z.number().int(),
+  truthVolumeMl: z.number(),
+  predVolumeMl: z.number(),
+});
+
+export const caseScoreSchema = z.object({
+  name: z.string(),
+  labels: z.array(labelScoreSchema),
+  miou: z.number().nullable(),
+  meanDice: z.number().nullable(),
+  empty: z.boolean(),
+});
+
+export const maskScoreSchema = z.object({
+  truthId: maskSetIdSchema,
+  predId: maskSetIdSchema,
+  emptyRule: emptyRuleSchema,
+  caseScore: caseScoreSchema,
+  /** Per slice (z), the IoU of all foreground (label-wise mean over labels present on that slice); null where both are empty. */
+  sliceIou: z.array(z.number().nullable()),
+});
+export type MaskScore = z.infer<typeof maskScoreSchema>;
+
+export const datasetCaseSchema = z.object({
+  name: z.string(),
+  truthPath: z.string(),
+  predPath: z.string(),
+  /** null when the case was skipped (empty, rule 'skip') or failed to read (see error). */
+  miou: z.number().nullable(),
+  meanDice: z.number().nullable(),
+  empty: z.boolean(),
+  error: z.string().nullable(),
+});
+export type DatasetCase = z.infer<typeof datasetCaseSchema>;
+
+export const datasetScoreSchema = z.object({
+  emptyRule: emptyRuleSchema,
+  cases: z.array(datasetCaseSchema),
+  /** Files present on one side only: reported, never silently dropped. */
+  unpairedTruth: z.array(z.string()),
+  unpairedPred: z.array(z.string()),
+  summary: z.object({
+    caseCount: z.number().int(),
+    scoredCaseCount: z.number().int(),
+    mean: z.number().nullable(),
+    median: z.number().nullable(),
+    min: z.number().nullable(),
+    max: z.number().nullable(),
+  }),
+});
+export type DatasetScore = z.infer<typeof datasetScoreSchema>;
+
+export const maskCalls = {
+  /** Reads mask files (DICOM SEG, NIfTI, PNG) for a series; each file is either opened or reported with its reason. */
+  'masks.open': defineCall(
+    z.object({ paths: z.array(pathSchema).min(1).max(256), seriesInstanceUid: uidSchema.optional() }).strict(),
+    z.object({ opened: z.array(maskSetInfoSchema), errors: z.array(maskOpenErrorSchema) }),
+  ),
+  /** Mask sets opened this session for a series. */
+  'masks.list': defineCall(
+    z.object({ seriesInstanceUid: uidSchema }).strict(),
+    z.object({ maskSets: z.array(maskSetInfoSchema) }),
+  ),
+  /**
+   * The label volume's bytes for slices [zStart, zStart + zCount), for drawing overlays. A request above
+   * MAX_MASK_DATA_BYTES is refused (naming the limit) rather than stalling the socket: ask for fewer slices.
+   */
+  'masks.data': defineCall(
+    z
+      .object({
+        maskSetId: maskSetIdSchema,
+        zStart: z.number().int().min(0).default(0),
+        zCount: z.number().int().min(1).optional(),
+      })
+      .strict(),
+    maskDataSchema,
+  ),
+  /** Scores a prediction against a truth mask set of the same shape. */
+  'masks.score': defineCall(
+    z.object({ truthId: maskSetIdSchema, predId: maskSetIdSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
+    maskScoreSchema,
+  ),
+  /** Scores every paired case of two folders (or two files). */
+  'masks.scoreDataset': defineCall(
+    z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
+    datasetScoreSchema,
+  ),
+} as const;

@@ -1,0 +1,268 @@
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Instance, Series } from '../contract/dicom';
+import { dispatch } from '../contract/dispatch';
+import type { CallName, CallResult, Handlers } from '../contract/index';
+import { MAX_MASK_DATA_BYTES } from '../contract/masks';
+import type { Result } from '../contract/result';
+import { niftiFile, segFile } from '../masks/mask-fixtures';
+import type { MaskSet } from '../masks/read-mask';
+import type { CallContext } from './context';
+import { createMaskHandlers, findImportedSeries } from './mask-handlers';
+
+// A 4 columns × 3 rows × 2 slices series and two label maps whose overlap is easy to count:
+// label 1: truth voxels 0..5, prediction 2..7 → tp 4, union 8 → IoU 1/2 (slice 0 only)
+// label 2: truth voxels 12..14, prediction 12..13 → tp 2, union 3 → IoU 2/3 (slice 1 only)
+// mIoU = (1/2 + 2/3) / 2 = 7/12.
+const SERIES_UID = '1.2.826.0.1.3680043.8.498.1';
+const shape: [number, number, number] = [4, 3, 2];
+const labelsAt = (ranges: [number, number, number][]): number[] => {
+  const values = new Array<number>(24).fill(0);
+  for (const [from, to, label] of ranges) for (let i = from; i <= to; i++) values[i] = label;
+  return values;
+};
+const truthValues = labelsAt([
+  [0, 5, 1],
+  [12, 14, 2],
+]);
+const predValues = labelsAt([
+  [2, 7, 1],
+  [12, 13, 2],
+]);
+
+const instance = (k: number): Instance => ({
+  sopInstanceUid: `${SERIES_UID}.${k + 1}`,
+  sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+  path: `/fake/${k}.dcm`,
+  fileKey: `key${k}`,
+  instanceNumber: k + 1,
+  imagePositionPatient: [0, 0, k * 2.5],
+  imageOrientationPatient: [1, 0, 0, 0, 1, 0],
+  sliceLocation: k * 2.5,
+  numberOfFrames: 1,
+  rows: 3,
+  columns: 4,
+  transferSyntaxUid: '1.2.840.10008.1.2.1',
+});
+const series: Series = {
+  seriesInstanceUid: SERIES_UID,
+  seriesNumber: 1,
+  modality: 'CT',
+  description: 'fake',
+  instances: [instance(0), instance(1)],
+};
+
+const ctx: CallContext = { transport: 'direct', caller: 'test' };
+let dir: string;
+const file = (name: string) => path.join(dir, name);
+
+const service = (readMask?: (p: string) => Promise<MaskSet>) => {
+  const handlers = createMaskHandlers({ findSeries: (uid) => (uid === SERIES_UID ? series : null), readMask });
+  // Only mask calls are made; dispatch validates them with the contract's schemas as every transport does.
+  const all = handlers as unknown as Handlers<CallContext>;
+  return async <K extends CallName>(name: K, args: unknown): Promise<Result<CallResult<K>>> =>
+    (await dispatch(all, name, args, ctx)) as Result<CallResult<K>>;
+};
+
+const valueOf = <T>(result: Result<T>): T => {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'mask-handlers-'));
+  await writeFile(file('truth.nii'), niftiFile({ shape, values: truthValues, datatype: 'uint8', spacingMm: [0.5, 0.5, 2.5] }));
+  await writeFile(file('pred.nii.gz'), niftiFile({ shape, values: predValues, datatype: 'int16', gzip: true }));
+  await writeFile(file('too-deep.nii'), niftiFile({ shape: [4, 3, 3], values: new Array(36).fill(1), datatype: 'uint8' }));
+  await writeFile(file('not-a-mask.txt'), 'hello');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('masks.open', () => {
+  it('opens files for a series with their label lists, and reports a bad file by name and reason', async () => {
+    const call = service();
+    const opened = valueOf(await call('masks.open', { paths: [file('truth.nii'), file('not-a-mask.txt')], seriesInstanceUid: SERIES_UID }));
+    expect(opened.opened).toHaveLength(1);
+    const [truth] = opened.opened;
+    expect(truth).toMatchObject({ name: 'truth.nii', shape: [4, 3, 2], seriesInstanceUid: SERIES_UID, seriesFrom: 'caller' });
+    expect(truth.spacingMm).toEqual([0.5, 0.5, 2.5]);
+    expect(truth.labels).toEqual([
+      { value: 1, name: null, voxelCount: 6 },
+      { value: 2, name: null, voxelCount: 3 },
+    ]);
+    expect(opened.errors).toHaveLength(1);
+    expect(opened.errors[0].path).toBe(file('not-a-mask.txt'));
+    expect(opened.errors[0].reason).toMatch(/unrecognised mask format/);
+
+    const listed = valueOf(await call('masks.list', { seriesInstanceUid: SERIES_UID }));
+    expect(listed.maskSets.map((m) => m.maskSetId)).toEqual([truth.maskSetId]);
+  });
+
+  it('refuses a mask whose shape differs from the series, naming both shapes, and never resamples', async () => {
+    const call = service();
+    const opened = valueOf(await call('masks.open', { paths: [file('too-deep.nii')], seriesInstanceUid: SERIES_UID }));
+    expect(opened.opened).toEqual([]);
+    expect(opened.errors[0].path).toBe(file('too-deep.nii'));
+    expect(opened.errors[0].reason).toContain('4×3×3');
+    expect(opened.errors[0].reason).toContain('4×3×2');
+    expect(valueOf(await call('masks.list', { seriesInstanceUid: SERIES_UID })).maskSets).toEqual([]);
+  });
+
+  it('refuses a series that is not open and arguments that break the schema', async () => {
+    const call = service();
+    const unknownSeries = valueOf(await call('masks.open', { paths: [file('truth.nii')], seriesInstanceUid: '1.2.3.4' }));
+    expect(unknownSeries.errors[0].reason).toMatch(/series 1\.2\.3\.4 is not open/);
+    const bad = await call('masks.open', { paths: [], seriesInstanceUid: SERIES_UID });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('invalid_arguments');
+    const badId = await call('masks.data', { maskSetId: '../etc/passwd' });
+    expect(badId.ok).toBe(false);
+  });
+
+  it('takes the series and segment names from a DICOM SEG, and rejects a SEG for another series', async () => {
+    const frame = (on: number[]) => Array.from({ length: 12 }, (_, i) => (on.includes(i) ? 1 : 0));
+    const seg = segFile({
+      type: 'BINARY',
+      rows: 3,
+      columns: 4,
+      segments: [{ number: 1, label: 'Liver' }],
+      frames: [
+        { segmentNumber: 1, zMm: 0, pixels: frame([0, 1, 2]) },
+        { segmentNumber: 1, zMm: 2.5, pixels: frame([5]) },
+      ],
+      referencedSeriesUid: SERIES_UID,
+    });
+    await writeFile(file('liver.dcm'), seg);
+    const call = service();
+    const opened = valueOf(await call('masks.open', { paths: [file('liver.dcm')] }));
+    expect(opened.errors).toEqual([]);
+    expect(opened.opened[0]).toMatchObject({ seriesInstanceUid: SERIES_UID, seriesFrom: 'file', labels: [{ value: 1, name: 'Liver', voxelCount: 4 }] });
+
+    const other = valueOf(await call('masks.open', { paths: [file('liver.dcm')], seriesInstanceUid: '1.2.3.4' }));
+    expect(other.errors[0].reason).toContain(`segments series ${SERIES_UID}, not the chosen series 1.2.3.4`);
+  });
+});
+
+describe('masks.data', () => {
+  it('returns the labels slice range by slice range in the narrowest dtype', async () => {
+    const call = service();
+    const { opened } = valueOf(await call('masks.open', { paths: [file('pred.nii.gz')], seriesInstanceUid: SERIES_UID }));
+    const id = opened[0].maskSetId;
+    const whole = valueOf(await call('masks.data', { maskSetId: id }));
+    // Stored as int16 in the file; labels 0..2 travel as uint8.
+    expect(whole).toMatchObject({ dtype: 'uint8', shape: [4, 3, 2], zStart: 0, zCount: 2 });
+    expect(Array.from(Buffer.from(whole.base64, 'base64'))).toEqual(predValues);
+    const second = valueOf(await call('masks.data', { maskSetId: id, zStart: 1, zCount: 5 }));
+    expect(second.zCount).toBe(1);
+    expect(Array.from(Buffer.from(second.base64, 'base64'))).toEqual(predValues.slice(12));
+    const past = await call('masks.data', { maskSetId: id, zStart: 2 });
+    expect(past.ok).toBe(false);
+  });
+
+  it('refuses an answer over the size limit and says how many slices fit', async () => {
+    const [w, h, d] = [4096, 4096, 2];
+    const big: MaskSet = {
+      source: '/virtual/big.nii',
+      format: 'nifti',
+      volume: { data: new Uint8Array(w * h * d).fill(3), shape: [w, h, d], spacingMm: [1, 1, 1], source: '/virtual/big.nii' },
+    };
+    expect(w * h * d).toBeGreaterThan(MAX_MASK_DATA_BYTES);
+    const call = service(async () => big);
+    const { opened } = valueOf(await call('masks.open', { paths: ['/virtual/big.nii'] }));
+    const refused = await call('masks.data', { maskSetId: opened[0].maskSetId });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toMatch(/at most 1 slices/);
+    const one = valueOf(await call('masks.data', { maskSetId: opened[0].maskSetId, zCount: 1 }));
+    expect(one.zCount).toBe(1);
+  });
+});
+
+describe('masks.score', () => {
+  it('scores truth against prediction: per-label table, case mIoU 7/12 and per-slice IoU', async () => {
+    const call = service();
+    const { opened } = valueOf(await call('masks.open', { paths: [file('truth.nii'), file('pred.nii.gz')], seriesInstanceUid: SERIES_UID }));
+    const [truth, pred] = opened;
+    const scored = valueOf(await call('masks.score', { truthId: truth.maskSetId, predId: pred.maskSetId }));
+    expect(scored.emptyRule).toBe('one');
+    expect(scored.caseScore.miou).toBeCloseTo(7 / 12, 12);
+    const [one, two] = scored.caseScore.labels;
+    expect(one).toMatchObject({ label: 1, tp: 4, fp: 2, fn: 2, truthVoxels: 6, predVoxels: 6 });
+    expect(one.iou).toBeCloseTo(0.5, 12);
+    expect(one.dice).toBeCloseTo(4 / 6, 12);
+    expect(two).toMatchObject({ label: 2, tp: 2, fp: 0, fn: 1 });
+    expect(two.iou).toBeCloseTo(2 / 3, 12);
+    // Truth's spacing 0.5 × 0.5 × 2.5 mm = 0.625 mm³ per voxel: 6 voxels = 0.00375 ml.
+    expect(one.truthVolumeMl).toBeCloseTo(0.00375, 12);
+    expect(scored.sliceIou).toHaveLength(2);
+    expect(scored.sliceIou[0]).toBeCloseTo(0.5, 12);
+    expect(scored.sliceIou[1]).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('refuses a pair of different shapes, naming both files and shapes', async () => {
+    const small: MaskSet = {
+      source: '/virtual/small.nii',
+      format: 'nifti',
+      volume: { data: new Uint8Array(6), shape: [3, 2, 1], spacingMm: [1, 1, 1], source: '/virtual/small.nii' },
+    };
+    const call = service(async (p) => (p === '/virtual/small.nii' ? small : (await import('../masks/read-mask')).readMaskFile(p)));
+    const a = valueOf(await call('masks.open', { paths: [file('truth.nii')], seriesInstanceUid: SERIES_UID })).opened[0];
+    const b = valueOf(await call('masks.open', { paths: ['/virtual/small.nii'] })).opened[0];
+    const refused = await call('masks.score', { truthId: a.maskSetId, predId: b.maskSetId });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.error.message).toContain('4×3×2');
+      expect(refused.error.message).toContain('3×2×1');
+      expect(refused.error.message).toContain('/virtual/small.nii');
+    }
+    const missing = await call('masks.score', { truthId: a.maskSetId, predId: 'mask-999' });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error.code).toBe('not_found');
+  });
+});
+
+describe('masks.scoreDataset', () => {
+  it('scores every paired case with its mIoU and reports files on one side only', async () => {
+    const truthDir = file('ds-truth');
+    const predDir = file('ds-pred');
+    await mkdir(truthDir, { recursive: true });
+    await mkdir(predDir, { recursive: true });
+    await writeFile(path.join(truthDir, 'case-a.nii'), niftiFile({ shape, values: truthValues, datatype: 'uint8' }));
+    await writeFile(path.join(predDir, 'case-a.nii'), niftiFile({ shape, values: truthValues, datatype: 'uint8' }));
+    await writeFile(path.join(truthDir, 'case-b.nii'), niftiFile({ shape, values: truthValues, datatype: 'uint8' }));
+    await writeFile(path.join(predDir, 'case-b.nii.gz'), niftiFile({ shape, values: predValues, datatype: 'uint8', gzip: true }));
+    await writeFile(path.join(truthDir, 'case-c.nii'), niftiFile({ shape, values: truthValues, datatype: 'uint8' }));
+    const call = service();
+    const scored = valueOf(await call('masks.scoreDataset', { truthDir, predDir }));
+    expect(scored.cases.map((c) => c.name)).toEqual(['case-a.nii', 'case-b.nii']);
+    expect(scored.cases[0].miou).toBe(1);
+    expect(scored.cases[1].miou).toBeCloseTo(7 / 12, 12);
+    expect(scored.unpairedTruth).toEqual(['case-c.nii']);
+    expect(scored.unpairedPred).toEqual([]);
+    expect(scored.summary.min).toBeCloseTo(7 / 12, 12);
+    expect(scored.summary.mean).toBeCloseTo((1 + 7 / 12) / 2, 12);
+
+    const missing = await call('masks.scoreDataset', { truthDir: file('nope'), predDir });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error.message).toContain(`truth folder ${file('nope')}: not found`);
+  });
+});
+
+describe('findImportedSeries', () => {
+  it('finds a series in the newest import that has it', () => {
+    const status = (patients: unknown[]) => ({ jobId: 'x', state: 'done' as const, processed: 1, total: 1, message: null, result: { patients, errors: [], fileCount: 1 } });
+    const older = { ...series, description: 'older' };
+    const statuses: Record<string, ReturnType<typeof status>> = {
+      a: status([{ patientId: 'p', patientName: '', birthDate: '', sex: '', studies: [{ studyInstanceUid: 's', studyDate: '', studyTime: '', description: '', accessionNumber: '', series: [older] }] }]),
+      b: status([{ patientId: 'p', patientName: '', birthDate: '', sex: '', studies: [{ studyInstanceUid: 's', studyDate: '', studyTime: '', description: '', accessionNumber: '', series: [series] }] }]),
+    };
+    const jobs = { status: (id: string) => statuses[id] as never };
+    expect(findImportedSeries(jobs, ['a', 'b'], SERIES_UID)?.description).toBe('fake');
+    expect(findImportedSeries(jobs, ['a'], SERIES_UID)?.description).toBe('older');
+    expect(findImportedSeries(jobs, ['a', 'b'], '9.9')).toBeNull();
+  });
+});

@@ -1,0 +1,167 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ImportJobStatus, Series } from '../contract/dicom';
+import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
+import { err, ok, type Result } from '../contract/result';
+import { readMaskFile, type MaskSet } from '../masks/read-mask';
+import type { DomainHandlers } from './context';
+import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
+import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
+
+export interface MaskHandlerDeps {
+  /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
+  readMask?: (filePath: string) => Promise<MaskSet>;
+  /** The imported series with this uid, or null when it is not (yet) imported this session. */
+  findSeries: (seriesInstanceUid: string) => Series | null;
+  store?: MaskStore;
+}
+
+/** The newest imported copy of a series among these import jobs, or null. */
+export function findImportedSeries(
+  jobs: { status(jobId: string): ImportJobStatus | undefined },
+  jobIds: Iterable<string>,
+  seriesInstanceUid: string,
+): Series | null {
+  for (const jobId of [...jobIds].reverse()) {
+    for (const patient of jobs.status(jobId)?.result?.patients ?? []) {
+      for (const study of patient.studies) {
+        const series = study.series.find((s) => s.seriesInstanceUid === seriesInstanceUid);
+        if (series) return series;
+      }
+    }
+  }
+  return null;
+}
+
+type Shape = readonly [number, number, number];
+const formatShape = (shape: Shape): string => shape.join('×');
+
+/** [columns, rows, frames] of a series, or a reason when its images do not share one size. */
+export function seriesShape(series: Series): Result<Shape> {
+  const first = series.instances[0];
+  if (!first) return err('bad_input', `series ${series.seriesInstanceUid} has no images`);
+  const odd = series.instances.find((i) => i.rows !== first.rows || i.columns !== first.columns);
+  if (odd) {
+    return err(
+      'bad_input',
+      `series ${series.seriesInstanceUid} mixes image sizes (${first.columns}×${first.rows} and ${odd.columns}×${odd.rows}); a mask cannot cover it`,
+    );
+  }
+  const slices = series.instances.reduce((sum, i) => sum + i.numberOfFrames, 0);
+  return ok([first.columns, first.rows, slices] as const);
+}
+
+const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Why a path cannot be a dataset folder, or null when it is one. */
+async function folderProblem(dir: string): Promise<string | null> {
+  try {
+    return (await stat(dir)).isDirectory() ? null : 'is a file, not a folder';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot read (${describeError(e)})`;
+  }
+}
+
+
+export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
+  const store = deps.store ?? new MaskStore();
+  const readMask = deps.readMask ?? readMaskFile;
+
+  /** Reads one file and checks it against its series; a reason string on failure. */
+  const openOne = async (filePath: string, callerSeriesUid: string | undefined): Promise<MaskSetInfo | string> => {
+    let read: MaskSet;
+    try {
+      read = await readMask(filePath);
+    } catch (e) {
+      return describeError(e);
+    }
+    const fileSeriesUid = read.referencedSeriesUid ?? null;
+    if (fileSeriesUid && callerSeriesUid && fileSeriesUid !== callerSeriesUid) {
+      return `the file segments series ${fileSeriesUid}, not the chosen series ${callerSeriesUid}`;
+    }
+    const seriesUid = fileSeriesUid ?? callerSeriesUid ?? null;
+    const maskShape = read.volume.shape;
+    if (seriesUid) {
+      const series = deps.findSeries(seriesUid);
+      // A SEG may arrive before its images; only a series we know can be checked.
+      if (series) {
+        const shape = seriesShape(series);
+        if (!shape.ok) return shape.error.message;
+        if (shape.value.some((n, i) => n !== maskShape[i])) {
+          return `mask shape ${formatShape(maskShape)} (columns×rows×slices) does not match series ${seriesUid} shape ${formatShape(shape.value)}; masks are never resampled`;
+        }
+      } else if (!fileSeriesUid) {
+        return `series ${seriesUid} is not open; open its images first`;
+      }
+    }
+    const { counts, min, max } = countLabels(read.volume.data);
+    const info: MaskSetInfo = {
+      maskSetId: store.newId(),
+      path: filePath,
+      name: path.basename(filePath),
+      shape: [maskShape[0], maskShape[1], maskShape[2]],
+      spacingMm: [read.volume.spacingMm[0], read.volume.spacingMm[1], read.volume.spacingMm[2]],
+      labels: labelList(counts, new Map(Object.entries(read.labelNames ?? {}).map(([value, name]) => [Number(value), name]))),
+      seriesInstanceUid: seriesUid,
+      seriesFrom: fileSeriesUid ? 'file' : callerSeriesUid ? 'caller' : 'none',
+    };
+    store.add({ info, maskSet: read, dtype: narrowestDtype(min, max) });
+    return info;
+  };
+
+  return {
+    'masks.open': async ({ paths, seriesInstanceUid }) => {
+      const opened: MaskSetInfo[] = [];
+      const errors: MaskOpenError[] = [];
+      for (const filePath of paths) {
+        const outcome = await openOne(filePath, seriesInstanceUid);
+        if (typeof outcome === 'string') errors.push({ path: filePath, reason: outcome });
+        else opened.push(outcome);
+      }
+      return ok({ opened, errors });
+    },
+
+    'masks.list': async ({ seriesInstanceUid }) => ok({ maskSets: store.forSeries(seriesInstanceUid) }),
+
+    'masks.data': async ({ maskSetId, zStart, zCount }) => {
+      const mask = store.get(maskSetId);
+      if (!mask) return err('not_found', `masks.data: no mask set '${maskSetId}' in this session`);
+      const [width, height, depth] = mask.info.shape;
+      if (zStart >= depth) return err('bad_input', `masks.data: zStart ${zStart} is past the last slice (${depth} slices)`);
+      const count = Math.min(zCount ?? depth - zStart, depth - zStart);
+      const dtype = mask.dtype;
+      const sliceVoxels = width * height;
+      const byteCount = sliceVoxels * count * bytesPerVoxel(dtype);
+      if (byteCount > MAX_MASK_DATA_BYTES) {
+        const fit = Math.max(1, Math.floor(MAX_MASK_DATA_BYTES / (sliceVoxels * bytesPerVoxel(dtype))));
+        return err('bad_input', `masks.data: ${count} slices are ${byteCount} bytes, over the ${MAX_MASK_DATA_BYTES}-byte limit; ask for at most ${fit} slices at a time`);
+      }
+      const start = zStart * sliceVoxels;
+      const labels = sliceAs(mask.maskSet.volume.data, dtype, start, start + count * sliceVoxels);
+      return ok({ maskSetId, shape: mask.info.shape, zStart, zCount: count, dtype, base64: typedArrayToBase64(labels) });
+    },
+
+    'masks.score': async ({ truthId, predId, emptyRule }) => {
+      const truth = store.get(truthId);
+      const pred = store.get(predId);
+      if (!truth) return err('not_found', `masks.score: no truth mask set '${truthId}' in this session`);
+      if (!pred) return err('not_found', `masks.score: no prediction mask set '${predId}' in this session`);
+      if (truth.info.shape.some((n, i) => n !== pred.info.shape[i])) {
+        return err(
+          'bad_input',
+          `masks.score: truth ${truth.info.path} is ${formatShape(truth.info.shape)} but prediction ${pred.info.path} is ${formatShape(pred.info.shape)}; masks are never resampled`,
+        );
+      }
+      const scored = scoreMaskPair(truth, pred, emptyRule);
+      return ok({ truthId, predId, emptyRule, ...scored });
+    },
+
+    'masks.scoreDataset': async ({ truthDir, predDir, emptyRule }) => {
+      for (const [side, dir] of [['truth', truthDir], ['prediction', predDir]] as const) {
+        const problem = await folderProblem(dir);
+        if (problem) return err('bad_input', `masks.scoreDataset: ${side} folder ${dir}: ${problem}`);
+      }
+      return ok(await scoreDatasetFolders(truthDir, predDir, emptyRule));
+    },
+  };
+}
