@@ -5,6 +5,7 @@ import { ensurePhantomSample } from '../fixtures/phantom';
 import { createAppHandlers, type PathPicker } from './app-handlers';
 import type { CallContext, Transport } from './context';
 import { createDicomHandlers } from './dicom-handlers';
+import { createMaskHandlers, findImportedSeries } from './mask-handlers';
 
 export interface AppServiceOptions {
   /** The real data directory (from resolveDataDir()), or null where it is absent. */
@@ -43,6 +44,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       ensurePhantom: () => ensurePhantomSample(opts.cacheDir),
       onJobStarted: (jobId) => startedJobIds.add(jobId),
     }),
+    ...createMaskHandlers({ findSeries: (uid) => findImportedSeries(jobs, startedJobIds, uid) }),
   } satisfies Handlers<CallContext>;
 
   return {
