@@ -182,6 +182,11 @@ export async function readHeader(
     if (!hasPart10Header) {
       return { ok: false, code: 'not_dicom', reason: `no "DICM" marker at byte 128 and not parseable as a bare DICOM data set (${message})` };
     }
+    // (0002,0000) File Meta Information Group Length right after "DICM" says where the meta header ends.
+    const hasGroupLength = bytes.length >= 144 && bytes.readUInt16LE(132) === 0x0002 && bytes.readUInt16LE(134) === 0x0000;
+    if (hasGroupLength && 144 + bytes.readUInt32LE(140) > bytes.length) {
+      return { ok: false, code: 'truncated', reason: `the file ends (${bytes.length} bytes) inside its file meta header` };
+    }
     if (/0002,0010/.test(message)) {
       return { ok: false, code: 'missing_tag', reason: 'file meta header lacks Transfer Syntax UID (0002,0010)' };
     }
