@@ -152,14 +152,16 @@ describe('jointHistogram against a naive count', () => {
 
   it('Uint8 word path: runs of background, uniform and mixed words, any byte offset and length', () => {
     for (let trial = 0; trial < 40; trial++) {
-      const length = 16 + Math.floor(random() * 300);
-      // Blocky data so whole 4-voxel words are uniform, with random noise on top.
+      const length = 16 + Math.floor(random() * 600);
+      // Blocky data so whole words (and 32-voxel background blocks) are uniform, with noise on top.
+      const blockLength = [8, 40, 100][trial % 3];
+      const noise = [0, 0.01, 0.15][Math.floor(trial / 3) % 3];
       const truth = new Uint8Array(length + 3);
       const pred = new Uint8Array(length + 3);
       for (let i = 0; i < truth.length; i++) {
-        const block = Math.floor(i / 8) % 5;
-        truth[i] = block === 0 ? 0 : block * 50;
-        pred[i] = random() < 0.15 ? Math.floor(random() * 256) : truth[i];
+        const block = Math.floor(i / blockLength) % 5;
+        truth[i] = block < 2 ? 0 : block * 50;
+        pred[i] = random() < noise ? Math.floor(random() * 256) : truth[i];
       }
       const t = truth.subarray(trial % 4, trial % 4 + length);
       const p = pred.subarray((trial >> 2) % 4, ((trial >> 2) % 4) + length);
