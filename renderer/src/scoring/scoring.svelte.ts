@@ -1,0 +1,181 @@
+import type { Api } from '../../../core/contract/index';
+import type { DatasetScore, MaskOpenError, MaskScore, MaskSetInfo } from '../../../core/contract/masks';
+import type { EmptyRule } from '../../../core/metrics/types';
+import { sortCases, nextSort, type DatasetSort, type DatasetSortKey } from './datasetSort';
+import { allocateMask, placeChunk, slicesPerChunk, type MaskVolume } from './maskVolume';
+
+export type OverlayMode = 'labels' | 'agreement';
+
+export interface MaskDisplay {
+  visible: boolean;
+  opacity: number;
+}
+
+/**
+ * Masks opened for the current series, how each is shown, and the scores of a truth/prediction
+ * pair and of a dataset. Volumes live in $state.raw: they are replaced whole, never mutated.
+ */
+export class ScoringState {
+  seriesUid = $state<string | null>(null);
+  maskSets = $state.raw<MaskSetInfo[]>([]);
+  display = $state<Record<string, MaskDisplay>>({});
+  volumes = $state.raw<ReadonlyMap<string, MaskVolume>>(new Map());
+  openErrors = $state.raw<MaskOpenError[]>([]);
+  /** A failure that is not about one file (the host unreachable, a score refused). */
+  error = $state<string | null>(null);
+  opening = $state(false);
+
+  truthId = $state<string | null>(null);
+  predId = $state<string | null>(null);
+  emptyRule = $state<EmptyRule>('one');
+  score = $state.raw<MaskScore | null>(null);
+  scoring = $state(false);
+  overlayMode = $state<OverlayMode>('labels');
+
+  dataset = $state.raw<DatasetScore | null>(null);
+  datasetError = $state<string | null>(null);
+  datasetBusy = $state(false);
+  datasetSort = $state<DatasetSort>({ key: 'name', ascending: true });
+  readonly sortedCases = $derived(this.dataset ? sortCases(this.dataset.cases, this.datasetSort) : []);
+
+  /** The score shown only while it still belongs to the chosen pair. */
+  readonly currentScore = $derived(
+    this.score && this.score.truthId === this.truthId && this.score.predId === this.predId && this.score.emptyRule === this.emptyRule
+      ? this.score
+      : null,
+  );
+
+  constructor(private readonly api: Api) {}
+
+  /** Switches to a series: lists the masks already opened for it this session. */
+  async showSeries(seriesUid: string | null): Promise<void> {
+    if (seriesUid === this.seriesUid) return;
+    this.seriesUid = seriesUid;
+    this.maskSets = [];
+    this.truthId = null;
+    this.predId = null;
+    this.score = null;
+    this.openErrors = [];
+    this.error = null;
+    if (!seriesUid) return;
+    const listed = await this.api['masks.list']({ seriesInstanceUid: seriesUid });
+    if (this.seriesUid !== seriesUid) return;
+    if (!listed.ok) {
+      this.error = listed.error.message;
+      return;
+    }
+    this.maskSets = listed.value.maskSets;
+    await Promise.all(listed.value.maskSets.map((m) => this.loadVolume(m)));
+  }
+
+  async open(paths: string[]): Promise<void> {
+    const seriesUid = this.seriesUid;
+    if (!seriesUid) {
+      this.error = 'Open a series first: masks are shown on the series they belong to.';
+      return;
+    }
+    this.opening = true;
+    this.error = null;
+    try {
+      const opened = await this.api['masks.open']({ paths, seriesInstanceUid: seriesUid });
+      if (!opened.ok) {
+        this.error = opened.error.message;
+        return;
+      }
+      this.openErrors = opened.value.errors;
+      const mine = opened.value.opened.filter((m) => m.seriesInstanceUid === seriesUid);
+      if (this.seriesUid !== seriesUid) return;
+      this.maskSets = [...this.maskSets, ...mine];
+      // The first two opened become truth and prediction, the usual order (expert file, then model).
+      for (const m of mine) {
+        if (!this.truthId) this.truthId = m.maskSetId;
+        else if (!this.predId && m.maskSetId !== this.truthId) this.predId = m.maskSetId;
+      }
+      await Promise.all(mine.map((m) => this.loadVolume(m)));
+      await this.scoreIfReady();
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  /** Fetches a mask's labels slice range by slice range, so no single answer is huge. */
+  private async loadVolume(info: MaskSetInfo): Promise<void> {
+    this.display[info.maskSetId] ??= { visible: true, opacity: 0.5 };
+    if (this.volumes.has(info.maskSetId)) return;
+    const [width, height, depth] = info.shape;
+    let data: MaskVolume['data'] | null = null;
+    let step = slicesPerChunk(info.shape, 4);
+    for (let zStart = 0; zStart < depth; zStart += step) {
+      const chunk = await this.api['masks.data']({ maskSetId: info.maskSetId, zStart, zCount: step });
+      if (!chunk.ok) {
+        this.error = `${info.name}: ${chunk.error.message}`;
+        return;
+      }
+      data ??= allocateMask(chunk.value.dtype, width * height * depth);
+      placeChunk(data, chunk.value);
+      step = chunk.value.zCount;
+    }
+    if (!data) return;
+    const next = new Map(this.volumes);
+    next.set(info.maskSetId, { shape: info.shape, data });
+    this.volumes = next;
+  }
+
+  setTruth(maskSetId: string | null): Promise<void> {
+    this.truthId = maskSetId;
+    return this.scoreIfReady();
+  }
+
+  setPred(maskSetId: string | null): Promise<void> {
+    this.predId = maskSetId;
+    return this.scoreIfReady();
+  }
+
+  setEmptyRule(rule: EmptyRule): Promise<void> {
+    this.emptyRule = rule;
+    return this.scoreIfReady();
+  }
+
+  /** Scores as soon as two different mask sets are chosen; the table follows the choice. */
+  async scoreIfReady(): Promise<void> {
+    const { truthId, predId, emptyRule } = this;
+    if (!truthId || !predId || truthId === predId) return;
+    this.scoring = true;
+    this.error = null;
+    try {
+      const scored = await this.api['masks.score']({ truthId, predId, emptyRule });
+      if (this.truthId !== truthId || this.predId !== predId) return;
+      if (scored.ok) this.score = scored.value;
+      else this.error = scored.error.message;
+    } finally {
+      this.scoring = false;
+    }
+  }
+
+  async scoreDataset(truthDir: string, predDir: string): Promise<void> {
+    this.datasetBusy = true;
+    this.datasetError = null;
+    try {
+      const scored = await this.api['masks.scoreDataset']({ truthDir, predDir, emptyRule: this.emptyRule });
+      if (scored.ok) this.dataset = scored.value;
+      else {
+        this.dataset = null;
+        this.datasetError = scored.error.message;
+      }
+    } finally {
+      this.datasetBusy = false;
+    }
+  }
+
+  sortDatasetBy(key: DatasetSortKey): void {
+    this.datasetSort = nextSort(this.datasetSort, key);
+  }
+
+  /** Native picker in Electron; null in browser mode, where the panel shows a path field. */
+  async pickPaths(kind: 'files' | 'folder'): Promise<string[] | null> {
+    const picked = await this.api['app.pickPaths']({ kind });
+    if (picked.ok) return picked.value.paths;
+    if (picked.error.code !== 'unsupported') this.error = picked.error.message;
+    return null;
+  }
+}
