@@ -79,6 +79,8 @@ export const referenceManifestSchema = z.object({
   cases: z.array(
     z.object({
       name: z.string(),
+      /** The text behind the case's ids, e.g. `<bos> <vqa> is there a pneumothorax? <sep>`. */
+      text: z.string().optional(),
       inputs: z.record(z.string(), referenceTensorSchema),
       outputs: z.record(z.string(), referenceTensorSchema),
     }),

@@ -1,0 +1,136 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { tinyRandomDir } from '../../core/model/test-models';
+import { InferenceClient } from './client';
+import type { WorkerImage } from './protocol';
+
+/** A synthetic CT slice: air outside a body ellipse, two darker lungs inside; stored = HU + 1024. */
+function syntheticCt(width: number, height: number): WorkerImage {
+  const data = new Int16Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const u = (x - width / 2) / (0.45 * width);
+      const v = (y - height / 2) / (0.4 * height);
+      const inBody = u * u + v * v < 1;
+      const inLung = Math.abs(u) > 0.15 && Math.abs(u) < 0.7 && Math.abs(v) < 0.6;
+      const hu = !inBody ? -1000 : inLung ? -850 : 40;
+      data[y * width + x] = hu + 1024;
+    }
+  }
+  return { kind: 'hu', width, height, data, slope: 1, intercept: -1024 };
+}
+
+const clients: InferenceClient[] = [];
+const newClient = (modelDir = tinyRandomDir, requestTimeoutMs = 60_000) => {
+  const client = new InferenceClient({ modelDir, requestTimeoutMs });
+  clients.push(client);
+  return client;
+};
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('InferenceClient + worker process (tiny-random)', () => {
+  it('captions, answers and segments a synthetic image in a separate process', async () => {
+    const client = newClient();
+    const image = syntheticCt(120, 100);
+    const caption = await client.caption(image);
+    expect(caption.ok, JSON.stringify(caption)).toBe(true);
+    if (!caption.ok) return;
+    expect(caption.value.model).toBe('tiny-random');
+    expect(typeof caption.value.text).toBe('string');
+    expect(client.pid).not.toBe(process.pid);
+    expect(client.loaded).toBe(true);
+
+    const answer = await client.answer(image, 'Is there a pneumothorax?');
+    expect(answer.ok && answer.value.tokenIds.length <= 8).toBe(true);
+
+    const mask = await client.segment(image, 'left lung');
+    expect(mask.ok).toBe(true);
+    if (!mask.ok) return;
+    expect([mask.value.width, mask.value.height]).toEqual([120, 100]);
+    expect(mask.value.mask).toBeInstanceOf(Uint8Array);
+    expect(mask.value.mask.length).toBe(120 * 100);
+    expect(mask.value.mask.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(client.starts).toBe(1);
+  });
+
+  it('answers an invalid request with an error value from the worker', async () => {
+    const client = newClient();
+    const result = await client.caption({ kind: 'gray8', width: 4, height: 4, data: new Uint8Array(3) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/tiny-random: invalid request: image/) } });
+  });
+
+  it('fails a request in flight when the worker dies, and restarts it for the next one', async () => {
+    const client = newClient();
+    const image = syntheticCt(64, 64);
+    expect((await client.load()).ok).toBe(true);
+    const firstPid = client.pid!;
+    const inFlight = client.caption(image);
+    process.kill(firstPid, 'SIGKILL');
+    const failed = await inFlight;
+    expect(failed).toMatchObject({ ok: false, error: { code: 'model_error', message: expect.stringMatching(/tiny-random: caption: the inference worker was killed by SIGKILL/) } });
+    expect(client.loaded).toBe(false);
+
+    const next = await client.caption(image);
+    expect(next.ok, JSON.stringify(next)).toBe(true);
+    expect(client.pid).not.toBe(firstPid);
+    expect(client.starts).toBe(2);
+  });
+
+  it('times a request out with a clear error, stops the worker, and serves the next request', async () => {
+    const client = newClient();
+    // The first request must start a process and load the model: far longer than 1 ms.
+    const timedOut = await client.caption(syntheticCt(64, 64), { timeoutMs: 1 });
+    expect(timedOut).toMatchObject({ ok: false, error: { code: 'model_error', message: expect.stringMatching(/tiny-random: caption timed out after 1 ms/) } });
+    expect(client.pid).toBeUndefined();
+    const next = await client.answer(syntheticCt(64, 64), 'where is the mass?');
+    expect(next.ok, JSON.stringify(next)).toBe(true);
+    expect(client.starts).toBe(2);
+  });
+
+  it('kills the worker on dispose; later requests resolve to an error at once', async () => {
+    const client = newClient();
+    expect((await client.load()).ok).toBe(true);
+    const pid = client.pid!;
+    await client.dispose();
+    expect(isAlive(pid)).toBe(false);
+    expect(await client.load()).toMatchObject({ ok: false, error: { message: expect.stringMatching(/disposed/) } });
+  });
+});
+
+describe('InferenceClient with a broken model folder', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-client-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('reports the file named by the worker, and recovers once the folder is fixed', async () => {
+    const dir = path.join(scratch, 'broken-model');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'image_encoder.onnx'), 'not an onnx model');
+    const client = newClient(dir);
+    const failed = await client.caption(syntheticCt(32, 32));
+    expect(failed).toMatchObject({ ok: false, error: { code: 'model_error', message: expect.stringMatching(/^broken-model: image_encoder\.onnx: onnxruntime cannot load it/) } });
+
+    cpSync(path.join(tinyRandomDir, 'image_encoder.onnx'), path.join(dir, 'image_encoder.onnx'));
+    const fixed = await client.caption(syntheticCt(32, 32));
+    expect(fixed.ok, JSON.stringify(fixed)).toBe(true);
+    expect(client.starts).toBe(1);
+  });
+
+  it('reports a worker script that does not exist instead of hanging', async () => {
+    const client = new InferenceClient({ modelDir: tinyRandomDir, entry: { script: path.join(scratch, 'missing-worker.js'), execArgv: [] } });
+    clients.push(client);
+    expect(await client.caption(syntheticCt(8, 8))).toMatchObject({ ok: false, error: { message: expect.stringMatching(/worker script not found/) } });
+  });
+});

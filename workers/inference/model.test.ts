@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelFolder } from '../../core/model/config';
+import { ModelRunError } from '../../core/model/errors';
+import { maskFromLogits, type RawImage } from '../../core/model/preprocess';
+import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
+import { tinyRandomDir } from '../../core/model/test-models';
+import { createOrtBackend, type InferenceBackend } from './backend';
+import { imageKey, VisionLanguageModel } from './model';
+
+/** The ORT backend, counting runs per file, so tests can see what the model re-runs. */
+function countingBackend(): { backend: InferenceBackend; runs: Map<string, number> } {
+  const inner = createOrtBackend({ intraOpNumThreads: 2 });
+  const runs = new Map<string, number>();
+  return {
+    runs,
+    backend: {
+      async load(file) {
+        const session = await inner.load(file);
+        const name = file.split(/[\\/]/).pop()!;
+        return {
+          file,
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          run: (feeds) => {
+            runs.set(name, (runs.get(name) ?? 0) + 1);
+            return session.run(feeds);
+          },
+          release: () => session.release(),
+        };
+      },
+    },
+  };
+}
+
+const manifest = readReferenceManifest(tinyRandomDir);
+const referenceCase = (name: string) => {
+  const found = manifest.cases.find((c) => c.name === name);
+  if (!found) throw new Error(`reference case ${name} missing`);
+  return found;
+};
+const preprocessCase = (name: string) => manifest.preprocess.find((c) => c.name.startsWith(name))!;
+
+/** The CT image behind the reference encoder case `encoder_ct` (and the caption/mask cases built on it). */
+const ctImage = (): RawImage => {
+  const c = preprocessCase('ct_hu');
+  return { kind: 'hu', width: c.raw.shape[1], height: c.raw.shape[0], data: readReferenceTensor(tinyRandomDir, c.raw) as Int16Array, slope: c.slope, intercept: c.intercept };
+};
+const grayImage = (): RawImage => {
+  const c = preprocessCase('gray8');
+  return { kind: 'gray8', width: c.raw.shape[1], height: c.raw.shape[0], data: readReferenceTensor(tinyRandomDir, c.raw) as Uint8Array };
+};
+
+const argmaxOfRow = (logits: Float32Array, row: number, vocab: number) => {
+  let best = 0;
+  for (let v = 1; v < vocab; v++) if (logits[row * vocab + v] > logits[row * vocab + best]) best = v;
+  return best;
+};
+
+describe('VisionLanguageModel on tiny-random', () => {
+  const { backend, runs } = countingBackend();
+  let model: VisionLanguageModel;
+  beforeAll(async () => {
+    model = await VisionLanguageModel.load(loadModelFolder(tinyRandomDir), backend);
+  });
+  afterAll(() => model.release());
+
+  it('caption: the first greedy token is the argmax of the reference logits for the same image', async () => {
+    const ref = referenceCase('text_caption_prefix');
+    const spec = ref.outputs['text_decoder.onnx:logits'];
+    const logits = readReferenceTensor(tinyRandomDir, spec) as Float32Array;
+    const expectedFirst = argmaxOfRow(logits, spec.shape[1] - 1, spec.shape[2]);
+    const out = await model.caption(ctImage());
+    if (expectedFirst === model.folder.config.eos_token_id) expect(out.tokenIds).toEqual([]);
+    else expect(out.tokenIds[0]).toBe(expectedFirst);
+    expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_caption_tokens);
+    expect(out.tokenIds).not.toContain(model.folder.config.eos_token_id);
+    expect(out.text).toBe(model.tokenizer.decode(out.tokenIds));
+  });
+
+  it('answer: feeds <bos> <vqa> question <sep> and starts with the reference argmax', async () => {
+    const ref = referenceCase('text_vqa_question');
+    const ids = Array.from(readReferenceTensor(tinyRandomDir, ref.inputs.input_ids) as BigInt64Array, Number);
+    expect(model.questionIds('Is there a pneumothorax?')).toEqual(ids);
+    const spec = ref.outputs['text_decoder.onnx:logits'];
+    const expectedFirst = argmaxOfRow(readReferenceTensor(tinyRandomDir, spec) as Float32Array, spec.shape[1] - 1, spec.shape[2]);
+    const out = await model.answer(grayImage(), 'Is there a pneumothorax?');
+    if (expectedFirst === model.folder.config.eos_token_id) expect(out.tokenIds).toEqual([]);
+    else expect(out.tokenIds[0]).toBe(expectedFirst);
+    expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_answer_tokens);
+  });
+
+  it('segment: the mask is the reference mask logits resized to the image and thresholded', async () => {
+    const ref = referenceCase('mask_left_lung');
+    const size = model.folder.config.image_size;
+    const image = ctImage();
+    const expected = maskFromLogits(readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:mask_logits']) as Float32Array, size, image.width, image.height, model.folder.config.mask_threshold);
+    const out = await model.segment(image, 'left lung');
+    expect([out.width, out.height]).toEqual([image.width, image.height]);
+    let differing = 0;
+    for (let i = 0; i < out.mask.length; i++) if (out.mask[i] !== expected.mask[i]) differing++;
+    // Logits agree within 1e-4, so only pixels whose probability sits on the threshold may flip.
+    expect(differing).toBeLessThanOrEqual(out.mask.length * 1e-3);
+  });
+
+  it('encodes each distinct image once (content hash), whatever the task', async () => {
+    const image = grayImage();
+    const copy: RawImage = { ...image, data: new Uint8Array(image.data) };
+    const before = runs.get('image_encoder.onnx') ?? 0;
+    await model.caption(copy);
+    await model.answer(copy, 'what is this?');
+    await model.segment(copy, 'lung');
+    const afterSame = runs.get('image_encoder.onnx') ?? 0;
+    expect(afterSame - before).toBeLessThanOrEqual(1);
+    const changed = new Uint8Array(image.data);
+    changed[0] ^= 1;
+    await model.caption({ ...image, data: changed });
+    expect(runs.get('image_encoder.onnx')).toBe(afterSame + 1);
+    expect(imageKey({ ...image, data: changed })).not.toBe(imageKey(image));
+  });
+
+  it('reports bad input as an error naming the model and the step', async () => {
+    const bad: RawImage = { kind: 'gray8', width: 10, height: 10, data: new Uint8Array(7) };
+    await expect(model.caption(bad)).rejects.toBeInstanceOf(ModelRunError);
+    await expect(model.caption(bad)).rejects.toThrow(/^tiny-random: preprocessing failed: image data has 7 values/);
+  });
+});

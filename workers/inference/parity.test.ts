@@ -1,0 +1,91 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModelFolder } from '../../core/model/config';
+import { ModelLoadError } from '../../core/model/errors';
+import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
+import { parityModelDirs, tinyRandomDir } from '../../core/model/test-models';
+import { createOrtBackend, type HostTensor, type InferenceSessionHandle } from './backend';
+import { VisionLanguageModel } from './model';
+
+const backend = createOrtBackend({ intraOpNumThreads: 2 });
+
+const toHostTensor = (modelDir: string, spec: Parameters<typeof readReferenceTensor>[1]): HostTensor => {
+  const data = readReferenceTensor(modelDir, spec);
+  if (!(data instanceof Float32Array) && !(data instanceof BigInt64Array)) throw new Error(`${spec.file}: ONNX inputs are float32 or int64, not ${spec.dtype}`);
+  return { dtype: data instanceof Float32Array ? 'float32' : 'int64', dims: spec.shape, data };
+};
+
+describe.each(parityModelDirs())('onnxruntime-node reproduces the PyTorch reference outputs (%s)', (modelDir) => {
+  const manifest = readReferenceManifest(modelDir);
+  const sessions = new Map<string, Promise<InferenceSessionHandle>>();
+  const session = (file: string) => {
+    if (!sessions.has(file)) sessions.set(file, backend.load(path.join(modelDir, file)));
+    return sessions.get(file)!;
+  };
+  afterAll(async () => {
+    for (const s of sessions.values()) await (await s).release();
+  });
+
+  it('has the cases the spec asks for (2 encoder, 2 text decoder, 2 mask)', () => {
+    const count = (file: string) => manifest.cases.filter((c) => Object.keys(c.outputs).some((k) => k.startsWith(`${file}:`))).length;
+    const { files } = loadModelFolder(modelDir).config;
+    expect(count(files.image_encoder)).toBeGreaterThanOrEqual(2);
+    expect(count(files.text_decoder)).toBeGreaterThanOrEqual(2);
+    expect(count(files.mask_decoder)).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(manifest.cases.map((c) => [c.name, c] as const))('%s within 1e-4', async (_name, testCase) => {
+    const feeds: Record<string, HostTensor> = {};
+    for (const [name, spec] of Object.entries(testCase.inputs)) feeds[name] = toHostTensor(modelDir, spec);
+    const byFile = new Map<string, string[]>();
+    for (const key of Object.keys(testCase.outputs)) {
+      const [file, output] = key.split(':');
+      byFile.set(file, [...(byFile.get(file) ?? []), output]);
+    }
+    for (const [file, outputNames] of byFile) {
+      const s = await session(file);
+      const inputs = Object.fromEntries(s.inputNames.map((n) => [n, feeds[n]]));
+      const results = await s.run(inputs);
+      for (const name of outputNames) {
+        const spec = testCase.outputs[`${file}:${name}`];
+        const expected = readReferenceTensor(modelDir, spec) as Float32Array;
+        const actual = results[name];
+        expect(actual.dims).toEqual(spec.shape);
+        let maxAbsDiff = 0;
+        for (let i = 0; i < expected.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs((actual.data as Float32Array)[i] - expected[i]));
+        expect(maxAbsDiff, `${testCase.name} ${file}:${name}`).toBeLessThanOrEqual(1e-4);
+      }
+    }
+  });
+});
+
+describe('a model folder with an ONNX file the runtime cannot load', () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-onnx-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('fails with a ModelLoadError naming the file', async () => {
+    const dir = path.join(scratch, 'corrupt');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    const file = path.join(dir, 'text_decoder.onnx');
+    // Keep the size, scramble the middle: a protobuf the runtime rejects.
+    const bytes = readFileSync(file);
+    for (let i = 16; i < bytes.length - 16; i += 7) bytes[i] = (bytes[i] * 31 + 17) & 0xff;
+    writeFileSync(file, bytes);
+    const loading = VisionLanguageModel.load(loadModelFolder(dir), backend);
+    await expect(loading).rejects.toBeInstanceOf(ModelLoadError);
+    await expect(loading).rejects.toMatchObject({ file: 'text_decoder.onnx', message: expect.stringMatching(/corrupt: text_decoder\.onnx: onnxruntime cannot load it/) });
+  });
+
+  it('fails naming the file when the graph lacks an input the spec requires', async () => {
+    const dir = path.join(scratch, 'swapped');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    // The text decoder where the mask decoder should be: it has input_ids, not prompt_ids.
+    cpSync(path.join(dir, 'text_decoder.onnx'), path.join(dir, 'mask_decoder.onnx'));
+    await expect(VisionLanguageModel.load(loadModelFolder(dir), backend)).rejects.toMatchObject({
+      file: 'mask_decoder.onnx',
+      message: expect.stringMatching(/has no input 'prompt_ids'/),
+    });
+  });
+});
