@@ -24,6 +24,8 @@ export interface HostOptions {
 export interface RunningHost {
   /** The URL to open: it carries the token once; the page then lives on a cookie. */
   url: string;
+  /** The address it listens on: always 127.0.0.1. */
+  address: string;
   port: number;
   token: string;
   /** The services behind the socket (tests reach the file registry through it). */
@@ -31,13 +33,13 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-const listen = (server: Server, port: number): Promise<number> =>
+const listen = (server: Server, port: number): Promise<AddressInfo> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
     // Loopback only: nothing on the network can reach the host.
     server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
+      resolve(server.address() as AddressInfo);
     });
   });
 
@@ -64,8 +66,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   server.on('upgrade', socketEndpoint.handleUpgrade);
   server.on('clientError', (_e, socket) => socket.destroy());
 
+  let address = '';
   try {
-    boundPort = await listen(server, opts.port ?? 0);
+    ({ port: boundPort, address } = await listen(server, opts.port ?? 0));
   } catch (e) {
     service.dispose();
     throw e;
@@ -74,6 +77,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let closing: Promise<void> | null = null;
   return {
     url: `http://127.0.0.1:${boundPort}/?token=${token}`,
+    address,
     port: boundPort,
     token,
     service,

@@ -29,12 +29,12 @@ test.describe('Electron app', () => {
   test('opens the hardened window on vesalius://app and answers app.info over IPC', async () => {
     const app = await electron.launch({ executablePath: binary ?? undefined, args: [root], cwd: root });
     try {
-      const window = await app.firstWindow();
-      await window.waitForLoadState('domcontentloaded');
-      expect(window.url()).toBe('vesalius://app/index.html');
+      const page = await app.firstWindow();
+      await page.waitForLoadState('domcontentloaded');
+      expect(page.url()).toBe('vesalius://app/index.html');
 
       // The page sees window.api and nothing of Node.
-      const surface = await window.evaluate(() => ({
+      const surface = await page.evaluate(() => ({
         hasRequire: typeof (globalThis as { require?: unknown }).require !== 'undefined',
         hasProcess: typeof (globalThis as { process?: unknown }).process !== 'undefined',
         apiKeys: Object.keys((globalThis as unknown as { api: Record<string, unknown> }).api).sort(),
@@ -44,13 +44,13 @@ test.describe('Electron app', () => {
       expect(surface.apiKeys).toContain('app.info');
       expect(surface.apiKeys).toContain('getPathForFile');
 
-      const info = await window.evaluate(() =>
+      const info = await page.evaluate(() =>
         (globalThis as unknown as { api: { 'app.info': (args: object) => Promise<unknown> } }).api['app.info']({}),
       );
       expect(info).toMatchObject({ ok: true, value: { name: 'Vesalius', transport: 'electron' } });
 
       // Offline by design: the session refuses the network.
-      const blocked = await window.evaluate(() =>
+      const blocked = await page.evaluate(() =>
         fetch('https://example.com/').then(
           () => 'fetched',
           () => 'blocked',
@@ -58,11 +58,9 @@ test.describe('Electron app', () => {
       );
       expect(blocked).toBe('blocked');
 
-      const prefs = await app.evaluate(({ BrowserWindow }) => {
-        const [win] = BrowserWindow.getAllWindows();
-        return win.webContents.getLastWebPreferences();
-      });
-      expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webviewTag: false });
+      // New windows are denied, and the app keeps its single window.
+      expect(await page.evaluate(() => window.open('vesalius://app/index.html') === null)).toBe(true);
+      expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
     } finally {
       await app.close();
     }
