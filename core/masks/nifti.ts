@@ -102,23 +102,25 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
   const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && intercept === 0);
 
   const view = new DataView(buffer, voxOffset, needBytes);
-  const values = new Float64Array(voxelCount);
+  const valueAt = (i: number): number => {
+    const raw = reader.read(view, i * reader.bytesPerVoxel, header.littleEndian);
+    return scaled ? raw * slope + intercept : raw;
+  };
+  // Two passes (range and integrality first, then copy) so a large map never needs a Float64 copy.
   let minValue = Infinity;
   let maxValue = -Infinity;
   for (let i = 0; i < voxelCount; i++) {
-    const raw = reader.read(view, i * reader.bytesPerVoxel, header.littleEndian);
-    const value = scaled ? raw * slope + intercept : raw;
+    const value = valueAt(i);
     if (!Number.isInteger(value)) {
       const where = scaled ? ` after scl_slope ${slope} / scl_inter ${intercept}` : '';
       throw new MaskReadError(source, `non-integer label ${value}${where} at voxel ${i}; a label map must hold whole numbers`);
     }
-    values[i] = value;
     if (value < minValue) minValue = value;
     if (value > maxValue) maxValue = value;
   }
   const labels = labelArrayFor(Math.min(minValue, 0), Math.max(maxValue, 0), voxelCount);
   if (!labels) throw new MaskReadError(source, `label values ${minValue}..${maxValue} do not fit in 32 bits`);
-  labels.set(values);
+  for (let i = 0; i < voxelCount; i++) labels[i] = valueAt(i);
 
   const mmPerUnit = mmPerSpatialUnit(header.xyzt_units);
   const spacingAt = (i: number): number => {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LabelVolume } from '../metrics/types';
 import { decodeDicomSeg, type SegmentMask } from './dicom-seg';
+import type { Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
 import { decodeNiftiLabels, isGzipBytes, isNiftiBytes } from './nifti';
 import { decodePngLabels, isPngBytes } from './png';
@@ -20,6 +21,9 @@ export interface MaskSet {
   labelNames?: Record<number, string>;
   referencedSeriesUid?: string;
   referencedSopInstanceUids?: string[];
+  /** DICOM SEG only: ImagePositionPatient of each z slice and the plane orientation, to align two SEGs. */
+  slicePositionsMm?: (Vec3 | null)[];
+  orientation?: readonly number[] | null;
 }
 
 export const isDicomPart10Bytes = (bytes: Uint8Array): boolean =>
@@ -42,6 +46,8 @@ export function decodeMask(bytes: Uint8Array, source: string): MaskSet {
       labelNames,
       ...(seg.referencedSeriesUid ? { referencedSeriesUid: seg.referencedSeriesUid } : {}),
       referencedSopInstanceUids: seg.referencedSopInstanceUids,
+      slicePositionsMm: seg.slicePositionsMm,
+      orientation: seg.orientation,
     };
   }
   if (bytes.length === 0) throw new MaskReadError(source, 'empty file');

@@ -38,6 +38,18 @@ describe('scoreMaskSets', () => {
     expect(score.name).toBe('truth.dcm');
   });
 
+  it('aligns two SEGs that store different slices of one series by slice position, not by index', () => {
+    const one = (zMm: number, ...ones: number[]) => ({ segmentNumber: 1, zMm, pixels: frame(...ones) });
+    const base = { type: 'BINARY' as const, rows: 2, columns: 3, segments: [{ number: 1, label: 'organ' }] };
+    // Both hold two slices, but the truth's are at z 0 and 2 and the prediction's at z 2 and 4.
+    const truth = decodeMask(segFile({ ...base, frames: [one(0, 0, 1), one(2, 0, 1, 2)] }), 't.dcm');
+    const pred = decodeMask(segFile({ ...base, frames: [one(2, 0, 1, 2), one(4, 5)] }), 'p.dcm');
+    const [label] = scoreMaskSets(truth, pred, { emptyRule: 'one' }).labels;
+    // z 2 matches exactly (3 voxels); truth's z 0 (2 voxels) is missed; prediction's z 4 (1 voxel) is extra.
+    expect([label.tp, label.fn, label.fp]).toEqual([3, 2, 1]);
+    expect(label.iou).toBe(0.5);
+  });
+
   it('compares label maps across formats (PNG truth, NIfTI prediction)', () => {
     const truth = decodeMask(labelPng(2, 2, [1, 1, 0, 7]), 't.png');
     const pred = decodeMask(niftiFile({ shape: [2, 2, 1], values: [1, 0, 0, 7], datatype: 'uint8' }), 'p.nii');

@@ -3,6 +3,7 @@ import type { CaseScore, DatasetSummary, EmptyRule, LabelScore, LabelVolume } fr
 import { assertSameShape } from '../metrics/volume';
 import { pairMaskFolders } from './folder';
 import { readMaskFile, type MaskSet } from './read-mask';
+import { alignSegSlices } from './seg-alignment';
 
 export interface ScoreOptions {
   emptyRule: EmptyRule;
@@ -13,11 +14,15 @@ export interface ScoreOptions {
 /**
  * Scores two masks on the same voxel grid. When both are DICOM SEGs, each segment is scored on its
  * own 0/1 mask (label = SegmentNumber), so a voxel in two overlapping segments counts for both;
- * otherwise the label maps are compared label by label.
+ * otherwise the label maps are compared label by label. Two SEGs are first put on the union of their
+ * slice positions (see seg-alignment.ts).
  */
-export function scoreMaskSets(truth: MaskSet, pred: MaskSet, options: ScoreOptions): CaseScore {
-  const name = options.name ?? truth.source;
-  if (!truth.segments || !pred.segments) return scoreCase(truth.volume, pred.volume, { name, emptyRule: options.emptyRule });
+export function scoreMaskSets(truthMask: MaskSet, predMask: MaskSet, options: ScoreOptions): CaseScore {
+  const name = options.name ?? truthMask.source;
+  if (!truthMask.segments || !predMask.segments) return scoreCase(truthMask.volume, predMask.volume, { name, emptyRule: options.emptyRule });
+  // Two SEGs may store different slices of the same series: compare them slice position by slice position.
+  const [truth, pred] = alignSegSlices(truthMask, predMask);
+  if (!truth.segments || !pred.segments) throw new Error('aligned SEGs lost their segments');
 
   assertSameShape(truth.volume, pred.volume);
   const segmentNumbers = [...new Set([...truth.segments.keys(), ...pred.segments.keys()])].sort((a, b) => a - b);
