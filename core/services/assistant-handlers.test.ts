@@ -1,0 +1,85 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { dispatch } from '../contract/dispatch';
+import type { Handlers } from '../contract/index';
+import { tinyRandomDir } from '../model/test-models';
+import { createAssistantHandlers, type AssistantService } from './assistant-handlers';
+import type { CallContext } from './context';
+
+const ctx: CallContext = { transport: 'direct', caller: 'test' };
+const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-assistant-'));
+const services: AssistantService[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.dispose()));
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const service = (deps: Parameters<typeof createAssistantHandlers>[0]) => {
+  const s = createAssistantHandlers(deps);
+  services.push(s);
+  const call = (name: string, args: unknown) => dispatch(s.handlers as unknown as Handlers<CallContext>, name, args, ctx);
+  return { ...s, call };
+};
+
+/** A CT image as the renderer sends it: stored int16 values, base64 of their little-endian bytes. */
+function ctPayload(width: number, height: number) {
+  const stored = new Int16Array(width * height);
+  for (let i = 0; i < stored.length; i++) stored[i] = ((i % width) * 37 + Math.floor(i / width) * 11) % 2048;
+  return { kind: 'hu', width, height, slope: 1, intercept: -1024, dtype: 'int16', pixels: Buffer.from(stored.buffer).toString('base64') };
+}
+
+describe('assistant handlers over dispatch (tiny-random)', () => {
+  it('reports status without starting the worker, then caption / ask / segment through it', async () => {
+    const s = service({ modelDir: tinyRandomDir });
+    const before = await s.call('assistant.status', {});
+    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.1.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'] } });
+
+    const image = ctPayload(50, 40);
+    const caption = await s.call('assistant.caption', { image });
+    expect(caption).toMatchObject({ ok: true, value: { model: 'tiny-random', text: expect.any(String), tokens: expect.any(Number), ms: expect.any(Number) } });
+
+    const answer = await s.call('assistant.ask', { image, question: '  Is there a pneumothorax?  ' });
+    expect(answer).toMatchObject({ ok: true, value: { model: 'tiny-random' } });
+
+    const mask = await s.call('assistant.segment', { image, prompt: 'left lung' });
+    expect(mask.ok).toBe(true);
+    if (!mask.ok) return;
+    const value = mask.value as { width: number; height: number; mask: string };
+    const bytes = Buffer.from(value.mask, 'base64');
+    expect([value.width, value.height, bytes.length]).toEqual([50, 40, 2000]);
+    expect(bytes.every((b) => b === 0 || b === 1)).toBe(true);
+
+    expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { loaded: true } });
+  });
+
+  it('rejects pixels whose byte length does not match the declared size and dtype', async () => {
+    const s = service({ modelDir: tinyRandomDir });
+    const image = { ...ctPayload(50, 40), width: 51 };
+    const result = await s.call('assistant.caption', { image });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/image\.pixels: decodes to 4000 bytes but a 51×40 hu int16 image has 4080/) } });
+    const wrongDtype = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), kind: 'gray8', slope: undefined, intercept: undefined } });
+    expect(wrongDtype).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/gray8 image needs dtype uint8/) } });
+    const tooBig = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), width: 5000 } });
+    expect(tooBig).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+  });
+
+  it('names the broken file in status and in calls, without starting a worker', async () => {
+    const dir = path.join(scratch, 'broken');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    writeFileSync(path.join(dir, 'tokenizer.json'), '{"type": "word-level"');
+    const s = service({ modelDir: dir });
+    expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { model: 'broken', problem: expect.stringMatching(/broken: tokenizer\.json: is not valid JSON/) } });
+    expect(await s.call('assistant.caption', { image: ctPayload(4, 4) })).toMatchObject({
+      ok: false,
+      error: { code: 'model_error', message: expect.stringMatching(/^assistant\.caption: broken: tokenizer\.json/) },
+    });
+  });
+
+  it('says so when no model folder is installed', async () => {
+    const s = service({ modelsDir: path.join(scratch, 'empty-models') });
+    expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { model: null, problem: expect.stringMatching(/no model folder found/) } });
+    expect(await s.call('assistant.segment', { image: ctPayload(4, 4), prompt: 'lung' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
