@@ -3,6 +3,7 @@ import { FileRegistry } from '../dicom/file-registry';
 import { ImportJobs } from '../dicom/import-jobs';
 import { ensurePhantomSample } from '../fixtures/phantom';
 import { createAppHandlers, type PathPicker } from './app-handlers';
+import { createAssistantHandlers, type AssistantHandlerDeps } from './assistant-handlers';
 import type { CallContext, Transport } from './context';
 import { createDicomHandlers } from './dicom-handlers';
 import { createMaskHandlers, findImportedSeries } from './mask-handlers';
@@ -15,6 +16,8 @@ export interface AppServiceOptions {
   cacheDir: string;
   /** Native picker; omitted in browser mode, where app.pickPaths answers `unsupported`. */
   pickPaths?: PathPicker;
+  /** Model folders and inference worker options for the assistant; defaults to the bundled models/. */
+  assistant?: AssistantHandlerDeps;
 }
 
 export interface AppService {
@@ -22,7 +25,7 @@ export interface AppService {
   handlers: Handlers<CallContext>;
   /** Maps opaque file keys to the files imports found, for the `/dicom/<fileKey>` routes. */
   registry: FileRegistry;
-  /** Cancels running imports. */
+  /** Cancels running imports and stops the inference worker. */
   dispose(): void;
 }
 
@@ -35,6 +38,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const registry = new FileRegistry();
   const jobs = new ImportJobs(registry);
   const startedJobIds = new Set<string>();
+  const assistant = createAssistantHandlers(opts.assistant);
 
   const handlers = {
     ...createAppHandlers({ transport: opts.transport, dataDir: opts.dataDir, pickPaths: opts.pickPaths }),
@@ -44,6 +48,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       ensurePhantom: () => ensurePhantomSample(opts.cacheDir),
       onJobStarted: (jobId) => startedJobIds.add(jobId),
     }),
+    ...assistant.handlers,
     ...createMaskHandlers({ findSeries: (uid) => findImportedSeries(jobs, startedJobIds, uid) }),
   } satisfies Handlers<CallContext>;
 
@@ -53,6 +58,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     dispose() {
       for (const jobId of startedJobIds) jobs.cancel(jobId);
       startedJobIds.clear();
+      void assistant.dispose(); // Kills the inference worker at once; the promise only waits for its exit.
     },
   };
 }
