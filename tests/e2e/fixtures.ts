@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { startHost, type RunningHost } from '../../host/server';
+import { tsImport } from 'tsx/esm/api';
+import type { RunningHost, HostOptions } from '../../host/server';
 import { resolveDataDir } from '../../core/config/data-dir';
 import { ViewerPage } from './viewer-page';
 
@@ -29,11 +31,24 @@ export function recordRequests(page: Page, log: string[]): void {
   page.on('worker', (worker) => log.push(worker.url()));
 }
 
+/**
+ * The host runs in this worker process, loaded through tsx: Playwright's own TypeScript loader
+ * does not handle the JSON module the host's services import.
+ */
+export async function startTestHost(options: HostOptions): Promise<RunningHost> {
+  const hostModule = (await tsImport('../../host/server.ts', import.meta.url)) as typeof import('../../host/server');
+  return hostModule.startHost(options);
+}
+
+/** The built renderer under test: `dist/renderer` unless VESALIUS_RENDERER_DIR names another build. */
+const rendererDirOverride = (): string | undefined =>
+  process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
+
 export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
   dataDir: [async ({}, use) => use(resolveDataDir()), { scope: 'worker' }],
   host: [
     async ({ dataDir }, use) => {
-      const host = await startHost({ port: 0, dataDir });
+      const host = await startTestHost({ port: 0, dataDir, rendererDir: rendererDirOverride() });
       await use(host);
       await host.close();
     },

@@ -35,6 +35,17 @@ export class ViewerState implements ShortcutTarget {
   firstRenderMs = $state<number | null>(null);
 
   private controller: StackController | null = null;
+  private firstRenderWaiters: (() => void)[] = [];
+
+  /** Resolves once the open series shows its first image (at once if none is open): thumbnails wait for it. */
+  whenFirstImageShown(): Promise<void> {
+    if (!this.open || this.firstRenderMs !== null || this.error) return Promise.resolve();
+    return new Promise((resolve) => this.firstRenderWaiters.push(resolve));
+  }
+
+  private releaseFirstRenderWaiters(): void {
+    for (const resolve of this.firstRenderWaiters.splice(0)) resolve();
+  }
   private cineTimer: ReturnType<typeof setInterval> | null = null;
 
   attach(controller: StackController): () => void {
@@ -60,11 +71,19 @@ export class ViewerState implements ShortcutTarget {
     this.snapshot = snapshot;
     if (this.firstRenderMs === null && this.selectedAt !== null && snapshot.renderedAt !== null && snapshot.renderedAt >= this.selectedAt) {
       this.firstRenderMs = snapshot.renderedAt - this.selectedAt;
+      this.releaseFirstRenderWaiters();
     }
+  }
+
+  /** The viewport could not show the series; the message replaces the image. */
+  fail(message: string): void {
+    this.error = message;
+    this.releaseFirstRenderWaiters();
   }
 
   clear(): void {
     this.stopCine();
+    this.releaseFirstRenderWaiters();
     this.open = null;
     this.snapshot = emptySnapshot;
   }

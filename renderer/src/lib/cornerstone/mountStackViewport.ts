@@ -21,7 +21,7 @@ export function mountStackViewport(viewer: ViewerState, imageIds: string[]): Att
         controller.setPrimaryTool(viewer.primaryTool);
         if (imageIds.length) await controller.setStack(imageIds, 0);
       } catch (e) {
-        if (!disposed) viewer.error = `Cannot display this series: ${e instanceof Error ? e.message : String(e)}`;
+        if (!disposed) viewer.fail(`Cannot display this series: ${describeError(e)}`);
       }
     })();
     return () => {
@@ -30,4 +30,11 @@ export function mountStackViewport(viewer: ViewerState, imageIds: string[]): Att
       controller?.destroy();
     };
   };
+}
+
+/** cornerstone rejects with Errors, strings or its own error objects ({ error, message }). */
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
 }

@@ -170,7 +170,9 @@ export class StackController {
     const image = viewport.getCornerstoneImage();
     if (!imageId || !image) return null;
     const worldPos = viewport.canvasToWorld(canvasPoint);
-    const [i, j] = utilities.worldToImageCoords(imageId, worldPos);
+    const imageCoords = utilities.worldToImageCoords(imageId, worldPos);
+    if (!imageCoords) return null;
+    const [i, j] = imageCoords;
     const pixels = image.getPixelData();
     const modality = imageModality(imageId);
     return probeAt(
@@ -203,7 +205,8 @@ export class StackController {
   }
 
   private readonly listeners: [string, (event: CustomEvent) => void][] = [
-    [Enums.Events.IMAGE_RENDERED, () => this.refresh({ renderedAt: performance.now() })],
+    // Resizes render the empty viewport too; only a render with an image counts as "rendered".
+    [Enums.Events.IMAGE_RENDERED, () => this.viewport?.getCornerstoneImage() ? this.refresh({ renderedAt: performance.now() }) : undefined],
     [Enums.Events.STACK_NEW_IMAGE, () => this.refresh()],
     [Enums.Events.VOI_MODIFIED, () => this.refresh()],
     [Enums.Events.CAMERA_MODIFIED, () => this.refresh()],

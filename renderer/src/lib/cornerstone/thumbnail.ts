@@ -3,13 +3,17 @@ import type { Attachment } from 'svelte/attachments';
 import { initCornerstone } from './setup';
 
 /**
- * Draws one image into a canvas with cornerstone (at thumbnail priority, so it never delays
- * the main viewport's requests). `onError` lets the caller show a placeholder instead.
+ * Draws one image into a canvas with cornerstone, at thumbnail priority. `onError` lets the caller show a placeholder instead.
  */
-export function renderThumbnail(imageId: string, onError: (reason: unknown) => void): Attachment<HTMLCanvasElement> {
+export function renderThumbnail(
+  imageId: string,
+  /** Thumbnails wait for this so they never compete with the main viewport's first image. */
+  after: () => Promise<void>,
+  onError: (reason: unknown) => void,
+): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let cancelled = false;
-    void initCornerstone()
+    void Promise.all([initCornerstone(), after()])
       .then(() => {
         if (cancelled) return;
         return utilities.loadImageToCanvas({ canvas, imageId, thumbnail: true, requestType: Enums.RequestType.Thumbnail, priority: 5 });
