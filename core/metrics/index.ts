@@ -1,6 +1,7 @@
 // Public API of core/metrics (pure TypeScript: usable from main, the CLI and the renderer).
 export type * from './types';
 export { scoreCase, summarizeDataset, perSliceIou, type ScoreCaseOptions } from './segmentation';
+export { assertSameShape, assertConsistentVolume, voxelVolumeMl, foregroundBoundingBox, type BoundingBox } from './volume';
 export { jointHistogram, type JointHistogram, type JointHistogramCell } from './joint-histogram';
 export { surfaceDistances, type SurfaceDistances } from './surface';
 export { squaredDistanceTransform } from './edt';

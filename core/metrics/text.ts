@@ -283,16 +283,16 @@ export interface VqaResult {
   perItem: { correct: boolean; answerType: AnswerType }[];
 }
 
-function answerList(answers: string | string[], index: number): string[] {
+function answerList(answers: string | string[], where: string): string[] {
   const list = typeof answers === 'string' ? [answers] : answers;
-  if (list.length === 0) throw new Error(`VQA item ${index} has no reference answer`);
+  if (list.length === 0) throw new Error(`${where} has no reference answer`);
   return list;
 }
 
 /** VQA accuracy by normalised exact match, overall and split into closed (yes/no) and open. */
 export function vqaAccuracy(items: VqaItem[]): VqaResult {
   const perItem = items.map((item, index) => {
-    const references = answerList(item.answers, index).map(normalizeAnswer);
+    const references = answerList(item.answers, `VQA item ${index}`).map(normalizeAnswer);
     const answerType: AnswerType =
       item.answerType ?? (references.every((r) => r === 'yes' || r === 'no') ? 'closed' : 'open');
     const prediction = normalizeAnswer(item.prediction);
@@ -319,7 +319,7 @@ export function vqaAccuracy(items: VqaItem[]): VqaResult {
 export function tokenF1(prediction: string, answers: string | string[]): number {
   const predTokens = tokenize(prediction).filter((t) => !ARTICLES.has(t));
   let best = 0;
-  for (const answer of answerList(answers, 0)) {
+  for (const answer of answerList(answers, `token F1 for prediction "${prediction}"`)) {
     const refTokens = tokenize(answer).filter((t) => !ARTICLES.has(t));
     if (predTokens.length === 0 || refTokens.length === 0) {
       best = Math.max(best, predTokens.length === refTokens.length ? 1 : 0);
