@@ -59,10 +59,10 @@ const fail = (source: string, reason: string): never => {
 export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask {
   let ds: DataSet;
   try {
-    ds = dicomParser.parseDicom(bytes);
+    // A Buffer view (no copy): dicom-parser's deflate path on Node needs Buffer methods.
+    ds = dicomParser.parseDicom(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (e) {
-    const reason = e instanceof Error ? e.message : typeof e === 'string' ? e : 'parse failed';
-    return fail(source, `not a readable DICOM file (${reason})`);
+    return fail(source, `not a readable DICOM file (${parseFailureReason(e)})`);
   }
 
   const sopClass = ds.string('x00080016') ?? '';
@@ -228,6 +228,14 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
     slicePositionsMm: grid.slicePositionsMm,
     orientation: grid.orientation,
   };
+}
+
+/** dicom-parser throws Errors, bare strings, or { exception } wrappers for data sets that end early. */
+function parseFailureReason(e: unknown): string {
+  const inner = typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
+  if (inner instanceof Error) return inner.message;
+  if (typeof inner === 'string') return inner;
+  return 'parse failed';
 }
 
 function binaryOf(values: Uint8Array | Uint16Array, label: number): Uint8Array {

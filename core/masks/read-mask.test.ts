@@ -1,7 +1,10 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirMissingMessage, resolveDataDir } from '../config/data-dir';
+import { MaskReadError } from './mask-error';
 import { labelPng, niftiFile, segFile } from './mask-fixtures';
 import { readMaskFile } from './read-mask';
 
@@ -42,5 +45,30 @@ describe('readMaskFile', () => {
     await expect(readMaskFile(path.join(root, 'text.png'))).rejects.toThrow(/text\.png: unrecognised mask format/);
     await expect(readMaskFile(path.join(root, 'absent.png'))).rejects.toThrow(/absent\.png: file not found/);
     await expect(readMaskFile(root)).rejects.toThrow(/is a folder/);
+  });
+});
+
+const dataDir = resolveDataDir();
+if (!dataDir) console.warn(dataDirMissingMessage());
+
+describe.skipIf(!dataDir)('readMaskFile on every file under <dataDir>/dicom', () => {
+  it('reads each file as a mask or refuses it with a MaskReadError naming it; nothing else escapes', async () => {
+    const root = path.join(dataDir!, 'dicom');
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
+    expect(files.length).toBeGreaterThan(100);
+    const formats = new Map<string, number>();
+    for (const file of files) {
+      try {
+        const mask = await readMaskFile(file);
+        formats.set(mask.format, (formats.get(mask.format) ?? 0) + 1);
+      } catch (e) {
+        expect(e, file).toBeInstanceOf(MaskReadError);
+        expect((e as MaskReadError).message.startsWith(`${file}: `)).toBe(true);
+      }
+    }
+    // The dcmqi and highdicom planar SEGs at least.
+    expect(formats.get('dicom-seg') ?? 0).toBeGreaterThanOrEqual(10);
   });
 });
