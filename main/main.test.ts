@@ -41,6 +41,8 @@ describe('main.ts composition root', () => {
     const serviceOptions = vi.mocked(createAppService).mock.calls[0][0];
     expect(serviceOptions.transport).toBe('electron');
     expect(typeof serviceOptions.pickPaths).toBe('function');
+    expect(serviceOptions.assistant?.modelsDir).toBe(path.join(app.getAppPath(), 'models'));
+    expect(serviceOptions.cacheDir.startsWith(app.getPath('userData'))).toBe(true);
   });
 
   it('hardens every web contents created later', () => {

@@ -37,6 +37,8 @@ if (!app.requestSingleInstanceLock()) {
       transport: 'electron',
       cacheDir: path.join(app.getPath('userData'), 'cache'),
       pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),
+      // Packaged, the model folders are extraResources beside the archive (build/electron-builder.yml).
+      assistant: { modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models') },
     });
     handleAppProtocol({
       rendererDir: path.join(appPath, 'dist', 'renderer'),

@@ -1,7 +1,7 @@
 import type { Handlers } from '../contract/index';
 import { FileRegistry } from '../dicom/file-registry';
 import { ImportJobs } from '../dicom/import-jobs';
-import { ensurePhantomSample } from '../fixtures/phantom';
+import { ensurePhantomSample } from '../fixtures/sample';
 import { createAppHandlers, type PathPicker } from './app-handlers';
 import { createAssistantHandlers, type AssistantHandlerDeps } from './assistant-handlers';
 import type { CallContext, Transport } from './context';
