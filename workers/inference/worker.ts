@@ -12,7 +12,10 @@ if (!process.send || !modelDir) {
 const handler = createRequestHandler(modelDir, createOrtBackend({ intraOpNumThreads: 2 }));
 
 process.on('message', (message: unknown) => {
-  void handler.handle(message).then((response) => process.send?.(response));
+  void handler.handle(message).then((response) => {
+    // The channel can close between the request and the answer (the parent quit); nobody is left to tell.
+    if (process.connected) process.send?.(response, undefined, undefined, () => undefined);
+  });
 });
 
 // The parent is gone: nothing will read our answers, so stop instead of lingering.
