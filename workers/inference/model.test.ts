@@ -89,6 +89,13 @@ describe('VisionLanguageModel on tiny-random', () => {
     expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_answer_tokens);
   });
 
+  it('cuts a long question to max_text_len − 12 words, as the training code does', () => {
+    const ids = model.questionIds(Array(40).fill('lung').join(' '));
+    const maxTextLen = model.folder.config.max_text_len;
+    expect(ids).toHaveLength(2 + (maxTextLen - 12) + 1);
+    expect(ids.at(-1)).toBe(model.tokenizer.tokenId('<sep>'));
+  });
+
   it('segment: the mask is the reference mask logits resized to the image and thresholded', async () => {
     const ref = referenceCase('mask_left_lung');
     const size = model.folder.config.image_size;

@@ -17,6 +17,9 @@ export interface GenerationResult {
 /** How many encoded images to keep: the user asks several questions about the image on screen. */
 const ENCODING_CACHE_SIZE = 4;
 
+/** Tokens kept free after a question (prefix, `<sep>`, answer): the training code's own cut. */
+const QUESTION_RESERVE = 12;
+
 /** A content hash of everything that determines pixel_values. */
 export function imageKey(image: RawImage): string {
   const hash = createHash('sha256');
@@ -183,10 +186,13 @@ export class VisionLanguageModel {
     return this.generate(encoding, this.prefix(this.folder.config.task_prefixes.caption), this.folder.config.max_caption_tokens);
   }
 
-  /** The input ids for a question: `<bos> <vqa> question <sep>`, the question cut so that the answer still fits. */
+  /**
+   * The input ids for a question: `<bos> <vqa> question <sep>`, the question cut to max_text_len − 12 words
+   * exactly as training and evaluation do (models/training/infer.py vqa_prefix), so the answer still fits.
+   */
   questionIds(question: string): number[] {
-    const { max_text_len: maxTextLen, max_answer_tokens: maxAnswer, task_prefixes: prefixes } = this.folder.config;
-    const room = Math.max(1, maxTextLen - maxAnswer - 3);
+    const { max_text_len: maxTextLen, task_prefixes: prefixes } = this.folder.config;
+    const room = Math.max(1, maxTextLen - QUESTION_RESERVE);
     return this.prefix(prefixes.vqa, this.tokenizer.encode(question).slice(0, room), [this.tokenizer.tokenId('<sep>')]);
   }
 
