@@ -81,9 +81,18 @@ def export_onnx(model: VesaliusVLM, out_dir: str) -> None:
     ]
     for fname, wrapper, args, in_names, out_names, axes in jobs:
         path = os.path.join(out_dir, fname)
+        # The graphs have no dropout/batch-norm, so train mode exports the same computation; it
+        # stops torch from merging initializers that merely have equal values (every parameter
+        # then keeps its own name, see load_onnx_weights).
+        wrapper.train()
         torch.onnx.export(wrapper, args, path, input_names=in_names, output_names=out_names,
-                          dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True)
+                          dynamic_axes=axes, opset_version=OPSET,
+                          training=torch.onnx.TrainingMode.PRESERVE,
+                          # no folding: initializers keep their PyTorch parameter names, so
+                          # evaluate.py can rebuild the exact shipped weights from the ONNX files
+                          do_constant_folding=False)
         onnx.checker.check_model(onnx.load(path))
+        wrapper.eval()
 
 
 class RefWriter:
@@ -194,6 +203,32 @@ def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_co
     write_preprocessor_config(os.path.join(out_dir, "preprocessor_config.json"), model.dims.image_size)
     export_onnx(model, out_dir)
     write_reference(model, tok, out_dir)
+
+
+ONNX_PREFIX = {"image_encoder.onnx": "encoder.", "text_decoder.onnx": "text.", "mask_decoder.onnx": "mask."}
+
+
+def load_onnx_weights(folder: str) -> tuple[VesaliusVLM, WordTokenizer]:
+    """Rebuild the PyTorch model from a model folder: dims from config.json, weights from the
+    ONNX initializers (named after the PyTorch parameters), vocabulary from tokenizer.json."""
+    from onnx import numpy_helper
+    with open(os.path.join(folder, "config.json")) as f:
+        cfg = json.load(f)
+    model = VesaliusVLM(ModelDims.from_json(cfg["architecture"]))
+    state = {}
+    for fname, prefix in ONNX_PREFIX.items():
+        path = os.path.join(folder, fname)
+        graph = onnx.load(path).graph
+        for init in graph.initializer:
+            if init.name.startswith("m."):
+                state[prefix + init.name[2:]] = torch.from_numpy(numpy_helper.to_array(init).copy())
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    if missing:
+        raise ValueError(f"{folder}: ONNX files lack parameters {missing[:5]}... ({len(missing)})")
+    model.load_state_dict({k: state[k] for k in expected})
+    model.eval()
+    return model, WordTokenizer.load(os.path.join(folder, "tokenizer.json"))
 
 
 def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer]:

@@ -72,12 +72,15 @@ class Attention(nn.Module):
         self.kv = nn.Linear(dim, 2 * dim)
         self.out = nn.Linear(dim, dim)
 
-    def forward(self, x, context, bias=None):
-        b, t, d = x.shape
-        n = context.shape[1]
-        q = self.q(x).reshape(b, t, self.heads, self.head_dim).transpose(1, 2)
+    def keys_values(self, context):
+        b, n, _ = context.shape
         kv = self.kv(context).reshape(b, n, 2, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        k, v = kv[0], kv[1]
+        return kv[0], kv[1]
+
+    def forward(self, x, context, bias=None, kv=None):
+        b, t, d = x.shape
+        q = self.q(x).reshape(b, t, self.heads, self.head_dim).transpose(1, 2)
+        k, v = kv if kv is not None else self.keys_values(context)
         scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
         if bias is not None:
             scores = scores + bias
@@ -123,11 +126,17 @@ class DecoderLayer(nn.Module):
         self.n3 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, ratio)
 
-    def forward(self, x, image_tokens, self_bias):
+    def forward(self, x, image_tokens, self_bias, cross_kv=None):
         h = self.n1(x)
         x = x + self.self_attn(h, h, self_bias)
-        x = x + self.cross_attn(self.n2(x), self.n_ctx(image_tokens))
+        if cross_kv is None:
+            x = x + self.cross_attn(self.n2(x), self.n_ctx(image_tokens))
+        else:
+            x = x + self.cross_attn(self.n2(x), None, kv=cross_kv)
         return x + self.mlp(self.n3(x))
+
+    def image_keys_values(self, image_tokens):
+        return self.cross_attn.keys_values(self.n_ctx(image_tokens))
 
 
 def conv_block(cin, cout, stride=1):
@@ -185,12 +194,17 @@ class TextDecoder(nn.Module):
         self.norm = nn.LayerNorm(d)
         self.head_bias = nn.Parameter(torch.zeros(dims.vocab_size))
 
-    def forward(self, input_ids, image_embeds):
+    def image_cache(self, image_embeds):
+        """Per-layer cross-attention keys/values of the image tokens (PyTorch-side decoding
+        speed-up only; the ONNX graph recomputes them, with identical results)."""
+        return [layer.image_keys_values(image_embeds) for layer in self.layers]
+
+    def forward(self, input_ids, image_embeds, cache=None):
         t = input_ids.shape[1]
         x = self.embed(input_ids) + self.pos[:, :t]
         bias = causal_bias(input_ids)
-        for layer in self.layers:
-            x = layer(x, image_embeds, bias)
+        for i, layer in enumerate(self.layers):
+            x = layer(x, image_embeds, bias, None if cache is None else cache[i])
         x = self.norm(x)
         # output projection tied to the input embedding
         return torch.matmul(x, self.embed.weight.t()) + self.head_bias
