@@ -13,9 +13,12 @@ export interface E2eFixtures {
 }
 
 export interface E2eWorkerFixtures {
-  /** A host with the real data directory when it exists (null otherwise). */
-  host: RunningHost;
+  /** Option: false runs the host as on a machine without the data directory. */
+  withDataDir: boolean;
+  /** The real data directory when it exists and is wanted, else null. */
   dataDir: string | null;
+  /** The app's host, started in this worker process. */
+  host: RunningHost;
 }
 
 /** Anything the page fetches must come from the host itself; blob: and data: stay in the page. */
@@ -45,7 +48,8 @@ const rendererDirOverride = (): string | undefined =>
   process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
 
 export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
-  dataDir: [async ({}, use) => use(resolveDataDir()), { scope: 'worker' }],
+  withDataDir: [true, { option: true, scope: 'worker' }],
+  dataDir: [async ({ withDataDir }, use) => use(withDataDir ? resolveDataDir() : null), { scope: 'worker' }],
   host: [
     async ({ dataDir }, use) => {
       const host = await startTestHost({ port: 0, dataDir, rendererDir: rendererDirOverride() });

@@ -21,13 +21,17 @@ export const wlPresets: readonly WlPreset[] = [
   { id: 'brain', label: 'Brain', key: '4', voi: { windowWidth: 80, windowCenter: 40 } },
 ];
 
-/** cornerstone speaks in [lower, upper] ranges; DICOM and radiologists in width/center. */
+/**
+ * cornerstone speaks in [lower, upper] ranges; DICOM and radiologists in width/center. The
+ * conversion is DICOM's LINEAR VOI function (PS3.3 C.11.2.1.2.1), as cornerstone applies it, so a
+ * file's Window Width 400 shows as 400 and a preset round-trips exactly.
+ */
 export const voiToRange = ({ windowWidth, windowCenter }: Voi): { lower: number; upper: number } => ({
-  lower: windowCenter - windowWidth / 2,
-  upper: windowCenter + windowWidth / 2,
+  lower: windowCenter - 0.5 - (windowWidth - 1) / 2,
+  upper: windowCenter - 0.5 + (windowWidth - 1) / 2,
 });
 
 export const rangeToVoi = ({ lower, upper }: { lower: number; upper: number }): Voi => ({
-  windowWidth: upper - lower,
-  windowCenter: (upper + lower) / 2,
+  windowWidth: Math.abs(upper - lower) + 1,
+  windowCenter: (lower + upper + 1) / 2,
 });

@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from './fixtures';
+import { writePhantomSeries } from '../../core/fixtures/phantom';
+import { writeNoPixelData, writeNotDicom, writeTruncatedCopy } from '../../core/fixtures/bad-files';
+
+test.use({ withDataDir: false });
+
+test('a folder with bad files lists each rejected file with its reason and imports the rest', async ({ viewer, page }) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-bad-'));
+  try {
+    const good = await writePhantomSeries(path.join(dir, 'good'), { slices: 3, rows: 32, columns: 32 });
+    const bad = {
+      notDicom: await writeNotDicom(path.join(dir, 'notes.dcm')),
+      truncated: await writeTruncatedCopy(good[0], path.join(dir, 'truncated.dcm')),
+      noPixels: await writeNoPixelData(path.join(dir, 'no-pixels.dcm')),
+    };
+
+    await viewer.openPath(dir);
+    await viewer.waitForImport();
+    await expect(viewer.importPanel).toHaveAttribute('data-phase', 'done');
+    await expect(page.getByTestId('import-progress')).toHaveText('6 / 6');
+
+    const errors = viewer.importErrors.locator('li');
+    await expect(errors).toHaveCount(3);
+    for (const file of Object.values(bad)) {
+      const row = errors.filter({ hasText: file });
+      await expect(row).toHaveCount(1);
+      // Every rejection says why, in words.
+      expect((await row.locator('.reason').textContent())?.trim().length).toBeGreaterThan(5);
+    }
+    await expect(errors.filter({ hasText: bad.notDicom })).toHaveAttribute('data-code', 'not_dicom');
+    await expect(errors.filter({ hasText: bad.truncated })).toHaveAttribute('data-code', 'truncated');
+    await expect(errors.filter({ hasText: bad.noPixels })).toHaveAttribute('data-code', 'no_pixel_data');
+
+    // The good files still open.
+    await expect(viewer.seriesItems).toHaveCount(1);
+    await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '3');
+    await viewer.waitForRender(0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a path that does not exist is reported, not hung on', async ({ viewer, page }) => {
+  await viewer.openPath('/nonexistent/vesalius-e2e-missing');
+  await viewer.waitForImport();
+  const panel = viewer.importPanel;
+  await expect(panel).toHaveAttribute('data-phase', /done|failed/);
+  await expect(panel).toContainText('vesalius-e2e-missing');
+  await expect(page.getByTestId('viewport')).toHaveCount(0);
+});
