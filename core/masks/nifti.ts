@@ -15,24 +15,51 @@ export function isNiftiBytes(bytes: Uint8Array): boolean {
   return sizeLe === 348 || sizeBe === 348 || sizeLe === 540 || sizeBe === 540;
 }
 
-interface SampleReader {
+type NumericArray = Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array;
+type NumericArrayConstructor = new (buffer: ArrayBuffer, byteOffset: number, length: number) => NumericArray;
+
+interface SampleType {
   bytesPerVoxel: number;
-  read: (view: DataView, byteOffset: number, littleEndian: boolean) => number;
+  /** Typed-array view for the type; null for 64-bit integers, which are read one by one as BigInt. */
+  array: NumericArrayConstructor | null;
+  readBig?: (view: DataView, byteOffset: number, littleEndian: boolean) => number;
 }
 
 // NIfTI datatype codes we accept for label maps; floats are allowed but must hold whole numbers.
-const sampleReaders: Record<number, SampleReader> = {
-  2: { bytesPerVoxel: 1, read: (v, o) => v.getUint8(o) }, // uint8
-  256: { bytesPerVoxel: 1, read: (v, o) => v.getInt8(o) }, // int8
-  4: { bytesPerVoxel: 2, read: (v, o, le) => v.getInt16(o, le) }, // int16
-  512: { bytesPerVoxel: 2, read: (v, o, le) => v.getUint16(o, le) }, // uint16
-  8: { bytesPerVoxel: 4, read: (v, o, le) => v.getInt32(o, le) }, // int32
-  768: { bytesPerVoxel: 4, read: (v, o, le) => v.getUint32(o, le) }, // uint32
-  1024: { bytesPerVoxel: 8, read: (v, o, le) => Number(v.getBigInt64(o, le)) }, // int64
-  1280: { bytesPerVoxel: 8, read: (v, o, le) => Number(v.getBigUint64(o, le)) }, // uint64
-  16: { bytesPerVoxel: 4, read: (v, o, le) => v.getFloat32(o, le) }, // float32
-  64: { bytesPerVoxel: 8, read: (v, o, le) => v.getFloat64(o, le) }, // float64
+const sampleTypes: Record<number, SampleType> = {
+  2: { bytesPerVoxel: 1, array: Uint8Array }, // uint8
+  256: { bytesPerVoxel: 1, array: Int8Array }, // int8
+  4: { bytesPerVoxel: 2, array: Int16Array }, // int16
+  512: { bytesPerVoxel: 2, array: Uint16Array }, // uint16
+  8: { bytesPerVoxel: 4, array: Int32Array }, // int32
+  768: { bytesPerVoxel: 4, array: Uint32Array }, // uint32
+  16: { bytesPerVoxel: 4, array: Float32Array }, // float32
+  64: { bytesPerVoxel: 8, array: Float64Array }, // float64
+  1024: { bytesPerVoxel: 8, array: null, readBig: (v, o, le) => Number(v.getBigInt64(o, le)) }, // int64
+  1280: { bytesPerVoxel: 8, array: null, readBig: (v, o, le) => Number(v.getBigUint64(o, le)) }, // uint64
 };
+
+const platformIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The voxel samples as numbers, viewed in place when byte order and alignment allow, else copied. */
+function readSamples(fileBytes: Uint8Array, voxOffset: number, voxelCount: number, type: SampleType, littleEndian: boolean): ArrayLike<number> {
+  const byteLength = voxelCount * type.bytesPerVoxel;
+  if (!type.array) {
+    const view = new DataView(fileBytes.buffer, fileBytes.byteOffset + voxOffset, byteLength);
+    const values = new Float64Array(voxelCount);
+    for (let i = 0; i < voxelCount; i++) values[i] = type.readBig!(view, i * type.bytesPerVoxel, littleEndian);
+    return values;
+  }
+  const start = fileBytes.byteOffset + voxOffset;
+  if (littleEndian === platformIsLittleEndian && start % type.bytesPerVoxel === 0) return new type.array(fileBytes.buffer as ArrayBuffer, start, voxelCount);
+  // Copy to an aligned buffer, swapping bytes when the file's order differs from the machine's.
+  const copy = fileBytes.slice(voxOffset, voxOffset + byteLength);
+  if (littleEndian !== platformIsLittleEndian && type.bytesPerVoxel > 1) {
+    const width = type.bytesPerVoxel;
+    for (let i = 0; i < byteLength; i += width) copy.subarray(i, i + width).reverse();
+  }
+  return new type.array(copy.buffer, 0, voxelCount);
+}
 
 const datatypeNames: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'rgb24', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'rgba32' };
 
@@ -63,7 +90,7 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
     }
   }
   if (!isNiftiBytes(bytes)) throw new MaskReadError(source, 'not a NIfTI file (header size is neither 348 nor 540)');
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + Math.min(bytes.byteLength, 1 << 16)) as ArrayBuffer; // the header and extensions
   let header: nifti.NIFTI1 | nifti.NIFTI2;
   try {
     header = nifti.readHeader(buffer);
@@ -72,8 +99,8 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
   }
   if (!header) throw new MaskReadError(source, 'unreadable NIfTI header');
 
-  const reader = sampleReaders[header.datatypeCode];
-  if (!reader) {
+  const sampleType = sampleTypes[header.datatypeCode];
+  if (!sampleType) {
     const name = datatypeNames[header.datatypeCode] ?? `code ${header.datatypeCode}`;
     throw new MaskReadError(source, `unsupported NIfTI datatype ${name} for a label map (need an integer or integral float type)`);
   }
@@ -89,7 +116,7 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
 
   const voxelCount = shape[0] * shape[1] * shape[2];
   const voxOffset = Math.max(header.vox_offset, 0);
-  const needBytes = voxelCount * reader.bytesPerVoxel;
+  const needBytes = voxelCount * sampleType.bytesPerVoxel;
   if (voxOffset + needBytes > bytes.byteLength) {
     throw new MaskReadError(
       source,
@@ -101,26 +128,33 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
   const intercept = Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
   const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && intercept === 0);
 
-  const view = new DataView(buffer, voxOffset, needBytes);
-  const valueAt = (i: number): number => {
-    const raw = reader.read(view, i * reader.bytesPerVoxel, header.littleEndian);
-    return scaled ? raw * slope + intercept : raw;
-  };
+  const samples = readSamples(bytes, voxOffset, voxelCount, sampleType, header.littleEndian);
+  const valueAt = scaled ? (i: number): number => samples[i] * slope + intercept : (i: number): number => samples[i];
   // Two passes (range and integrality first, then copy) so a large map never needs a Float64 copy.
   let minValue = Infinity;
   let maxValue = -Infinity;
-  for (let i = 0; i < voxelCount; i++) {
-    const value = valueAt(i);
-    if (!Number.isInteger(value)) {
-      const where = scaled ? ` after scl_slope ${slope} / scl_inter ${intercept}` : '';
-      throw new MaskReadError(source, `non-integer label ${value}${where} at voxel ${i}; a label map must hold whole numbers`);
+  const integerSamples = !scaled && !(samples instanceof Float32Array || samples instanceof Float64Array);
+  if (integerSamples) {
+    for (let i = 0; i < voxelCount; i++) {
+      const value = samples[i];
+      if (value < minValue) minValue = value;
+      if (value > maxValue) maxValue = value;
     }
-    if (value < minValue) minValue = value;
-    if (value > maxValue) maxValue = value;
+  } else {
+    for (let i = 0; i < voxelCount; i++) {
+      const value = valueAt(i);
+      if (!Number.isInteger(value)) {
+        const where = scaled ? ` after scl_slope ${slope} / scl_inter ${intercept}` : '';
+        throw new MaskReadError(source, `non-integer label ${value}${where} at voxel ${i}; a label map must hold whole numbers`);
+      }
+      if (value < minValue) minValue = value;
+      if (value > maxValue) maxValue = value;
+    }
   }
   const labels = labelArrayFor(Math.min(minValue, 0), Math.max(maxValue, 0), voxelCount);
   if (!labels) throw new MaskReadError(source, `label values ${minValue}..${maxValue} do not fit in 32 bits`);
-  for (let i = 0; i < voxelCount; i++) labels[i] = valueAt(i);
+  if (scaled) for (let i = 0; i < voxelCount; i++) labels[i] = valueAt(i);
+  else labels.set(samples); // a native copy; every value fits the chosen type
 
   const mmPerUnit = mmPerSpatialUnit(header.xyzt_units);
   const spacingAt = (i: number): number => {
