@@ -8,10 +8,16 @@ export interface OverlayLayer {
   opacity: number;
 }
 
-/** The stack viewport the workspace shows (the only one today), or null before it exists. */
-export function findStackViewport(): Types.IStackViewport | null {
+/**
+ * The on-page stack viewport that holds this imageId (the viewer's, not a thumbnail renderer's),
+ * or null before it exists.
+ */
+export function findStackViewport(imageId: string): Types.IStackViewport | null {
   for (const enabled of getEnabledElements()) {
-    if (enabled?.viewport?.type === Enums.ViewportType.STACK) return enabled.viewport as Types.IStackViewport;
+    const viewport = enabled?.viewport;
+    if (viewport?.type !== Enums.ViewportType.STACK || !viewport.element.isConnected) continue;
+    const stack = viewport as Types.IStackViewport;
+    if (stack.getImageIds().includes(imageId)) return stack;
   }
   return null;
 }
