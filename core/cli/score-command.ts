@@ -183,6 +183,9 @@ export function toJson(result: DatasetScore) {
   };
 }
 
+// A table stays readable; a mask with thousands of labels (often an image given by mistake) is cut short.
+const maxTableLabels = 20;
+
 const fixed = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
 
 function printTable(result: DatasetScore, truthRoot: string, io: CliIo): void {
@@ -196,7 +199,8 @@ function printTable(result: DatasetScore, truthRoot: string, io: CliIo): void {
     `\n${s.scoredCaseCount} of ${s.caseCount} cases in the means (empty rule '${s.emptyRule}')\n` +
       `mIoU mean ${fixed(s.miou.mean)}  median ${fixed(s.miou.median)}  min ${fixed(s.miou.min)}  max ${fixed(s.miou.max)}  mean Dice ${fixed(s.meanDice)}\n`,
   );
-  for (const p of s.perLabel) io.stdout(`  label ${p.label}: mean IoU ${fixed(p.meanIou)}  mean Dice ${fixed(p.meanDice)}  over ${p.cases} case(s)\n`);
+  for (const p of s.perLabel.slice(0, maxTableLabels)) io.stdout(`  label ${p.label}: mean IoU ${fixed(p.meanIou)}  mean Dice ${fixed(p.meanDice)}  over ${p.cases} case(s)\n`);
+  if (s.perLabel.length > maxTableLabels) io.stdout(`  … and ${s.perLabel.length - maxTableLabels} more labels (all of them with --json)\n`);
   const list = (title: string, items: string[]) => {
     if (items.length) io.stdout(`${title} (${items.length}):\n${items.map((i) => `  ${i}\n`).join('')}`);
   };
@@ -208,5 +212,7 @@ function printTable(result: DatasetScore, truthRoot: string, io: CliIo): void {
 
 function caseRows(score: CaseScore, name: string): string[][] {
   if (score.labels.length === 0) return [[name, '(empty)', '', '', '0', '0', fixed(score.miou)]];
-  return score.labels.map((l, i) => [i === 0 ? name : '', String(l.label), fixed(l.iou), fixed(l.dice), String(l.truthVoxels), String(l.predVoxels), i === 0 ? fixed(score.miou) : '']);
+  const rows = score.labels.slice(0, maxTableLabels).map((l, i) => [i === 0 ? name : '', String(l.label), fixed(l.iou), fixed(l.dice), String(l.truthVoxels), String(l.predVoxels), i === 0 ? fixed(score.miou) : '']);
+  if (score.labels.length > maxTableLabels) rows.push(['', `… ${score.labels.length - maxTableLabels} more labels`, '', '', '', '', '']);
+  return rows;
 }
