@@ -148,6 +148,38 @@ describe('masks.open', () => {
   });
 });
 
+describe('a DICOM SEG covering some images of its series', () => {
+  const frame = (on: number[]) => Array.from({ length: 12 }, (_, i) => (on.includes(i) ? 1 : 0));
+  const seg = (zMm: number) =>
+    segFile({
+      type: 'BINARY',
+      rows: 3,
+      columns: 4,
+      segments: [{ number: 1, label: 'Lesion' }],
+      frames: [{ segmentNumber: 1, zMm, pixels: frame([1, 2, 6]) }],
+      referencedSeriesUid: SERIES_UID,
+    });
+
+  it('is placed on the image it lies on (slice 1 of 2), the other slice background', async () => {
+    await writeFile(file('partial.dcm'), seg(2.5));
+    const call = service();
+    const opened = valueOf(await call('masks.open', { paths: [file('partial.dcm')] }));
+    expect(opened.errors).toEqual([]);
+    expect(opened.opened[0]).toMatchObject({ shape: [4, 3, 2], labels: [{ value: 1, name: 'Lesion', voxelCount: 3 }] });
+    const data = valueOf(await call('masks.data', { maskSetId: opened.opened[0].maskSetId }));
+    expect(Array.from(Buffer.from(data.base64, 'base64'))).toEqual([...new Array(12).fill(0), ...frame([1, 2, 6])]);
+  });
+
+  it('is refused, naming both shapes, when a frame lies between the images', async () => {
+    await writeFile(file('between.dcm'), seg(1));
+    const opened = valueOf(await service()('masks.open', { paths: [file('between.dcm')] }));
+    expect(opened.opened).toEqual([]);
+    expect(opened.errors[0].reason).toContain('4×3×1');
+    expect(opened.errors[0].reason).toContain('4×3×2');
+    expect(opened.errors[0].reason).toMatch(/lies on no image of the series/);
+  });
+});
+
 describe('masks.data', () => {
   it('returns the labels slice range by slice range in the narrowest dtype', async () => {
     const call = service();

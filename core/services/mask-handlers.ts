@@ -1,12 +1,14 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportJobStatus, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type Result } from '../contract/result';
+import { decodeDicomSeg, type DicomSegMask } from '../masks/dicom-seg';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { DomainHandlers } from './context';
 import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
+import { placeSegOnSeries } from './seg-placement';
 
 export interface MaskHandlerDeps {
   /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
@@ -35,6 +37,7 @@ export function findImportedSeries(
 
 type Shape = readonly [number, number, number];
 const formatShape = (shape: Shape): string => shape.join('×');
+const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** [columns, rows, frames] of a series, or a reason when its images do not share one size. */
 export function seriesShape(series: Series): Result<Shape> {
@@ -51,7 +54,28 @@ export function seriesShape(series: Series): Result<Shape> {
   return ok([first.columns, first.rows, slices] as const);
 }
 
-const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/**
+ * The mask as it lies on the series' stack, or why it cannot: the same columns × rows × slices, or
+ * a DICOM SEG covering some of the series' images, placed on them by position. Never resampled.
+ */
+async function fitToSeries(filePath: string, read: MaskSet, series: Series): Promise<MaskSet | string> {
+  const shape = seriesShape(series);
+  if (!shape.ok) return shape.error.message;
+  const maskShape = read.volume.shape;
+  if (shape.value.every((n, i) => n === maskShape[i])) return read;
+  const mismatch = `mask shape ${formatShape(maskShape)} (columns×rows×slices) does not match series ${series.seriesInstanceUid} shape ${formatShape(shape.value)}; masks are never resampled`;
+  const partialSeg = read.format === 'dicom-seg' && maskShape[0] === shape.value[0] && maskShape[1] === shape.value[1] && maskShape[2] < shape.value[2];
+  if (!partialSeg) return mismatch;
+  let seg: DicomSegMask;
+  try {
+    seg = decodeDicomSeg(await readFile(filePath), filePath);
+  } catch (e) {
+    return `${mismatch} (${describeError(e)})`;
+  }
+  const placed = placeSegOnSeries(seg, read, series);
+  return typeof placed === 'string' ? `${mismatch}, and its frames cannot be placed on the series images: ${placed}` : placed;
+}
+
 
 /** Why a path cannot be a dataset folder, or null when it is one. */
 async function folderProblem(dir: string): Promise<string | null> {
@@ -80,20 +104,18 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
       return `the file segments series ${fileSeriesUid}, not the chosen series ${callerSeriesUid}`;
     }
     const seriesUid = fileSeriesUid ?? callerSeriesUid ?? null;
-    const maskShape = read.volume.shape;
     if (seriesUid) {
       const series = deps.findSeries(seriesUid);
       // A SEG may arrive before its images; only a series we know can be checked.
       if (series) {
-        const shape = seriesShape(series);
-        if (!shape.ok) return shape.error.message;
-        if (shape.value.some((n, i) => n !== maskShape[i])) {
-          return `mask shape ${formatShape(maskShape)} (columns×rows×slices) does not match series ${seriesUid} shape ${formatShape(shape.value)}; masks are never resampled`;
-        }
+        const fitted = await fitToSeries(filePath, read, series);
+        if (typeof fitted === 'string') return fitted;
+        read = fitted;
       } else if (!fileSeriesUid) {
         return `series ${seriesUid} is not open; open its images first`;
       }
     }
+    const maskShape = read.volume.shape;
     const { counts, min, max } = countLabels(read.volume.data);
     const info: MaskSetInfo = {
       maskSetId: store.newId(),
