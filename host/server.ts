@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../core/config/data-dir';
-import { createAppService, type AppService } from '../core/services/app-service';
+import { createAppService, type AppService, type AppServiceOptions } from '../core/services/app-service';
 import { newToken } from './auth';
 import { createRequestHandler } from './http-routes';
 import { createSocketEndpoint } from './socket-endpoint';
@@ -19,6 +19,8 @@ export interface HostOptions {
   cacheDir?: string;
   /** Fixed token, for tests only; otherwise a fresh random one per run. */
   token?: string;
+  /** Model folder options for the assistant (default: the project's models/). */
+  assistant?: AppServiceOptions['assistant'];
 }
 
 export interface RunningHost {
@@ -50,6 +52,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     dataDir: opts.dataDir,
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
+    assistant: opts.assistant,
   });
   let boundPort = 0;
   const port = () => boundPort;
