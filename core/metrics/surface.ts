@@ -20,6 +20,9 @@ import { squaredDistanceTransform } from './edt';
 import type { LabelVolume } from './types';
 import { assertSameShape, foregroundBoundingBox } from './volume';
 
+/** Largest union bounding box handled (Float64 distance map: 2 GiB at this size). */
+const MAX_CROP_VOXELS = 1 << 28;
+
 export interface SurfaceDistances {
   hd95Mm: number;
   assdMm: number;
@@ -57,6 +60,13 @@ export function surfaceDistances(truth: LabelVolume, pred: LabelVolume, label?: 
     Math.max(truthBox[5], predBox[5]),
   ];
   const cropShape: [number, number, number] = [box[3] - box[0] + 1, box[4] - box[1] + 1, box[5] - box[2] + 1];
+  const cropVoxels = cropShape[0] * cropShape[1] * cropShape[2];
+  if (cropVoxels > MAX_CROP_VOXELS) {
+    // ~10 bytes per voxel: fail clearly rather than exhaust memory.
+    throw new Error(
+      `${truth.source} vs ${pred.source}: the masks span ${cropShape.join('×')} voxels, more than the ${MAX_CROP_VOXELS} surface distances can hold in memory; score one label at a time`,
+    );
+  }
   const truthSurface = surfaceMask(cropMask(truth, box, label), cropShape, truth.shape[2] > 1);
   const predSurface = surfaceMask(cropMask(pred, box, label), cropShape, truth.shape[2] > 1);
 
