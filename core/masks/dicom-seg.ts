@@ -51,9 +51,9 @@ function numbers(ds: DataSet | null, tag: string): number[] | null {
   return values.length && values.every(Number.isFinite) ? values : null;
 }
 
-const fail = (source: string, reason: string): never => {
+function fail(source: string, reason: string): never {
   throw new MaskReadError(source, reason);
-};
+}
 
 /** Reads a DICOM Segmentation (BINARY, FRACTIONAL or LABELMAP) into a label map plus one mask per segment. */
 export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask {
@@ -131,8 +131,8 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
     if (type !== 'LABELMAP') {
       const segmentNumber = group('x0062000a')?.uint16('x0062000b');
       if (segmentNumber === undefined) fail(source, `frame ${f + 1} has no ReferencedSegmentNumber (SegmentIdentificationSequence)`);
-      if (!segmentNames.has(segmentNumber!)) fail(source, `frame ${f + 1} refers to segment ${segmentNumber}, which SegmentSequence does not define`);
-      frameSegment[f] = segmentNumber!;
+      if (!segmentNames.has(segmentNumber)) fail(source, `frame ${f + 1} refers to segment ${segmentNumber}, which SegmentSequence does not define`);
+      frameSegment[f] = segmentNumber;
     }
     framesPerSegment.set(frameSegment[f], (framesPerSegment.get(frameSegment[f]) ?? 0) + 1);
     const position = numbers(group('x00209113'), 'x00200032');

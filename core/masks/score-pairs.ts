@@ -22,15 +22,16 @@ export function scoreMaskSets(truthMask: MaskSet, predMask: MaskSet, options: Sc
   if (!truthMask.segments || !predMask.segments) return scoreCase(truthMask.volume, predMask.volume, { name, emptyRule: options.emptyRule });
   // Two SEGs may store different slices of the same series: compare them slice position by slice position.
   const [truth, pred] = alignSegSlices(truthMask, predMask);
-  if (!truth.segments || !pred.segments) throw new Error('aligned SEGs lost their segments');
+  const truthSegments = truth.segments ?? truthMask.segments;
+  const predSegments = pred.segments ?? predMask.segments;
 
   assertSameShape(truth.volume, pred.volume);
-  const segmentNumbers = [...new Set([...truth.segments.keys(), ...pred.segments.keys()])].sort((a, b) => a - b);
+  const segmentNumbers = [...new Set([...truthSegments.keys(), ...predSegments.keys()])].sort((a, b) => a - b);
   const labels: LabelScore[] = [];
   for (const segmentNumber of segmentNumbers) {
-    const truthMask = truth.segments.get(segmentNumber)?.volume ?? emptyLike(truth.volume);
-    const predMask = pred.segments.get(segmentNumber)?.volume ?? emptyLike(pred.volume);
-    const binary = scoreCase(truthMask, predMask, { emptyRule: options.emptyRule });
+    const truthSegment = truthSegments.get(segmentNumber)?.volume ?? emptyLike(truth.volume);
+    const predSegment = predSegments.get(segmentNumber)?.volume ?? emptyLike(pred.volume);
+    const binary = scoreCase(truthSegment, predSegment, { emptyRule: options.emptyRule });
     const foreground = binary.labels.find((l) => l.label === 1);
     if (foreground) labels.push({ ...foreground, label: segmentNumber });
   }
