@@ -120,6 +120,21 @@ export const datasetScoreSchema = z.object({
 });
 export type DatasetScore = z.infer<typeof datasetScoreSchema>;
 
+const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+export const datasetJobStatusSchema = z.object({
+  jobId: jobIdSchema,
+  state: z.enum(['running', 'done', 'cancelled', 'failed']),
+  /** Pairs scored so far of all pairs found (0 of 0 while the folders are still being listed). */
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  result: datasetScoreSchema.nullable(),
+  message: z.string().nullable(),
+});
+export type DatasetJobStatus = z.infer<typeof datasetJobStatusSchema>;
+
+const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict();
+
 export const maskCalls = {
   /** Reads mask files (DICOM SEG, NIfTI, PNG) for a series; each file is either opened or reported with its reason. */
   'masks.open': defineCall(
@@ -150,9 +165,10 @@ export const maskCalls = {
     z.object({ truthId: maskSetIdSchema, predId: maskSetIdSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
     maskScoreSchema,
   ),
-  /** Scores every paired case of two folders (or two files). */
-  'masks.scoreDataset': defineCall(
-    z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
-    datasetScoreSchema,
-  ),
+  /** Scores every paired case of two folders in one call (small datasets, scripts, tests). */
+  'masks.scoreDataset': defineCall(datasetArgsSchema, datasetScoreSchema),
+  /** The same as a background job, for large datasets: poll its progress, cancel it. */
+  'masks.startDatasetScore': defineCall(datasetArgsSchema, z.object({ jobId: jobIdSchema })),
+  'masks.datasetScoreStatus': defineCall(z.object({ jobId: jobIdSchema }).strict(), datasetJobStatusSchema),
+  'masks.cancelDatasetScore': defineCall(z.object({ jobId: jobIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

@@ -281,6 +281,24 @@ describe('masks.scoreDataset', () => {
     const missing = await call('masks.scoreDataset', { truthDir: file('nope'), predDir });
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.error.message).toContain(`truth folder ${file('nope')}: not found`);
+
+    // The same as a background job: progress to 2 of 2, then the same result.
+    const { jobId } = valueOf(await call('masks.startDatasetScore', { truthDir, predDir }));
+    let status = valueOf(await call('masks.datasetScoreStatus', { jobId }));
+    for (let polls = 0; status.state === 'running' && polls < 500; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      status = valueOf(await call('masks.datasetScoreStatus', { jobId }));
+    }
+    expect(status).toMatchObject({ state: 'done', done: 2, total: 2, message: null });
+    expect(status.result).toEqual(scored);
+
+    // Cancelled before its first case: it stays cancelled and has no result.
+    const second = valueOf(await call('masks.startDatasetScore', { truthDir, predDir }));
+    expect(valueOf(await call('masks.cancelDatasetScore', { jobId: second.jobId })).cancelled).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(valueOf(await call('masks.datasetScoreStatus', { jobId: second.jobId }))).toMatchObject({ state: 'cancelled', result: null });
+    expect(valueOf(await call('masks.cancelDatasetScore', { jobId: second.jobId })).cancelled).toBe(false);
+    expect((await call('masks.datasetScoreStatus', { jobId: 'no-such-job' })).ok).toBe(false);
   });
 });
 

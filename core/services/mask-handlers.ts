@@ -9,6 +9,7 @@ import type { DomainHandlers } from './context';
 import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { placeSegOnSeries } from './seg-placement';
+import { DatasetScoreJobs } from './dataset-jobs';
 
 export interface MaskHandlerDeps {
   /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
@@ -16,6 +17,7 @@ export interface MaskHandlerDeps {
   /** The imported series with this uid, or null when it is not (yet) imported this session. */
   findSeries: (seriesInstanceUid: string) => Series | null;
   store?: MaskStore;
+  datasetJobs?: DatasetScoreJobs;
 }
 
 /** The newest imported copy of a series among these import jobs, or null. */
@@ -86,10 +88,19 @@ async function folderProblem(dir: string): Promise<string | null> {
   }
 }
 
+async function foldersProblem(truthDir: string, predDir: string): Promise<string | null> {
+  for (const [side, dir] of [['truth', truthDir], ['prediction', predDir]] as const) {
+    const problem = await folderProblem(dir);
+    if (problem) return `${side} folder ${dir}: ${problem}`;
+  }
+  return null;
+}
+
 
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
   const store = deps.store ?? new MaskStore();
   const readMask = deps.readMask ?? readMaskFile;
+  const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs();
 
   /** Reads one file and checks it against its series; a reason string on failure. */
   const openOne = async (filePath: string, callerSeriesUid: string | undefined): Promise<MaskSetInfo | string> => {
@@ -179,11 +190,19 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
     },
 
     'masks.scoreDataset': async ({ truthDir, predDir, emptyRule }) => {
-      for (const [side, dir] of [['truth', truthDir], ['prediction', predDir]] as const) {
-        const problem = await folderProblem(dir);
-        if (problem) return err('bad_input', `masks.scoreDataset: ${side} folder ${dir}: ${problem}`);
-      }
+      const problem = await foldersProblem(truthDir, predDir);
+      if (problem) return err('bad_input', `masks.scoreDataset: ${problem}`);
       return ok(await scoreDatasetFolders(truthDir, predDir, emptyRule));
     },
+    'masks.startDatasetScore': async ({ truthDir, predDir, emptyRule }) => {
+      const problem = await foldersProblem(truthDir, predDir);
+      if (problem) return err('bad_input', `masks.startDatasetScore: ${problem}`);
+      return ok({ jobId: datasetJobs.start(truthDir, predDir, emptyRule) });
+    },
+    'masks.datasetScoreStatus': async ({ jobId }) => {
+      const status = datasetJobs.status(jobId);
+      return status ? ok(status) : err('not_found', `masks.datasetScoreStatus: no dataset scoring job '${jobId}'`);
+    },
+    'masks.cancelDatasetScore': async ({ jobId }) => ok({ cancelled: datasetJobs.cancel(jobId) }),
   };
 }

@@ -34,8 +34,13 @@ export function scoreMaskPair(truth: StoredMask, pred: StoredMask, emptyRule: Em
 }
 
 /** Every paired case of two folders, in the contract's shape; failing pairs become rows with their reason. */
-export async function scoreDatasetFolders(truthDir: string, predDir: string, emptyRule: EmptyRule): Promise<DatasetScore> {
-  const scored = await scoreMaskFolders(truthDir, predDir, { emptyRule });
+export async function scoreDatasetFolders(
+  truthDir: string,
+  predDir: string,
+  emptyRule: EmptyRule,
+  progress: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<DatasetScore> {
+  const scored = await scoreMaskFolders(truthDir, predDir, { emptyRule, onProgress: progress.onProgress, signal: progress.signal });
   const caseName = (truthPath: string | null, predPath: string | null): string =>
     truthPath ? path.relative(truthDir, truthPath) : predPath ? path.relative(predDir, predPath) : '(unknown)';
   const cases: DatasetCase[] = scored.cases.map((c) => ({

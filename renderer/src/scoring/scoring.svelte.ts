@@ -35,6 +35,8 @@ export class ScoringState {
   dataset = $state.raw<DatasetScore | null>(null);
   datasetError = $state<string | null>(null);
   datasetBusy = $state(false);
+  datasetProgress = $state<{ done: number; total: number } | null>(null);
+  private datasetJobId: string | null = null;
   datasetSort = $state<DatasetSort>({ key: 'name', ascending: true });
   readonly sortedCases = $derived(this.dataset ? sortCases(this.dataset.cases, this.datasetSort) : []);
 
@@ -152,19 +154,44 @@ export class ScoringState {
     }
   }
 
+  /** Runs as a background job so a large dataset shows progress and can be cancelled. */
   async scoreDataset(truthDir: string, predDir: string): Promise<void> {
     this.datasetBusy = true;
     this.datasetError = null;
+    this.datasetProgress = null;
     try {
-      const scored = await this.api['masks.scoreDataset']({ truthDir, predDir, emptyRule: this.emptyRule });
-      if (scored.ok) this.dataset = scored.value;
-      else {
-        this.dataset = null;
-        this.datasetError = scored.error.message;
+      const started = await this.api['masks.startDatasetScore']({ truthDir, predDir, emptyRule: this.emptyRule });
+      if (!started.ok) {
+        this.datasetError = started.error.message;
+        return;
+      }
+      this.datasetJobId = started.value.jobId;
+      for (;;) {
+        const status = await this.api['masks.datasetScoreStatus']({ jobId: started.value.jobId });
+        if (!status.ok) {
+          this.datasetError = status.error.message;
+          return;
+        }
+        const { state, done, total, result, message } = status.value;
+        this.datasetProgress = { done, total };
+        if (state === 'done' && result) {
+          this.dataset = result;
+          return;
+        }
+        if (state !== 'running') {
+          this.datasetError = message ?? `dataset scoring ${state}`;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
       }
     } finally {
       this.datasetBusy = false;
+      this.datasetJobId = null;
     }
+  }
+
+  async cancelDataset(): Promise<void> {
+    if (this.datasetJobId) await this.api['masks.cancelDatasetScore']({ jobId: this.datasetJobId });
   }
 
   sortDatasetBy(key: DatasetSortKey): void {
