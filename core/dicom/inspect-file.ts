@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import type { ImportError } from '../contract/dicom';
 import { describeInstance, type InstanceRecord } from './describe-instance';
+import { closeFile, fileSizeOf, openForRead, readAt } from './file-io';
 import { pixelDataProblem } from './pixel-integrity';
-import { parserMessage, readHeader } from './read-header';
+import { DEFAULT_PREFIX_BYTES, parserMessage, readHeader } from './read-header';
 
 export type FileOutcome = { kind: 'instance'; record: InstanceRecord } | { kind: 'error'; error: ImportError };
 
@@ -10,27 +10,29 @@ const isIoError = (e: unknown): e is NodeJS.ErrnoException =>
   e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test(String((e as NodeJS.ErrnoException).code));
 
 /** Reads one file's header and decides what it is. Never throws: every failure becomes an error value naming the file. */
-export async function inspectFile(path: string, prefixBytes?: number): Promise<FileOutcome> {
+export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PREFIX_BYTES): Promise<FileOutcome> {
   const fail = (code: ImportError['code'], reason: string): FileOutcome => ({ kind: 'error', error: { path, code, reason } });
-  let handle;
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = await openForRead(path);
   } catch (e) {
     return fail('unreadable', `cannot open: ${isIoError(e) ? `${e.code} ${e.message}` : parserMessage(e)}`);
   }
   try {
-    const { size } = await handle.stat();
-    const header = await readHeader(handle, size, prefixBytes);
+    // Read first, size later: a file shorter than the prefix is sized by the read itself (one syscall fewer).
+    const firstBytes = await readAt(fd, 0, prefixBytes);
+    const size = firstBytes.length < prefixBytes ? firstBytes.length : await fileSizeOf(fd);
+    const header = await readHeader(fd, firstBytes, size);
     if (!header.ok) return fail(header.code, header.reason);
     const described = describeInstance(path, header);
     if (!described.ok) return fail(described.code, described.reason);
-    const problem = await pixelDataProblem(handle, size, header);
+    const problem = await pixelDataProblem(fd, size, header);
     if (problem) return fail('truncated', problem);
     return { kind: 'instance', record: described.record };
   } catch (e) {
     if (isIoError(e)) return fail('unreadable', `read failed: ${e.code} ${e.message}`);
-    return fail('not_dicom', `malformed DICOM: ${parserMessage(e)}`);
+    return fail('malformed', `unexpected failure while reading the header: ${parserMessage(e)}`);
   } finally {
-    await handle.close().catch(() => undefined);
+    await closeFile(fd);
   }
 }

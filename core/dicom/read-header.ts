@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { ImportErrorCode } from '../contract/dicom';
+import { readAt } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
 
@@ -16,6 +16,8 @@ export interface HeaderRead {
   pixelElement: Element | null;
   /** Bytes of the file read to get the header. */
   bytesRead: number;
+  /** The file's first `bytesRead` bytes, as read (not inflated). */
+  fileBytes: Buffer;
   /** True when element offsets in `dataSet` are offsets into the file (not into an inflated copy). */
   offsetsAreFileOffsets: boolean;
 }
@@ -28,7 +30,8 @@ export interface HeaderFailure {
 
 const PIXEL_DATA = 'x7fe00010';
 const PIXEL_TAGS = [PIXEL_DATA, 'x7fe00008', 'x7fe00009'] as const;
-const DEFAULT_PREFIX_BYTES = 64 * 1024;
+/** How much of a file is read first; grown (doubled) while the header is longer. */
+export const DEFAULT_PREFIX_BYTES = 64 * 1024;
 
 const VALID_VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
@@ -42,17 +45,6 @@ export function parserMessage(e: unknown): string {
   return String(e);
 }
 
-/** Reads `length` bytes at `position` (fewer at end of file). */
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled === length ? buffer : buffer.subarray(0, filled);
-}
 
 /**
  * Guesses the encoding of a data set that starts at byte 0 (no preamble): the first tag must be a
@@ -118,19 +110,13 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
 }
 
 /**
- * Reads just enough of a file to parse its header: a bounded prefix, grown while the parse runs
- * off its end, stopping at the pixel data element so pixel bytes are never read.
+ * Reads just enough of a file to parse its header: starting from the bytes already read from
+ * its start (`firstBytes`), growing them while the parse runs off their end, and stopping at the
+ * pixel data element so pixel bytes are never read.
  */
-export async function readHeader(
-  handle: FileHandle,
-  fileSize: number,
-  prefixBytes: number = DEFAULT_PREFIX_BYTES,
-): Promise<HeaderRead | HeaderFailure> {
-  if (fileSize === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
-  let bytes = await readAt(handle, 0, Math.min(fileSize, prefixBytes));
-  // A short read means the file shrank since it was sized: what we have is all there is.
-  if (bytes.length < Math.min(fileSize, prefixBytes)) fileSize = bytes.length;
-  if (fileSize === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
+export async function readHeader(fd: number, firstBytes: Buffer, fileSize: number): Promise<HeaderRead | HeaderFailure> {
+  let bytes = firstBytes;
+  if (fileSize === 0 || bytes.length === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
 
   const hasPart10Header = bytes.length >= 132 && bytes.toString('latin1', 128, 132) === 'DICM';
   let rawTransferSyntax: string | null = null;
@@ -157,7 +143,7 @@ export async function readHeader(
       // Only reached for a failed parse of the complete file.
       return attempt.kind === 'failed' ? failure(attempt.message, attempt.partial) : failure('parse failed', null);
     }
-    const more = await readAt(handle, bytes.length, Math.min(fileSize, bytes.length * 2) - bytes.length);
+    const more = await readAt(fd, bytes.length, Math.min(fileSize, Math.max(bytes.length * 2, 4096)) - bytes.length);
     if (more.length === 0) fileSize = bytes.length;
     bytes = Buffer.concat([bytes, more]);
   }
@@ -174,6 +160,7 @@ export async function readHeader(
       hasPart10Header,
       pixelElement,
       bytesRead,
+      fileBytes: bytes,
       offsetsAreFileOffsets: transferSyntaxUid.trim() !== DEFLATED_LE,
     };
   }
