@@ -80,6 +80,36 @@ describe('decodeDicomSeg on generated SEGs', () => {
     expect(Array.from(seg.labelMap.data).filter((v) => v === 3)).toHaveLength(5);
   });
 
+  it('reads a 16-bit LABELMAP SEG: value = segment number, padding value = background', () => {
+    const seg = decodeDicomSeg(
+      segFile({
+        type: 'LABELMAP',
+        labelMapBits: 16,
+        pixelPaddingValue: 9,
+        rows,
+        columns,
+        segments: [
+          { number: 0, label: 'background' },
+          { number: 4, label: 'kidney' },
+          { number: 300, label: 'cyst' },
+        ],
+        frames: [
+          { segmentNumber: 0, zMm: 5, pixels: [300, 300, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9] },
+          { segmentNumber: 0, zMm: 1, pixels: [4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 300] },
+        ],
+      }),
+      'lm.dcm',
+    );
+    expect(seg.segmentationType).toBe('LABELMAP');
+    expect(seg.labelMap.shape).toEqual([5, 3, 2]);
+    expect(seg.labelMap.data).toBeInstanceOf(Uint16Array);
+    expect(setVoxels(seg.labelMap.data)).toEqual([0, 1, 2, 14, 15, 16]);
+    expect([...seg.segments.keys()]).toEqual([4, 300]);
+    expect(seg.segments.get(4)!.voxelCount).toBe(3);
+    expect(setVoxels(seg.segments.get(300)!.volume.data)).toEqual([14, 15, 16]);
+    expect(seg.segments.get(300)!.name).toBe('cyst');
+  });
+
   it('gives clear errors: not a SEG, unsupported type, compressed pixel data, frame count mismatch', () => {
     const single: SegFixture = { ...overlapping, frames: overlapping.frames.slice(0, 1) };
     expect(() => decodeDicomSeg(segFile({ ...single, modality: 'CT', sopClassUid: '1.2.840.10008.5.1.4.1.1.2' }), 'ct.dcm')).toThrow(/ct\.dcm: not a DICOM SEG/);
@@ -87,6 +117,8 @@ describe('decodeDicomSeg on generated SEGs', () => {
     expect(() => decodeDicomSeg(segFile({ ...single, encapsulated: true }), 'c.dcm')).toThrow(/c\.dcm: encapsulated \(compressed\) pixel data/);
     expect(() => decodeDicomSeg(segFile({ ...overlapping, claimedFrameCount: 40 }), 'n.dcm')).toThrow(/n\.dcm: frame count mismatch/);
     expect(() => decodeDicomSeg(new TextEncoder().encode('not dicom at all'), 'x.dcm')).toThrow(/x\.dcm: not a readable DICOM/);
+    const tiles: SegFixture = { ...overlapping, frames: [overlapping.frames[0], { ...overlapping.frames[0], xMm: 10 }] };
+    expect(() => decodeDicomSeg(segFile(tiles), 't.dcm')).toThrow(/t\.dcm: frames at the same depth start at different points.*tiled frames are not supported/);
   });
 });
 

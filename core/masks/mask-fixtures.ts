@@ -153,14 +153,19 @@ function part10(sopClassUid: string, dataset: DicomElement[]): Uint8Array {
 
 export interface SegFrameFixture {
   segmentNumber: number;
-  /** ImagePositionPatient z (x = y = 0); frames are placed on axial planes. */
+  /** ImagePositionPatient z; frames are placed on axial planes. */
   zMm: number;
+  /** ImagePositionPatient x (default 0), to make tiles rather than slices. */
+  xMm?: number;
   /** rows × columns values, row by row: 0/1 for BINARY, 0..max for FRACTIONAL. */
   pixels: ArrayLike<number>;
 }
 
 export interface SegFixture {
-  type: 'BINARY' | 'FRACTIONAL';
+  /** LABELMAP frames hold label values (8- or 16-bit, see labelMapBits) and no segment reference. */
+  type: 'BINARY' | 'FRACTIONAL' | 'LABELMAP';
+  labelMapBits?: 8 | 16;
+  pixelPaddingValue?: number;
   rows: number;
   columns: number;
   segments: { number: number; label: string }[];
@@ -180,6 +185,12 @@ export interface SegFixture {
   encapsulated?: boolean;
 }
 
+function littleEndian16(values: number[]): Uint8Array {
+  const out = new DataView(new ArrayBuffer(values.length * 2));
+  values.forEach((v, i) => out.setUint16(2 * i, v, true));
+  return new Uint8Array(out.buffer);
+}
+
 /** Packs 0/1 pixels LSB-first, frame after frame with no padding at frame ends (PS3.5 8.1.1). */
 export function packBits(frames: ArrayLike<number>[]): Uint8Array {
   const total = frames.reduce((n, f) => n + f.length, 0);
@@ -193,16 +204,20 @@ export function packBits(frames: ArrayLike<number>[]): Uint8Array {
 
 export function segFile(f: SegFixture): Uint8Array {
   const ds = (s: number[]): string => s.map((n) => String(n)).join('\\');
-  const pixelData = f.type === 'BINARY' ? packBits(f.frames.map((fr) => fr.pixels)) : Uint8Array.from(f.frames.flatMap((fr) => Array.from(fr.pixels)));
+  const samples = f.frames.flatMap((fr) => Array.from(fr.pixels));
+  const bitsAllocated = f.type === 'BINARY' ? 1 : f.type === 'LABELMAP' ? (f.labelMapBits ?? 8) : 8;
+  const pixelData =
+    bitsAllocated === 1 ? packBits(f.frames.map((fr) => fr.pixels)) : bitsAllocated === 16 ? littleEndian16(samples) : Uint8Array.from(samples);
+  const defaultSopClass = f.type === 'LABELMAP' ? '1.2.840.10008.5.1.4.1.1.66.7' : '1.2.840.10008.5.1.4.1.1.66.4';
   const referencedSops = f.referencedSopInstanceUids ?? [];
   const dataset: DicomElement[] = [
-    { tag: 0x00080016, vr: 'UI', value: f.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.66.4' },
+    { tag: 0x00080016, vr: 'UI', value: f.sopClassUid ?? defaultSopClass },
     { tag: 0x00080018, vr: 'UI', value: '2.25.2' },
     { tag: 0x00080060, vr: 'CS', value: f.modality ?? 'SEG' },
     { tag: 0x00280008, vr: 'IS', value: String(f.claimedFrameCount ?? f.frames.length) },
     { tag: 0x00280010, vr: 'US', value: [f.rows] },
     { tag: 0x00280011, vr: 'US', value: [f.columns] },
-    { tag: 0x00280100, vr: 'US', value: [f.type === 'BINARY' ? 1 : 8] },
+    { tag: 0x00280100, vr: 'US', value: [bitsAllocated] },
     { tag: 0x00620001, vr: 'CS', value: f.segmentationTypeText ?? f.type },
     {
       tag: 0x00620002,
@@ -235,12 +250,13 @@ export function segFile(f: SegFixture): Uint8Array {
       tag: 0x52009230,
       vr: 'SQ',
       value: f.frames.map((fr) => [
-        { tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: ds([0, 0, fr.zMm]) }]] },
-        { tag: 0x0062000a, vr: 'SQ', value: [[{ tag: 0x0062000b, vr: 'US', value: [fr.segmentNumber] }]] },
+        { tag: 0x00209113, vr: 'SQ', value: [[{ tag: 0x00200032, vr: 'DS', value: ds([fr.xMm ?? 0, 0, fr.zMm]) }]] },
+        ...(f.type === 'LABELMAP' ? [] : [{ tag: 0x0062000a, vr: 'SQ', value: [[{ tag: 0x0062000b, vr: 'US', value: [fr.segmentNumber] }]] }]),
       ]),
     },
   ];
   if (!f.encapsulated) dataset.push({ tag: 0x7fe00010, vr: 'OB', value: pixelData });
+  if (f.pixelPaddingValue !== undefined) dataset.push({ tag: 0x00280120, vr: 'US', value: [f.pixelPaddingValue] });
   if (f.type === 'FRACTIONAL') {
     dataset.push({ tag: 0x0062000e, vr: 'US', value: [f.maxFractional ?? 255] }, { tag: 0x00620010, vr: 'CS', value: 'PROBABILITY' });
   }
@@ -256,7 +272,7 @@ export function segFile(f: SegFixture): Uint8Array {
       ],
     });
   }
-  const body = part10(f.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.66.4', dataset);
+  const body = part10(f.sopClassUid ?? defaultSopClass, dataset);
   return f.encapsulated ? concat([body, encapsulatedPixelData(pixelData)]) : body;
 }
 
