@@ -50,20 +50,32 @@ export class ViewerState implements ShortcutTarget {
 
   attach(controller: StackController): () => void {
     this.controller = controller;
+    this.showOpenStack();
     return () => {
       this.stopCine();
       if (this.controller === controller) this.controller = null;
     };
   }
 
-  /** Selecting a series is what the viewport effect reacts to; see StackViewer. */
   select(patient: Patient, study: Study, series: Series): void {
     this.stopCine();
     this.error = null;
     this.presetId = 'default';
     this.selectedAt = performance.now();
+    performance.mark('vesalius:series-selected');
     this.firstRenderMs = null;
     this.open = { patient, study, series, frames: stackFramesForSeries(series, location.origin) };
+    this.showOpenStack();
+  }
+
+  /** Hands the open series to the viewport (once both exist); errors land in `error`. */
+  private showOpenStack(): void {
+    const open = this.open;
+    if (!open || !this.controller) return;
+    const imageIds = open.frames.map((f) => f.imageId);
+    this.controller.setStack(imageIds, 0).catch((e: unknown) => {
+      if (this.open === open) this.fail(`Cannot display this series: ${describeError(e)}`);
+    });
   }
 
   /** Called by the viewport on every snapshot; records the first render after a selection. */
@@ -71,6 +83,7 @@ export class ViewerState implements ShortcutTarget {
     this.snapshot = snapshot;
     if (this.firstRenderMs === null && this.selectedAt !== null && snapshot.renderedAt !== null && snapshot.renderedAt >= this.selectedAt) {
       this.firstRenderMs = snapshot.renderedAt - this.selectedAt;
+      performance.mark('vesalius:first-image-rendered');
       this.releaseFirstRenderWaiters();
     }
   }
@@ -84,6 +97,7 @@ export class ViewerState implements ShortcutTarget {
   clear(): void {
     this.stopCine();
     this.releaseFirstRenderWaiters();
+    this.controller?.clear();
     this.open = null;
     this.snapshot = emptySnapshot;
   }
@@ -164,4 +178,11 @@ export class ViewerState implements ShortcutTarget {
     const reading = this.controller?.probe(canvasPoint) ?? null;
     this.probeText = reading ? formatProbe(reading) : '';
   }
+}
+
+/** cornerstone rejects with Errors, strings or its own error objects ({ error, message }). */
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
 }

@@ -4,37 +4,29 @@ import { initCornerstone } from './setup';
 import { StackController } from './stackController';
 
 /**
- * Mounts a cornerstone stack viewport on the element and shows `imageIds` in it. The attachment
- * re-runs when `imageIds` changes (a new series): the old viewport is destroyed with its listeners.
+ * Mounts one cornerstone stack viewport on the element for the element's whole life, and hands
+ * it to the viewer state, which shows each selected series in it. Keeping the viewport (and its
+ * WebGL context) across series makes switching series cheap.
  */
-export function mountStackViewport(viewer: ViewerState, imageIds: string[]): Attachment<HTMLDivElement> {
+export function mountStackViewport(viewer: ViewerState): Attachment<HTMLDivElement> {
   return (element) => {
     let controller: StackController | null = null;
     let detach: (() => void) | null = null;
     let disposed = false;
-    void (async () => {
-      try {
-        await initCornerstone();
+    void initCornerstone()
+      .then(() => {
         if (disposed) return;
         controller = new StackController(element, (snapshot) => viewer.update(snapshot));
-        detach = viewer.attach(controller);
         controller.setPrimaryTool(viewer.primaryTool);
-        if (imageIds.length) await controller.setStack(imageIds, 0);
-      } catch (e) {
-        if (!disposed) viewer.fail(`Cannot display this series: ${describeError(e)}`);
-      }
-    })();
+        detach = viewer.attach(controller);
+      })
+      .catch((e: unknown) => {
+        if (!disposed) viewer.fail(`Cannot start the image viewer: ${e instanceof Error ? e.message : String(e)}`);
+      });
     return () => {
       disposed = true;
       detach?.();
       controller?.destroy();
     };
   };
-}
-
-/** cornerstone rejects with Errors, strings or its own error objects ({ error, message }). */
-function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
-  return String(e);
 }

@@ -1,4 +1,4 @@
-import { RenderingEngine, Enums, utilities, metaData, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, utilities, metaData, eventTarget, type Types } from '@cornerstonejs/core';
 import {
   ToolGroupManager,
   Enums as ToolEnums,
@@ -100,11 +100,30 @@ export class StackController {
   async setStack(imageIds: string[], startIndex = 0): Promise<void> {
     const token = ++this.stackToken;
     this.publish({ ...emptySnapshot, sliceCount: imageIds.length, sliceIndex: startIndex });
+    this.markWhenLoaded(imageIds[startIndex]);
     await this.viewport.setStack(imageIds, startIndex);
     if (token !== this.stackToken) return;
     this.viewport.resetCamera();
     this.viewport.render();
     this.refresh();
+  }
+
+  /** Shows nothing (the study list was emptied). */
+  clear(): void {
+    this.stackToken++;
+    this.publish(emptySnapshot);
+  }
+
+  /** A performance mark when the first image's pixels are decoded, so the bench can split load from draw. */
+  private markWhenLoaded(imageId: string | undefined): void {
+    if (!imageId) return;
+    const onLoaded = (event: Event) => {
+      const detail = (event as CustomEvent<{ image?: { imageId?: string } }>).detail;
+      if (detail?.image?.imageId !== imageId) return;
+      performance.mark('vesalius:first-image-loaded');
+      eventTarget.removeEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
+    };
+    eventTarget.addEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
   }
 
   scrollTo(index: number): void {
