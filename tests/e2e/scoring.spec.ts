@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { test, expect } from './fixtures';
+import { dataDirMissingMessage } from '../../core/config/data-dir';
 
 /**
  * The Masks & Scoring panel on a generated study: a 64×64×4 phantom series and NIfTI masks whose
@@ -160,4 +161,55 @@ test('dataset view lists every case with its mIoU and sorting by mIoU puts the w
   await page.getByTestId('dataset-sort-miou').click();
   await expect(rows.nth(0)).toContainText('case-a.nii');
   void viewer;
+});
+
+test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn over it', async ({ viewer, page, dataDir }) => {
+  test.skip(!dataDir, dataDirMissingMessage());
+  const segDir = path.join(dataDir!, 'dicom', 'dcmqi', 'segmentations');
+  await viewer.openPath(path.join(segDir, 'ct-3slice'));
+  await viewer.waitForImport();
+  await viewer.waitForRender();
+
+  await page.getByTestId('scoring-toggle').click();
+  await page.getByTestId('mask-path').fill(path.join(segDir, 'liver.dcm'));
+  await page.getByTestId('mask-path-submit').click();
+  const item = page.getByTestId('mask-list').locator('li');
+  await expect(item).toHaveCount(1);
+  await expect(item).toContainText('1 Liver');
+  await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
+
+  // Alignment: under the mask the CT is liver (a narrow band of soft-tissue grey at the default
+  // window), while the same mask mirrored left-right lands on a mix of liver, fat, bowel and bone.
+  const under = await viewer.viewport.evaluate((element) => {
+    const [image, overlay] = [element.querySelector('canvas'), element.querySelector('[data-testid="mask-overlay"]')] as HTMLCanvasElement[];
+    if (!image || !overlay || image.width !== overlay.width || image.height !== overlay.height) {
+      throw new Error(`canvas sizes differ: ${image?.width}x${image?.height} vs ${overlay?.width}x${overlay?.height}`);
+    }
+    const { width, height } = image;
+    const ct = image.getContext('2d')!.getImageData(0, 0, width, height).data;
+    const mask = overlay.getContext('2d')!.getImageData(0, 0, width, height).data;
+    const stats = (mirror: boolean) => {
+      let n = 0;
+      let sum = 0;
+      let sumSq = 0;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          if (mask[(y * width + x) * 4 + 3] === 0) continue;
+          const sx = mirror ? width - 1 - x : x;
+          const grey = ct[(y * width + sx) * 4];
+          n++;
+          sum += grey;
+          sumSq += grey * grey;
+        }
+      }
+      const mean = sum / n;
+      return { n, mean, sd: Math.sqrt(sumSq / n - mean * mean) };
+    };
+    return { aligned: stats(false), mirrored: stats(true) };
+  });
+  expect(under.aligned.n).toBeGreaterThan(1000);
+  // Liver (about 40–80 HU) at the default window (400 / 40) is mid grey: 255 × (HU − 40 + 200) / 400.
+  expect(under.aligned.mean).toBeGreaterThan(100);
+  expect(under.aligned.mean).toBeLessThan(170);
+  expect(under.aligned.sd).toBeLessThan(under.mirrored.sd * 0.7);
 });
