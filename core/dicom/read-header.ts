@@ -32,6 +32,8 @@ const PIXEL_DATA = 'x7fe00010';
 const PIXEL_TAGS = [PIXEL_DATA, 'x7fe00008', 'x7fe00009'] as const;
 /** How much of a file is read first; grown (doubled) while the header is longer. */
 export const DEFAULT_PREFIX_BYTES = 64 * 1024;
+/** A header is never read beyond this (a garbled length could otherwise pull a huge file into memory). */
+const MAX_HEADER_BYTES = 128 * 2 ** 20;
 
 const VALID_VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
@@ -143,6 +145,15 @@ export async function readHeader(fd: number, firstBytes: Buffer, fileSize: numbe
       // Only reached for a failed parse of the complete file.
       return attempt.kind === 'failed' ? failure(attempt.message, attempt.partial) : failure('parse failed', null);
     }
+    // The header goes on past what we read. Objects that are not images (SR, RT plans, PDFs...)
+    // are all header: recognise them by the meta header instead of reading them in full.
+    if (hasPart10Header) {
+      const nonImage = nonImageReason(readMeta(bytes)?.sopClassUid ?? '');
+      if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
+    }
+    if (bytes.length >= MAX_HEADER_BYTES) {
+      return { ok: false, code: 'malformed', reason: `no pixel data within the first ${MAX_HEADER_BYTES / 2 ** 20} MiB: header too long or garbled` };
+    }
     const more = await readAt(fd, bytes.length, Math.min(fileSize, Math.max(bytes.length * 2, 4096)) - bytes.length);
     if (more.length === 0) fileSize = bytes.length;
     bytes = Buffer.concat([bytes, more]);
@@ -179,7 +190,8 @@ export async function readHeader(fd: number, firstBytes: Buffer, fileSize: numbe
     }
     const meta = readMeta(bytes);
     const nonImage = meta ? nonImageReason(meta.sopClassUid) : null;
-    if (nonImage) return { ok: false, code: 'not_an_image', reason: `${nonImage} (and its header cannot be parsed: ${message})` };
+    // Not an image either way; the reason stays the same however much of the file was read.
+    if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
     if (meta) {
       const mismatch = encodingMismatch(bytes, meta.dataSetStart, meta.transferSyntaxUid);
       if (mismatch) return { ok: false, code: 'malformed', reason: mismatch };
