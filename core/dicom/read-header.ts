@@ -52,7 +52,7 @@ export function parserMessage(e: unknown): string {
  * Guesses the encoding of a data set that starts at byte 0 (no preamble): the first tag must be a
  * low, even group (a real data set starts with group 0002 or 0008), read little or big endian.
  */
-function guessRawTransferSyntax(bytes: Uint8Array): string | null {
+export function guessRawTransferSyntax(bytes: Uint8Array): string | null {
   if (bytes.length < 8) return null;
   const groupLE = bytes[0] | (bytes[1] << 8);
   const groupBE = (bytes[0] << 8) | bytes[1];
