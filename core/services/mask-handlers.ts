@@ -8,7 +8,8 @@ import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { DomainHandlers } from './context';
 import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
-import { placeSegOnSeries } from './seg-placement';
+import { placeSegOnSeries, viewingOrder } from './seg-placement';
+import { niftiVoxelToLps, orientNiftiToSeries } from './nifti-orientation';
 import { DatasetScoreJobs } from './dataset-jobs';
 
 export interface MaskHandlerDeps {
@@ -63,9 +64,14 @@ export function seriesShape(series: Series): Result<Shape> {
 async function fitToSeries(filePath: string, read: MaskSet, series: Series): Promise<MaskSet | string> {
   const shape = seriesShape(series);
   if (!shape.ok) return shape.error.message;
+  const mismatch = `mask shape ${formatShape(read.volume.shape)} (columns×rows×slices) does not match series ${series.seriesInstanceUid} shape ${formatShape(shape.value)}; masks are never resampled`;
+  if (read.format === 'nifti') {
+    const oriented = await orientNifti(filePath, read, series);
+    if (typeof oriented === 'string') return `${mismatch}: ${oriented}`;
+    read = oriented;
+  }
   const maskShape = read.volume.shape;
   if (shape.value.every((n, i) => n === maskShape[i])) return read;
-  const mismatch = `mask shape ${formatShape(maskShape)} (columns×rows×slices) does not match series ${series.seriesInstanceUid} shape ${formatShape(shape.value)}; masks are never resampled`;
   const partialSeg = read.format === 'dicom-seg' && maskShape[0] === shape.value[0] && maskShape[1] === shape.value[1] && maskShape[2] < shape.value[2];
   if (!partialSeg) return mismatch;
   let seg: DicomSegMask;
@@ -78,6 +84,28 @@ async function fitToSeries(filePath: string, read: MaskSet, series: Series): Pro
   return typeof placed === 'string' ? `${mismatch}, and its frames cannot be placed on the series images: ${placed}` : placed;
 }
 
+/**
+ * A NIfTI that declares its orientation is turned into the series' voxel order (axes permuted or
+ * flipped only); one that declares none, or a multi-frame series, is taken in file order.
+ */
+async function orientNifti(filePath: string, read: MaskSet, series: Series): Promise<MaskSet | string> {
+  if (series.instances.some((i) => i.numberOfFrames > 1)) return read;
+  let voxelToLps: number[][] | null;
+  try {
+    voxelToLps = niftiVoxelToLps(await readFile(filePath));
+  } catch (e) {
+    return `cannot read its orientation (${describeError(e)})`;
+  }
+  if (!voxelToLps) return read;
+  const images = viewingOrder(series.instances, seriesNormal(series));
+  const oriented = orientNiftiToSeries(read.volume, voxelToLps, images);
+  return typeof oriented === 'string' ? oriented : { ...read, volume: oriented };
+}
+
+const seriesNormal = (series: Series): readonly [number, number, number] => {
+  const iop = series.instances[0]?.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
+  return [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
+};
 
 /** Why a path cannot be a dataset folder, or null when it is one. */
 async function folderProblem(dir: string): Promise<string | null> {

@@ -14,7 +14,7 @@ const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2
 const distance = (a: Vec3, b: Vec3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 /** The series' images in viewing order (along the normal, then instance number), as the viewer stacks them. */
-function viewingOrder(instances: readonly Instance[], normal: Vec3): Instance[] {
+export function viewingOrder(instances: readonly Instance[], normal: Vec3): Instance[] {
   const along = (i: Instance): number | null => (i.imagePositionPatient ? dot(normal, i.imagePositionPatient) : i.sliceLocation);
   return [...instances].sort((a, b) => {
     const pa = along(a);

@@ -1,0 +1,108 @@
+import { gunzipSync } from 'node:zlib';
+import * as nifti from 'nifti-reader-js';
+import type { Instance, Series } from '../contract/dicom';
+import type { LabelArray, LabelVolume } from '../metrics/types';
+
+type Vec3 = [number, number, number];
+
+/** Axes closer than this to a series axis (cosine) count as that axis; anything less is oblique. */
+const AXIS_COSINE = 0.99;
+
+const dot = (a: readonly number[], b: readonly number[]): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const norm = (a: readonly number[]): number => Math.hypot(a[0], a[1], a[2]);
+const cross = (a: readonly number[], b: readonly number[]): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+
+/**
+ * The voxel → patient (DICOM LPS, mm) matrix of a NIfTI file, rows of [x y z offset], or null when
+ * the header declares no orientation (qform_code and sform_code both 0: file order is all we know).
+ */
+export function niftiVoxelToLps(fileBytes: Uint8Array): number[][] | null {
+  const bytes = fileBytes[0] === 0x1f && fileBytes[1] === 0x8b ? gunzipSync(fileBytes) : fileBytes;
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const header = nifti.readHeader(buffer);
+  if (!header || (header.qform_code < 1 && header.sform_code < 1)) return null;
+  // NIfTI world space is RAS; DICOM's is LPS: negate the first two rows.
+  return header.affine.slice(0, 3).map((row, i) => (i < 2 ? row.map((v) => -v) : [...row]));
+}
+
+/** Series axes in LPS: along columns (x), along rows (y), and from the first image to the last in viewing order (z). */
+function seriesAxes(images: readonly Instance[]): { axes: [Vec3, Vec3, Vec3]; origin: Vec3 } | null {
+  const first = images[0];
+  const iop = first?.imageOrientationPatient;
+  const ipp = first?.imagePositionPatient;
+  if (!iop || !ipp) return null;
+  const alongColumns: Vec3 = [iop[0], iop[1], iop[2]];
+  const alongRows: Vec3 = [iop[3], iop[4], iop[5]];
+  let alongSlices = cross(alongColumns, alongRows);
+  const last = images[images.length - 1]?.imagePositionPatient;
+  if (last && images.length > 1) {
+    const step: Vec3 = [last[0] - ipp[0], last[1] - ipp[1], last[2] - ipp[2]];
+    if (norm(step) > 0) alongSlices = step.map((v) => v / norm(step)) as Vec3;
+  }
+  return { axes: [alongColumns, alongRows, alongSlices], origin: [ipp[0], ipp[1], ipp[2]] };
+}
+
+/**
+ * The label volume in the series' voxel order (x along columns, y along rows, z in viewing order),
+ * from a NIfTI whose axes are the series' axes up to order and direction — as tools that convert
+ * DICOM to NIfTI write them (often with rows or slices reversed). Axes are only permuted and
+ * flipped, never resampled; oblique axes, other sizes or a grid that starts elsewhere are a reason string.
+ * `images` are the series' images in viewing order.
+ */
+export function orientNiftiToSeries(volume: LabelVolume, voxelToLps: number[][], images: readonly Instance[]): LabelVolume | string {
+  const series = seriesAxes(images);
+  if (!series) return 'the series images carry no position/orientation to match the NIfTI orientation against';
+  const rows = images[0].rows;
+  const columns = images[0].columns;
+  const seriesShape: Vec3 = [columns, rows, images.length];
+
+  const targetAxis: number[] = [];
+  const flipped: boolean[] = [];
+  for (let p = 0; p < 3; p++) {
+    const column: Vec3 = [voxelToLps[0][p], voxelToLps[1][p], voxelToLps[2][p]];
+    const length = norm(column);
+    const q = series.axes.findIndex((axis) => length > 0 && Math.abs(dot(axis, column)) / length >= AXIS_COSINE);
+    if (q < 0 || targetAxis.includes(q)) return `NIfTI axis ${p} is oblique to the series axes; masks are never resampled`;
+    targetAxis.push(q);
+    flipped.push(dot(series.axes[q], column) < 0);
+  }
+  const fileShape = volume.shape;
+  const orientedShape: Vec3 = [0, 0, 0];
+  targetAxis.forEach((q, p) => (orientedShape[q] = fileShape[p]));
+  if (orientedShape.some((n, q) => n !== seriesShape[q])) {
+    return `NIfTI ${fileShape.join('×')} in file order is ${orientedShape.join('×')} in the series' order, not the series' ${seriesShape.join('×')}`;
+  }
+
+  // The file voxel that lands on the series' first voxel must lie on the first image's first pixel.
+  const cornerIndex = fileShape.map((n, p) => (flipped[p] ? n - 1 : 0));
+  const cornerLps = [0, 1, 2].map((r) => dot(voxelToLps[r], cornerIndex) + voxelToLps[r][3]);
+  const voxelSizes = [0, 1, 2].map((p) => norm([voxelToLps[0][p], voxelToLps[1][p], voxelToLps[2][p]]));
+  const offsetMm = Math.hypot(...cornerLps.map((v, i) => v - series.origin[i]));
+  if (offsetMm > Math.max(...voxelSizes)) {
+    return `NIfTI grid starts ${offsetMm.toFixed(1)} mm from the series' first image position; it is not this series' grid`;
+  }
+
+  if (targetAxis.every((q, p) => q === p) && !flipped.some(Boolean)) return volume;
+
+  const strides = [1, columns, columns * rows];
+  let base = 0;
+  const steps = [0, 0, 0];
+  for (let p = 0; p < 3; p++) {
+    const stride = strides[targetAxis[p]];
+    if (flipped[p]) base += (fileShape[p] - 1) * stride;
+    steps[p] = flipped[p] ? -stride : stride;
+  }
+  const Ctor = volume.data.constructor as new (length: number) => LabelArray;
+  const data = new Ctor(volume.data.length);
+  const [n0, n1, n2] = fileShape;
+  let i = 0;
+  for (let k = 0; k < n2; k++) {
+    for (let j = 0; j < n1; j++) {
+      let out = base + j * steps[1] + k * steps[2];
+      for (let x = 0; x < n0; x++, i++, out += steps[0]) data[out] = volume.data[i];
+    }
+  }
+  const spacingMm: Vec3 = [0, 0, 0];
+  targetAxis.forEach((q, p) => (spacingMm[q] = volume.spacingMm[p]));
+  return { data, shape: seriesShape, spacingMm, source: volume.source };
+}
