@@ -70,6 +70,24 @@ test.describe('phantom sample without a data directory', () => {
     await expect(viewer.sliceIndex).toHaveText(stopped ?? '');
   });
 
+  test('the length tool measures in millimetres from the pixel spacing', async ({ viewer, page }) => {
+    await page.keyboard.press('l');
+    await expect(page.getByTestId('tool-length')).toHaveAttribute('aria-pressed', 'true');
+    // Half the image width: 128 of 256 columns at 1.5 mm (384 mm field of view) = 192 mm.
+    const start = await viewer.imagePoint(0.25, 0.5);
+    const end = await viewer.imagePoint(0.75, 0.5);
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move((start.x + end.x) / 2, start.y, { steps: 5 });
+    await page.mouse.move(end.x, end.y, { steps: 5 });
+    await page.mouse.up();
+    const label = viewer.viewport.locator('svg text').filter({ hasText: 'mm' });
+    await expect(label).toHaveCount(1);
+    const mm = Number(/([\d.]+)\s*mm/.exec((await label.textContent()) ?? '')?.[1]);
+    // Within a pixel or so of mouse rounding at each end.
+    expect(Math.abs(mm - 192)).toBeLessThan(4);
+  });
+
   test('the help overlay lists the shortcuts', async ({ page }) => {
     await page.keyboard.press('?');
     const help = page.getByTestId('help-overlay');

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { test, expect } from './fixtures';
 import { probeValue } from './viewer-page';
 import { dataDirMissingMessage } from '../../core/config/data-dir';
@@ -82,5 +83,22 @@ test.describe('real CT series', () => {
     await expect(viewer.sliceIndex).toHaveText('19/20');
     await page.keyboard.press('Home');
     await viewer.waitForRender(0);
+  });
+});
+
+test.describe('multi-frame instance from the data directory', () => {
+  test('expands to one image per frame and scrolls through them', async ({ dataDir, viewer, page }) => {
+    test.skip(!dataDir, dataDirMissingMessage());
+    // pydicom's 2-frame RGB RLE secondary capture: one instance, two frames.
+    await viewer.openPath(path.join(dataDir!, 'dicom', 'pydicom', 'SC_rgb_rle_2frame.dcm'));
+    await viewer.waitForImport();
+    await expect(viewer.seriesItems).toHaveCount(1);
+    await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '1');
+    await viewer.waitForRender(0);
+    await expect(viewer.sliceIndex).toHaveText('1/2');
+    await expect(viewer.viewport).toHaveAttribute('data-rendered-image-id', /\?frame=1$/);
+    await page.keyboard.press('ArrowDown');
+    await viewer.waitForRender(1);
+    await expect(viewer.viewport).toHaveAttribute('data-rendered-image-id', /\?frame=2$/);
   });
 });

@@ -90,16 +90,18 @@ export class ViewerPage {
     });
   }
 
-  /**
-   * Moves the mouse to a point given as fractions of the displayed image (0..1 each way),
-   * assuming a square image fitted and centred in the viewport, and returns the probe text.
-   */
-  async probeAtImageFraction(fx: number, fy: number): Promise<string> {
+  /** Page coordinates of a point given as fractions (0..1 each way) of the displayed image. */
+  async imagePoint(fx: number, fy: number): Promise<{ x: number; y: number }> {
     const box = await this.viewport.boundingBox();
     if (!box) throw new Error('viewport not visible');
-    const side = Math.min(box.width, box.height);
-    const x = box.x + (box.width - side) / 2 + fx * side;
-    const y = box.y + (box.height - side) / 2 + fy * side;
+    await expect(this.viewport).not.toHaveAttribute('data-image-rect', '');
+    const rect = JSON.parse((await this.viewport.getAttribute('data-image-rect'))!) as { left: number; top: number; width: number; height: number };
+    return { x: box.x + rect.left + fx * rect.width, y: box.y + rect.top + fy * rect.height };
+  }
+
+  /** Moves the mouse to a point of the image (fractions of its width and height) and returns the probe text. */
+  async probeAtImageFraction(fx: number, fy: number): Promise<string> {
+    const { x, y } = await this.imagePoint(fx, fy);
     await this.page.mouse.move(x, y);
     await expect(this.probe).not.toHaveText('');
     return (await this.probe.textContent()) ?? '';

@@ -22,6 +22,8 @@ export interface ViewportSnapshot {
   /** performance.now() of the latest IMAGE_RENDERED, for the e2e harness and the bench. */
   renderedAt: number | null;
   renderedImageId: string | null;
+  /** Where the image's outer corners sit on the canvas (CSS px): the e2e harness aims the probe with it. */
+  imageRect: { left: number; top: number; width: number; height: number } | null;
 }
 
 export const emptySnapshot: ViewportSnapshot = {
@@ -32,6 +34,7 @@ export const emptySnapshot: ViewportSnapshot = {
   invert: false,
   renderedAt: null,
   renderedImageId: null,
+  imageRect: null,
 };
 
 export type PrimaryTool = 'windowLevel' | 'length';
@@ -244,9 +247,21 @@ export class StackController {
       voi: properties.voiRange ? rangeToVoi(properties.voiRange) : null,
       invert: properties.invert ?? false,
       zoom: imageIds.length ? viewport.getZoom() : 1,
+      imageRect: this.displayedImageRect(),
       ...rendered,
       ...extra,
     });
+  }
+
+  private displayedImageRect(): ViewportSnapshot['imageRect'] {
+    const viewport = this.viewport;
+    const imageId = viewport.getCurrentImageId();
+    const image = viewport.getCornerstoneImage();
+    if (!imageId || !image) return null;
+    const corner = (i: number, j: number) => viewport.worldToCanvas(utilities.imageToWorldCoords(imageId, [i, j]) as Types.Point3);
+    const [x0, y0] = corner(0, 0);
+    const [x1, y1] = corner(image.columns, image.rows);
+    return { left: Math.min(x0, x1), top: Math.min(y0, y1), width: Math.abs(x1 - x0), height: Math.abs(y1 - y0) };
   }
 
   private publish(snapshot: ViewportSnapshot): void {
