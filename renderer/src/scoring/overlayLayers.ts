@@ -1,36 +1,39 @@
 import type { MaskVolume } from './maskVolume';
-import type { OverlayLayer } from './overlayPainter';
 import { paintAgreement, paintLabels } from './slicePaint';
 
-export interface LayerSource {
-  volume: MaskVolume;
-  opacity: number;
+/** One slice of one mask painted to RGBA on the image's pixel grid (opacity is applied when drawn). */
+export interface PaintedSlice {
+  /** Which mask set it shows (its opacity is looked up at draw time), or 'agreement'. */
+  key: string;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  width: number;
+  height: number;
 }
 
 /**
- * The layers to draw for slice z: every visible mask in its label colours, or, in agreement mode,
- * one TP/FP/FN layer from truth and prediction. A mask that does not reach slice z draws nothing.
+ * The pictures for slice z: every visible mask in its label colours, or, in agreement mode, one
+ * TP/FP/FN picture from truth and prediction. A mask that does not reach slice z gives nothing.
  */
-export function layersForSlice(
+export function paintSlice(
   z: number,
   mode: 'labels' | 'agreement',
-  visible: LayerSource[],
-  pair: { truth: MaskVolume; pred: MaskVolume; opacity: number } | null,
-): OverlayLayer[] {
+  visible: { key: string; volume: MaskVolume }[],
+  pair: { truth: MaskVolume; pred: MaskVolume } | null,
+): PaintedSlice[] {
   if (mode === 'agreement') {
     if (!pair || z < 0 || z >= pair.truth.shape[2] || z >= pair.pred.shape[2]) return [];
     const [width, height] = pair.truth.shape;
     const rgba = new Uint8ClampedArray(width * height * 4);
     paintAgreement(pair.truth, pair.pred, z, rgba);
-    return [{ rgba, width, height, opacity: pair.opacity }];
+    return [{ key: 'agreement', rgba, width, height }];
   }
-  const layers: OverlayLayer[] = [];
-  for (const { volume, opacity } of visible) {
-    if (z < 0 || z >= volume.shape[2] || opacity <= 0) continue;
+  const painted: PaintedSlice[] = [];
+  for (const { key, volume } of visible) {
+    if (z < 0 || z >= volume.shape[2]) continue;
     const [width, height] = volume.shape;
     const rgba = new Uint8ClampedArray(width * height * 4);
     paintLabels(volume, z, rgba);
-    layers.push({ rgba, width, height, opacity });
+    painted.push({ key, rgba, width, height });
   }
-  return layers;
+  return painted;
 }
