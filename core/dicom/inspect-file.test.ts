@@ -48,6 +48,14 @@ describe('inspectFile', () => {
     expect(codeOf(outcome)).toBe('not_dicom');
   });
 
+  it('gives up on a large random file that starts like an implicit VR data set', async () => {
+    let seed = 99;
+    const bytes = new Uint8Array(3 * 2 ** 20).map(() => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 23);
+    bytes.set([0x08, 0x00, 0x05, 0x00, 0x0a, 0x00, 0x00, 0x00], 0);
+    const outcome = await inspectFile(await variant('random-implicit.bin', bytes), 4096);
+    expect(codeOf(outcome)).toBe('not_dicom');
+  });
+
   it('reports a deflated file cut short as truncated, even when read in small steps', async () => {
     const deflated = await readFile(written.get('deflate') ?? '');
     const cut = await variant('deflate-cut.dcm', deflated.subarray(0, deflated.length - 200));

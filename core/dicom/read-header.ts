@@ -34,6 +34,7 @@ const PIXEL_TAGS = [PIXEL_DATA, 'x7fe00008', 'x7fe00009'] as const;
 export const DEFAULT_PREFIX_BYTES = 64 * 1024;
 /** A header is never read beyond this (a garbled length could otherwise pull a huge file into memory). */
 const MAX_HEADER_BYTES = 128 * 2 ** 20;
+const MAX_BARE_HEADER_BYTES = 2 ** 20;
 
 const VALID_VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
@@ -58,7 +59,12 @@ export function guessRawTransferSyntax(bytes: Uint8Array): string | null {
   const groupBE = (bytes[0] << 8) | bytes[1];
   const vr = String.fromCharCode(bytes[4], bytes[5]);
   const plausibleGroup = (g: number): boolean => g >= 0x0002 && g <= 0x0010 && g % 2 === 0;
-  if (plausibleGroup(groupLE)) return VALID_VRS.has(vr) ? EXPLICIT_LE : IMPLICIT_LE;
+  if (plausibleGroup(groupLE)) {
+    if (VALID_VRS.has(vr)) return EXPLICIT_LE;
+    // Implicit VR: a 4-byte length follows the tag; the first elements of a real data set are short.
+    const lengthLE = (bytes[4] | (bytes[5] << 8) | (bytes[6] << 16)) + bytes[7] * 2 ** 24;
+    return lengthLE < 4096 ? IMPLICIT_LE : null;
+  }
   if (plausibleGroup(groupBE) && VALID_VRS.has(vr)) return EXPLICIT_BE;
   return null;
 }
@@ -151,8 +157,11 @@ export async function readHeader(fd: number, firstBytes: Buffer, fileSize: numbe
       const nonImage = nonImageReason(readMeta(bytes)?.sopClassUid ?? '');
       if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
     }
-    if (bytes.length >= MAX_HEADER_BYTES) {
-      return { ok: false, code: 'malformed', reason: `no pixel data within the first ${MAX_HEADER_BYTES / 2 ** 20} MiB: header too long or garbled` };
+    // A bare data set's header is small; a "header" that keeps going is more likely random bytes.
+    const limit = hasPart10Header ? MAX_HEADER_BYTES : MAX_BARE_HEADER_BYTES;
+    if (bytes.length >= limit) {
+      if (!hasPart10Header) return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and no DICOM data set in its first MiB' };
+      return { ok: false, code: 'malformed', reason: `no pixel data within the first ${limit / 2 ** 20} MiB: header too long or garbled` };
     }
     const more = await readAt(fd, bytes.length, Math.min(fileSize, Math.max(bytes.length * 2, 4096)) - bytes.length);
     if (more.length === 0) fileSize = bytes.length;

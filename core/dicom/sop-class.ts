@@ -33,7 +33,30 @@ export function nonImageReason(sopClassUid: string): string | null {
   return null;
 }
 
+const imageClassNames: Record<string, string> = {
+  '1.2.840.10008.5.1.4.1.1.1': 'CR Image',
+  '1.2.840.10008.5.1.4.1.1.1.1': 'Digital X-Ray Image',
+  '1.2.840.10008.5.1.4.1.1.1.2': 'Digital Mammography Image',
+  '1.2.840.10008.5.1.4.1.1.2': 'CT Image',
+  '1.2.840.10008.5.1.4.1.1.2.1': 'Enhanced CT Image',
+  '1.2.840.10008.5.1.4.1.1.3.1': 'Ultrasound Multi-frame Image',
+  '1.2.840.10008.5.1.4.1.1.4': 'MR Image',
+  '1.2.840.10008.5.1.4.1.1.4.1': 'Enhanced MR Image',
+  '1.2.840.10008.5.1.4.1.1.6.1': 'Ultrasound Image',
+  '1.2.840.10008.5.1.4.1.1.7': 'Secondary Capture Image',
+  '1.2.840.10008.5.1.4.1.1.12.1': 'X-Ray Angiographic Image',
+  '1.2.840.10008.5.1.4.1.1.20': 'Nuclear Medicine Image',
+  '1.2.840.10008.5.1.4.1.1.30': 'Parametric Map',
+  '1.2.840.10008.5.1.4.1.1.67': 'Real World Value Mapping',
+  '1.2.840.10008.5.1.4.1.1.77.1.6': 'VL Whole Slide Microscopy Image',
+  '1.2.840.10008.5.1.4.1.1.128': 'PET Image',
+  '1.2.840.10008.5.1.4.1.1.481.1': 'RT Image',
+  '1.2.840.10008.5.1.4.1.1.481.2': 'RT Dose',
+};
+
 /** A short human name for a SOP class, for messages about files without pixel data. */
 export function sopClassLabel(sopClassUid: string): string {
-  return nonImageReason(sopClassUid)?.split(/[,:(]/)[0].trim() ?? (sopClassUid || 'unknown SOP class');
+  const known = imageClassNames[sopClassUid];
+  if (known) return `${known} (${sopClassUid})`;
+  return nonImageReason(sopClassUid)?.split(/[,:(]/)[0].trim() ?? (sopClassUid ? `SOP class ${sopClassUid}` : 'no SOP Class UID');
 }
