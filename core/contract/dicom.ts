@@ -27,6 +27,7 @@ export type ImportError = z.infer<typeof importErrorSchema>;
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 
 export const instanceSchema = z.object({
+  /** From (0008,0018), or from the file meta header's (0002,0003) when the data set's is blank. */
   sopInstanceUid: z.string(),
   sopClassUid: z.string(),
   path: z.string(),
@@ -44,6 +45,7 @@ export const instanceSchema = z.object({
 export type Instance = z.infer<typeof instanceSchema>;
 
 export const seriesSchema = z.object({
+  /** The DICOM UID, or `derived:<hex>` when the files left it blank (anonymised data): a grouping key, not a UID to write out. */
   seriesInstanceUid: z.string(),
   seriesNumber: z.number().nullable(),
   modality: z.string(),
@@ -53,6 +55,7 @@ export const seriesSchema = z.object({
 export type Series = z.infer<typeof seriesSchema>;
 
 export const studySchema = z.object({
+  /** The DICOM UID, or `derived:<hex>` when the files left it blank (anonymised data): a grouping key, not a UID to write out. */
   studyInstanceUid: z.string(),
   studyDate: z.string(),
   studyTime: z.string(),
