@@ -17,6 +17,8 @@ test.describe('real CT series', () => {
     await expect(viewer.seriesItems).toHaveCount(1);
     await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '20');
     await expect(viewer.sliceIndex).toHaveText('1/20');
+    // cornerstone stays on its WebGL2 path (SwiftShader here), not the CPU fallback.
+    await expect(viewer.viewport).toHaveAttribute('data-render-path', 'gpu');
     const stats = await viewer.canvasStats();
     expect(stats.width).toBeGreaterThan(100);
     // A CT slice has black air and bright bone: far from a uniform canvas.

@@ -1,4 +1,4 @@
-import { RenderingEngine, Enums, utilities, metaData, eventTarget, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, utilities, metaData, eventTarget, getShouldUseCPURendering, type Types } from '@cornerstonejs/core';
 import {
   ToolGroupManager,
   Enums as ToolEnums,
@@ -7,6 +7,7 @@ import {
   ZoomTool,
   StackScrollTool,
   LengthTool,
+  utilities as toolUtilities,
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import { probeAt, type ProbeReading } from '../probe';
@@ -66,6 +67,8 @@ export class StackController {
     this.toolGroup = this.createToolGroup(`${id}-tools`);
     for (const [name, handler] of this.listeners) element.addEventListener(name, handler as EventListener);
     element.addEventListener('contextmenu', preventDefault);
+    // Which cornerstone path draws: 'gpu' (WebGL2) is the one we ship; the e2e tests check it.
+    element.dataset.renderPath = getShouldUseCPURendering() ? 'cpu' : 'gpu';
     this.resizeObserver = new ResizeObserver(() => this.engine.resize(true, true));
     this.resizeObserver.observe(element);
   }
@@ -106,8 +109,8 @@ export class StackController {
     this.markWhenLoaded(imageIds[startIndex]);
     await this.viewport.setStack(imageIds, startIndex);
     if (token !== this.stackToken) return;
-    this.viewport.resetCamera();
-    this.viewport.render();
+    // Only now, so neighbours never compete with the first image: fetch and decode the rest in the background.
+    toolUtilities.stackPrefetch.enable(this.element);
     this.refresh();
   }
 
@@ -220,6 +223,7 @@ export class StackController {
   destroy(): void {
     this.stackToken++;
     this.resizeObserver.disconnect();
+    toolUtilities.stackPrefetch.disable(this.element);
     for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
     this.element.removeEventListener('contextmenu', preventDefault);
     ToolGroupManager.destroyToolGroup(this.toolGroup.id);
