@@ -29,11 +29,11 @@ export interface JointHistogram {
 const DENSE_TABLE_MAX_CELLS = 65536;
 const LOOKUP_MAX_RANGE = 1 << 20;
 
-function isByteArray(data: LabelArray): data is Uint8Array | Int8Array {
+export function isByteArray(data: LabelArray): data is Uint8Array | Int8Array {
   return data.BYTES_PER_ELEMENT === 1;
 }
 
-function byteView(data: Uint8Array | Int8Array): Uint8Array {
+export function byteView(data: Uint8Array | Int8Array): Uint8Array {
   return data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
@@ -66,7 +66,12 @@ function sortCells(cells: JointHistogramCell[]): JointHistogramCell[] {
 
 /** 256×256 table of (truth byte << 8 | pred byte) counts. */
 export function countBytePairs(truth: Uint8Array, pred: Uint8Array): Float64Array {
-  const table = new Float64Array(65536);
+  return addBytePairs(truth, pred, new Float64Array(65536));
+}
+
+/** Adds the (truth byte << 8 | pred byte) counts into an existing 65536-cell table (reused per slice). */
+export function addBytePairs(truth: Uint8Array, pred: Uint8Array, table: Float64Array): Float64Array {
+  if (truth.length !== pred.length) throw new Error(`addBytePairs: ${truth.length} vs ${pred.length} voxels`);
   const n = truth.length;
   let i = 0;
   // Word-at-a-time only when both arrays can be aligned to 4 bytes at the same voxel index.

@@ -240,6 +240,46 @@ describe('scoreCase properties on random volumes', () => {
   });
 });
 
+describe('perSliceIou on byte data matches a naive per-voxel count', () => {
+  /** Reference: per slice, count voxels in both / in either with plain comparisons. */
+  function naivePerSlice(t: ArrayLike<number>, p: ArrayLike<number>, sliceSize: number, depth: number, label?: number) {
+    const inMask = (v: number) => (label === undefined ? v !== 0 : v === label);
+    return Array.from({ length: depth }, (_, z) => {
+      let both = 0;
+      let either = 0;
+      for (let i = z * sliceSize; i < (z + 1) * sliceSize; i++) {
+        if (inMask(t[i]) && inMask(p[i])) both++;
+        if (inMask(t[i]) || inMask(p[i])) either++;
+      }
+      return either === 0 ? null : both / either;
+    });
+  }
+
+  it('Uint8 and Int8, foreground, present, absent and negative labels', () => {
+    const random = seededRandom(31);
+    const shape = [13, 11, 6] as const; // 143-voxel slices: word path inside each slice
+    for (let trial = 0; trial < 12; trial++) {
+      const labels = trial % 2 === 0 ? [1, 2, 200] : [1, -3, 100];
+      const make = () => randomLabels(random, 13 * 11 * 6, labels, trial % 5);
+      const tValues = make();
+      const pValues = make();
+      // Leave one slice empty in both so null slices occur.
+      for (let i = 2 * 143; i < 3 * 143; i++) tValues[i] = pValues[i] = 0;
+      const Ctor = trial % 2 === 0 ? Uint8Array : Int8Array;
+      const truth = volume(Ctor.from(tValues), shape);
+      const pred = volume(Ctor.from(pValues), shape);
+      for (const label of [undefined, 1, labels[1], 99, 1000]) {
+        const fast = perSliceIou(truth, pred, label);
+        const slow = naivePerSlice(truth.data, pred.data, 143, 6, label);
+        expect(fast.map((v) => (v === null ? null : Number(v.toFixed(12))))).toEqual(
+          slow.map((v) => (v === null ? null : Number(v.toFixed(12)))),
+        );
+      }
+      expect(perSliceIou(truth, pred)[2]).toBeNull();
+    }
+  });
+});
+
 describe('summarizeDataset', () => {
   const caseWith = (name: string, ious: [number, number][], empty = false): CaseScore => ({
     name,
