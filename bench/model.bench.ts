@@ -1,5 +1,5 @@
 // Latency of the assistant model on 2 threads (the laptop target): image encode, answer, mask, caption,
-// for a CT slice and, side by side, the same calls on a blanked image (constant air).
+// for a CT slice and, side by side, the same calls on a blanked image (pixel_values 0, the evaluation's baseline).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
