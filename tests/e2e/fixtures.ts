@@ -61,12 +61,18 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
   requestLog: async ({}, use) => use([]),
   viewer: async ({ page, host, requestLog }, use) => {
     recordRequests(page, requestLog);
+    // The app must run under its strict CSP without tripping it (no eval, no inline script, nothing remote).
+    const cspViolations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|execute|connect|create)/i.test(message.text())) cspViolations.push(message.text());
+    });
     const viewer = new ViewerPage(page);
     await viewer.goto(host.url);
     await use(viewer);
     // Offline by construction: checked after every test, whatever it did.
     expect(outsideOrigin(requestLog, host.port), 'requests outside the app origin').toEqual([]);
     expect(requestLog.some((url) => url.startsWith(`http://127.0.0.1:${host.port}/`))).toBe(true);
+    expect(cspViolations, 'Content-Security-Policy violations').toEqual([]);
   },
 });
 

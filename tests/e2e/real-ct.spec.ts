@@ -23,6 +23,19 @@ test.describe('real CT series', () => {
     expect(stats.width).toBeGreaterThan(100);
     // A CT slice has black air and bright bone: far from a uniform canvas.
     expect(stats.variance).toBeGreaterThan(200);
+
+    // The series thumbnail (its middle slice) is drawn once the main image is up.
+    const thumbnail = viewer.seriesItems.first().getByTestId('series-thumbnail');
+    await expect
+      .poll(() => thumbnail.evaluate((canvas: HTMLCanvasElement) => {
+        const context = canvas.getContext('2d');
+        if (!context || canvas.width === 0) return 0;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        let lit = 0;
+        for (let p = 0; p < data.length; p += 4) if (data[p] > 40) lit++;
+        return lit / (data.length / 4);
+      }), { timeout: 30_000 })
+      .toBeGreaterThan(0.05);
   });
 
   test('pixel probe reads HU from the image data: air and soft tissue', async ({ viewer }) => {
@@ -86,6 +99,17 @@ test.describe('real CT series', () => {
     await page.keyboard.press('Home');
     await viewer.waitForRender(0);
   });
+});
+
+test('the "Open real CT sample" button opens the same series', async ({ dataDir, viewer, page }) => {
+  test.skip(!dataDir, dataDirMissingMessage());
+  await page.getByRole('button', { name: 'Open real CT sample' }).click();
+  await viewer.waitForImport();
+  await expect(viewer.seriesItems).toHaveCount(1);
+  await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '20');
+  await viewer.waitForRender(0);
+  await expect(page.getByTestId('slice-position')).toContainText('mm');
+  await page.screenshot({ path: test.info().outputPath('real-ct.png') });
 });
 
 test.describe('multi-frame instance from the data directory', () => {
