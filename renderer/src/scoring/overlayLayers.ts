@@ -1,5 +1,5 @@
 import type { MaskVolume } from './maskVolume';
-import { paintAgreement, paintLabels } from './slicePaint';
+import { paintAgreement, paintLabelOutlines, paintLabels } from './slicePaint';
 
 /** One slice of one mask painted to RGBA on the image's pixel grid (opacity is applied when drawn). */
 export interface PaintedSlice {
@@ -11,13 +11,14 @@ export interface PaintedSlice {
 }
 
 /**
- * The pictures for slice z: every visible mask in its label colours, or, in agreement mode, one
+ * The pictures for slice z: every visible mask in its label colours (filled, or as outlines for the
+ * prediction so it reads on top of the truth), or, in agreement mode, one
  * TP/FP/FN picture from truth and prediction. A mask that does not reach slice z gives nothing.
  */
 export function paintSlice(
   z: number,
   mode: 'labels' | 'agreement',
-  visible: { key: string; volume: MaskVolume }[],
+  visible: { key: string; volume: MaskVolume; outline: boolean }[],
   pair: { truth: MaskVolume; pred: MaskVolume } | null,
 ): PaintedSlice[] {
   if (mode === 'agreement') {
@@ -28,11 +29,12 @@ export function paintSlice(
     return [{ key: 'agreement', rgba, width, height }];
   }
   const painted: PaintedSlice[] = [];
-  for (const { key, volume } of visible) {
+  for (const { key, volume, outline } of visible) {
     if (z < 0 || z >= volume.shape[2]) continue;
     const [width, height] = volume.shape;
     const rgba = new Uint8ClampedArray(width * height * 4);
-    paintLabels(volume, z, rgba);
+    if (outline) paintLabelOutlines(volume, z, rgba);
+    else paintLabels(volume, z, rgba);
     painted.push({ key, rgba, width, height });
   }
   return painted;

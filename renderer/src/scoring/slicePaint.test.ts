@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agreementColors, labelColor } from './labelColors';
-import { agreementAt, paintAgreement, paintLabels } from './slicePaint';
+import { agreementAt, paintAgreement, paintLabelOutlines, paintLabels } from './slicePaint';
 import type { MaskVolume } from './maskVolume';
 
 const volume = (values: number[], shape: [number, number, number]): MaskVolume => ({ shape, data: Uint8Array.from(values) });
@@ -40,5 +40,20 @@ describe('paintLabels', () => {
     expect(Array.from(rgba.slice(4, 8))).toEqual([...labelColor(7), 255]);
     expect(Array.from(rgba.slice(12, 16))).toEqual([...labelColor(255), 255]);
     expect(labelColor(7)).not.toEqual(labelColor(255));
+  });
+});
+
+describe('paintLabelOutlines', () => {
+  it('keeps only border pixels of each label', () => {
+    // 5×5 with a 3×3 block of label 4 in the middle: its 8 border pixels are drawn, the centre is not.
+    const values = new Array(25).fill(0);
+    for (let y = 1; y <= 3; y++) for (let x = 1; x <= 3; x++) values[y * 5 + x] = 4;
+    const rgba = new Uint8ClampedArray(25 * 4);
+    paintLabelOutlines(volume(values, [5, 5, 1]), 0, rgba);
+    const drawn = Array.from({ length: 25 }, (_, i) => rgba[i * 4 + 3] > 0);
+    expect(drawn.filter(Boolean)).toHaveLength(8);
+    expect(drawn[12]).toBe(false);
+    expect(drawn[6]).toBe(true);
+    expect(Array.from(rgba.slice(6 * 4, 6 * 4 + 3))).toEqual([...labelColor(4)]);
   });
 });

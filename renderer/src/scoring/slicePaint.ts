@@ -38,6 +38,36 @@ export function paintLabels(volume: MaskVolume, z: number, out: Uint8ClampedArra
   }
 }
 
+/**
+ * RGBA pixels of slice z with only each label's border in its colour (a pixel whose 4-neighbour
+ * holds another value, or the image edge), so a prediction can be read on top of a filled truth.
+ */
+export function paintLabelOutlines(volume: MaskVolume, z: number, out: Uint8ClampedArray): void {
+  const [width, height] = volume.shape;
+  const start = z * width * height;
+  const data = volume.data;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const label = data[start + i];
+      const o = i * 4;
+      const border =
+        label !== 0 &&
+        (x === 0 || x === width - 1 || y === 0 || y === height - 1 ||
+          data[start + i - 1] !== label || data[start + i + 1] !== label || data[start + i - width] !== label || data[start + i + width] !== label);
+      if (!border) {
+        out[o + 3] = 0;
+        continue;
+      }
+      const color = labelColor(label);
+      out[o] = color[0];
+      out[o + 1] = color[1];
+      out[o + 2] = color[2];
+      out[o + 3] = 255;
+    }
+  }
+}
+
 /** RGBA pixels of slice z coloured TP / FP / FN; counts per category come back for the legend. */
 export function paintAgreement(truth: MaskVolume, pred: MaskVolume, z: number, out: Uint8ClampedArray): Record<Exclude<Agreement, 'none'>, number> {
   const [width, height] = truth.shape;
