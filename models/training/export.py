@@ -2,7 +2,7 @@
 
 Writes config.json, tokenizer.json, preprocessor_config.json, image_encoder.onnx,
 text_decoder.onnx, mask_decoder.onnx and reference/ (parity data computed by PyTorch).
-Usage: export.py <checkpoint.pt> <out_dir>   (the checkpoint holds dims, vocab and state_dict)
+Usage: export.py <checkpoint.npz> <out_dir>   (written by train.py: dims, vocab, weights)
 """
 from __future__ import annotations
 
@@ -231,17 +231,11 @@ def load_onnx_weights(folder: str) -> tuple[VesaliusVLM, WordTokenizer]:
     return model, WordTokenizer.load(os.path.join(folder, "tokenizer.json"))
 
 
-def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer]:
-    ck = torch.load(path, map_location="cpu")
-    dims = ModelDims.from_json(ck["dims"])
-    model = VesaliusVLM(dims)
-    model.load_state_dict(ck["state_dict"])
-    return model, WordTokenizer(ck["vocab"])
-
-
 if __name__ == "__main__":
     if len(sys.argv) != 3:
-        sys.exit("usage: export.py <checkpoint.pt> <out_dir>")
-    m, t = load_checkpoint(sys.argv[1])
-    export_folder(m, t, sys.argv[2])
+        sys.exit("usage: export.py <checkpoint.npz> <out_dir>")
+    from train import load_checkpoint  # checkpoint: numpy arrays + JSON (see train.save_checkpoint)
+    m, t, info = load_checkpoint(sys.argv[1])
+    export_folder(m, t, sys.argv[2], {"training": {k: info[k] for k in ("best", "train_minutes", "device_name", "torch")
+                                                   if k in info}})
     print(f"exported {sys.argv[2]}")

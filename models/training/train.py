@@ -331,6 +331,9 @@ class Trainer:
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in msg.items()}), flush=True)
             if bad >= 8 or (a.max_steps and step >= a.max_steps):
                 break
+            if a.max_minutes and (time.time() - t0) / 60 > a.max_minutes:
+                print(f"time budget of {a.max_minutes} min reached after epoch {epoch + 1}", flush=True)
+                break
         minutes = (time.time() - t0) / 60
         self.model.load_state_dict(best_state)
         return {"log": log, "best": best_metrics, "train_minutes": minutes, "device": str(self.device),
@@ -361,6 +364,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--max-steps", type=int, default=0, help="smoke test: stop after N steps")
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="stop after the epoch that passes this wall-clock budget (0: no budget)")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "vesalius-vlm-0.1.0"))
     ap.add_argument("--checkpoint", default=os.path.join(HERE, ".work", "checkpoint.npz"))
     ap.add_argument("--no-export", action="store_true")
