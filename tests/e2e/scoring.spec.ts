@@ -118,6 +118,19 @@ test('scoring panel: truth vs prediction shows the hand-computed mIoU, a per-sli
   await viewer.waitForRenderAfter(since);
   await expect(viewer.sliceIndex).toHaveText(`2/${slices}`);
 
+  // Label mode: both masks are drawn; hiding both leaves the overlay empty.
+  const drawnPixels = () =>
+    page.getByTestId('mask-overlay').evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let p = 3; p < data.length; p += 4) if (data[p] > 0) n++;
+      return n;
+    });
+  await expect.poll(drawnPixels).toBeGreaterThan(0);
+  await page.getByRole('checkbox', { name: 'Show expert.nii' }).uncheck();
+  await page.getByRole('checkbox', { name: 'Show model.nii' }).uncheck();
+  await expect.poll(drawnPixels).toBe(0);
+
   // TP / FP / FN on that slice: all three colours are drawn over the image.
   await page.getByTestId('overlay-agreement').click();
   await expect(page.getByTestId('agreement-legend')).toBeVisible();
