@@ -136,8 +136,8 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
     ref = RefWriter(os.path.join(out_dir, "reference"))
     # --- preprocessing cases ---
     ct_raw = synthetic_ct(300, 280, rng)
-    yy, xx = np.mgrid[0:150, 0:200]
-    gray = ((xx * 1.2 + yy * 0.5 + rng.integers(0, 30, size=(150, 200))) % 256).astype(np.uint8)
+    yy, xx = np.mgrid[0:130, 0:180]
+    gray = ((xx * 1.2 + yy * 0.5 + rng.integers(0, 30, size=(130, 180))) % 256).astype(np.uint8)
     rgb = rng.integers(0, 256, size=(90, 120, 3)).astype(np.uint8)
     pv_ct = preprocess_hu(ct_raw, s, slope=1.0, intercept=-1024.0)
     pv_gray = preprocess_gray8(gray, s)
@@ -145,7 +145,7 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
     preprocess_cases = [
         {"name": "ct_hu_300x280", "kind": "hu", "raw": ref.put("pre_ct_raw", ct_raw), "slope": 1.0,
          "intercept": -1024.0, "pixel_values": ref.put("pre_ct_pixel_values", pv_ct)},
-        {"name": "gray8_200x150", "kind": "gray8", "raw": ref.put("pre_gray_raw", gray),
+        {"name": "gray8_180x130", "kind": "gray8", "raw": ref.put("pre_gray_raw", gray),
          "pixel_values": ref.put("pre_gray_pixel_values", pv_gray)},
         {"name": "rgb8_120x90", "kind": "gray8", "raw": ref.put("pre_rgb_raw", rgb),
          "pixel_values": ref.put("pre_rgb_pixel_values", pv_rgb)},
