@@ -5,6 +5,7 @@ import { orientationMarkers } from '../lib/orientation';
 import { formatProbe } from '../lib/probe';
 import type { ShortcutTarget } from '../lib/shortcuts';
 import { emptySnapshot, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
+import { describeLoadError } from '../lib/errors';
 
 export interface OpenSeries {
   patient: Patient;
@@ -74,7 +75,7 @@ export class ViewerState implements ShortcutTarget {
     if (!open || !this.controller) return;
     const imageIds = open.frames.map((f) => f.imageId);
     this.controller.setStack(imageIds, 0).catch((e: unknown) => {
-      if (this.open === open) this.fail(`Cannot display this series: ${describeError(e)}`);
+      if (this.open === open) this.fail(`Cannot display this series: ${describeLoadError(e)}`);
     });
   }
 
@@ -180,9 +181,3 @@ export class ViewerState implements ShortcutTarget {
   }
 }
 
-/** cornerstone rejects with Errors, strings or its own error objects ({ error, message }). */
-function describeError(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  if (typeof e === 'object' && e !== null && 'message' in e) return String((e as { message: unknown }).message);
-  return String(e);
-}

@@ -16,7 +16,11 @@ export function mountStackViewport(viewer: ViewerState): Attachment<HTMLDivEleme
     void initCornerstone()
       .then(() => {
         if (disposed) return;
-        controller = new StackController(element, (snapshot) => viewer.update(snapshot));
+        controller = new StackController(
+          element,
+          (snapshot) => viewer.update(snapshot),
+          (message) => viewer.fail(message),
+        );
         controller.setPrimaryTool(viewer.primaryTool);
         detach = viewer.attach(controller);
       })

@@ -11,6 +11,7 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import { probeAt, type ProbeReading } from '../probe';
+import { describeLoadError } from '../errors';
 import { rangeToVoi, voiToRange, type Voi } from '../presets';
 
 /** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
@@ -55,10 +56,13 @@ export class StackController {
   private readonly resizeObserver: ResizeObserver;
   private snapshot: ViewportSnapshot = emptySnapshot;
   private stackToken = 0;
+  private stopLoadMark: (() => void) | null = null;
 
   constructor(
     private readonly element: HTMLDivElement,
     private readonly onChange: (snapshot: ViewportSnapshot) => void,
+    /** A slice that cannot be shown (fetch or decode failed) while scrolling. */
+    private readonly onError: (message: string) => void,
   ) {
     const id = `vesalius-${++nextId}`;
     this.viewportId = `${id}-stack`;
@@ -87,19 +91,12 @@ export class StackController {
     });
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
     group.addViewport(this.viewportId, this.engine.id);
-    this.setPrimaryTool('windowLevel');
+    bindPrimaryTool(group, 'windowLevel');
     return group;
   }
 
-  /** Left-drag does window/level or draws lengths; existing lengths stay editable either way. */
   setPrimaryTool(tool: PrimaryTool): void {
-    const group = this.toolGroup ?? ToolGroupManager.getToolGroupForViewport(this.viewportId, this.engine.id);
-    if (!group) return;
-    const active = tool === 'length' ? LengthTool.toolName : WindowLevelTool.toolName;
-    const other = tool === 'length' ? WindowLevelTool.toolName : LengthTool.toolName;
-    if (other === LengthTool.toolName) group.setToolPassive(other);
-    else group.setToolDisabled(other);
-    group.setToolActive(active, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+    bindPrimaryTool(this.toolGroup, tool);
   }
 
   /** Shows a new stack; resolves once its first image is on screen. */
@@ -122,20 +119,25 @@ export class StackController {
 
   /** A performance mark when the first image's pixels are decoded, so the bench can split load from draw. */
   private markWhenLoaded(imageId: string | undefined): void {
+    this.stopLoadMark?.();
+    this.stopLoadMark = null;
     if (!imageId) return;
+    const stop = () => eventTarget.removeEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
     const onLoaded = (event: Event) => {
       const detail = (event as CustomEvent<{ image?: { imageId?: string } }>).detail;
       if (detail?.image?.imageId !== imageId) return;
       performance.mark('vesalius:first-image-loaded');
-      eventTarget.removeEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
+      stop();
     };
+    // A cached image fires no IMAGE_LOADED: the listener then goes with the next stack or destroy().
     eventTarget.addEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
+    this.stopLoadMark = stop;
   }
 
   scrollTo(index: number): void {
     const count = this.viewport.getImageIds().length;
     if (!count) return;
-    void this.viewport.setImageIdIndex(Math.min(count - 1, Math.max(0, index)));
+    this.showIndex(Math.min(count - 1, Math.max(0, index)));
   }
 
   scrollBy(delta: number, loop = false): void {
@@ -143,7 +145,13 @@ export class StackController {
     if (!count) return;
     const current = this.viewport.getCurrentImageIdIndex();
     const target = loop ? (current + delta + count) % count : Math.min(count - 1, Math.max(0, current + delta));
-    if (target !== current) void this.viewport.setImageIdIndex(target);
+    if (target !== current) this.showIndex(target);
+  }
+
+  private showIndex(index: number): void {
+    this.viewport.setImageIdIndex(index).catch((e: unknown) => {
+      this.onError(`Cannot display slice ${index + 1}: ${describeLoadError(e)}`);
+    });
   }
 
   /** null restores the file's own VOI. */
@@ -222,6 +230,7 @@ export class StackController {
 
   destroy(): void {
     this.stackToken++;
+    this.stopLoadMark?.();
     this.resizeObserver.disconnect();
     toolUtilities.stackPrefetch.disable(this.element);
     for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
@@ -280,3 +289,14 @@ function imageModality(imageId: string): string {
 }
 
 const preventDefault = (event: Event) => event.preventDefault();
+
+/** Left-drag does window/level or draws lengths; existing lengths stay editable either way. */
+function bindPrimaryTool(group: ToolTypes.IToolGroup, tool: PrimaryTool): void {
+  if (tool === 'length') {
+    group.setToolDisabled(WindowLevelTool.toolName);
+    group.setToolActive(LengthTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  } else {
+    group.setToolPassive(LengthTool.toolName);
+    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  }
+}
