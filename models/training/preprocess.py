@@ -6,7 +6,9 @@ Order (model folder spec): map to [0,1] at native resolution FIRST, then resize 
          x = (HU - hu_min) / (hu_max - hu_min). Never the file's display window.
   gray8: x = value / 255. RGB is first converted to luminance 0.299 R + 0.587 G + 0.114 B
          (float32, before dividing by 255).
-All arithmetic is float32.
+All arithmetic is float32. The resize's exact arithmetic (what a port must reproduce to 1e-6) is
+spelled out in preprocessor_config.json "resize_arithmetic": the float32 scale in/out is used
+with a float64 source coordinate.
 """
 from __future__ import annotations
 
@@ -63,6 +65,13 @@ def preprocessor_config(size: int) -> dict:
         "resize_note": ("torch.nn.functional.interpolate(mode='bilinear', align_corners=False, "
                         "antialias=False) on float32 [1,1,H,W]; the image is stretched to S x S, "
                         "aspect ratio is NOT kept"),
+        "resize_arithmetic": ("per axis (PyTorch 1.13 CPU, verified against it to 1.2e-7): "
+                              "scale = float32(float32(in_size) / float32(out_size)); for output index i: "
+                              "src = max(0, scale * (i + 0.5) - 0.5) evaluated in float64 with that float32 scale; "
+                              "i0 = floor(src); i1 = min(i0 + 1, in_size - 1); lambda1 = float32(src - i0); "
+                              "lambda0 = float32(1 - lambda1); out = lambda0_h * (lambda0_w * x[i0h,i0w] + "
+                              "lambda1_w * x[i0h,i1w]) + lambda1_h * (lambda0_w * x[i1h,i0w] + lambda1_w * x[i1h,i1w]) "
+                              "in float32. Computing scale as an exact in/out ratio differs by up to ~3e-5."),
         "order": ["to_unit_range_at_native_resolution", "resize", "normalise"],
         "ct": {"source": "hu", "hu_min": HU_MIN, "hu_max": HU_MAX,
                "note": "HU = stored * RescaleSlope + RescaleIntercept, clipped to [hu_min, hu_max], "
