@@ -86,8 +86,10 @@ export const maskScoreSchema = z.object({
   predId: maskSetIdSchema,
   emptyRule: emptyRuleSchema,
   caseScore: caseScoreSchema,
-  /** Per slice (z), the IoU of all foreground (label-wise mean over labels present on that slice); null where both are empty. */
+  /** Per slice (z): the slice's mIoU (mean IoU over the labels present on it); null where both masks are empty there. */
   sliceIou: z.array(z.number().nullable()),
+  /** Per label, per slice: its IoU; null where the label is on neither mask on that slice. */
+  sliceIouByLabel: z.array(z.object({ label: z.number().int(), sliceIou: z.array(z.number().nullable()) })),
 });
 export type MaskScore = z.infer<typeof maskScoreSchema>;
 

@@ -233,6 +233,9 @@ describe('masks.score', () => {
     expect(scored.sliceIou).toHaveLength(2);
     expect(scored.sliceIou[0]).toBeCloseTo(0.5, 12);
     expect(scored.sliceIou[1]).toBeCloseTo(2 / 3, 12);
+    expect(scored.sliceIouByLabel.map((l) => l.label)).toEqual([1, 2]);
+    expect(scored.sliceIouByLabel[0].sliceIou[1]).toBeNull();
+    expect(scored.sliceIouByLabel[1].sliceIou[1]).toBeCloseTo(2 / 3, 12);
   });
 
   it('refuses a pair of different shapes, naming both files and shapes', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelArray, LabelVolume } from '../metrics/types';
-import { sliceMiou, sliceMiouByCase } from './mask-scoring';
+import { sliceScores, sliceScoresByCase } from './mask-scoring';
 
 const volume = (data: LabelArray, shape: [number, number, number]): LabelVolume => ({ data, shape, spacingMm: [1, 1, 1], source: 'test' });
 
@@ -15,16 +15,21 @@ function randomLabels<T extends LabelArray>(array: T, labels: number[], seed: nu
   return array;
 }
 
-describe('sliceMiou', () => {
+describe('sliceScores', () => {
   it('gives the hand-counted value per slice, null on an empty slice', () => {
     // Slice 0: label 1 truth {0,1}, pred {1,2} → 1/3; label 2 only in pred {3} → 0 → mean 1/6.
     // Slice 1: empty in both. Slice 2: label 3 in both at {0} → 1.
     const truth = Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0]);
     const pred = Uint8Array.from([0, 1, 1, 2, 0, 0, 0, 0, 3, 0, 0, 0]);
-    const result = sliceMiou(volume(truth, [2, 2, 3]), volume(pred, [2, 2, 3]));
-    expect(result[0]).toBeCloseTo(1 / 6, 12);
-    expect(result[1]).toBeNull();
-    expect(result[2]).toBe(1);
+    const { miou, byLabel } = sliceScores(volume(truth, [2, 2, 3]), volume(pred, [2, 2, 3]));
+    expect(miou[0]).toBeCloseTo(1 / 6, 12);
+    expect(miou[1]).toBeNull();
+    expect(miou[2]).toBe(1);
+    expect([...byLabel.keys()].sort()).toEqual([1, 2, 3]);
+    expect(byLabel.get(1)![0]).toBeCloseTo(1 / 3, 12);
+    expect(byLabel.get(1)!.slice(1)).toEqual([null, null]);
+    expect(byLabel.get(2)).toEqual([0, null, null]);
+    expect(byLabel.get(3)).toEqual([null, null, 1]);
   });
 
   it('agrees with the per-case scorer on random 8- and 16-bit volumes (odd and word-aligned slices)', () => {
@@ -43,10 +48,15 @@ describe('sliceMiou', () => {
       sparse[n - 1] = 2;
       pairs.push([sparse, randomLabels(new Uint8Array(n), [1, 2], 5)]);
       for (const [t, p] of pairs) {
-        const fast = sliceMiou(volume(t, shape), volume(p, shape));
-        const reference = sliceMiouByCase(volume(t, shape), volume(p, shape));
-        expect(fast).toHaveLength(shape[2]);
-        fast.forEach((value, z) => (reference[z] === null ? expect(value).toBeNull() : expect(value).toBeCloseTo(reference[z]!, 12)));
+        const fast = sliceScores(volume(t, shape), volume(p, shape));
+        const reference = sliceScoresByCase(volume(t, shape), volume(p, shape));
+        const same = (a: (number | null)[], b: (number | null)[]) => {
+          expect(a).toHaveLength(shape[2]);
+          a.forEach((value, z) => (b[z] === null ? expect(value).toBeNull() : expect(value).toBeCloseTo(b[z]!, 12)));
+        };
+        same(fast.miou, reference.miou);
+        expect([...fast.byLabel.keys()].sort((x, y) => x - y)).toEqual([...reference.byLabel.keys()].sort((x, y) => x - y));
+        for (const [label, series] of reference.byLabel) same(fast.byLabel.get(label)!, series);
       }
     }
   });
@@ -54,6 +64,6 @@ describe('sliceMiou', () => {
   it('falls back to the per-case scorer for signed labels', () => {
     const t = Int16Array.from([-5, 0, 1, 1]);
     const p = Int16Array.from([-5, 0, 1, 0]);
-    expect(sliceMiou(volume(t, [2, 2, 1]), volume(p, [2, 2, 1]))[0]).toBeCloseTo((1 + 0.5) / 2, 12);
+    expect(sliceScores(volume(t, [2, 2, 1]), volume(p, [2, 2, 1])).miou[0]).toBeCloseTo((1 + 0.5) / 2, 12);
   });
 });

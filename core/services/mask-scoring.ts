@@ -17,21 +17,38 @@ function sliceOf(volume: LabelVolume, z: number): LabelVolume {
   };
 }
 
+/** Per z slice: the slice's mIoU and each label's IoU (null where the label is on neither mask there). */
+export interface SliceScores {
+  miou: (number | null)[];
+  byLabel: Map<number, (number | null)[]>;
+}
+
 /**
- * mIoU of each z slice with the case's own definition (mean IoU over the foreground labels present
- * on that slice in truth or prediction, label-aware, so a confused label scores 0), null where
- * neither mask has foreground on the slice.
+ * Scores each z slice with the case's own definition: mIoU = mean IoU over the foreground labels
+ * present on that slice in truth or prediction (label-aware, so a confused label scores 0), null
+ * where neither mask has foreground on the slice.
  */
-export function sliceMiou(truth: LabelVolume, pred: LabelVolume): (number | null)[] {
+export function sliceScores(truth: LabelVolume, pred: LabelVolume): SliceScores {
   const dense = denseLabelLimit(truth.data, pred.data);
-  return dense === null ? sliceMiouByCase(truth, pred) : sliceMiouDense(truth, pred, dense);
+  return dense === null ? sliceScoresByCase(truth, pred) : sliceScoresDense(truth, pred, dense);
 }
 
 /** The per-case scorer slice by slice: any labels, but a fixed cost per slice. */
-export function sliceMiouByCase(truth: LabelVolume, pred: LabelVolume): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (let z = 0; z < truth.shape[2]; z++) out.push(scoreCase(sliceOf(truth, z), sliceOf(pred, z), { emptyRule: 'skip' }).miou);
-  return out;
+export function sliceScoresByCase(truth: LabelVolume, pred: LabelVolume): SliceScores {
+  const depth = truth.shape[2];
+  const result: SliceScores = { miou: [], byLabel: new Map() };
+  for (let z = 0; z < depth; z++) {
+    const scored = scoreCase(sliceOf(truth, z), sliceOf(pred, z), { emptyRule: 'skip' });
+    result.miou.push(scored.miou);
+    for (const l of scored.labels) labelSeries(result.byLabel, l.label, depth)[z] = l.iou;
+  }
+  return result;
+}
+
+function labelSeries(byLabel: Map<number, (number | null)[]>, label: number, depth: number): (number | null)[] {
+  let series = byLabel.get(label);
+  if (!series) byLabel.set(label, (series = new Array<number | null>(depth).fill(null)));
+  return series;
 }
 
 /** Largest label + 1 when both arrays hold only labels 0..65535 (dense counting works), else null. */
@@ -48,7 +65,7 @@ function wordsOf(data: LabelArray): Uint32Array | null {
 }
 
 /** One pass with per-label counters; only the labels met on a slice are averaged and reset. */
-function sliceMiouDense(truth: LabelVolume, pred: LabelVolume, size: number): (number | null)[] {
+function sliceScoresDense(truth: LabelVolume, pred: LabelVolume, size: number): SliceScores {
   const [width, height, depth] = truth.shape;
   const sliceVoxels = width * height;
   const t = truth.data;
@@ -89,7 +106,7 @@ function sliceMiouDense(truth: LabelVolume, pred: LabelVolume, size: number): (n
   // most of a medical mask is background.
   const truthWords = sliceVoxels % 4 === 0 ? wordsOf(t) : null;
   const predWords = sliceVoxels % 4 === 0 ? wordsOf(p) : null;
-  const out: (number | null)[] = [];
+  const result: SliceScores = { miou: [], byLabel: new Map() };
   for (let z = 0; z < depth; z++) {
     stamp = z + 1;
     labels.length = 0;
@@ -109,18 +126,22 @@ function sliceMiouDense(truth: LabelVolume, pred: LabelVolume, size: number): (n
     }
     let sum = 0;
     for (const label of labels) {
-      sum += both[label] / (inTruth[label] + inPred[label] - both[label]);
+      const iou = both[label] / (inTruth[label] + inPred[label] - both[label]);
+      labelSeries(result.byLabel, label, depth)[z] = iou;
+      sum += iou;
       both[label] = inTruth[label] = inPred[label] = 0;
     }
-    out.push(labels.length ? sum / labels.length : null);
+    result.miou.push(labels.length ? sum / labels.length : null);
   }
-  return out;
+  return result;
 }
 
 /** The case table (SEG pairs: segment by segment, overlaps kept) and the per-slice curve. */
-export function scoreMaskPair(truth: StoredMask, pred: StoredMask, emptyRule: EmptyRule): Pick<MaskScore, 'caseScore' | 'sliceIou'> {
+export function scoreMaskPair(truth: StoredMask, pred: StoredMask, emptyRule: EmptyRule): Pick<MaskScore, 'caseScore' | 'sliceIou' | 'sliceIouByLabel'> {
   const caseScore = scoreMaskSets(truth.maskSet, pred.maskSet, { emptyRule, name: truth.info.path });
-  return { caseScore, sliceIou: sliceMiou(truth.maskSet.volume, pred.maskSet.volume) };
+  const slices = sliceScores(truth.maskSet.volume, pred.maskSet.volume);
+  const sliceIouByLabel = [...slices.byLabel.entries()].sort(([a], [b]) => a - b).map(([label, sliceIou]) => ({ label, sliceIou }));
+  return { caseScore, sliceIou: slices.miou, sliceIouByLabel };
 }
 
 /** Every paired case of two folders, in the contract's shape; failing pairs become rows with their reason. */

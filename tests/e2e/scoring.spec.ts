@@ -111,6 +111,12 @@ test('scoring panel: truth vs prediction shows the hand-computed mIoU, a per-sli
   await expect(chart).toBeVisible();
   await expect(chart.locator('rect.bar')).toHaveCount(2);
   await expect(chart.locator('rect.bar[data-slice="1"] title')).toHaveText(/IoU 0\.3333/);
+  // One label's curve: label 2 is only on slice 3 (index 2), IoU 0.8.
+  await page.getByTestId('slice-chart-label').selectOption('2');
+  await expect(chart.locator('rect.bar')).toHaveCount(1);
+  await expect(chart.locator('rect.bar[data-slice="2"] title')).toHaveText(/Label 2 IoU 0\.8000/);
+  await page.getByTestId('slice-chart-label').selectOption('all');
+  await expect(chart.locator('rect.bar')).toHaveCount(2);
 
   // Clicking slice 2's bar shows slice 2 (index 1, where label 1 is).
   let since = await viewer.renderedAt();
