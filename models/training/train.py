@@ -1,7 +1,10 @@
 """Train the Vesalius VLM (caption + VQA + lung segmentation) and export the model folder.
 
 One command: /usr/bin/python3 models/training/train.py   (npm run model:train)
-Options: --device cpu|cuda (default: cuda if available), --epochs N (default 60),
+Options: --device cpu|cuda (default: cuda if available), --epochs N (cosine schedule length,
+         default 28), --stop-epoch N (default 19: the shipped run, on an H100, was stopped by its
+         5.2-minute budget after epoch 19 of 28; this reproduces that cut without a clock),
+         --max-minutes M (optional wall-clock budget),
          --out DIR (default models/vesalius-vlm-0.1.0), --no-export, --tiny (smoke test dims),
          --checkpoint PATH (default models/training/.work/checkpoint.npz).
 
@@ -331,6 +334,9 @@ class Trainer:
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in msg.items()}), flush=True)
             if bad >= 8 or (a.max_steps and step >= a.max_steps):
                 break
+            if a.stop_epoch and epoch + 1 >= a.stop_epoch:
+                print(f"stopping after epoch {epoch + 1} (--stop-epoch)", flush=True)
+                break
             if a.max_minutes and (time.time() - t0) / 60 > a.max_minutes:
                 print(f"time budget of {a.max_minutes} min reached after epoch {epoch + 1}", flush=True)
                 break
@@ -361,7 +367,8 @@ def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer, dict]:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--epochs", type=int, default=28)
+    ap.add_argument("--stop-epoch", type=int, default=19, help="stop after this epoch (0: run all epochs)")
     ap.add_argument("--max-steps", type=int, default=0, help="smoke test: stop after N steps")
     ap.add_argument("--tiny", action="store_true")
     ap.add_argument("--max-minutes", type=float, default=0.0,
