@@ -76,32 +76,6 @@ function sliceScoresDense(truth: LabelVolume, pred: LabelVolume, size: number): 
   const seenOnSlice = new Int32Array(size);
   const labels: number[] = [];
   let stamp = 0;
-  const mark = (label: number) => {
-    if (seenOnSlice[label] !== stamp) {
-      seenOnSlice[label] = stamp;
-      labels.push(label);
-    }
-  };
-  const count = (i: number) => {
-    const a = t[i];
-    const b = p[i];
-    if (a === b) {
-      if (a === 0) return;
-      both[a]++;
-      inTruth[a]++;
-      inPred[a]++;
-      mark(a);
-      return;
-    }
-    if (a !== 0) {
-      inTruth[a]++;
-      mark(a);
-    }
-    if (b !== 0) {
-      inPred[b]++;
-      mark(b);
-    }
-  };
   // Byte masks whose slices start on a word boundary skip background four voxels at a time:
   // most of a medical mask is background.
   const truthWords = sliceVoxels % 4 === 0 ? wordsOf(t) : null;
@@ -112,17 +86,40 @@ function sliceScoresDense(truth: LabelVolume, pred: LabelVolume, size: number): 
     labels.length = 0;
     const start = z * sliceVoxels;
     const end = start + sliceVoxels;
-    if (truthWords && predWords) {
-      for (let w = start >> 2; w < end >> 2; w++) {
-        if ((truthWords[w] | predWords[w]) === 0) continue;
-        const i = w << 2;
-        count(i);
-        count(i + 1);
-        count(i + 2);
-        count(i + 3);
+    const wordAligned = truthWords !== null && predWords !== null;
+    for (let i = start; i < end; i++) {
+      // Background in both, four voxels at a time.
+      if (wordAligned && (i & 3) === 0 && (truthWords[i >> 2] | predWords[i >> 2]) === 0) {
+        i += 3;
+        continue;
       }
-    } else {
-      for (let i = start; i < end; i++) count(i);
+      const a = t[i];
+      const b = p[i];
+      if (a === b) {
+        if (a === 0) continue;
+        both[a]++;
+        inTruth[a]++;
+        inPred[a]++;
+        if (seenOnSlice[a] !== stamp) {
+          seenOnSlice[a] = stamp;
+          labels.push(a);
+        }
+        continue;
+      }
+      if (a !== 0) {
+        inTruth[a]++;
+        if (seenOnSlice[a] !== stamp) {
+          seenOnSlice[a] = stamp;
+          labels.push(a);
+        }
+      }
+      if (b !== 0) {
+        inPred[b]++;
+        if (seenOnSlice[b] !== stamp) {
+          seenOnSlice[b] = stamp;
+          labels.push(b);
+        }
+      }
     }
     let sum = 0;
     for (const label of labels) {
