@@ -51,3 +51,21 @@ test('a path that does not exist is reported, not hung on', async ({ viewer }) =
   await expect(panel).toContainText('vesalius-e2e-missing');
   await expect(viewer.seriesItems).toHaveCount(0);
 });
+
+test('a long import shows its progress and can be cancelled', async ({ viewer, page }) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-many-'));
+  try {
+    // Enough small files that indexing outlasts a click, even on a fast machine.
+    await writePhantomSeries(dir, { slices: 3000, rows: 8, columns: 8 });
+    await viewer.openPath(dir);
+    await expect(page.getByTestId('import-cancel')).toBeVisible();
+    await expect(page.getByTestId('import-progress')).toHaveText(/^\d+ \/ 3000$/);
+    await page.getByTestId('import-cancel').click();
+    await expect(viewer.importPanel).toHaveAttribute('data-phase', 'cancelled');
+    const [processed, total] = ((await page.getByTestId('import-progress').textContent()) ?? '').split(' / ').map(Number);
+    expect(total).toBe(3000);
+    expect(processed).toBeLessThan(total);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
