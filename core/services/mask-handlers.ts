@@ -1,15 +1,13 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportJobStatus, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
-import { err, ok, type Result } from '../contract/result';
-import { decodeDicomSeg, type DicomSegMask } from '../masks/dicom-seg';
+import { err, ok } from '../contract/result';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { DomainHandlers } from './context';
 import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
-import { placeSegOnSeries, viewingOrder } from './seg-placement';
-import { niftiVoxelToLps, orientNiftiToSeries } from './nifti-orientation';
+import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
 
 export interface MaskHandlerDeps {
@@ -38,74 +36,8 @@ export function findImportedSeries(
   return null;
 }
 
-type Shape = readonly [number, number, number];
-const formatShape = (shape: Shape): string => shape.join('×');
+const formatShape = (shape: readonly number[]): string => shape.join('×');
 const describeError = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** [columns, rows, frames] of a series, or a reason when its images do not share one size. */
-export function seriesShape(series: Series): Result<Shape> {
-  const first = series.instances[0];
-  if (!first) return err('bad_input', `series ${series.seriesInstanceUid} has no images`);
-  const odd = series.instances.find((i) => i.rows !== first.rows || i.columns !== first.columns);
-  if (odd) {
-    return err(
-      'bad_input',
-      `series ${series.seriesInstanceUid} mixes image sizes (${first.columns}×${first.rows} and ${odd.columns}×${odd.rows}); a mask cannot cover it`,
-    );
-  }
-  const slices = series.instances.reduce((sum, i) => sum + i.numberOfFrames, 0);
-  return ok([first.columns, first.rows, slices] as const);
-}
-
-/**
- * The mask as it lies on the series' stack, or why it cannot: the same columns × rows × slices, or
- * a DICOM SEG covering some of the series' images, placed on them by position. Never resampled.
- */
-async function fitToSeries(filePath: string, read: MaskSet, series: Series): Promise<MaskSet | string> {
-  const shape = seriesShape(series);
-  if (!shape.ok) return shape.error.message;
-  const mismatch = `mask shape ${formatShape(read.volume.shape)} (columns×rows×slices) does not match series ${series.seriesInstanceUid} shape ${formatShape(shape.value)}; masks are never resampled`;
-  if (read.format === 'nifti') {
-    const oriented = await orientNifti(filePath, read, series);
-    if (typeof oriented === 'string') return `${mismatch}: ${oriented}`;
-    read = oriented;
-  }
-  const maskShape = read.volume.shape;
-  if (shape.value.every((n, i) => n === maskShape[i])) return read;
-  const partialSeg = read.format === 'dicom-seg' && maskShape[0] === shape.value[0] && maskShape[1] === shape.value[1] && maskShape[2] < shape.value[2];
-  if (!partialSeg) return mismatch;
-  let seg: DicomSegMask;
-  try {
-    seg = decodeDicomSeg(await readFile(filePath), filePath);
-  } catch (e) {
-    return `${mismatch} (${describeError(e)})`;
-  }
-  const placed = placeSegOnSeries(seg, read, series);
-  return typeof placed === 'string' ? `${mismatch}, and its frames cannot be placed on the series images: ${placed}` : placed;
-}
-
-/**
- * A NIfTI that declares its orientation is turned into the series' voxel order (axes permuted or
- * flipped only); one that declares none, or a multi-frame series, is taken in file order.
- */
-async function orientNifti(filePath: string, read: MaskSet, series: Series): Promise<MaskSet | string> {
-  if (series.instances.some((i) => i.numberOfFrames > 1)) return read;
-  let voxelToLps: number[][] | null;
-  try {
-    voxelToLps = niftiVoxelToLps(await readFile(filePath));
-  } catch (e) {
-    return `cannot read its orientation (${describeError(e)})`;
-  }
-  if (!voxelToLps) return read;
-  const images = viewingOrder(series.instances, seriesNormal(series));
-  const oriented = orientNiftiToSeries(read.volume, voxelToLps, images);
-  return typeof oriented === 'string' ? oriented : { ...read, volume: oriented };
-}
-
-const seriesNormal = (series: Series): readonly [number, number, number] => {
-  const iop = series.instances[0]?.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
-  return [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
-};
 
 /** Why a path cannot be a dataset folder, or null when it is one. */
 async function folderProblem(dir: string): Promise<string | null> {
@@ -123,7 +55,6 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
   }
   return null;
 }
-
 
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
   const store = deps.store ?? new MaskStore();
