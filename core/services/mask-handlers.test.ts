@@ -148,6 +148,28 @@ describe('masks.open', () => {
   });
 });
 
+describe('a NIfTI that declares its orientation', () => {
+  it('is put in the series order: rows stored bottom-up come back top-down', async () => {
+    // The truth labels with rows reversed, and an sform saying so (RAS: file j runs anterior = −y in LPS).
+    const flipped: number[] = [];
+    for (let z = 0; z < 2; z++) for (let y = 2; y >= 0; y--) for (let x = 0; x < 4; x++) flipped.push(truthValues[x + 4 * (y + 3 * z)]);
+    const bytes = niftiFile({ shape, values: flipped, datatype: 'uint8', spacingMm: [1, 1, 2.5] });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setInt16(254, 1, true); // sform_code
+    [
+      [-1, 0, 0, 0],
+      [0, 1, 0, -2],
+      [0, 0, 2.5, 0],
+    ].forEach((row, r) => row.forEach((v, c) => view.setFloat32(280 + 16 * r + 4 * c, v, true)));
+    await writeFile(file('flipped.nii'), bytes);
+    const call = service();
+    const { opened, errors } = valueOf(await call('masks.open', { paths: [file('flipped.nii')], seriesInstanceUid: SERIES_UID }));
+    expect(errors).toEqual([]);
+    const data = valueOf(await call('masks.data', { maskSetId: opened[0].maskSetId }));
+    expect(Array.from(Buffer.from(data.base64, 'base64'))).toEqual(truthValues);
+  });
+});
+
 describe('a DICOM SEG covering some images of its series', () => {
   const frame = (on: number[]) => Array.from({ length: 12 }, (_, i) => (on.includes(i) ? 1 : 0));
   const seg = (zMm: number) =>
