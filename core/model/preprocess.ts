@@ -77,47 +77,42 @@ export function toUnitRange(image: RawImage, config: PreprocessorConfig): Float3
   return unit;
 }
 
-/** One output axis of torch's bilinear interpolation: source indices and weights per output index. */
+/** One output axis of torch's bilinear interpolation: source indices and float32 weights per output index. */
 interface AxisSamples {
   index0: Int32Array;
   index1: Int32Array;
-  weight0: Float64Array;
-  weight1: Float64Array;
+  weight0: Float32Array;
+  weight1: Float32Array;
 }
 
 /**
- * torch area_pixel_compute_source_index with align_corners=False, in float32 like torch does for
- * float tensors: src = scale·(dst + 0.5) − 0.5, clamped at 0; the far neighbour is clamped to the edge.
+ * torch's source coordinate with align_corners=False, as the exporter documents it (preprocessor_config.json
+ * "resize_arithmetic", verified against PyTorch CPU): scale = float32(in / out); src = max(0, scale·(i + 0.5) − 0.5)
+ * in float64 with that float32 scale; i0 = floor(src), i1 = min(i0 + 1, in − 1); λ1 = float32(src − i0), λ0 = float32(1 − λ1).
  */
 function axisSamples(inputSize: number, outputSize: number): AxisSamples {
   const index0 = new Int32Array(outputSize);
   const index1 = new Int32Array(outputSize);
-  const weight0 = new Float64Array(outputSize);
-  const weight1 = new Float64Array(outputSize);
+  const weight0 = new Float32Array(outputSize);
+  const weight1 = new Float32Array(outputSize);
   const scale = f32(inputSize / outputSize);
   for (let dst = 0; dst < outputSize; dst++) {
-    let i0: number;
-    let lambda1: number;
-    if (inputSize === outputSize) {
-      i0 = dst;
-      lambda1 = 0;
-    } else {
-      const src = Math.max(0, f32(f32(scale * f32(dst + 0.5)) - 0.5));
-      i0 = Math.floor(src);
-      lambda1 = Math.min(Math.max(f32(src - i0), 0), 1);
-    }
+    const src = Math.max(0, scale * (dst + 0.5) - 0.5);
+    const i0 = Math.min(Math.floor(src), inputSize - 1);
     index0[dst] = i0;
-    index1[dst] = i0 < inputSize - 1 ? i0 + 1 : i0;
-    weight1[dst] = lambda1;
-    weight0[dst] = f32(1 - lambda1);
+    index1[dst] = Math.min(i0 + 1, inputSize - 1);
+    weight1[dst] = f32(src - i0);
+    weight0[dst] = f32(1 - weight1[dst]);
   }
   return { index0, index1, weight0, weight1 };
 }
 
 /**
  * Bilinear resize of a single-channel row-major image, torch.nn.functional.interpolate(mode='bilinear',
- * align_corners=False, antialias=False). Weights are torch's float32 weights; the weighted sum is
- * accumulated in float64 and returned unrounded so callers round once at the end.
+ * align_corners=False, antialias=False): torch's float32 weights, the blend (x first, then y) accumulated in
+ * float64 and returned unrounded, so callers round once. Against the exported PyTorch references this is
+ * bit-exact for tiny-random and within one float32 ulp for vesalius-vlm-0.1.0 (torch's own float32 sums
+ * round in an order we cannot see; every float32-step ordering we tried was further off).
  */
 export function resizeBilinear(
   source: ArrayLike<number>,
@@ -142,12 +137,9 @@ export function resizeBilinear(
       const x1 = cols.index1[x];
       const wx0 = cols.weight0[x];
       const wx1 = cols.weight1[x];
-      // torch multiplies the per-axis weights first (w00 = wy0·wx0, …), both float32.
-      out[y * outputWidth + x] =
-        source[row0 + x0] * f32(wy0 * wx0) +
-        source[row0 + x1] * f32(wy0 * wx1) +
-        source[row1 + x0] * f32(wy1 * wx0) +
-        source[row1 + x1] * f32(wy1 * wx1);
+      const top = wx0 * source[row0 + x0] + wx1 * source[row0 + x1];
+      const bottom = wx0 * source[row1 + x0] + wx1 * source[row1 + x1];
+      out[y * outputWidth + x] = wy0 * top + wy1 * bottom;
     }
   }
   return out;
