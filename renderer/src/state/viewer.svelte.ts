@@ -37,6 +37,7 @@ export class ViewerState implements ShortcutTarget {
 
   private controller: StackController | null = null;
   private firstRenderWaiters: (() => void)[] = [];
+  private cineTimer: ReturnType<typeof setInterval> | null = null;
 
   /** Resolves once the open series shows its first image (at once if none is open): thumbnails wait for it. */
   whenFirstImageShown(): Promise<void> {
@@ -47,7 +48,6 @@ export class ViewerState implements ShortcutTarget {
   private releaseFirstRenderWaiters(): void {
     for (const resolve of this.firstRenderWaiters.splice(0)) resolve();
   }
-  private cineTimer: ReturnType<typeof setInterval> | null = null;
 
   attach(controller: StackController): () => void {
     this.controller = controller;
@@ -82,7 +82,10 @@ export class ViewerState implements ShortcutTarget {
   /** Called by the viewport on every snapshot; records the first render after a selection. */
   update(snapshot: ViewportSnapshot): void {
     this.snapshot = snapshot;
-    if (this.firstRenderMs === null && this.selectedAt !== null && snapshot.renderedAt !== null && snapshot.renderedAt >= this.selectedAt) {
+    // Only a render of the new series' first image counts, not a late redraw of the previous one.
+    const firstImageId = this.open?.frames[0]?.imageId;
+    const isFirstImage = snapshot.renderedImageId !== null && snapshot.renderedImageId === firstImageId;
+    if (this.firstRenderMs === null && this.selectedAt !== null && isFirstImage && snapshot.renderedAt !== null && snapshot.renderedAt >= this.selectedAt) {
       this.firstRenderMs = snapshot.renderedAt - this.selectedAt;
       performance.mark('vesalius:first-image-rendered');
       this.releaseFirstRenderWaiters();
