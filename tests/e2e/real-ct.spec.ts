@@ -1,8 +1,11 @@
 import path from 'node:path';
 import { test, expect } from './fixtures';
 import { probeValue } from './viewer-page';
-import { dataDirMissingMessage } from '../../core/config/data-dir';
+import { dataDirMissingMessage, resolveDataDir } from '../../core/config/data-dir';
 import { realCtSampleDir } from '../../core/services/sample-paths';
+
+// Say why once, in the run's output; each test below also carries the reason as its skip annotation.
+if (!resolveDataDir()) console.log(`real-ct.spec.ts: ${dataDirMissingMessage()}`);
 
 /** The real 20-slice CT series from the data directory, opened the way a user would. */
 test.describe('real CT series', () => {
