@@ -1,0 +1,53 @@
+import { cache, type Types } from '@cornerstonejs/core';
+import type { AssistantImage } from '../../../core/contract/assistant';
+import type { ViewerState } from '../state/viewer.svelte';
+import { findStackViewport } from '../scoring/overlayPainter';
+import { assistantImageOf } from './imagePayload';
+
+/** The slice on screen as the assistant receives it, with what is needed to place and measure a mask on it. */
+export interface CurrentSlice {
+  imageId: string;
+  /** 0-based index in the open stack, and the stack's length, for labelling answers. */
+  sliceIndex: number;
+  sliceCount: number;
+  image: AssistantImage;
+  rowSpacingMm: number | null;
+  columnSpacingMm: number | null;
+}
+
+const spacingOrNull = (mm: number | undefined): number | null => (mm !== undefined && Number.isFinite(mm) && mm > 0 ? mm : null);
+
+/**
+ * Reads the viewer's current image from the same on-page stack viewport the scoring overlay draws on,
+ * so the pixels sent are exactly the slice shown. Throws a readable reason when there is none.
+ */
+export function currentSlice(viewer: ViewerState): CurrentSlice {
+  const open = viewer.open;
+  const frameImageId = viewer.currentFrame?.imageId;
+  if (!open || !frameImageId) throw new Error('open a series first: the assistant looks at the slice on screen');
+  const viewport: Types.IStackViewport | null = findStackViewport(frameImageId);
+  if (!viewport) throw new Error('the viewer is not showing an image yet');
+  const imageId = viewport.getCurrentImageId();
+  if (!imageId) throw new Error('the viewer is not showing an image yet');
+  const image = viewport.getCornerstoneImage() ?? cache.getImage(imageId);
+  if (!image || image.imageId !== imageId) throw new Error('the current slice is still loading; try again when it is shown');
+  const payload = assistantImageOf({
+    width: image.columns,
+    height: image.rows,
+    pixels: image.getPixelData(),
+    numberOfComponents: image.numberOfComponents ?? (image.color ? 3 : 1),
+    modality: open.series.modality,
+    prescaled: image.preScale?.scaled === true,
+    slope: image.slope ?? 1,
+    intercept: image.intercept ?? 0,
+    invert: image.invert === true,
+  });
+  return {
+    imageId,
+    sliceIndex: viewport.getCurrentImageIdIndex(),
+    sliceCount: viewport.getImageIds().length,
+    image: payload,
+    rowSpacingMm: spacingOrNull(image.rowPixelSpacing),
+    columnSpacingMm: spacingOrNull(image.columnPixelSpacing),
+  };
+}
