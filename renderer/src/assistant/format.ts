@@ -18,3 +18,10 @@ export function answerLine(answer: AssistantAnswer): string {
 export function segmentationLine(result: SegmentationResult, sliceLabel: string): string {
   return `[${sliceLabel}] Segmentation "${result.prompt}": ${formatArea(result.painted.pixelCount, result.areaCm2)} (${result.model})`;
 }
+
+/** Model, time and (when the mask is not empty) the mean probability inside it. */
+export function segmentationMeta(result: SegmentationResult): string {
+  const parts = [result.model, formatMs(result.ms)];
+  if (result.probabilityMean !== null) parts.push(`mean probability ${result.probabilityMean.toFixed(2)}`);
+  return parts.join(' · ');
+}
