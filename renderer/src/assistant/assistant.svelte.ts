@@ -126,8 +126,8 @@ export class AssistantState {
     this.busy[action] = true;
     this.errors[action] = null;
     try {
-      // Let the busy state paint before the slice is encoded.
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+      // Yield once so the busy state renders before the slice is encoded (a timer, not a frame: hidden windows get no frames).
+      await new Promise((resolve) => setTimeout(resolve, 0));
       const slice = currentSlice(this.viewer);
       const result = await call(slice);
       if (result.ok) done(result.value, slice);
