@@ -99,6 +99,9 @@ def run_model(model, tok, arrays, meta, blank: bool, max_len: int, dev=torch.dev
     left = [iou(probs["left lung"][j] > 0.5, labels[j] == 2) for j in range(len(labels))]
     return {"answers": answers, "captions": captions, "test_images": test_images,
             "lung": {"iou": float(np.mean(ious)), "iou_min": float(np.min(ious)),
+                     "iou_median": float(np.median(ious)),
+                     "iou_pooled": iou(probs["lung"] > 0.5, labels > 0),
+                     "iou_per_slice": {n: float(v) for n, v in zip(meta["lung_val_names"], ious)},
                      "miou": float(np.mean([(a + b) / 2 for a, b in zip(left, right)])),
                      "iou_left_lung": float(np.mean(left)), "iou_right_lung": float(np.mean(right)),
                      "n": len(labels)}}
