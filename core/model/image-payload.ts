@@ -1,5 +1,6 @@
 import type { AssistantImage, PixelDtype } from '../contract/assistant';
-import type { ImageKind, PixelData } from './preprocess';
+import { base64ToBytes, bytesToBase64 } from '../encoding/base64';
+import type { PixelData, RawImage } from './preprocess';
 
 /**
  * Builds the `image` argument of the assistant calls from the stored pixels the viewer already has
@@ -9,24 +10,10 @@ import type { ImageKind, PixelData } from './preprocess';
 export const pixelDtypeOf = (data: PixelData): PixelDtype =>
   data instanceof Int16Array ? 'int16' : data instanceof Uint16Array ? 'uint16' : data instanceof Float32Array ? 'float32' : 'uint8';
 
-/** base64 of a typed array's bytes, in chunks (String.fromCharCode with huge argument lists overflows the stack). */
-export function bytesToBase64(data: PixelData): string {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const CHUNK = 0x8000;
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += CHUNK) binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  return btoa(binary);
-}
+export { bytesToBase64 };
 
-export interface ImagePayloadInput {
-  kind: ImageKind;
-  width: number;
-  height: number;
-  data: PixelData;
-  /** CT only: RescaleSlope / RescaleIntercept of the stored values. */
-  slope?: number;
-  intercept?: number;
-}
+/** The same fields as a preprocessing input: the stored pixels the viewer has, with CT's rescale. */
+export type ImagePayloadInput = RawImage;
 
 export function toAssistantImage(input: ImagePayloadInput): AssistantImage {
   const image: AssistantImage = { kind: input.kind, width: input.width, height: input.height, dtype: pixelDtypeOf(input.data), pixels: bytesToBase64(input.data) };
@@ -38,9 +25,4 @@ export function toAssistantImage(input: ImagePayloadInput): AssistantImage {
 }
 
 /** The segmentation mask of `assistant.segment` (base64 of 0/1 bytes) as a Uint8Array. */
-export function maskFromBase64(mask: string): Uint8Array {
-  const binary = atob(mask);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+export const maskFromBase64 = (mask: string): Uint8Array => base64ToBytes(mask);

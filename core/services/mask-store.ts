@@ -1,4 +1,5 @@
 import type { MaskDtype, MaskLabel, MaskSetInfo } from '../contract/masks';
+import { allocateMaskArray, bytesPerVoxel } from '../masks/mask-dtype';
 import type { MaskSet } from '../masks/read-mask';
 import type { LabelArray } from '../metrics/types';
 
@@ -79,20 +80,11 @@ export function narrowestDtype(min: number, max: number): MaskDtype {
   return 'int32';
 }
 
-const constructors = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-} as const;
-
-export const bytesPerVoxel = (dtype: MaskDtype): number => constructors[dtype].BYTES_PER_ELEMENT;
+export { bytesPerVoxel };
 
 /** Copies voxels [start, end) into a new array of the given dtype (values already known to fit). */
 export function sliceAs(data: LabelArray, dtype: MaskDtype, start: number, end: number): LabelArray {
-  const out = new constructors[dtype](end - start);
+  const out = allocateMaskArray(dtype, end - start);
   out.set(data.subarray(start, end));
   return out;
 }
