@@ -30,8 +30,12 @@ export interface HeaderFailure {
 
 const PIXEL_DATA = 'x7fe00010';
 const PIXEL_TAGS = [PIXEL_DATA, 'x7fe00008', 'x7fe00009'] as const;
-/** How much of a file is read first; grown (doubled) while the header is longer. */
-export const DEFAULT_PREFIX_BYTES = 64 * 1024;
+/**
+ * How much of a file is read first; grown (doubled) while the header is longer. A CT/MR header is
+ * a few KB (the real CT series: 4.8 KB), so 16 KiB covers almost every file in one read without
+ * copying pixel bytes we never look at.
+ */
+export const DEFAULT_PREFIX_BYTES = 16 * 1024;
 /** A header is never read beyond this (a garbled length could otherwise pull a huge file into memory). */
 const MAX_HEADER_BYTES = 128 * 2 ** 20;
 const MAX_BARE_HEADER_BYTES = 2 ** 20;
