@@ -1,4 +1,4 @@
-// Test helpers: tiny labelled volumes and a seeded PRNG (mulberry32), shared by the metric tests.
+// Test helpers: tiny labelled volumes and a seeded PRNG (mulberry32), shared by the metric tests and bench.
 import type { LabelArray, LabelVolume } from './types';
 
 export function volume(
