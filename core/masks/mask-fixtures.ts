@@ -5,6 +5,28 @@
  */
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import type { Instance } from '../contract/dicom';
+
+// ---------- Series ----------
+
+/**
+ * Image k of a small axial CT series as the index lists it: 4 columns × 3 rows, slices 2.5 mm apart
+ * from z = 0 (no pixel spacing in the index), SOP Instance UID `<uidPrefix>.<k + 1>`.
+ */
+export const axialCtInstance = (uidPrefix: string, k: number): Instance => ({
+  sopInstanceUid: `${uidPrefix}.${k + 1}`,
+  sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+  path: `/fake/${k}.dcm`,
+  fileKey: `key${k}`,
+  instanceNumber: k + 1,
+  imagePositionPatient: [0, 0, k * 2.5],
+  imageOrientationPatient: [1, 0, 0, 0, 1, 0],
+  sliceLocation: k * 2.5,
+  numberOfFrames: 1,
+  rows: 3,
+  columns: 4,
+  transferSyntaxUid: '1.2.840.10008.1.2.1',
+});
 
 // ---------- PNG ----------
 

@@ -2,12 +2,12 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Instance, Series } from '../contract/dicom';
+import type { Series } from '../contract/dicom';
 import { dispatch } from '../contract/dispatch';
 import type { CallName, CallResult, Handlers } from '../contract/index';
 import { MAX_MASK_DATA_BYTES } from '../contract/masks';
 import type { Result } from '../contract/result';
-import { niftiFile, segFile } from '../masks/mask-fixtures';
+import { axialCtInstance, niftiFile, segFile } from '../masks/mask-fixtures';
 import type { MaskSet } from '../masks/read-mask';
 import type { CallContext } from './context';
 import { createMaskHandlers, findImportedSeries } from './mask-handlers';
@@ -32,26 +32,12 @@ const predValues = labelsAt([
   [12, 13, 2],
 ]);
 
-const instance = (k: number): Instance => ({
-  sopInstanceUid: `${SERIES_UID}.${k + 1}`,
-  sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-  path: `/fake/${k}.dcm`,
-  fileKey: `key${k}`,
-  instanceNumber: k + 1,
-  imagePositionPatient: [0, 0, k * 2.5],
-  imageOrientationPatient: [1, 0, 0, 0, 1, 0],
-  sliceLocation: k * 2.5,
-  numberOfFrames: 1,
-  rows: 3,
-  columns: 4,
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-});
 const series: Series = {
   seriesInstanceUid: SERIES_UID,
   seriesNumber: 1,
   modality: 'CT',
   description: 'fake',
-  instances: [instance(0), instance(1)],
+  instances: [axialCtInstance(SERIES_UID, 0), axialCtInstance(SERIES_UID, 1)],
 };
 
 const ctx: CallContext = { transport: 'direct', caller: 'test' };

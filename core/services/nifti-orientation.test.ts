@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Instance } from '../contract/dicom';
-import { niftiFile } from '../masks/mask-fixtures';
+import { axialCtInstance, niftiFile } from '../masks/mask-fixtures';
 import { decodeNiftiLabels } from '../masks/nifti';
 import { niftiVoxelToLps, orientNiftiToSeries } from './nifti-orientation';
 
 // An axial series of 2 images, 4 columns × 3 rows, 1 mm pixels (not in the index; the NIfTI says it), 2.5 mm apart.
-const image = (k: number): Instance => ({
-  sopInstanceUid: `1.2.3.${k + 1}`,
-  sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
-  path: `/fake/${k}.dcm`,
-  fileKey: `key${k}`,
-  instanceNumber: k + 1,
-  imagePositionPatient: [0, 0, k * 2.5],
-  imageOrientationPatient: [1, 0, 0, 0, 1, 0],
-  sliceLocation: k * 2.5,
-  numberOfFrames: 1,
-  rows: 3,
-  columns: 4,
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-});
-const images = [image(0), image(1)];
+const images = [axialCtInstance('1.2.3', 0), axialCtInstance('1.2.3', 1)];
 const seriesOrder = Array.from({ length: 24 }, (_, i) => i + 1); // label = 1 + series voxel index
 
 /** A NIfTI of these values with an sform (RAS rows), as a DICOM converter would write it. */
