@@ -1,8 +1,11 @@
-// Header indexing speed: our indexPaths against reading every file in full (fs.readFile, and
-// fs.readFile + a full dicom-parser parse, what a naive importer does), side by side on the same
-// files in the same run. Two sets: the real CT series (JPEG 2000, ~157 KB a file) and
-// uncompressed 512² phantom slices (~525 KB a file).
-import { existsSync } from 'node:fs';
+// Header indexing speed: our indexPaths against reading every file in full, side by side on the
+// same files in the same run. Baselines: callback fs.readFile (the cheapest async full read),
+// fs/promises readFile, readFile + a full dicom-parser parse (what a naive importer does), all
+// with the same number of files in flight as ours, and blocking readFileSync one file after another
+// (no async round trips at all; not usable in the app, it stalls the event loop). Bytes read per
+// file come from the kernel's count for this process (/proc/self/io rchar), not from our own code.
+// Two sets: the real CT series (JPEG 2000, ~157 KB a file) and uncompressed 512² phantom slices (~525 KB).
+import { existsSync, readFile as readFileCallback, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +16,7 @@ import { indexPaths } from '../core/dicom/indexer';
 import { writePhantomSeries } from '../core/fixtures/phantom';
 
 const CONCURRENCY = 8;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** Copies the series `copies` times into `dir`/copy-NNN/ and returns every copied path. */
 async function replicate(sourceFiles: string[], dir: string, copies: number): Promise<string[]> {
@@ -30,8 +33,8 @@ async function replicate(sourceFiles: string[], dir: string, copies: number): Pr
   return files;
 }
 
-/** Runs `work` over every file with the indexer's concurrency. */
-async function forEachFile(files: string[], work: (file: string) => Promise<void>): Promise<void> {
+/** Runs `work` over every file with `CONCURRENCY` files in flight, as the indexer does. */
+async function forEachFile(files: string[], work: (file: string) => Promise<unknown>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) await work(files[next++]);
@@ -39,51 +42,73 @@ async function forEachFile(files: string[], work: (file: string) => Promise<void
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
-const perSecond = (count: number, ms: number): string => `${((count * 1000) / ms).toFixed(0)} files/s`;
+const readWithCallback = (file: string): Promise<Buffer> =>
+  new Promise((resolve, reject) => readFileCallback(file, (e, data) => (e ? reject(e) : resolve(data))));
+
+/** Bytes this process has read through read-like syscalls so far (Linux), or null elsewhere. */
+function bytesReadSoFar(): number | null {
+  try {
+    const match = /^rchar:\s*(\d+)/m.exec(readFileSync('/proc/self/io', 'latin1'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Contender {
+  label: string;
+  inFlight: string;
+  work: () => Promise<void>;
+  bestMs: number;
+  bytesPerFile: number | null;
+}
+
+const perSecond = (count: number, ms: number): number => (count * 1000) / ms;
 
 async function compare(label: string, dir: string, files: string[]): Promise<void> {
   console.log(`\n${files.length} files: ${label}`);
-  const best = { ours: Infinity, readFull: Infinity, readAndParse: Infinity };
-  let bytes = 0;
-  const contenders: Array<[keyof typeof best, () => Promise<void>]> = [
-    [
-      'ours',
-      async () => {
-        const result = await indexPaths([dir], { registry: new FileRegistry(), concurrency: CONCURRENCY });
-        if (result.fileCount !== files.length) throw new Error(`indexer accounted for ${result.fileCount} of ${files.length} files`);
-      },
-    ],
-    [
-      'readFull',
-      async () => {
-        bytes = 0;
-        await forEachFile(files, async (f) => {
-          const length = (await readFile(f)).length; // read before adding: `bytes += await ...` would race
-          bytes += length;
-        });
-      },
-    ],
-    [
-      'readAndParse',
-      () =>
-        forEachFile(files, async (f) => {
-          dicomParser.parseDicom(await readFile(f));
-        }),
-    ],
+  const contender = (name: string, inFlight: string, work: () => Promise<void>): Contender => ({
+    label: name,
+    inFlight,
+    work,
+    bestMs: Infinity,
+    bytesPerFile: null,
+  });
+  const contenders: Contender[] = [
+    contender('ours: indexPaths (headers only: walk, parse, checks, tree)', `reads on 1 thread in batches, ${CONCURRENCY} parsed at once`, async () => {
+      const result = await indexPaths([dir], { registry: new FileRegistry(), concurrency: CONCURRENCY });
+      if (result.fileCount !== files.length) throw new Error(`indexer accounted for ${result.fileCount} of ${files.length} files`);
+    }),
+    contender('baseline: fs.readFile (callback) of every file', `${CONCURRENCY} files in flight`, () => forEachFile(files, readWithCallback)),
+    contender('baseline: fs/promises readFile of every file', `${CONCURRENCY} files in flight`, () => forEachFile(files, (f) => readFile(f))),
+    contender('baseline: readFile + full dicom-parser parse', `${CONCURRENCY} files in flight`, () =>
+      forEachFile(files, async (f) => dicomParser.parseDicom(await readWithCallback(f))),
+    ),
+    contender('baseline: readFileSync, one after another (blocking)', '1 at a time, main thread', async () => {
+      for (const f of files) readFileSync(f);
+    }),
   ];
   // Rotate who goes first each round so none always runs on a warmer cache; keep each one's best round.
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < contenders.length; k++) {
-      const [name, work] = contenders[(round + k) % contenders.length];
+      const entry = contenders[(round + k) % contenders.length];
+      const bytesBefore = bytesReadSoFar();
       const t0 = performance.now();
-      await work();
-      best[name] = Math.min(best[name], performance.now() - t0);
+      await entry.work();
+      entry.bestMs = Math.min(entry.bestMs, performance.now() - t0);
+      const bytesAfter = bytesReadSoFar();
+      if (bytesBefore !== null && bytesAfter !== null) entry.bytesPerFile = (bytesAfter - bytesBefore) / files.length;
     }
   }
-  console.log(`  indexPaths (headers only: walk, parse, checks, tree): ${best.ours.toFixed(0)} ms, ${perSecond(files.length, best.ours)}`);
-  console.log(`  baseline fs.readFile of every file (${(bytes / 1e6).toFixed(0)} MB, ${(bytes / files.length / 1e3).toFixed(0)} KB each): ${best.readFull.toFixed(0)} ms, ${perSecond(files.length, best.readFull)}`);
-  console.log(`  baseline fs.readFile + full dicom-parser parse:        ${best.readAndParse.toFixed(0)} ms, ${perSecond(files.length, best.readAndParse)}`);
-  console.log(`  ratio vs readFile: ${(best.readFull / best.ours).toFixed(2)}× ; vs readFile + parse: ${(best.readAndParse / best.ours).toFixed(2)}× (above 1 = ours faster)`);
+  const ours = contenders[0];
+  const bytesText = (c: Contender): string => (c.bytesPerFile === null ? 'bytes n/a' : `${(c.bytesPerFile / 1024).toFixed(1)} KiB read/file`);
+  for (const c of contenders) {
+    const ratio = c === ours ? '' : `  ours ${(c.bestMs / ours.bestMs).toFixed(2)}×`;
+    console.log(
+      `  ${c.label.padEnd(62)} ${perSecond(files.length, c.bestMs).toFixed(0).padStart(6)} files/s  ${c.bestMs.toFixed(0).padStart(5)} ms  ${bytesText(c).padEnd(22)} [${c.inFlight}]${ratio}`,
+    );
+  }
+  console.log('  (ours N× = baseline time / our time; above 1 = ours faster. Best of', ROUNDS, 'rounds each, order rotated.)');
 }
 
 export async function run(): Promise<void> {

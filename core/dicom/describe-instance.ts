@@ -54,8 +54,20 @@ const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${t
 /** Prefix of the stand-in study/series keys made for anonymised files whose UIDs were blanked. Not a DICOM UID. */
 export const DERIVED_UID_PREFIX = 'derived:';
 
-const derivedKey = (parts: string[]): string =>
-  DERIVED_UID_PREFIX + createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+// Every file of an anonymised series asks for the same keys: remember recent ones instead of hashing each time.
+const derivedKeyCache = new Map<string, string>();
+const DERIVED_KEY_CACHE_LIMIT = 4096;
+
+function derivedKey(parts: string[]): string {
+  const joined = parts.join('\u0000');
+  let key = derivedKeyCache.get(joined);
+  if (key === undefined) {
+    key = DERIVED_UID_PREFIX + createHash('sha1').update(joined).digest('hex').slice(0, 24);
+    if (derivedKeyCache.size >= DERIVED_KEY_CACHE_LIMIT) derivedKeyCache.clear();
+    derivedKeyCache.set(joined, key);
+  }
+  return key;
+}
 
 /** Decides whether a parsed header is an image the viewer can show, and if so, extracts its fields. */
 export function describeInstance(path: string, header: HeaderRead): DescribeOutcome {

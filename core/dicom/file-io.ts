@@ -25,3 +25,8 @@ export async function readAt(fd: number, position: number, length: number): Prom
   }
   return filled === length ? buffer : buffer.subarray(0, filled);
 }
+
+/** Reads file bytes at [position, position + length); fewer at end of file. */
+export type ReadRange = (position: number, length: number) => Promise<Buffer>;
+
+export const rangeReaderOf = (fd: number): ReadRange => (position, length) => readAt(fd, position, length);

@@ -74,6 +74,17 @@ describe('indexPaths on generated fixtures', () => {
     expect(tiny).toEqual(normal);
   });
 
+  it('gives the same answer with first bytes read on the reader thread as with async reads per file', async () => {
+    const registry = new FileRegistry();
+    const perFile = await indexPaths([corpus.root], { registry, readOnThread: false });
+    const threaded = await indexPaths([corpus.root], { registry, readOnThread: true });
+    expect(threaded).toEqual(perFile);
+    // Tiny batches of first bytes: every header grows past them and is finished by reopening the file.
+    const threadedTiny = await indexPaths([corpus.root], { registry, readOnThread: true, prefixBytes: 150 });
+    expect(threadedTiny).toEqual(perFile);
+    expect(perFile.errors.some((e) => e.code === 'truncated')).toBe(true);
+  });
+
   it('counts overlapping inputs once, survives symlink loops, reports broken links and FIFOs without blocking', async () => {
     const odd = path.join(workDir, 'odd');
     await mkdir(path.join(odd, 'sub'), { recursive: true });

@@ -1,6 +1,8 @@
 import type { ImportError, ImportResult } from '../contract/dicom';
 import type { FileRegistry } from './file-registry';
-import { inspectFile, type FileOutcome } from './inspect-file';
+import { inspectFile, inspectPrefetched, type FileOutcome } from './inspect-file';
+import { PrefixReader, type PrefetchedFile } from './prefix-reader';
+import { DEFAULT_PREFIX_BYTES } from './read-header';
 import { buildStudyTree, type KeyedRecord } from './study-tree';
 import { abortError, collectFiles } from './walk';
 
@@ -10,9 +12,20 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** How many files are read at once (default 8). */
   concurrency?: number;
-  /** Bytes read first from each file; grown while the header is longer (default 64 KiB). */
+  /** Bytes read first from each file; grown while the header is longer (default 16 KiB). */
   prefixBytes?: number;
+  /**
+   * Fetch first bytes on a worker thread in batches (true) or with async fs calls per file (false).
+   * Default: the thread from READ_THREAD_MIN_FILES files on, where it pays for its start-up.
+   */
+  readOnThread?: boolean;
 }
+
+/** Files per message to the reader thread. */
+const READ_BATCH = 32;
+/** Batches requested ahead of the one being parsed, so the thread is rarely what parsing waits on. */
+const READ_AHEAD = 2;
+const READ_THREAD_MIN_FILES = 128;
 
 /** Rejects as soon as the signal aborts, so a stuck read cannot hold a cancelled import. */
 function whenAborted(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
@@ -36,18 +49,36 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
   if (signal?.aborted) throw abortError(signal);
 
   const aborted = whenAborted(signal);
+  // A holder, not a `let`: the walk's callback fills it in.
+  const thread: { reader: PrefixReader | null } = { reader: null };
   try {
-    const walk = await Promise.race([collectFiles(paths, signal), aborted.promise]);
+    const prefixBytes = Math.max(1, Math.floor(opts.prefixBytes ?? DEFAULT_PREFIX_BYTES));
+    // The reader thread takes a few ms to start: start it while the walk is still going.
+    const startReader = (): void => {
+      thread.reader ??= new PrefixReader(prefixBytes);
+    };
+    if (opts.readOnThread === true) startReader();
+    const onFound =
+      opts.readOnThread === undefined
+        ? (count: number): void => {
+            if (count === READ_THREAD_MIN_FILES) startReader();
+          }
+        : undefined;
+    const walk = await Promise.race([collectFiles(paths, signal, onFound), aborted.promise]);
     const total = walk.files.length;
     onProgress?.(0, total);
 
     const outcomes: FileOutcome[] = new Array(total);
+    const reader = thread.reader;
+    const inspect = reader
+      ? batchedInspector(reader, walk.files, prefixBytes)
+      : (index: number) => inspectFile(walk.files[index], prefixBytes);
     let next = 0;
     let processed = 0;
     const worker = async (): Promise<void> => {
       while (next < total && !signal?.aborted) {
         const index = next++;
-        outcomes[index] = await inspectFile(walk.files[index], opts.prefixBytes);
+        outcomes[index] = await inspect(index);
         processed++;
         onProgress?.(processed, total);
       }
@@ -77,5 +108,45 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
     return { patients: buildStudyTree(records), errors, fileCount: total + walk.errors.length };
   } finally {
     aborted.dispose();
+    thread.reader?.close();
   }
+}
+
+/**
+ * Inspects file `index` from its batch, asking the reader thread for the next batch as soon as a
+ * batch is first used, so reading runs one batch ahead of parsing. Should the thread fail, files
+ * are read the ordinary way.
+ */
+function batchedInspector(reader: PrefixReader, files: string[], prefixBytes: number): (index: number) => Promise<FileOutcome> {
+  const batches: Array<Promise<PrefetchedFile[]>> = [];
+  const unfinished: number[] = [];
+  const releases: Array<() => void> = [];
+  const batch = (b: number): Promise<PrefetchedFile[]> => {
+    if (!batches[b]) {
+      const paths = files.slice(b * READ_BATCH, (b + 1) * READ_BATCH);
+      unfinished[b] = paths.length;
+      batches[b] = reader.read(paths).then(({ files: fetched, release }) => {
+        releases[b] = release;
+        return fetched;
+      });
+      batches[b].catch(() => undefined); // awaited later; a failure then falls back per file
+    }
+    return batches[b];
+  };
+  return async (index) => {
+    const b = Math.floor(index / READ_BATCH);
+    for (let ahead = b + 1; ahead <= b + READ_AHEAD && ahead * READ_BATCH < files.length; ahead++) void batch(ahead);
+    try {
+      let fetched: PrefetchedFile;
+      try {
+        fetched = (await batch(b))[index - b * READ_BATCH];
+      } catch {
+        return await inspectFile(files[index], prefixBytes);
+      }
+      return await inspectPrefetched(files[index], fetched);
+    } finally {
+      // The batch's bytes are reused only once every file in it is decided (outcomes keep no views of them).
+      if (--unfinished[b] === 0) releases[b]?.();
+    }
+  };
 }

@@ -1,4 +1,4 @@
-import { readAt } from './file-io';
+import type { ReadRange } from './file-io';
 import type { HeaderRead } from './read-header';
 
 const UNDEFINED_LENGTH = 0xffffffff;
@@ -6,10 +6,10 @@ const ITEM = 0xe000;
 const SEQUENCE_DELIMITER = 0xe0dd;
 
 /** File bytes at [position, position + length): from what the header read already holds, else from disk. */
-function reader(fd: number, header: HeaderRead): (position: number, length: number) => Promise<Buffer> {
+function reader(readRange: ReadRange, header: HeaderRead): ReadRange {
   const held = header.fileBytes;
   return async (position, length) =>
-    position + length <= held.length ? held.subarray(position, position + length) : readAt(fd, position, length);
+    position + length <= held.length ? held.subarray(position, position + length) : readRange(position, length);
 }
 
 /**
@@ -17,7 +17,7 @@ function reader(fd: number, header: HeaderRead): (position: number, length: numb
  * file: a native element must fit before end of file; an encapsulated one must have every
  * fragment complete (its item headers are walked with 8-byte reads). Returns what is wrong, or null.
  */
-export async function pixelDataProblem(fd: number, fileSize: number, header: HeaderRead): Promise<string | null> {
+export async function pixelDataProblem(readRange: ReadRange, fileSize: number, header: HeaderRead): Promise<string | null> {
   const element = header.pixelElement;
   if (!element) return null;
   const tagName = `(${element.tag.slice(1, 5).toUpperCase()},${element.tag.slice(5).toUpperCase()})`;
@@ -39,10 +39,10 @@ export async function pixelDataProblem(fd: number, fileSize: number, header: Hea
       : null;
   }
 
-  const readRange = reader(fd, header);
+  const readHeld = reader(readRange, header);
   // Encapsulated: the usual, complete file ends with the sequence delimiter; check that first.
   if (fileSize >= 8) {
-    const tail = await readRange(fileSize - 8, 8);
+    const tail = await readHeld(fileSize - 8, 8);
     if (tail.length === 8 && tail.readUInt16LE(0) === 0xfffe && tail.readUInt16LE(2) === SEQUENCE_DELIMITER && tail.readUInt32LE(4) === 0) {
       return null;
     }
@@ -50,7 +50,7 @@ export async function pixelDataProblem(fd: number, fileSize: number, header: Hea
   let position = element.dataOffset;
   for (let fragmentIndex = 0; ; fragmentIndex++) {
     if (position === fileSize) return null; // complete fragments, delimiter missing: decoders tolerate that
-    const itemHeader = await readRange(position, 8);
+    const itemHeader = await readHeld(position, 8);
     if (itemHeader.length < 8) {
       return `encapsulated Pixel Data is cut off at byte ${fileSize}, inside the header of item ${fragmentIndex}`;
     }

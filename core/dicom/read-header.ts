@@ -1,7 +1,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { ImportErrorCode } from '../contract/dicom';
-import { readAt } from './file-io';
+import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
 
@@ -126,7 +126,7 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
  * its start (`firstBytes`), growing them while the parse runs off their end, and stopping at the
  * pixel data element so pixel bytes are never read.
  */
-export async function readHeader(fd: number, firstBytes: Buffer, fileSize: number): Promise<HeaderRead | HeaderFailure> {
+export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileSize: number): Promise<HeaderRead | HeaderFailure> {
   let bytes = firstBytes;
   if (fileSize === 0 || bytes.length === 0) return { ok: false, code: 'not_dicom', reason: 'empty file' };
 
@@ -167,7 +167,7 @@ export async function readHeader(fd: number, firstBytes: Buffer, fileSize: numbe
       if (!hasPart10Header) return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and no DICOM data set in its first MiB' };
       return { ok: false, code: 'malformed', reason: `no pixel data within the first ${limit / 2 ** 20} MiB: header too long or garbled` };
     }
-    const more = await readAt(fd, bytes.length, Math.min(fileSize, Math.max(bytes.length * 2, 4096)) - bytes.length);
+    const more = await readRange(bytes.length, Math.min(fileSize, Math.max(bytes.length * 2, 4096)) - bytes.length);
     if (more.length === 0) fileSize = bytes.length;
     bytes = Buffer.concat([bytes, more]);
   }

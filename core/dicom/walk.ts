@@ -27,7 +27,12 @@ export function abortError(signal: AbortSignal): Error {
  * each real folder and each real file once, so link loops end and overlapping inputs count once.
  * Never opens anything but folders: FIFOs and devices are reported, not read (reading one could block forever).
  */
-export async function collectFiles(inputs: string[], signal?: AbortSignal): Promise<WalkResult> {
+export async function collectFiles(
+  inputs: string[],
+  signal?: AbortSignal,
+  /** Told the running count of files found, as the walk goes (lets a caller start work early). */
+  onFound?: (count: number) => void,
+): Promise<WalkResult> {
   const files: string[] = [];
   const errors: ImportError[] = [];
   const seenFiles = new Set<string>();
@@ -37,6 +42,7 @@ export async function collectFiles(inputs: string[], signal?: AbortSignal): Prom
     if (seenFiles.has(realFilePath)) return;
     seenFiles.add(realFilePath);
     files.push(filePath);
+    onFound?.(files.length);
   };
 
   const visitByStat = async (entryPath: string, isInput: boolean): Promise<void> => {

@@ -1,0 +1,138 @@
+import { Worker } from 'node:worker_threads';
+
+/** What the batch reader fetched of one file: its first bytes, its size, and its last 8 bytes. */
+export type PrefetchedFile =
+  | { ok: true; head: Buffer; size: number; tail: Buffer | null }
+  | { ok: false; stage: 'open' | 'read'; code: string; message: string };
+
+/** Bytes kept from the end of each file: enough for the encapsulated pixel data's sequence delimiter. */
+export const TAIL_BYTES = 8;
+/** Released batch buffers kept for reuse (enough for the batches in flight). */
+const MAX_SPARE_BUFFERS = 4;
+
+interface BatchReply {
+  id: number;
+  /** One buffer for the whole batch: file i's head is at [i * prefixBytes, + headLengths[i]). */
+  heads: ArrayBuffer;
+  tails: ArrayBuffer;
+  headLengths: number[];
+  sizes: number[];
+  /** TAIL_BYTES when the last bytes were read, less if the file shrank meanwhile (then they are not used). */
+  tailLengths: number[];
+  failures: Array<{ index: number; stage: 'open' | 'read'; code: string; message: string } | null>;
+}
+
+// The worker is plain JavaScript evaluated from this string, so it runs the same under tsx, vitest
+// and a bundled app (no separate file to resolve). It does blocking open/fstat/pread/close: on a
+// thread of its own those cost a few µs each, where every async fs call is a round trip through
+// libuv's pool and back to the main thread (about 20–40 µs each on a busy 2-core machine).
+// O_NONBLOCK keeps an open of a FIFO swapped in after the walk from blocking; regular files ignore it.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0);
+const TAIL = ${TAIL_BYTES};
+function readFully(fd, buffer, offset, length, position) {
+  let filled = 0;
+  while (filled < length) {
+    const n = fs.readSync(fd, buffer, offset + filled, length - filled, position + filled);
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}
+parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
+  // Reuse a batch buffer the main thread has finished with: writing into fresh pages costs more
+  // (page faults) than the reads themselves.
+  const needed = paths.length * prefixBytes;
+  const heads = spare && spare.byteLength >= needed ? new Uint8Array(spare, 0, needed) : new Uint8Array(needed);
+  const tails = new Uint8Array(paths.length * TAIL);
+  const headLengths = new Array(paths.length).fill(0);
+  const sizes = new Array(paths.length).fill(0);
+  const tailLengths = new Array(paths.length).fill(0);
+  const failures = new Array(paths.length).fill(null);
+  for (let i = 0; i < paths.length; i++) {
+    let fd;
+    try {
+      fd = fs.openSync(paths[i], flags);
+    } catch (e) {
+      failures[i] = { index: i, stage: 'open', code: String(e.code || 'EIO'), message: String(e.message) };
+      continue;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const headLength = readFully(fd, heads, i * prefixBytes, prefixBytes, 0);
+      headLengths[i] = headLength;
+      // A short first read means the file is all in memory (and smaller than stat said, if it shrank).
+      sizes[i] = headLength < prefixBytes ? headLength : size;
+      if (sizes[i] > headLength && sizes[i] >= TAIL) tailLengths[i] = readFully(fd, tails, i * TAIL, TAIL, sizes[i] - TAIL);
+    } catch (e) {
+      failures[i] = { index: i, stage: 'read', code: String(e.code || 'EIO'), message: String(e.message) };
+    } finally {
+      try { fs.closeSync(fd); } catch {}
+    }
+  }
+  parentPort.postMessage({ id, heads: heads.buffer, tails: tails.buffer, headLengths, sizes, tailLengths, failures }, [heads.buffer, tails.buffer]);
+});
+`;
+
+/**
+ * Reads the first bytes, size and last bytes of files in batches on a worker thread, so the main
+ * thread only parses. One batch is one message each way instead of five fs round trips per file.
+ */
+export class PrefixReader {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (reply: BatchReply) => void; reject: (e: Error) => void }>();
+  private failed: Error | null = null;
+  /** Batch buffers the caller has released, handed back to the thread with the next requests. */
+  private readonly spare: ArrayBuffer[] = [];
+
+  constructor(private readonly prefixBytes: number) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.on('message', (reply: BatchReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      waiting?.resolve(reply);
+    });
+    const failAll = (e: Error): void => {
+      this.failed ??= e;
+      for (const waiting of this.pending.values()) waiting.reject(e);
+      this.pending.clear();
+    };
+    this.worker.on('error', failAll);
+    this.worker.on('exit', (code) => failAll(new Error(`file reader thread exited (code ${code})`)));
+  }
+
+  /**
+   * Fetches every path's first bytes, size and tail, in order. Call `release` once nothing uses the
+   * returned bytes any more: their memory then goes back to the thread for a later batch. Rejects
+   * only if the thread itself fails.
+   */
+  async read(paths: string[]): Promise<{ files: PrefetchedFile[]; release: () => void }> {
+    if (this.failed) throw this.failed;
+    const id = this.nextId++;
+    const spare = this.spare.pop();
+    const reply = await new Promise<BatchReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, paths, prefixBytes: this.prefixBytes, spare }, spare ? [spare] : []);
+    });
+    const release = (): void => {
+      if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.heads);
+    };
+    const files = paths.map((_, i): PrefetchedFile => {
+      const failed = reply.failures[i];
+      if (failed) return { ok: false, stage: failed.stage, code: failed.code, message: failed.message };
+      const size = reply.sizes[i];
+      const head = Buffer.from(reply.heads, i * this.prefixBytes, reply.headLengths[i]);
+      const tail = reply.tailLengths[i] === TAIL_BYTES ? Buffer.from(reply.tails, i * TAIL_BYTES, TAIL_BYTES) : null;
+      return { ok: true, head, size, tail };
+    });
+    return { files, release };
+  }
+
+  /** Stops the thread; a read blocked in the kernel is abandoned, not waited for. */
+  close(): void {
+    void this.worker.terminate();
+  }
+}
