@@ -10,7 +10,7 @@ export interface IndexOptions {
   registry: FileRegistry;
   onProgress?: (processed: number, total: number) => void;
   signal?: AbortSignal;
-  /** How many files are read at once (default 8). */
+  /** How many files are inspected at once (default 8). */
   concurrency?: number;
   /** Bytes read first from each file; grown while the header is longer (default 16 KiB). */
   prefixBytes?: number;
@@ -26,6 +26,8 @@ const READ_BATCH = 32;
 /** Batches requested ahead of the one being parsed, so the thread is rarely what parsing waits on. */
 const READ_AHEAD = 2;
 const READ_THREAD_MIN_FILES = 128;
+/** Above this first-read size a batch would hold too much memory: read per file instead. */
+const READ_THREAD_MAX_PREFIX = 2 ** 20;
 
 /** Rejects as soon as the signal aborts, so a stuck read cannot hold a cancelled import. */
 function whenAborted(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
@@ -55,11 +57,15 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
     const prefixBytes = Math.max(1, Math.floor(opts.prefixBytes ?? DEFAULT_PREFIX_BYTES));
     // The reader thread takes a few ms to start: start it while the walk is still going.
     const startReader = (): void => {
-      thread.reader ??= new PrefixReader(prefixBytes);
+      try {
+        thread.reader ??= new PrefixReader(prefixBytes);
+      } catch {
+        // No worker threads here (or none can start): every file is read the ordinary way.
+      }
     };
     if (opts.readOnThread === true) startReader();
     const onFound =
-      opts.readOnThread === undefined
+      opts.readOnThread === undefined && prefixBytes <= READ_THREAD_MAX_PREFIX
         ? (count: number): void => {
             if (count === READ_THREAD_MIN_FILES) startReader();
           }
@@ -113,8 +119,8 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
 }
 
 /**
- * Inspects file `index` from its batch, asking the reader thread for the next batch as soon as a
- * batch is first used, so reading runs one batch ahead of parsing. Should the thread fail, files
+ * Inspects file `index` from its batch, asking the reader thread for the next READ_AHEAD batches as
+ * soon as a batch is first used, so reading runs ahead of parsing. Should the thread fail, files
  * are read the ordinary way.
  */
 function batchedInspector(reader: PrefixReader, files: string[], prefixBytes: number): (index: number) => Promise<FileOutcome> {

@@ -38,7 +38,12 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
   }
   try {
     // Size and first bytes at once (two requests in flight, one wait); a short read sizes the file itself.
-    const [firstBytes, statSize] = await Promise.all([readAt(fd, 0, prefixBytes), fileSizeOf(fd)]);
+    // allSettled, not all: the descriptor must not be closed (and its number reused) while either is in flight.
+    const [firstRead, statRead] = await Promise.allSettled([readAt(fd, 0, prefixBytes), fileSizeOf(fd)]);
+    if (firstRead.status === 'rejected') throw firstRead.reason;
+    const firstBytes = firstRead.value;
+    if (statRead.status === 'rejected' && firstBytes.length >= prefixBytes) throw statRead.reason;
+    const statSize = statRead.status === 'fulfilled' ? statRead.value : firstBytes.length;
     const size = firstBytes.length < prefixBytes ? firstBytes.length : statSize;
     return await inspectBytes(path, firstBytes, size, rangeReaderOf(fd));
   } catch (e) {
