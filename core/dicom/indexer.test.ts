@@ -83,6 +83,17 @@ describe('indexPaths on generated fixtures', () => {
     const threadedTiny = await indexPaths([corpus.root], { registry, readOnThread: true, prefixBytes: 150 });
     expect(threadedTiny).toEqual(perFile);
     expect(perFile.errors.some((e) => e.code === 'truncated')).toBe(true);
+
+    // Cancelled midway on the thread: rejects as an abort, and the next import gets a working reader.
+    const controller = new AbortController();
+    const cancelled = indexPaths([corpus.root], {
+      registry,
+      readOnThread: true,
+      signal: controller.signal,
+      onProgress: (done) => done === 1 && controller.abort(),
+    });
+    await expect(cancelled).rejects.toThrow(/cancel|abort/i);
+    expect(await indexPaths([corpus.root], { registry, readOnThread: true })).toEqual(perFile);
   });
 
   it('counts overlapping inputs once, survives symlink loops, reports broken links and FIFOs without blocking', async () => {

@@ -29,6 +29,20 @@ const READ_THREAD_MIN_FILES = 128;
 /** Above this first-read size a batch would hold too much memory: read per file instead. */
 const READ_THREAD_MAX_PREFIX = 2 ** 20;
 
+// One reader thread for the process, started on the first large import and kept (idle, it does
+// not hold the process open); replaced when it fails or after a cancelled import (a read may be stuck).
+let sharedReader: PrefixReader | null = null;
+
+function acquireReader(): PrefixReader | null {
+  if (sharedReader?.usable) return sharedReader;
+  try {
+    sharedReader = new PrefixReader();
+  } catch {
+    sharedReader = null; // no worker threads here (or none can start): files are read the ordinary way
+  }
+  return sharedReader;
+}
+
 /** Rejects as soon as the signal aborts, so a stuck read cannot hold a cancelled import. */
 function whenAborted(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
   if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
@@ -55,13 +69,9 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
   const thread: { reader: PrefixReader | null } = { reader: null };
   try {
     const prefixBytes = Math.max(1, Math.floor(opts.prefixBytes ?? DEFAULT_PREFIX_BYTES));
-    // The reader thread takes a few ms to start: start it while the walk is still going.
+    // A reader thread takes tens of ms to start: the first time, start it while the walk is still going.
     const startReader = (): void => {
-      try {
-        thread.reader ??= new PrefixReader(prefixBytes);
-      } catch {
-        // No worker threads here (or none can start): every file is read the ordinary way.
-      }
+      thread.reader ??= acquireReader();
     };
     if (opts.readOnThread === true) startReader();
     const onFound =
@@ -114,7 +124,10 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
     return { patients: buildStudyTree(records), errors, fileCount: total + walk.errors.length };
   } finally {
     aborted.dispose();
-    thread.reader?.close();
+    if (thread.reader && signal?.aborted) {
+      thread.reader.close();
+      if (sharedReader === thread.reader) sharedReader = null;
+    }
   }
 }
 
@@ -131,7 +144,7 @@ function batchedInspector(reader: PrefixReader, files: string[], prefixBytes: nu
     if (!batches[b]) {
       const paths = files.slice(b * READ_BATCH, (b + 1) * READ_BATCH);
       unfinished[b] = paths.length;
-      batches[b] = reader.read(paths).then(({ files: fetched, release }) => {
+      batches[b] = reader.read(paths, prefixBytes).then(({ files: fetched, release }) => {
         releases[b] = release;
         return fetched;
       });

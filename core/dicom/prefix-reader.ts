@@ -79,6 +79,8 @@ parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
 /**
  * Reads the first bytes, size and last bytes of files in batches on a worker thread, so the main
  * thread only parses. One batch is one message each way instead of five fs round trips per file.
+ * The thread keeps the process alive only while a batch is outstanding, so one reader can be kept
+ * for the life of the process (a thread takes tens of ms to start).
  */
 export class PrefixReader {
   private readonly worker: Worker;
@@ -88,11 +90,13 @@ export class PrefixReader {
   /** Batch buffers the caller has released, handed back to the thread with the next requests. */
   private readonly spare: ArrayBuffer[] = [];
 
-  constructor(private readonly prefixBytes: number) {
+  constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.unref();
     this.worker.on('message', (reply: BatchReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
       waiting?.resolve(reply);
     });
     const failAll = (e: Error): void => {
@@ -109,13 +113,14 @@ export class PrefixReader {
    * returned bytes any more: their memory then goes back to the thread for a later batch. Rejects
    * only if the thread itself fails.
    */
-  async read(paths: string[]): Promise<{ files: PrefetchedFile[]; release: () => void }> {
+  async read(paths: string[], prefixBytes: number): Promise<{ files: PrefetchedFile[]; release: () => void }> {
     if (this.failed) throw this.failed;
     const id = this.nextId++;
     const spare = this.spare.pop();
     const reply = await new Promise<BatchReply>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref(); // an awaited reply must keep the process alive
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, paths, prefixBytes: this.prefixBytes, spare }, spare ? [spare] : []);
+      this.worker.postMessage({ id, paths, prefixBytes, spare }, spare ? [spare] : []);
     });
     const release = (): void => {
       if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.heads);
@@ -124,15 +129,21 @@ export class PrefixReader {
       const failed = reply.failures[i];
       if (failed) return { ok: false, stage: failed.stage, code: failed.code, message: failed.message };
       const size = reply.sizes[i];
-      const head = Buffer.from(reply.heads, i * this.prefixBytes, reply.headLengths[i]);
+      const head = Buffer.from(reply.heads, i * prefixBytes, reply.headLengths[i]);
       const tail = reply.tailLengths[i] === TAIL_BYTES ? Buffer.from(reply.tails, i * TAIL_BYTES, TAIL_BYTES) : null;
       return { ok: true, head, size, tail };
     });
     return { files, release };
   }
 
+  /** False once the thread has failed or was closed: make a new reader. */
+  get usable(): boolean {
+    return this.failed === null;
+  }
+
   /** Stops the thread; a read blocked in the kernel is abandoned, not waited for. */
   close(): void {
+    this.failed ??= new Error('file reader thread was closed');
     void this.worker.terminate();
   }
 }
