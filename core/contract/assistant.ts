@@ -7,6 +7,9 @@ import { defineCall } from './define';
 /** Largest image side accepted (DICOM images are at most a few thousand pixels wide). */
 export const MAX_IMAGE_SIDE = 4096;
 
+/** The three image kinds the model takes; shared with the worker protocol so both check the same thing. */
+export const imageKindSchema = z.enum(['hu', 'gray8', 'rgb8']);
+
 export const pixelDtypeSchema = z.enum(['int16', 'uint16', 'uint8', 'float32']);
 export type PixelDtype = z.infer<typeof pixelDtypeSchema>;
 export const BYTES_PER_VALUE: Record<PixelDtype, number> = { int16: 2, uint16: 2, uint8: 1, float32: 4 };
@@ -26,7 +29,7 @@ const maxBase64Chars = Math.ceil((MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 4) / 3) * 4;
  */
 export const assistantImageSchema = z
   .object({
-    kind: z.enum(['hu', 'gray8', 'rgb8']),
+    kind: imageKindSchema,
     width: z.number().int().min(1).max(MAX_IMAGE_SIDE),
     height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
     slope: z.number().finite().optional(),

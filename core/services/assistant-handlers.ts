@@ -77,6 +77,15 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
     return client;
   };
 
+  /** Caption and answer come back the same way: the text, how many tokens it took, which model, how long. */
+  const textAnswer = (
+    result: Result<{ text: string; tokenIds: ArrayLike<number>; model: string }>,
+    startedMs: number,
+  ): Result<{ text: string; tokens: number; model: string; ms: number }> =>
+    result.ok
+      ? ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - startedMs })
+      : result;
+
   const handlers: DomainHandlers<typeof assistantCalls> = {
     'assistant.status': async () => {
       const dir = chosenModelDir();
@@ -102,17 +111,13 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
       const folder = readyFolder('assistant.caption');
       if (!folder.ok) return folder;
       const started = performance.now();
-      const result = await clientFor(folder.value).caption(decodeImage(image));
-      if (!result.ok) return result;
-      return ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - started });
+      return textAnswer(await clientFor(folder.value).caption(decodeImage(image)), started);
     },
     'assistant.ask': async ({ image, question }) => {
       const folder = readyFolder('assistant.ask');
       if (!folder.ok) return folder;
       const started = performance.now();
-      const result = await clientFor(folder.value).answer(decodeImage(image), question);
-      if (!result.ok) return result;
-      return ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - started });
+      return textAnswer(await clientFor(folder.value).answer(decodeImage(image), question), started);
     },
     'assistant.segment': async ({ image, prompt }) => {
       const folder = readyFolder('assistant.segment');

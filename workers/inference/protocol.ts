@@ -1,17 +1,16 @@
 import { z } from 'zod';
+import { imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
 
 /**
  * Messages between the InferenceClient (parent) and the worker process, over the fork IPC channel with
  * `serialization: 'advanced'` (typed arrays cross as they are). Both sides validate with these schemas.
  */
 
-const MAX_SIDE = 4096;
-
 export const workerImageSchema = z
   .object({
-    kind: z.enum(['hu', 'gray8', 'rgb8']),
-    width: z.number().int().min(1).max(MAX_SIDE),
-    height: z.number().int().min(1).max(MAX_SIDE),
+    kind: imageKindSchema,
+    width: z.number().int().min(1).max(MAX_IMAGE_SIDE),
+    height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
     slope: z.number().finite().optional(),
     intercept: z.number().finite().optional(),
     data: z.union([z.instanceof(Float32Array), z.instanceof(Int16Array), z.instanceof(Uint16Array), z.instanceof(Uint8Array)]),
