@@ -19,7 +19,7 @@ from model import ModelDims, VesaliusVLM, EncoderExport, TextExport, MaskExport 
 from preprocess import preprocess_hu, preprocess_gray8, write_preprocessor_config  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEG, SEP  # noqa: E402
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 OPSET = 17
 SEGMENT_PROMPTS = ["lung", "left lung", "right lung"]
 ENCODER_OUTPUTS = ["image_embeds", "pixel_features"]

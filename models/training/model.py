@@ -61,6 +61,30 @@ class ModelDims:
         return ModelDims(**d)
 
 
+class Linear(nn.Linear):
+    """nn.Linear whose CPU training path runs as a 1x1 convolution.
+
+    Debian's torch is built with a generic BLAS (~4 GFLOP/s on 2 cores here) but with MKL-DNN
+    convolutions (~25 GFLOP/s), so `conv_path` makes CPU training ~5x faster on the linear
+    layers. The parameters and the result are the same (|diff| ~1e-6); export and inference use
+    the plain matmul path, so the ONNX graphs do not change."""
+
+    conv_path = False
+
+    def forward(self, x):
+        return linear(x, self.weight, self.bias)
+
+
+def linear(x, weight, bias=None):
+    """x @ weight.T + bias, through a 1x1 convolution when Linear.conv_path is on (see Linear)."""
+    if not Linear.conv_path:
+        return F.linear(x, weight, bias)
+    shape = x.shape
+    cols = x.reshape(-1, shape[-1]).t().unsqueeze(0)  # [1, in, M]
+    y = F.conv1d(cols, weight.unsqueeze(-1), bias)
+    return y[0].t().reshape(*shape[:-1], weight.shape[0])
+
+
 class Attention(nn.Module):
     """Multi-head attention; queries from `x`, keys/values from `context`."""
 
@@ -68,9 +92,9 @@ class Attention(nn.Module):
         super().__init__()
         self.heads = heads
         self.head_dim = dim // heads
-        self.q = nn.Linear(dim, dim)
-        self.kv = nn.Linear(dim, 2 * dim)
-        self.out = nn.Linear(dim, dim)
+        self.q = Linear(dim, dim)
+        self.kv = Linear(dim, 2 * dim)
+        self.out = Linear(dim, dim)
 
     def keys_values(self, context):
         b, n, _ = context.shape
@@ -92,8 +116,8 @@ class Attention(nn.Module):
 class Mlp(nn.Module):
     def __init__(self, dim: int, ratio: int):
         super().__init__()
-        self.fc1 = nn.Linear(dim, dim * ratio)
-        self.fc2 = nn.Linear(dim * ratio, dim)
+        self.fc1 = Linear(dim, dim * ratio)
+        self.fc2 = Linear(dim * ratio, dim)
 
     def forward(self, x):
         return self.fc2(F.gelu(self.fc1(x)))
@@ -207,7 +231,7 @@ class TextDecoder(nn.Module):
             x = layer(x, image_embeds, bias, None if cache is None else cache[i])
         x = self.norm(x)
         # output projection tied to the input embedding
-        return torch.matmul(x, self.embed.weight.t()) + self.head_bias
+        return linear(x, self.embed.weight, self.head_bias)
 
 
 class MaskDecoder(nn.Module):
@@ -229,11 +253,11 @@ class MaskDecoder(nn.Module):
         self.img_mlp = Mlp(d, 2)
         self.tok_proj = nn.Conv2d(d, m4, 1)
         self.skip_proj = nn.Conv2d(dims.pixel_feature_channels, m4, 1)
-        self.film = nn.Linear(d, 2 * m4)
+        self.film = Linear(d, 2 * m4)
         self.up4 = nn.Sequential(conv_block(m4, m4), conv_block(m4, m4))
         self.up2 = nn.Sequential(conv_block(m4, m2), conv_block(m2, m2))
         self.up1 = conv_block(m2, m1)
-        self.classifier = nn.Linear(d, m1 + 1)
+        self.classifier = Linear(d, m1 + 1)
         self.grid = dims.image_size // 16
 
     def forward(self, prompt_ids, image_embeds, pixel_features):

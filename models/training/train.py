@@ -1,30 +1,39 @@
 """Train the Vesalius VLM (caption + VQA + lung segmentation) and export the model folder.
 
-One command: /usr/bin/python3 models/training/train.py   (npm run model:train)
-Options: --device cpu|cuda (default: cuda if available), --epochs N (cosine schedule length,
-         default 28), --stop-epoch N (default 19: the shipped run, on an H100, was stopped by its
-         5.2-minute budget after epoch 19 of 28; this reproduces that cut without a clock),
-         --max-minutes M (optional wall-clock budget),
-         --out DIR (default models/vesalius-vlm-0.1.0), --no-export, --tiny (smoke test dims),
-         --checkpoint PATH (default models/training/.work/checkpoint.npz).
+One command, on a 2-core CPU in under an hour: /usr/bin/python3 models/training/train.py
+(npm run model:train). Options: --epochs N (default 24, the cosine schedule's length),
+--out DIR (default models/vesalius-vlm-<export.VERSION>), --checkpoint PATH (default
+models/training/.work/checkpoint.npz), --no-export, --max-steps N and --tiny (smoke tests),
+--device cuda (exploration only: the shipped weights come from the CPU run).
 
-Recipe (all seeds fixed; deterministic algorithms requested, warn-only where a CUDA kernel has no
-deterministic version, e.g. bilinear-upsample backward):
-  * data: data.py cache (S=224). Lung-ct train (187 slices) for masks with three prompts per
-    image ("lung", "left lung", "right lung"); VQA-RAD train minus a 10 % question-level
-    validation split; captions derived from QA pairs (captions.py) for images NOT in
-    testset.json only.
-  * every step: one VQA batch (32 QA), one lung batch (8 slices x 3 prompts), one caption batch
-    (8 images); loss = mask (BCE + soft Dice) + VQA (token CE, closed yes/no answers weighted to
-    balance the two classes) + 0.5 caption (token CE).
+Why it fits a 2-core CPU (0.1.0 needed an H100; the same recipe here would take ~8 h):
+  * linear layers run as 1x1 convolutions while training on CPU (model.Linear): Debian's torch
+    has a generic BLAS (~4 GFLOP/s) but MKL-DNN convolutions (~25 GFLOP/s); same parameters,
+    same function, plain MatMul in the exported graphs;
+  * images at 160 x 160 (10 x 10 patch tokens) instead of 224: the resolution ceiling for lung
+    IoU at 512 (ground truth resized to S and back) is 0.987 at 160, 0.992 at 224;
+  * image-grouped VQA batches: a step takes 8 VQA-RAD images with ALL their training questions
+    (up to 16, a fresh random subset when there are more) and the image's caption; each image
+    is encoded once and its cross-attention keys/values are computed once and shared by its
+    questions (0.1.0 encoded an image once per question: 9x the encoder work);
+  * one segmentation prompt per lung slice visit, cycled over "lung", "left lung", "right lung".
+
+Recipe (all seeds fixed; torch CPU kernels are deterministic at a fixed thread count, 2 here):
+  * data: data.py cache (S=160). Lung-ct train (187 slices); VQA-RAD train minus a 10 %
+    question-level validation split; captions derived from QA pairs (captions.py) for images
+    NOT in testset.json only.
+  * every step: 8 VQA-RAD images (their questions + caption) and 12 lung slices; loss = mask
+    (BCE + soft Dice) + VQA (token CE, closed yes/no answers weighted to balance the two
+    classes) + 0.5 caption (token CE).
   * augmentation: random affine (lung: rot +-10 deg, scale 0.9-1.1, shift +-6 %; VQA/caption:
     rot +-5 deg, scale 0.95-1.05, shift +-4 %), intensity jitter (contrast 0.9-1.1, offset +-0.05
     on the [0,1] scale); lung slices are also flipped left-right with the left/right labels
     swapped; VQA images are never flipped (questions talk about left and right).
-  * AdamW (lr 3e-4, wd 0.05), 300 warm-up steps, cosine decay; grad-norm clip 1.0.
-  * early stopping: every 2 epochs, score = mean(lung IoU, left/right mIoU) on lung-ct val (at
-    512, as the runtime does) + VQA accuracy on the validation questions; best state kept;
-    stop after 8 evaluations without improvement.
+  * AdamW (lr 4e-4, wd 0.05, betas 0.9/0.98), 60 warm-up steps, cosine decay over all epochs;
+    grad-norm clip 1.0.
+  * early stopping: every 2 epochs from the first third on, score = mean(lung IoU, left/right
+    mIoU) on lung-ct val (at 512, as the runtime does) + VQA accuracy on the validation
+    questions; the best state is kept; stop after 4 validations without improvement.
 """
 from __future__ import annotations
 
@@ -44,16 +53,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
-from model import ModelDims, VesaliusVLM  # noqa: E402
+from model import Linear, ModelDims, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEP  # noqa: E402
 from captions import captions_by_image, normalise_answer  # noqa: E402
 from preprocess import MEAN, STD  # noqa: E402
 from infer import greedy_generate, vqa_prefix, seg_prompt, mask_probs  # noqa: E402
 from metrics import iou  # noqa: E402
 import data as datamod  # noqa: E402
+from export import VERSION  # noqa: E402
 
 SEED = 1234
-SIZE = 224
+SIZE = 160
+IMAGES_PER_STEP = 8      # VQA-RAD images per step, each with all its training questions ...
+MAX_QA_PER_IMAGE = 16    # ... up to this many (a fresh random subset when an image has more)
+LUNG_PER_STEP = 12       # lung-ct slices per step, one prompt each
+LR, WARMUP = 4e-4, 60
+VALIDATE_EVERY = 2       # epochs
+EPOCHS = 24
+PATIENCE = 4             # validations without improvement before stopping
 SEGMENT_PROMPTS = ["lung", "left lung", "right lung"]
 
 
@@ -168,40 +185,20 @@ class Trainer:
         n_yes = sum(normalise_answer(str(r["answer"])) == "yes" for r in closed)
         n_no = len(closed) - n_yes
         self.class_weight = {"yes": len(closed) / (2 * max(n_yes, 1)), "no": len(closed) / (2 * max(n_no, 1))}
+        # image-grouped batches: each step takes whole images with all their training questions
+        self.qa_by_image: dict[int, list[dict]] = {}
+        for r in self.vqa_train:
+            self.qa_by_image.setdefault(self.img_index[r["image_name"]], []).append(r)
+        self.caption_of = {self.img_index[n]: c for n, c in self.captions}
+        self.train_images = sorted(set(self.qa_by_image) | set(self.caption_of))
         self.gen = torch.Generator().manual_seed(SEED)
         self.rng = random.Random(SEED)
         print(f"data: lung train {len(self.lung_x)} val {len(self.val_x)}; VQA train {len(self.vqa_train)} "
-              f"val {len(self.vqa_val)}; caption images {len(self.captions)} (test images excluded: "
+              f"val {len(self.vqa_val)} on {len(self.train_images)} images; caption images {len(self.captions)} (test images excluded: "
               f"{len(test_images)}); vocab {len(self.tok.vocab)}; params {self.model.num_parameters():,}; "
               f"closed yes/no weights {self.class_weight}", flush=True)
 
     # ---- batches ----
-    def vqa_batch(self, rows):
-        idx = [self.img_index[r["image_name"]] for r in rows]
-        x = self.vqa_x[idx]
-        x, _ = random_affine(x, self.gen, 5, 0.05, 0.04)
-        x = normalise(intensity_jitter(x, self.gen))
-        seqs, tgts, w = [], [], []
-        for r in rows:
-            ans = normalise_answer(str(r["answer"]))
-            s, t = text_example(vqa_prefix(self.tok, r["question"], self.dims.max_text_len),
-                                self.tok.encode(ans), self.dims.max_text_len)
-            seqs.append(s)
-            tgts.append(t)
-            w.append(self.class_weight.get(ans, 1.0) if r["answer_type"].strip().upper() == "CLOSED" else 1.0)
-        ids, tg = pad_batch(seqs, tgts, self.device)
-        return x, ids, tg, torch.tensor(w, device=self.device)
-
-    def caption_batch(self, items):
-        idx = [self.img_index[n] for n, _ in items]
-        x = self.vqa_x[idx]
-        x, _ = random_affine(x, self.gen, 5, 0.05, 0.04)
-        x = normalise(intensity_jitter(x, self.gen))
-        seqs, tgts = zip(*[text_example([BOS, CAPTION], self.tok.encode(c), self.dims.max_text_len)
-                           for _, c in items])
-        ids, tg = pad_batch(list(seqs), list(tgts), self.device)
-        return x, ids, tg
-
     def lung_batch(self, idx):
         x = self.lung_x[idx]
         y = self.lung_y[idx]  # [B,2,S,S]: channel 0 right lung, 1 left lung
@@ -215,8 +212,12 @@ class Trainer:
         x = normalise(intensity_jitter(x, self.gen))
         return x, y
 
-    def text_loss(self, emb, ids, tg, weights=None):
-        logits = self.model.text(ids, emb)
+    def text_loss(self, cache, rows_of_image, ids, tg, weights=None):
+        """Token CE; `cache` holds each image's cross-attention keys/values once, gathered per
+        sequence (an image with 9 questions is encoded and projected once, not 9 times)."""
+        idx = torch.tensor(rows_of_image, dtype=torch.long, device=self.device)
+        gathered = [(k.index_select(0, idx), v.index_select(0, idx)) for k, v in cache]
+        logits = self.model.text(ids, None, gathered)
         ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tg.reshape(-1), ignore_index=-100,
                              reduction="none").view(tg.shape)
         mask = (tg != -100).float()
@@ -225,23 +226,54 @@ class Trainer:
             return (per * weights).sum() / weights.sum()
         return per.mean()
 
-    def step_loss(self, vqa_rows, lung_idx, cap_items):
+    def image_questions(self, image_idx: int) -> list[dict]:
+        """The image's training questions; at most MAX_QA_PER_IMAGE, a fresh random subset each visit."""
+        rows = self.qa_by_image.get(image_idx, [])
+        if len(rows) > MAX_QA_PER_IMAGE:
+            rows = self.rng.sample(rows, MAX_QA_PER_IMAGE)
+        return rows
+
+    def step_loss(self, image_idx: list[int], lung_idx: list[int], lung_prompts: list[str]):
         m = self.model
-        xv, ids, tg, w = self.vqa_batch(vqa_rows)
+        xv = self.vqa_x[image_idx]
+        xv, _ = random_affine(xv, self.gen, 5, 0.05, 0.04)
+        xv = normalise(intensity_jitter(xv, self.gen))
         xl, yl = self.lung_batch(lung_idx)
-        xc, cids, ctg = self.caption_batch(cap_items)
-        nv, nl = len(xv), len(xl)
-        emb, feat = m.encoder(torch.cat([xv, xl, xc]))
-        l_vqa = self.text_loss(emb[:nv], ids, tg, w)
-        l_cap = self.text_loss(emb[nv + nl:], cids, ctg)
-        e_l, f_l = emb[nv:nv + nl], feat[nv:nv + nl]
-        prompts = {p: seg_prompt(self.tok, p) for p in SEGMENT_PROMPTS}
+        nv = len(xv)
+        emb, feat = m.encoder(torch.cat([xv, xl]))
+        cache = m.text.image_cache(emb[:nv])
+        # VQA: every training question of the batch's images
+        seqs, tgts, w, owner = [], [], [], []
+        for row, k in enumerate(image_idx):
+            for r in self.image_questions(k):
+                ans = normalise_answer(str(r["answer"]))
+                s, t = text_example(vqa_prefix(self.tok, r["question"], self.dims.max_text_len),
+                                    self.tok.encode(ans), self.dims.max_text_len)
+                seqs.append(s)
+                tgts.append(t)
+                closed = r["answer_type"].strip().upper() == "CLOSED"
+                w.append(self.class_weight.get(ans, 1.0) if closed else 1.0)
+                owner.append(row)
+        l_vqa = torch.zeros((), device=self.device)
+        if seqs:
+            ids, tg = pad_batch(seqs, tgts, self.device)
+            l_vqa = self.text_loss(cache, owner, ids, tg, torch.tensor(w, device=self.device))
+        # captions of the batch's images that have one (never a test image)
+        cap_rows = [row for row, k in enumerate(image_idx) if k in self.caption_of]
+        l_cap = torch.zeros((), device=self.device)
+        if cap_rows:
+            seqs, tgts = zip(*[text_example([BOS, CAPTION], self.tok.encode(self.caption_of[image_idx[row]]),
+                                            self.dims.max_text_len) for row in cap_rows])
+            ids, tg = pad_batch(list(seqs), list(tgts), self.device)
+            l_cap = self.text_loss(cache, cap_rows, ids, tg)
+        # masks: one prompt per slice visit (cycled, so every prompt is seen as often)
         targets = {"lung": (yl[:, 0:1] + yl[:, 1:2]).clamp(max=1), "left lung": yl[:, 1:2],
                    "right lung": yl[:, 0:1]}
-        l_mask = 0.0
-        for p in SEGMENT_PROMPTS:
-            pid = torch.tensor([prompts[p]] * nl, dtype=torch.long, device=self.device)
-            l_mask = l_mask + seg_loss(m.mask(pid, e_l, f_l), targets[p]) / len(SEGMENT_PROMPTS)
+        pids = [seg_prompt(self.tok, p) for p in lung_prompts]
+        width = max(len(p) for p in pids)
+        pid = torch.tensor([p + [PAD] * (width - len(p)) for p in pids], dtype=torch.long, device=self.device)
+        target = torch.cat([targets[p][j:j + 1] for j, p in enumerate(lung_prompts)])
+        l_mask = seg_loss(m.mask(pid, emb[nv:], feat[nv:]), target)
         return l_mask + l_vqa + 0.5 * l_cap, (float(l_mask), float(l_vqa), float(l_cap))
 
     # ---- validation ----
@@ -279,36 +311,33 @@ class Trainer:
 
     def run(self):
         a = self.args
-        bv, bl, bc = 32, 8, 8
-        steps_per_epoch = math.ceil(len(self.vqa_train) / bv)
+        bi, bl = IMAGES_PER_STEP, LUNG_PER_STEP
+        steps_per_epoch = math.ceil(len(self.train_images) / bi)
         total = steps_per_epoch * a.epochs
-        opt = torch.optim.AdamW(self.model.parameters(), lr=3e-4, weight_decay=0.05, betas=(0.9, 0.98))
-        warm = 300
+        opt = torch.optim.AdamW(self.model.parameters(), lr=LR, weight_decay=0.05, betas=(0.9, 0.98))
         sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+            opt, lambda s: min(1.0, (s + 1) / WARMUP) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
         best, best_state, best_metrics, bad = -1.0, None, None, 0
         log = []
         t0 = time.time()
-        lung_order, cap_order = [], []
+        lung_order: list[int] = []
+        prompt_cycle = 0
         step = 0
         for epoch in range(a.epochs):
             self.model.train()
-            order = list(range(len(self.vqa_train)))
+            order = list(self.train_images)
             self.rng.shuffle(order)
             sums = np.zeros(3)
             for s in range(steps_per_epoch):
-                rows = [self.vqa_train[k] for k in order[s * bv:(s + 1) * bv]]
+                images = order[s * bi:(s + 1) * bi]
                 if len(lung_order) < bl:
                     perm = list(range(len(self.lung_x)))
                     self.rng.shuffle(perm)
                     lung_order += perm
-                if len(cap_order) < bc:
-                    perm = list(range(len(self.captions)))
-                    self.rng.shuffle(perm)
-                    cap_order += perm
                 lidx, lung_order = lung_order[:bl], lung_order[bl:]
-                cidx, cap_order = cap_order[:bc], cap_order[bc:]
-                loss, parts = self.step_loss(rows, lidx, [self.captions[k] for k in cidx])
+                prompts = [SEGMENT_PROMPTS[(prompt_cycle + j) % len(SEGMENT_PROMPTS)] for j in range(bl)]
+                prompt_cycle += 1
+                loss, parts = self.step_loss(images, lidx, prompts)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -320,7 +349,8 @@ class Trainer:
                     break
             msg = {"epoch": epoch + 1, "loss_mask": sums[0] / (s + 1), "loss_vqa": sums[1] / (s + 1),
                    "loss_caption": sums[2] / (s + 1), "minutes": (time.time() - t0) / 60}
-            if (epoch + 1) % 2 == 0 or epoch + 1 == a.epochs or a.max_steps:
+            last = epoch + 1 == a.epochs or bool(a.max_steps and step >= a.max_steps)
+            if ((epoch + 1) % VALIDATE_EVERY == 0 and epoch + 1 >= a.epochs // 3) or last:
                 v = self.validate()
                 msg.update(v)
                 score = (v["lung_iou"] + v["lung_miou"]) / 2 + v["vqa_acc"]
@@ -332,19 +362,15 @@ class Trainer:
                     bad += 1
             log.append(msg)
             print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in msg.items()}), flush=True)
-            if bad >= 8 or (a.max_steps and step >= a.max_steps):
-                break
-            if a.stop_epoch and epoch + 1 >= a.stop_epoch:
-                print(f"stopping after epoch {epoch + 1} (--stop-epoch)", flush=True)
-                break
-            if a.max_minutes and (time.time() - t0) / 60 > a.max_minutes:
-                print(f"time budget of {a.max_minutes} min reached after epoch {epoch + 1}", flush=True)
+            if bad >= PATIENCE or (a.max_steps and step >= a.max_steps):
+                print(f"early stop after epoch {epoch + 1}: {bad} validations without improvement"
+                      if bad >= PATIENCE else "stopping (--max-steps)", flush=True)
                 break
         minutes = (time.time() - t0) / 60
         self.model.load_state_dict(best_state)
         return {"log": log, "best": best_metrics, "train_minutes": minutes, "device": str(self.device),
                 "device_name": torch.cuda.get_device_name(0) if self.device.type == "cuda" else "cpu",
-                "torch": torch.__version__, "threads": torch.get_num_threads()}
+                "torch": torch.__version__, "threads": torch.get_num_threads(), "steps": step}
 
 
 def save_checkpoint(path: str, model: VesaliusVLM, tok: WordTokenizer, info: dict) -> None:
@@ -366,34 +392,34 @@ def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer, dict]:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--epochs", type=int, default=28)
-    ap.add_argument("--stop-epoch", type=int, default=19, help="stop after this epoch (0: run all epochs)")
+    ap.add_argument("--device", default="cpu", help="cpu (the shipped recipe) or cuda (exploration only)")
+    ap.add_argument("--epochs", type=int, default=EPOCHS, help="epochs (cosine schedule length)")
     ap.add_argument("--max-steps", type=int, default=0, help="smoke test: stop after N steps")
     ap.add_argument("--tiny", action="store_true")
-    ap.add_argument("--max-minutes", type=float, default=0.0,
-                    help="stop after the epoch that passes this wall-clock budget (0: no budget)")
-    ap.add_argument("--out", default=os.path.join(HERE, "..", "vesalius-vlm-0.1.0"))
+    ap.add_argument("--out", default=os.path.join(HERE, "..", f"vesalius-vlm-{VERSION}"))
     ap.add_argument("--checkpoint", default=os.path.join(HERE, ".work", "checkpoint.npz"))
     ap.add_argument("--no-export", action="store_true")
     args = ap.parse_args()
-    if args.device == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
     if args.device == "cpu":
-        torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+        # the recipe's numbers assume 2 threads (this machine); more threads only change speed
+        torch.set_num_threads(2)
+        Linear.conv_path = True  # MKL-DNN instead of the generic BLAS: ~5x faster (see model.Linear)
+    t_start = time.time()
     trainer = Trainer(args)
     info = trainer.run()
+    info["total_minutes"] = (time.time() - t_start) / 60
+    Linear.conv_path = False
     os.makedirs(os.path.dirname(os.path.abspath(args.checkpoint)), exist_ok=True)
     save_checkpoint(args.checkpoint, trainer.model, trainer.tok, info)
-    print(f"best: {json.dumps(info['best'])}; trained {info['train_minutes']:.1f} min on {info['device_name']}",
-          flush=True)
+    print(f"best: {json.dumps(info['best'])}; trained {info['train_minutes']:.1f} min "
+          f"({info['total_minutes']:.1f} min with data loading) on {info['device_name']}", flush=True)
     if not args.no_export:
         from export import export_folder
         model = trainer.model.cpu().eval()
         export_folder(model, trainer.tok, os.path.normpath(args.out),
-                      {"training": {k: info[k] for k in ("best", "train_minutes", "device_name", "torch")}})
-        print(f"exported {os.path.normpath(args.out)}")
+                      {"training": {k: info[k] for k in ("best", "train_minutes", "total_minutes", "steps",
+                                                         "device_name", "threads", "torch")}})
+        print(f"exported {os.path.normpath(args.out)}; whole command {(time.time() - t_start) / 60:.1f} min")
 
 
 if __name__ == "__main__":
