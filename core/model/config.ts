@@ -13,7 +13,7 @@ import {
 
 /** A model folder whose JSON files parsed and agree with each other; ONNX files exist and are not empty. */
 export interface ModelFolder {
-  /** The folder's base name, e.g. `vesalius-vlm-0.1.0`: how errors and results name the model. */
+  /** The folder's base name, e.g. `vesalius-vlm-0.2.0`: how errors and results name the model. */
   name: string;
   dir: string;
   config: ModelConfig;
@@ -117,7 +117,7 @@ export interface DiscoveredModel {
 }
 
 /** The bundled model we ship and prefer when present. */
-export const DEFAULT_MODEL_NAME = 'vesalius-vlm-0.1.0';
+export const DEFAULT_MODEL_NAME = 'vesalius-vlm-0.2.0';
 
 const compareVersions = (a: string, b: string): number => {
   const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);

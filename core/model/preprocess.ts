@@ -111,7 +111,7 @@ function axisSamples(inputSize: number, outputSize: number): AxisSamples {
  * Bilinear resize of a single-channel row-major image, torch.nn.functional.interpolate(mode='bilinear',
  * align_corners=False, antialias=False): torch's float32 weights, the blend (x first, then y) accumulated in
  * float64 and returned unrounded, so callers round once. Against the exported PyTorch references this is
- * bit-exact for tiny-random and within one float32 ulp for vesalius-vlm-0.1.0 (torch's own float32 sums
+ * bit-exact for tiny-random and within one float32 ulp for the trained model (torch's own float32 sums
  * round in an order we cannot see; every float32-step ordering we tried was further off).
  */
 export function resizeBilinear(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test, expect, outsideOrigin, recordRequests, startTestHost } from './fixtures';
 import { ViewerPage } from './viewer-page';
 import { projectRoot } from '../../core/config/data-dir';
+import { DEFAULT_MODEL_NAME } from '../../core/model/config';
 import { PHANTOM_HU, phantomHuAt } from '../../core/fixtures/phantom';
 
 // As on a fresh machine: no data directory, the built-in phantom and the bundled model.
@@ -26,7 +27,7 @@ test.describe('assistant panel on the phantom sample', () => {
 
   test('shows the bundled model, describes the slice once per click and answers a question', async ({ page }) => {
     await expect(page.getByTestId('assistant-disclaimer')).toContainText('not for diagnosis');
-    await expect(page.getByTestId('assistant-model')).toHaveText('vesalius-vlm-0.1.0');
+    await expect(page.getByTestId('assistant-model')).toHaveText(DEFAULT_MODEL_NAME);
     await expect(page.getByTestId('assistant-problem')).toHaveCount(0);
 
     const describe = page.getByTestId('assistant-caption');
@@ -40,7 +41,7 @@ test.describe('assistant panel on the phantom sample', () => {
     const caption = answers.first();
     await expect(caption).toHaveAttribute('data-action', 'caption');
     expect(((await caption.getByTestId('assistant-answer-text').textContent()) ?? '').trim()).not.toBe('');
-    await expect(caption.getByTestId('assistant-answer-meta')).toHaveText(/^vesalius-vlm-0\.1\.0 · \d+ ms$/);
+    await expect(caption.getByTestId('assistant-answer-meta')).toHaveText(new RegExp(`^${DEFAULT_MODEL_NAME.replaceAll('.', '\\.')} · \\d+ ms$`));
     // Used once, the model is now in memory.
     await expect(page.getByTestId('assistant-loaded')).toHaveText('Loaded');
 
@@ -140,7 +141,7 @@ test.describe('assistant panel with a broken model folder', () => {
     workDir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-assistant-e2e-'));
     brokenModelDir = path.join(workDir, 'broken-vlm');
     await mkdir(brokenModelDir);
-    const bundled = path.join(projectRoot, 'models', 'vesalius-vlm-0.1.0');
+    const bundled = path.join(projectRoot, 'models', DEFAULT_MODEL_NAME);
     for (const file of ['config.json', 'preprocessor_config.json']) await copyFile(path.join(bundled, file), path.join(brokenModelDir, file));
     await writeFile(path.join(brokenModelDir, 'tokenizer.json'), '{ "model": ');
   });

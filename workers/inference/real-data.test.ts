@@ -23,7 +23,7 @@ function readGray(file: string): { width: number; height: number; values: Uint16
   return { width: png.width, height: png.height, values };
 }
 
-describe.skipIf(!dataDir || !hasModel)('vesalius-vlm-0.1.0 through the TypeScript pipeline on real lung CT (validation slices)', () => {
+describe.skipIf(!dataDir || !hasModel)(`${path.basename(shippedModelDir)} through the TypeScript pipeline on real lung CT (validation slices)`, () => {
   let model: VisionLanguageModel;
   beforeAll(async () => {
     model = await VisionLanguageModel.load(loadModelFolder(shippedModelDir), createOrtBackend({ intraOpNumThreads: 2 }));
