@@ -35,6 +35,8 @@ export const modelConfigSchema = z.object({
   files: z.object({ image_encoder: fileName, text_decoder: fileName, mask_decoder: fileName }),
   encoder_outputs: z.array(z.string().min(1)).min(1).refine((names) => names.includes('image_embeds'), 'must include image_embeds'),
   parameters: z.number().int().min(0),
+  /** Written by models/training/quantize.py: how the weights are stored (e.g. int8 per channel) and the compute precision. */
+  quantization: z.object({ weights: z.string().min(1), activations: z.string().min(1) }).optional(),
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 

@@ -208,20 +208,53 @@ def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_co
 ONNX_PREFIX = {"image_encoder.onnx": "encoder.", "text_decoder.onnx": "text.", "mask_decoder.onnx": "mask."}
 
 
+def onnx_float_weights(graph: onnx.GraphProto) -> dict:
+    """Initializers by name as numpy arrays, with the int8 weights of quantize.py dequantized: an
+    int8 initializer followed by DequantizeLinear, or by Cast + Mul(scale), comes back as the float32
+    values the runtime computes, (q - zero_point) * scale per channel, under the name of the node
+    output the graph consumes (the original parameter name); the int8 parts are dropped."""
+    from onnx import numpy_helper
+    arrays = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    parts, casts = set(), set()
+    for node in graph.node:
+        ins = [x for x in node.input if x]
+        if not ins or not all(x in arrays for x in ins):
+            continue
+        if node.op_type == "DequantizeLinear" and arrays[ins[0]].dtype == np.int8:
+            q, scale = arrays[ins[0]], arrays[ins[1]].astype(np.float32)
+            zero = arrays[ins[2]] if len(ins) > 2 else np.zeros(scale.shape, np.int8)
+            if scale.ndim == 1:  # per axis
+                shape = [1] * q.ndim
+                shape[next((a.i for a in node.attribute if a.name == "axis"), 1) % q.ndim] = -1
+                scale, zero = scale.reshape(shape), zero.reshape(shape)
+            out = (q.astype(np.int32) - zero.astype(np.int32)).astype(np.float32) * scale
+        elif node.op_type == "Cast" and arrays[ins[0]].dtype == np.int8:
+            out = arrays[ins[0]].astype(np.float32)
+            casts.add(node.output[0])
+        elif node.op_type == "Mul" and len(ins) == 2 and (ins[0] in casts) != (ins[1] in casts):
+            out = arrays[ins[0]].astype(np.float32) * arrays[ins[1]].astype(np.float32)
+        else:
+            continue
+        arrays[node.output[0]] = out
+        parts.update(ins)
+    for name in parts:
+        arrays.pop(name, None)
+    return arrays
+
+
 def load_onnx_weights(folder: str) -> tuple[VesaliusVLM, WordTokenizer]:
     """Rebuild the PyTorch model from a model folder: dims from config.json, weights from the
-    ONNX initializers (named after the PyTorch parameters), vocabulary from tokenizer.json."""
-    from onnx import numpy_helper
+    ONNX initializers (named after the PyTorch parameters; int8 ones dequantized, see
+    onnx_float_weights), vocabulary from tokenizer.json."""
     with open(os.path.join(folder, "config.json")) as f:
         cfg = json.load(f)
     model = VesaliusVLM(ModelDims.from_json(cfg["architecture"]))
     state = {}
     for fname, prefix in ONNX_PREFIX.items():
         path = os.path.join(folder, fname)
-        graph = onnx.load(path).graph
-        for init in graph.initializer:
-            if init.name.startswith("m."):
-                state[prefix + init.name[2:]] = torch.from_numpy(numpy_helper.to_array(init).copy())
+        for name, arr in onnx_float_weights(onnx.load(path).graph).items():
+            if name.startswith("m."):
+                state[prefix + name[2:]] = torch.from_numpy(np.array(arr))  # a writable copy
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     if missing:
