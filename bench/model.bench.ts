@@ -85,7 +85,8 @@ async function measure(model: VisionLanguageModel, image: RawImage, blank: RawIm
 }
 
 export async function run(): Promise<void> {
-  const modelDir = existsSync(path.join(shippedModelDir, 'config.json')) ? shippedModelDir : tinyRandomDir;
+  // VESALIUS_BENCH_MODEL=<folder> times another model folder (e.g. the int8 variant) the same way.
+  const modelDir = process.env.VESALIUS_BENCH_MODEL ?? (existsSync(path.join(shippedModelDir, 'config.json')) ? shippedModelDir : tinyRandomDir);
   const folder = loadModelFolder(modelDir);
   const model = await VisionLanguageModel.load(folder, createOrtBackend({ intraOpNumThreads: 2 }));
   const { image, source } = benchImage();
