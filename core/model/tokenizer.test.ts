@@ -20,9 +20,12 @@ describe('WordLevelTokenizer', () => {
     expect(tokenizer.encode('')).toEqual([]);
   });
 
-  it('decodes with no space before punctuation and without special tokens (except <unk>)', () => {
+  it('decodes with no space before punctuation or after a joiner, without special tokens (except <unk>)', () => {
     const ids = [id('<bos>'), id('<caption>'), id('chest'), id('x'), id('-'), id('ray'), id(','), id('no'), id('effusion'), id('.'), id('<eos>')];
-    expect(tokenizer.decode(ids)).toBe('chest x- ray, no effusion.');
+    expect(tokenizer.decode(ids)).toBe('chest x-ray, no effusion.');
+    // a joiner at the end, or before punctuation, changes nothing else
+    expect(tokenizer.decode([id('x'), id('-')])).toBe('x-');
+    expect(tokenizer.decode([id('x'), id('-'), id(','), id('lung')])).toBe('x-, lung');
     expect(tokenizer.decode([id('<unk>'), id('lung'), 9999])).toBe('<unk> lung <unk>');
   });
 

@@ -3,6 +3,8 @@ import type { TokenizerJson } from './schemas';
 const UNK = '<unk>';
 /** Decoding puts a space before a token only when it starts like a word (or is `<unk>`): `.`/`,`/`-`/`?` attach. */
 const WORDLIKE = /^[a-z0-9]/;
+/** Tokens that join their neighbours: `x - ray` decodes as `x-ray`, `t1 / t2` as `t1/t2`. */
+const JOINERS = new Set(['-', '/', "'"]);
 const looksSpecial = (token: string): boolean => /^<[^<>\s]+>$/.test(token);
 
 /** Python's `re` matches whole code points, so prefer the Unicode flag; fall back for patterns it rejects. */
@@ -19,7 +21,8 @@ function compileSplitPattern(pattern: string): RegExp {
  * (no Node imports), so the renderer can use it too.
  * Encoding: lowercase → all matches of split_pattern → ids (unknown words → `<unk>`).
  * Decoding: special tokens except `<unk>` are dropped (an unknown id reads `<unk>`); tokens are joined
- * with single spaces, except that no space goes before a token that does not start with [a-z0-9].
+ * with single spaces, except that no space goes before a token that does not start with [a-z0-9] nor after a
+ * joiner (`-`, `/`, `'`).
  */
 export class WordLevelTokenizer {
   private readonly idToToken: Map<number, string>;
@@ -64,11 +67,13 @@ export class WordLevelTokenizer {
 
   decode(ids: readonly number[]): string {
     let text = '';
+    let previous = '';
     for (const id of ids) {
       const token = this.idToToken.get(id) ?? UNK;
       if (this.dropped.has(token)) continue;
-      if (text.length > 0 && (WORDLIKE.test(token) || token === UNK)) text += ' ';
+      if (text.length > 0 && (WORDLIKE.test(token) || token === UNK) && !JOINERS.has(previous)) text += ' ';
       text += token;
+      previous = token;
     }
     return text;
   }

@@ -2,7 +2,8 @@
 
 Encoding: lowercase -> regex findall(SPLIT_PATTERN) -> ids (unknown -> <unk>).
 Decoding: tokens joined by single spaces, except no space before a punctuation token
-(a token that does not start with [a-z0-9]).
+(a token that does not start with [a-z0-9]) and none after a joiner ("-", "/", "'"), so
+"x-ray" and "t1/t2" read as written.
 """
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ SPECIALS = ["<pad>", "<bos>", "<eos>", "<unk>", "<caption>", "<vqa>", "<seg>", "
 PAD, BOS, EOS, UNK, CAPTION, VQA, SEG, SEP = range(8)
 _SPLIT = re.compile(SPLIT_PATTERN)
 _WORDLIKE = re.compile(r"^[a-z0-9]")
+JOINERS = ("-", "/", "'")
+DECODE_RULE = ("join tokens with single spaces, except no space before a punctuation token "
+               "(a token that does not start with [a-z0-9]) and no space after a joiner token "
+               "(- / '); special tokens are dropped")
 
 
 def split_words(text: str) -> list[str]:
@@ -44,14 +49,16 @@ class WordTokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         out = ""
+        prev = ""
         for i in ids:
             i = int(i)
             if i in (PAD, BOS, EOS) or i < len(SPECIALS) and i != UNK:
                 continue
             tok = self.inverse.get(i, "<unk>")
-            if out and (_WORDLIKE.match(tok) or tok == "<unk>"):
+            if out and (_WORDLIKE.match(tok) or tok == "<unk>") and prev not in JOINERS:
                 out += " "
             out += tok
+            prev = tok
         return out
 
     def to_json(self) -> dict:
@@ -60,8 +67,7 @@ class WordTokenizer:
             "lowercase": True,
             "split_pattern": SPLIT_PATTERN,
             "special_tokens": SPECIALS,
-            "decode": ("join tokens with single spaces, except no space before a punctuation token "
-                       "(a token that does not start with [a-z0-9]); special tokens are dropped"),
+            "decode": DECODE_RULE,
             "vocab": self.vocab,
         }
 
