@@ -1,4 +1,4 @@
-import { runCli } from '../core/cli/main';
+import { runCli } from '../cli/main';
 
 runCli(process.argv.slice(2)).then(
   (code) => {

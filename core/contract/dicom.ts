@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCall } from './define';
+import { jobIdSchema, pathSchema } from './primitives';
 
 /** Why a file was not imported. Every file under the opened paths is either an instance or one of these. */
 export const importErrorCodeSchema = z.enum([
@@ -93,8 +94,6 @@ export const importJobStatusSchema = z.object({
 });
 export type ImportJobStatus = z.infer<typeof importJobStatusSchema>;
 
-const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 
 export const dicomCalls = {
   /** Starts indexing files and folders (recursive). Poll with dicom.importStatus. */

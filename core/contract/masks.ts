@@ -1,9 +1,8 @@
 // Calls for opening mask files alongside a series and scoring them against each other (issue 3).
 import { z } from 'zod';
 import { defineCall } from './define';
+import { jobIdSchema, pathSchema, seriesKeySchema } from './primitives';
 
-const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
-const uidSchema = z.string().min(1).max(64).regex(/^[0-9.]+$/, 'not a DICOM UID');
 /** Ids the service hands out; a tight pattern so an id can never smuggle a path. */
 export const maskSetIdSchema = z.string().regex(/^mask-[0-9]{1,9}$/);
 const shapeSchema = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
@@ -122,7 +121,6 @@ export const datasetScoreSchema = z.object({
 });
 export type DatasetScore = z.infer<typeof datasetScoreSchema>;
 
-const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 export const datasetJobStatusSchema = z.object({
   jobId: jobIdSchema,
@@ -140,12 +138,12 @@ const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, 
 export const maskCalls = {
   /** Reads mask files (DICOM SEG, NIfTI, PNG) for a series; each file is either opened or reported with its reason. */
   'masks.open': defineCall(
-    z.object({ paths: z.array(pathSchema).min(1).max(256), seriesInstanceUid: uidSchema.optional() }).strict(),
+    z.object({ paths: z.array(pathSchema).min(1).max(256), seriesInstanceUid: seriesKeySchema.optional() }).strict(),
     z.object({ opened: z.array(maskSetInfoSchema), errors: z.array(maskOpenErrorSchema) }),
   ),
   /** Mask sets opened this session for a series. */
   'masks.list': defineCall(
-    z.object({ seriesInstanceUid: uidSchema }).strict(),
+    z.object({ seriesInstanceUid: seriesKeySchema }).strict(),
     z.object({ maskSets: z.array(maskSetInfoSchema) }),
   ),
   /**

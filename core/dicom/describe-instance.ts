@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DERIVED_KEY_PREFIX, isSeriesKey } from '../contract/primitives';
 import type { DataSet } from 'dicom-parser';
 import type { ImportErrorCode, Instance, Patient, Series, Study } from '../contract/dicom';
 import type { HeaderRead } from './read-header';
@@ -52,7 +53,7 @@ function unsigned16(dataSet: DataSet, tag: string): number | null {
 const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 
 /** Prefix of the stand-in study/series keys made for anonymised files whose UIDs were blanked. Not a DICOM UID. */
-export const DERIVED_UID_PREFIX = 'derived:';
+export const DERIVED_UID_PREFIX = DERIVED_KEY_PREFIX;
 
 // Every file of an anonymised series asks for the same keys: remember recent ones instead of hashing each time.
 const derivedKeyCache = new Map<string, string>();
@@ -122,14 +123,17 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
     modality: text(dataSet, 'x00080060'),
     description: text(dataSet, 'x0008103e'),
   };
-  // Files whose study/series UIDs were blanked still group: by the fields that identify a study
-  // (patient, date, time, accession, study ID) and a series (modality, number, description, frame of reference).
-  const studyInstanceUid =
-    text(dataSet, 'x0020000d') ||
-    derivedKey(['study', patient.patientId, patient.patientName, study.studyDate, study.studyTime, study.accessionNumber, text(dataSet, 'x00200010')]);
-  const seriesInstanceUid =
-    text(dataSet, 'x0020000e') ||
-    derivedKey(['series', studyInstanceUid, series.modality, String(series.seriesNumber ?? ''), series.description, text(dataSet, 'x00200052')]);
+  // Files whose study/series UIDs were blanked (or hold something that is not a UID) still group: by the
+  // fields that identify a study (patient, date, time, accession, study ID) and a series (modality, number,
+  // description, frame of reference), plus the unusable text itself, so two different bad UIDs stay apart.
+  const rawStudyUid = text(dataSet, 'x0020000d');
+  const studyInstanceUid = isSeriesKey(rawStudyUid)
+    ? rawStudyUid
+    : derivedKey(['study', rawStudyUid, patient.patientId, patient.patientName, study.studyDate, study.studyTime, study.accessionNumber, text(dataSet, 'x00200010')]);
+  const rawSeriesUid = text(dataSet, 'x0020000e');
+  const seriesInstanceUid = isSeriesKey(rawSeriesUid)
+    ? rawSeriesUid
+    : derivedKey(['series', rawSeriesUid, studyInstanceUid, series.modality, String(series.seriesNumber ?? ''), series.description, text(dataSet, 'x00200052')]);
 
   const position = numbers(dataSet, 'x00200032', 3);
   const orientation = numbers(dataSet, 'x00200037', 6);

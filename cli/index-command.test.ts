@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDirMissingMessage, projectRoot, resolveDataDir } from '../config/data-dir';
-import { writeImportCorpus, type ImportCorpus } from '../fixtures/corpus';
-import { listRegularFiles } from '../dicom/test-helpers';
+import { dataDirMissingMessage, projectRoot, resolveDataDir } from '../core/config/data-dir';
+import { writeImportCorpus, type ImportCorpus } from '../core/fixtures/corpus';
+import { listRegularFiles } from '../core/dicom/test-helpers';
 
 const bin = path.join(projectRoot, 'bin', 'vesalius');
 

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ImportError, ImportResult, Instance, Patient } from '../contract/dicom';
-import { FileRegistry } from '../dicom/file-registry';
-import { indexPaths } from '../dicom/indexer';
-import { transferSyntaxName } from '../dicom/transfer-syntax';
+import type { ImportError, ImportResult, Instance, Patient } from '../core/contract/dicom';
+import { FileRegistry } from '../core/dicom/file-registry';
+import { indexPaths } from '../core/dicom/indexer';
+import { transferSyntaxName } from '../core/dicom/transfer-syntax';
 import { UsageError, type CliCommand, type CliIo } from './command';
 
 const help = `Usage: vesalius index <path>... [--json]

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { summarizeDataset } from '../metrics/segmentation';
-import type { CaseScore, EmptyRule, LabelScore } from '../metrics/types';
-import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../masks/score-pairs';
+import { summarizeDataset } from '../core/metrics/segmentation';
+import type { CaseScore, EmptyRule, LabelScore } from '../core/metrics/types';
+import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../core/masks/score-pairs';
 import { UsageError, type CliCommand, type CliIo } from './command';
 
 const help = `Usage: vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty one|skip]

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../config/data-dir';
-import { labelPng } from '../masks/mask-fixtures';
+import { projectRoot } from '../core/config/data-dir';
+import { labelPng } from '../core/masks/mask-fixtures';
 
 interface Run {
   code: number;

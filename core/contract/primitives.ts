@@ -1,0 +1,26 @@
+// Shared primitives of the contract: one definition each, used by every domain's calls.
+import { z } from 'zod';
+
+/** Prefix of the stand-in study/series keys the indexer makes where the files' UIDs are blank or not UIDs. */
+export const DERIVED_KEY_PREFIX = 'derived:';
+
+const DICOM_UID = /^[0-9]+(?:\.[0-9]+)*$/;
+const DERIVED_KEY = /^derived:[0-9a-f]{24}$/;
+
+/** True for a string the indexer can hand out as a study or series key. */
+export const isSeriesKey = (value: string): boolean => (value.length <= 64 && DICOM_UID.test(value)) || DERIVED_KEY.test(value);
+
+/**
+ * A series (or study) key: the DICOM UID (digits and dots, at most 64 characters), or `derived:<24 hex>`
+ * for anonymised data. Every key the indexer produces passes; nothing else (no paths, no markup).
+ */
+export const seriesKeySchema = z.string().refine(isSeriesKey, 'is not a series key (a DICOM UID or derived:<24 hex digits>)');
+export type SeriesKey = z.infer<typeof seriesKeySchema>;
+
+/** Job ids the job runners hand out: a tight pattern so an id can never smuggle a path. */
+export const jobIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a job id');
+export type JobId = z.infer<typeof jobIdSchema>;
+
+/** A filesystem path from the user (dialog, path field, drop, CLI argument); grants are checked by the services. */
+export const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+export type Path = z.infer<typeof pathSchema>;
