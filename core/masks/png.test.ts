@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelPng, rgbPng } from './mask-fixtures';
-import { decodePngLabels } from './png';
+import { decodeGrayPng, decodePngLabels } from './png';
 
 describe('decodePngLabels', () => {
   it('reads an 8-bit grayscale label PNG x-fastest with its raw label values', () => {
@@ -35,5 +35,21 @@ describe('decodePngLabels', () => {
     expect(() => decodePngLabels(new TextEncoder().encode('hello'), 'notes.png')).toThrow(/notes\.png: not a PNG/);
     const whole = labelPng(8, 8, new Array(64).fill(1));
     expect(() => decodePngLabels(whole.subarray(0, 40), 'cut.png')).toThrow(/cut\.png: corrupt PNG/);
+  });
+});
+
+describe('decodeGrayPng limits', () => {
+  it('refuses a header claiming 1 × 2,147,483,647 pixels before decoding anything', () => {
+    const png = Buffer.from(labelPng(2, 2, [0, 1, 1, 0]));
+    png.writeUInt32BE(1, 16);
+    png.writeUInt32BE(2_147_483_647, 20);
+    expect(() => decodeGrayPng(png, 'bomb.png', 'a label mask')).toThrow(/bomb\.png.*1 × 2147483647 pixels is over the .*-pixel limit/);
+  });
+
+  it('keeps 16-bit values and names the image kind when refusing colour', () => {
+    const gray = decodeGrayPng(labelPng(2, 1, [0, 60000], 16), 'ct.png', 'a dataset image');
+    expect(gray).toMatchObject({ width: 2, height: 1, bitDepth: 16 });
+    expect([...gray.values]).toEqual([0, 60000]);
+    expect(() => decodeGrayPng(rgbPng(1, 1, [[1, 2, 3]]), 'c.png', 'a dataset image')).toThrow(/a dataset image must be grayscale/);
   });
 });

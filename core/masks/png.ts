@@ -6,13 +6,37 @@ const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export const isPngBytes = (bytes: Uint8Array): boolean => pngSignature.every((b, i) => bytes[i] === b);
 
+/** Largest PNG accepted (pixels): a header claiming more is refused before anything is decoded (decompression bombs). */
+export const MAX_PNG_PIXELS = 16384 * 16384;
+
+/** A grayscale PNG's raw sample values: 16-bit images keep their 16-bit values (never rescaled). */
+export interface GrayPng {
+  width: number;
+  height: number;
+  bitDepth: number;
+  values: Uint8Array | Uint16Array;
+}
+
+/** Width and height from the IHDR chunk (bytes 16–23), checked before decoding. */
+function headerSize(bytes: Uint8Array, source: string): { width: number; height: number } {
+  if (bytes.length < 24) throw new MaskReadError(source, 'corrupt PNG (shorter than its header)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  if (width === 0 || height === 0) throw new MaskReadError(source, `corrupt PNG (header says ${width} × ${height} pixels)`);
+  if (width * height > MAX_PNG_PIXELS) {
+    throw new MaskReadError(source, `PNG of ${width} × ${height} pixels is over the ${MAX_PNG_PIXELS}-pixel limit`);
+  }
+  return { width, height };
+}
+
 /**
- * Decodes a PNG label image into a depth-1 label volume (value = label).
- * Grayscale at any bit depth keeps its raw values (16-bit is not rescaled); palette and RGB images
- * are accepted when every pixel has R = G = B, which is how label maps saved as colour usually look.
+ * Decodes a grayscale PNG. Palette and RGB images are accepted when every pixel has R = G = B (how label maps
+ * saved as colour usually look); `what` names the image in the refusal ("a label mask", "a dataset image").
  */
-export function decodePngLabels(bytes: Uint8Array, source: string): LabelVolume {
+export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): GrayPng {
   if (!isPngBytes(bytes)) throw new MaskReadError(source, 'not a PNG file (signature missing)');
+  headerSize(bytes, source);
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
@@ -24,7 +48,7 @@ export function decodePngLabels(bytes: Uint8Array, source: string): LabelVolume 
   const rgba = png.data as Uint8Array | Uint16Array;
   const pixelCount = width * height;
   if (rgba.length < pixelCount * 4) throw new MaskReadError(source, 'corrupt PNG (pixel data shorter than the image size)');
-  const labels = png.depth === 16 ? new Uint16Array(pixelCount) : new Uint8Array(pixelCount);
+  const values = png.depth === 16 ? new Uint16Array(pixelCount) : new Uint8Array(pixelCount);
   for (let i = 0; i < pixelCount; i++) {
     const r = rgba[i * 4];
     if (rgba[i * 4 + 1] !== r || rgba[i * 4 + 2] !== r) {
@@ -32,10 +56,16 @@ export function decodePngLabels(bytes: Uint8Array, source: string): LabelVolume 
       const y = Math.floor(i / width);
       throw new MaskReadError(
         source,
-        `colour image with unequal channels at pixel (${x}, ${y}): RGB (${r}, ${rgba[i * 4 + 1]}, ${rgba[i * 4 + 2]}); a label mask must be grayscale`,
+        `colour image with unequal channels at pixel (${x}, ${y}): RGB (${r}, ${rgba[i * 4 + 1]}, ${rgba[i * 4 + 2]}); ${what} must be grayscale`,
       );
     }
-    labels[i] = r;
+    values[i] = r;
   }
-  return { data: labels, shape: [width, height, 1], spacingMm: [1, 1, 1], source };
+  return { width, height, bitDepth: png.depth, values };
+}
+
+/** Decodes a PNG label image into a depth-1 label volume (value = label). */
+export function decodePngLabels(bytes: Uint8Array, source: string): LabelVolume {
+  const { width, height, values } = decodeGrayPng(bytes, source, 'a label mask');
+  return { data: values, shape: [width, height, 1], spacingMm: [1, 1, 1], source };
 }
