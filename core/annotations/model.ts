@@ -1,0 +1,84 @@
+// The segmentation model: segments, provenance, one binary mask per segment (pure, no Node imports).
+import { z } from 'zod';
+
+/** A coded concept as DICOM SEG carries it (CodeValue, CodingSchemeDesignator, CodeMeaning). */
+export const codeSchema = z.object({
+  value: z.string().min(1).max(64),
+  scheme: z.string().min(1).max(64),
+  meaning: z.string().min(1).max(256),
+});
+export type Code = z.infer<typeof codeSchema>;
+
+export const rgbSchema = z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]);
+
+export const segmentSchema = z.object({
+  /** 1-based, unique within a segmentation (the DICOM SegmentNumber; the label value of a label map). */
+  number: z.number().int().min(1).max(65535),
+  label: z.string().min(1).max(256),
+  color: rgbSchema,
+  /** SegmentedPropertyCategoryCodeSequence, e.g. (T-D0050, SRT, Tissue). */
+  category: codeSchema.optional(),
+  /** SegmentedPropertyTypeCodeSequence, e.g. (T-28000, SRT, Lung). */
+  type: codeSchema.optional(),
+});
+export type Segment = z.infer<typeof segmentSchema>;
+
+export const roleSchema = z.enum(['expert', 'annotator', 'model']);
+export type Role = z.infer<typeof roleSchema>;
+
+/** Where the content came from: a file it was imported from, a model's output, or drawn in the app. */
+export const originSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096), format: z.enum(['png', 'nifti', 'dicom-seg']) }),
+  z.object({ kind: z.literal('model'), name: z.string().min(1).max(256), version: z.string().min(1).max(64), prompt: z.string().max(4096).nullable() }),
+  z.object({ kind: z.literal('drawn') }),
+]);
+export type Origin = z.infer<typeof originSchema>;
+
+export const provenanceSchema = z.object({
+  role: roleSchema,
+  author: z.string().min(1).max(256),
+  origin: originSchema,
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+/** [width, height, depth] = [columns, rows, slices] of the series the segmentation belongs to. */
+export type Shape = readonly [number, number, number];
+export const shapeSchema = z.tuple([z.number().int().min(1).max(65536), z.number().int().min(1).max(65536), z.number().int().min(1).max(100_000)]);
+
+/**
+ * A segmentation's content: each segment its own 0/1 mask (x fastest, then y, then z), so
+ * overlapping segments stay whole. Never flattened into one label map here.
+ */
+export interface SegmentationContent {
+  shape: Shape;
+  segments: Segment[];
+  /** segment number → width × height × depth bytes, each 0 or 1. */
+  masks: Map<number, Uint8Array>;
+}
+
+export const voxelsPerSlice = (shape: Shape): number => shape[0] * shape[1];
+export const voxelCount = (shape: Shape): number => shape[0] * shape[1] * shape[2];
+
+/** Why this content is not well formed (duplicate numbers, a mask of the wrong size, a mask without a segment), or null. */
+export function contentProblem(content: SegmentationContent): string | null {
+  const seen = new Set<number>();
+  for (const segment of content.segments) {
+    const parsed = segmentSchema.safeParse(segment);
+    if (!parsed.success) return `segment ${segment.number}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`;
+    if (seen.has(segment.number)) return `segment number ${segment.number} is used twice`;
+    seen.add(segment.number);
+  }
+  const expected = voxelCount(content.shape);
+  for (const [number, mask] of content.masks) {
+    if (!seen.has(number)) return `a mask for segment ${number}, which the segment list does not define`;
+    if (mask.length !== expected) return `segment ${number}: mask has ${mask.length} voxels, the shape ${content.shape.join('×')} needs ${expected}`;
+  }
+  return null;
+}
+
+/** An empty mask for every segment that has none (a new segment starts empty). */
+export function withEmptyMasks(content: SegmentationContent): SegmentationContent {
+  const masks = new Map(content.masks);
+  for (const segment of content.segments) if (!masks.has(segment.number)) masks.set(segment.number, new Uint8Array(voxelCount(content.shape)));
+  return { ...content, masks };
+}
