@@ -60,7 +60,8 @@ const targets = [
     entryPoints: [fromRoot('main/main.ts')],
     outfile: fromRoot('dist/main/main.cjs'),
     platform: 'node',
-    external: ['electron', 'onnxruntime-node'],
+    // Native modules load from node_modules (unpacked from the asar, rebuilt for Electron's ABI by electron-builder).
+    external: ['electron', 'onnxruntime-node', 'better-sqlite3'],
   },
   {
     // A sandboxed preload may require only `electron` (and a few polyfilled modules): everything else is bundled.
