@@ -1,7 +1,7 @@
 // Calls for opening mask files alongside a series and scoring them against each other (issue 3).
 import { z } from 'zod';
 import { defineCall } from './define';
-import { jobIdSchema, pathSchema, seriesKeySchema } from './primitives';
+import { jobIdSchema, pathSchema, seriesKeySchema, typedArraySchema } from './primitives';
 
 /** Ids the service hands out; a tight pattern so an id can never smuggle a path. */
 export const maskSetIdSchema = z.string().regex(/^mask-[0-9]{1,9}$/);
@@ -40,7 +40,7 @@ export type MaskSetInfo = z.infer<typeof maskSetInfoSchema>;
 export const maskOpenErrorSchema = z.object({ path: z.string(), reason: z.string() });
 export type MaskOpenError = z.infer<typeof maskOpenErrorSchema>;
 
-/** Most raw label bytes one masks.data answer carries (base64 makes it 4/3 of this on the wire). */
+/** Most label bytes one masks.data answer carries (they cross as a typed array, in a binary frame on the socket). */
 export const MAX_MASK_DATA_BYTES = 24 * 1024 * 1024;
 
 export const maskDataSchema = z.object({
@@ -52,8 +52,8 @@ export const maskDataSchema = z.object({
   zCount: z.number().int().min(1),
   /** The narrowest type that holds the labels (may be narrower than the file's). */
   dtype: maskDtypeSchema,
-  /** Those slices' label bytes (little-endian, x fastest, then y, then z), base64. */
-  base64: z.string(),
+  /** Those slices' labels as the typed array of `dtype` (x fastest, then y, then z). */
+  labels: typedArraySchema('Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array'),
 });
 export type MaskData = z.infer<typeof maskDataSchema>;
 

@@ -24,3 +24,37 @@ export type JobId = z.infer<typeof jobIdSchema>;
 /** A filesystem path from the user (dialog, path field, drop, CLI argument); grants are checked by the services. */
 export const pathSchema = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
 export type Path = z.infer<typeof pathSchema>;
+
+/**
+ * The typed arrays the contract carries as binary: as they are over Electron IPC (structured clone),
+ * in binary frames over the socket (core/transport/frame.ts), never as base64. The frame header names them by these keys.
+ */
+export const typedArrayTypes = {
+  Uint8Array,
+  Int8Array,
+  Uint16Array,
+  Int16Array,
+  Uint32Array,
+  Int32Array,
+  Float32Array,
+  Float64Array,
+} as const;
+export type TypedArrayType = keyof typeof typedArrayTypes;
+export type TypedArrayOf<T extends TypedArrayType> = InstanceType<(typeof typedArrayTypes)[T]>;
+export type TypedArray = TypedArrayOf<TypedArrayType>;
+
+/** The key of typedArrayTypes a value is an instance of (a Node Buffer counts as a Uint8Array), or null. */
+export function typedArrayTypeOf(value: unknown): TypedArrayType | null {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return null;
+  for (const type of Object.keys(typedArrayTypes) as TypedArrayType[]) {
+    if (value instanceof typedArrayTypes[type]) return type;
+  }
+  return null;
+}
+
+/** A typed array of one of the given types, e.g. `typedArraySchema('Uint8Array')` for a mask. */
+export const typedArraySchema = <T extends TypedArrayType>(...types: [T, ...T[]]) =>
+  z.custom<TypedArrayOf<T>>((value) => {
+    const type = typedArrayTypeOf(value);
+    return type !== null && (types as TypedArrayType[]).includes(type);
+  }, `is not a ${types.join(' or ')}`);

@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ImportJobStatus, Series } from '../contract/dicom';
+import type { ImportResult, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok } from '../contract/result';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { DomainHandlers } from './context';
-import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs, typedArrayToBase64 } from './mask-store';
+import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs } from './mask-store';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
@@ -21,7 +21,7 @@ export interface MaskHandlerDeps {
 
 /** The newest imported copy of a series among these import jobs, or null. */
 export function findImportedSeries(
-  jobs: { status(jobId: string): ImportJobStatus | undefined },
+  jobs: { status(jobId: string): { result: ImportResult | null } | undefined },
   jobIds: Iterable<string>,
   seriesInstanceUid: string,
 ): Series | null {
@@ -130,7 +130,7 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
       }
       const start = zStart * sliceVoxels;
       const labels = sliceAs(mask.maskSet.volume.data, dtype, start, start + count * sliceVoxels);
-      return ok({ maskSetId, shape: mask.info.shape, zStart, zCount: count, dtype, base64: typedArrayToBase64(labels) });
+      return ok({ maskSetId, shape: mask.info.shape, zStart, zCount: count, dtype, labels });
     },
 
     'masks.score': async ({ truthId, predId, emptyRule }) => {

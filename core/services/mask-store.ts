@@ -88,7 +88,3 @@ export function sliceAs(data: LabelArray, dtype: MaskDtype, start: number, end: 
   out.set(data.subarray(start, end));
   return out;
 }
-
-/** Base64 of a typed array's bytes (platform order; every machine we run on is little-endian). */
-export const typedArrayToBase64 = (array: LabelArray): string =>
-  Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');

@@ -2,19 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { allocateMask, placeChunk, slicesPerChunk } from './maskVolume';
 import { sliceAtX, sliceTicks, barX, defaultLayout } from './chartGeometry';
 
-const base64Of = (array: Uint16Array | Uint8Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
-
 describe('placeChunk', () => {
   it('places each slice range at its offset in the whole volume', () => {
     const target = allocateMask('uint16', 2 * 1 * 3);
-    placeChunk(target, { maskSetId: 'mask-1', shape: [2, 1, 3], zStart: 1, zCount: 2, dtype: 'uint16', base64: base64Of(Uint16Array.from([300, 0, 7, 65535])) });
-    placeChunk(target, { maskSetId: 'mask-1', shape: [2, 1, 3], zStart: 0, zCount: 1, dtype: 'uint16', base64: base64Of(Uint16Array.from([1, 2])) });
+    placeChunk(target, { maskSetId: 'mask-1', shape: [2, 1, 3], zStart: 1, zCount: 2, dtype: 'uint16', labels: Uint16Array.from([300, 0, 7, 65535]) });
+    placeChunk(target, { maskSetId: 'mask-1', shape: [2, 1, 3], zStart: 0, zCount: 1, dtype: 'uint16', labels: Uint16Array.from([1, 2]) });
     expect(Array.from(target)).toEqual([1, 2, 300, 0, 7, 65535]);
   });
 
-  it('rejects a chunk whose byte count does not match its slices', () => {
+  it('rejects a chunk whose label count does not match its slices', () => {
     const target = allocateMask('uint8', 4);
-    expect(() => placeChunk(target, { maskSetId: 'mask-1', shape: [2, 2, 1], zStart: 0, zCount: 1, dtype: 'uint8', base64: base64Of(Uint8Array.from([1])) })).toThrow(/expected 4/);
+    expect(() => placeChunk(target, { maskSetId: 'mask-1', shape: [2, 2, 1], zStart: 0, zCount: 1, dtype: 'uint8', labels: Uint8Array.from([1]) })).toThrow(/expected 4/);
+  });
+
+  it('rejects labels of another type than the dtype says (set() would convert them silently)', () => {
+    const target = allocateMask('uint8', 2);
+    expect(() => placeChunk(target, { maskSetId: 'mask-1', shape: [2, 1, 1], zStart: 0, zCount: 1, dtype: 'uint8', labels: Uint16Array.from([1, 300]) })).toThrow(/Uint16Array, expected the Uint8Array/);
   });
 
   it('asks for at least one slice and never more than the volume has', () => {

@@ -1,5 +1,4 @@
 import type { MaskData } from '../../../core/contract/masks';
-import { base64ToBytes } from '../../../core/encoding/base64';
 import { allocateMaskArray, maskArrayConstructors } from '../../../core/masks/mask-dtype';
 import type { LabelArray } from '../../../core/metrics/types';
 
@@ -12,20 +11,21 @@ export interface MaskVolume {
 }
 
 export const allocateMask = allocateMaskArray;
-export { base64ToBytes };
 
 /** Copies one masks.data answer into the whole-volume array at its slice offset. */
 export function placeChunk(target: MaskArray, chunk: MaskData): void {
   const [width, height] = chunk.shape;
-  const bytes = base64ToBytes(chunk.base64);
+  const { labels } = chunk;
   const Ctor = maskArrayConstructors[chunk.dtype];
-  const expected = width * height * chunk.zCount * Ctor.BYTES_PER_ELEMENT;
-  if (bytes.byteLength !== expected) {
-    throw new Error(`mask ${chunk.maskSetId}: slices ${chunk.zStart}+${chunk.zCount} carry ${bytes.byteLength} bytes, expected ${expected}`);
+  // A label array of another type would be converted silently by set(); a mismatch is a service bug to name.
+  if (!(labels instanceof Ctor)) {
+    throw new Error(`mask ${chunk.maskSetId}: slices ${chunk.zStart}+${chunk.zCount} carry a ${labels.constructor.name}, expected the ${Ctor.name} of dtype ${chunk.dtype}`);
   }
-  // bytes is freshly allocated, so its buffer is aligned for any element size.
-  const values = new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
-  target.set(values, chunk.zStart * width * height);
+  const expected = width * height * chunk.zCount;
+  if (labels.length !== expected) {
+    throw new Error(`mask ${chunk.maskSetId}: slices ${chunk.zStart}+${chunk.zCount} carry ${labels.length} labels, expected ${expected}`);
+  }
+  target.set(labels, chunk.zStart * width * height);
 }
 
 /** Slices per masks.data request so one answer stays well under the service's limit. */
