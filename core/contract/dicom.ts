@@ -45,13 +45,25 @@ export const instanceSchema = z.object({
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
+/** One displayed frame of a series (the shape of core/geometry's FrameRef). */
+export const frameRefSchema = z.object({
+  sopInstanceUid: z.string(),
+  /** 1-based frame number inside a multi-frame instance; null for a single-frame instance. */
+  frame: z.number().int().min(1).nullable(),
+  fileKey: z.string(),
+});
+export type FrameRef = z.infer<typeof frameRefSchema>;
+
 export const seriesSchema = z.object({
   /** The DICOM UID, or `derived:<hex>` when the files left it blank (anonymised data): a grouping key, not a UID to write out. */
   seriesInstanceUid: z.string(),
   seriesNumber: z.number().nullable(),
   modality: z.string(),
   description: z.string(),
+  /** In canonical order (core/geometry/slice-order), the order `frames` expands. */
   instances: z.array(instanceSchema),
+  /** The canonical frame list: index z → instance and frame, as the viewer stacks it and masks lie on it. */
+  frames: z.array(frameRefSchema),
 });
 export type Series = z.infer<typeof seriesSchema>;
 

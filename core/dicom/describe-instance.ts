@@ -11,7 +11,7 @@ export interface InstanceRecord {
   instance: Omit<Instance, 'fileKey'>;
   patient: Omit<Patient, 'studies'>;
   study: Omit<Study, 'series'>;
-  series: Omit<Series, 'instances'>;
+  series: Omit<Series, 'instances' | 'frames'>;
 }
 
 export type DescribeOutcome = { ok: true; record: InstanceRecord } | { ok: false; code: ImportErrorCode; reason: string };

@@ -52,6 +52,14 @@ describe('sortInstances', () => {
     expect(paths(sortInstances(slices))).toEqual(['d', 'c', 'a', 'a0', 'b']);
   });
 
+  it('falls back to SliceLocation before InstanceNumber when a position is missing', () => {
+    const slices = [
+      instance('s1', { imagePositionPatient: [0, 0, 1], sliceLocation: 20, instanceNumber: 1 }),
+      instance('s2', { imagePositionPatient: null, sliceLocation: -3, instanceNumber: 2 }),
+    ];
+    expect(paths(sortInstances(slices))).toEqual(['s2', 's1']);
+  });
+
   it('falls back when no instance has an orientation', () => {
     const slices = [instance('p2', { imageOrientationPatient: null, imagePositionPatient: [0, 0, -5], instanceNumber: 2 }), instance('p1', { imageOrientationPatient: null, imagePositionPatient: [0, 0, 5], instanceNumber: 1 })];
     expect(paths(sortInstances(slices))).toEqual(['p1', 'p2']);
@@ -84,5 +92,21 @@ describe('buildStudyTree', () => {
     expect(patientB.studies[0].series.map((s) => s.seriesInstanceUid)).toEqual(['1.1.1', '1.1.2', '1.1.3']);
     expect(paths(patientB.studies[0].series[0].instances)).toEqual(['f4', 'f3']);
     expect(patientB.studies[0].series[0].instances[0].fileKey).toBe('key-f4');
+  });
+
+  it('gives each series its canonical frame list, whatever order the files were read in', () => {
+    const records = [record('f1', 'A', '1.1', '1.1.1', 1, 5), record('f2', 'A', '1.1', '1.1.1', 1, -5), record('f3', 'A', '1.1', '1.1.1', 1, 0)];
+    records[2].instance.numberOfFrames = 2;
+    const expected = [
+      { sopInstanceUid: '1.2.3.2', frame: null, fileKey: 'key-f2' },
+      { sopInstanceUid: '1.2.3.3', frame: 1, fileKey: 'key-f3' },
+      { sopInstanceUid: '1.2.3.3', frame: 2, fileKey: 'key-f3' },
+      { sopInstanceUid: '1.2.3.1', frame: null, fileKey: 'key-f1' },
+    ];
+    for (const order of [records, [...records].reverse()]) {
+      const [series] = buildStudyTree(order)[0].studies[0].series;
+      expect(series.frames).toEqual(expected);
+      expect(paths(series.instances)).toEqual(['f2', 'f3', 'f1']);
+    }
   });
 });
