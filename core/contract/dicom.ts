@@ -108,13 +108,11 @@ export type ImportJobStatus = z.infer<typeof importJobStatusSchema>;
 
 
 export const dicomCalls = {
-  /** Starts indexing files and folders (recursive). Poll with dicom.importStatus. */
+  /** Starts indexing files and folders (recursive). A job (kind `import`): follow jobs.progress, then read the summary with jobs.status. */
   'dicom.startImport': defineCall(
     z.object({ paths: z.array(pathSchema).min(1).max(10_000) }).strict(),
     z.object({ jobId: jobIdSchema }),
   ),
-  'dicom.importStatus': defineCall(z.object({ jobId: jobIdSchema }).strict(), importJobStatusSchema),
-  'dicom.cancelImport': defineCall(z.object({ jobId: jobIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
   /** Imports an embedded sample: our synthetic CT phantom, or the real CT series from the data directory. */
   'dicom.openSample': defineCall(
     z.object({ sample: z.enum(['phantom', 'real-ct']) }).strict(),

@@ -3,6 +3,8 @@ import { appCalls } from './app';
 import { dicomCalls } from './dicom';
 import { maskCalls } from './masks';
 import { assistantCalls } from './assistant';
+import type { EventsApi } from './events';
+import { jobCalls } from './jobs';
 import type { Result } from './result';
 
 /**
@@ -14,6 +16,7 @@ export const contract = {
   ...dicomCalls,
   ...maskCalls,
   ...assistantCalls,
+  ...jobCalls,
 } as const;
 
 export type Contract = typeof contract;
@@ -22,8 +25,10 @@ export type CallArgs<K extends CallName> = z.input<Contract[K]['args']>;
 export type ParsedArgs<K extends CallName> = z.output<Contract[K]['args']>;
 export type CallResult<K extends CallName> = z.output<Contract[K]['result']>;
 
-/** What the renderer sees as `window.api` (or the browser-mode client): one function per call. */
-export type Api = { [K in CallName]: (args: CallArgs<K>) => Promise<Result<CallResult<K>>> };
+/** One function per call. */
+export type CallsApi = { [K in CallName]: (args: CallArgs<K>) => Promise<Result<CallResult<K>>> };
+/** What the renderer sees as `window.api` (or the browser-mode client): the calls, and `on` for server events. */
+export type Api = CallsApi & EventsApi;
 
 /** What a service implements: already-validated arguments in, a result value out. */
 export type Handlers<Ctx = unknown> = {
@@ -34,4 +39,5 @@ export const callNames = Object.keys(contract) as CallName[];
 export const isCallName = (name: unknown): name is CallName =>
   typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
 
+export { eventNames, isEventName, type EventName, type EventPayload, type EventListener } from './events';
 export * from './result';

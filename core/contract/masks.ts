@@ -122,16 +122,6 @@ export const datasetScoreSchema = z.object({
 export type DatasetScore = z.infer<typeof datasetScoreSchema>;
 
 
-export const datasetJobStatusSchema = z.object({
-  jobId: jobIdSchema,
-  state: z.enum(['running', 'done', 'cancelled', 'failed']),
-  /** Pairs scored so far of all pairs found (0 of 0 while the folders are still being listed). */
-  done: z.number().int().min(0),
-  total: z.number().int().min(0),
-  result: datasetScoreSchema.nullable(),
-  message: z.string().nullable(),
-});
-export type DatasetJobStatus = z.infer<typeof datasetJobStatusSchema>;
 
 const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict();
 
@@ -167,8 +157,9 @@ export const maskCalls = {
   ),
   /** Scores every paired case of two folders in one call (small datasets, scripts, tests). */
   'masks.scoreDataset': defineCall(datasetArgsSchema, datasetScoreSchema),
-  /** The same as a background job, for large datasets: poll its progress, cancel it. */
+  /**
+   * The same as a job (kind `datasetScore`), for large datasets: progress comes as jobs.progress events
+   * (done = pairs scored of all pairs found), the result from jobs.status, cancel with jobs.cancel.
+   */
   'masks.startDatasetScore': defineCall(datasetArgsSchema, z.object({ jobId: jobIdSchema })),
-  'masks.datasetScoreStatus': defineCall(z.object({ jobId: jobIdSchema }).strict(), datasetJobStatusSchema),
-  'masks.cancelDatasetScore': defineCall(z.object({ jobId: jobIdSchema }).strict(), z.object({ cancelled: z.boolean() })),
 } as const;

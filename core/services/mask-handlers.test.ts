@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Series } from '../contract/dicom';
 import { dispatch } from '../contract/dispatch';
 import type { CallName, CallResult, Handlers } from '../contract/index';
@@ -9,7 +9,10 @@ import { MAX_MASK_DATA_BYTES } from '../contract/masks';
 import type { Result } from '../contract/result';
 import { axialCtInstance, niftiFile, segFile } from '../masks/mask-fixtures';
 import type { MaskSet } from '../masks/read-mask';
+import type { JobProgress } from '../contract/jobs';
+import { JobRegistry } from '../jobs/job-registry';
 import type { CallContext } from './context';
+import { DatasetScoreJobs } from './dataset-jobs';
 import { createMaskHandlers, findImportedSeries } from './mask-handlers';
 
 // A 4 columns × 3 rows × 2 slices series and two label maps whose overlap is easy to count:
@@ -44,8 +47,8 @@ const ctx: CallContext = { transport: 'direct', caller: 'test' };
 let dir: string;
 const file = (name: string) => path.join(dir, name);
 
-const service = (readMask?: (p: string) => Promise<MaskSet>) => {
-  const handlers = createMaskHandlers({ findSeries: (uid) => (uid === SERIES_UID ? series : null), readMask });
+const service = (readMask?: (p: string) => Promise<MaskSet>, datasetJobs?: DatasetScoreJobs) => {
+  const handlers = createMaskHandlers({ findSeries: (uid) => (uid === SERIES_UID ? series : null), readMask, datasetJobs });
   // Only mask calls are made; dispatch validates them with the contract's schemas as every transport does.
   const all = handlers as unknown as Handlers<CallContext>;
   return async <K extends CallName>(name: K, args: unknown): Promise<Result<CallResult<K>>> =>
@@ -293,23 +296,28 @@ describe('masks.scoreDataset', () => {
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.error.message).toContain(`truth folder ${file('nope')}: not found`);
 
-    // The same as a background job: progress to 2 of 2, then the same result.
-    const { jobId } = valueOf(await call('masks.startDatasetScore', { truthDir, predDir }));
-    let status = valueOf(await call('masks.datasetScoreStatus', { jobId }));
-    for (let polls = 0; status.state === 'running' && polls < 500; polls++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      status = valueOf(await call('masks.datasetScoreStatus', { jobId }));
-    }
-    expect(status).toMatchObject({ state: 'done', done: 2, total: 2, message: null });
-    expect(status.result).toEqual(scored);
+    // The same as a job of the registry: progress events up to 2 of 2, then the same result in its status.
+    const events: JobProgress[] = [];
+    const jobs = new JobRegistry({ emit: (name, payload) => name === 'jobs.progress' && events.push(payload as JobProgress) });
+    const jobCall = service(undefined, new DatasetScoreJobs(jobs));
+    const finalEvent = (jobId: string) =>
+      vi.waitFor(() => {
+        const last = events.filter((e) => e.jobId === jobId).at(-1);
+        if (!last || last.state === 'running') throw new Error(`job ${jobId} still running`);
+        return last;
+      });
+    const { jobId } = valueOf(await jobCall('masks.startDatasetScore', { truthDir, predDir }));
+    expect(await finalEvent(jobId)).toEqual({ jobId, kind: 'datasetScore', state: 'done', done: 2, total: 2, message: null });
+    expect(events[0]).toMatchObject({ jobId, state: 'running', done: 0 });
+    expect(jobs.status(jobId)).toMatchObject({ kind: 'datasetScore', state: 'done', done: 2, total: 2, message: null, result: scored });
 
     // Cancelled before its first case: it stays cancelled and has no result.
-    const second = valueOf(await call('masks.startDatasetScore', { truthDir, predDir }));
-    expect(valueOf(await call('masks.cancelDatasetScore', { jobId: second.jobId })).cancelled).toBe(true);
+    const second = valueOf(await jobCall('masks.startDatasetScore', { truthDir, predDir }));
+    expect(jobs.cancel(second.jobId)).toBe(true);
+    expect(await finalEvent(second.jobId)).toMatchObject({ state: 'cancelled', message: 'dataset scoring cancelled' });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(valueOf(await call('masks.datasetScoreStatus', { jobId: second.jobId }))).toMatchObject({ state: 'cancelled', result: null });
-    expect(valueOf(await call('masks.cancelDatasetScore', { jobId: second.jobId })).cancelled).toBe(false);
-    expect((await call('masks.datasetScoreStatus', { jobId: 'no-such-job' })).ok).toBe(false);
+    expect(jobs.status(second.jobId)).toMatchObject({ state: 'cancelled', result: null });
+    expect(jobs.cancel(second.jobId)).toBe(false);
   });
 });
 

@@ -9,6 +9,7 @@ import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, slice
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
+import { JobRegistry } from '../jobs/job-registry';
 
 export interface MaskHandlerDeps {
   /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
@@ -16,6 +17,7 @@ export interface MaskHandlerDeps {
   /** The imported series with this uid, or null when it is not (yet) imported this session. */
   findSeries: (seriesInstanceUid: string) => Series | null;
   store?: MaskStore;
+  /** Runs masks.startDatasetScore as a job; its progress and result come through the jobs.* calls of that registry. */
   datasetJobs?: DatasetScoreJobs;
 }
 
@@ -59,7 +61,7 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
   const store = deps.store ?? new MaskStore();
   const readMask = deps.readMask ?? readMaskFile;
-  const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs();
+  const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs(new JobRegistry());
 
   /** Reads one file and checks it against its series; a reason string on failure. */
   const openOne = async (filePath: string, callerSeriesUid: string | undefined): Promise<MaskSetInfo | string> => {
@@ -158,10 +160,5 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
       if (problem) return err('bad_input', `masks.startDatasetScore: ${problem}`);
       return ok({ jobId: datasetJobs.start(truthDir, predDir, emptyRule) });
     },
-    'masks.datasetScoreStatus': async ({ jobId }) => {
-      const status = datasetJobs.status(jobId);
-      return status ? ok(status) : err('not_found', `masks.datasetScoreStatus: no dataset scoring job '${jobId}'`);
-    },
-    'masks.cancelDatasetScore': async ({ jobId }) => ok({ cancelled: datasetJobs.cancel(jobId) }),
   };
 }
