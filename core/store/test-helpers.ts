@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { packBits } from '../annotations/bits';
 import type { SegmentationContent, Shape } from '../annotations/model';
 
 /** A deterministic pseudo-random 0/1 mask of `length` voxels with the given density. */
@@ -47,4 +48,9 @@ export function twoSegmentContent(shape: Shape, seed = 1): SegmentationContent {
 export function tempHome(prefix = 'vesalius-store-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The edit a seed stands for: which segment and slice it writes, and the slice's bits. */
+export function editForSeed(seed: number, shape: readonly [number, number, number]): { segment: number; z: number; bits: Uint8Array } {
+  return { segment: (seed % 2) + 1, z: seed % shape[2], bits: packBits(randomMask(shape[0] * shape[1], seed, 0.3)) };
 }
