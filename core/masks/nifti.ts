@@ -1,6 +1,7 @@
-import { gunzipSync } from 'node:zlib';
+import { open, type FileHandle } from 'node:fs/promises';
+import { gunzip, gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
-import type { LabelVolume } from '../metrics/types';
+import type { LabelArray, LabelVolume } from '../metrics/types';
 import { labelArrayFor } from './label-array';
 import { MaskReadError } from './mask-error';
 
@@ -41,26 +42,6 @@ const sampleTypes: Record<number, SampleType> = {
 
 const platformIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The voxel samples as numbers, viewed in place when byte order and alignment allow, else copied. */
-function readSamples(fileBytes: Uint8Array, voxOffset: number, voxelCount: number, type: SampleType, littleEndian: boolean): ArrayLike<number> {
-  const byteLength = voxelCount * type.bytesPerVoxel;
-  if (!type.array) {
-    const view = new DataView(fileBytes.buffer, fileBytes.byteOffset + voxOffset, byteLength);
-    const values = new Float64Array(voxelCount);
-    for (let i = 0; i < voxelCount; i++) values[i] = type.readBig!(view, i * type.bytesPerVoxel, littleEndian);
-    return values;
-  }
-  const start = fileBytes.byteOffset + voxOffset;
-  if (littleEndian === platformIsLittleEndian && start % type.bytesPerVoxel === 0) return new type.array(fileBytes.buffer as ArrayBuffer, start, voxelCount);
-  // Copy to an aligned buffer, swapping bytes when the file's order differs from the machine's.
-  const copy = fileBytes.slice(voxOffset, voxOffset + byteLength);
-  if (littleEndian !== platformIsLittleEndian && type.bytesPerVoxel > 1) {
-    const width = type.bytesPerVoxel;
-    for (let i = 0; i < byteLength; i += width) copy.subarray(i, i + width).reverse();
-  }
-  return new type.array(copy.buffer, 0, voxelCount);
-}
-
 const datatypeNames: Record<number, string> = { 1: 'binary', 32: 'complex64', 128: 'rgb24', 1536: 'float128', 1792: 'complex128', 2048: 'complex256', 2304: 'rgba32' };
 
 /** Millimetres per unit of the header's spatial unit code (xyzt_units & 7); unknown → mm. */
@@ -75,22 +56,27 @@ function mmPerSpatialUnit(xyztUnits: number): number {
   }
 }
 
-/**
- * Decodes a .nii or .nii.gz label map. NIfTI stores voxels x-fastest, the same order as LabelVolume,
- * so voxels are copied in file order. scl_slope/scl_inter are applied when set, but only if every
- * scaled value stays a whole number (a label map cannot hold 2.5).
- */
-export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelVolume {
-  let bytes = fileBytes;
-  if (isGzipBytes(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
-  if (!isNiftiBytes(bytes)) throw new MaskReadError(source, 'not a NIfTI file (header size is neither 348 nor 540)');
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + Math.min(bytes.byteLength, 1 << 16)) as ArrayBuffer; // the header and extensions
+/** What the header says about the voxels: where they are, how they are stored, and the volume's grid. */
+interface NiftiLayout {
+  shape: readonly [number, number, number];
+  spacingMm: readonly [number, number, number];
+  voxelCount: number;
+  voxOffset: number;
+  /** voxelCount × bytes per voxel. */
+  dataBytes: number;
+  sampleType: SampleType;
+  littleEndian: boolean;
+  /** scl_slope / scl_inter, when they change the values. */
+  scale: { slope: number; intercept: number } | null;
+}
+
+/** Header bytes kept for parsing: the header and its extensions. */
+const HEADER_BYTES = 1 << 16;
+
+/** Parses the header from the first bytes of the uncompressed file; `byteLength` is the whole file's. */
+function readLayout(head: Uint8Array, byteLength: number, source: string): NiftiLayout {
+  if (!isNiftiBytes(head)) throw new MaskReadError(source, 'not a NIfTI file (header size is neither 348 nor 540)');
+  const buffer = head.buffer.slice(head.byteOffset, head.byteOffset + Math.min(head.byteLength, HEADER_BYTES)) as ArrayBuffer;
   let header: nifti.NIFTI1 | nifti.NIFTI2;
   try {
     header = nifti.readHeader(buffer);
@@ -116,50 +102,300 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
 
   const voxelCount = shape[0] * shape[1] * shape[2];
   const voxOffset = Math.max(header.vox_offset, 0);
-  const needBytes = voxelCount * sampleType.bytesPerVoxel;
-  if (voxOffset + needBytes > bytes.byteLength) {
-    throw new MaskReadError(
-      source,
-      `truncated NIfTI: ${shape.join('×')} voxels need ${needBytes} bytes at offset ${voxOffset}, file has ${bytes.byteLength - voxOffset}`,
-    );
+  const dataBytes = voxelCount * sampleType.bytesPerVoxel;
+  if (voxOffset + dataBytes > byteLength) {
+    throw new MaskReadError(source, `truncated NIfTI: ${shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${byteLength - voxOffset}`);
   }
 
   const slope = header.scl_slope;
   const intercept = Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
   const scaled = Number.isFinite(slope) && slope !== 0 && !(slope === 1 && intercept === 0);
 
-  const samples = readSamples(bytes, voxOffset, voxelCount, sampleType, header.littleEndian);
-  const valueAt = scaled ? (i: number): number => samples[i] * slope + intercept : (i: number): number => samples[i];
-  // Two passes (range and integrality first, then copy) so a large map never needs a Float64 copy.
-  let minValue = Infinity;
-  let maxValue = -Infinity;
-  const integerSamples = !scaled && !(samples instanceof Float32Array || samples instanceof Float64Array);
-  if (integerSamples) {
-    for (let i = 0; i < voxelCount; i++) {
-      const value = samples[i];
-      if (value < minValue) minValue = value;
-      if (value > maxValue) maxValue = value;
-    }
-  } else {
-    for (let i = 0; i < voxelCount; i++) {
-      const value = valueAt(i);
-      if (!Number.isInteger(value)) {
-        const where = scaled ? ` after scl_slope ${slope} / scl_inter ${intercept}` : '';
-        throw new MaskReadError(source, `non-integer label ${value}${where} at voxel ${i}; a label map must hold whole numbers`);
-      }
-      if (value < minValue) minValue = value;
-      if (value > maxValue) maxValue = value;
-    }
-  }
-  const labels = labelArrayFor(Math.min(minValue, 0), Math.max(maxValue, 0), voxelCount);
-  if (!labels) throw new MaskReadError(source, `label values ${minValue}..${maxValue} do not fit in 32 bits`);
-  if (scaled) for (let i = 0; i < voxelCount; i++) labels[i] = valueAt(i);
-  else labels.set(samples); // a native copy; every value fits the chosen type
-
   const mmPerUnit = mmPerSpatialUnit(header.xyzt_units);
   const spacingAt = (i: number): number => {
     const size = Math.abs(header.pixDims[i] ?? 0);
     return i <= rank && Number.isFinite(size) && size > 0 ? size * mmPerUnit : 1;
   };
-  return { data: labels, shape, spacingMm: [spacingAt(1), spacingAt(2), spacingAt(3)], source };
+  return {
+    shape,
+    spacingMm: [spacingAt(1), spacingAt(2), spacingAt(3)],
+    voxelCount,
+    voxOffset,
+    dataBytes,
+    sampleType,
+    littleEndian: header.littleEndian,
+    scale: scaled ? { slope, intercept } : null,
+  };
+}
+
+/** The stored bytes as every byte-per-voxel label map is already laid out: no conversion needed at all. */
+const isPlainBytes = (layout: NiftiLayout): boolean => layout.sampleType.array === Uint8Array && layout.scale === null;
+
+/** Does `labels`' type hold every value in [lo, hi]? */
+function holds(labels: LabelArray, lo: number, hi: number): boolean {
+  if (labels instanceof Uint8Array) return lo >= 0 && hi <= 0xff;
+  if (labels instanceof Uint16Array) return lo >= 0 && hi <= 0xffff;
+  if (labels instanceof Uint32Array) return lo >= 0 && hi <= 0xffffffff;
+  if (labels instanceof Int8Array) return lo >= -0x80 && hi <= 0x7f;
+  if (labels instanceof Int16Array) return lo >= -0x8000 && hi <= 0x7fff;
+  return lo >= -0x80000000 && hi <= 0x7fffffff;
+}
+
+/**
+ * Builds the label array chunk by chunk in the narrowest type that holds every value (the type
+ * labelArrayFor gives for the whole range, as if it had been measured first). A label map that fits
+ * 8 bits is never held at its stored width: a 512×512×500 int16 map stays 131 MB, not 262.
+ */
+class LabelArrayBuilder {
+  private labels: LabelArray;
+  /** Float64 values of one chunk, for the scaled, float and 64-bit paths. */
+  private scratch: Float64Array | null = null;
+
+  constructor(
+    private readonly layout: NiftiLayout,
+    private readonly source: string,
+  ) {
+    this.labels = labelArrayFor(0, 0, layout.voxelCount) as LabelArray;
+  }
+
+  /** Adds the stored bytes of voxels [at, at + count), aligned to the sample width; swaps them in place if needed. */
+  addBytes(bytes: Uint8Array, at: number): void {
+    const { sampleType, littleEndian } = this.layout;
+    const count = bytes.byteLength / sampleType.bytesPerVoxel;
+    if (littleEndian !== platformIsLittleEndian && sampleType.bytesPerVoxel > 1) swapBytes(bytes, sampleType.bytesPerVoxel);
+    if (!sampleType.array) {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const values = this.scratchFor(count);
+      for (let i = 0; i < count; i++) values[i] = sampleType.readBig!(view, i * sampleType.bytesPerVoxel, platformIsLittleEndian);
+      this.addValues(values, at);
+      return;
+    }
+    const samples = new sampleType.array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+    if (this.layout.scale || samples instanceof Float32Array || samples instanceof Float64Array) {
+      const values = this.scratchFor(count);
+      values.set(samples);
+      this.addValues(values, at);
+      return;
+    }
+    // The common case, checked without a per-value min/max: every value of the chunk is 0..255.
+    if (this.labels instanceof Uint8Array && allBytes(bytes, sampleType.bytesPerVoxel)) this.labels.set(samples, at);
+    else this.store(samples, at, ...rangeOf(samples));
+  }
+
+  /** Scales (when the header says so) and checks that every value is a whole number. */
+  private addValues(values: Float64Array, at: number): void {
+    const scale = this.layout.scale;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const value = scale ? values[i] * scale.slope + scale.intercept : values[i];
+      if (!Number.isInteger(value)) {
+        const where = scale ? ` after scl_slope ${scale.slope} / scl_inter ${scale.intercept}` : '';
+        throw new MaskReadError(this.source, `non-integer label ${value}${where} at voxel ${at + i}; a label map must hold whole numbers`);
+      }
+      values[i] = value;
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+    this.store(values, at, min, max);
+  }
+
+  /** Stores values whose range is [min, max], widening the array first when its type cannot hold them. */
+  private store(values: NumericArray, at: number, min: number, max: number): void {
+    if (!holds(this.labels, min, max)) {
+      // Rare (at most once per wider type): the exact range so far picks the type.
+      const [soFarMin, soFarMax] = rangeOf(this.labels.subarray(0, at));
+      const lo = Math.min(min, soFarMin, 0);
+      const hi = Math.max(max, soFarMax, 0);
+      const wider = labelArrayFor(lo, hi, this.layout.voxelCount);
+      if (!wider) throw new MaskReadError(this.source, `label values ${lo}..${hi} do not fit in 32 bits`);
+      wider.set(this.labels.subarray(0, at)); // every value so far fits the wider type
+      this.labels = wider;
+    }
+    this.labels.set(values, at); // a native copy; every value fits
+  }
+
+  private scratchFor(count: number): Float64Array {
+    if (!this.scratch || this.scratch.length < count) this.scratch = new Float64Array(count);
+    return this.scratch.subarray(0, count);
+  }
+
+  finish(): LabelArray {
+    return this.labels;
+  }
+}
+
+function rangeOf(values: ArrayLike<number>): [number, number] {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+/** Bits that are clear in every sample 0..255, per 32-bit word, for each integer sample width. */
+const highBitsByWidth: Record<number, number> = { 1: 0x80808080 | 0, 2: 0xff00ff00 | 0, 4: 0xffffff00 | 0 };
+
+/**
+ * Whether every integer sample in `bytes` (native order) is 0..255, by OR-ing 32-bit words: the
+ * high bits of a sample are all clear exactly then (for int8, the sign bit: 0..127). Much cheaper
+ * than a min/max per value.
+ */
+function allBytes(bytes: Uint8Array, width: number): boolean {
+  const highBits = highBitsByWidth[width];
+  if (highBits === undefined || bytes.byteOffset % 4 !== 0) return false;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  let a = 0;
+  let b = 0;
+  let i = 0;
+  for (const last = words.length - 8; i <= last; i += 8) {
+    a |= words[i] | words[i + 1] | words[i + 2] | words[i + 3];
+    b |= words[i + 4] | words[i + 5] | words[i + 6] | words[i + 7];
+  }
+  for (; i < words.length; i++) a |= words[i];
+  // The bytes after the last whole word (a sample or two), checked as words padded with zeros.
+  let tail = 0;
+  for (let k = words.length * 4; k < bytes.byteLength; k++) tail |= bytes[k] << (8 * (k % 4));
+  return ((a | b | tail) & highBits) === 0;
+}
+
+function swapBytes(bytes: Uint8Array, width: number): void {
+  for (let i = 0; i + width <= bytes.byteLength; i += width) bytes.subarray(i, i + width).reverse();
+}
+
+/** Voxels converted per chunk: bounds the Float64 scratch and keeps the stored bytes in cache. */
+const CHUNK_VOXELS = 1 << 20;
+
+function volumeOf(layout: NiftiLayout, data: LabelArray, source: string): LabelVolume {
+  return { data, shape: layout.shape, spacingMm: layout.spacingMm, source };
+}
+
+/**
+ * Converts uncompressed NIfTI bytes. `owned`: the bytes are ours alone (read or gunzipped here), so
+ * byte label maps are handed out as a view of them instead of a copy.
+ */
+function decodeUncompressed(bytes: Uint8Array, source: string, owned: boolean): LabelVolume {
+  const layout = readLayout(bytes.subarray(0, HEADER_BYTES), bytes.byteLength, source);
+  const { voxOffset, voxelCount, sampleType } = layout;
+  if (isPlainBytes(layout)) {
+    // A plain Uint8Array (not a Buffer, whose slice() is a view) over the same memory.
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + voxOffset, voxelCount);
+    return volumeOf(layout, owned ? data : data.slice(), source);
+  }
+  const builder = new LabelArrayBuilder(layout, source);
+  const width = sampleType.bytesPerVoxel;
+  // Bytes that are ours and aligned are converted where they lie; others are copied chunk by chunk to
+  // an aligned buffer first (they may sit at any offset, and are byte-swapped in place when the
+  // file's order differs from the machine's).
+  const inPlace = owned && (bytes.byteOffset + voxOffset) % width === 0;
+  const chunk = inPlace ? null : new Uint8Array(Math.min(voxelCount, CHUNK_VOXELS) * width);
+  for (let at = 0; at < voxelCount; at += CHUNK_VOXELS) {
+    const count = Math.min(CHUNK_VOXELS, voxelCount - at);
+    const stored = bytes.subarray(voxOffset + at * width, voxOffset + (at + count) * width);
+    const part = chunk ? chunk.subarray(0, count * width) : stored;
+    if (chunk) part.set(stored);
+    builder.addBytes(part, at);
+  }
+  return volumeOf(layout, builder.finish(), source);
+}
+
+/**
+ * Decodes a .nii or .nii.gz label map. NIfTI stores voxels x-fastest, the same order as LabelVolume,
+ * so voxels are copied in file order. scl_slope/scl_inter are applied when set, but only if every
+ * scaled value stays a whole number (a label map cannot hold 2.5).
+ */
+export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelVolume {
+  if (!isGzipBytes(fileBytes)) return decodeUncompressed(fileBytes, source, false);
+  let bytes: Uint8Array;
+  try {
+    bytes = gunzipSync(fileBytes, gunzipOptions(fileBytes));
+  } catch (e) {
+    throw new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
+  }
+  return decodeUncompressed(bytes, source, true);
+}
+
+/** Largest output gunzip is asked to produce in one buffer. */
+const MAX_ONE_BUFFER_BYTES = 2 ** 31;
+
+/**
+ * The gzip trailer stores the uncompressed size (mod 2^32): one output buffer of that size + 1
+ * means zlib never grows and concatenates chunks (a 131 MB map would otherwise be copied once more).
+ * A wrong size (several members, > 4 GiB) only costs that copy again.
+ */
+function gunzipOptions(gz: Uint8Array): { chunkSize?: number } {
+  if (gz.byteLength < 18) return {};
+  const size = new DataView(gz.buffer, gz.byteOffset + gz.byteLength - 4, 4).getUint32(0, true);
+  return size >= 348 && size < MAX_ONE_BUFFER_BYTES ? { chunkSize: size + 1 } : {};
+}
+
+const gunzipAsync = (gz: Uint8Array): Promise<Buffer> =>
+  new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz), (e, out) => (e ? reject(e) : resolve(out))));
+
+async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < target.byteLength) {
+    const { bytesRead } = await handle.read(target, filled, target.byteLength - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
+/** Stored bytes read per chunk from an uncompressed file that needs converting. */
+const READ_CHUNK_BYTES = 4 << 20;
+
+/**
+ * Reads a .nii / .nii.gz file straight into its label array: a byte label map is read in one go into
+ * the array it is returned in, other types chunk by chunk through one reused buffer, so the stored
+ * volume is never held whole next to its labels. Resolves to null when the file is not NIfTI by its
+ * first bytes (neither gzip nor a NIfTI header), so the caller can try other formats. File-system
+ * errors are thrown as they are (the caller names them); content errors as MaskReadError.
+ */
+export async function readNiftiLabelsFile(filePath: string, source: string = filePath): Promise<LabelVolume | null> {
+  const handle = await open(filePath, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const head = new Uint8Array(Math.min(size, HEADER_BYTES));
+    const headLength = await readFully(handle, head, 0);
+    if (isGzipBytes(head)) {
+      const gz = new Uint8Array(size);
+      gz.set(head.subarray(0, headLength));
+      const gzLength = headLength + (size > headLength ? await readFully(handle, gz.subarray(headLength), headLength) : 0);
+      let bytes: Uint8Array;
+      try {
+        bytes = await gunzipAsync(gz.subarray(0, gzLength));
+      } catch (e) {
+        throw new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
+      }
+      return decodeUncompressed(bytes, source, true);
+    }
+    if (!isNiftiBytes(head.subarray(0, headLength))) return null;
+    const layout = readLayout(head.subarray(0, headLength), size, source);
+    const { voxOffset, voxelCount, dataBytes, sampleType } = layout;
+    const truncated = (got: number): MaskReadError =>
+      new MaskReadError(source, `truncated NIfTI: ${layout.shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${got} (it shrank while being read)`);
+    if (isPlainBytes(layout)) {
+      const data = new Uint8Array(voxelCount);
+      const got = await readFully(handle, data, voxOffset);
+      if (got < dataBytes) throw truncated(got);
+      return volumeOf(layout, data, source);
+    }
+    const builder = new LabelArrayBuilder(layout, source);
+    const width = sampleType.bytesPerVoxel;
+    const chunk = new Uint8Array(Math.min(dataBytes, Math.max(width, READ_CHUNK_BYTES - (READ_CHUNK_BYTES % width))));
+    for (let done = 0; done < dataBytes; ) {
+      const part = chunk.subarray(0, Math.min(chunk.byteLength, dataBytes - done));
+      const got = await readFully(handle, part, voxOffset + done);
+      if (got < part.byteLength) throw truncated(done + got);
+      builder.addBytes(part, done / width);
+      done += part.byteLength;
+    }
+    return volumeOf(layout, builder.finish(), source);
+  } finally {
+    await handle.close();
+  }
 }

@@ -3,7 +3,7 @@ import type { LabelVolume } from '../metrics/types';
 import { decodeDicomSeg, type SegmentMask } from './dicom-seg';
 import type { Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
-import { decodeNiftiLabels, isGzipBytes, isNiftiBytes } from './nifti';
+import { decodeNiftiLabels, isGzipBytes, isNiftiBytes, readNiftiLabelsFile } from './nifti';
 import { decodePngLabels, isPngBytes } from './png';
 
 export type MaskFormat = 'png' | 'nifti' | 'dicom-seg';
@@ -57,8 +57,12 @@ export function decodeMask(bytes: Uint8Array, source: string): MaskSet {
 export async function readMaskFile(filePath: string): Promise<MaskSet> {
   let bytes: Uint8Array;
   try {
+    // NIfTI is read straight into its label array (no whole-file copy); null: another format.
+    const nifti = await readNiftiLabelsFile(filePath);
+    if (nifti) return { source: filePath, format: 'nifti', volume: nifti };
     bytes = await readFile(filePath);
   } catch (e) {
+    if (e instanceof MaskReadError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new MaskReadError(filePath, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read (${(e as Error).message})`);
   }
