@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../core/config/data-dir';
@@ -27,8 +29,11 @@ describe('parseHostFlags', () => {
 
 describe('npm run web (host/main.ts)', () => {
   it('prints the tokened URL, serves it, and exits cleanly on SIGTERM', async () => {
+    // A fresh home: the host must never touch the user's own catalog.
+    const home = mkdtempSync(path.join(os.tmpdir(), 'vesalius-host-main-'));
     const child = spawn(process.execPath, [tsxCli, path.join(projectRoot, 'host', 'main.ts'), '--port', '0', '--no-open'], {
       cwd: projectRoot,
+      env: { ...process.env, VESALIUS_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -50,8 +55,10 @@ describe('npm run web (host/main.ts)', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stdout).toContain('SIGTERM: shutting down');
+      expect(existsSync(path.join(home, 'catalog.db'))).toBe(true);
     } finally {
       child.kill('SIGKILL');
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

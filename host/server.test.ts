@@ -1,12 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { importIntoCatalog } from '../core/catalog/import';
 import { createSocketApi } from '../core/contract/socket-client';
+import { writePhantomSeries } from '../core/fixtures/phantom';
 import { cookieNameFor } from './auth';
 import { startHost, type RunningHost } from './server';
+import { MAX_MESSAGE_BYTES } from '../core/transport/frame';
 import { rawRequest, sendRaw, tryWebSocket } from './test-client';
 
 let tmp: string;
@@ -24,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(path.join(rendererDir, 'assets', 'codec.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   writeFileSync(path.join(tmp, 'secret.txt'), 'TOP SECRET');
   symlinkSync(path.join(tmp, 'secret.txt'), path.join(rendererDir, 'assets', 'escape.txt'));
-  host = await startHost({ port: 0, dataDir: null, rendererDir, cacheDir: path.join(tmp, 'cache') });
+  host = await startHost({ port: 0, dataDir: null, rendererDir, cacheDir: path.join(tmp, 'cache'), home: path.join(tmp, 'home') });
   cookie = `${cookieNameFor(host.port)}=${host.token}`;
   origin = `http://127.0.0.1:${host.port}`;
   wsUrl = `ws://127.0.0.1:${host.port}/api`;
@@ -146,18 +149,25 @@ describe('browser-mode host: HTTP', () => {
     expect(head.body).toHaveLength(0);
   });
 
-  it('serves /dicom/<fileKey> only for registered keys, as application/dicom', async () => {
-    const filePath = path.join(tmp, 'slice.dcm');
-    writeFileSync(filePath, Buffer.from('DICM fake slice bytes'));
-    const fileKey = host.service.registry.register(filePath);
+  it('serves /dicom/<fileKey> only for keys of present catalog files, as application/dicom', async () => {
+    const [filePath] = await writePhantomSeries(path.join(tmp, 'series'), { slices: 1, rows: 8, columns: 8 });
+    await importIntoCatalog(host.service.catalog, [filePath]);
+    const instance = host.service.catalog.studies().studies.flatMap((s) => host.service.catalog.study(s.studyKey)?.patient.studies ?? [])[0]
+      ?.series[0]?.instances[0];
+    if (!instance) throw new Error('the imported slice is not in the catalog');
+    const fileKey = instance.fileKey;
     const served = await rawRequest(host.port, `/dicom/${fileKey}`, authed());
     expect(served.status).toBe(200);
     expect(served.headers['content-type']).toBe('application/dicom');
-    expect(served.body.toString()).toBe('DICM fake slice bytes');
+    expect(served.body.equals(readFileSync(filePath))).toBe(true);
     expect((await rawRequest(host.port, `/dicom/${fileKey}`)).status).toBe(403);
     expect((await rawRequest(host.port, '/dicom/not-a-key', authed())).status).toBe(404);
     expect((await rawRequest(host.port, `/dicom/${encodeURIComponent(filePath)}`, authed())).status).toBe(404);
     expect((await rawRequest(host.port, '/dicom/..%2fsecret.txt', authed())).status).toBe(404);
+    // Gone at the next import: the key no longer resolves.
+    rmSync(filePath);
+    await importIntoCatalog(host.service.catalog, [path.dirname(filePath)]);
+    expect((await rawRequest(host.port, `/dicom/${fileKey}`, authed())).status).toBe(404);
   });
 });
 
@@ -226,14 +236,14 @@ describe('browser-mode host: WebSocket API', () => {
     if (!socket) throw new Error('authorised upgrade was refused');
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.on('error', () => {});
-    socket.send('x'.repeat(17 * 1024 * 1024));
+    socket.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
     expect(await closed).toBe(1009);
     const api = await createSocketApi(wsUrl, { connect: connectAuthed });
     expect(await api['app.info']({})).toMatchObject({ ok: true });
   });
 
   it('resolves calls to io_error once the host is gone', async () => {
-    const second = await startHost({ port: 0, dataDir: null, rendererDir: path.join(tmp, 'renderer'), cacheDir: path.join(tmp, 'cache') });
+    const second = await startHost({ port: 0, dataDir: null, rendererDir: path.join(tmp, 'renderer'), cacheDir: path.join(tmp, 'cache'), home: path.join(tmp, 'home') });
     const api = await createSocketApi(`ws://127.0.0.1:${second.port}/api`, {
       connect: (url) =>
         new WebSocket(url, { origin: `http://127.0.0.1:${second.port}`, headers: { Cookie: `${cookieNameFor(second.port)}=${second.token}` } }),

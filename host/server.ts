@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../core/config/data-dir';
+import { resolveHome } from '../core/config/home';
 import { createAppService, type AppService, type AppServiceOptions } from '../core/services/app-service';
 import { newToken } from './auth';
 import { createRequestHandler } from './http-routes';
@@ -13,6 +14,8 @@ export interface HostOptions {
   port?: number;
   /** The real data directory, or null where it is absent. */
   dataDir: string | null;
+  /** The data home (catalog, annotation store); default resolveHome(): VESALIUS_HOME or the user data folder. Tests pass a temp folder. */
+  home?: string;
   /** The built renderer (default `dist/renderer` in the project). */
   rendererDir?: string;
   /** Where generated samples go (default: a folder in the OS temp dir). */
@@ -50,6 +53,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const token = opts.token ?? newToken();
   const service = createAppService({
     dataDir: opts.dataDir,
+    home: opts.home ?? resolveHome(),
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
     assistant: opts.assistant,
@@ -57,7 +61,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let boundPort = 0;
   const port = () => boundPort;
 
-  const socketEndpoint = createSocketEndpoint({ port, token, handlers: service.handlers });
+  const socketEndpoint = createSocketEndpoint({ port, token, handlers: service.handlers, events: service.events });
   const server = createServer(
     createRequestHandler({
       port,

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { app, type BrowserWindow } from 'electron';
 import { resolveDataDir } from '../core/config/data-dir';
+import { resolveHome } from '../core/config/home';
 import { createAppService } from '../core/services/app-service';
 import { registerIpcHandlers } from './ipc';
 import { pickPathsWithDialog } from './pick-paths';
@@ -34,6 +35,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const service = createAppService({
       dataDir,
+      home: resolveHome(process.env, app.getPath('userData')),
       transport: 'electron',
       cacheDir: path.join(app.getPath('userData'), 'cache'),
       pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),

@@ -96,21 +96,47 @@ export const importResultSchema = z.object({
 });
 export type ImportResult = z.infer<typeof importResultSchema>;
 
+/** What an import into the catalog did: counts and keys only; the studies themselves come from catalog.* calls. */
+export const importSummarySchema = z.object({
+  /** Entries accounted for: every regular file found under the given paths plus unreadable entries. */
+  fileCount: z.number().int(),
+  /** Files read and newly in the catalog. */
+  added: z.number().int(),
+  /** Files read again because their size or modification time changed. */
+  updated: z.number().int(),
+  /** Files skipped because the catalog already knew them unchanged (images and rejected files alike). */
+  unchanged: z.number().int(),
+  /** Files the catalog knew under the imported paths that are gone now (marked missing). */
+  missing: z.number().int(),
+  /** Every file not imported (this time or, unchanged, before) and every entry that could not be read. */
+  errors: z.array(importErrorSchema),
+  /** Studies and series holding the imported files, in catalog order (most recent study first). */
+  studyKeys: z.array(z.string()),
+  seriesKeys: z.array(z.string()),
+});
+export type ImportSummary = z.infer<typeof importSummarySchema>;
+
 export const importJobStatusSchema = z.object({
   jobId: z.string(),
   state: z.enum(['running', 'done', 'cancelled', 'failed']),
   processed: z.number().int(),
   total: z.number().int(),
-  result: importResultSchema.nullable(),
+  result: importSummarySchema.nullable(),
   message: z.string().nullable(),
 });
 export type ImportJobStatus = z.infer<typeof importJobStatusSchema>;
 
 
 export const dicomCalls = {
-  /** Starts indexing files and folders (recursive). A job (kind `import`): follow jobs.progress, then read the summary with jobs.status. */
+  /** Imports files and folders (recursive) into the catalog, granting them. A job (kind `import`): follow jobs.progress, then read the summary with jobs.status. */
   'dicom.startImport': defineCall(
-    z.object({ paths: z.array(pathSchema).min(1).max(10_000) }).strict(),
+    z
+      .object({
+        paths: z.array(pathSchema).min(1).max(10_000),
+        /** How the user gave them (recorded with the grant); default: typed into a path field. */
+        how: z.enum(['dialog', 'path-field', 'drop']).optional(),
+      })
+      .strict(),
     z.object({ jobId: jobIdSchema }),
   ),
   /** Imports an embedded sample: our synthetic CT phantom, or the real CT series from the data directory. */

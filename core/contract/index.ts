@@ -3,6 +3,7 @@ import { appCalls } from './app';
 import { dicomCalls } from './dicom';
 import { maskCalls } from './masks';
 import { assistantCalls } from './assistant';
+import { catalogCalls } from './catalog';
 import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
 import type { Result } from './result';
@@ -16,6 +17,7 @@ export const contract = {
   ...dicomCalls,
   ...maskCalls,
   ...assistantCalls,
+  ...catalogCalls,
   ...jobCalls,
 } as const;
 

@@ -4,20 +4,24 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importJobStatusSchema, type ImportJobStatus } from '../contract/dicom';
 import { writeImportCorpus } from '../fixtures/corpus';
-import { FileRegistry } from './file-registry';
+import { Catalog } from '../catalog/catalog';
+import { importIntoCatalog } from '../catalog/import';
 import { ImportJobs } from './import-jobs';
-import { allInstances } from './test-helpers';
 
 let workDir: string;
 let corpusRoot: string;
 let fileCount: number;
+let catalog: Catalog;
+const catalogJobs = () => new ImportJobs((paths, opts) => importIntoCatalog(catalog, paths, opts));
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'vesalius-jobs-'));
+  catalog = Catalog.open(workDir);
   const corpus = await writeImportCorpus(path.join(workDir, 'corpus'));
   corpusRoot = corpus.root;
   fileCount = corpus.expected.size;
 });
 afterAll(async () => {
+  catalog.close();
   await rm(workDir, { recursive: true, force: true });
 });
 
@@ -32,9 +36,8 @@ async function settle(jobs: ImportJobs, jobId: string): Promise<ImportJobStatus>
 }
 
 describe('ImportJobs', () => {
-  it('runs an import in the background and reports the result', async () => {
-    const registry = new FileRegistry();
-    const jobs = new ImportJobs(registry);
+  it('runs an import in the background and reports counts and keys', async () => {
+    const jobs = catalogJobs();
     const jobId = jobs.start([corpusRoot]);
     expect(jobId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(jobs.status(jobId)?.state).toBe('running');
@@ -43,13 +46,14 @@ describe('ImportJobs', () => {
     expect(status.state).toBe('done');
     expect([status.processed, status.total]).toEqual([fileCount, fileCount]);
     expect(status.result?.fileCount).toBe(fileCount);
-    const instance = allInstances(status.result ?? { patients: [], errors: [], fileCount: 0 })[0];
-    expect(registry.resolve(instance.fileKey)).toBe(instance.path);
+    const seriesKey = status.result?.seriesKeys[0] ?? '';
+    const instance = catalog.series(seriesKey)?.series.instances[0];
+    expect(instance && catalog.resolve(instance.fileKey)).toBe(instance?.path);
     expect(jobs.cancel(jobId)).toBe(false);
   });
 
   it('cancels a running job', async () => {
-    const jobs = new ImportJobs(new FileRegistry());
+    const jobs = catalogJobs();
     const jobId = jobs.start([corpusRoot]);
     expect(jobs.cancel(jobId)).toBe(true);
     const status = await settle(jobs, jobId);
@@ -61,7 +65,7 @@ describe('ImportJobs', () => {
   });
 
   it('knows nothing of unknown jobs', () => {
-    const jobs = new ImportJobs(new FileRegistry());
+    const jobs = catalogJobs();
     expect(jobs.status('nope')).toBeUndefined();
     expect(jobs.cancel('nope')).toBe(false);
   });

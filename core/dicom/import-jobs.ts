@@ -1,26 +1,38 @@
-import type { ImportJobStatus, ImportResult } from '../contract/dicom';
-import { BackgroundJobs } from '../jobs/background-jobs';
-import type { FileRegistry } from './file-registry';
-import { indexPaths } from './indexer';
+import type { ImportJobStatus, ImportSummary } from '../contract/dicom';
+import { JobRegistry } from '../jobs/job-registry';
 
 /** Finished jobs kept for status queries; the oldest are forgotten beyond this. */
 const MAX_FINISHED_JOBS = 50;
 
-/** Runs imports in the background: start returns at once, status is polled, cancel stops reading promptly. */
-export class ImportJobs {
-  private readonly jobs = new BackgroundJobs<ImportResult>({ label: 'import', maxFinished: MAX_FINISHED_JOBS });
+/** One import: reads the paths (into the catalog), reporting progress and stopping promptly on abort. */
+export type RunImport = (
+  paths: string[],
+  opts: { signal: AbortSignal; onProgress: (processed: number, total: number) => void },
+) => Promise<ImportSummary>;
 
-  constructor(private readonly registry: FileRegistry) {}
+/**
+ * Runs imports as jobs of the registry (kind `import`): start returns at once, progress goes out as
+ * jobs.progress events, status is a snapshot, cancel stops reading promptly.
+ */
+export class ImportJobs {
+  constructor(
+    private readonly runImport: RunImport,
+    /** The app's one registry (so jobs.status sees imports); a private one where only this class is used. */
+    private readonly jobs: JobRegistry = new JobRegistry(),
+  ) {}
 
   start(paths: string[]): string {
-    return this.jobs.start((signal, onProgress) => indexPaths(paths, { registry: this.registry, signal, onProgress }));
+    return this.jobs.start('import', (signal, onProgress) => this.runImport(paths, { signal, onProgress }), {
+      label: 'import',
+      keepFinished: MAX_FINISHED_JOBS,
+    });
   }
 
   /** A snapshot of the job (callers may keep it; it does not change under them). */
   status(jobId: string): ImportJobStatus | undefined {
-    const snapshot = this.jobs.status(jobId);
+    const snapshot = this.jobs.statusOf('import', jobId);
     if (!snapshot) return undefined;
-    const { done, ...rest } = snapshot;
+    const { done, kind: _kind, ...rest } = snapshot;
     return { ...rest, processed: done };
   }
 

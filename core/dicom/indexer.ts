@@ -3,8 +3,9 @@ import type { FileRegistry } from './file-registry';
 import { inspectFile, inspectPrefetched, type FileOutcome } from './inspect-file';
 import { PrefixReader, type PrefetchedFile } from './prefix-reader';
 import { DEFAULT_PREFIX_BYTES } from './read-header';
-import { buildStudyTree, type KeyedRecord } from './study-tree';
-import { abortError, collectFiles } from './walk';
+import { buildStudyTree } from './study-tree';
+import { abortError, collectFiles, type WalkResult } from './walk';
+import type { InstanceRecord } from './describe-instance';
 
 export interface IndexOptions {
   registry: FileRegistry;
@@ -54,13 +55,28 @@ function whenAborted(signal: AbortSignal | undefined): { promise: Promise<never>
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
+export interface ScanOptions extends Omit<IndexOptions, 'registry'> {
+  /**
+   * Picks which of the walked files are read (default: all), e.g. only those changed since the last
+   * import. Progress counts the others as done at once.
+   */
+  selectFiles?: (files: string[]) => Promise<string[]> | string[];
+}
+
+export interface ScanResult {
+  walk: WalkResult;
+  /** The files read, in walk order, and what each one is. */
+  inspected: string[];
+  outcomes: FileOutcome[];
+}
+
 /**
- * Indexes DICOM files and folders (recursively) by their headers only, into Patient → Study →
- * Series → Instance. Every regular file found is accounted for exactly once: as an instance or as
- * an error naming the file and the reason. Rejects only when cancelled through `signal`.
+ * Walks files and folders (recursively) and inspects the selected files by their headers only.
+ * Every regular file found is either selected and inspected exactly once, or left to the caller.
+ * Rejects only when cancelled through `signal`.
  */
-export async function indexPaths(paths: string[], opts: IndexOptions): Promise<ImportResult> {
-  const { registry, onProgress, signal } = opts;
+export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promise<ScanResult> {
+  const { onProgress, signal } = opts;
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 8));
   if (signal?.aborted) throw abortError(signal);
 
@@ -81,14 +97,17 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
           }
         : undefined;
     const walk = await Promise.race([collectFiles(paths, signal, onFound), aborted.promise]);
-    const total = walk.files.length;
-    onProgress?.(0, total);
+    const files = opts.selectFiles ? await Promise.race([opts.selectFiles(walk.files), aborted.promise]) : walk.files;
+    const skipped = walk.files.length - files.length;
+    const total = files.length;
+    onProgress?.(skipped, walk.files.length);
 
     const outcomes: FileOutcome[] = new Array(total);
-    const reader = thread.reader;
+    // Few files to read (a re-import): the thread's batches are not worth it.
+    const reader = total >= READ_THREAD_MIN_FILES || opts.readOnThread === true ? thread.reader : null;
     const inspect = reader
-      ? batchedInspector(reader, walk.files, prefixBytes)
-      : (index: number) => inspectFile(walk.files[index], prefixBytes);
+      ? batchedInspector(reader, files, prefixBytes)
+      : (index: number) => inspectFile(files[index], prefixBytes);
     let next = 0;
     let processed = 0;
     const worker = async (): Promise<void> => {
@@ -96,32 +115,13 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
         const index = next++;
         outcomes[index] = await inspect(index);
         processed++;
-        onProgress?.(processed, total);
+        onProgress?.(skipped + processed, walk.files.length);
       }
     };
     const workers = Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, worker);
     await Promise.race([Promise.all(workers), aborted.promise]);
     if (signal?.aborted) throw abortError(signal);
-
-    // Duplicates are decided in walk order, so the result does not depend on read timing.
-    const firstPathBySopUid = new Map<string, string>();
-    const records: KeyedRecord[] = [];
-    const errors: ImportError[] = [...walk.errors];
-    for (const outcome of outcomes) {
-      if (outcome.kind === 'error') {
-        errors.push(outcome.error);
-        continue;
-      }
-      const { sopInstanceUid, path } = outcome.record.instance;
-      const firstPath = firstPathBySopUid.get(sopInstanceUid);
-      if (firstPath !== undefined) {
-        errors.push({ path, code: 'duplicate', reason: `same SOP Instance UID ${sopInstanceUid} as ${firstPath}` });
-        continue;
-      }
-      firstPathBySopUid.set(sopInstanceUid, path);
-      records.push({ ...outcome.record, fileKey: registry.register(path) });
-    }
-    return { patients: buildStudyTree(records), errors, fileCount: total + walk.errors.length };
+    return { walk, inspected: files, outcomes };
   } finally {
     aborted.dispose();
     if (thread.reader && signal?.aborted) {
@@ -129,6 +129,49 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
       if (sharedReader === thread.reader) sharedReader = null;
     }
   }
+}
+
+/**
+ * Splits outcomes into image records and errors. Duplicates are decided in the given (walk) order,
+ * so the result does not depend on read timing; `isTaken` reports SOP UIDs already owned elsewhere
+ * (the catalog's present files), as the path holding them.
+ */
+export function acceptOutcomes(
+  outcomes: FileOutcome[],
+  isTaken: (sopInstanceUid: string, path: string) => string | undefined = () => undefined,
+): { records: InstanceRecord[]; errors: ImportError[] } {
+  const firstPathBySopUid = new Map<string, string>();
+  const records: InstanceRecord[] = [];
+  const errors: ImportError[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'error') {
+      errors.push(outcome.error);
+      continue;
+    }
+    const { sopInstanceUid, path } = outcome.record.instance;
+    const firstPath = firstPathBySopUid.get(sopInstanceUid) ?? isTaken(sopInstanceUid, path);
+    if (firstPath !== undefined) {
+      errors.push({ path, code: 'duplicate', reason: `same SOP Instance UID ${sopInstanceUid} as ${firstPath}` });
+      continue;
+    }
+    firstPathBySopUid.set(sopInstanceUid, path);
+    records.push(outcome.record);
+  }
+  return { records, errors };
+}
+
+/**
+ * Indexes DICOM files and folders (recursively) by their headers only, into Patient → Study →
+ * Series → Instance, in memory (`vesalius index`; the app imports into the catalog). Every regular
+ * file found is accounted for exactly once: as an instance or as an error naming the file and the
+ * reason. Rejects only when cancelled through `signal`.
+ */
+export async function indexPaths(paths: string[], opts: IndexOptions): Promise<ImportResult> {
+  const { registry, ...scanOptions } = opts;
+  const { walk, outcomes } = await scanPaths(paths, scanOptions);
+  const { records, errors } = acceptOutcomes(outcomes);
+  const keyed = records.map((record) => ({ ...record, fileKey: registry.register(record.instance.path) }));
+  return { patients: buildStudyTree(keyed), errors: [...walk.errors, ...errors], fileCount: walk.files.length + walk.errors.length };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface AppHandlerDeps {
   transport: Transport;
   dataDir: string | null;
   pickPaths?: PathPicker;
+  /** Told what the user picked, so those paths are granted (the catalog's grant). */
+  onPicked?: (paths: string[]) => void;
 }
 
 const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
@@ -32,7 +34,9 @@ export function createAppHandlers(deps: AppHandlerDeps): DomainHandlers<typeof a
       if (!deps.pickPaths) {
         return err('unsupported', `app.pickPaths: no native ${kind} picker in ${deps.transport} mode; drop files or type a path instead`);
       }
-      return ok({ paths: await deps.pickPaths(kind) });
+      const paths = await deps.pickPaths(kind);
+      if (paths.length) deps.onPicked?.(paths);
+      return ok({ paths });
     },
   };
 }

@@ -1,16 +1,25 @@
 import type { Handlers } from '../contract/index';
-import { FileRegistry } from '../dicom/file-registry';
+import { Catalog, type FileResolver } from '../catalog/catalog';
+import { importIntoCatalog } from '../catalog/import';
+import { ensureHome } from '../config/home';
 import { ImportJobs } from '../dicom/import-jobs';
+import { JobRegistry } from '../jobs/job-registry';
+import { EventBus } from '../transport/event-bus';
 import { ensurePhantomSample } from '../fixtures/sample';
 import { createAppHandlers, type PathPicker } from './app-handlers';
 import { createAssistantHandlers, type AssistantHandlerDeps } from './assistant-handlers';
+import { createCatalogHandlers } from './catalog-handlers';
 import type { CallContext, Transport } from './context';
 import { createDicomHandlers } from './dicom-handlers';
-import { createMaskHandlers, findImportedSeries } from './mask-handlers';
+import { DatasetScoreJobs } from './dataset-jobs';
+import { createJobHandlers } from './job-handlers';
+import { createMaskHandlers } from './mask-handlers';
 
 export interface AppServiceOptions {
   /** The real data directory (from resolveDataDir()), or null where it is absent. */
   dataDir: string | null;
+  /** The data home (resolveHome()): `catalog.db` lives here. Created when missing. */
+  home: string;
   transport: Transport;
   /** Where generated samples (the phantom series) are written. */
   cacheDir: string;
@@ -23,9 +32,16 @@ export interface AppServiceOptions {
 export interface AppService {
   /** One handler per contract call; every transport passes these to dispatch(). */
   handlers: Handlers<CallContext>;
-  /** Maps opaque file keys to the files imports found, for the `/dicom/<fileKey>` routes. */
-  registry: FileRegistry;
-  /** Cancels running imports and stops the inference worker. */
+  /** Maps opaque file keys to the files imports found (present ones only), for the `/dicom/<fileKey>` routes. */
+  registry: FileResolver;
+  /** The study catalog in the home (tests and the CLI reach it here). */
+  catalog: Catalog;
+  /**
+   * Server → page events (jobs.progress, catalog.changed, store.changed): services emit through `events.emit`,
+   * each transport forwards them to its pages (`events.onAny`), direct callers listen with `events.on`.
+   */
+  events: EventBus;
+  /** Cancels running jobs and stops the inference worker. */
   dispose(): void;
 }
 
@@ -35,30 +51,47 @@ export interface AppService {
  * type check fail while any contract call lacks a handler.
  */
 export function createAppService(opts: AppServiceOptions): AppService {
-  const registry = new FileRegistry();
-  const jobs = new ImportJobs(registry);
+  const catalog = Catalog.open(ensureHome(opts.home));
+  const events = new EventBus();
+  const jobRegistry = new JobRegistry({ emit: events.emit });
+  const jobs = new ImportJobs((paths, progress) => importIntoCatalog(catalog, paths, progress), jobRegistry);
   const startedJobIds = new Set<string>();
   const assistant = createAssistantHandlers(opts.assistant);
 
   const handlers = {
-    ...createAppHandlers({ transport: opts.transport, dataDir: opts.dataDir, pickPaths: opts.pickPaths }),
+    ...createAppHandlers({
+      transport: opts.transport,
+      dataDir: opts.dataDir,
+      pickPaths: opts.pickPaths,
+      onPicked: (paths) => catalog.grant(paths, 'dialog'),
+    }),
     ...createDicomHandlers({
       jobs,
+      grant: (paths, how) => catalog.grant(paths, how),
       dataDir: opts.dataDir,
       ensurePhantom: () => ensurePhantomSample(opts.cacheDir),
       onJobStarted: (jobId) => startedJobIds.add(jobId),
     }),
     ...assistant.handlers,
-    ...createMaskHandlers({ findSeries: (uid) => findImportedSeries(jobs, startedJobIds, uid) }),
+    ...createMaskHandlers({
+      findSeries: (key) => catalog.series(key)?.series ?? null,
+      checkPath: (p) => catalog.checkGranted(p),
+      datasetJobs: new DatasetScoreJobs(jobRegistry),
+    }),
+    ...createJobHandlers(jobRegistry),
+    ...createCatalogHandlers({ catalog }),
   } satisfies Handlers<CallContext>;
 
   return {
     handlers,
-    registry,
+    registry: catalog,
+    catalog,
+    events,
     dispose() {
-      for (const jobId of startedJobIds) jobs.cancel(jobId);
+      jobRegistry.cancelAll();
       startedJobIds.clear();
       void assistant.dispose(); // Kills the inference worker at once; the promise only waits for its exit.
+      catalog.close(); // an import still winding down then fails quietly: its job is cancelled already
     },
   };
 }

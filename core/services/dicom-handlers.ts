@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import type { GrantHow } from '../contract/catalog';
 import type { dicomCalls } from '../contract/dicom';
 import { err, ok } from '../contract/result';
 import type { ImportJobs } from '../dicom/import-jobs';
@@ -8,6 +9,8 @@ import { realCtSampleDir } from './sample-paths';
 
 export interface DicomHandlerDeps {
   jobs: ImportJobs;
+  /** Records paths as granted by the user (the catalog's grant). */
+  grant: (paths: string[], how: GrantHow) => void;
   dataDir: string | null;
   /** Writes the synthetic phantom series once and returns its folder. */
   ensurePhantom: () => Promise<string>;
@@ -23,14 +26,17 @@ export function createDicomHandlers(deps: DicomHandlerDeps): DomainHandlers<type
   };
 
   return {
-    'dicom.startImport': async ({ paths }) => ok({ jobId: start(paths) }),
-    'dicom.importStatus': async ({ jobId }) => {
-      const status = deps.jobs.status(jobId);
-      return status ? ok(status) : err('not_found', `dicom.importStatus: no import job '${jobId}'`);
+    // The user gave these paths (typed, dropped or picked): importing them grants them.
+    'dicom.startImport': async ({ paths, how }) => {
+      deps.grant(paths, how ?? 'path-field');
+      return ok({ jobId: start(paths) });
     },
-    'dicom.cancelImport': async ({ jobId }) => ok({ cancelled: deps.jobs.cancel(jobId) }),
     'dicom.openSample': async ({ sample }) => {
-      if (sample === 'phantom') return ok({ jobId: start([await deps.ensurePhantom()]) });
+      if (sample === 'phantom') {
+        const folder = await deps.ensurePhantom();
+        deps.grant([folder], 'sample');
+        return ok({ jobId: start([folder]) });
+      }
       if (deps.dataDir === null) {
         return err('not_found', `dicom.openSample: the real CT sample needs the data directory: ${dataDirMissingMessage()}`);
       }
@@ -38,6 +44,7 @@ export function createDicomHandlers(deps: DicomHandlerDeps): DomainHandlers<type
       if (!existsSync(folder) || !statSync(folder).isDirectory()) {
         return err('not_found', `dicom.openSample: real CT sample folder not found: ${folder}`);
       }
+      deps.grant([folder], 'sample');
       return ok({ jobId: start([folder]) });
     },
   };

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportResult, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
-import { err, ok } from '../contract/result';
+import { err, ok, type ApiError, type Result } from '../contract/result';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { DomainHandlers } from './context';
 import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs } from './mask-store';
@@ -17,6 +17,8 @@ export interface MaskHandlerDeps {
   /** The imported series with this uid, or null when it is not (yet) imported this session. */
   findSeries: (seriesInstanceUid: string) => Series | null;
   store?: MaskStore;
+  /** Refuses a path outside the folders the user granted (the catalog's checkGranted); tests may leave it out (all allowed). */
+  checkPath?: (path: string) => Result<string>;
   /** Runs masks.startDatasetScore as a job; its progress and result come through the jobs.* calls of that registry. */
   datasetJobs?: DatasetScoreJobs;
 }
@@ -61,6 +63,14 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
   const store = deps.store ?? new MaskStore();
   const readMask = deps.readMask ?? readMaskFile;
+  /** The first refused path as a `forbidden` error for this call, or null when all are granted. */
+  const refused = (call: string, paths: string[]): { ok: false; error: ApiError } | null => {
+    for (const p of paths) {
+      const granted = deps.checkPath?.(p);
+      if (granted && !granted.ok) return err('forbidden', `${call}: ${granted.error.message}`);
+    }
+    return null;
+  };
   const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs(new JobRegistry());
 
   /** Reads one file and checks it against its series; a reason string on failure. */
@@ -105,6 +115,8 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
 
   return {
     'masks.open': async ({ paths, seriesInstanceUid }) => {
+      const forbidden = refused('masks.open', paths);
+      if (forbidden) return forbidden;
       const opened: MaskSetInfo[] = [];
       const errors: MaskOpenError[] = [];
       for (const filePath of paths) {
@@ -151,11 +163,15 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
     },
 
     'masks.scoreDataset': async ({ truthDir, predDir, emptyRule }) => {
+      const forbidden = refused('masks.scoreDataset', [truthDir, predDir]);
+      if (forbidden) return forbidden;
       const problem = await foldersProblem(truthDir, predDir);
       if (problem) return err('bad_input', `masks.scoreDataset: ${problem}`);
       return ok(await scoreDatasetFolders(truthDir, predDir, emptyRule));
     },
     'masks.startDatasetScore': async ({ truthDir, predDir, emptyRule }) => {
+      const forbidden = refused('masks.startDatasetScore', [truthDir, predDir]);
+      if (forbidden) return forbidden;
       const problem = await foldersProblem(truthDir, predDir);
       if (problem) return err('bad_input', `masks.startDatasetScore: ${problem}`);
       return ok({ jobId: datasetJobs.start(truthDir, predDir, emptyRule) });

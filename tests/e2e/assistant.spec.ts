@@ -151,7 +151,7 @@ test.describe('assistant panel with a broken model folder', () => {
   });
 
   test('the status names the broken file and a request shows the error', async ({ page }) => {
-    const host = await startTestHost({ port: 0, dataDir: null, rendererDir: rendererDirOverride(), assistant: { modelDir: brokenModelDir } });
+    const host = await startTestHost({ port: 0, dataDir: null, home: path.join(workDir, 'home'), rendererDir: rendererDirOverride(), assistant: { modelDir: brokenModelDir } });
     const requests: string[] = [];
     recordRequests(page, requests);
     try {

@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { tsImport } from 'tsx/esm/api';
@@ -17,7 +19,9 @@ export interface E2eWorkerFixtures {
   withDataDir: boolean;
   /** The real data directory when it exists and is wanted, else null. */
   dataDir: string | null;
-  /** The app's host, started in this worker process. */
+  /** A fresh data home (catalog, annotation store) for this worker, removed afterwards: never the user's own. */
+  home: string;
+  /** The app's host, started in this worker process on `home`. */
   host: RunningHost;
 }
 
@@ -38,9 +42,21 @@ export function recordRequests(page: Page, log: string[]): void {
  * The host runs in this worker process, loaded through tsx: Playwright's own TypeScript loader
  * does not handle the JSON module the host's services import.
  */
-export async function startTestHost(options: HostOptions): Promise<RunningHost> {
+export async function startTestHost(options: HostOptions & { home: string }): Promise<RunningHost> {
   const hostModule = (await tsImport('../../host/server.ts', import.meta.url)) as typeof import('../../host/server');
   return hostModule.startHost(options);
+}
+
+/** A fresh temp folder to be a data home. */
+export const makeTestHome = (): string => mkdtempSync(path.join(os.tmpdir(), 'vesalius-e2e-home-'));
+
+/**
+ * Closes a host and starts another on the same home (a restart of the app): what was imported or
+ * saved must still be there. The new host has a new port and token; navigate to its `url`.
+ */
+export async function restartTestHost(host: RunningHost, options: HostOptions & { home: string }): Promise<RunningHost> {
+  await host.close();
+  return startTestHost(options);
 }
 
 /** The built renderer under test: `dist/renderer` unless VESALIUS_RENDERER_DIR names another build. */
@@ -50,9 +66,17 @@ const rendererDirOverride = (): string | undefined =>
 export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
   withDataDir: [true, { option: true, scope: 'worker' }],
   dataDir: [async ({ withDataDir }, use) => use(withDataDir ? resolveDataDir() : null), { scope: 'worker' }],
+  home: [
+    async ({}, use) => {
+      const home = makeTestHome();
+      await use(home);
+      rmSync(home, { recursive: true, force: true });
+    },
+    { scope: 'worker' },
+  ],
   host: [
-    async ({ dataDir }, use) => {
-      const host = await startTestHost({ port: 0, dataDir, rendererDir: rendererDirOverride() });
+    async ({ dataDir, home }, use) => {
+      const host = await startTestHost({ port: 0, dataDir, home, rendererDir: rendererDirOverride() });
       await use(host);
       await host.close();
     },
