@@ -4,12 +4,14 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { dispatch } from '../core/contract/dispatch';
 import type { Handlers } from '../core/contract/index';
 import { err, type Result } from '../core/contract/result';
-import type { SocketResponse } from '../core/contract/socket-client';
+import type { SocketEvent, SocketResponse } from '../core/contract/socket-client';
 import type { CallContext } from '../core/services/context';
+import type { AnyEventListener } from '../core/transport/event-bus';
+import { decodeFrame, encodeFrame, MAX_MESSAGE_BYTES } from '../core/transport/frame';
 import { isAllowedHost, isAuthorized, isOwnOrigin } from './auth';
 
-/** Largest message accepted (a startImport with thousands of long paths fits); bigger ones close the socket. */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Largest message accepted (the largest assistant image fits, see core/transport/frame); bigger ones close the socket. */
+export { MAX_MESSAGE_BYTES };
 /** Calls one connection may have running at once; more are answered with an error instead of queued. */
 export const MAX_CALLS_IN_FLIGHT = 256;
 
@@ -17,18 +19,19 @@ export interface SocketEndpointDeps {
   port: () => number;
   token: string;
   handlers: Handlers<CallContext>;
+  /** The service's events; each one is pushed to every open connection of this endpoint (all passed the upgrade's checks). */
+  events?: { onAny(listener: AnyEventListener): () => void };
 }
 
 type ParsedRequest = { id: number; call: unknown; args: unknown } | { id: number | null; error: string };
 
+const bytesOf = (data: RawData): Buffer | ArrayBuffer => (Array.isArray(data) ? Buffer.concat(data) : data);
+
 function parseRequest(data: RawData, isBinary: boolean): ParsedRequest {
-  if (isBinary) return { id: null, error: 'binary messages are not supported; send JSON text' };
-  let message: unknown;
-  try {
-    message = JSON.parse(data.toString());
-  } catch {
-    return { id: null, error: 'message is not valid JSON' };
-  }
+  // Text is JSON; binary is a frame of core/transport/frame (a request whose arguments hold typed arrays).
+  const decoded = decodeFrame(isBinary ? bytesOf(data) : bytesOf(data).toString());
+  if (!decoded.ok) return { id: null, error: decoded.error.message };
+  const message = decoded.value;
   if (typeof message !== 'object' || message === null || Array.isArray(message)) {
     return { id: null, error: 'message must be an object { id, call, args }' };
   }
@@ -41,13 +44,8 @@ function parseRequest(data: RawData, isBinary: boolean): ParsedRequest {
 
 function reply(ws: WebSocket, response: SocketResponse): void {
   if (ws.readyState !== ws.OPEN) return;
-  let text: string;
-  try {
-    text = JSON.stringify(response);
-  } catch (e) {
-    text = JSON.stringify({ id: response.id, result: err('internal', `result could not be encoded: ${e instanceof Error ? e.message : String(e)}`) });
-  }
-  ws.send(text);
+  const frame = encodeFrame(response);
+  ws.send(frame.ok ? frame.value : JSON.stringify({ id: response.id, result: err('internal', `result could not be sent: ${frame.error.message}`) }));
 }
 
 /**
@@ -57,6 +55,13 @@ function reply(ws: WebSocket, response: SocketResponse): void {
 export function createSocketEndpoint(deps: SocketEndpointDeps) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let connectionCount = 0;
+
+  // One encoding per event, sent to every open connection: only upgrades that passed Host, Origin and token exist here.
+  const stopEvents = deps.events?.onAny((event, payload) => {
+    const frame = encodeFrame({ event, payload } satisfies SocketEvent);
+    if (!frame.ok) throw new Error(`event ${event} could not be sent: ${frame.error.message}`);
+    for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(frame.value);
+  });
 
   wss.on('connection', (ws: WebSocket) => {
     const ctx: CallContext = { transport: 'browser', caller: `socket:${++connectionCount}` };
@@ -97,6 +102,7 @@ export function createSocketEndpoint(deps: SocketEndpointDeps) {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     close(): Promise<void> {
+      stopEvents?.();
       for (const client of wss.clients) client.terminate();
       return new Promise((resolve) => wss.close(() => resolve()));
     },

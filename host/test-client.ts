@@ -1,6 +1,7 @@
 // Small helpers for the host tests: raw HTTP requests (with any Host header) and WebSocket connections.
 import http from 'node:http';
-import { WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
+import { decodeFrame } from '../core/transport/frame';
 
 export interface RawResponse {
   status: number;
@@ -45,10 +46,24 @@ export function tryWebSocket(url: string, options: { origin?: string; headers?: 
   });
 }
 
-/** Sends raw text (or bytes) and waits for the next message, parsed as JSON. */
-export function sendRaw(socket: WebSocket, data: string | Buffer): Promise<unknown> {
+/** One message as the host sent it: JSON text, or a binary frame (core/transport/frame) decoded. */
+export function decodeReply(reply: RawData, isBinary: boolean): unknown {
+  const bytes = Array.isArray(reply) ? Buffer.concat(reply) : Buffer.from(reply as ArrayBuffer);
+  const decoded = decodeFrame(isBinary ? bytes : bytes.toString());
+  if (!decoded.ok) throw new Error(`the host sent a malformed frame: ${decoded.error.message}`);
+  return decoded.value;
+}
+
+/** Sends raw text (or bytes) and waits for the next message that is not an event, decoded. */
+export function sendRaw(socket: WebSocket, data: string | Buffer | Uint8Array): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    socket.once('message', (reply) => resolve(JSON.parse(reply.toString()) as unknown));
+    const onMessage = (reply: RawData, isBinary: boolean) => {
+      const message = decodeReply(reply, isBinary);
+      if (typeof message === 'object' && message !== null && 'event' in message) return;
+      socket.off('message', onMessage);
+      resolve(message);
+    };
+    socket.on('message', onMessage);
     socket.once('close', () => reject(new Error('socket closed before answering')));
     socket.send(data);
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCall } from './define';
+import { typedArraySchema, typedArrayTypeOf, type TypedArrayType } from './primitives';
 
 // Calls for the local assistant: caption, question answering, segmentation (issue 4).
 // The renderer sends the raw stored pixels it already has; all preprocessing happens in the inference worker.
@@ -14,18 +15,16 @@ export const pixelDtypeSchema = z.enum(['int16', 'uint16', 'uint8', 'float32']);
 export type PixelDtype = z.infer<typeof pixelDtypeSchema>;
 export const BYTES_PER_VALUE: Record<PixelDtype, number> = { int16: 2, uint16: 2, uint8: 1, float32: 4 };
 
-/** Bytes a base64 string decodes to (padding aware), without decoding it. */
-export const base64ByteLength = (text: string): number => {
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
-};
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const maxBase64Chars = Math.ceil((MAX_IMAGE_SIDE * MAX_IMAGE_SIDE * 4) / 3) * 4;
+/** The typed array that carries each pixel dtype. */
+export const PIXEL_ARRAY_TYPE = { int16: 'Int16Array', uint16: 'Uint16Array', uint8: 'Uint8Array', float32: 'Float32Array' } as const satisfies Record<
+  PixelDtype,
+  TypedArrayType
+>;
 
 /**
  * An image as the renderer holds it: `hu` = stored CT values (HU = stored·slope + intercept), `gray8` = 8-bit
- * grayscale, `rgb8` = 8-bit interleaved RGB. `pixels` is base64 of the raw little-endian typed array.
+ * grayscale, `rgb8` = 8-bit interleaved RGB. `pixels` is the typed array of `dtype` itself (binary on every
+ * transport), row-major, width·height values (×3 for rgb8).
  */
 export const assistantImageSchema = z
   .object({
@@ -35,7 +34,7 @@ export const assistantImageSchema = z
     slope: z.number().finite().optional(),
     intercept: z.number().finite().optional(),
     dtype: pixelDtypeSchema,
-    pixels: z.string().max(maxBase64Chars).regex(BASE64, 'is not base64'),
+    pixels: typedArraySchema('Int16Array', 'Uint16Array', 'Uint8Array', 'Float32Array'),
   })
   .strict()
   .superRefine((image, ctx) => {
@@ -46,14 +45,18 @@ export const assistantImageSchema = z
     if (image.kind !== 'hu' && (image.slope !== undefined || image.intercept !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['slope'], message: 'slope/intercept apply to hu images only' });
     }
+    const arrayType = PIXEL_ARRAY_TYPE[image.dtype];
+    if (typedArrayTypeOf(image.pixels) !== arrayType) {
+      ctx.addIssue({ code: 'custom', path: ['pixels'], message: `is a ${typedArrayTypeOf(image.pixels)} but dtype ${image.dtype} needs a ${arrayType}` });
+      return;
+    }
     const channels = image.kind === 'rgb8' ? 3 : 1;
-    const expected = image.width * image.height * channels * BYTES_PER_VALUE[image.dtype];
-    const actual = base64ByteLength(image.pixels);
-    if (actual !== expected) {
+    const expected = image.width * image.height * channels;
+    if (image.pixels.length !== expected) {
       ctx.addIssue({
         code: 'custom',
         path: ['pixels'],
-        message: `decodes to ${actual} bytes but a ${image.width}×${image.height} ${image.kind} ${image.dtype} image has ${expected}`,
+        message: `holds ${image.pixels.length} values but a ${image.width}×${image.height} ${image.kind} image has ${expected}`,
       });
     }
   });
@@ -87,8 +90,8 @@ export type TextAnswer = z.infer<typeof textAnswerSchema>;
 export const segmentationAnswerSchema = z.object({
   width: z.number().int(),
   height: z.number().int(),
-  /** base64 of a width·height Uint8Array, row-major, 1 inside the mask and 0 outside. */
-  mask: z.string(),
+  /** width·height values, row-major, 1 inside the mask and 0 outside. */
+  mask: typedArraySchema('Uint8Array'),
   /** Mean model probability over the pixels inside the mask; absent when the mask is empty. */
   probabilityMean: z.number().optional(),
   model: z.string(),

@@ -6,7 +6,8 @@ const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): str
 
 /**
  * The single entry point every transport calls: checks the call name, validates the
- * arguments with the contract's schema, runs the handler, and turns any throw into an error value.
+ * arguments with the contract's schema, runs the handler, and turns any throw (of the
+ * schema check or of the handler) into an error value.
  */
 export async function dispatch<Ctx>(
   handlers: Handlers<Ctx>,
@@ -19,7 +20,15 @@ export async function dispatch<Ctx>(
     const shown = typeof name === 'string' ? name.slice(0, 80) : `(a ${name === null ? 'null' : typeof name}, not a call name)`;
     return err('unknown_call', `Unknown call: ${shown}`);
   }
-  const parsed = contract[name].args.safeParse(rawArgs ?? {});
+  let parsed: ReturnType<(typeof contract)[typeof name]['args']['safeParse']>;
+  try {
+    parsed = contract[name].args.safeParse(rawArgs ?? {});
+  } catch (e) {
+    // safeParse reports schema failures as values but lets everything else through: a getter that throws,
+    // a regex or refinement that overflows the stack on a huge input. Those are bad arguments too.
+    const reason = e instanceof RangeError ? 'the arguments are too large or too deeply nested to check' : e instanceof Error ? e.message : String(e);
+    return err('invalid_arguments', `${name}: the arguments could not be checked: ${reason}`);
+  }
   if (!parsed.success) return err('invalid_arguments', `${name}: ${describeIssues(parsed.error.issues)}`);
   const handler = handlers[name] as ((args: unknown, ctx: Ctx) => Promise<Result<unknown>>) | undefined;
   // The type check demands a handler per call; this guards handler objects assembled at runtime.

@@ -23,11 +23,11 @@ const service = (deps: Parameters<typeof createAssistantHandlers>[0]) => {
   return { ...s, call };
 };
 
-/** A CT image as the renderer sends it: stored int16 values, base64 of their little-endian bytes. */
+/** A CT image as the renderer sends it: the stored int16 values as they are. */
 function ctPayload(width: number, height: number) {
   const stored = new Int16Array(width * height);
   for (let i = 0; i < stored.length; i++) stored[i] = ((i % width) * 37 + Math.floor(i / width) * 11) % 2048;
-  return { kind: 'hu', width, height, slope: 1, intercept: -1024, dtype: 'int16', pixels: Buffer.from(stored.buffer).toString('base64') };
+  return { kind: 'hu', width, height, slope: 1, intercept: -1024, dtype: 'int16', pixels: stored };
 }
 
 describe('assistant handlers over dispatch (tiny-random)', () => {
@@ -46,19 +46,24 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     const mask = await s.call('assistant.segment', { image, prompt: 'left lung' });
     expect(mask.ok).toBe(true);
     if (!mask.ok) return;
-    const value = mask.value as { width: number; height: number; mask: string };
-    const bytes = Buffer.from(value.mask, 'base64');
+    const value = mask.value as { width: number; height: number; mask: Uint8Array };
+    const bytes = value.mask;
+    expect(bytes).toBeInstanceOf(Uint8Array);
     expect([value.width, value.height, bytes.length]).toEqual([50, 40, 2000]);
     expect(bytes.every((b) => b === 0 || b === 1)).toBe(true);
 
     expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { loaded: true } });
   });
 
-  it('rejects pixels whose byte length does not match the declared size and dtype', async () => {
+  it('rejects pixels whose count or array type does not match the declared size and dtype', async () => {
     const s = service({ modelDir: tinyRandomDir });
     const image = { ...ctPayload(50, 40), width: 51 };
     const result = await s.call('assistant.caption', { image });
-    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/image\.pixels: decodes to 4000 bytes but a 51×40 hu int16 image has 4080/) } });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/image\.pixels: holds 2000 values but a 51×40 hu image has 2040/) } });
+    const wrongArray = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), pixels: new Uint16Array(4) } });
+    expect(wrongArray).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/image\.pixels: is a Uint16Array but dtype int16 needs a Int16Array/) } });
+    const base64 = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), pixels: Buffer.from(new Int16Array(4).buffer).toString('base64') } });
+    expect(base64).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/image\.pixels: is not a Int16Array or Uint16Array or Uint8Array or Float32Array/) } });
     const wrongDtype = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), kind: 'gray8', slope: undefined, intercept: undefined } });
     expect(wrongDtype).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/gray8 image needs dtype uint8/) } });
     const tooBig = await s.call('assistant.caption', { image: { ...ctPayload(2, 2), width: 5000 } });

@@ -25,26 +25,13 @@ export interface AssistantService {
 
 export const defaultModelsDir = (): string => path.join(projectRoot, 'models');
 
-/** The raw little-endian pixels of the contract as the typed array the worker preprocesses. */
+/** The contract's image as the worker takes it: the same typed array (it crosses to the worker by structured clone). */
 export function decodeImage(image: AssistantImage): WorkerImage {
-  const bytes = Buffer.from(image.pixels, 'base64');
-  // An own, aligned buffer: Buffer.from may share a pool at any offset.
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const data =
-    image.dtype === 'int16'
-      ? new Int16Array(buffer)
-      : image.dtype === 'uint16'
-        ? new Uint16Array(buffer)
-        : image.dtype === 'float32'
-          ? new Float32Array(buffer)
-          : new Uint8Array(buffer);
-  const decoded: WorkerImage = { kind: image.kind, width: image.width, height: image.height, data };
+  const decoded: WorkerImage = { kind: image.kind, width: image.width, height: image.height, data: image.pixels };
   if (image.slope !== undefined) decoded.slope = image.slope;
   if (image.intercept !== undefined) decoded.intercept = image.intercept;
   return decoded;
 }
-
-const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 /**
  * The assistant's calls. The inference worker is started on the first caption/ask/segment (not for status),
@@ -129,7 +116,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
       return ok({
         width,
         height,
-        mask: toBase64(mask),
+        mask,
         ...(probabilityMean === null ? {} : { probabilityMean }),
         model,
         ms: performance.now() - started,

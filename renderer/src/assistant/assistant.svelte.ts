@@ -1,7 +1,6 @@
 import type { Api } from '../../../core/contract/index';
 import type { AssistantStatus } from '../../../core/contract/assistant';
 import type { Result } from '../../../core/contract/result';
-import { maskFromBase64 } from '../../../core/model/image-payload';
 import type { ViewerState } from '../state/viewer.svelte';
 import { describeLoadError } from '../lib/errors';
 import { currentSlice, type CurrentSlice } from './viewportImage';
@@ -100,7 +99,7 @@ export class AssistantState {
       return Promise.resolve();
     }
     return this.run('segment', (slice) => this.api['assistant.segment']({ image: slice.image, prompt }), (answer, slice) => {
-      const painted = paintMask(maskFromBase64(answer.mask), answer.width, answer.height);
+      const painted = paintMask(answer.mask, answer.width, answer.height);
       const result: SegmentationResult = {
         imageId: slice.imageId,
         prompt,
