@@ -121,6 +121,18 @@ describe('AnnotationStore: segmentations and versions', () => {
     store.close();
   });
 
+  it('keeps the spacing and finds an earlier import of the same file with the same content', () => {
+    const store = openStore();
+    const content = twoSegmentContent([8, 8, 2]);
+    const made = value(store.create({ seriesKey: SERIES, name: 'case1.nii.gz', provenance: expert, content, spacingMm: [0.7, 0.7, 2.5], action: 'import' }));
+    expect(made.spacingMm).toEqual([0.7, 0.7, 2.5]);
+    expect(value(store.findImport(SERIES, '/data/case1.nii.gz', twoSegmentContent([8, 8, 2])))?.id).toBe(made.id);
+    expect(value(store.findImport(SERIES, '/data/case1.nii.gz', twoSegmentContent([8, 8, 2], 99)))).toBeNull(); // the file changed
+    expect(value(store.findImport(SERIES, '/data/other.nii.gz', content))).toBeNull();
+    expect(value(store.findImport('1.2.3', '/data/case1.nii.gz', content))).toBeNull();
+    store.close();
+  });
+
   it('adds a segment with an edit; the new segment starts empty', () => {
     const store = openStore();
     const content = twoSegmentContent([8, 8, 2]);
@@ -188,7 +200,7 @@ describe('AnnotationStore: migrations from every earlier schema', () => {
   /** Writes rows at schema `version` using that version's tables only. */
   const writers: Record<number, (db: ReturnType<typeof openDatabase>) => void> = {
     1: (db) => {
-      db.prepare("INSERT INTO segmentations VALUES ('seg-00000000000000a1', ?, 'old', 'expert', 'dr old', ?, 1000, NULL)").run(SERIES, JSON.stringify({ kind: 'drawn' }));
+      db.prepare("INSERT INTO segmentations (id, series_key, name, role, author, origin_json, created_at) VALUES ('seg-00000000000000a1', ?, 'old', 'expert', 'dr old', ?, 1000)").run(SERIES, JSON.stringify({ kind: 'drawn' }));
       db.prepare(`INSERT INTO versions (segmentation_id, number, parent_number, created_at, author, note, segments_json, width, height, depth)
                   VALUES ('seg-00000000000000a1', 1, NULL, 1000, 'dr old', '', ?, 8, 1, 1)`).run(JSON.stringify([{ number: 1, label: 'lung', color: [1, 2, 3] }]));
       const bits = packBits(Uint8Array.from([1, 0, 1, 0, 1, 0, 1, 1]));

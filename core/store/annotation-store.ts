@@ -69,6 +69,8 @@ export interface SegmentationRecord {
   seriesKey: string;
   name: string;
   provenance: Provenance;
+  /** [x, y, z] voxel size in mm. */
+  spacingMm: [number, number, number];
   createdAt: string;
   deletedAt: string | null;
   head: VersionInfo;
@@ -104,6 +106,8 @@ export interface CreateArgs {
   name: string;
   provenance: Provenance;
   content: SegmentationContent;
+  /** [x, y, z] voxel size in mm; [1, 1, 1] when unknown. */
+  spacingMm?: readonly [number, number, number];
   /** 'import' for a file, 'create' for a new (empty or model) segmentation. */
   action?: 'create' | 'import';
   note?: string;
@@ -126,6 +130,10 @@ const abort = (kind: StoreErrorKind, message: string): never => {
   throw new StoreAbort({ kind, message });
 };
 
+/** Positive finite spacing, else 1 mm on that axis. */
+const spacingOf = (mm: readonly number[] | undefined): [number, number, number] =>
+  [0, 1, 2].map((i) => (mm && Number.isFinite(mm[i]) && mm[i] > 0 ? mm[i] : 1)) as [number, number, number];
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 const newId = (prefix: string): string => `${prefix}-${randomBytes(8).toString('hex')}`;
 
@@ -140,6 +148,7 @@ interface SegmentationRow {
   role: Provenance['role'];
   author: string;
   origin_json: string;
+  spacing_json: string;
   created_at: number;
   deleted_at: number | null;
 }
@@ -199,8 +208,8 @@ export class AnnotationStore {
     return this.write('save a new segmentation', () => {
       const at = this.now();
       this.db
-        .prepare('INSERT INTO segmentations (id, series_key, name, role, author, origin_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(id, args.seriesKey, args.name, args.provenance.role, args.provenance.author, JSON.stringify(origin.data), at);
+        .prepare('INSERT INTO segmentations (id, series_key, name, role, author, origin_json, spacing_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(id, args.seriesKey, args.name, args.provenance.role, args.provenance.author, JSON.stringify(origin.data), JSON.stringify(spacingOf(args.spacingMm)), at);
       const versionId = this.insertVersion(id, 1, null, at, args.provenance.author, args.note ?? '', args.content.segments, args.content.shape);
       this.writeSlices(versionId, args.content);
       this.audit(at, args.provenance.author, args.action ?? 'create', { seriesKey: args.seriesKey, segmentationId: id, versionNumber: 1, detail: { name: args.name, origin: origin.data } });
@@ -331,6 +340,28 @@ export class AnnotationStore {
     return this.write(`record an export of segmentation ${id}`, () => {
       const row = this.liveRow(id);
       this.audit(this.now(), author, 'export', { seriesKey: row.series_key, segmentationId: id, versionNumber: this.headFor(id, null).number, detail: { target } });
+      return null;
+    });
+  }
+
+  /**
+   * A live segmentation of this series imported from this file whose first version holds exactly
+   * this content (the same file opened again), or null: opening a file twice does not duplicate it.
+   */
+  findImport(seriesKey: string, filePath: string, content: SegmentationContent): StoreResult<SegmentationRecord | null> {
+    return this.read(`look for an earlier import of ${filePath}`, () => {
+      const candidates = (this.db.prepare('SELECT id, origin_json FROM segmentations WHERE series_key = ? AND deleted_at IS NULL ORDER BY created_at').all(seriesKey) as { id: string; origin_json: string }[])
+        .filter((r) => { const o = JSON.parse(r.origin_json) as { kind: string; path?: string }; return o.kind === 'file' && o.path === filePath; });
+      if (candidates.length === 0) return null;
+      const wanted = sliceKeys(content);
+      for (const candidate of candidates) {
+        const first = this.versionRow(candidate.id, 1);
+        if (first.width !== content.shape[0] || first.height !== content.shape[1] || first.depth !== content.shape[2]) continue;
+        if (JSON.stringify((JSON.parse(first.segments_json) as Segment[]).map((s) => [s.number, s.label])) !== JSON.stringify(content.segments.map((s) => [s.number, s.label]))) continue;
+        const stored = (this.db.prepare('SELECT segment_number, z, hash FROM version_slices WHERE version_id = ? ORDER BY segment_number, z').all(first.id) as { segment_number: number; z: number; hash: string }[])
+          .map((r) => `${r.segment_number}/${r.z}/${r.hash}`);
+        if (stored.length === wanted.length && stored.every((k, i) => k === wanted[i])) return this.recordOf(candidate.id);
+      }
       return null;
     });
   }
@@ -550,6 +581,7 @@ export class AnnotationStore {
       seriesKey: row.series_key,
       name: row.name,
       provenance: { role: row.role, author: row.author, origin: originSchema.parse(JSON.parse(row.origin_json)) },
+      spacingMm: spacingOf(JSON.parse(row.spacing_json) as number[]),
       createdAt: iso(row.created_at),
       deletedAt: row.deleted_at === null ? null : iso(row.deleted_at),
       head: this.versionInfo(head),
@@ -582,6 +614,20 @@ const measurementOf = (r: MeasurementRow): MeasurementRecord => ({
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
+
+/** `segment/z/hash` of every non-empty slice, ordered by segment then z (as version_slices sorts them). */
+function sliceKeys(content: SegmentationContent): string[] {
+  const keys: string[] = [];
+  for (const number of content.segments.map((s) => s.number).sort((a, b) => a - b)) {
+    const mask = content.masks.get(number);
+    if (!mask) continue;
+    for (let z = 0; z < content.shape[2]; z++) {
+      const bits = packSlice(mask, content.shape, z);
+      if (bits) keys.push(`${number}/${z}/${sliceHash(bits)}`);
+    }
+  }
+  return keys;
+}
 
 /** Packs a whole 0/1 slice (width × height bytes) for saveEdits; an all-zero slice becomes null (stored as nothing). */
 export function sliceEdit(segment: number, z: number, slice: Uint8Array): SliceEdit {

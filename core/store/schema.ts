@@ -14,6 +14,8 @@ const v1: Migration = {
         role TEXT NOT NULL CHECK (role IN ('expert', 'annotator', 'model')),
         author TEXT NOT NULL,
         origin_json TEXT NOT NULL,
+        -- [x, y, z] voxel size in mm of the grid it was drawn or read on.
+        spacing_json TEXT NOT NULL DEFAULT '[1,1,1]',
         created_at INTEGER NOT NULL,
         deleted_at INTEGER
       );
