@@ -21,7 +21,7 @@ interface JsonInstance {
   fileKey?: string;
 }
 interface JsonDocument {
-  patients: Array<{ studies: Array<{ series: Array<{ instances: JsonInstance[] }> }> }>;
+  patients: Array<{ studies: Array<{ series: Array<{ instances: JsonInstance[]; frames: Array<{ sopInstanceUid: string; fileKey?: string }> }> }> }>;
   errors: Array<{ path: string; code: string; reason: string }>;
   fileCount: number;
 }
@@ -38,6 +38,12 @@ async function expectExactlyOnce(stdout: string, root: string): Promise<JsonDocu
   for (const instance of instancesOf(doc)) {
     expect(instance.sopInstanceUid).toMatch(/^[0-9.]+$/);
     expect(instance.fileKey).toBeUndefined();
+  }
+  for (const series of doc.patients.flatMap((p) => p.studies.flatMap((s) => s.series))) {
+    // The canonical frame list names the series' own instances, without file keys either.
+    expect(series.frames.length).toBeGreaterThanOrEqual(series.instances.length);
+    expect(new Set(series.frames.map((f) => f.sopInstanceUid))).toEqual(new Set(series.instances.map((i) => i.sopInstanceUid)));
+    for (const frame of series.frames) expect(frame.fileKey).toBeUndefined();
   }
   return doc;
 }

@@ -56,6 +56,7 @@ function withoutFileKeys(result: ImportResult): unknown {
         series: study.series.map((series) => ({
           ...series,
           instances: series.instances.map(({ fileKey: _fileKey, ...instance }): PublicInstance => instance),
+          frames: series.frames.map(({ fileKey: _fileKey, ...frame }) => frame),
         })),
       })),
     })),
@@ -79,7 +80,7 @@ function formatTree(patients: Patient[]): string[] {
       lines.push(`  Study ${orDash(study.studyDate)} ${study.description ? `"${study.description}" ` : ''}[${study.studyInstanceUid}]`);
       for (const series of study.series) {
         const first = series.instances[0];
-        const frames = series.instances.reduce((sum, i) => sum + i.numberOfFrames, 0);
+        const frames = series.frames.length;
         const size = first ? `${first.columns}×${first.rows}` : '';
         const syntaxes = [...new Set(series.instances.map((i) => transferSyntaxName(i.transferSyntaxUid)))].join(', ');
         lines.push(

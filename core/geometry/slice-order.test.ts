@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalFrames, orderImages, type SliceOrderImage } from './slice-order';
+import { canonicalFrames, imagesOfFrames, orderImages, type SliceOrderImage } from './slice-order';
 import { add, scale, type Vec3 } from './vec3';
 
 const axial = [1, 0, 0, 0, 1, 0];
@@ -129,5 +129,16 @@ describe('canonicalFrames', () => {
   it('gives z = 0.. along the normal for a positioned stack', () => {
     const slices = [2.5, 0, 5].map((z) => image(`z${z}`, { imagePositionPatient: [-100, -100, z] }));
     expect(canonicalFrames(slices).map((f) => f.fileKey)).toEqual(['key-z0', 'key-z2.5', 'key-z5']);
+  });
+});
+
+describe('imagesOfFrames', () => {
+  it('gives the image behind every frame, repeating a multi-frame instance, and names a frame with no image', () => {
+    const images = [image('one'), image('cine', { numberOfFrames: 2, instanceNumber: 2 })];
+    const frames = canonicalFrames(images);
+    const resolved = imagesOfFrames(frames, images);
+    expect(resolved.ok && names(resolved.images)).toEqual(['cine', 'cine', 'one']);
+    const missing = imagesOfFrames([...frames, { sopInstanceUid: '9.9', frame: null, fileKey: 'gone' }], images);
+    expect(missing).toEqual({ ok: false, reason: 'frame 3 (SOP instance 9.9) names file key gone, which none of the images has' });
   });
 });

@@ -114,3 +114,20 @@ export function expandFrames(orderedImages: readonly SliceOrderImage[]): FrameRe
 
 /** The canonical frame list of a series: z = 0.. → instance and frame. */
 export const canonicalFrames = (images: readonly SliceOrderImage[]): FrameRef[] => expandFrames(orderImages(images).images);
+
+export type ResolvedFrames<T> = { ok: true; images: T[] } | { ok: false; reason: string };
+
+/**
+ * The image behind each entry of a frame list (one per frame, so a multi-frame instance repeats),
+ * matched by file key; a frame whose image is not among `images` is a reason naming it.
+ */
+export function imagesOfFrames<T extends Pick<SliceOrderImage, 'fileKey'>>(frames: readonly FrameRef[], images: readonly T[]): ResolvedFrames<T> {
+  const byFileKey = new Map(images.map((image) => [image.fileKey, image]));
+  const resolved: T[] = [];
+  for (const [z, ref] of frames.entries()) {
+    const image = byFileKey.get(ref.fileKey);
+    if (!image) return { ok: false, reason: `frame ${z} (SOP instance ${ref.sopInstanceUid}) names file key ${ref.fileKey}, which none of the images has` };
+    resolved.push(image);
+  }
+  return { ok: true, images: resolved };
+}

@@ -4,7 +4,10 @@
  * gets one z per distinct position, in ascending order along the normal.
  */
 
-export type Vec3 = readonly [number, number, number];
+import { imagePlane, sameOrientation } from '../geometry/image-plane';
+import { closeTo, dot, type Vec3 } from '../geometry/vec3';
+
+export type { Vec3 } from '../geometry/vec3';
 
 export interface FramePlacement {
   /** ImagePositionPatient of the frame's first pixel, or null when the frame has none. */
@@ -26,8 +29,6 @@ export interface SliceGrid {
 
 const positionToleranceMm = 0.01;
 
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 /**
  * Builds the slice grid, or throws an Error saying why the frames cannot form one.
@@ -50,11 +51,13 @@ export function buildSliceGrid(frames: FramePlacement[], maxFramesPerSegment: nu
   let normal: Vec3;
   if (orientation) {
     for (const [i, f] of frames.entries()) {
-      if (!f.orientation || f.orientation.some((v, k) => Math.abs(v - orientation[k]) > 1e-4)) {
+      if (!f.orientation || !sameOrientation(f.orientation, orientation)) {
         throw new Error(`frame ${i + 1} has a different ImageOrientationPatient from frame 1; a volume needs one orientation`);
       }
     }
-    normal = cross([orientation[0], orientation[1], orientation[2]], [orientation[3], orientation[4], orientation[5]]);
+    const plane = imagePlane({ orientation });
+    if (!plane.ok) throw new Error(`frames cannot be ordered into slices: ${plane.reason}`);
+    normal = plane.plane.normal;
   } else if (frames.every((f) => positionsClose(f.positionMm!, frames[0].positionMm!))) {
     // One position for every frame: a single slice, the normal does not matter.
     normal = [0, 0, 1];
@@ -93,6 +96,4 @@ export function buildSliceGrid(frames: FramePlacement[], maxFramesPerSegment: nu
   };
 }
 
-function positionsClose(a: Vec3, b: Vec3): boolean {
-  return Math.abs(a[0] - b[0]) <= positionToleranceMm && Math.abs(a[1] - b[1]) <= positionToleranceMm && Math.abs(a[2] - b[2]) <= positionToleranceMm;
-}
+const positionsClose = (a: Vec3, b: Vec3): boolean => closeTo(a, b, positionToleranceMm);

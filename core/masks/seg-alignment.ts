@@ -1,5 +1,6 @@
 import type { LabelArray, LabelVolume } from '../metrics/types';
-import type { Vec3 } from './dicom-seg-geometry';
+import { sameOrientation, sliceNormal } from '../geometry/image-plane';
+import { add, dot, scale, sub, type Vec3 } from '../geometry/vec3';
 import type { MaskSet } from './read-mask';
 
 /**
@@ -11,8 +12,6 @@ import type { MaskSet } from './read-mask';
  */
 
 const toleranceMm = 0.01;
-
-const dot = (a: Vec3, b: readonly number[]): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 
 function planeGeometry(mask: MaskSet): { positions: Vec3[]; orientation: readonly number[] } | null {
   const positions = mask.slicePositionsMm;
@@ -28,15 +27,12 @@ export function alignSegSlices(truth: MaskSet, pred: MaskSet): [MaskSet, MaskSet
   const [tw, th] = truth.volume.shape;
   const [pw, ph] = pred.volume.shape;
   if (tw !== pw || th !== ph) return [truth, pred]; // the shape check reports it
-  if (truthGeometry.orientation.some((v, i) => Math.abs(v - predGeometry.orientation[i]) > 1e-4)) {
+  if (!sameOrientation(truthGeometry.orientation, predGeometry.orientation)) {
     throw new Error(`SEGs lie on differently oriented planes: truth ${truth.source} (${truthGeometry.orientation.join(', ')}) and prediction ${pred.source} (${predGeometry.orientation.join(', ')})`);
   }
-  const o = truthGeometry.orientation;
-  const normal: Vec3 = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
-  const inPlaneOrigin = (p: Vec3): Vec3 => {
-    const d = dot(p, normal);
-    return [p[0] - d * normal[0], p[1] - d * normal[1], p[2] - d * normal[2]];
-  };
+  const normal = sliceNormal(truthGeometry.orientation);
+  if (!normal) throw new Error(`SEG ${truth.source} has an unusable ImageOrientationPatient (${truthGeometry.orientation.join(', ')})`);
+  const inPlaneOrigin = (p: Vec3): Vec3 => sub(p, scale(normal, dot(p, normal)));
   const truthOrigin = inPlaneOrigin(truthGeometry.positions[0]);
   for (const p of [...truthGeometry.positions, ...predGeometry.positions]) {
     const origin = inPlaneOrigin(p);
@@ -57,7 +53,7 @@ export function alignSegSlices(truth: MaskSet, pred: MaskSet): [MaskSet, MaskSet
   const identity = (slots: number[]) => slots.length === unionDepths.length && slots.every((s, i) => s === i);
   if (identity(truthSlots) && identity(predSlots)) return [truth, pred];
 
-  const unionPositions = unionDepths.map((d): Vec3 => [truthOrigin[0] + d * normal[0], truthOrigin[1] + d * normal[1], truthOrigin[2] + d * normal[2]]);
+  const unionPositions = unionDepths.map((d): Vec3 => add(truthOrigin, scale(normal, d)));
   return [placeOnSlices(truth, truthSlots, unionDepths.length, unionPositions), placeOnSlices(pred, predSlots, unionDepths.length, unionPositions)];
 }
 

@@ -7,6 +7,7 @@ import { dispatch } from '../contract/dispatch';
 import type { CallName, CallResult, Handlers } from '../contract/index';
 import { MAX_MASK_DATA_BYTES } from '../contract/masks';
 import type { Result } from '../contract/result';
+import { assembleSeries } from '../dicom/study-tree';
 import { axialCtInstance, niftiFile, segFile } from '../masks/mask-fixtures';
 import type { MaskSet } from '../masks/read-mask';
 import type { JobProgress } from '../contract/jobs';
@@ -35,13 +36,10 @@ const predValues = labelsAt([
   [12, 13, 2],
 ]);
 
-const series: Series = {
-  seriesInstanceUid: SERIES_UID,
-  seriesNumber: 1,
-  modality: 'CT',
-  description: 'fake',
-  instances: [axialCtInstance(SERIES_UID, 0), axialCtInstance(SERIES_UID, 1)],
-};
+const series: Series = assembleSeries({ seriesInstanceUid: SERIES_UID, seriesNumber: 1, modality: 'CT', description: 'fake' }, [
+  axialCtInstance(SERIES_UID, 0),
+  axialCtInstance(SERIES_UID, 1),
+]);
 
 const ctx: CallContext = { transport: 'direct', caller: 'test' };
 let dir: string;

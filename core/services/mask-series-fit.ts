@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Series } from '../contract/dicom';
 import { err, ok, type Result } from '../contract/result';
+import { imagesOfFrames } from '../geometry/slice-order';
 import { decodeDicomSeg, type DicomSegMask } from '../masks/dicom-seg';
 import type { MaskSet } from '../masks/read-mask';
 import { niftiVoxelToLps, orientNiftiToSeries } from './nifti-orientation';
-import { placeSegOnSeries, viewingOrder } from './seg-placement';
+import { placeSegOnSeries } from './seg-placement';
 
 type Shape = readonly [number, number, number];
 const formatShape = (shape: Shape): string => shape.join('×');
@@ -21,8 +22,8 @@ export function seriesShape(series: Series): Result<Shape> {
       `series ${series.seriesInstanceUid} mixes image sizes (${first.columns}×${first.rows} and ${odd.columns}×${odd.rows}); a mask cannot cover it`,
     );
   }
-  const slices = series.instances.reduce((sum, i) => sum + i.numberOfFrames, 0);
-  return ok([first.columns, first.rows, slices] as const);
+  // Depth is the canonical frame list's length: the stack the viewer shows and the mask must cover.
+  return ok([first.columns, first.rows, series.frames.length] as const);
 }
 
 /**
@@ -68,12 +69,9 @@ async function orientNifti(filePath: string, read: MaskSet, series: Series): Pro
     return `cannot read its orientation (${describeError(e)})`;
   }
   if (!voxelToLps) return read;
-  const images = viewingOrder(series.instances, seriesNormal(series));
-  const oriented = orientNiftiToSeries(read.volume, voxelToLps, images);
+  // Single-frame series: one image per z of the canonical frame list, the order the viewer stacks.
+  const images = imagesOfFrames(series.frames, series.instances);
+  if (!images.ok) return `the series frame list is broken: ${images.reason}`;
+  const oriented = orientNiftiToSeries(read.volume, voxelToLps, images.images);
   return typeof oriented === 'string' ? oriented : { ...read, volume: oriented };
 }
-
-const seriesNormal = (series: Series): readonly [number, number, number] => {
-  const iop = series.instances[0]?.imageOrientationPatient ?? [1, 0, 0, 0, 1, 0];
-  return [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
-};

@@ -73,6 +73,16 @@ describe('orientNiftiToSeries', () => {
     expect(niftiVoxelToLps(niftiFile({ shape: [4, 3, 2], values: seriesOrder, datatype: 'uint8' }))).toBeNull();
   });
 
+  it('refuses a series whose first image has an unusable orientation, saying why', () => {
+    const bytes = orientedNifti(seriesOrder, [4, 3, 2], [
+      [-1, 0, 0, 0],
+      [0, -1, 0, 0],
+      [0, 0, 2.5, 0],
+    ]);
+    const skewed = images.map((i) => ({ ...i, imageOrientationPatient: [1, 0, 0, 0.5, 0.5, 0] as [number, number, number, number, number, number] }));
+    expect(orientNiftiToSeries(decodeNiftiLabels(bytes, 'n.nii'), niftiVoxelToLps(bytes)!, skewed)).toMatch(/first image has no usable plane .*column direction has length 0\.7071/);
+  });
+
   it('names both orders when the sizes differ', () => {
     const bytes = orientedNifti(new Array(24).fill(1), [3, 4, 2], [
       [-1, 0, 0, 0],

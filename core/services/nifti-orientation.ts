@@ -1,16 +1,15 @@
 import { gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import type { Instance, Series } from '../contract/dicom';
+import { imagePlane } from '../geometry/image-plane';
+import { stackStep } from '../geometry/patient-space';
+import { distance, dot, norm, toVec3, type Vec3 } from '../geometry/vec3';
 import type { LabelArray, LabelVolume } from '../metrics/types';
-
-type Vec3 = [number, number, number];
 
 /** Axes closer than this to a series axis (cosine) count as that axis; anything less is oblique. */
 const AXIS_COSINE = 0.99;
 
-const dot = (a: readonly number[], b: readonly number[]): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const norm = (a: readonly number[]): number => Math.hypot(a[0], a[1], a[2]);
-const cross = (a: readonly number[], b: readonly number[]): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+type Triple = [number, number, number];
 
 /**
  * The voxel → patient (DICOM LPS, mm) matrix of a NIfTI file, rows of [x y z offset], or null when
@@ -25,36 +24,34 @@ export function niftiVoxelToLps(fileBytes: Uint8Array): number[][] | null {
   return header.affine.slice(0, 3).map((row, i) => (i < 2 ? row.map((v) => -v) : [...row]));
 }
 
-/** Series axes in LPS: along columns (x), along rows (y), and from the first image to the last in viewing order (z). */
-function seriesAxes(images: readonly Instance[]): { axes: [Vec3, Vec3, Vec3]; origin: Vec3 } | null {
+/**
+ * Series axes in LPS: the row direction (x, column index grows), the column direction (y, row index
+ * grows), and from the first image to the last in canonical order (z; the normal for one image).
+ */
+function seriesAxes(images: readonly Instance[]): { axes: [Vec3, Vec3, Vec3]; origin: Vec3 } | string {
   const first = images[0];
-  const iop = first?.imageOrientationPatient;
-  const ipp = first?.imagePositionPatient;
-  if (!iop || !ipp) return null;
-  const alongColumns: Vec3 = [iop[0], iop[1], iop[2]];
-  const alongRows: Vec3 = [iop[3], iop[4], iop[5]];
-  let alongSlices = cross(alongColumns, alongRows);
-  const last = images[images.length - 1]?.imagePositionPatient;
-  if (last && images.length > 1) {
-    const step: Vec3 = [last[0] - ipp[0], last[1] - ipp[1], last[2] - ipp[2]];
-    if (norm(step) > 0) alongSlices = step.map((v) => v / norm(step)) as Vec3;
-  }
-  return { axes: [alongColumns, alongRows, alongSlices], origin: [ipp[0], ipp[1], ipp[2]] };
+  if (!first?.imageOrientationPatient || !first.imagePositionPatient) return 'the series images carry no position/orientation to match the NIfTI orientation against';
+  const plane = imagePlane({ orientation: first.imageOrientationPatient, positionMm: first.imagePositionPatient });
+  if (!plane.ok) return `the series' first image has no usable plane (${plane.reason})`;
+  const origin = plane.plane.positionMm!;
+  const last = toVec3(images[images.length - 1].imagePositionPatient);
+  const step = last ? stackStep(origin, last, images.length) : null;
+  return { axes: [plane.plane.rowDirection, plane.plane.columnDirection, step?.direction ?? plane.plane.normal], origin };
 }
 
 /**
- * The label volume in the series' voxel order (x along columns, y along rows, z in viewing order),
+ * The label volume in the series' voxel order (x along rows, y along columns, z in canonical order),
  * from a NIfTI whose axes are the series' axes up to order and direction — as tools that convert
  * DICOM to NIfTI write them (often with rows or slices reversed). Axes are only permuted and
  * flipped, never resampled; oblique axes, other sizes or a grid that starts elsewhere are a reason string.
- * `images` are the series' images in viewing order.
+ * `images` are the series' images, one per z of its canonical frame list (series.frames).
  */
 export function orientNiftiToSeries(volume: LabelVolume, voxelToLps: number[][], images: readonly Instance[]): LabelVolume | string {
   const series = seriesAxes(images);
-  if (!series) return 'the series images carry no position/orientation to match the NIfTI orientation against';
+  if (typeof series === 'string') return series;
   const rows = images[0].rows;
   const columns = images[0].columns;
-  const seriesShape: Vec3 = [columns, rows, images.length];
+  const seriesShape: Triple = [columns, rows, images.length];
 
   const targetAxis: number[] = [];
   const flipped: boolean[] = [];
@@ -67,17 +64,18 @@ export function orientNiftiToSeries(volume: LabelVolume, voxelToLps: number[][],
     flipped.push(dot(series.axes[q], column) < 0);
   }
   const fileShape = volume.shape;
-  const orientedShape: Vec3 = [0, 0, 0];
+  const orientedShape: Triple = [0, 0, 0];
   targetAxis.forEach((q, p) => (orientedShape[q] = fileShape[p]));
   if (orientedShape.some((n, q) => n !== seriesShape[q])) {
     return `NIfTI ${fileShape.join('×')} in file order is ${orientedShape.join('×')} in the series' order, not the series' ${seriesShape.join('×')}`;
   }
 
   // The file voxel that lands on the series' first voxel must lie on the first image's first pixel.
-  const cornerIndex = fileShape.map((n, p) => (flipped[p] ? n - 1 : 0));
-  const cornerLps = [0, 1, 2].map((r) => dot(voxelToLps[r], cornerIndex) + voxelToLps[r][3]);
+  const cornerIndex: Vec3 = [flipped[0] ? fileShape[0] - 1 : 0, flipped[1] ? fileShape[1] - 1 : 0, flipped[2] ? fileShape[2] - 1 : 0];
+  const affineRow = (r: number): number => dot([voxelToLps[r][0], voxelToLps[r][1], voxelToLps[r][2]], cornerIndex) + voxelToLps[r][3];
+  const cornerLps: Vec3 = [affineRow(0), affineRow(1), affineRow(2)];
   const voxelSizes = [0, 1, 2].map((p) => norm([voxelToLps[0][p], voxelToLps[1][p], voxelToLps[2][p]]));
-  const offsetMm = Math.hypot(...cornerLps.map((v, i) => v - series.origin[i]));
+  const offsetMm = distance(cornerLps, series.origin);
   if (offsetMm > Math.max(...voxelSizes)) {
     return `NIfTI grid starts ${offsetMm.toFixed(1)} mm from the series' first image position; it is not this series' grid`;
   }
@@ -102,7 +100,7 @@ export function orientNiftiToSeries(volume: LabelVolume, voxelToLps: number[][],
       for (let x = 0; x < n0; x++, i++, out += steps[0]) data[out] = volume.data[i];
     }
   }
-  const spacingMm: Vec3 = [0, 0, 0];
+  const spacingMm: Triple = [0, 0, 0];
   targetAxis.forEach((q, p) => (spacingMm[q] = volume.spacingMm[p]));
   return { data, shape: seriesShape, spacingMm, source: volume.source };
 }

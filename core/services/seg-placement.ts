@@ -1,28 +1,14 @@
-import type { Instance, Series } from '../contract/dicom';
+import type { Series } from '../contract/dicom';
+import { sameOrientation } from '../geometry/image-plane';
+import { imagesOfFrames } from '../geometry/slice-order';
+import { distance } from '../geometry/vec3';
 import type { DicomSegMask, SegmentMask } from '../masks/dicom-seg';
 import type { MaskSet } from '../masks/read-mask';
 import type { LabelArray, LabelVolume } from '../metrics/types';
 
-type Vec3 = readonly [number, number, number];
-
 /** A SEG frame lies on an image when their planes coincide to within this (mm); float rounding in IPP strings is far smaller. */
 const POSITION_TOLERANCE_MM = 0.05;
 const ORIENTATION_TOLERANCE = 1e-4;
-
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const distance = (a: Vec3, b: Vec3): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-
-/** The series' images in viewing order (along the normal, then instance number), as the viewer stacks them. */
-export function viewingOrder(instances: readonly Instance[], normal: Vec3): Instance[] {
-  const along = (i: Instance): number | null => (i.imagePositionPatient ? dot(normal, i.imagePositionPatient) : i.sliceLocation);
-  return [...instances].sort((a, b) => {
-    const pa = along(a);
-    const pb = along(b);
-    if (pa !== null && pb !== null && pa !== pb) return pa - pb;
-    return (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0);
-  });
-}
 
 /** Copies each SEG slice z into series slice zTarget[z]; every other series slice stays background. */
 function spread(volume: LabelVolume, zTarget: number[], depth: number): LabelVolume {
@@ -41,13 +27,15 @@ function spread(volume: LabelVolume, zTarget: number[], depth: number): LabelVol
  */
 export function placeSegOnSeries(seg: DicomSegMask, read: MaskSet, series: Series): MaskSet | string {
   if (series.instances.some((i) => i.numberOfFrames > 1)) return 'the series has multi-frame images; a partial SEG can be placed only on single-frame images';
-  const iop = series.instances[0]?.imageOrientationPatient;
+  // The series' images one per z of its canonical frame list: the stack the SEG is spread onto.
+  const resolved = imagesOfFrames(series.frames, series.instances);
+  if (!resolved.ok) return `the series frame list is broken: ${resolved.reason}`;
+  const images = resolved.images;
+  const iop = images[0]?.imageOrientationPatient;
   if (!iop) return 'the series images carry no orientation, so the SEG frames cannot be placed on them';
-  if (!seg.orientation || seg.orientation.some((v, i) => Math.abs(v - iop[i]) > ORIENTATION_TOLERANCE)) {
+  if (!seg.orientation || !sameOrientation(seg.orientation, iop, ORIENTATION_TOLERANCE)) {
     return `SEG orientation ${seg.orientation?.join('\\') ?? '(none)'} differs from the series orientation ${iop.join('\\')}`;
   }
-  const normal = cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]);
-  const images = viewingOrder(series.instances, normal);
   const zTarget: number[] = [];
   for (const [z, positionMm] of seg.slicePositionsMm.entries()) {
     if (!positionMm) return `SEG slice ${z} has no position`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Instance, Series } from '../../../core/contract/dicom';
-import { middleIndex, slicePositionMm, sortInstances, stackFramesForSeries } from './imageIds';
+import { assembleSeries } from '../../../core/dicom/study-tree';
+import { middleIndex, slicePositionMm, stackFramesForSeries } from './imageIds';
 
 const axial = [1, 0, 0, 0, 1, 0] as [number, number, number, number, number, number];
 const instance = (over: Partial<Instance>): Instance => ({
@@ -18,46 +19,50 @@ const instance = (over: Partial<Instance>): Instance => ({
   transferSyntaxUid: '1.2.840.10008.1.2.1',
   ...over,
 });
+const header = { seriesInstanceUid: '1', seriesNumber: 1, modality: 'US', description: '' };
 
-describe('stack ordering', () => {
-  it('sorts by position along the slice normal, not by instance number', () => {
-    const sorted = sortInstances([
-      instance({ fileKey: 'c', instanceNumber: 1, imagePositionPatient: [0, 0, 10] }),
-      instance({ fileKey: 'a', instanceNumber: 3, imagePositionPatient: [0, 0, -5] }),
-      instance({ fileKey: 'b', instanceNumber: 2, imagePositionPatient: [0, 0, 2.5] }),
-    ]);
-    expect(sorted.map((i) => i.fileKey)).toEqual(['a', 'b', 'c']);
-  });
-
-  it('falls back to instance number without geometry', () => {
-    const sorted = sortInstances([
-      instance({ fileKey: 'b', instanceNumber: 2, imagePositionPatient: null, imageOrientationPatient: null }),
-      instance({ fileKey: 'a', instanceNumber: 1, imagePositionPatient: null, imageOrientationPatient: null }),
-    ]);
-    expect(sorted.map((i) => i.fileKey)).toEqual(['a', 'b']);
-  });
-
+describe('slicePositionMm', () => {
   it('measures slice position along the normal of a sagittal plane', () => {
     const sagittal = instance({ imageOrientationPatient: [0, 1, 0, 0, 0, -1], imagePositionPatient: [12, 3, 4] });
     expect(slicePositionMm(sagittal)).toBeCloseTo(-12);
+  });
+
+  it('gives SliceLocation when the position is missing or the orientation unusable', () => {
+    expect(slicePositionMm(instance({ imagePositionPatient: null, sliceLocation: 7.5 }))).toBe(7.5);
+    expect(slicePositionMm(instance({ imageOrientationPatient: [2, 0, 0, 0, 1, 0], sliceLocation: -1 }))).toBe(-1);
+    expect(slicePositionMm(instance({ imagePositionPatient: null, imageOrientationPatient: null }))).toBeNull();
   });
 });
 
 describe('stackFramesForSeries', () => {
   it('expands multi-frame instances into one 1-based frame imageId each', () => {
-    const series: Series = {
-      seriesInstanceUid: '1',
-      seriesNumber: 1,
-      modality: 'US',
-      description: '',
-      instances: [instance({ fileKey: 'multi/key', numberOfFrames: 3 })],
-    };
+    const series = assembleSeries(header, [instance({ fileKey: 'multi/key', numberOfFrames: 3 })]);
     const frames = stackFramesForSeries(series, 'http://127.0.0.1:5000');
     expect(frames.map((f) => f.imageId)).toEqual([
       'wadouri:http://127.0.0.1:5000/dicom/multi%2Fkey?frame=1',
       'wadouri:http://127.0.0.1:5000/dicom/multi%2Fkey?frame=2',
       'wadouri:http://127.0.0.1:5000/dicom/multi%2Fkey?frame=3',
     ]);
+  });
+
+  it('stacks the series frame list as it is, in canonical order (along the normal, not by instance number)', () => {
+    const series = assembleSeries(header, [
+      instance({ sopInstanceUid: '1.3', fileKey: 'c', instanceNumber: 1, imagePositionPatient: [0, 0, 10] }),
+      instance({ sopInstanceUid: '1.1', fileKey: 'a', instanceNumber: 3, imagePositionPatient: [0, 0, -5] }),
+      instance({ sopInstanceUid: '1.2', fileKey: 'b', instanceNumber: 2, imagePositionPatient: [0, 0, 2.5], numberOfFrames: 2 }),
+    ]);
+    const frames = stackFramesForSeries(series, 'http://h');
+    expect(frames.map((f) => f.imageId)).toEqual(['wadouri:http://h/dicom/a', 'wadouri:http://h/dicom/b?frame=1', 'wadouri:http://h/dicom/b?frame=2', 'wadouri:http://h/dicom/c']);
+    expect(frames.map((f) => f.instance.sopInstanceUid)).toEqual(['1.1', '1.2', '1.2', '1.3']);
+    // The list is used as given: the renderer never re-sorts it.
+    const reversed: Series = { ...series, frames: [...series.frames].reverse() };
+    expect(stackFramesForSeries(reversed, 'http://h').map((f) => f.frame)).toEqual([null, 2, 1, null]);
+  });
+
+  it('names a frame whose file key none of the instances has', () => {
+    const series = assembleSeries(header, [instance({ fileKey: 'a' })]);
+    const broken: Series = { ...series, frames: [{ sopInstanceUid: '9.9', frame: null, fileKey: 'gone' }] };
+    expect(() => stackFramesForSeries(broken, 'http://h')).toThrow(/series 1: frame 0 \(SOP instance 9.9\) names file key gone/);
   });
 
   it('picks the middle slice of a stack', () => {
