@@ -25,8 +25,8 @@ const common = {
 };
 
 /**
- * The preload needs only the call names, not the zod schemas behind them. Read the names from the contract
- * at build time and hand the preload a one-line module, so it stays a few kB and imports nothing but electron.
+ * The preload needs only the call and event names, not the zod schemas behind them. Read the names from the
+ * contract at build time and hand the preload a two-line module, so it stays a few kB and imports nothing but electron.
  */
 async function callNamesPlugin() {
   const bundled = await build({
@@ -41,12 +41,14 @@ async function callNamesPlugin() {
   const contractModule = await import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
   const names = Object.keys(contractModule.contract);
   if (names.length === 0) throw new Error('build: the contract has no calls');
+  const events = contractModule.eventNames;
+  if (!Array.isArray(events) || events.length === 0) throw new Error('build: the contract exports no eventNames');
   return {
     name: 'vesalius-call-names',
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /\/core\/contract\/index$/ }, (args) => ({ path: args.path, namespace: 'vesalius-call-names' }));
       pluginBuild.onLoad({ filter: /.*/, namespace: 'vesalius-call-names' }, () => ({
-        contents: `export const callNames = ${JSON.stringify(names)};`,
+        contents: `export const callNames = ${JSON.stringify(names)};\nexport const eventNames = ${JSON.stringify(events)};`,
         loader: 'js',
       }));
     },

@@ -4,6 +4,7 @@ vi.mock('electron', () => import('./test/fake-electron'));
 
 import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { callNames } from '../core/contract/index';
+import { EventBus } from '../core/transport/event-bus';
 import { registerIpcHandlers } from './ipc';
 import { BrowserWindow as FakeBrowserWindow, FakeFrame, FakeWebContents, ipcMain } from './test/fake-electron';
 import { recordingHandlers } from './test/fake-handlers';
@@ -11,14 +12,15 @@ import { recordingHandlers } from './test/fake-handlers';
 const setup = () => {
   const window = new FakeBrowserWindow({});
   const { handlers, calls } = recordingHandlers();
-  const unregister = registerIpcHandlers({ handlers, getWindow: () => window as unknown as BrowserWindow });
+  const events = new EventBus();
+  const unregister = registerIpcHandlers({ handlers, getWindow: () => window as unknown as BrowserWindow, events });
   const invoke = (channel: string, event: { sender: unknown; senderFrame: unknown }, args: unknown) => {
     const handler = ipcMain.handlers.get(channel);
     if (!handler) throw new Error(`no handler on ${channel}`);
     return handler(event as unknown as IpcMainInvokeEvent, args);
   };
   const ownEvent = () => ({ sender: window.webContents, senderFrame: window.webContents.mainFrame });
-  return { window, calls, unregister, invoke, ownEvent };
+  return { window, calls, unregister, invoke, ownEvent, events };
 };
 
 describe('IPC handlers', () => {
@@ -93,5 +95,32 @@ describe('IPC handlers', () => {
     expect(extra).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
     expect(calls).toHaveLength(0);
   });
-});
 
+  it('sends every contract event to our window only, on event:<name>, until unregistered', () => {
+    const { window, events, unregister } = setup();
+    const other = new FakeBrowserWindow({});
+    const payload = { jobId: 'job-1', kind: 'import' as const, state: 'running' as const, done: 2, total: 9, message: null };
+    events.emit('jobs.progress', payload);
+    events.emit('catalog.changed', {});
+    expect(window.webContents.sent).toEqual([
+      { channel: 'event:jobs.progress', args: [payload] },
+      { channel: 'event:catalog.changed', args: [{}] },
+    ]);
+    expect(other.webContents.sent).toEqual([]);
+    unregister();
+    events.emit('catalog.changed', {});
+    expect(window.webContents.sent).toHaveLength(2);
+  });
+
+  it('sends no event to a window showing another origin, or a destroyed one', () => {
+    const { window, events } = setup();
+    window.webContents.mainFrame.url = 'https://evil.example/';
+    events.emit('catalog.changed', {});
+    window.webContents.mainFrame.url = 'vesalius://app/index.html';
+    window.webContents.destroyed = true;
+    events.emit('catalog.changed', {});
+    window.destroyed = true;
+    events.emit('catalog.changed', {});
+    expect(window.webContents.sent).toEqual([]);
+  });
+});

@@ -3,8 +3,9 @@ import { dispatch } from '../core/contract/dispatch';
 import { callNames, type CallName, type Handlers } from '../core/contract/index';
 import { err, type Result } from '../core/contract/result';
 import type { CallContext } from '../core/services/context';
+import type { AnyEventListener } from '../core/transport/event-bus';
 import { isAppUrl } from './app-url';
-import { channelFor } from './channels';
+import { channelFor, eventChannelFor } from './channels';
 
 /**
  * Only our window's top frame, showing our own origin, may call the API: not a subframe,
@@ -22,11 +23,24 @@ export function isTrustedSender(event: IpcMainInvokeEvent, window: BrowserWindow
 
 export interface IpcDeps {
   handlers: Handlers<CallContext>;
-  /** The one window whose page may call the API. */
+  /** The one window whose page may call the API, and the only one that receives events. */
   getWindow: () => BrowserWindow | null;
+  /** The service's events, forwarded to that window's page on `event:<name>`. */
+  events?: { onAny(listener: AnyEventListener): () => void };
 }
 
-/** One `ipcMain.handle` per contract call, on `api:<callName>`. Returns a function that removes them all. */
+/** Sends an event to our window's page only, and only while it shows our own app (never another origin). */
+function sendToWindow(window: BrowserWindow | null, name: string, payload: unknown): void {
+  if (!window || window.isDestroyed()) return;
+  const contents = window.webContents;
+  if (contents.isDestroyed() || !isAppUrl(contents.mainFrame.url)) return;
+  contents.send(eventChannelFor(name), payload);
+}
+
+/**
+ * One `ipcMain.handle` per contract call, on `api:<callName>`, and the service's events forwarded to our window.
+ * Returns a function that removes them all.
+ */
 export function registerIpcHandlers(deps: IpcDeps): () => void {
   const handleCall = async (name: CallName, event: IpcMainInvokeEvent, args: unknown): Promise<Result<unknown>> => {
     if (!isTrustedSender(event, deps.getWindow())) {
@@ -38,7 +52,9 @@ export function registerIpcHandlers(deps: IpcDeps): () => void {
   for (const name of callNames) {
     ipcMain.handle(channelFor(name), (event, args: unknown) => handleCall(name, event, args));
   }
+  const stopEvents = deps.events?.onAny((name, payload) => sendToWindow(deps.getWindow(), name, payload));
   return () => {
+    stopEvents?.();
     for (const name of callNames) ipcMain.removeHandler(channelFor(name));
   };
 }

@@ -46,7 +46,7 @@ if (!app.requestSingleInstanceLock()) {
       rendererDir: path.join(appPath, 'dist', 'renderer'),
       resolveFileKey: (fileKey) => service.registry.resolve(fileKey),
     });
-    const unregisterIpc = registerIpcHandlers({ handlers: service.handlers, getWindow: () => mainWindow });
+    const unregisterIpc = registerIpcHandlers({ handlers: service.handlers, getWindow: () => mainWindow, events: service.events });
     const openWindow = () => {
       mainWindow = createMainWindow({ preloadPath: path.join(appPath, 'dist', 'main', 'preload.cjs') });
       mainWindow.on('closed', () => {

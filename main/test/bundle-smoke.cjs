@@ -22,6 +22,10 @@ class WebContents extends EventEmitter {
     };
   }
   setWindowOpenHandler() {}
+  isDestroyed() {
+    return false;
+  }
+  send() {}
   loadURL() {
     return Promise.resolve();
   }

@@ -52,6 +52,16 @@ export class FakeWebContents extends EventEmitter {
   mainFrame = new FakeFrame('vesalius://app/index.html', 7, this.id, null);
   windowOpenHandler: ((details: { url: string }) => { action: 'allow' | 'deny' }) | null = null;
   loadedUrl: string | null = null;
+  /** What main sent to this page with send(channel, ...args). */
+  sent: { channel: string; args: unknown[] }[] = [];
+  destroyed = false;
+  send(channel: string, ...args: unknown[]): void {
+    if (this.destroyed) throw new Error('Object has been destroyed');
+    this.sent.push({ channel, args });
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'allow' | 'deny' }): void {
     this.windowOpenHandler = handler;
   }
@@ -99,11 +109,26 @@ export const ipcMain = {
   },
 };
 
+type RendererListener = (event: { sender: unknown }, ...args: unknown[]) => void;
+
 export const ipcRenderer = {
   invocations: [] as { channel: string; args: unknown[] }[],
+  listeners: new Map<string, RendererListener[]>(),
   invoke(channel: string, ...args: unknown[]): Promise<unknown> {
     this.invocations.push({ channel, args });
     return Promise.resolve({ ok: true, value: { channel } });
+  },
+  on(channel: string, listener: RendererListener): void {
+    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), listener]);
+  },
+  removeListener(channel: string, listener: RendererListener): void {
+    const left = (this.listeners.get(channel) ?? []).filter((l) => l !== listener);
+    if (left.length) this.listeners.set(channel, left);
+    else this.listeners.delete(channel);
+  },
+  /** Test hook: what Electron does when main calls webContents.send(channel, ...args). */
+  deliver(channel: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(channel) ?? []) listener({ sender: 'ipc-renderer-event-sender' }, ...args);
   },
 };
 
