@@ -10,7 +10,7 @@ import { ok } from '../core/contract/result';
 import type { CallContext } from '../core/services/context';
 import { EventBus } from '../core/transport/event-bus';
 import { encodeFrame } from '../core/transport/frame';
-import { recordingHandlers } from '../main/test/fake-handlers';
+import { recordingHandlers } from '../core/transport/test-handlers';
 import { cookieNameFor } from './auth';
 import { createSocketEndpoint } from './socket-endpoint';
 import { decodeReply, sendRaw, tryWebSocket } from './test-client';
@@ -62,8 +62,9 @@ describe('socket endpoint: binary payloads', () => {
     expect(captioned.image.pixels).toBeInstanceOf(Int16Array);
     expect(Array.from(captioned.image.pixels as Int16Array)).toEqual(Array.from(pixels));
 
-    const data = await api['masks.data']({ maskSetId: 'mask-1' });
-    expect(data.ok && data.value.labels).toEqual(Uint16Array.from([0, 300, 65535, 7]));
+    const data = await api['masks.data']({ maskSetId: 'seg-0123456789abcdef' });
+    if (!data.ok) throw new Error(data.error.message);
+    expect(data.value.labels).toEqual(Uint16Array.from([0, 300, 65535, 7]));
   });
 
   it('answers a wrong-typed or wrong-sized image with invalid_arguments over the socket', async () => {
