@@ -29,7 +29,6 @@ export interface SliceGrid {
 
 const positionToleranceMm = 0.01;
 
-
 /**
  * Builds the slice grid, or throws an Error saying why the frames cannot form one.
  * `framesPerSegment` says how many frames each segment (or the whole label map) holds, for the

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
-import type { Instance, Series } from '../contract/dicom';
+import type { Instance } from '../contract/dicom';
 import { imagePlane } from '../geometry/image-plane';
 import { stackStep } from '../geometry/patient-space';
 import { distance, dot, norm, toVec3, type Vec3 } from '../geometry/vec3';
