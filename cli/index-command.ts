@@ -65,7 +65,7 @@ function withoutFileKeys(result: ImportResult): unknown {
   };
 }
 
-const shown = (p: string): string => {
+export const shown = (p: string): string => {
   const relative = path.relative(process.cwd(), p);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : p;
 };
@@ -94,7 +94,7 @@ function formatTree(patients: Patient[]): string[] {
   return lines;
 }
 
-function formatErrors(errors: ImportError[]): string[] {
+export function formatErrors(errors: ImportError[]): string[] {
   if (errors.length === 0) return [];
   const byCode = new Map<string, ImportError[]>();
   for (const error of errors) byCode.set(error.code, [...(byCode.get(error.code) ?? []), error]);
@@ -116,7 +116,7 @@ function formatSummary(result: ImportResult): string {
 }
 
 /** Progress on a terminal only, at most ten updates a second, erased when done. */
-function terminalProgress(io: CliIo): { onProgress?: (processed: number, total: number) => void; done: () => void } {
+export function terminalProgress(io: CliIo, verb = 'indexing'): { onProgress?: (processed: number, total: number) => void; done: () => void } {
   if (!process.stderr.isTTY) return { done: () => undefined };
   let last = 0;
   return {
@@ -124,7 +124,7 @@ function terminalProgress(io: CliIo): { onProgress?: (processed: number, total: 
       const now = Date.now();
       if (now - last < 100 && processed < total) return;
       last = now;
-      io.stderr(`\rindexing ${processed}/${total}`);
+      io.stderr(`\r${verb} ${processed}/${total}`);
     },
     done: () => io.stderr('\r\x1b[K'),
   };

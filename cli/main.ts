@@ -13,6 +13,16 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius index <path>... [--json]',
     load: async () => (await import('./index-command')).indexCommand,
   },
+  import: {
+    summary: 'import DICOM files and folders into the study catalog (unchanged files skipped)',
+    usage: 'vesalius import <path>... [--json]',
+    load: async () => (await import('./import-command')).importCommand,
+  },
+  studies: {
+    summary: "list the catalog's studies and series with their keys",
+    usage: 'vesalius studies [--query TEXT] [--json]',
+    load: async () => (await import('./studies-command')).studiesCommand,
+  },
   score: {
     summary: 'score predicted masks against truth masks (IoU, mIoU, Dice) per case and over a dataset',
     usage: 'vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty skip|one]',

@@ -134,7 +134,7 @@ export const dicomCalls = {
       .object({
         paths: z.array(pathSchema).min(1).max(10_000),
         /** How the user gave them (recorded with the grant); default: typed into a path field. */
-        how: z.enum(['dialog', 'path-field', 'drop']).optional(),
+        how: z.enum(['dialog', 'path-field', 'drop', 'cli']).optional(),
       })
       .strict(),
     z.object({ jobId: jobIdSchema }),

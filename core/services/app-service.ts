@@ -54,7 +54,11 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const catalog = Catalog.open(ensureHome(opts.home));
   const events = new EventBus();
   const jobRegistry = new JobRegistry({ emit: events.emit });
-  const jobs = new ImportJobs((paths, progress) => importIntoCatalog(catalog, paths, progress), jobRegistry);
+  const jobs = new ImportJobs(async (paths, progress) => {
+    const summary = await importIntoCatalog(catalog, paths, progress);
+    events.emit('catalog.changed', {}); // study lists fetch again
+    return summary;
+  }, jobRegistry);
   const startedJobIds = new Set<string>();
   const assistant = createAssistantHandlers(opts.assistant);
 
