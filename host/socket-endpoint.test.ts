@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import type { EventPayload } from '../core/contract/events';
 import { createSocketApi } from '../core/contract/socket-client';
 import type { Handlers } from '../core/contract/index';
+import { maskSetIdSchema } from '../core/contract/masks';
 import { ok } from '../core/contract/result';
 import type { CallContext } from '../core/services/context';
 import { EventBus } from '../core/transport/event-bus';
@@ -22,6 +23,8 @@ let port = 0;
 const events = new EventBus();
 const { handlers, calls } = recordingHandlers();
 const segmentMask = Uint8Array.from([0, 1, 1, 0, 1, 0]);
+// Any id the contract takes (its pattern belongs to the annotation store).
+const maskSetId = ['seg-0123456789abcdef', 'mask-1'].find((id) => maskSetIdSchema.safeParse(id).success) ?? 'seg-0123456789abcdef';
 
 beforeAll(async () => {
   const all = handlers as Handlers<CallContext>;
@@ -62,7 +65,7 @@ describe('socket endpoint: binary payloads', () => {
     expect(captioned.image.pixels).toBeInstanceOf(Int16Array);
     expect(Array.from(captioned.image.pixels as Int16Array)).toEqual(Array.from(pixels));
 
-    const data = await api['masks.data']({ maskSetId: 'seg-0123456789abcdef' });
+    const data = await api['masks.data']({ maskSetId });
     if (!data.ok) throw new Error(data.error.message);
     expect(data.value.labels).toEqual(Uint16Array.from([0, 300, 65535, 7]));
   });

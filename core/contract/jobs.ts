@@ -35,10 +35,11 @@ export const jobResultSchemas = {
 } as const satisfies Record<JobKind, z.ZodType>;
 export type JobResults = { [K in JobKind]: z.output<(typeof jobResultSchemas)[K]> };
 
-const statusOf = <K extends JobKind>(kind: K) =>
-  jobProgressSchema.extend({ kind: z.literal(kind), result: jobResultSchemas[kind].nullable() });
-
-export const jobStatusSchema = z.discriminatedUnion('kind', [statusOf('import'), statusOf('datasetScore')]);
+/** A job's progress and, once it is done, its result (null before, and when it failed or was cancelled). */
+export const jobStatusSchema = z.discriminatedUnion('kind', [
+  jobProgressSchema.extend({ kind: z.literal('import'), result: jobResultSchemas.import.nullable() }),
+  jobProgressSchema.extend({ kind: z.literal('datasetScore'), result: jobResultSchemas.datasetScore.nullable() }),
+]);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 /** The status of a job of one kind. */
 export type JobStatusOf<K extends JobKind> = Extract<JobStatus, { kind: K }>;

@@ -40,7 +40,18 @@ export const typedArrayTypes = {
   Float64Array,
 } as const;
 export type TypedArrayType = keyof typeof typedArrayTypes;
-export type TypedArrayOf<T extends TypedArrayType> = InstanceType<(typeof typedArrayTypes)[T]>;
+/** Over any buffer (not only ArrayBuffer), so views the services already hold fit as they are. */
+interface TypedArrayInstances {
+  Uint8Array: Uint8Array;
+  Int8Array: Int8Array;
+  Uint16Array: Uint16Array;
+  Int16Array: Int16Array;
+  Uint32Array: Uint32Array;
+  Int32Array: Int32Array;
+  Float32Array: Float32Array;
+  Float64Array: Float64Array;
+}
+export type TypedArrayOf<T extends TypedArrayType> = TypedArrayInstances[T];
 export type TypedArray = TypedArrayOf<TypedArrayType>;
 
 /** The key of typedArrayTypes a value is an instance of (a Node Buffer counts as a Uint8Array), or null. */

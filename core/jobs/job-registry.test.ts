@@ -136,7 +136,7 @@ describe('JobRegistry', () => {
       work.resolve(scoreOf(i));
       await tick();
     }
-    expect(finishedIds.map((jobId) => jobs.status(jobId)?.result?.cases.length ?? null)).toEqual([null, null, 2, 3]);
+    expect(finishedIds.map((jobId) => jobs.statusOf('datasetScore', jobId)?.result?.cases.length ?? null)).toEqual([null, null, 2, 3]);
     expect(jobs.status(runningId)?.state).toBe('running');
   });
 

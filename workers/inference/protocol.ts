@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
+import { typedArraySchema } from '../../core/contract/primitives';
 
 /**
  * Messages between the InferenceClient (parent) and the worker process, over the fork IPC channel with
@@ -13,7 +14,7 @@ export const workerImageSchema = z
     height: z.number().int().min(1).max(MAX_IMAGE_SIDE),
     slope: z.number().finite().optional(),
     intercept: z.number().finite().optional(),
-    data: z.union([z.instanceof(Float32Array), z.instanceof(Int16Array), z.instanceof(Uint16Array), z.instanceof(Uint8Array)]),
+    data: typedArraySchema('Float32Array', 'Int16Array', 'Uint16Array', 'Uint8Array'),
   })
   .strict()
   .refine((img) => img.data.length === img.width * img.height * (img.kind === 'rgb8' ? 3 : 1), {
@@ -44,7 +45,7 @@ export const segmentationValueSchema = z.object({
   model: z.string(),
   width: z.number().int(),
   height: z.number().int(),
-  mask: z.instanceof(Uint8Array),
+  mask: typedArraySchema('Uint8Array'),
   probabilityMean: z.number().nullable(),
   ms: z.number(),
 });

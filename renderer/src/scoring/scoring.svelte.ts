@@ -1,6 +1,7 @@
 import type { Api } from '../../../core/contract/index';
 import type { DatasetScore, MaskOpenError, MaskScore, MaskSetInfo } from '../../../core/contract/masks';
 import type { EmptyRule } from '../../../core/metrics/types';
+import { followJob } from '../lib/jobs';
 import { sortCases, nextSort, type DatasetSort, type DatasetSortKey } from './datasetSort';
 import { allocateMask, placeChunk, slicesPerChunk, type MaskVolume } from './maskVolume';
 
@@ -79,6 +80,12 @@ export class ScoringState {
     this.opening = true;
     this.error = null;
     try {
+      // Typed or picked in the path field: the user chose these, so Vesalius may read them.
+      const granted = await this.api['catalog.grantPaths']({ paths, how: 'path-field' });
+      if (!granted.ok) {
+        this.error = granted.error.message;
+        return;
+      }
       const opened = await this.api['masks.open']({ paths, seriesInstanceUid: seriesUid });
       if (!opened.ok) {
         this.error = opened.error.message;
@@ -154,36 +161,29 @@ export class ScoringState {
     }
   }
 
-  /** Runs as a background job so a large dataset shows progress and can be cancelled. */
+  /** Runs as a job so a large dataset shows progress (jobs.progress events, no polling) and can be cancelled. */
   async scoreDataset(truthDir: string, predDir: string): Promise<void> {
     this.datasetBusy = true;
     this.datasetError = null;
     this.datasetProgress = null;
     try {
-      const started = await this.api['masks.startDatasetScore']({ truthDir, predDir, emptyRule: this.emptyRule });
-      if (!started.ok) {
-        this.datasetError = started.error.message;
+      const granted = await this.api['catalog.grantPaths']({ paths: [truthDir, predDir], how: 'path-field' });
+      if (!granted.ok) {
+        this.datasetError = granted.error.message;
         return;
       }
-      this.datasetJobId = started.value.jobId;
-      for (;;) {
-        const status = await this.api['masks.datasetScoreStatus']({ jobId: started.value.jobId });
-        if (!status.ok) {
-          this.datasetError = status.error.message;
-          return;
-        }
-        const { state, done, total, result, message } = status.value;
-        this.datasetProgress = { done, total };
-        if (state === 'done' && result) {
-          this.dataset = result;
-          return;
-        }
-        if (state !== 'running') {
-          this.datasetError = message ?? `dataset scoring ${state}`;
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      const finished = await followJob(this.api, 'datasetScore', () => this.api['masks.startDatasetScore']({ truthDir, predDir, emptyRule: this.emptyRule }), {
+        onStarted: (jobId) => (this.datasetJobId = jobId),
+        onProgress: ({ done, total }) => (this.datasetProgress = { done, total }),
+      });
+      if (!finished.ok) {
+        this.datasetError = finished.error.message;
+        return;
       }
+      const { state, done, total, result, message } = finished.value;
+      this.datasetProgress = { done, total };
+      if (state === 'done' && result) this.dataset = result;
+      else this.datasetError = message ?? `dataset scoring ${state}`;
     } finally {
       this.datasetBusy = false;
       this.datasetJobId = null;
@@ -191,7 +191,9 @@ export class ScoringState {
   }
 
   async cancelDataset(): Promise<void> {
-    if (this.datasetJobId) await this.api['masks.cancelDatasetScore']({ jobId: this.datasetJobId });
+    if (!this.datasetJobId) return;
+    const cancelled = await this.api['jobs.cancel']({ jobId: this.datasetJobId });
+    if (!cancelled.ok) this.datasetError = cancelled.error.message;
   }
 
   sortDatasetBy(key: DatasetSortKey): void {

@@ -1,11 +1,10 @@
 import type { Api, Result } from '../../../core/contract/index';
-import type { ImportError, Patient } from '../../../core/contract/dicom';
+import { importSummarySchema, type ImportError, type ImportSummary } from '../../../core/contract/dicom';
+import { followJob } from '../lib/jobs';
 
 export type ImportPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
-const pollIntervalMs = 100;
-
-/** One import at a time: its progress, the studies it found and the files it rejected. */
+/** One import at a time: its progress, what it did (counts and keys; the studies are in the catalog) and the files it rejected. */
 export class ImportState {
   phase = $state<ImportPhase>('idle');
   processed = $state(0);
@@ -13,7 +12,7 @@ export class ImportState {
   /** Why the import as a whole failed or was refused, for the panel. */
   message = $state<string | null>(null);
   label = $state('');
-  patients = $state.raw<Patient[]>([]);
+  summary = $state.raw<ImportSummary | null>(null);
   errors = $state.raw<ImportError[]>([]);
   fileCount = $state(0);
 
@@ -24,8 +23,8 @@ export class ImportState {
 
   constructor(
     private readonly api: Api,
-    /** Called once per finished import with what it found. */
-    private readonly onStudies: (patients: Patient[]) => void,
+    /** Called once per finished import with what it did (its studies are in the catalog now). */
+    private readonly onImported: (summary: ImportSummary) => void,
   ) {}
 
   async run(label: string, start: () => Promise<Result<{ jobId: string }>>): Promise<void> {
@@ -37,49 +36,41 @@ export class ImportState {
     this.total = 0;
     this.message = null;
     this.errors = [];
-    const started = await start();
+    // Progress arrives as jobs.progress events (no polling); the final status is fetched once.
+    const finished = await followJob(this.api, 'import', start, {
+      onStarted: (jobId) => {
+        if (generation === this.generation) this.jobId = jobId;
+      },
+      onProgress: ({ done, total }) => {
+        if (generation !== this.generation) return;
+        this.processed = done;
+        this.total = total;
+      },
+    });
     if (generation !== this.generation) return;
-    if (!started.ok) {
-      this.phase = 'failed';
-      this.message = started.error.message;
+    if (!finished.ok) {
+      this.finish('failed', finished.error.message);
       return;
     }
-    this.jobId = started.value.jobId;
-    await this.poll(started.value.jobId, generation);
+    const { state, done: processed, total, result, message } = finished.value;
+    this.processed = processed;
+    this.total = total;
+    // jobs.status types every kind's result alike: checked as the import summary it is.
+    const summary = result ? importSummarySchema.safeParse(result) : null;
+    if (summary?.success) {
+      this.errors = summary.data.errors;
+      this.fileCount = summary.data.fileCount;
+      this.summary = summary.data;
+      this.onImported(summary.data);
+    }
+    this.finish(state === 'running' ? 'failed' : state, message);
   }
 
   async cancel(): Promise<void> {
     const jobId = this.jobId;
     if (!jobId) return;
-    const result = await this.api['dicom.cancelImport']({ jobId });
+    const result = await this.api['jobs.cancel']({ jobId });
     if (!result.ok) this.message = result.error.message;
-  }
-
-  private async poll(jobId: string, generation: number): Promise<void> {
-    for (;;) {
-      const status = await this.api['dicom.importStatus']({ jobId });
-      if (generation !== this.generation) return;
-      if (!status.ok) {
-        this.finish('failed', status.error.message);
-        return;
-      }
-      const { state, processed, total, result, message } = status.value;
-      this.processed = processed;
-      this.total = total;
-      if (result) {
-        this.errors = result.errors;
-        this.fileCount = result.fileCount;
-      }
-      if (state !== 'running') {
-        if (result) {
-          this.patients = result.patients;
-          this.onStudies(result.patients);
-        }
-        this.finish(state, message);
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-    }
   }
 
   private finish(phase: Exclude<ImportPhase, 'idle' | 'running'>, message: string | null): void {
