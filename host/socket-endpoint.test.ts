@@ -1,5 +1,8 @@
 // The socket transport on its own: binary frames both ways and events pushed to every authorised connection.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -13,6 +16,7 @@ import { EventBus } from '../core/transport/event-bus';
 import { encodeFrame } from '../core/transport/frame';
 import { recordingHandlers } from '../core/transport/test-handlers';
 import { cookieNameFor } from './auth';
+import { startHost } from './server';
 import { createSocketEndpoint } from './socket-endpoint';
 import { decodeReply, sendRaw, tryWebSocket } from './test-client';
 
@@ -151,5 +155,35 @@ describe('socket endpoint: events', () => {
     await expect.poll(() => dropped.length).toBe(1);
     expect(dropped[0]).toContain('jobs.progress event whose payload the contract refuses');
     expect(seen).toEqual([]);
+  });
+});
+
+describe('the real host: jobs.progress through the whole stack', () => {
+  it('follows an import of the phantom sample by events to its end, then reads it with jobs.status', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'vesalius-events-'));
+    const host = await startHost({ port: 0, dataDir: null, rendererDir: tmp, cacheDir: path.join(tmp, 'cache'), home: path.join(tmp, 'home') });
+    try {
+      const api = await createSocketApi(`ws://127.0.0.1:${host.port}/api`, {
+        connect: (url) => new WebSocket(url, { origin: `http://127.0.0.1:${host.port}`, headers: { Cookie: `${cookieNameFor(host.port)}=${host.token}` } }),
+      });
+      const seen: EventPayload<'jobs.progress'>[] = [];
+      api.on('jobs.progress', (p) => seen.push(p));
+      const started = await api['dicom.openSample']({ sample: 'phantom' });
+      if (!started.ok) throw new Error(started.error.message);
+      const { jobId } = started.value;
+      await expect.poll(() => seen.filter((p) => p.jobId === jobId).at(-1)?.state, { timeout: 30_000 }).toBe('done');
+      const mine = seen.filter((p) => p.jobId === jobId);
+      expect(mine[0]).toMatchObject({ kind: 'import', state: 'running' });
+      expect(mine.at(-1)).toMatchObject({ kind: 'import', state: 'done', message: null });
+      expect(mine.at(-1)?.total).toBeGreaterThan(0);
+      const status = await api['jobs.status']({ jobId });
+      expect(status).toMatchObject({ ok: true, value: { jobId, kind: 'import', state: 'done' } });
+      if (status.ok) expect(status.value.result).not.toBeNull();
+      expect(await api['jobs.cancel']({ jobId })).toEqual({ ok: true, value: { cancelled: false } });
+      expect(await api['jobs.status']({ jobId: 'no-such-job' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    } finally {
+      await host.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
