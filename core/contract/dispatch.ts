@@ -1,8 +1,6 @@
 import { contract, isCallName, type Handlers } from './index';
+import { describeIssues } from './issues';
 import { err, type Result } from './result';
-
-const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
-  issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(arguments)'}: ${i.message}`).join('; ');
 
 /**
  * The single entry point every transport calls: checks the call name, validates the
@@ -29,7 +27,7 @@ export async function dispatch<Ctx>(
     const reason = e instanceof RangeError ? 'the arguments are too large or too deeply nested to check' : e instanceof Error ? e.message : String(e);
     return err('invalid_arguments', `${name}: the arguments could not be checked: ${reason}`);
   }
-  if (!parsed.success) return err('invalid_arguments', `${name}: ${describeIssues(parsed.error.issues)}`);
+  if (!parsed.success) return err('invalid_arguments', `${name}: ${describeIssues(parsed.error.issues, '(arguments)')}`);
   const handler = handlers[name] as ((args: unknown, ctx: Ctx) => Promise<Result<unknown>>) | undefined;
   // The type check demands a handler per call; this guards handler objects assembled at runtime.
   if (typeof handler !== 'function') return err('internal', `${name}: no handler is registered for this call`);

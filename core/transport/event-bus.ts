@@ -1,4 +1,5 @@
 import { eventContract, type EventListener, type EventName, type EventPayload } from '../contract/events';
+import { describeIssues } from '../contract/issues';
 
 /** Sends one contract event to whoever listens (services receive this through createAppService). */
 export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
@@ -6,8 +7,6 @@ export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => v
 /** Sees every event: how a transport forwards them to its pages. */
 export type AnyEventListener = (name: EventName, payload: unknown) => void;
 
-const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
-  issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(payload)'}: ${i.message}`).join('; ');
 
 /**
  * In-process fan-out of server → page events. Every payload is checked against the contract before it
@@ -20,7 +19,7 @@ export class EventBus {
 
   readonly emit: Emit = (name, payload) => {
     const checked = eventContract[name].safeParse(payload);
-    if (!checked.success) throw new TypeError(`event ${name}: payload refused by the contract: ${describeIssues(checked.error.issues)}`);
+    if (!checked.success) throw new TypeError(`event ${name}: payload refused by the contract: ${describeIssues(checked.error.issues, '(payload)')}`);
     const failures: unknown[] = [];
     const deliver = (fn: () => void) => {
       try {
