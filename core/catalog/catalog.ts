@@ -141,12 +141,15 @@ export class Catalog implements FileResolver {
     return row?.path;
   }
 
-  /** Records the paths as chosen by the user; returns their real paths. */
+  /**
+   * Records the paths as chosen by the user; returns their real paths. A path granted before keeps
+   * how it was first granted (a picked folder typed again later stays 'dialog').
+   */
   grant(paths: readonly string[], how: GrantHow): string[] {
     const now = Date.now();
     const real = paths.map(realPathOf);
     const insert = this.db.prepare<[string, GrantHow, number]>(
-      'INSERT INTO granted_roots (path, how, granted_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET how = excluded.how, granted_at = excluded.granted_at',
+      'INSERT INTO granted_roots (path, how, granted_at) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET granted_at = excluded.granted_at',
     );
     try {
       this.db.transaction(() => {
@@ -155,7 +158,7 @@ export class Catalog implements FileResolver {
     } catch (e) {
       throw databaseError(this.file, 'record the granted paths', e);
     }
-    for (const p of real) this.grants.set(p, how);
+    for (const p of real) if (!this.grants.has(p)) this.grants.set(p, how);
     return real;
   }
 

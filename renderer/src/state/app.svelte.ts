@@ -1,8 +1,9 @@
 import { createContext } from 'svelte';
 import type { Api } from '../../../core/contract/index';
 import type { AppInfo } from '../../../core/contract/app';
-import type { Patient } from '../../../core/contract/dicom';
+import type { ImportSummary } from '../../../core/contract/dicom';
 import type { Connection } from '../lib/api';
+import { CatalogState } from './catalog.svelte';
 import { ImportState } from './imports.svelte';
 import { ViewerState } from './viewer.svelte';
 
@@ -16,12 +17,15 @@ export class AppState {
   /** A message for the user that is not about one import (e.g. the picker failed). */
   notice = $state<string | null>(null);
   readonly imports: ImportState;
+  /** The study list: the whole catalog, filtered, surviving restarts. */
+  readonly catalog: CatalogState;
   readonly viewer = new ViewerState();
 
   constructor(connection: Connection) {
     this.api = connection.api;
     this.getPathForFile = connection.getPathForFile;
-    this.imports = new ImportState(this.api, (patients) => this.showFirstSeries(patients));
+    this.catalog = new CatalogState(this.api);
+    this.imports = new ImportState(this.api, (summary) => void this.showImported(summary));
     this.pickerSupported = connection.getPathForFile !== null;
   }
 
@@ -38,9 +42,18 @@ export class AppState {
     return this.imports.run(label, () => this.api['dicom.openSample']({ sample }));
   }
 
-  openPaths(paths: string[]): Promise<void> {
+  /** Imports what the user gave (typed into the path field, dropped, or picked in a dialog), which grants it. */
+  openPaths(paths: string[], how: 'path-field' | 'drop' | 'dialog' = 'path-field'): Promise<void> {
     const label = paths.length === 1 ? paths[0] : `${paths.length} items`;
-    return this.imports.run(label, () => this.api['dicom.startImport']({ paths }));
+    return this.imports.run(label, () => this.api['dicom.startImport']({ paths, how }));
+  }
+
+  /** Shows a study of the list: its series, and the first one with images in the viewer. */
+  async openStudy(studyKey: string): Promise<void> {
+    const opened = await this.catalog.select(studyKey);
+    const study = opened?.patient.studies[0];
+    const series = study?.series.find((s) => s.instances.length > 0);
+    if (opened && study && series) this.viewer.select(opened.patient, study, series);
   }
 
   async pickAndOpen(kind: 'files' | 'folder'): Promise<void> {
@@ -51,15 +64,17 @@ export class AppState {
       else this.notice = picked.error.message;
       return;
     }
-    if (picked.value.paths.length) await this.openPaths(picked.value.paths);
+    if (picked.value.paths.length) await this.openPaths(picked.value.paths, 'dialog');
   }
 
-  /** After an import, show its first series so the user sees an image without another click. */
-  private showFirstSeries(patients: Patient[]): void {
-    const patient = patients[0];
-    const study = patient?.studies[0];
-    const series = study?.series.find((s) => s.instances.length > 0);
-    if (patient && study && series) this.viewer.select(patient, study, series);
+  /** After an import: the list again, and its first series shown so the user sees an image without another click. */
+  private async showImported(summary: ImportSummary): Promise<void> {
+    const [studyKey] = summary.studyKeys;
+    if (studyKey) this.catalog.selectedKey = studyKey;
+    await this.catalog.refresh();
+    const study = this.catalog.selected?.patient.studies[0];
+    const series = study?.series.find((s) => summary.seriesKeys.includes(s.seriesInstanceUid) && s.instances.length > 0);
+    if (this.catalog.selected && study && series) this.viewer.select(this.catalog.selected.patient, study, series);
     else this.viewer.clear();
   }
 }
