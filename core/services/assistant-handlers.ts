@@ -26,7 +26,7 @@ export interface AssistantService {
 export const defaultModelsDir = (): string => path.join(projectRoot, 'models');
 
 /** The contract's image as the worker takes it: the same typed array (it crosses to the worker by structured clone). */
-export function decodeImage(image: AssistantImage): WorkerImage {
+export function workerImageOf(image: AssistantImage): WorkerImage {
   const decoded: WorkerImage = { kind: image.kind, width: image.width, height: image.height, data: image.pixels };
   if (image.slope !== undefined) decoded.slope = image.slope;
   if (image.intercept !== undefined) decoded.intercept = image.intercept;
@@ -98,19 +98,19 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
       const folder = readyFolder('assistant.caption');
       if (!folder.ok) return folder;
       const started = performance.now();
-      return textAnswer(await clientFor(folder.value).caption(decodeImage(image)), started);
+      return textAnswer(await clientFor(folder.value).caption(workerImageOf(image)), started);
     },
     'assistant.ask': async ({ image, question }) => {
       const folder = readyFolder('assistant.ask');
       if (!folder.ok) return folder;
       const started = performance.now();
-      return textAnswer(await clientFor(folder.value).answer(decodeImage(image), question), started);
+      return textAnswer(await clientFor(folder.value).answer(workerImageOf(image), question), started);
     },
     'assistant.segment': async ({ image, prompt }) => {
       const folder = readyFolder('assistant.segment');
       if (!folder.ok) return folder;
       const started = performance.now();
-      const result = await clientFor(folder.value).segment(decodeImage(image), prompt);
+      const result = await clientFor(folder.value).segment(workerImageOf(image), prompt);
       if (!result.ok) return result;
       const { width, height, mask, probabilityMean, model } = result.value;
       return ok({

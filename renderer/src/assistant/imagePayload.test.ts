@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { assistantImageSchema } from '../../../core/contract/assistant';
-import { decodeImage } from '../../../core/services/assistant-handlers';
+import { workerImageOf } from '../../../core/services/assistant-handlers';
 import { assistantImageOf, type DisplayedImage } from './imagePayload';
 
 const base: Omit<DisplayedImage, 'pixels' | 'numberOfComponents' | 'modality'> = { width: 3, height: 2, prescaled: false, slope: 1, intercept: 0, invert: false };
 
-/** The payload as the host decodes it, after the contract's own validation. */
+/** The payload as the host hands it to the worker, after the contract's own validation. */
 function roundTrip(image: DisplayedImage) {
   const payload = assistantImageOf(image);
   expect(assistantImageSchema.safeParse(payload).success).toBe(true);
-  return { payload, decoded: decodeImage(payload) };
+  return { payload, decoded: workerImageOf(payload) };
 }
 
 describe('assistantImageOf', () => {
