@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writePhantomSeries } from '../../core/fixtures/phantom';
+import type { RunningHost } from '../../host/server';
+import { expect, makeTestHome, restartTestHost, startTestHost, test } from './fixtures';
+import { ViewerPage } from './viewer-page';
+
+const rendererDir = process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
+
+/** The study catalog survives a restart of the host, and files that vanished are marked, not fatal. */
+test.describe('the study catalog', () => {
+  let home: string;
+  let work: string;
+  let host: RunningHost;
+  const options = () => ({ port: 0, dataDir: null, home, rendererDir, cacheDir: path.join(work, 'cache') });
+
+  test.beforeEach(async () => {
+    home = makeTestHome();
+    work = mkdtempSync(path.join(os.tmpdir(), 'vesalius-e2e-catalog-'));
+    host = await startTestHost(options());
+  });
+  test.afterEach(async () => {
+    await host.close();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('an imported study is still listed after a restart, and opens', async ({ page }) => {
+    const viewer = new ViewerPage(page);
+    await viewer.goto(host.url);
+    await expect(page.getByTestId('study-list-empty')).toBeVisible();
+    await page.getByRole('button', { name: 'Open sample study' }).click();
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await expect(page.getByTestId('study-item')).toHaveCount(1);
+
+    host = await restartTestHost(host, options());
+    await viewer.goto(host.url);
+    const study = page.getByTestId('study-item');
+    await expect(study).toHaveCount(1);
+    await expect(study).toContainText('Phantom^Synthetic');
+    await study.click();
+    await expect(viewer.seriesItems).toHaveCount(1);
+    await viewer.waitForRender(0);
+    await expect(page.getByTestId('patient-name')).toHaveText('Phantom^Synthetic');
+
+    // The search narrows the list; a word that matches nothing empties it.
+    await page.getByTestId('study-search').fill('nobody-by-this-name');
+    await expect(page.getByTestId('study-item')).toHaveCount(0);
+    await expect(page.getByTestId('study-list-empty')).toContainText('No study matches');
+    await page.getByTestId('study-filters-clear').click();
+    await expect(page.getByTestId('study-item')).toHaveCount(1);
+  });
+
+  test('files deleted since the import are marked missing and the rest still shows', async ({ page }) => {
+    const folder = path.join(work, 'series');
+    const files = await writePhantomSeries(folder, { slices: 6, rows: 64, columns: 64 });
+    const viewer = new ViewerPage(page);
+    await viewer.goto(host.url);
+    await viewer.openPath(folder);
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    rmSync(files[2]);
+    await viewer.openPath(folder);
+    await expect(page.getByTestId('import-panel')).toHaveAttribute('data-phase', 'done');
+    await expect(page.getByTestId('study-missing')).toHaveText('1 file missing');
+    await expect(page.getByTestId('series-missing')).toHaveText('1 file missing');
+    await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '5');
+    await viewer.waitForRender(0);
+    await expect(viewer.sliceIndex).toHaveText('1/5');
+  });
+});
