@@ -1,6 +1,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { ImportErrorCode } from '../contract/dicom';
+import { parseHeaderFast } from './fast-header';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
@@ -108,6 +109,9 @@ type Attempt =
   | { kind: 'failed'; message: string; partial: DataSet | null };
 
 function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt {
+  // Most files: explicit VR little endian, header within the bytes read. Anything else, dicom-parser.
+  const fast = rawTransferSyntax ? null : parseHeaderFast(bytes);
+  if (fast) return { kind: 'parsed', dataSet: fast.dataSet, pixelElement: fast.pixelElement };
   try {
     const dataSet = dicomParser.parseDicom(bytes, {
       untilTag: PIXEL_DATA,
