@@ -8,6 +8,7 @@ import type { EventListener, EventName } from '../core/contract/events';
 import type { CallArgs, CallName, CallResult } from '../core/contract/index';
 import type { Result } from '../core/contract/result';
 import { createAppService, type AppService } from '../core/services/app-service';
+import type { CliIo } from './command';
 
 export interface DirectApi {
   /** One contract call, validated by its schema as from the UI; errors are values. */
@@ -73,5 +74,24 @@ export async function waitForJob(
     return await api.call('jobs.status', { jobId });
   } finally {
     unsubscribe();
+  }
+}
+
+/**
+ * Runs a command's work on an open DirectApi and closes it after. When the home or its catalog
+ * cannot be opened, prints why (`vesalius <command>: …`) and returns exit status 1.
+ */
+export async function withDirectApi(command: string, io: CliIo, work: (api: DirectApi) => Promise<number>): Promise<number> {
+  let api: DirectApi;
+  try {
+    api = await openDirectApi();
+  } catch (e) {
+    io.stderr(`vesalius ${command}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  try {
+    return await work(api);
+  } finally {
+    await api.close();
   }
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { importSummarySchema, type ImportSummary } from '../core/contract/dicom';
 import { UsageError, type CliCommand } from './command';
-import { openDirectApi, waitForJob, type DirectApi } from './direct';
+import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { formatErrors, shown, terminalProgress } from './index-command';
 
 const help = `Usage: vesalius import <path>... [--json]
@@ -64,14 +64,7 @@ export const importCommand: CliCommand = async (argv, io) => {
     io.stdout(help);
     return 0;
   }
-  let api: DirectApi;
-  try {
-    api = await openDirectApi();
-  } catch (e) {
-    io.stderr(`vesalius import: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
-  try {
+  return withDirectApi('import', io, async (api) => {
     const started = await api.call('dicom.startImport', { paths: args.paths, how: 'cli' });
     if (!started.ok) {
       io.stderr(`vesalius import: ${started.error.message}\n`);
@@ -113,7 +106,5 @@ export const importCommand: CliCommand = async (argv, io) => {
       for (const e of summary.errors) if (inputs.has(path.resolve(e.path))) io.stderr(`vesalius import: ${shown(e.path)}: ${e.reason}\n`);
     }
     return inputFailed ? 1 : 0;
-  } finally {
-    await api.close();
-  }
+  });
 };

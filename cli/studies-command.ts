@@ -1,6 +1,6 @@
 import type { StudySummary } from '../core/contract/catalog';
 import { UsageError, type CliCommand } from './command';
-import { openDirectApi, type DirectApi } from './direct';
+import { withDirectApi, type DirectApi } from './direct';
 
 const help = `Usage: vesalius studies [--query TEXT] [--modality CT] [--from DATE] [--to DATE] [--limit N] [--json]
 
@@ -78,14 +78,7 @@ export const studiesCommand: CliCommand = async (argv, io) => {
     io.stdout(help);
     return 0;
   }
-  let api: DirectApi;
-  try {
-    api = await openDirectApi();
-  } catch (e) {
-    io.stderr(`vesalius studies: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
-  try {
+  return withDirectApi('studies', io, async (api) => {
     const { json, ...query } = args;
     const listed = await api.call('catalog.studies', query);
     if (!listed.ok) {
@@ -115,7 +108,5 @@ export const studiesCommand: CliCommand = async (argv, io) => {
     }
     io.stdout(lines.join('\n') + '\n');
     return 0;
-  } finally {
-    await api.close();
-  }
+  });
 };
