@@ -11,7 +11,7 @@
  * early, or decode differently. The caller then parses with dicom-parser as before, so every outcome
  * and every error reason outside the fast path is dicom-parser's own.
  */
-import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import dicomParser, { type ByteArrayParser, type DataSet, type Element } from 'dicom-parser';
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const PIXEL_DATA = 0x7fe00010;
@@ -196,6 +196,9 @@ function walkItem(w: Walk, position: number): number {
   throw giveUp; // dicom-parser: "eof encountered before finding item delimiter tag" (a warning)
 }
 
+// dicom-parser exports its DataSet class, though its typings declare only the interface.
+const DataSetClass = (dicomParser as unknown as { DataSet: new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => DataSet }).DataSet;
+
 export interface FastHeader {
   dataSet: DataSet;
   pixelElement: Element;
@@ -232,7 +235,7 @@ export function parseHeaderFast(bytes: Buffer): FastHeader | null {
   if (!w.pixel) return null; // the header may go on past these bytes: dicom-parser's path decides
   // As parseDicom: the meta header's elements are merged in, over any of the same tag.
   for (const key of Object.keys(meta.elements)) w.elements[key] = meta.elements[key];
-  const dataSet = new dicomParser.DataSet(dicomParser.littleEndianByteArrayParser, bytes, w.elements);
-  (dataSet as DataSet & { warnings: string[] }).warnings = [];
+  const dataSet = new DataSetClass(dicomParser.littleEndianByteArrayParser, bytes, w.elements);
+  dataSet.warnings = [];
   return { dataSet, pixelElement: w.pixel };
 }
