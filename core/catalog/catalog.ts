@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { CatalogSeries, CatalogStudy, GrantHow, StudyQuery, StudySummary } from '../contract/catalog';
 import type { Instance, Patient, Series, Study } from '../contract/dicom';
 import { err, ok, type Result } from '../contract/result';
+import type { Statement } from 'better-sqlite3';
 import { databaseError, openDatabase, type Db } from '../db/open-database';
 import { assembleSeries } from '../dicom/study-tree';
 import { isInside, notGrantedMessage, realPathOf } from './grants';
@@ -108,6 +109,7 @@ const studyFromRow = (row: StudyRow): Omit<Study, 'series'> => ({
 
 export class Catalog implements FileResolver {
   private readonly grants = new Map<string, GrantHow>();
+  private resolveStatement: Statement<[string], { path: string }> | null = null;
 
   private constructor(
     /** The open database (the importer writes through it). */
@@ -131,14 +133,12 @@ export class Catalog implements FileResolver {
     if (this.db.open) this.db.close();
   }
 
-  /** The path of a present file under this key, or undefined. */
+  /** The path of a present file under this key, or undefined. Asked once per image the viewer loads. */
   resolve(fileKey: string): string | undefined {
-    const row = this.db
-      .prepare<[string], { path: string }>(
-        `SELECT f.path FROM instances i JOIN files f ON f.id = i.file_row WHERE i.file_key = ? AND f.status = 'present'`,
-      )
-      .get(fileKey);
-    return row?.path;
+    this.resolveStatement ??= this.db.prepare<[string], { path: string }>(
+      `SELECT f.path FROM instances i JOIN files f ON f.id = i.file_row WHERE i.file_key = ? AND f.status = 'present'`,
+    );
+    return this.resolveStatement.get(fileKey)?.path;
   }
 
   /**

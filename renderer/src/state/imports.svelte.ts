@@ -36,6 +36,7 @@ export class ImportState {
     this.total = 0;
     this.message = null;
     this.errors = [];
+    this.summary = null;
     // Progress arrives as jobs.progress events (no polling); the final status is fetched once.
     const finished = await followJob(this.api, 'import', start, {
       onStarted: (jobId) => {
