@@ -6,6 +6,7 @@ import { assistantCalls } from './assistant';
 import { catalogCalls } from './catalog';
 import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
+import { measurementCalls } from './measurements';
 import type { Result } from './result';
 
 /**
@@ -19,6 +20,7 @@ export const contract = {
   ...assistantCalls,
   ...catalogCalls,
   ...jobCalls,
+  ...measurementCalls,
 } as const;
 
 export type Contract = typeof contract;

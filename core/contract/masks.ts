@@ -1,10 +1,16 @@
-// Calls for opening mask files alongside a series and scoring them against each other (issue 3).
+// Calls for opening mask files alongside a series and scoring them against each other (issue 3),
+// kept as stored segmentations with provenance and versions in the annotation store (issue 8).
 import { z } from 'zod';
+import { provenanceSchema, roleSchema, segmentSchema } from '../annotations/model';
 import { defineCall } from './define';
 import { jobIdSchema, pathSchema, seriesKeySchema, typedArraySchema } from './primitives';
 
-/** Ids the service hands out; a tight pattern so an id can never smuggle a path. */
-export const maskSetIdSchema = z.string().regex(/^mask-[0-9]{1,9}$/);
+/** A stored segmentation's id (core/store); a tight pattern so an id can never smuggle a path. */
+export const segmentationIdSchema = z.string().regex(/^seg-[0-9a-f]{16}$/, 'is not a segmentation id');
+/** The ids masks.data and masks.score take are stored segmentation ids. */
+export const maskSetIdSchema = segmentationIdSchema;
+const versionNumberSchema = z.number().int().min(1);
+const authorSchema = z.string().min(1).max(256);
 const shapeSchema = z.tuple([z.number().int().min(1), z.number().int().min(1), z.number().int().min(1)]);
 const emptyRuleSchema = z.enum(['one', 'skip']);
 
@@ -34,8 +40,32 @@ export const maskSetInfoSchema = z.object({
   seriesInstanceUid: z.string().nullable(),
   /** Where seriesInstanceUid came from: the file itself (DICOM SEG), the caller, or nowhere. */
   seriesFrom: z.enum(['file', 'caller', 'none']),
+  /** Who made it in what role, and from which file or model. */
+  provenance: provenanceSchema,
+  /** Segments with their numbers (= label values above), names, colours and codes. */
+  segments: z.array(segmentSchema),
+  createdAt: z.string(),
+  /** The newest version's number (the head) and how many versions there are. */
+  headVersion: versionNumberSchema,
+  versionCount: z.number().int().min(1),
+  /** The version these labels and masks.data answers describe: the head, or an older one opened read-only. */
+  version: versionNumberSchema,
+  readOnly: z.boolean(),
+  groundTruth: z.object({ versionNumber: versionNumberSchema, markedAt: z.string(), markedBy: z.string() }).nullable(),
 });
 export type MaskSetInfo = z.infer<typeof maskSetInfoSchema>;
+
+export const maskVersionSchema = z.object({
+  number: versionNumberSchema,
+  parentNumber: versionNumberSchema.nullable(),
+  createdAt: z.string(),
+  author: z.string(),
+  note: z.string(),
+  segments: z.array(segmentSchema),
+  /** Foreground voxels per segment number in this version. */
+  voxelCounts: z.record(z.string(), z.number().int().min(0)),
+});
+export type MaskVersion = z.infer<typeof maskVersionSchema>;
 
 export const maskOpenErrorSchema = z.object({ path: z.string(), reason: z.string() });
 export type MaskOpenError = z.infer<typeof maskOpenErrorSchema>;
@@ -127,15 +157,45 @@ const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, 
 
 export const maskCalls = {
   /** Reads mask files (DICOM SEG, NIfTI, PNG) for a series; each file is either opened or reported with its reason. */
+  /**
+   * Imports mask files (DICOM SEG, NIfTI, PNG) for a series into the annotation store (provenance: the
+   * file, the role and author given; role `annotator` by default). A file opened again with the same
+   * content answers its earlier segmentation. Each file is either opened or reported with its reason.
+   */
   'masks.open': defineCall(
-    z.object({ paths: z.array(pathSchema).min(1).max(256), seriesInstanceUid: seriesKeySchema.optional() }).strict(),
+    z
+      .object({
+        paths: z.array(pathSchema).min(1).max(256),
+        seriesInstanceUid: seriesKeySchema.optional(),
+        role: roleSchema.default('annotator'),
+        /** The service's user name when omitted. */
+        author: authorSchema.optional(),
+      })
+      .strict(),
     z.object({ opened: z.array(maskSetInfoSchema), errors: z.array(maskOpenErrorSchema) }),
   ),
-  /** Mask sets opened this session for a series. */
+  /** The stored segmentations of a series (latest versions, provenance, version counts), oldest first. */
   'masks.list': defineCall(
-    z.object({ seriesInstanceUid: seriesKeySchema }).strict(),
+    z.object({ seriesKey: seriesKeySchema }).strict(),
     z.object({ maskSets: z.array(maskSetInfoSchema) }),
   ),
+  /** Every version of a segmentation, oldest first. */
+  'masks.versions': defineCall(z.object({ maskSetId: maskSetIdSchema }).strict(), z.object({ versions: z.array(maskVersionSchema) })),
+  /** An older version, read-only: its info (labels of that version); masks.data with `version` gives its voxels. */
+  'masks.openVersion': defineCall(z.object({ maskSetId: maskSetIdSchema, version: versionNumberSchema }).strict(), maskSetInfoSchema),
+  /**
+   * Restores an older version as a new head version (nothing is overwritten). `expectedHead` is the head
+   * the user saw; when another window or process saved since, the answer is a `bad_input` error that says so.
+   */
+  'masks.restore': defineCall(
+    z.object({ maskSetId: maskSetIdSchema, version: versionNumberSchema, expectedHead: versionNumberSchema, author: authorSchema.optional() }).strict(),
+    maskSetInfoSchema,
+  ),
+  'masks.rename': defineCall(z.object({ maskSetId: maskSetIdSchema, name: z.string().trim().min(1).max(256), author: authorSchema.optional() }).strict(), maskSetInfoSchema),
+  /** Soft delete: hidden from lists; every version stays in the store and the audit log. */
+  'masks.delete': defineCall(z.object({ maskSetId: maskSetIdSchema, author: authorSchema.optional() }).strict(), z.object({ deleted: z.literal(true) })),
+  /** Marks it the ground truth of its series for its labels (one per series and label set), an audited action. */
+  'masks.markGroundTruth': defineCall(z.object({ maskSetId: maskSetIdSchema, author: authorSchema.optional() }).strict(), maskSetInfoSchema),
   /**
    * The label volume's bytes for slices [zStart, zStart + zCount), for drawing overlays. A request above
    * MAX_MASK_DATA_BYTES is refused (naming the limit) rather than stalling the socket: ask for fewer slices.
@@ -144,6 +204,8 @@ export const maskCalls = {
     z
       .object({
         maskSetId: maskSetIdSchema,
+        /** An older version's voxels (read-only); the head when omitted. */
+        version: versionNumberSchema.optional(),
         zStart: z.number().int().min(0).default(0),
         zCount: z.number().int().min(1).optional(),
       })
@@ -152,7 +214,16 @@ export const maskCalls = {
   ),
   /** Scores a prediction against a truth mask set of the same shape. */
   'masks.score': defineCall(
-    z.object({ truthId: maskSetIdSchema, predId: maskSetIdSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
+    z
+      .object({
+        truthId: maskSetIdSchema,
+        predId: maskSetIdSchema,
+        emptyRule: emptyRuleSchema.default('one'),
+        /** Versions to score (the heads when omitted). */
+        truthVersion: versionNumberSchema.optional(),
+        predVersion: versionNumberSchema.optional(),
+      })
+      .strict(),
     maskScoreSchema,
   ),
   /** Scores every paired case of two folders in one call (small datasets, scripts, tests). */

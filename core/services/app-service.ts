@@ -14,6 +14,12 @@ import { createDicomHandlers } from './dicom-handlers';
 import { DatasetScoreJobs } from './dataset-jobs';
 import { createJobHandlers } from './job-handlers';
 import { createMaskHandlers } from './mask-handlers';
+import { MaskStore } from './mask-store';
+import { createStoreHandlers } from './store-handlers';
+import { ANNOTATION_DB_FILE } from '../store/annotation-store';
+import { StoreHandle } from '../store/store-handle';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface AppServiceOptions {
   /** The real data directory (from resolveDataDir()), or null where it is absent. */
@@ -61,6 +67,10 @@ export function createAppService(opts: AppServiceOptions): AppService {
   }, jobRegistry);
   const startedJobIds = new Set<string>();
   const assistant = createAssistantHandlers(opts.assistant);
+  // The annotation store beside the catalog (core/store/README.md); opened on first use, reopened after a failure.
+  const annotationStore = new StoreHandle(path.join(opts.home, ANNOTATION_DB_FILE));
+  const masks = new MaskStore(annotationStore);
+  const defaultAuthor = userName();
 
   const handlers = {
     ...createAppHandlers({
@@ -80,8 +90,12 @@ export function createAppService(opts: AppServiceOptions): AppService {
     ...createMaskHandlers({
       findSeries: (key) => catalog.series(key)?.series ?? null,
       checkPath: (p) => catalog.checkGranted(p),
+      masks,
+      defaultAuthor,
+      emit: events.emit,
       datasetJobs: new DatasetScoreJobs(jobRegistry),
     }),
+    ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),
   } satisfies Handlers<CallContext>;
@@ -96,6 +110,16 @@ export function createAppService(opts: AppServiceOptions): AppService {
       startedJobIds.clear();
       void assistant.dispose(); // Kills the inference worker at once; the promise only waits for its exit.
       catalog.close(); // an import still winding down then fails quietly: its job is cancelled already
+      annotationStore.close();
     },
   };
+}
+
+/** Who the app acts for when a call names no author: the OS user (annotations record it). */
+function userName(): string {
+  try {
+    return os.userInfo().username || 'unknown user';
+  } catch {
+    return 'unknown user';
+  }
 }

@@ -4,7 +4,11 @@ import { dataDirMissingMessage, resolveDataDir } from '../config/data-dir';
 import type { Series } from '../contract/dicom';
 import { FileRegistry } from '../dicom/file-registry';
 import { indexPaths } from '../dicom/indexer';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { StoreHandle } from '../store/store-handle';
 import { createMaskHandlers } from './mask-handlers';
+import { MaskStore } from './mask-store';
 
 const dataDir = resolveDataDir();
 if (!dataDir) console.warn(dataDirMissingMessage());
@@ -24,8 +28,10 @@ describe.skipIf(!dataDir)('masks on the real dcmqi CT + SEG (data directory)', (
 
   it('opens the SEGs on the series they reference and scores the liver against itself and the overlaps', async () => {
     const series = await openSeries();
-    const handlers = createMaskHandlers({ findSeries: (uid) => (uid === series.seriesInstanceUid ? series : null) });
-    const opened = await handlers['masks.open']({ paths: [path.join(segDir, 'liver.dcm'), path.join(segDir, 'partial_overlaps.dcm')] }, ctx);
+    const home = mkdtempSync(path.join(os.tmpdir(), 'mask-handlers-real-'));
+    const masks = new MaskStore(new StoreHandle(path.join(home, 'annotations.db')));
+    const handlers = createMaskHandlers({ findSeries: (uid) => (uid === series.seriesInstanceUid ? series : null), masks, defaultAuthor: 'tester' });
+    const opened = await handlers['masks.open']({ paths: [path.join(segDir, 'liver.dcm'), path.join(segDir, 'partial_overlaps.dcm')], role: 'expert' }, ctx);
     if (!opened.ok) throw new Error(opened.error.message);
     expect(opened.value.errors).toEqual([]);
     const [liver, overlaps] = opened.value.opened;
@@ -44,5 +50,7 @@ describe.skipIf(!dataDir)('masks on the real dcmqi CT + SEG (data directory)', (
     if (!cross.ok) throw new Error(cross.error.message);
     expect(cross.value.caseScore.labels.map((l) => l.label)).toEqual([1, 2, 3, 4, 5]);
     for (const label of cross.value.caseScore.labels) expect(label.iou ?? 0).toBeLessThan(1);
+    masks.handle.close();
+    rmSync(home, { recursive: true, force: true });
   });
 });

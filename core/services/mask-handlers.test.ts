@@ -1,3 +1,4 @@
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import { JobRegistry } from '../jobs/job-registry';
 import type { CallContext } from './context';
 import { DatasetScoreJobs } from './dataset-jobs';
 import { createMaskHandlers, findImportedSeries } from './mask-handlers';
+import { MaskStore } from './mask-store';
+import { StoreHandle } from '../store/store-handle';
 
 // A 4 columns × 3 rows × 2 slices series and two label maps whose overlap is easy to count:
 // label 1: truth voxels 0..5, prediction 2..7 → tp 4, union 8 → IoU 1/2 (slice 0 only)
@@ -46,7 +49,9 @@ let dir: string;
 const file = (name: string) => path.join(dir, name);
 
 const service = (readMask?: (p: string) => Promise<MaskSet>, datasetJobs?: DatasetScoreJobs) => {
-  const handlers = createMaskHandlers({ findSeries: (uid) => (uid === SERIES_UID ? series : null), readMask, datasetJobs });
+  // Each service its own annotation store in the temp folder: tests do not see each other's masks.
+  const masks = new MaskStore(new StoreHandle(path.join(mkdtempSync(path.join(dir, 'home-')), 'annotations.db')));
+  const handlers = createMaskHandlers({ findSeries: (uid) => (uid === SERIES_UID ? series : null), readMask, datasetJobs, masks, defaultAuthor: 'tester' });
   // Only mask calls are made; dispatch validates them with the contract's schemas as every transport does.
   const all = handlers as unknown as Handlers<CallContext>;
   return async <K extends CallName>(name: K, args: unknown): Promise<Result<CallResult<K>>> =>
@@ -79,15 +84,21 @@ describe('masks.open', () => {
     expect(truth).toMatchObject({ name: 'truth.nii', shape: [4, 3, 2], seriesInstanceUid: SERIES_UID, seriesFrom: 'caller' });
     expect(truth.spacingMm).toEqual([0.5, 0.5, 2.5]);
     expect(truth.labels).toEqual([
-      { value: 1, name: null, voxelCount: 6 },
-      { value: 2, name: null, voxelCount: 3 },
+      { value: 1, name: 'label 1', voxelCount: 6 },
+      { value: 2, name: 'label 2', voxelCount: 3 },
     ]);
+    expect(truth.provenance).toEqual({ role: 'annotator', author: 'tester', origin: { kind: 'file', path: file('truth.nii'), format: 'nifti' } });
+    expect(truth).toMatchObject({ headVersion: 1, versionCount: 1, version: 1, readOnly: false, groundTruth: null });
     expect(opened.errors).toHaveLength(1);
     expect(opened.errors[0].path).toBe(file('not-a-mask.txt'));
     expect(opened.errors[0].reason).toMatch(/unrecognised mask format/);
 
-    const listed = valueOf(await call('masks.list', { seriesInstanceUid: SERIES_UID }));
+    const listed = valueOf(await call('masks.list', { seriesKey: SERIES_UID }));
     expect(listed.maskSets.map((m) => m.maskSetId)).toEqual([truth.maskSetId]);
+    // The same file opened again is the same stored segmentation, not a copy.
+    const again = valueOf(await call('masks.open', { paths: [file('truth.nii')], seriesInstanceUid: SERIES_UID, role: 'expert' }));
+    expect(again.opened[0].maskSetId).toBe(truth.maskSetId);
+    expect(valueOf(await call('masks.list', { seriesKey: SERIES_UID })).maskSets).toHaveLength(1);
   });
 
   it('refuses a mask whose shape differs from the series, naming both shapes, and never resamples', async () => {
@@ -97,7 +108,7 @@ describe('masks.open', () => {
     expect(opened.errors[0].path).toBe(file('too-deep.nii'));
     expect(opened.errors[0].reason).toContain('4×3×3');
     expect(opened.errors[0].reason).toContain('4×3×2');
-    expect(valueOf(await call('masks.list', { seriesInstanceUid: SERIES_UID })).maskSets).toEqual([]);
+    expect(valueOf(await call('masks.list', { seriesKey: SERIES_UID })).maskSets).toEqual([]);
   });
 
   it('refuses a series that is not open and arguments that break the schema', async () => {
@@ -211,6 +222,7 @@ describe('masks.data', () => {
       source: '/virtual/big.nii',
       format: 'nifti',
       volume: { data: new Uint8Array(w * h * d).fill(3), shape: [w, h, d], spacingMm: [1, 1, 1], source: '/virtual/big.nii' },
+      referencedSeriesUid: '1.2.3.9', // a series not imported: taken as the file says
     };
     expect(w * h * d).toBeGreaterThan(MAX_MASK_DATA_BYTES);
     const call = service(async () => big);
@@ -252,6 +264,7 @@ describe('masks.score', () => {
       source: '/virtual/small.nii',
       format: 'nifti',
       volume: { data: new Uint8Array(6), shape: [3, 2, 1], spacingMm: [1, 1, 1], source: '/virtual/small.nii' },
+      referencedSeriesUid: '1.2.3.9',
     };
     const call = service(async (p) => (p === '/virtual/small.nii' ? small : (await import('../masks/read-mask')).readMaskFile(p)));
     const a = valueOf(await call('masks.open', { paths: [file('truth.nii')], seriesInstanceUid: SERIES_UID })).opened[0];
@@ -263,7 +276,7 @@ describe('masks.score', () => {
       expect(refused.error.message).toContain('3×2×1');
       expect(refused.error.message).toContain('/virtual/small.nii');
     }
-    const missing = await call('masks.score', { truthId: a.maskSetId, predId: 'mask-999' });
+    const missing = await call('masks.score', { truthId: a.maskSetId, predId: 'seg-0000000000000999' });
     expect(missing.ok).toBe(false);
     if (!missing.ok) expect(missing.error.code).toBe('not_found');
   });

@@ -1,11 +1,15 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { contentFromMaskSet, importProvenance } from '../annotations/from-mask-set';
+import type { Role } from '../annotations/model';
 import type { ImportResult, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type ApiError, type Result } from '../contract/result';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
+import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
-import { bytesPerVoxel, countLabels, labelList, MaskStore, narrowestDtype, sliceAs } from './mask-store';
+import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs } from './mask-store';
+import type { StoredMaskCallName } from './store-handlers';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
@@ -16,7 +20,12 @@ export interface MaskHandlerDeps {
   readMask?: (filePath: string) => Promise<MaskSet>;
   /** The imported series with this uid, or null when it is not (yet) imported this session. */
   findSeries: (seriesInstanceUid: string) => Series | null;
-  store?: MaskStore;
+  /** The annotation store the masks are imported into and read from. */
+  masks: MaskStore;
+  /** Who imports when a call names no author (the OS user name of the service). */
+  defaultAuthor: string;
+  /** store.changed after an import, so other windows list again. */
+  emit?: Emit;
   /** Refuses a path outside the folders the user granted (the catalog's checkGranted); tests may leave it out (all allowed). */
   checkPath?: (path: string) => Result<string>;
   /** Runs masks.startDatasetScore as a job; its progress and result come through the jobs.* calls of that registry. */
@@ -60,8 +69,8 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
   return null;
 }
 
-export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof maskCalls> {
-  const store = deps.store ?? new MaskStore();
+export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName>> {
+  const { masks } = deps;
   const readMask = deps.readMask ?? readMaskFile;
   /** The first refused path as a `forbidden` error for this call, or null when all are granted. */
   const refused = (call: string, paths: string[]): { ok: false; error: ApiError } | null => {
@@ -73,8 +82,8 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
   };
   const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs(new JobRegistry());
 
-  /** Reads one file and checks it against its series; a reason string on failure. */
-  const openOne = async (filePath: string, callerSeriesUid: string | undefined): Promise<MaskSetInfo | string> => {
+  /** Reads one file, checks it against its series and imports it into the store; a reason string on failure. */
+  const openOne = async (filePath: string, callerSeriesUid: string | undefined, role: Role, author: string): Promise<MaskSetInfo | string> => {
     let read: MaskSet;
     try {
       read = await readMask(filePath);
@@ -97,41 +106,55 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
         return `series ${seriesUid} is not open; open its images first`;
       }
     }
-    const maskShape = read.volume.shape;
-    const { counts, min, max } = countLabels(read.volume.data);
-    const info: MaskSetInfo = {
-      maskSetId: store.newId(),
-      path: filePath,
-      name: path.basename(filePath),
-      shape: [maskShape[0], maskShape[1], maskShape[2]],
-      spacingMm: [read.volume.spacingMm[0], read.volume.spacingMm[1], read.volume.spacingMm[2]],
-      labels: labelList(counts, new Map(Object.entries(read.labelNames ?? {}).map(([value, name]) => [Number(value), name]))),
-      seriesInstanceUid: seriesUid,
-      seriesFrom: fileSeriesUid ? 'file' : callerSeriesUid ? 'caller' : 'none',
-    };
-    store.add({ info, maskSet: read, dtype: narrowestDtype(min, max) });
-    return info;
+    // A stored segmentation belongs to a series.
+    if (!seriesUid) return 'no series: choose the series the mask belongs to (a NIfTI or PNG does not name one)';
+    let content;
+    try {
+      content = contentFromMaskSet(read);
+    } catch (e) {
+      return describeError(e);
+    }
+    const earlier = masks.handle.use((store) => store.findImport(seriesUid, filePath, content));
+    if (!earlier.ok) return earlier.error.message;
+    if (earlier.value) return maskInfoOf(earlier.value, earlier.value.head, false);
+    const created = masks.handle.use((store) =>
+      store.create({
+        seriesKey: seriesUid,
+        name: path.basename(filePath),
+        provenance: importProvenance(read, role, author),
+        content,
+        spacingMm: read.volume.spacingMm,
+        action: 'import',
+      }),
+    );
+    if (!created.ok) return created.error.message;
+    deps.emit?.('store.changed', { seriesKey: seriesUid });
+    return maskInfoOf(created.value, created.value.head, false);
   };
 
   return {
-    'masks.open': async ({ paths, seriesInstanceUid }) => {
+    'masks.open': async ({ paths, seriesInstanceUid, role, author }) => {
       const forbidden = refused('masks.open', paths);
       if (forbidden) return forbidden;
       const opened: MaskSetInfo[] = [];
       const errors: MaskOpenError[] = [];
       for (const filePath of paths) {
-        const outcome = await openOne(filePath, seriesInstanceUid);
+        const outcome = await openOne(filePath, seriesInstanceUid, role, author ?? deps.defaultAuthor);
         if (typeof outcome === 'string') errors.push({ path: filePath, reason: outcome });
         else opened.push(outcome);
       }
       return ok({ opened, errors });
     },
 
-    'masks.list': async ({ seriesInstanceUid }) => ok({ maskSets: store.forSeries(seriesInstanceUid) }),
+    'masks.list': async ({ seriesKey }) => {
+      const listed = masks.handle.use((store) => store.list(seriesKey));
+      return listed.ok ? ok({ maskSets: listed.value.map((r) => maskInfoOf(r, r.head, false)) }) : apiErrorOf(listed.error);
+    },
 
-    'masks.data': async ({ maskSetId, zStart, zCount }) => {
-      const mask = store.get(maskSetId);
-      if (!mask) return err('not_found', `masks.data: no mask set '${maskSetId}' in this session`);
+    'masks.data': async ({ maskSetId, version, zStart, zCount }) => {
+      const loaded = masks.load(maskSetId, version);
+      if (!loaded.ok) return apiErrorOf(loaded.error);
+      const mask = loaded.value;
       const [width, height, depth] = mask.info.shape;
       if (zStart >= depth) return err('bad_input', `masks.data: zStart ${zStart} is past the last slice (${depth} slices)`);
       const count = Math.min(zCount ?? depth - zStart, depth - zStart);
@@ -147,15 +170,17 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<typeof
       return ok({ maskSetId, shape: mask.info.shape, zStart, zCount: count, dtype, labels });
     },
 
-    'masks.score': async ({ truthId, predId, emptyRule }) => {
-      const truth = store.get(truthId);
-      const pred = store.get(predId);
-      if (!truth) return err('not_found', `masks.score: no truth mask set '${truthId}' in this session`);
-      if (!pred) return err('not_found', `masks.score: no prediction mask set '${predId}' in this session`);
+    'masks.score': async ({ truthId, predId, emptyRule, truthVersion, predVersion }) => {
+      const loadedTruth = masks.load(truthId, truthVersion);
+      if (!loadedTruth.ok) return apiErrorOf(loadedTruth.error);
+      const loadedPred = masks.load(predId, predVersion);
+      if (!loadedPred.ok) return apiErrorOf(loadedPred.error);
+      const truth = loadedTruth.value;
+      const pred = loadedPred.value;
       if (truth.info.shape.some((n, i) => n !== pred.info.shape[i])) {
         return err(
           'bad_input',
-          `masks.score: truth ${truth.info.path} is ${formatShape(truth.info.shape)} but prediction ${pred.info.path} is ${formatShape(pred.info.shape)}; masks are never resampled`,
+          `masks.score: truth ${truth.info.path || truth.info.name} is ${formatShape(truth.info.shape)} but prediction ${pred.info.path || pred.info.name} is ${formatShape(pred.info.shape)}; masks are never resampled`,
         );
       }
       const scored = scoreMaskPair(truth, pred, emptyRule);

@@ -454,14 +454,15 @@ export class AnnotationStore {
     });
   }
 
-  deleteMeasurement(id: string, author: string): StoreResult<null> {
+  /** Soft-deletes a measurement; answers its series key. */
+  deleteMeasurement(id: string, author: string): StoreResult<string> {
     return this.write(`delete measurement ${id}`, () => {
       const row = this.db.prepare('SELECT * FROM measurements WHERE id = ? AND deleted_at IS NULL').get(id) as MeasurementRow | undefined;
       if (!row) abort('not_found', `measurement ${id}: not in ${this.file} (or already deleted)`);
       const at = this.now();
       this.db.prepare('UPDATE measurements SET deleted_at = ? WHERE id = ?').run(at, id);
       this.audit(at, author, 'measurement-delete', { seriesKey: row!.series_key, measurementId: id, detail: {} });
-      return null;
+      return row!.series_key;
     });
   }
 
