@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { dataDirMissingMessage, projectRoot, resolveDataDir } from '../core/config/data-dir';
+import { resolveHome } from '../core/config/home';
 import { hostUsage, parseHostFlags } from './cli-flags';
 import { openInBrowser } from './open-browser';
 import { startHost } from './server';
@@ -36,8 +37,10 @@ async function main(): Promise<number> {
     process.stderr.write(`warning: ${rendererDir}/index.html is missing; run \`npm run build:renderer\` first\n`);
   }
 
-  const host = await startHost({ port: flags.port, dataDir, rendererDir, cacheDir: path.join(projectRoot, '.cache') });
+  const home = resolveHome();
+  const host = await startHost({ port: flags.port, dataDir, home, rendererDir, cacheDir: path.join(projectRoot, '.cache') });
   process.stdout.write(`Vesalius (browser mode): ${host.url}\n`);
+  process.stdout.write(`data home: ${home} (set VESALIUS_HOME to use another)\n`);
   if (flags.open && !(await openInBrowser(host.url))) process.stdout.write('(could not open a browser; open the URL above)\n');
 
   await new Promise<void>((resolve) => {
