@@ -1,9 +1,11 @@
 import type { Api } from '../../../core/contract/index';
-import type { DatasetScore, MaskOpenError, MaskScore, MaskSetInfo } from '../../../core/contract/masks';
+import type { Role } from '../../../core/annotations/model';
+import type { DatasetScore, MaskOpenError, MaskScore, MaskSetInfo, MaskVersion } from '../../../core/contract/masks';
 import type { EmptyRule } from '../../../core/metrics/types';
 import { followJob } from '../lib/jobs';
 import { sortCases, nextSort, type DatasetSort, type DatasetSortKey } from './datasetSort';
 import { allocateMask, placeChunk, slicesPerChunk, type MaskVolume } from './maskVolume';
+import type { SaveQueue } from './saveQueue.svelte';
 
 export type OverlayMode = 'labels' | 'agreement';
 
@@ -13,8 +15,9 @@ export interface MaskDisplay {
 }
 
 /**
- * Masks opened for the current series, how each is shown, and the scores of a truth/prediction
- * pair and of a dataset. Volumes live in $state.raw: they are replaced whole, never mutated.
+ * The stored segmentations of the current series (annotation store: provenance, versions, ground
+ * truth), how each is shown, and the scores of a truth/prediction pair and of a dataset. Volumes
+ * live in $state.raw: they are replaced whole, never mutated.
  */
 export class ScoringState {
   seriesUid = $state<string | null>(null);
@@ -25,6 +28,14 @@ export class ScoringState {
   /** A failure that is not about one file (the host unreachable, a score refused). */
   error = $state<string | null>(null);
   opening = $state(false);
+  /** The role masks opened from files get (their provenance). */
+  openRole = $state<Role>('annotator');
+  /** Versions listed per segmentation (when its versions list is open). */
+  versions = $state.raw<Record<string, MaskVersion[]>>({});
+  /** An older version shown read-only instead of the head, per segmentation. */
+  viewing = $state<Record<string, number>>({});
+  /** Which version each loaded volume holds. */
+  private readonly volumeVersion = new Map<string, number>();
 
   truthId = $state<string | null>(null);
   predId = $state<string | null>(null);
@@ -48,9 +59,40 @@ export class ScoringState {
       : null,
   );
 
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    /** Every change to the store goes through it: the save indicator, retries, nothing acknowledged early. */
+    readonly saves: SaveQueue,
+  ) {
+    // Another window, the CLI or this one saved: list again.
+    api.on('store.changed', ({ seriesKey }) => {
+      if (seriesKey === this.seriesUid) void this.refresh();
+    });
+  }
 
-  /** Switches to a series: lists the masks already opened for it this session. */
+  /** The info shown for a segmentation: its head, or the older version being viewed. */
+  shownVersion(info: MaskSetInfo): number {
+    return this.viewing[info.maskSetId] ?? info.headVersion;
+  }
+
+  /** Lists the series' stored segmentations again; reloads the voxels of any whose head moved. */
+  async refresh(): Promise<void> {
+    const seriesUid = this.seriesUid;
+    if (!seriesUid) return;
+    const listed = await this.api['masks.list']({ seriesKey: seriesUid });
+    if (this.seriesUid !== seriesUid) return;
+    if (!listed.ok) {
+      this.error = listed.error.message;
+      return;
+    }
+    this.maskSets = listed.value.maskSets;
+    if (this.truthId && !this.maskSets.some((m) => m.maskSetId === this.truthId)) this.truthId = null;
+    if (this.predId && !this.maskSets.some((m) => m.maskSetId === this.predId)) this.predId = null;
+    for (const id of Object.keys(this.versions)) void this.showVersions(id);
+    await Promise.all(listed.value.maskSets.map((m) => this.loadVolume(m)));
+  }
+
+  /** Switches to a series: lists its stored segmentations. */
   async showSeries(seriesUid: string | null): Promise<void> {
     if (seriesUid === this.seriesUid) return;
     this.seriesUid = seriesUid;
@@ -60,8 +102,10 @@ export class ScoringState {
     this.score = null;
     this.openErrors = [];
     this.error = null;
+    this.versions = {};
+    this.viewing = {};
     if (!seriesUid) return;
-    const listed = await this.api['masks.list']({ seriesInstanceUid: seriesUid });
+    const listed = await this.api['masks.list']({ seriesKey: seriesUid });
     if (this.seriesUid !== seriesUid) return;
     if (!listed.ok) {
       this.error = listed.error.message;
@@ -86,7 +130,7 @@ export class ScoringState {
         this.error = granted.error.message;
         return;
       }
-      const opened = await this.api['masks.open']({ paths, seriesInstanceUid: seriesUid });
+      const opened = await this.api['masks.open']({ paths, seriesInstanceUid: seriesUid, role: this.openRole });
       if (!opened.ok) {
         this.error = opened.error.message;
         return;
@@ -94,7 +138,9 @@ export class ScoringState {
       this.openErrors = opened.value.errors;
       const mine = opened.value.opened.filter((m) => m.seriesInstanceUid === seriesUid);
       if (this.seriesUid !== seriesUid) return;
-      this.maskSets = [...this.maskSets, ...mine];
+      // A file opened again answers its earlier segmentation: replace, never list it twice.
+      const ids = new Set(mine.map((m) => m.maskSetId));
+      this.maskSets = [...this.maskSets.filter((m) => !ids.has(m.maskSetId)), ...mine];
       // The first two opened become truth and prediction, the usual order (expert file, then model).
       for (const m of mine) {
         if (!this.truthId) this.truthId = m.maskSetId;
@@ -107,15 +153,16 @@ export class ScoringState {
     }
   }
 
-  /** Fetches a mask's labels slice range by slice range, so no single answer is huge. */
+  /** Fetches a mask's labels (of the version shown) slice range by slice range, so no single answer is huge. */
   private async loadVolume(info: MaskSetInfo): Promise<void> {
     this.display[info.maskSetId] ??= { visible: true, opacity: 0.5 };
-    if (this.volumes.has(info.maskSetId)) return;
+    const version = this.shownVersion(info);
+    if (this.volumes.has(info.maskSetId) && this.volumeVersion.get(info.maskSetId) === version) return;
     const [width, height, depth] = info.shape;
     let data: MaskVolume['data'] | null = null;
     let step = slicesPerChunk(info.shape, 4);
     for (let zStart = 0; zStart < depth; zStart += step) {
-      const chunk = await this.api['masks.data']({ maskSetId: info.maskSetId, zStart, zCount: step });
+      const chunk = await this.api['masks.data']({ maskSetId: info.maskSetId, version, zStart, zCount: step });
       if (!chunk.ok) {
         this.error = `${info.name}: ${chunk.error.message}`;
         return;
@@ -124,10 +171,73 @@ export class ScoringState {
       placeChunk(data, chunk.value);
       step = chunk.value.zCount;
     }
-    if (!data) return;
+    if (!data || this.shownVersion(info) !== version) return;
     const next = new Map(this.volumes);
     next.set(info.maskSetId, { shape: info.shape, data });
+    this.volumeVersion.set(info.maskSetId, version);
     this.volumes = next;
+  }
+
+  /** Marks a segmentation the ground truth of its series and labels (audited in the store). */
+  async markGroundTruth(maskSetId: string): Promise<void> {
+    const marked = await this.saves.save('marking the ground truth', () => this.api['masks.markGroundTruth']({ maskSetId }));
+    this.replaceInfo(marked);
+    // Only one ground truth per series and label set: others may have lost their mark.
+    await this.refresh();
+  }
+
+  /** Lists (or lists again) a segmentation's versions. */
+  async showVersions(maskSetId: string): Promise<void> {
+    const listed = await this.api['masks.versions']({ maskSetId });
+    if (!listed.ok) {
+      this.error = listed.error.message;
+      return;
+    }
+    this.versions = { ...this.versions, [maskSetId]: listed.value.versions };
+  }
+
+  hideVersions(maskSetId: string): void {
+    const { [maskSetId]: _hidden, ...rest } = this.versions;
+    this.versions = rest;
+  }
+
+  /** Shows an older version read-only (overlay and scores use it) until backToLatest or a restore. */
+  async openVersion(maskSetId: string, version: number): Promise<void> {
+    const info = this.maskSets.find((m) => m.maskSetId === maskSetId);
+    if (!info) return;
+    if (version === info.headVersion) return this.backToLatest(maskSetId);
+    const opened = await this.api['masks.openVersion']({ maskSetId, version });
+    if (!opened.ok) {
+      this.error = opened.error.message;
+      return;
+    }
+    this.viewing[maskSetId] = version;
+    await this.loadVolume(info);
+    await this.scoreIfReady();
+  }
+
+  async backToLatest(maskSetId: string): Promise<void> {
+    delete this.viewing[maskSetId];
+    const info = this.maskSets.find((m) => m.maskSetId === maskSetId);
+    if (info) await this.loadVolume(info);
+    await this.scoreIfReady();
+  }
+
+  /** Makes an older version the head again (a new version with its content; nothing is lost). */
+  async restore(maskSetId: string, version: number): Promise<void> {
+    const info = this.maskSets.find((m) => m.maskSetId === maskSetId);
+    if (!info) return;
+    const expectedHead = info.headVersion;
+    const restored = await this.saves.save(`restoring version ${version} of ${info.name}`, () => this.api['masks.restore']({ maskSetId, version, expectedHead }));
+    delete this.viewing[maskSetId];
+    this.replaceInfo(restored);
+    await this.loadVolume(restored);
+    await this.showVersions(maskSetId);
+    await this.scoreIfReady();
+  }
+
+  private replaceInfo(info: MaskSetInfo): void {
+    this.maskSets = this.maskSets.map((m) => (m.maskSetId === info.maskSetId ? info : m));
   }
 
   setTruth(maskSetId: string | null): Promise<void> {
@@ -152,7 +262,9 @@ export class ScoringState {
     this.scoring = true;
     this.error = null;
     try {
-      const scored = await this.api['masks.score']({ truthId, predId, emptyRule });
+      const truthVersion = this.viewing[truthId];
+      const predVersion = this.viewing[predId];
+      const scored = await this.api['masks.score']({ truthId, predId, emptyRule, ...(truthVersion ? { truthVersion } : {}), ...(predVersion ? { predVersion } : {}) });
       if (this.truthId !== truthId || this.predId !== predId) return;
       if (scored.ok) this.score = scored.value;
       else this.error = scored.error.message;

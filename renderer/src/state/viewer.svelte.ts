@@ -4,7 +4,7 @@ import { wlPresets, type WlPreset } from '../lib/presets';
 import { orientationMarkers } from '../lib/orientation';
 import { formatProbe } from '../lib/probe';
 import type { ShortcutTarget } from '../lib/shortcuts';
-import { emptySnapshot, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
+import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
 import { describeLoadError } from '../lib/errors';
 
 export interface OpenSeries {
@@ -36,6 +36,10 @@ export class ViewerState implements ShortcutTarget {
   firstRenderMs = $state<number | null>(null);
 
   private controller: StackController | null = null;
+  /** Who saves Length annotations (the measurement store), and the stored ones to draw on the open stack. */
+  private lengthListener: ((change: LengthChange) => void) | null = null;
+  private lengthsToShow: { open: OpenSeries; lengths: LengthToShow[] } | null = null;
+  private stackShown: OpenSeries | null = null;
   private firstRenderWaiters: (() => void)[] = [];
   private cineTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -51,9 +55,11 @@ export class ViewerState implements ShortcutTarget {
 
   attach(controller: StackController): () => void {
     this.controller = controller;
+    controller.setLengthListener(this.lengthListener);
     this.showOpenStack();
     return () => {
       this.stopCine();
+      controller.setLengthListener(null);
       if (this.controller === controller) this.controller = null;
     };
   }
@@ -74,9 +80,41 @@ export class ViewerState implements ShortcutTarget {
     const open = this.open;
     if (!open || !this.controller) return;
     const imageIds = open.frames.map((f) => f.imageId);
-    this.controller.setStack(imageIds, 0).catch((e: unknown) => {
-      if (this.open === open) this.fail(`Cannot display this series: ${describeLoadError(e)}`);
-    });
+    this.stackShown = null;
+    const controller = this.controller;
+    controller
+      .setStack(imageIds, 0)
+      .then(() => {
+        if (this.open !== open || this.controller !== controller) return;
+        this.stackShown = open;
+        this.drawLengths();
+      })
+      .catch((e: unknown) => {
+        if (this.open === open) this.fail(`Cannot display this series: ${describeLoadError(e)}`);
+      });
+  }
+
+  /** Length annotations drawn, moved or removed go to `listener` (one listener: the measurement store). */
+  onLengthChange(listener: ((change: LengthChange) => void) | null): void {
+    this.lengthListener = listener;
+    this.controller?.setLengthListener(listener);
+  }
+
+  /** Draws stored lengths on `open` once its stack is on screen (at once when it already is). */
+  showLengths(open: OpenSeries, lengths: LengthToShow[]): void {
+    this.lengthsToShow = { open, lengths };
+    this.drawLengths();
+  }
+
+  /** Whether a length annotation is still drawn (so a stored length drawn this session is not drawn twice). */
+  hasLength(annotationUID: string): boolean {
+    return this.controller?.hasAnnotation(annotationUID) ?? false;
+  }
+
+  private drawLengths(): void {
+    const pending = this.lengthsToShow;
+    if (!pending || !this.controller || this.stackShown !== pending.open || this.open !== pending.open) return;
+    this.controller.showLengths(pending.lengths);
   }
 
   /** Called by the viewport on every snapshot; records the first render after a selection. */

@@ -7,6 +7,7 @@ import {
   ZoomTool,
   StackScrollTool,
   LengthTool,
+  annotation as annotationApi,
   utilities as toolUtilities,
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
@@ -41,6 +42,21 @@ export const emptySnapshot: ViewportSnapshot = {
 
 export type PrimaryTool = 'windowLevel' | 'length';
 
+/** A Length annotation drawn, changed or removed on this viewport; points are world coordinates (patient LPS mm). */
+export interface LengthChange {
+  kind: 'completed' | 'modified' | 'removed';
+  annotationUID: string;
+  imageId: string;
+  pointsWorld: [Types.Point3, Types.Point3];
+}
+
+/** A stored length to draw: its annotation UID (the measurement id) and where it lies. */
+export interface LengthToShow {
+  annotationUID: string;
+  imageId: string;
+  pointsWorld: [Types.Point3, Types.Point3];
+}
+
 const { MouseBindings, KeyboardBindings } = ToolEnums;
 
 let nextId = 0;
@@ -57,6 +73,9 @@ export class StackController {
   private snapshot: ViewportSnapshot = emptySnapshot;
   private stackToken = 0;
   private stopLoadMark: (() => void) | null = null;
+  private onLength: ((change: LengthChange) => void) | null = null;
+  /** UIDs this controller is removing itself (a stack change): their REMOVED events are not the user's. */
+  private readonly removingOwn = new Set<string>();
 
   constructor(
     private readonly element: HTMLDivElement,
@@ -70,6 +89,7 @@ export class StackController {
     this.engine.enableElement({ viewportId: this.viewportId, type: Enums.ViewportType.STACK, element });
     this.toolGroup = this.createToolGroup(`${id}-tools`);
     for (const [name, handler] of this.listeners) element.addEventListener(name, handler as EventListener);
+    for (const [name, handler] of this.annotationListeners) eventTarget.addEventListener(name, handler as EventListener);
     element.addEventListener('contextmenu', preventDefault);
     // Which cornerstone path draws: 'gpu' (WebGL2) is the one we ship; the e2e tests check it.
     element.dataset.renderPath = getShouldUseCPURendering() ? 'cpu' : 'gpu';
@@ -109,6 +129,53 @@ export class StackController {
     // Only now, so neighbours never compete with the first image: fetch and decode the rest in the background.
     toolUtilities.stackPrefetch.enable(this.element);
     this.refresh();
+  }
+
+  /** Who hears about Length annotations drawn, moved or removed on this viewport (the measurement store). */
+  setLengthListener(listener: ((change: LengthChange) => void) | null): void {
+    this.onLength = listener;
+  }
+
+  /** Whether cornerstone still holds an annotation (a length drawn this session keeps its own UID). */
+  hasAnnotation(annotationUID: string): boolean {
+    return annotationApi.state.getAnnotation(annotationUID) !== undefined;
+  }
+
+  /** Draws stored lengths on the current stack (call after setStack); ones already shown are left alone. */
+  showLengths(lengths: readonly LengthToShow[]): void {
+    const viewport = this.viewport;
+    const imageIds = viewport.getImageIds();
+    for (const length of lengths) {
+      if (this.hasAnnotation(length.annotationUID)) continue;
+      const sliceIndex = imageIds.indexOf(length.imageId);
+      if (sliceIndex < 0) continue;
+      const reference = viewport.getViewReference({ sliceIndex });
+      const stored: ToolTypes.Annotation = {
+        annotationUID: length.annotationUID,
+        highlighted: false,
+        invalidated: true,
+        isLocked: false,
+        isVisible: true,
+        metadata: { ...reference, toolName: LengthTool.toolName, referencedImageId: length.imageId },
+        data: {
+          handles: { points: [[...length.pointsWorld[0]] as Types.Point3, [...length.pointsWorld[1]] as Types.Point3], activeHandleIndex: null, textBox: { hasMoved: false, worldPosition: [0, 0, 0], worldBoundingBox: { topLeft: [0, 0, 0], topRight: [0, 0, 0], bottomLeft: [0, 0, 0], bottomRight: [0, 0, 0] } } },
+          label: '',
+          cachedStats: {},
+        },
+      };
+      annotationApi.state.addAnnotation(stored, this.element);
+    }
+    viewport.render();
+  }
+
+  /** Removes the Length annotations of the shown stack (before showing another series' lengths). */
+  removeLengths(annotationUIDs: readonly string[]): void {
+    for (const uid of annotationUIDs) {
+      if (!this.hasAnnotation(uid)) continue;
+      this.removingOwn.add(uid);
+      annotationApi.state.removeAnnotation(uid);
+      this.removingOwn.delete(uid);
+    }
   }
 
   /** Shows nothing (the study list was emptied). */
@@ -234,6 +301,8 @@ export class StackController {
     this.resizeObserver.disconnect();
     toolUtilities.stackPrefetch.disable(this.element);
     for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
+    for (const [name, handler] of this.annotationListeners) eventTarget.removeEventListener(name, handler as EventListener);
+    this.onLength = null;
     this.element.removeEventListener('contextmenu', preventDefault);
     ToolGroupManager.destroyToolGroup(this.toolGroup.id);
     this.engine.destroy();
@@ -246,6 +315,25 @@ export class StackController {
     [Enums.Events.VOI_MODIFIED, () => this.refresh()],
     [Enums.Events.CAMERA_MODIFIED, () => this.refresh()],
   ];
+
+  /** Length annotation events (cornerstone sends them on its global event target) for this viewport's stack. */
+  private readonly annotationListeners: [string, (event: CustomEvent) => void][] = [
+    [ToolEnums.Events.ANNOTATION_COMPLETED, (event) => this.forwardLength('completed', event)],
+    [ToolEnums.Events.ANNOTATION_MODIFIED, (event) => this.forwardLength('modified', event)],
+    [ToolEnums.Events.ANNOTATION_REMOVED, (event) => this.forwardLength('removed', event)],
+  ];
+
+  private forwardLength(kind: LengthChange['kind'], event: CustomEvent): void {
+    const annotation = (event.detail as { annotation?: ToolTypes.Annotation } | undefined)?.annotation;
+    if (!annotation || annotation.metadata?.toolName !== LengthTool.toolName || !this.onLength) return;
+    const uid = annotation.annotationUID;
+    const imageId = annotation.metadata.referencedImageId;
+    const points = annotation.data?.handles?.points;
+    if (!uid || !imageId || !points || points.length < 2) return;
+    if (kind === 'removed' && this.removingOwn.has(uid)) return;
+    if (!this.engine.getViewport(this.viewportId) || !this.viewport.getImageIds().includes(imageId)) return;
+    this.onLength({ kind, annotationUID: uid, imageId, pointsWorld: [[...points[0]] as Types.Point3, [...points[1]] as Types.Point3] });
+  }
 
   private refresh(extra: Partial<ViewportSnapshot> = {}): void {
     const viewport = this.viewport;
