@@ -43,6 +43,8 @@ describe('main.ts composition root', () => {
     expect(typeof serviceOptions.pickPaths).toBe('function');
     expect(serviceOptions.assistant?.modelsDir).toBe(path.join(app.getAppPath(), 'models'));
     expect(serviceOptions.cacheDir.startsWith(app.getPath('userData'))).toBe(true);
+    // The data home: VESALIUS_HOME where set, else Electron's user data folder.
+    expect(serviceOptions.home).toBe(process.env.VESALIUS_HOME ? path.resolve(process.env.VESALIUS_HOME) : app.getPath('userData'));
   });
 
   it('hardens every web contents created later', () => {
