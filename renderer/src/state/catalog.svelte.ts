@@ -1,29 +1,6 @@
 import type { Api } from '../../../core/contract/index';
 import type { CatalogSeries, CatalogStudy, StudySummary } from '../../../core/contract/catalog';
-
-/** The filters of the study list, as the inputs hold them ('' = no filter). */
-export interface StudyFilters {
-  query: string;
-  modality: string;
-  /** YYYY-MM-DD, as a date input gives it. */
-  dateFrom: string;
-  dateTo: string;
-}
-
-export const noFilters: StudyFilters = { query: '', modality: '', dateFrom: '', dateTo: '' };
-
-/** What catalog.studies is asked for these filters (empty ones left out). */
-export function studyQuery(filters: StudyFilters): { query?: string; modality?: string; dateFrom?: string; dateTo?: string } {
-  const query: { query?: string; modality?: string; dateFrom?: string; dateTo?: string } = {};
-  if (filters.query.trim()) query.query = filters.query.trim();
-  if (filters.modality.trim()) query.modality = filters.modality.trim();
-  if (filters.dateFrom) query.dateFrom = filters.dateFrom;
-  if (filters.dateTo) query.dateTo = filters.dateTo;
-  return query;
-}
-
-/** A DICOM date (YYYYMMDD) as people read it (YYYY-MM-DD); anything else as it is. */
-export const formatStudyDate = (date: string): string => (/^\d{8}$/.test(date) ? `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}` : date);
+import { noFilters, studyQuery, type StudyFilters } from '../lib/studyQuery';
 
 /** The whole study catalog as the browser shows it: the filtered list, and the study chosen from it. */
 export class CatalogState {
