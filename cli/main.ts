@@ -23,9 +23,14 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius studies [--query TEXT] [--json]',
     load: async () => (await import('./studies-command')).studiesCommand,
   },
+  masks: {
+    summary: 'import a mask file into the annotation store with its provenance; list a series\' segmentations',
+    usage: 'vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json] | masks list --series <key> [--json]',
+    load: async () => (await import('./masks-command')).masksCommand,
+  },
   score: {
     summary: 'score predicted masks against truth masks (IoU, mIoU, Dice) per case and over a dataset',
-    usage: 'vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty skip|one]',
+    usage: 'vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--empty skip|one]',
     load: async () => (await import('./score-command')).scoreCommand,
   },
 };

@@ -3,15 +3,18 @@ import path from 'node:path';
 import { summarizeDataset } from '../core/metrics/segmentation';
 import type { CaseScore, EmptyRule, LabelScore } from '../core/metrics/types';
 import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../core/masks/score-pairs';
+import { maskSetIdSchema } from '../core/contract/masks';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { openDirectApi } from './direct';
 
-const help = `Usage: vesalius score --truth <file|dir> --pred <file|dir> [--json] [--empty one|skip]
+const help = `Usage: vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--empty one|skip]
 
 Scores predicted segmentation masks against truth masks: IoU, Dice, precision, recall and
 volumes per label, mIoU per case, and mean / median / min / max mIoU over a dataset.
 
-  --truth <file|dir>  truth mask, or a folder of them
-  --pred <file|dir>   predicted mask, or a folder of them (same kind as --truth)
+  --truth <…>         truth mask file, a folder of them, or a stored segmentation id (seg-…,
+                      see vesalius masks list) from the annotation store of VESALIUS_HOME
+  --pred <…>          predicted mask file, folder or stored segmentation id (same kind as --truth)
   --json              print one JSON document on stdout instead of a table
   --empty one|skip    a case with no foreground in truth or prediction scores mIoU 1 ('one',
                       the default) or is left out of the means ('skip')
@@ -103,11 +106,45 @@ async function scoreSinglePair(args: ScoreArgs): Promise<DatasetScore> {
 
 const progressMinCases = 10;
 
+const isStoredId = (value: string): boolean => maskSetIdSchema.safeParse(value).success;
+
+/** Two stored segmentations scored through the contract (masks.score), in the file pair's result shape. */
+async function scoreStoredPair(args: ScoreArgs, io: CliIo): Promise<DatasetScore | null> {
+  let api;
+  try {
+    api = await openDirectApi();
+  } catch (e) {
+    io.stderr(`vesalius score: ${e instanceof Error ? e.message : String(e)}\n`);
+    return null;
+  }
+  try {
+    const scored = await api.call('masks.score', { truthId: args.truth, predId: args.pred, emptyRule: args.emptyRule });
+    const cases: DatasetScore['cases'] = [];
+    const errors: DatasetScore['errors'] = [];
+    if (scored.ok) cases.push({ truthPath: args.truth, predPath: args.pred, score: { ...scored.value.caseScore, name: args.truth } });
+    else errors.push({ truth: args.truth, pred: args.pred, message: scored.error.message });
+    return { cases, summary: summarizeDataset(cases.map((c) => c.score), args.emptyRule), onlyInTruth: [], onlyInPred: [], errors, ignored: [] };
+  } finally {
+    await api.close();
+  }
+}
+
 export const scoreCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
     io.stdout(help);
     return 0;
+  }
+  if (isStoredId(args.truth) || isStoredId(args.pred)) {
+    if (!isStoredId(args.truth) || !isStoredId(args.pred)) {
+      throw new UsageError('give two stored segmentation ids, or two files or folders; to score a file against a stored segmentation, import it first (vesalius masks import)');
+    }
+    const stored = await scoreStoredPair(args, io);
+    if (!stored) return 1;
+    if (args.json) io.stdout(JSON.stringify(toJson(stored), null, 2) + '\n');
+    else printTable(stored, '', io);
+    for (const e of stored.errors) io.stderr(`vesalius score: ${e.message}\n`);
+    return stored.errors.length > 0 ? 1 : 0;
   }
   const [truthKind, predKind] = [await kindOf('--truth', args.truth), await kindOf('--pred', args.pred)];
   if (truthKind !== predKind) {
