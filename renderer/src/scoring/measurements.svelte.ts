@@ -58,11 +58,17 @@ export class MeasurementState {
   private onChange(change: LengthChange): void {
     const open = this.open;
     if (!open) return;
+    const uid = change.annotationUID;
     if (change.kind === 'modified') {
+      // A new line is still being drawn until 'completed': only stored lines are saved as edits.
+      if (!uid.startsWith('meas-') && !this.storedIdOf.has(uid) && !this.creating.has(uid)) return;
       // A drag sends a modification per mouse move: save once it rests.
       clearTimeout(this.modifyTimers.get(change.annotationUID));
       this.modifyTimers.set(change.annotationUID, setTimeout(() => void this.save(open, change), MODIFY_SAVE_DELAY_MS));
-    } else if (change.kind === 'completed') void this.save(open, change);
+    } else if (change.kind === 'completed') {
+      clearTimeout(this.modifyTimers.get(uid));
+      void this.save(open, change);
+    }
     else void this.remove(change.annotationUID);
   }
 

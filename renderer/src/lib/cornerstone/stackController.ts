@@ -319,7 +319,8 @@ export class StackController {
   /** Length annotation events (cornerstone sends them on its global event target) for this viewport's stack. */
   private readonly annotationListeners: [string, (event: CustomEvent) => void][] = [
     [ToolEnums.Events.ANNOTATION_COMPLETED, (event) => this.forwardLength('completed', event)],
-    [ToolEnums.Events.ANNOTATION_MODIFIED, (event) => this.forwardLength('modified', event)],
+    // Only a moved handle is the user's change; StatsUpdated follows every (re)computation of the length.
+    [ToolEnums.Events.ANNOTATION_MODIFIED, (event) => (event.detail as { changeType?: string })?.changeType === ToolEnums.ChangeTypes.HandlesUpdated && this.forwardLength('modified', event)],
     [ToolEnums.Events.ANNOTATION_REMOVED, (event) => this.forwardLength('removed', event)],
   ];
 
