@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packBits } from '../annotations/bits';
-import type { Provenance, SegmentationContent } from '../annotations/model';
+import { withEmptyMasks, type Provenance, type SegmentationContent } from '../annotations/model';
 import { openDatabase } from '../db/open-database';
 import { AnnotationStore, sliceEdit, type StoreResult } from './annotation-store';
 import { storeMigrations } from './schema';
@@ -130,6 +130,21 @@ describe('AnnotationStore: segmentations and versions', () => {
     expect(value(store.findImport(SERIES, '/data/case1.nii.gz', twoSegmentContent([8, 8, 2], 99)))).toBeNull(); // the file changed
     expect(value(store.findImport(SERIES, '/data/other.nii.gz', content))).toBeNull();
     expect(value(store.findImport('1.2.3', '/data/case1.nii.gz', content))).toBeNull();
+    store.close();
+  });
+
+  it('creates an empty segmentation to draw on and one from a model output, each with its provenance; records exports', () => {
+    const store = openStore();
+    const empty = withEmptyMasks({ shape: [8, 8, 3], segments: [{ number: 1, label: 'lesion', color: [255, 0, 0] }], masks: new Map() });
+    const drawn = value(store.create({ seriesKey: SERIES, name: 'new', provenance: { role: 'annotator', author: 'ann', origin: { kind: 'drawn' } }, content: empty }));
+    expect(drawn.head.voxelCounts).toEqual({ 1: 0 });
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM version_slices').get() as { n: number }).n).toBe(0); // empty slices are stored as nothing
+    const modelProvenance: Provenance = { role: 'model', author: 'vesalius', origin: { kind: 'model', name: 'vesalius-vlm', version: '0.2.0', prompt: 'segment the nodule' } };
+    const predicted = value(store.create({ seriesKey: SERIES, name: 'prediction', provenance: modelProvenance, content: twoSegmentContent([8, 8, 3]) }));
+    expect(value(store.get(predicted.id)).provenance).toEqual(modelProvenance);
+    value(store.recordExport(predicted.id, 'ann', '/out/prediction-seg.dcm'));
+    const exported = value(store.auditLog({ segmentationId: predicted.id })).at(-1)!;
+    expect(exported).toMatchObject({ action: 'export', actor: 'ann', versionNumber: 1, detail: { target: '/out/prediction-seg.dcm' } });
     store.close();
   });
 
