@@ -197,7 +197,54 @@ function walkItem(w: Walk, position: number): number {
 }
 
 // dicom-parser exports its DataSet class, though its typings declare only the interface.
-const DataSetClass = (dicomParser as unknown as { DataSet: new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => DataSet }).DataSet;
+type DataSetConstructor = new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => DataSet;
+const DataSetClass = (dicomParser as unknown as { DataSet: DataSetConstructor }).DataSet;
+
+/** dicom-parser's readFixedString (bytes as latin1 up to the first NUL), in one native decode. */
+function fixedString(bytes: Buffer, position: number, length: number): string {
+  if (length < 0) throw new Error('fixedString: length cannot be less than 0');
+  if (position + length > bytes.length) throw new Error('fixedString: attempt to read past end of buffer');
+  const text = bytes.toString('latin1', position, position + length);
+  const nul = text.indexOf('\0');
+  return nul < 0 ? text : text.slice(0, nul);
+}
+
+/** dicom-parser's DataSet with its string() (which floatString and intString call) decoding natively; same results. */
+class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => { elements: Record<string, Element>; byteArray: Uint8Array }) {
+  string(tag: string, index?: number): string | undefined {
+    const element = this.elements[tag] as Element & { Value?: string };
+    if (element && element.Value) return element.Value;
+    if (element && element.length > 0) {
+      const text = fixedString(this.byteArray as Buffer, element.dataOffset, element.length);
+      if ((index as number) >= 0) return text.split('\\')[index as number].trim();
+      return text.trim();
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Mirrors dicom-parser's readPart10Header: "DICM" at 128, then group 0002 elements (explicit VR
+ * little endian) up to the first element beyond it, which is read too (and must read cleanly) but
+ * not kept. Returns the meta elements and where the data set starts.
+ */
+function walkMeta(bytes: Buffer): { elements: Record<string, Element>; dataSetStart: number } {
+  if (bytes.length < 132 || fixedString(bytes, 128, 4) !== 'DICM') throw giveUp;
+  const meta: Walk = { bytes, elements: {}, pixel: null };
+  let position = 132;
+  for (;;) {
+    if (position + 4 > bytes.length) throw giveUp; // all meta header, or cut inside it
+    const tag = tagAt(bytes, position);
+    if (tag > 0x0002ffff) {
+      if (tag === PIXEL_DATA) throw giveUp; // read there without stopping at it: dicom-parser's business
+      walkElement(meta, position, false);
+      break;
+    }
+    position = walkElement(meta, position, true);
+  }
+  for (const element of Object.values(meta.elements)) element.parser = dicomParser.littleEndianByteArrayParser;
+  return { elements: meta.elements, dataSetStart: position };
+}
 
 export interface FastHeader {
   dataSet: DataSet;
@@ -209,33 +256,23 @@ export interface FastHeader {
  * through dicom-parser. `bytes` starts at the file's first byte (preamble and "DICM" included).
  */
 export function parseHeaderFast(bytes: Buffer): FastHeader | null {
-  let meta: DataSet & { position?: number };
-  try {
-    meta = dicomParser.readPart10Header(bytes) as DataSet & { position?: number };
-  } catch {
-    return null;
-  }
-  const transferSyntax = meta.elements.x00020010;
-  if (!transferSyntax || meta.position === undefined) return null;
-  let uid: string;
-  try {
-    uid = dicomParser.readFixedString(bytes, transferSyntax.dataOffset, transferSyntax.length);
-  } catch {
-    return null;
-  }
-  if (uid === IMPLICIT_LE || uid === DEFLATED_LE || uid === EXPLICIT_BE) return null;
-
   const w: Walk = { bytes, elements: {}, pixel: null };
+  let meta: { elements: Record<string, Element>; dataSetStart: number };
   try {
-    walkElements(w, meta.position, bytes.length, true);
+    meta = walkMeta(bytes);
+    const transferSyntax = meta.elements.x00020010;
+    if (!transferSyntax) return null;
+    const uid = fixedString(bytes, transferSyntax.dataOffset, transferSyntax.length);
+    if (uid === IMPLICIT_LE || uid === DEFLATED_LE || uid === EXPLICIT_BE) return null;
+    walkElements(w, meta.dataSetStart, bytes.length, true);
   } catch (e) {
-    if (e === giveUp) return null;
+    if (e === giveUp || e instanceof Error) return null;
     throw e;
   }
   if (!w.pixel) return null; // the header may go on past these bytes: dicom-parser's path decides
   // As parseDicom: the meta header's elements are merged in, over any of the same tag.
   for (const key of Object.keys(meta.elements)) w.elements[key] = meta.elements[key];
-  const dataSet = new DataSetClass(dicomParser.littleEndianByteArrayParser, bytes, w.elements);
+  const dataSet = new FastDataSet(dicomParser.littleEndianByteArrayParser, bytes, w.elements) as unknown as DataSet;
   dataSet.warnings = [];
   return { dataSet, pixelElement: w.pixel };
 }
