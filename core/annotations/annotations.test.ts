@@ -4,17 +4,7 @@ import { countPackedBits, packBits, unpackBits } from './bits';
 import { applyDelta, applyEdits, cloneContent, diffContents, packSlice, revertDelta } from './delta';
 import { contentFromMaskSet, importProvenance, labelMapOf } from './from-mask-set';
 import { contentProblem, provenanceSchema, type SegmentationContent } from './model';
-
-/** A deterministic pseudo-random 0/1 mask. */
-function randomMask(length: number, seed: number, density = 0.3): Uint8Array {
-  let state = seed >>> 0 || 1;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 < density ? 1 : 0;
-  }
-  return out;
-}
+import { randomMask } from './test-masks';
 
 const content = (shape: [number, number, number], seeds: number[]): SegmentationContent => ({
   shape,

@@ -3,18 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packBits } from '../annotations/bits';
+import { randomMask } from '../annotations/test-masks';
 import type { SegmentationContent, Shape } from '../annotations/model';
 
-/** A deterministic pseudo-random 0/1 mask of `length` voxels with the given density. */
-export function randomMask(length: number, seed: number, density = 0.3): Uint8Array {
-  let state = seed >>> 0 || 1;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 < density ? 1 : 0;
-  }
-  return out;
-}
+export { randomMask };
 
 /** A blob (disc) in each slice from z0 to z1, like a drawn organ: the compressible case. */
 export function discMask(shape: Shape, centre: [number, number], radius: number, z0: number, z1: number): Uint8Array {

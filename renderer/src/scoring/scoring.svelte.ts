@@ -104,15 +104,7 @@ export class ScoringState {
     this.error = null;
     this.versions = {};
     this.viewing = {};
-    if (!seriesUid) return;
-    const listed = await this.api['masks.list']({ seriesKey: seriesUid });
-    if (this.seriesUid !== seriesUid) return;
-    if (!listed.ok) {
-      this.error = listed.error.message;
-      return;
-    }
-    this.maskSets = listed.value.maskSets;
-    await Promise.all(listed.value.maskSets.map((m) => this.loadVolume(m)));
+    await this.refresh();
   }
 
   async open(paths: string[]): Promise<void> {
