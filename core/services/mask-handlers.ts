@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { contentFromMaskSet, importProvenance } from '../annotations/from-mask-set';
-import type { Role } from '../annotations/model';
+import type { Role, SegmentationContent } from '../annotations/model';
 import type { ImportResult, Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type ApiError, type Result } from '../contract/result';
@@ -108,7 +108,7 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
     }
     // A stored segmentation belongs to a series.
     if (!seriesUid) return 'no series: choose the series the mask belongs to (a NIfTI or PNG does not name one)';
-    let content;
+    let content: SegmentationContent;
     try {
       content = contentFromMaskSet(read);
     } catch (e) {

@@ -1,6 +1,6 @@
 import { labelMapOf } from '../annotations/from-mask-set';
 import type { SegmentationContent } from '../annotations/model';
-import type { MaskDtype, MaskLabel, MaskSetInfo } from '../contract/masks';
+import type { MaskDtype, MaskSetInfo } from '../contract/masks';
 import { err, type ApiError } from '../contract/result';
 import type { SegmentMask } from '../masks/dicom-seg';
 import { allocateMaskArray, bytesPerVoxel } from '../masks/mask-dtype';
@@ -18,8 +18,15 @@ export interface StoredMask {
   dtype: MaskDtype;
 }
 
-/** How many loaded versions stay in memory (a 512×512×500 segmentation is ~130 MB per segment). */
-const LOADED_LIMIT = 6;
+/**
+ * Loaded versions kept in memory: up to this many bytes (a 512×512×500 segmentation is ~130 MB per
+ * segment plus its label map), and always the last two (a truth and a prediction being scored).
+ */
+const LOADED_BYTES_LIMIT = 1024 ** 3;
+const LOADED_KEEP = 2;
+
+const bytesOf = (mask: StoredMask): number =>
+  mask.maskSet.volume.data.byteLength + [...(mask.maskSet.segments?.values() ?? [])].reduce((n, s) => n + s.volume.data.byteLength, 0);
 
 /** Store failures as contract errors: a conflict is the caller's to resolve (bad_input), io is retryable (io_error). */
 export function apiErrorOf(error: StoreError): { ok: false; error: ApiError } {
@@ -112,55 +119,15 @@ export class MaskStore {
   private touch(key: string, mask: StoredMask): StoredMask {
     this.loadedByKey.delete(key);
     this.loadedByKey.set(key, mask);
-    while (this.loadedByKey.size > LOADED_LIMIT) this.loadedByKey.delete(this.loadedByKey.keys().next().value as string);
+    let total = 0;
+    for (const loaded of this.loadedByKey.values()) total += bytesOf(loaded);
+    while (this.loadedByKey.size > LOADED_KEEP && total > LOADED_BYTES_LIMIT) {
+      const [oldestKey, oldest] = this.loadedByKey.entries().next().value as [string, StoredMask];
+      total -= bytesOf(oldest);
+      this.loadedByKey.delete(oldestKey);
+    }
     return mask;
   }
-}
-
-/** Voxel count per label value (0 included) and the value range, in one pass. */
-export function countLabels(data: LabelArray): { counts: Map<number, number>; min: number; max: number } {
-  const counts = new Map<number, number>();
-  if (data.length === 0) return { counts, min: 0, max: 0 };
-  // Small unsigned types count into a dense histogram: no Map lookup per voxel.
-  if (data instanceof Uint8Array || data instanceof Uint16Array) {
-    const histogram = new Float64Array(data instanceof Uint8Array ? 0x100 : 0x10000);
-    for (let i = 0; i < data.length; i++) histogram[data[i]]++;
-    let min = -1;
-    let max = 0;
-    for (let value = 0; value < histogram.length; value++) {
-      if (histogram[value] === 0) continue;
-      counts.set(value, histogram[value]);
-      if (min < 0) min = value;
-      max = value;
-    }
-    return { counts, min, max };
-  }
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const value = data[i];
-    counts.set(value, (counts.get(value) ?? 0) + 1);
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  return { counts, min, max };
-}
-
-/** Foreground labels (value ≠ 0) ascending, with names where the file gave them. */
-export function labelList(counts: Map<number, number>, names: ReadonlyMap<number, string>): MaskLabel[] {
-  return [...counts.entries()]
-    .filter(([value]) => value !== 0)
-    .sort((a, b) => a[0] - b[0])
-    .map(([value, voxelCount]) => ({ value, name: names.get(value) ?? null, voxelCount }));
-}
-
-/** The narrowest dtype for a value range; the page allocates that typed array for the overlay. */
-export function narrowestDtype(min: number, max: number): MaskDtype {
-  const lo = Math.min(min, 0);
-  if (lo >= 0) return max <= 0xff ? 'uint8' : max <= 0xffff ? 'uint16' : 'uint32';
-  if (lo >= -0x80 && max <= 0x7f) return 'int8';
-  if (lo >= -0x8000 && max <= 0x7fff) return 'int16';
-  return 'int32';
 }
 
 export { bytesPerVoxel };
