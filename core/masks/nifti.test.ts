@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { niftiFile } from './mask-fixtures';
-import { decodeNiftiLabels } from './nifti';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { niftiFile, type NiftiFixture } from './mask-fixtures';
+import { decodeNiftiLabels, readNiftiLabelsFile } from './nifti';
 
 describe('decodeNiftiLabels', () => {
   const values = [0, 1, 2, 0, 0, 3, 1, 1, 0, 0, 0, 2]; // 3 × 2 × 2, x-fastest
@@ -36,5 +39,73 @@ describe('decodeNiftiLabels', () => {
     expect(() => decodeNiftiLabels(niftiFile({ shape: [3, 2, 2], values, datatype: 'complex64' }), 'g.nii')).toThrow(/g\.nii: unsupported NIfTI datatype complex64/);
     expect(() => decodeNiftiLabels(niftiFile({ shape: [3, 2, 2], values, datatype: 'int32', truncateBy: 8 }), 'h.nii')).toThrow(/h\.nii: truncated NIfTI/);
     expect(() => decodeNiftiLabels(new Uint8Array(400), 'i.nii')).toThrow(/i\.nii: not a NIfTI/);
+  });
+});
+
+describe('readNiftiLabelsFile', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'vesalius-nifti-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  const write = async (name: string, bytes: Uint8Array): Promise<string> => {
+    const file = path.join(root, name);
+    await writeFile(file, bytes);
+    return file;
+  };
+
+  it('reads what decodeNiftiLabels decodes, for every stored type, plain and gzipped', async () => {
+    const values = [0, 1, 2, 0, 0, 3, 1, 1, 0, 0, 0, 2];
+    const fixtures: NiftiFixture[] = [
+      { shape: [3, 2, 2], values, datatype: 'uint8', spacingMm: [0.5, 0.75, 2.5] },
+      { shape: [3, 2, 2], values: values.map((v) => v * 500), datatype: 'int16' },
+      { shape: [3, 2, 2], values: values.map((v) => -v), datatype: 'int16' },
+      { shape: [3, 2, 2], values: values.map((v) => v * 30000), datatype: 'uint16' },
+      { shape: [3, 2, 2], values: values.map((v) => v * 100000), datatype: 'int32' },
+      { shape: [3, 2, 2], values, datatype: 'float32' },
+      { shape: [3, 2, 2], values, datatype: 'uint8', sclSlope: 2, sclInter: 1 },
+    ];
+    for (const [i, fixture] of fixtures.entries()) {
+      for (const gzip of [false, true]) {
+        const bytes = niftiFile({ ...fixture, gzip });
+        const file = await write(`case-${i}${gzip ? '.nii.gz' : '.nii'}`, bytes);
+        const read = await readNiftiLabelsFile(file);
+        const decoded = decodeNiftiLabels(bytes, file);
+        expect(read, file).toEqual(decoded);
+        expect(read!.data.constructor, file).toBe(decoded.data.constructor);
+      }
+    }
+  });
+
+  it('widens the label array when a later chunk holds values the narrower type cannot', async () => {
+    // Over two read chunks of int16; the first holds only 0..255, a later one 300 and then -5.
+    const length = 2_500_000;
+    const shape: [number, number, number] = [1000, 500, 5];
+    const values = new Int16Array(length);
+    values[0] = 7;
+    values[2_200_000] = 300;
+    const unsigned = await readNiftiLabelsFile(await write('wide-unsigned.nii', niftiFile({ shape, values, datatype: 'int16' })));
+    expect(unsigned!.data).toBeInstanceOf(Uint16Array);
+    expect(Array.from(unsigned!.data.subarray(0, 2)).concat(unsigned!.data[2_200_000])).toEqual([7, 0, 300]);
+    values[length - 1] = -5;
+    const signed = await readNiftiLabelsFile(await write('wide-signed.nii', niftiFile({ shape, values, datatype: 'int16' })));
+    expect(signed!.data).toBeInstanceOf(Int16Array);
+    expect(Array.from(signed!.data)).toEqual(Array.from(values));
+    values[2_200_000] = 0;
+    values[length - 1] = 0;
+    const narrow = await readNiftiLabelsFile(await write('narrow.nii', niftiFile({ shape, values, datatype: 'int16', gzip: true })));
+    expect(narrow!.data).toBeInstanceOf(Uint8Array);
+    expect(narrow!.data[0]).toBe(7);
+  });
+
+  it('names the file for truncated data and resolves to null for other formats', async () => {
+    const truncated = await write('short.nii', niftiFile({ shape: [3, 2, 2], values: new Array(12).fill(1), datatype: 'int16', truncateBy: 4 }));
+    await expect(readNiftiLabelsFile(truncated)).rejects.toThrow(/short\.nii: truncated NIfTI: 3×2×2 voxels need 24 bytes at offset 352, file has 20/);
+    const plainBytesTruncated = await write('short8.nii', niftiFile({ shape: [3, 2, 2], values: new Array(12).fill(1), datatype: 'uint8', truncateBy: 1 }));
+    await expect(readNiftiLabelsFile(plainBytesTruncated)).rejects.toThrow(/short8\.nii: truncated NIfTI/);
+    await expect(readNiftiLabelsFile(await write('bad.nii.gz', new Uint8Array([0x1f, 0x8b, 1, 2, 3, 4, 5])))).rejects.toThrow(/bad\.nii\.gz: corrupt gzip stream/);
+    expect(await readNiftiLabelsFile(await write('text.nii', new TextEncoder().encode('hello')))).toBeNull();
+    expect(await readNiftiLabelsFile(await write('empty.nii', new Uint8Array(0)))).toBeNull();
   });
 });
