@@ -8,6 +8,7 @@ import type { ImportError, ImportSummary } from '../contract/dicom';
 import { databaseError } from '../db/open-database';
 import type { InstanceRecord } from '../dicom/describe-instance';
 import { acceptOutcomes, scanPaths } from '../dicom/indexer';
+import { patientKeyOf } from '../dicom/study-tree';
 import type { Catalog } from './catalog';
 import { isInside } from './grants';
 
@@ -35,8 +36,6 @@ const WRITE_BATCH = 1000;
 const STAT_CONCURRENCY = 32;
 
 const newFileKey = (): string => randomBytes(18).toString('base64url');
-const patientKeyOf = (record: InstanceRecord): string =>
-  record.patient.patientId ? `id:${record.patient.patientId}` : `name:${record.patient.patientName}`;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function statAll(files: string[]): Promise<Map<string, FileStat>> {
@@ -235,7 +234,7 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
       catalog,
       accepted.records,
       (record) => {
-        const patientKey = patientKeyOf(record);
+        const patientKey = patientKeyOf(record.patient);
         const { patient, study, series, instance } = record;
         const patientRow = rowId(`p\n${patientKey}`, () => q.upsertPatient.get(patientKey, patient.patientId, patient.patientName, patient.birthDate, patient.sex)!.id);
         const studyRow = rowId(`st\n${study.studyInstanceUid}`, () =>

@@ -21,6 +21,10 @@ export function assembleSeries(fields: SeriesFields, instances: readonly Instanc
   return { ...fields, instances: ordered, frames: expandFrames(ordered) };
 }
 
+/** Which files belong to one patient: the same Patient ID, or the same name where the ID is blank. */
+export const patientKeyOf = (patient: { patientId: string; patientName: string }): string =>
+  patient.patientId ? `id:${patient.patientId}` : `name:${patient.patientName}`;
+
 export type KeyedRecord = InstanceRecord & { fileKey: string };
 
 /** Groups instances into Patient → Study → Series, each level in a stable, readable order. */
@@ -30,7 +34,7 @@ export function buildStudyTree(records: KeyedRecord[]): Patient[] {
   const seriesParts = new Map<string, { fields: SeriesFields; instances: Instance[]; study: Study }>();
 
   for (const record of records) {
-    const patientKey = record.patient.patientId ? `id:${record.patient.patientId}` : `name:${record.patient.patientName}`;
+    const patientKey = patientKeyOf(record.patient);
     let patient = patients.get(patientKey);
     if (!patient) {
       patient = { ...record.patient, studies: [] };
