@@ -196,6 +196,42 @@ export const maskCalls = {
   'masks.delete': defineCall(z.object({ maskSetId: maskSetIdSchema, author: authorSchema.optional() }).strict(), z.object({ deleted: z.literal(true) })),
   /** Marks it the ground truth of its series for its labels (one per series and label set), an audited action. */
   'masks.markGroundTruth': defineCall(z.object({ maskSetId: maskSetIdSchema, author: authorSchema.optional() }).strict(), maskSetInfoSchema),
+  /** A new, empty segmentation of a series to draw on (provenance: drawn here by the author). */
+  'masks.create': defineCall(
+    z
+      .object({
+        seriesKey: seriesKeySchema,
+        name: z.string().trim().min(1).max(256),
+        shape: shapeSchema,
+        spacingMm: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+        segments: z.array(segmentSchema).min(1).max(256),
+        role: roleSchema.default('annotator'),
+        author: authorSchema.optional(),
+      })
+      .strict(),
+    maskSetInfoSchema,
+  ),
+  /**
+   * Saves slice edits as a new version on top of `expectedHead`: each edit is one (segment, z) slice,
+   * bit-packed (8 voxels a byte, first voxel in the lowest bit, x fastest then y), or null for an empty
+   * slice. When another window or process saved since, the answer is a `bad_input` error saying so and
+   * nothing is written. `segments`, when given, replaces the segment list.
+   */
+  'masks.saveSlices': defineCall(
+    z
+      .object({
+        maskSetId: maskSetIdSchema,
+        expectedHead: versionNumberSchema,
+        edits: z
+          .array(z.object({ segment: z.number().int().min(1).max(65535), z: z.number().int().min(0), bits: typedArraySchema('Uint8Array').nullable() }).strict())
+          .max(100_000),
+        segments: z.array(segmentSchema).min(1).max(256).optional(),
+        note: z.string().max(1024).optional(),
+        author: authorSchema.optional(),
+      })
+      .strict(),
+    maskSetInfoSchema,
+  ),
   /**
    * The label volume's bytes for slices [zStart, zStart + zCount), for drawing overlays. A request above
    * MAX_MASK_DATA_BYTES is refused (naming the limit) rather than stalling the socket: ask for fewer slices.

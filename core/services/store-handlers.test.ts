@@ -120,6 +120,27 @@ describe('stored segmentations through the contract', () => {
     service = null;
   });
 
+  it('creates an empty segmentation and saves slice edits on it; a stale parent is refused and nothing is written', async () => {
+    const home = path.join(tmp, 'home-d');
+    const { service: s, call, attempt, events } = open(home);
+    service = s;
+    const made = await call('masks.create', { seriesKey: SERIES, name: 'drawn', shape: [4, 3, 2], segments: [{ number: 1, label: 'lesion', color: [255, 0, 0] }], author: 'Ann' });
+    expect(made).toMatchObject({ headVersion: 1, provenance: { role: 'annotator', author: 'Ann', origin: { kind: 'drawn' } }, labels: [{ value: 1, name: 'lesion', voxelCount: 0 }] });
+    // Slice z = 1: voxels 0 and 11 of 12 (bits 0 of byte 0 and bit 3 of byte 1).
+    const bits = Uint8Array.from([0b0000_0001, 0b0000_1000]);
+    const saved = await call('masks.saveSlices', { maskSetId: made.maskSetId, expectedHead: 1, edits: [{ segment: 1, z: 1, bits }], note: 'first strokes' });
+    expect(saved).toMatchObject({ headVersion: 2, labels: [{ value: 1, voxelCount: 2 }] });
+    const data = await call('masks.data', { maskSetId: made.maskSetId });
+    expect(Array.from(data.labels)).toEqual([...new Array(12).fill(0), 1, ...new Array(10).fill(0), 1]);
+    const stale = await attempt('masks.saveSlices', { maskSetId: made.maskSetId, expectedHead: 1, edits: [{ segment: 1, z: 0, bits: null }] });
+    expect(stale.ok).toBe(false);
+    if (!stale.ok) expect(stale.error.message).toMatch(/made on version 1, but version 2 was saved since .* by/);
+    expect((await call('masks.versions', { maskSetId: made.maskSetId })).versions.map((v) => v.note)).toEqual(['', 'first strokes']);
+    expect(events).toEqual([SERIES, SERIES]);
+    s.dispose();
+    service = null;
+  });
+
   it('saves, lists and deletes length measurements on any series key, derived ones included', async () => {
     const home = path.join(tmp, 'home-c');
     const { service: s, call, attempt, events } = open(home);

@@ -1,13 +1,22 @@
 // The annotation store's calls besides opening and scoring: versions, restore, rename, delete, ground truth, measurements.
 import type { maskCalls } from '../contract/masks';
 import type { measurementCalls } from '../contract/measurements';
+import { withEmptyMasks } from '../annotations/model';
 import { ok } from '../contract/result';
 import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
 import { apiErrorOf, maskInfoOf, type MaskStore } from './mask-store';
 
 /** The mask calls answered here; mask-handlers answers the rest (open, list, data, score, datasets). */
-export type StoredMaskCallName = 'masks.versions' | 'masks.openVersion' | 'masks.restore' | 'masks.rename' | 'masks.delete' | 'masks.markGroundTruth';
+export type StoredMaskCallName =
+  | 'masks.versions'
+  | 'masks.openVersion'
+  | 'masks.restore'
+  | 'masks.rename'
+  | 'masks.delete'
+  | 'masks.markGroundTruth'
+  | 'masks.create'
+  | 'masks.saveSlices';
 type StoreCalls = Pick<typeof maskCalls, StoredMaskCallName> & typeof measurementCalls;
 
 export interface StoreHandlerDeps {
@@ -60,6 +69,23 @@ export function createStoreHandlers(deps: StoreHandlerDeps): DomainHandlers<Stor
       if (!marked.ok) return apiErrorOf(marked.error);
       changed(marked.value.seriesKey);
       return ok(maskInfoOf(marked.value, marked.value.head, false));
+    },
+
+    'masks.create': async ({ seriesKey, name, shape, spacingMm, segments, role, author }) => {
+      const by = author ?? deps.defaultAuthor;
+      const created = handle.use((store) =>
+        store.create({ seriesKey, name, provenance: { role, author: by, origin: { kind: 'drawn' } }, content: withEmptyMasks({ shape, segments, masks: new Map() }), ...(spacingMm ? { spacingMm } : {}) }),
+      );
+      if (!created.ok) return apiErrorOf(created.error);
+      changed(seriesKey);
+      return ok(maskInfoOf(created.value, created.value.head, false));
+    },
+
+    'masks.saveSlices': async ({ maskSetId, expectedHead, edits, segments, note, author }) => {
+      const saved = handle.use((store) => store.saveEdits(maskSetId, edits, { expectedHead, author: author ?? deps.defaultAuthor, ...(note ? { note } : {}), ...(segments ? { segments } : {}) }));
+      if (!saved.ok) return apiErrorOf(saved.error);
+      changed(saved.value.seriesKey);
+      return ok(maskInfoOf(saved.value, saved.value.head, false));
     },
 
     'measurements.list': async ({ seriesKey }) => {
