@@ -15,6 +15,8 @@ export const importErrorCodeSchema = z.enum([
   'duplicate',
   'unreadable',
   'missing_tag',
+  /** A dataset's mask that could not be stored as a segmentation of its image (or has no image). */
+  'mask_rejected',
 ]);
 export type ImportErrorCode = z.infer<typeof importErrorCodeSchema>;
 
@@ -110,6 +112,8 @@ export const importSummarySchema = z.object({
   missing: z.number().int(),
   /** Every file not imported (this time or, unchanged, before) and every entry that could not be read. */
   errors: z.array(importErrorSchema),
+  /** Masks of PNG datasets stored as expert segmentations (absent where the import had no dataset). */
+  expertMasks: z.number().int().optional(),
   /** Studies and series holding the imported files, in catalog order (most recent study first). */
   studyKeys: z.array(z.string()),
   seriesKeys: z.array(z.string()),

@@ -11,6 +11,7 @@ import { createAssistantHandlers, type AssistantHandlerDeps } from './assistant-
 import { createCatalogHandlers } from './catalog-handlers';
 import type { CallContext, Transport } from './context';
 import { createDicomHandlers } from './dicom-handlers';
+import { attachDatasetMasks, DATASET_AUTHOR, expandPngDatasets, type OpenExpertMask } from './dataset-import';
 import { DatasetScoreJobs } from './dataset-jobs';
 import { createJobHandlers } from './job-handlers';
 import { createMaskHandlers } from './mask-handlers';
@@ -20,6 +21,9 @@ import { ANNOTATION_DB_FILE } from '../store/annotation-store';
 import { StoreHandle } from '../store/store-handle';
 import os from 'node:os';
 import path from 'node:path';
+
+/** Where PNG datasets' converted DICOM files live, in the home. */
+export const DATASETS_FOLDER = 'datasets';
 
 export interface AppServiceOptions {
   /** The real data directory (from resolveDataDir()), or null where it is absent. */
@@ -61,10 +65,23 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const events = new EventBus();
   const jobRegistry = new JobRegistry({ emit: events.emit });
   const jobs = new ImportJobs(async (paths, progress) => {
-    const summary = await importIntoCatalog(catalog, paths, progress);
+    // PNG dataset folders are converted to DICOM in the home first; their masks are stored once the series exist.
+    const expanded = await expandPngDatasets(paths, path.join(opts.home, DATASETS_FOLDER), progress);
+    const summary = await importIntoCatalog(catalog, expanded.paths, progress);
     events.emit('catalog.changed', {}); // study lists fetch again
-    return summary;
+    if (expanded.conversions.length === 0) return summary;
+    const masksOutcome = await attachDatasetMasks(expanded.conversions, openExpertMask, progress.signal);
+    return { ...summary, expertMasks: masksOutcome.stored, errors: [...expanded.errors, ...summary.errors, ...masksOutcome.errors] };
   }, jobRegistry);
+  // Through the same handler as the app's "Open mask": the same fitting, checks and provenance.
+  const openExpertMask: OpenExpertMask = async (maskPath, seriesKey) => {
+    const opened = await handlers['masks.open'](
+      { paths: [maskPath], seriesInstanceUid: seriesKey, role: 'expert', author: DATASET_AUTHOR },
+      { transport: 'direct', caller: 'dataset import' },
+    );
+    if (!opened.ok) return opened.error.message;
+    return opened.value.errors[0]?.reason ?? null;
+  };
   const startedJobIds = new Set<string>();
   const assistant = createAssistantHandlers(opts.assistant);
   // The annotation store beside the catalog (core/store/README.md); opened on first use, reopened after a failure.
