@@ -7,8 +7,8 @@ export type PrefetchedFile =
 
 /** Bytes kept from the end of each file: enough for the encapsulated pixel data's sequence delimiter. */
 export const TAIL_BYTES = 8;
-/** Released batch buffers kept for reuse (enough for the batches in flight). */
-const MAX_SPARE_BUFFERS = 4;
+/** Released batch buffers kept for reuse (enough for the batches in flight: the indexer's read-ahead + 2). */
+const MAX_SPARE_BUFFERS = 8;
 
 interface BatchReply {
   id: number;
