@@ -320,6 +320,8 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelV
 
 /** Largest output gunzip is asked to produce in one buffer. */
 const MAX_ONE_BUFFER_BYTES = 2 ** 31;
+/** Deflate never expands more than ~1032:1, so a trailer claiming more is not believed. */
+const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * The gzip trailer stores the uncompressed size (mod 2^32): one output buffer of that size + 1
@@ -329,7 +331,8 @@ const MAX_ONE_BUFFER_BYTES = 2 ** 31;
 function gunzipOptions(gz: Uint8Array): { chunkSize?: number } {
   if (gz.byteLength < 18) return {};
   const size = new DataView(gz.buffer, gz.byteOffset + gz.byteLength - 4, 4).getUint32(0, true);
-  return size >= 348 && size < MAX_ONE_BUFFER_BYTES ? { chunkSize: size + 1 } : {};
+  const believable = size >= 348 && size < MAX_ONE_BUFFER_BYTES && size <= gz.byteLength * MAX_DEFLATE_RATIO;
+  return believable ? { chunkSize: size + 1 } : {};
 }
 
 const gunzipAsync = (gz: Uint8Array): Promise<Buffer> =>
