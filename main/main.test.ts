@@ -62,4 +62,22 @@ describe('main.ts composition root', () => {
     app.emit('second-instance');
     expect(focus).toHaveBeenCalled();
   });
+
+  it('shows why and quits, opening no window, when the data home or its databases cannot be opened', async () => {
+    vi.resetModules();
+    const { createAppService: freshCreate } = await import('../core/services/app-service');
+    vi.mocked(freshCreate).mockImplementationOnce(() => {
+      throw new Error('data home /ro/home: is read-only; set VESALIUS_HOME to a writable folder');
+    });
+    // After the reset, 'electron' resolves to a fresh copy of the fake: reach that copy through the mock.
+    const fake = (await import('electron')) as unknown as typeof import('./test/fake-electron');
+    const windowsBefore = fake.BrowserWindow.instances.length;
+    const quitsBefore = fake.app.quitCalls;
+    await import('./main');
+    fake.app.becomeReady();
+    await vi.waitFor(() => expect(fake.dialog.errorBoxes).toHaveLength(1));
+    expect(fake.dialog.errorBoxes[0]).toEqual({ title: 'Vesalius cannot start', content: expect.stringContaining('/ro/home: is read-only') });
+    expect(fake.app.quitCalls).toBe(quitsBefore + 1);
+    expect(fake.BrowserWindow.instances.length).toBe(windowsBefore);
+  });
 });

@@ -1,6 +1,6 @@
 // Electron main: the composition root. It wires core/ services to IPC and the window; no domain logic here.
 import path from 'node:path';
-import { app, type BrowserWindow } from 'electron';
+import { app, dialog, type BrowserWindow } from 'electron';
 import { resolveDataDir } from '../core/config/data-dir';
 import { resolveHome } from '../core/config/home';
 import { createAppService } from '../core/services/app-service';
@@ -33,15 +33,24 @@ if (!app.requestSingleInstanceLock()) {
       ...process.env,
       VESALIUS_DATA_DIR: process.env.VESALIUS_DATA_DIR ?? path.resolve(appPath, '..', 'shared', 'data'),
     });
-    const service = createAppService({
-      dataDir,
-      home: resolveHome(process.env, app.getPath('userData')),
-      transport: 'electron',
-      cacheDir: path.join(app.getPath('userData'), 'cache'),
-      pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),
-      // Packaged, the model folders are extraResources beside the archive (build/electron-builder.yml).
-      assistant: { modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models') },
-    });
+    let service: ReturnType<typeof createAppService>;
+    try {
+      service = createAppService({
+        dataDir,
+        home: resolveHome(process.env, app.getPath('userData')),
+        transport: 'electron',
+        cacheDir: path.join(app.getPath('userData'), 'cache'),
+        pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),
+        // Packaged, the model folders are extraResources beside the archive (build/electron-builder.yml).
+        assistant: { modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models') },
+      });
+    } catch (e) {
+      // A home that cannot be created or a database that cannot be opened: say which and why, then quit
+      // (never a window over a store that cannot save).
+      dialog.showErrorBox('Vesalius cannot start', e instanceof Error ? e.message : String(e));
+      app.quit();
+      return;
+    }
     handleAppProtocol({
       rendererDir: path.join(appPath, 'dist', 'renderer'),
       resolveFileKey: (fileKey) => service.registry.resolve(fileKey),

@@ -158,6 +158,10 @@ export const protocol = {
 
 export const dialog = {
   calls: [] as unknown[],
+  errorBoxes: [] as { title: string; content: string }[],
+  showErrorBox(title: string, content: string): void {
+    this.errorBoxes.push({ title, content });
+  },
   nextResult: { canceled: false, filePaths: [] as string[] },
   showOpenDialog(...args: unknown[]): Promise<{ canceled: boolean; filePaths: string[] }> {
     this.calls.push(args);
