@@ -7,6 +7,7 @@ import type { ImportJobStatus } from '../contract/dicom';
 import { dispatch } from '../contract/dispatch';
 import { callNames } from '../contract/index';
 import { createAppService, type AppService } from './app-service';
+import { waitForJob } from './test-helpers';
 import type { CallContext } from './context';
 
 const ctx: CallContext = { transport: 'direct', caller: 'test' };
@@ -16,17 +17,6 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'vesalius-service-'));
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Polls an import job until it leaves `running` (the indexer reports progress as it goes). */
-async function waitForJob(service: AppService, jobId: string): Promise<ImportJobStatus> {
-  for (;;) {
-    const status = await dispatch(service.handlers, 'jobs.status', { jobId }, ctx);
-    if (!status.ok) throw new Error(status.error.message);
-    const value = status.value as ImportJobStatus;
-    if (value.state !== 'running') return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The series an import reported, as the catalog holds them. */
 const seriesOf = (service: AppService, status: ImportJobStatus) =>

@@ -10,6 +10,7 @@ import { labelPng } from '../masks/mask-fixtures';
 import { createAppService, type AppService } from './app-service';
 import type { CallContext } from './context';
 import { DATASET_AUTHOR } from './dataset-import';
+import { waitForJob } from './test-helpers';
 
 const ctx: CallContext = { transport: 'direct', caller: 'test' };
 
@@ -22,14 +23,7 @@ afterAll(async () => rm(tmp, { recursive: true, force: true }));
 async function importAndWait(service: AppService, paths: string[]): Promise<ImportJobStatus> {
   const started = await dispatch(service.handlers, 'dicom.startImport', { paths }, ctx);
   if (!started.ok) throw new Error(started.error.message);
-  const { jobId } = started.value as { jobId: string };
-  for (;;) {
-    const status = await dispatch(service.handlers, 'jobs.status', { jobId }, ctx);
-    if (!status.ok) throw new Error(status.error.message);
-    const value = status.value as ImportJobStatus;
-    if (value.state !== 'running') return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitForJob(service, (started.value as { jobId: string }).jobId);
 }
 
 async function segmentationsOf(service: AppService, seriesKey: string): Promise<MaskSetInfo[]> {

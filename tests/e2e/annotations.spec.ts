@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import type { RunningHost } from '../../host/server';
-import { expect, makeTestHome, restartTestHost, startTestHost, test } from './fixtures';
+import { expect, ownHostPerTest, test } from './fixtures';
 import { ViewerPage } from './viewer-page';
 
-const rendererDir = process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
 const size = 64;
 const slices = 4;
 
@@ -19,52 +16,38 @@ function boxMask(): Uint8Array {
 
 /** The annotation store survives a restart: masks with provenance and their ground-truth mark, length measurements. */
 test.describe('the annotation store', () => {
-  let home: string;
-  let work: string;
-  let host: RunningHost;
-  const options = () => ({ port: 0, dataDir: null, home, rendererDir, cacheDir: path.join(work, 'cache') });
-
-  test.beforeEach(async () => {
-    home = makeTestHome();
-    work = mkdtempSync(path.join(os.tmpdir(), 'vesalius-e2e-annotations-'));
-    host = await startTestHost(options());
-  });
-  test.afterEach(async () => {
-    await host.close();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  const own = ownHostPerTest('annotations');
 
   const writeStudy = async (blankUids: boolean) => {
     const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
     const { niftiFile } = (await tsImport('../../core/masks/mask-fixtures.ts', import.meta.url)) as typeof import('../../core/masks/mask-fixtures');
-    const seriesDir = path.join(work, 'study');
+    const seriesDir = path.join(own.work, 'study');
     await writePhantomSeries(seriesDir, { slices, rows: size, columns: size, patientName: 'Store^Phantom', blankUids });
-    writeFileSync(path.join(work, 'expert.nii'), niftiFile({ shape: [size, size, slices], values: boxMask(), datatype: 'uint8', spacingMm: [1.5, 1.5, 2.5] }));
+    writeFileSync(path.join(own.work, 'expert.nii'), niftiFile({ shape: [size, size, slices], values: boxMask(), datatype: 'uint8', spacingMm: [1.5, 1.5, 2.5] }));
     return seriesDir;
   };
 
   test('a mask opened as expert and marked as ground truth is still there, with its provenance, after a restart', async ({ page }) => {
     const seriesDir = await writeStudy(false);
     const viewer = new ViewerPage(page);
-    await viewer.goto(host.url);
+    await viewer.goto(own.host.url);
     await viewer.openPath(seriesDir);
     await viewer.waitForImport();
     await viewer.waitForRender(0);
 
     await page.getByTestId('scoring-toggle').click();
     await page.getByTestId('mask-open-role').selectOption('expert');
-    await page.getByTestId('mask-path').fill(path.join(work, 'expert.nii'));
+    await page.getByTestId('mask-path').fill(path.join(own.work, 'expert.nii'));
     await page.getByTestId('mask-path-submit').click();
     await expect(page.getByTestId('mask-list').locator('li')).toHaveCount(1);
     await expect(page.getByTestId('mask-provenance')).toContainText(`expert`);
-    await expect(page.getByTestId('mask-provenance')).toContainText(path.join(work, 'expert.nii'));
+    await expect(page.getByTestId('mask-provenance')).toContainText(path.join(own.work, 'expert.nii'));
     await page.getByTestId('mark-ground-truth').click();
     await expect(page.getByTestId('ground-truth-badge')).toBeVisible();
     await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 
-    host = await restartTestHost(host, options());
-    await viewer.goto(host.url);
+    await own.restart();
+    await viewer.goto(own.host.url);
     await page.getByTestId('study-item').click();
     await viewer.waitForRender(0);
     await page.getByTestId('scoring-toggle').click();
@@ -77,36 +60,26 @@ test.describe('the annotation store', () => {
   test('a series with a derived key takes masks, and a drawn length comes back after a restart', async ({ page }) => {
     const seriesDir = await writeStudy(true);
     const viewer = new ViewerPage(page);
-    await viewer.goto(host.url);
+    await viewer.goto(own.host.url);
     await viewer.openPath(seriesDir);
     await viewer.waitForImport();
     await viewer.waitForRender(0);
 
     // A length across the middle of the first slice.
     await page.keyboard.press('l');
-    const start = await viewer.imagePoint(0.25, 0.5);
-    const end = await viewer.imagePoint(0.75, 0.5);
-    const nextFrame = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-    await page.mouse.move(start.x, start.y);
-    await page.mouse.down();
-    await nextFrame();
-    await page.mouse.move(end.x, end.y, { steps: 10 });
-    await nextFrame();
-    await page.mouse.move(end.x, end.y);
-    await nextFrame();
-    await page.mouse.up();
+    await viewer.dragOnImage([0.25, 0.5], [0.75, 0.5]);
     await expect(viewer.viewport.locator('svg text').filter({ hasText: 'mm' })).toHaveCount(1);
 
     await page.getByTestId('scoring-toggle').click();
     await expect(page.getByTestId('measurement-item')).toHaveCount(1);
     await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-    await page.getByTestId('mask-path').fill(path.join(work, 'expert.nii'));
+    await page.getByTestId('mask-path').fill(path.join(own.work, 'expert.nii'));
     await page.getByTestId('mask-path-submit').click();
     await expect(page.getByTestId('mask-list').locator('li')).toHaveCount(1);
     await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
 
-    host = await restartTestHost(host, options());
-    await viewer.goto(host.url);
+    await own.restart();
+    await viewer.goto(own.host.url);
     await page.getByTestId('study-item').click();
     await viewer.waitForRender(0);
     await expect(viewer.viewport.locator('svg text').filter({ hasText: 'mm' })).toHaveCount(1);

@@ -1,42 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { writePhantomSeries } from '../../core/fixtures/phantom';
-import type { RunningHost } from '../../host/server';
-import { expect, makeTestHome, restartTestHost, startTestHost, test } from './fixtures';
+import { expect, ownHostPerTest, test } from './fixtures';
 import { ViewerPage } from './viewer-page';
-
-const rendererDir = process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
 
 /** The study catalog survives a restart of the host, and files that vanished are marked, not fatal. */
 test.describe('the study catalog', () => {
-  let home: string;
-  let work: string;
-  let host: RunningHost;
-  const options = () => ({ port: 0, dataDir: null, home, rendererDir, cacheDir: path.join(work, 'cache') });
-
-  test.beforeEach(async () => {
-    home = makeTestHome();
-    work = mkdtempSync(path.join(os.tmpdir(), 'vesalius-e2e-catalog-'));
-    host = await startTestHost(options());
-  });
-  test.afterEach(async () => {
-    await host.close();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  const own = ownHostPerTest('catalog');
 
   test('an imported study is still listed after a restart, and opens', async ({ page }) => {
     const viewer = new ViewerPage(page);
-    await viewer.goto(host.url);
+    await viewer.goto(own.host.url);
     await expect(page.getByTestId('study-list-empty')).toBeVisible();
     await page.getByRole('button', { name: 'Open sample study' }).click();
     await viewer.waitForImport();
     await viewer.waitForRender(0);
     await expect(page.getByTestId('study-item')).toHaveCount(1);
 
-    host = await restartTestHost(host, options());
-    await viewer.goto(host.url);
+    await own.restart();
+    await viewer.goto(own.host.url);
     const study = page.getByTestId('study-item');
     await expect(study).toHaveCount(1);
     await expect(study).toContainText('Phantom^Synthetic');
@@ -54,10 +36,10 @@ test.describe('the study catalog', () => {
   });
 
   test('files deleted since the import are marked missing and the rest still shows', async ({ page }) => {
-    const folder = path.join(work, 'series');
+    const folder = path.join(own.work, 'series');
     const files = await writePhantomSeries(folder, { slices: 6, rows: 64, columns: 64 });
     const viewer = new ViewerPage(page);
-    await viewer.goto(host.url);
+    await viewer.goto(own.host.url);
     await viewer.openPath(folder);
     await viewer.waitForImport();
     await viewer.waitForRender(0);

@@ -59,6 +59,47 @@ export async function restartTestHost(host: RunningHost, options: HostOptions & 
   return startTestHost(options);
 }
 
+/** A host of the test's own on a fresh home, restartable on that home, and a scratch folder; both removed after. */
+export interface OwnHost {
+  readonly host: RunningHost;
+  /** Scratch folder for the test's files (studies, masks). */
+  readonly work: string;
+  /** Closes the host and starts another on the same home: what was saved must still be there. */
+  restart(): Promise<RunningHost>;
+}
+
+/** Registers beforeEach/afterEach in the current describe block for a host per test (a restart is part of the test). */
+export function ownHostPerTest(prefix: string): OwnHost {
+  let home = '';
+  let work = '';
+  let host: RunningHost | null = null;
+  const options = () => ({ port: 0, dataDir: null, home, rendererDir: rendererDirOverride(), cacheDir: path.join(work, 'cache') });
+  base.beforeEach(async () => {
+    home = makeTestHome();
+    work = mkdtempSync(path.join(os.tmpdir(), `vesalius-e2e-${prefix}-`));
+    host = await startTestHost(options());
+  });
+  base.afterEach(async () => {
+    await host?.close();
+    host = null;
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+  return {
+    get host() {
+      if (!host) throw new Error('ownHostPerTest: no host outside a test');
+      return host;
+    },
+    get work() {
+      return work;
+    },
+    async restart() {
+      host = await restartTestHost(this.host, options());
+      return host;
+    },
+  };
+}
+
 /** The built renderer under test: `dist/renderer` unless VESALIUS_RENDERER_DIR names another build. */
 const rendererDirOverride = (): string | undefined =>
   process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;

@@ -74,19 +74,7 @@ test.describe('phantom sample without a data directory', () => {
     await page.keyboard.press('l');
     await expect(page.getByTestId('tool-length')).toHaveAttribute('aria-pressed', 'true');
     // Half the image width: 128 of 256 columns at 1.5 mm (384 mm field of view) = 192 mm.
-    const start = await viewer.imagePoint(0.25, 0.5);
-    const end = await viewer.imagePoint(0.75, 0.5);
-    // Chromium coalesces mouse moves into animation frames; letting a frame pass after the press
-    // and after the last move makes sure cornerstone has seen both ends before the release.
-    const nextFrame = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-    await page.mouse.move(start.x, start.y);
-    await page.mouse.down();
-    await nextFrame();
-    await page.mouse.move(end.x, end.y, { steps: 10 });
-    await nextFrame();
-    await page.mouse.move(end.x, end.y);
-    await nextFrame();
-    await page.mouse.up();
+    await viewer.dragOnImage([0.25, 0.5], [0.75, 0.5]);
     const label = viewer.viewport.locator('svg text').filter({ hasText: 'mm' });
     await expect(label).toHaveCount(1);
     const mm = Number(/([\d.]+)\s*mm/.exec((await label.textContent()) ?? '')?.[1]);

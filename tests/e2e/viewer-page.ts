@@ -99,6 +99,25 @@ export class ViewerPage {
     return { x: box.x + rect.left + fx * rect.width, y: box.y + rect.top + fy * rect.height };
   }
 
+  /**
+   * Drags from one point of the image to another (fractions of its width and height), as a tool stroke.
+   * Chromium coalesces mouse moves into animation frames; letting a frame pass after the press and after the
+   * last move makes sure cornerstone has seen both ends before the release.
+   */
+  async dragOnImage(from: [number, number], to: [number, number]): Promise<void> {
+    const start = await this.imagePoint(from[0], from[1]);
+    const end = await this.imagePoint(to[0], to[1]);
+    const nextFrame = () => this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await this.page.mouse.move(start.x, start.y);
+    await this.page.mouse.down();
+    await nextFrame();
+    await this.page.mouse.move(end.x, end.y, { steps: 10 });
+    await nextFrame();
+    await this.page.mouse.move(end.x, end.y);
+    await nextFrame();
+    await this.page.mouse.up();
+  }
+
   /** Moves the mouse to a point of the image (fractions of its width and height) and returns the probe text. */
   async probeAtImageFraction(fx: number, fy: number): Promise<string> {
     const { x, y } = await this.imagePoint(fx, fy);
