@@ -15,7 +15,7 @@ import type { JobProgress } from '../contract/jobs';
 import { JobRegistry } from '../jobs/job-registry';
 import type { CallContext } from './context';
 import { DatasetScoreJobs } from './dataset-jobs';
-import { createMaskHandlers, findImportedSeries } from './mask-handlers';
+import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
 import { StoreHandle } from '../store/store-handle';
 
@@ -329,20 +329,5 @@ describe('masks.scoreDataset', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(jobs.status(second.jobId)).toMatchObject({ state: 'cancelled', result: null });
     expect(jobs.cancel(second.jobId)).toBe(false);
-  });
-});
-
-describe('findImportedSeries', () => {
-  it('finds a series in the newest import that has it', () => {
-    const status = (patients: unknown[]) => ({ jobId: 'x', state: 'done' as const, processed: 1, total: 1, message: null, result: { patients, errors: [], fileCount: 1 } });
-    const older = { ...series, description: 'older' };
-    const statuses: Record<string, ReturnType<typeof status>> = {
-      a: status([{ patientId: 'p', patientName: '', birthDate: '', sex: '', studies: [{ studyInstanceUid: 's', studyDate: '', studyTime: '', description: '', accessionNumber: '', series: [older] }] }]),
-      b: status([{ patientId: 'p', patientName: '', birthDate: '', sex: '', studies: [{ studyInstanceUid: 's', studyDate: '', studyTime: '', description: '', accessionNumber: '', series: [series] }] }]),
-    };
-    const jobs = { status: (id: string) => statuses[id] as never };
-    expect(findImportedSeries(jobs, ['a', 'b'], SERIES_UID)?.description).toBe('fake');
-    expect(findImportedSeries(jobs, ['a'], SERIES_UID)?.description).toBe('older');
-    expect(findImportedSeries(jobs, ['a', 'b'], '9.9')).toBeNull();
   });
 });

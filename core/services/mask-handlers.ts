@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { contentFromMaskSet, importProvenance } from '../annotations/from-mask-set';
 import type { Role, SegmentationContent } from '../annotations/model';
-import type { ImportResult, Series } from '../contract/dicom';
+import type { Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type ApiError, type Result } from '../contract/result';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
@@ -30,23 +30,6 @@ export interface MaskHandlerDeps {
   checkPath?: (path: string) => Result<string>;
   /** Runs masks.startDatasetScore as a job; its progress and result come through the jobs.* calls of that registry. */
   datasetJobs?: DatasetScoreJobs;
-}
-
-/** The newest imported copy of a series among these import jobs, or null. */
-export function findImportedSeries(
-  jobs: { status(jobId: string): { result: ImportResult | null } | undefined },
-  jobIds: Iterable<string>,
-  seriesInstanceUid: string,
-): Series | null {
-  for (const jobId of [...jobIds].reverse()) {
-    for (const patient of jobs.status(jobId)?.result?.patients ?? []) {
-      for (const study of patient.studies) {
-        const series = study.series.find((s) => s.seriesInstanceUid === seriesInstanceUid);
-        if (series) return series;
-      }
-    }
-  }
-  return null;
 }
 
 const formatShape = (shape: readonly number[]): string => shape.join('×');
