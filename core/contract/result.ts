@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'unsupported'
   | 'cancelled'
   | 'bad_input'
+  /** A save against a version someone else (another window or process) has replaced: reload, then redo. */
+  | 'conflict'
   | 'io_error'
   | 'model_error'
   | 'internal';

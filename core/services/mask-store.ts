@@ -28,9 +28,9 @@ const LOADED_KEEP = 2;
 const bytesOf = (mask: StoredMask): number =>
   mask.maskSet.volume.data.byteLength + [...(mask.maskSet.segments?.values() ?? [])].reduce((n, s) => n + s.volume.data.byteLength, 0);
 
-/** Store failures as contract errors: a conflict is the caller's to resolve (bad_input), io is retryable (io_error). */
+/** Store failures as contract errors: a conflict is the caller's to resolve (conflict), io is retryable (io_error). */
 export function apiErrorOf(error: StoreError): { ok: false; error: ApiError } {
-  const code = error.kind === 'conflict' ? 'bad_input' : error.kind === 'not_found' ? 'not_found' : error.kind === 'bad_input' ? 'bad_input' : 'io_error';
+  const code = error.kind === 'conflict' ? 'conflict' : error.kind === 'not_found' ? 'not_found' : error.kind === 'bad_input' ? 'bad_input' : 'io_error';
   return err(code, error.message);
 }
 

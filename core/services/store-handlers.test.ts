@@ -101,7 +101,10 @@ describe('stored segmentations through the contract', () => {
     expect(restored).toMatchObject({ headVersion: 2, versionCount: 2, readOnly: false });
     const stale = await attempt('masks.restore', { maskSetId: seg.maskSetId, version: 1, expectedHead: 1 });
     expect(stale.ok).toBe(false);
-    if (!stale.ok) expect(stale.error.message).toMatch(/made on version 1, but version 2 was saved since/);
+    if (!stale.ok) {
+      expect(stale.error.code).toBe('conflict');
+      expect(stale.error.message).toMatch(/made on version 1, but version 2 was saved since/);
+    }
 
     const versions = await call('masks.versions', { maskSetId: seg.maskSetId });
     expect(versions.versions.map((v) => [v.number, v.parentNumber, v.note])).toEqual([[1, null, ''], [2, 1, 'restored version 1']]);
