@@ -12,6 +12,7 @@
  * and every error reason outside the fast path is dicom-parser's own.
  */
 import dicomParser, { type ByteArrayParser, type DataSet, type Element } from 'dicom-parser';
+import { DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE } from './transfer-syntax';
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const PIXEL_DATA = 0x7fe00010;
@@ -19,10 +20,6 @@ const ITEM = 0xfffee000;
 const ITEM_DELIMITER = 0xfffee00d;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
 
-// Transfer syntaxes dicom-parser reads other than as explicit VR little endian (compared as it does, unpadded).
-const IMPLICIT_LE = '1.2.840.10008.1.2';
-const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
-const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 
 /**
  * VR code (two ASCII letters as a 16-bit number, first letter high) → 4 when a 4-byte length
@@ -263,6 +260,7 @@ export function parseHeaderFast(bytes: Buffer): FastHeader | null {
     const transferSyntax = meta.elements.x00020010;
     if (!transferSyntax) return null;
     const uid = fixedString(bytes, transferSyntax.dataOffset, transferSyntax.length);
+    // The transfer syntaxes dicom-parser reads other than as explicit VR little endian (compared as it does, unpadded).
     if (uid === IMPLICIT_LE || uid === DEFLATED_LE || uid === EXPLICIT_BE) return null;
     walkElements(w, meta.dataSetStart, bytes.length, true);
   } catch (e) {
