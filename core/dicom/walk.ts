@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ImportError } from '../contract/dicom';
 
 export interface WalkResult {
-  /** Absolute paths of regular files, in a stable order (inputs in order, folders depth-first by name). */
+  /** Absolute paths of regular files, in a stable order (inputs in order, folders depth-first by name), however many folders are read at once. */
   files: string[];
   /** Inputs, folders or entries that could not be read (code `unreadable`). */
   errors: ImportError[];
@@ -22,6 +22,94 @@ export function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('indexing was cancelled', 'AbortError');
 }
 
+/** Folders read at once ahead of the walk (libuv's pool has 4 threads; a few more keep it fed). */
+const FOLDER_READS_IN_FLIGHT = 8;
+/** Folders read ahead and not yet walked, at most: bounds the memory a wide tree can hold. */
+const FOLDERS_READ_AHEAD = 256;
+
+/** A folder's real path and its entries, each read or failed on its own (the walk decides in that order). */
+interface FolderRead {
+  realDir: PromiseSettledResult<string>;
+  entries: PromiseSettledResult<Dirent[]>;
+}
+
+/**
+ * Reads folders (realpath and entries) ahead of the walk, a few at once, so a tree of many small
+ * folders costs about one wait per FOLDER_READS_IN_FLIGHT folders instead of one per folder. Only
+ * reads: every decision (seen before, order, errors) stays with the walk, which takes the reads in
+ * its own order, so the result is the same as reading each folder when the walk reaches it.
+ */
+class FolderReadAhead {
+  private readonly reads = new Map<string, { started: boolean; result: Promise<FolderRead>; start: () => void }>();
+  private readonly queue: string[] = [];
+  private inFlight = 0;
+  private waiting = 0; // read (or reading) and not yet taken by the walk
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /** Asks for folders the walk will visit soon, in walk order, with their real paths. */
+  prefetch(folders: Array<{ dirPath: string; realDir: string }>): void {
+    for (const { dirPath, realDir } of folders) {
+      if (this.reads.has(dirPath)) continue;
+      this.reads.set(dirPath, this.entry(dirPath, realDir));
+      this.queue.push(dirPath);
+    }
+    this.pump();
+  }
+
+  /**
+   * The folder's read, started now if it has not been; each prefetched folder is taken once.
+   * `realDir`, when known, spares the realpath call.
+   */
+  take(dirPath: string, realDir: string | undefined): Promise<FolderRead> {
+    let read = this.reads.get(dirPath);
+    if (read) this.reads.delete(dirPath);
+    else read = this.entry(dirPath, realDir);
+    // The walk waits on this one: read it now rather than behind the queue.
+    if (!read.started) read.start();
+    return read.result.finally(() => {
+      this.waiting--;
+      this.pump();
+    });
+  }
+
+  private entry(dirPath: string, realDir: string | undefined): { started: boolean; result: Promise<FolderRead>; start: () => void } {
+    let resolve: (r: FolderRead) => void = () => undefined;
+    const result = new Promise<FolderRead>((r) => (resolve = r));
+    const entry = {
+      started: false,
+      result,
+      start: () => {
+        entry.started = true;
+        this.inFlight++;
+        this.waiting++;
+        readFolder(dirPath, realDir).then((r) => {
+          this.inFlight--;
+          resolve(r);
+          this.pump();
+        });
+      },
+    };
+    return entry;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < FOLDER_READS_IN_FLIGHT && this.waiting < FOLDERS_READ_AHEAD && !this.signal?.aborted) {
+      const read = this.reads.get(this.queue.shift() as string);
+      if (read && !read.started) read.start();
+    }
+  }
+}
+
+/** Both at once when the real path is not known: one wait per folder instead of two. Never rejects. */
+async function readFolder(dirPath: string, knownRealDir: string | undefined): Promise<FolderRead> {
+  const [realDir, entries] = await Promise.allSettled([
+    knownRealDir ?? realpath(dirPath),
+    readdir(dirPath, { withFileTypes: true }),
+  ]);
+  return { realDir, entries };
+}
+
 /**
  * Collects the regular files under the given files and folders. Follows symbolic links but visits
  * each real folder and each real file once, so link loops end and overlapping inputs count once.
@@ -37,6 +125,7 @@ export async function collectFiles(
   const errors: ImportError[] = [];
   const seenFiles = new Set<string>();
   const seenDirs = new Set<string>();
+  const readAhead = new FolderReadAhead(signal);
 
   const addFile = (filePath: string, realFilePath: string): void => {
     if (seenFiles.has(realFilePath)) return;
@@ -68,27 +157,29 @@ export async function collectFiles(
     errors.push({ path: entryPath, code: 'unreadable', reason: `not a regular file (${kindOf(info)})` });
   };
 
-  const walkDir = async (dirPath: string): Promise<void> => {
+  /** `knownRealDir`: the real path, when the folder was listed (not linked) in a folder whose real path is known. */
+  const walkDir = async (dirPath: string, knownRealDir?: string): Promise<void> => {
     if (signal?.aborted) throw abortError(signal);
-    let realDir: string;
-    let entries: Dirent[];
-    try {
-      // Both at once: one wait per folder instead of two (a folder seen before is read for nothing, rarely).
-      const [realRead, entriesRead] = await Promise.allSettled([realpath(dirPath), readdir(dirPath, { withFileTypes: true })]);
-      if (realRead.status === 'rejected') throw realRead.reason;
-      realDir = realRead.value;
-      if (seenDirs.has(realDir)) return;
-      seenDirs.add(realDir);
-      if (entriesRead.status === 'rejected') throw entriesRead.reason;
-      entries = entriesRead.value;
-    } catch (e) {
+    const unreadable = (e: unknown): void => {
       errors.push({ path: dirPath, code: 'unreadable', reason: `folder could not be read: ${describeIoError(e)}` });
-      return;
-    }
+    };
+    // A folder seen before (through a link) is read for nothing, rarely.
+    const read = await readAhead.take(dirPath, knownRealDir);
+    if (read.realDir.status === 'rejected') return unreadable(read.realDir.reason);
+    const realDir = read.realDir.value;
+    if (seenDirs.has(realDir)) return;
+    seenDirs.add(realDir);
+    if (read.entries.status === 'rejected') return unreadable(read.entries.reason);
+    const entries = read.entries.value;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // A folder listed here (not a link) has this folder's real path + its name, as files do below.
+    const subfolders = entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => ({ dirPath: path.join(dirPath, entry.name), realDir: path.join(realDir, entry.name) }));
+    readAhead.prefetch(subfolders);
     for (const entry of entries) {
       const entryPath = path.join(dirPath, entry.name);
-      if (entry.isDirectory()) await walkDir(entryPath);
+      if (entry.isDirectory()) await walkDir(entryPath, path.join(realDir, entry.name));
       else if (entry.isFile()) addFile(entryPath, path.join(realDir, entry.name));
       else if (entry.isSymbolicLink()) await visitByStat(entryPath, false);
       else errors.push({ path: entryPath, code: 'unreadable', reason: `not a regular file (${kindOf(entry)})` });
