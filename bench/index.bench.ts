@@ -60,11 +60,19 @@ interface Contender {
   inFlight: string;
   work: () => Promise<void>;
   bestMs: number;
+  /** Every round's time, in round order (the first may include the reader thread's start). */
+  roundMs: number[];
   firstMs: number;
   bytesPerFile: number | null;
 }
 
 const perSecond = (count: number, ms: number): number => (count * 1000) / ms;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 async function compare(label: string, dir: string, files: string[]): Promise<void> {
   console.log(`\n${files.length} files: ${label}`);
@@ -73,6 +81,7 @@ async function compare(label: string, dir: string, files: string[]): Promise<voi
     inFlight,
     work,
     bestMs: Infinity,
+    roundMs: [],
     firstMs: NaN,
     bytesPerFile: null,
   });
@@ -99,6 +108,7 @@ async function compare(label: string, dir: string, files: string[]): Promise<voi
       await entry.work();
       const elapsed = performance.now() - t0;
       entry.bestMs = Math.min(entry.bestMs, elapsed);
+      entry.roundMs.push(elapsed);
       if (Number.isNaN(entry.firstMs)) entry.firstMs = elapsed;
       const bytesAfter = bytesReadSoFar();
       if (bytesBefore !== null && bytesAfter !== null) entry.bytesPerFile = (bytesAfter - bytesBefore) / files.length;
@@ -107,12 +117,12 @@ async function compare(label: string, dir: string, files: string[]): Promise<voi
   const ours = contenders[0];
   const bytesText = (c: Contender): string => (c.bytesPerFile === null ? 'bytes n/a' : `${(c.bytesPerFile / 1024).toFixed(1)} KiB read/file`);
   for (const c of contenders) {
-    const ratio = c === ours ? '' : `  ours ${(c.bestMs / ours.bestMs).toFixed(2)}×`;
+    const ratio = c === ours ? '' : `  ours ${(c.bestMs / ours.bestMs).toFixed(2)}× (median round ${(median(c.roundMs) / median(ours.roundMs)).toFixed(2)}×)`;
     console.log(
       `  ${c.label.padEnd(62)} ${perSecond(files.length, c.bestMs).toFixed(0).padStart(6)} files/s  ${c.bestMs.toFixed(0).padStart(5)} ms  ${bytesText(c).padEnd(22)} [${c.inFlight}]${ratio}`,
     );
   }
-  console.log(`  (ours N× = baseline time / our time; above 1 = ours faster. Best of ${ROUNDS} rounds each, order rotated.`);
+  console.log(`  (ours N× = baseline time / our time; above 1 = ours faster. Best of ${ROUNDS} rounds each, order rotated; in brackets the same for each one's median round.`);
   console.log(`   Ours in its first round: ${ours.firstMs.toFixed(0)} ms, ${perSecond(files.length, ours.firstMs).toFixed(0)} files/s, including the reader thread's start when this process has none yet.)`);
 }
 
