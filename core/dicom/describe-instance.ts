@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DERIVED_KEY_PREFIX, isSeriesKey } from '../contract/primitives';
 import type { DataSet } from 'dicom-parser';
 import type { ImportErrorCode, Instance, Patient, Series, Study } from '../contract/dicom';
+import { elementLength } from './fast-header';
 import type { HeaderRead } from './read-header';
 import { nonImageReason, sopClassLabel } from './sop-class';
 import { isSupportedTransferSyntax, transferSyntaxName } from './transfer-syntax';
@@ -28,7 +29,7 @@ function text(dataSet: DataSet, tag: string): string {
 }
 
 function numbers(dataSet: DataSet, tag: string, count: number): number[] | null {
-  if (!dataSet.elements[tag]) return null;
+  if (elementLength(dataSet, tag) === undefined) return null;
   const values: number[] = [];
   for (let i = 0; i < count; i++) {
     const value = dataSet.floatString(tag, i);
@@ -39,14 +40,14 @@ function numbers(dataSet: DataSet, tag: string, count: number): number[] | null 
 }
 
 function integer(dataSet: DataSet, tag: string): number | null {
-  if (!dataSet.elements[tag]) return null;
+  if (elementLength(dataSet, tag) === undefined) return null;
   const value = dataSet.intString(tag);
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
 function unsigned16(dataSet: DataSet, tag: string): number | null {
-  const element = dataSet.elements[tag];
-  if (!element || element.length < 2) return null;
+  const length = elementLength(dataSet, tag);
+  if (length === undefined || length < 2) return null;
   return dataSet.uint16(tag) ?? null;
 }
 
@@ -75,7 +76,7 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
   const dataSet = header.dataSet;
   const sopClassUid = text(dataSet, 'x00080016') || text(dataSet, 'x00020002');
 
-  if (dataSet.elements.x00041220 || sopClassUid === '1.2.840.10008.1.3.10') {
+  if (elementLength(dataSet, 'x00041220') !== undefined || sopClassUid === '1.2.840.10008.1.3.10') {
     return { ok: false, code: 'not_an_image', reason: nonImageReason('1.2.840.10008.1.3.10') ?? 'DICOMDIR' };
   }
   const nonImage = nonImageReason(sopClassUid);

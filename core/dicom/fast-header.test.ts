@@ -50,12 +50,25 @@ function agreesWithDicomParser(bytes: Buffer, where: string): boolean {
     if (element.vr === 'SQ') expect(itemsShape(ours[tag]), `${where} ${tag} items`).toEqual(itemsShape(element));
   }
   expect(fast.pixelElement).toBe(ours.x7fe00010);
-  // The accessors read the same values, or fail alike (string() is ours, decoding natively).
-  const same = (what: string, read: (d: DataSet) => unknown): void => expect(outcome(() => read(fast.dataSet)), `${where} ${what}`).toEqual(outcome(() => read(reference)));
-  for (const tag of ['x00020010', 'x00020003', 'x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00100010', 'x00080060', 'x0008103e']) same(tag, (d) => d.string(tag));
+  // The accessors read the same values, or fail alike (ours decode natively): from the element
+  // numbers of a fresh parse (before `elements` is first read) and from the elements made since.
+  const same = (what: string, read: (d: DataSet) => unknown): void => {
+    const expected = outcome(() => read(reference));
+    expect(outcome(() => read(parseHeaderFast(bytes)!.dataSet)), `${where} ${what} (fresh)`).toEqual(expected);
+    expect(outcome(() => read(fast.dataSet)), `${where} ${what}`).toEqual(expected);
+  };
+  for (const tag of ['x00020010', 'x00020003', 'x00080016', 'x00080018', 'x0020000d', 'x0020000e', 'x00100010', 'x00080060', 'x0008103e', 'x00280004', 'x7fe00010', 'x0020000D', 'xnotatag']) {
+    same(tag, (d) => d.string(tag));
+    same(`${tag}[1]`, (d) => d.string(tag, 1));
+  }
   for (const i of [0, 1, 2, 3]) same(`x00200032[${i}]`, (d) => d.floatString('x00200032', i));
-  for (const tag of ['x00200013', 'x00280008', 'x00200011']) same(tag, (d) => d.intString(tag));
-  same('x00280010', (d) => d.uint16('x00280010'));
+  for (const i of [0, 5, 6]) same(`x00200037[${i}]`, (d) => d.floatString('x00200037', i));
+  same('x00201041', (d) => d.floatString('x00201041'));
+  for (const tag of ['x00200013', 'x00280008', 'x00200011', 'x00100010']) same(tag, (d) => d.intString(tag));
+  for (const tag of ['x00280010', 'x00280011', 'x00280100', 'x00280002', 'x00020001', 'x00080016']) {
+    same(tag, (d) => d.uint16(tag));
+    same(`${tag}[1]`, (d) => d.uint16(tag, 1));
+  }
   return true;
 }
 

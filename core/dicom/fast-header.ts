@@ -59,9 +59,38 @@ const giveUp = new GiveUp();
 
 interface Walk {
   bytes: Uint8Array;
-  /** Top-level elements found so far (only the top level is recorded). */
-  elements: Record<string, Element>;
-  pixel: Element | null;
+  /** Object mode (the meta header): top-level elements as dicom-parser's element objects. */
+  elements: Record<string, Element> | null;
+  /** Store mode (the data set): top-level elements as numbers, ELEMENT_STRIDE per element, in walk order. */
+  store: Uint32Array;
+  count: number;
+  pixel: boolean;
+}
+
+/** Per stored element: tag, VR code | flags << 16, length (as dicom-parser records it), data offset. */
+const ELEMENT_STRIDE = 4;
+const HAD_UNDEFINED_LENGTH = 1 << 16;
+/** One scratch store for every walk (the walk is synchronous); each header keeps a copy of its part. */
+let scratch = new Uint32Array(1024 * ELEMENT_STRIDE);
+
+function record(w: Walk, tag: number, vr: number, length: number, dataOffset: number, undefinedLength: boolean): void {
+  if (w.elements) {
+    const element = elementObject(w.bytes, tag, vr, length, dataOffset, undefinedLength);
+    w.elements[element.tag] = element;
+    return;
+  }
+  let at = w.count * ELEMENT_STRIDE;
+  if (at + ELEMENT_STRIDE > w.store.length) {
+    const grown = new Uint32Array(w.store.length * 2);
+    grown.set(w.store);
+    w.store = scratch = grown;
+  }
+  const store = w.store;
+  store[at++] = tag;
+  store[at++] = vr | (undefinedLength ? HAD_UNDEFINED_LENGTH : 0);
+  store[at++] = length;
+  store[at] = dataOffset;
+  w.count++;
 }
 
 const u16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
@@ -98,32 +127,30 @@ function walkElement(w: Walk, position: number, top: boolean): number {
   }
   if (top && tag === PIXEL_DATA) {
     // dicom-parser stops here, before following a sequence or an undefined length.
-    const element = newElement(tag, vr, length, dataOffset);
-    w.elements[element.tag] = element;
-    w.pixel = element;
+    record(w, tag, vr, length, dataOffset, length === UNDEFINED_LENGTH);
+    w.pixel = true;
     return dataOffset;
   }
   if (vr === SQ) {
     const end = walkSequence(w, dataOffset, length);
-    if (top) {
-      const sequence = new SequenceElement(tagKey(tag), 'SQ', length === UNDEFINED_LENGTH ? end.delimiterAt - dataOffset : length, dataOffset, b, length);
-      if (length === UNDEFINED_LENGTH) sequence.hadUndefinedLength = true;
-      w.elements[sequence.tag] = sequence as unknown as Element;
-    }
+    if (top) record(w, tag, vr, length === UNDEFINED_LENGTH ? end.delimiterAt - dataOffset : length, dataOffset, length === UNDEFINED_LENGTH);
     return end.position;
   }
-  if (top) {
-    const element = newElement(tag, vr, length, dataOffset);
-    w.elements[element.tag] = element;
-  }
+  if (top) record(w, tag, vr, length, dataOffset, length === UNDEFINED_LENGTH);
   // Undefined length outside a sequence: dicom-parser searches for a delimiter (and may guess).
   if (length === UNDEFINED_LENGTH) throw giveUp;
   return dataOffset + length;
 }
 
-function newElement(tag: number, vr: number, length: number, dataOffset: number): Element {
-  const element: Element = { tag: tagKey(tag), vr: vrName(vr), length, dataOffset } as Element;
-  if (length === UNDEFINED_LENGTH) element.hadUndefinedLength = true;
+/** The element object dicom-parser would have made (a sequence's items parsed when first asked for). */
+function elementObject(bytes: Uint8Array, tag: number, vr: number, length: number, dataOffset: number, undefinedLength: boolean): Element {
+  if (vr === SQ) {
+    const sequence = new SequenceElement(tagKey(tag), 'SQ', length, dataOffset, bytes, undefinedLength ? UNDEFINED_LENGTH : length);
+    if (undefinedLength) sequence.hadUndefinedLength = true;
+    return sequence as unknown as Element;
+  }
+  const element = { tag: tagKey(tag), vr: vrName(vr), length, dataOffset } as Element;
+  if (undefinedLength) element.hadUndefinedLength = true;
   return element;
 }
 
@@ -199,25 +226,164 @@ const DataSetClass = (dicomParser as unknown as { DataSet: DataSetConstructor })
 
 /** dicom-parser's readFixedString (bytes as latin1 up to the first NUL), in one native decode. */
 function fixedString(bytes: Buffer, position: number, length: number): string {
-  if (length < 0) throw new Error('fixedString: length cannot be less than 0');
-  if (position + length > bytes.length) throw new Error('fixedString: attempt to read past end of buffer');
+  // dicom-parser's own failures (it throws strings).
+  if (length < 0) throw 'dicomParser.readFixedString - length cannot be less than 0';
+  if (position + length > bytes.length) throw 'dicomParser.readFixedString: attempt to read past end of buffer';
   const text = bytes.toString('latin1', position, position + length);
   const nul = text.indexOf('\0');
   return nul < 0 ? text : text.slice(0, nul);
 }
 
-/** dicom-parser's DataSet with its string() (which floatString and intString call) decoding natively; same results. */
-class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element>) => { elements: Record<string, Element>; byteArray: Uint8Array }) {
-  string(tag: string, index?: number): string | undefined {
-    const element = this.elements[tag] as Element & { Value?: string };
-    if (element && element.Value) return element.Value;
-    if (element && element.length > 0) {
-      const text = fixedString(this.byteArray as Buffer, element.dataOffset, element.length);
-      if ((index as number) >= 0) return text.split('\\')[index as number].trim();
-      return text.trim();
+// Tag keys as the accessors are asked for them ('x00100010') → the tag as a number.
+const tagNumbers = new Map<string, number>();
+function tagNumberOf(key: string): number {
+  let tag = tagNumbers.get(key);
+  if (tag === undefined) {
+    tag = key.length === 9 && key.charCodeAt(0) === 120 && /^x[0-9a-f]{8}$/.test(key) ? parseInt(key.slice(1), 16) : -1;
+    if (tagNumbers.size < 65536) tagNumbers.set(key, tag);
+  }
+  return tag;
+}
+
+/**
+ * dicom-parser's DataSet, its data set elements kept as numbers until `elements` is first read
+ * (then made, once, exactly as dicom-parser makes them): the index reads a dozen values of ~150
+ * elements, and making every element object was most of the parse's allocations. string() (which
+ * floatString and intString call), floatString, intString and uint16 answer from the numbers, with
+ * dicom-parser's results; every other accessor goes through `elements`.
+ */
+class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayParser, bytes: Uint8Array, elements: Record<string, Element> | undefined) => { byteArray: Uint8Array }) {
+  private made: Record<string, Element> | undefined;
+  private readonly store: Uint32Array;
+  private readonly count: number;
+  /** Strictly ascending tags (every well-formed data set): binary search; else the last match wins, as in a record. */
+  private readonly ascending: boolean;
+  private readonly meta: Record<string, Element>;
+  /** The pixel data's element object, handed out before `elements` is made, and the same object in it. */
+  readonly pixelElement: Element;
+
+  constructor(bytes: Uint8Array, store: Uint32Array, count: number, meta: Record<string, Element>) {
+    super(dicomParser.littleEndianByteArrayParser, bytes, undefined);
+    this.store = store;
+    this.count = count;
+    this.meta = meta;
+    let ascending = true;
+    for (let i = 1; i < count && ascending; i++) ascending = store[i * ELEMENT_STRIDE] > store[(i - 1) * ELEMENT_STRIDE];
+    this.ascending = ascending;
+    this.pixelElement = this.objectAt(count - 1);
+  }
+
+  get elements(): Record<string, Element> {
+    if (!this.made) {
+      const elements: Record<string, Element> = {};
+      for (let i = 0; i < this.count; i++) {
+        const element = i === this.count - 1 ? this.pixelElement : this.objectAt(i);
+        elements[element.tag] = element;
+      }
+      // As parseDicom: the meta header's elements are merged in, over any of the same tag.
+      for (const key of Object.keys(this.meta)) elements[key] = this.meta[key];
+      this.made = elements;
     }
+    return this.made;
+  }
+
+  set elements(value: Record<string, Element>) {
+    this.made = value;
+  }
+
+  /** A new element object for store index `i`. */
+  private objectAt(i: number): Element {
+    const s = this.store;
+    const at = i * ELEMENT_STRIDE;
+    return elementObject(this.byteArray, s[at], s[at + 1] & 0xffff, s[at + 2], s[at + 3], (s[at + 1] & HAD_UNDEFINED_LENGTH) !== 0);
+  }
+
+  /** Store index of the data set element `key` (not a meta one), or -1. */
+  private indexOf(key: string): number {
+    const tag = tagNumberOf(key);
+    if (tag < 0) return -1;
+    const s = this.store;
+    if (this.ascending) {
+      let low = 0;
+      let high = this.count - 1;
+      while (low <= high) {
+        const mid = (low + high) >> 1;
+        const at = s[mid * ELEMENT_STRIDE];
+        if (at === tag) return mid;
+        if (at < tag) low = mid + 1;
+        else high = mid - 1;
+      }
+      return -1;
+    }
+    for (let i = this.count - 1; i >= 0; i--) if (s[i * ELEMENT_STRIDE] === tag) return i;
+    return -1;
+  }
+
+  /**
+   * Where element `key`'s value lies ([dataOffset, length]), written into `into`; false when there
+   * is no such element. Only while `elements` is unmade (after that the objects, which callers may
+   * change, decide; the pixel element, made earlier, holds no value the accessors read).
+   */
+  private locate(key: string, into: { dataOffset: number; length: number }): boolean {
+    const meta = this.meta[key];
+    if (meta) {
+      into.dataOffset = meta.dataOffset;
+      into.length = meta.length;
+      return true;
+    }
+    const i = this.indexOf(key);
+    if (i < 0) return false;
+    into.dataOffset = this.store[i * ELEMENT_STRIDE + 3];
+    into.length = this.store[i * ELEMENT_STRIDE + 2];
+    return true;
+  }
+
+  /** The element's length, or undefined when absent: `elements[key]?.length` without making the elements. */
+  lengthOf(key: string): number | undefined {
+    if (this.made) return this.made[key]?.length;
+    return this.locate(key, found) ? found.length : undefined;
+  }
+
+  string(tag: string, index?: number): string | undefined {
+    if (this.made) return this.stringOf(this.made[tag] as (Element & { Value?: string }) | undefined, index);
+    if (!this.locate(tag, found) || found.length <= 0) return undefined;
+    return valueString(this.byteArray as Buffer, found.dataOffset, found.length, index);
+  }
+
+  private stringOf(element: (Element & { Value?: string }) | undefined, index?: number): string | undefined {
+    if (element && element.Value) return element.Value;
+    if (element && element.length > 0) return valueString(this.byteArray as Buffer, element.dataOffset, element.length, index);
     return undefined;
   }
+
+  floatString(tag: string, index?: number): number | undefined {
+    const length = this.lengthOf(tag);
+    if (length === undefined || !(length > 0)) return undefined;
+    const value = this.string(tag, index ?? 0);
+    return value !== undefined ? parseFloat(value) : undefined;
+  }
+
+  intString(tag: string, index?: number): number | undefined {
+    const length = this.lengthOf(tag);
+    if (length === undefined || !(length > 0)) return undefined;
+    const value = this.string(tag, index ?? 0);
+    return value !== undefined ? parseInt(value) : undefined;
+  }
+
+  uint16(tag: string, index?: number): number | undefined {
+    if (this.made) return (DataSetClass.prototype as unknown as { uint16: (this: unknown, t: string, i?: number) => number | undefined }).uint16.call(this, tag, index);
+    if (!this.locate(tag, found) || found.length === 0) return undefined;
+    return dicomParser.littleEndianByteArrayParser.readUint16(this.byteArray, found.dataOffset + (index ?? 0) * 2);
+  }
+}
+
+const found = { dataOffset: 0, length: 0 };
+
+/** dicom-parser's DataSet.string() result for a value at [position, + length), length > 0. */
+function valueString(bytes: Buffer, position: number, length: number, index: number | undefined): string {
+  const text = fixedString(bytes, position, length);
+  if ((index as number) >= 0) return text.split('\\')[index as number].trim();
+  return text.trim();
 }
 
 /**
@@ -227,7 +393,8 @@ class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayPars
  */
 function walkMeta(bytes: Buffer): { elements: Record<string, Element>; dataSetStart: number } {
   if (bytes.length < 132 || fixedString(bytes, 128, 4) !== 'DICM') throw giveUp;
-  const meta: Walk = { bytes, elements: {}, pixel: null };
+  const elements: Record<string, Element> = {};
+  const meta: Walk = { bytes, elements, store: scratch, count: 0, pixel: false };
   let position = 132;
   for (;;) {
     if (position + 4 > bytes.length) throw giveUp; // all meta header, or cut inside it
@@ -239,8 +406,13 @@ function walkMeta(bytes: Buffer): { elements: Record<string, Element>; dataSetSt
     }
     position = walkElement(meta, position, true);
   }
-  for (const element of Object.values(meta.elements)) element.parser = dicomParser.littleEndianByteArrayParser;
-  return { elements: meta.elements, dataSetStart: position };
+  for (const element of Object.values(elements)) element.parser = dicomParser.littleEndianByteArrayParser;
+  return { elements, dataSetStart: position };
+}
+
+/** `dataSet.elements[tag]?.length`, without making a fast header's element objects. */
+export function elementLength(dataSet: DataSet, tag: string): number | undefined {
+  return dataSet instanceof FastDataSet ? dataSet.lengthOf(tag) : dataSet.elements[tag]?.length;
 }
 
 export interface FastHeader {
@@ -253,7 +425,7 @@ export interface FastHeader {
  * through dicom-parser. `bytes` starts at the file's first byte (preamble and "DICM" included).
  */
 export function parseHeaderFast(bytes: Buffer): FastHeader | null {
-  const w: Walk = { bytes, elements: {}, pixel: null };
+  const w: Walk = { bytes, elements: null, store: scratch, count: 0, pixel: false };
   let meta: { elements: Record<string, Element>; dataSetStart: number };
   try {
     meta = walkMeta(bytes);
@@ -264,13 +436,13 @@ export function parseHeaderFast(bytes: Buffer): FastHeader | null {
     if (uid === IMPLICIT_LE || uid === DEFLATED_LE || uid === EXPLICIT_BE) return null;
     walkElements(w, meta.dataSetStart, bytes.length, true);
   } catch (e) {
-    if (e === giveUp || e instanceof Error) return null;
+    if (e === giveUp || e instanceof Error || typeof e === 'string') return null;
     throw e;
   }
   if (!w.pixel) return null; // the header may go on past these bytes: dicom-parser's path decides
-  // As parseDicom: the meta header's elements are merged in, over any of the same tag.
-  for (const key of Object.keys(meta.elements)) w.elements[key] = meta.elements[key];
-  const dataSet = new FastDataSet(dicomParser.littleEndianByteArrayParser, bytes, w.elements) as unknown as DataSet;
-  dataSet.warnings = [];
-  return { dataSet, pixelElement: w.pixel };
+  const dataSet = new FastDataSet(bytes, w.store.slice(0, w.count * ELEMENT_STRIDE), w.count, meta.elements);
+  const asDataSet = dataSet as unknown as DataSet;
+  asDataSet.warnings = [];
+  // The pixel data is the last element walked (meta elements are all group 0002).
+  return { dataSet: asDataSet, pixelElement: dataSet.pixelElement };
 }
