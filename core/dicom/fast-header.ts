@@ -259,6 +259,10 @@ class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayPars
   /** Strictly ascending tags (every well-formed data set): binary search; else the last match wins, as in a record. */
   private readonly ascending: boolean;
   private readonly meta: Record<string, Element>;
+  /** The values of the multi-valued element last read by index, and where it lies. */
+  private splitValues: string[] | null = null;
+  private splitOffset = -1;
+  private splitLength = -1;
   /** The pixel data's element object, handed out before `elements` is made, and the same object in it. */
   readonly pixelElement: Element;
 
@@ -347,7 +351,14 @@ class FastDataSet extends (DataSetClass as unknown as new (parser: ByteArrayPars
   string(tag: string, index?: number): string | undefined {
     if (this.made) return this.stringOf(this.made[tag] as (Element & { Value?: string }) | undefined, index);
     if (!this.locate(tag, found) || found.length <= 0) return undefined;
-    return valueString(this.byteArray as Buffer, found.dataOffset, found.length, index);
+    if (!((index as number) >= 0)) return valueString(this.byteArray as Buffer, found.dataOffset, found.length, undefined);
+    // A multi-valued element is read value by value (position, orientation): split it once.
+    if (this.splitOffset !== found.dataOffset || this.splitLength !== found.length || !this.splitValues) {
+      this.splitValues = fixedString(this.byteArray as Buffer, found.dataOffset, found.length).split('\\');
+      this.splitOffset = found.dataOffset;
+      this.splitLength = found.length;
+    }
+    return this.splitValues[index as number].trim();
   }
 
   private stringOf(element: (Element & { Value?: string }) | undefined, index?: number): string | undefined {
