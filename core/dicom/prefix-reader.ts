@@ -92,7 +92,6 @@ export class PrefixReader {
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (reply: BatchReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -106,6 +105,9 @@ export class PrefixReader {
     };
     this.worker.on('error', failAll);
     this.worker.on('exit', (code) => failAll(new Error(`file reader thread exited (code ${code})`)));
+    // Idle, the thread must not hold the process open. unref() only after the listeners: attaching a
+    // 'message' listener refs the worker again (an unchanged re-import never read through it and hung the CLI).
+    this.worker.unref();
   }
 
   /**
