@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ImportError, ImportSummary } from '../contract/dicom';
 import { databaseError } from '../db/open-database';
 import type { InstanceRecord } from '../dicom/describe-instance';
-import { acceptOutcomes, scanPaths } from '../dicom/indexer';
+import { acceptOutcomes, scanPaths, type FileStat } from '../dicom/indexer';
 import { patientKeyOf } from '../dicom/study-tree';
 import type { Catalog } from './catalog';
 import { isInside } from './grants';
@@ -19,11 +19,6 @@ export interface CatalogImportOptions {
   concurrency?: number;
 }
 
-interface FileStat {
-  size: number;
-  mtimeMs: number;
-}
-
 interface KnownFile extends FileStat {
   id: number;
   path: string;
@@ -32,10 +27,18 @@ interface KnownFile extends FileStat {
 
 /** Rows written per transaction: each one is short, so the event loop (socket, progress) keeps moving. */
 const WRITE_BATCH = 1000;
+/** Paths per known-file lookup (one bound JSON array each). */
+const LOOKUP_BATCH = 1000;
 /** stat() calls in flight while deciding what changed. */
 const STAT_CONCURRENCY = 32;
 
-const newFileKey = (): string => randomBytes(18).toString('base64url');
+const FILE_KEY_BYTES = 18;
+/** Random file keys, `count` of them from one draw of the system's generator. */
+function newFileKeys(count: number): () => string {
+  const pool = randomBytes(FILE_KEY_BYTES * count);
+  let next = 0;
+  return () => pool.toString('base64url', FILE_KEY_BYTES * next, FILE_KEY_BYTES * ++next);
+}
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function statAll(files: string[]): Promise<Map<string, FileStat>> {
@@ -60,13 +63,18 @@ async function statAll(files: string[]): Promise<Map<string, FileStat>> {
 function statements(catalog: Catalog) {
   const db = catalog.db;
   return {
-    knownFile: db.prepare<[string], KnownFile>('SELECT id, path, size, mtime_ms AS mtimeMs, status FROM files WHERE path = ?'),
+    knownFiles: db.prepare<[string], KnownFile>(
+      'SELECT id, path, size, mtime_ms AS mtimeMs, status FROM files WHERE path IN (SELECT value FROM json_each(?))',
+    ),
     filesUnder: db.prepare<[string, string, string], { id: number; path: string }>(
       // A range scan on the path index: the root itself, and everything that starts with root + separator.
       `SELECT id, path FROM files WHERE status = 'present' AND (path = ? OR (path >= ? AND path < ?))`,
     ),
     markMissing: db.prepare<[number]>(`UPDATE files SET status = 'missing' WHERE id = ?`),
     markSeen: db.prepare<[number, number]>(`UPDATE files SET status = 'present', last_seen_ms = ? WHERE id = ?`),
+    insertFile: db.prepare<[string, number, number, number]>(
+      `INSERT INTO files (path, size, mtime_ms, status, last_seen_ms) VALUES (?, ?, ?, 'present', ?)`,
+    ),
     upsertFile: db.prepare<[string, number, number, number], { id: number }>(
       `INSERT INTO files (path, size, mtime_ms, status, last_seen_ms) VALUES (?, ?, ?, 'present', ?)
        ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, status = 'present', last_seen_ms = excluded.last_seen_ms
@@ -93,11 +101,12 @@ function statements(catalog: Catalog) {
     ),
     dropOtherInstance: db.prepare<[number, string]>('DELETE FROM instances WHERE file_row = ? AND sop_instance_uid <> ?'),
     dropInstanceOfFile: db.prepare<[number]>('DELETE FROM instances WHERE file_row = ?'),
-    upsertInstance: db.prepare(
+    upsertInstance: db.prepare<
+      [string, number, number, string, string, number | null, number | null, number | null, number | null, string | null, number | null, number, number, number, string]
+    >(
       `INSERT INTO instances (sop_instance_uid, series_row, file_row, file_key, sop_class_uid, instance_number,
          position_x, position_y, position_z, orientation, slice_location, number_of_frames, rows, columns, transfer_syntax_uid)
-       VALUES (@sop, @seriesRow, @fileRow, @fileKey, @sopClass, @instanceNumber, @x, @y, @z, @orientation, @sliceLocation,
-         @frames, @rows, @columns, @transferSyntax)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(sop_instance_uid) DO UPDATE SET series_row = excluded.series_row, file_row = excluded.file_row,
          sop_class_uid = excluded.sop_class_uid, instance_number = excluded.instance_number, position_x = excluded.position_x,
          position_y = excluded.position_y, position_z = excluded.position_z, orientation = excluded.orientation,
@@ -109,10 +118,19 @@ function statements(catalog: Catalog) {
       `INSERT INTO rejected_files (file_row, code, reason) VALUES (?, ?, ?)
        ON CONFLICT(file_row) DO UPDATE SET code = excluded.code, reason = excluded.reason`,
     ),
-    rejectionOf: db.prepare<[number], { code: ImportError['code']; reason: string }>('SELECT code, reason FROM rejected_files WHERE file_row = ?'),
-    seriesOfFile: db.prepare<[number], { series_row: number }>('SELECT series_row FROM instances WHERE file_row = ?'),
-    sopOwner: db.prepare<[string], { id: number; path: string; status: string }>(
-      'SELECT f.id, f.path, f.status FROM instances i JOIN files f ON f.id = i.file_row WHERE i.sop_instance_uid = ?',
+    // The lookups below take a JSON array of ids or UIDs: one statement per batch, not one per file.
+    markSeenAll: db.prepare<[number, string]>(
+      `UPDATE files SET status = 'present', last_seen_ms = ? WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    rejectionsOf: db.prepare<[string], { file_row: number; code: ImportError['code']; reason: string }>(
+      'SELECT file_row, code, reason FROM rejected_files WHERE file_row IN (SELECT value FROM json_each(?))',
+    ),
+    seriesOfFiles: db.prepare<[string], { series_row: number }>(
+      'SELECT DISTINCT series_row FROM instances WHERE file_row IN (SELECT value FROM json_each(?))',
+    ),
+    sopOwners: db.prepare<[string], { sop: string; id: number; path: string; status: string }>(
+      `SELECT i.sop_instance_uid AS sop, f.id, f.path, f.status FROM instances i JOIN files f ON f.id = i.file_row
+       WHERE i.sop_instance_uid IN (SELECT value FROM json_each(?))`,
     ),
   };
 }
@@ -130,15 +148,22 @@ function prune(catalog: Catalog): void {
 }
 
 /** Runs `write` over `items` in transactions of WRITE_BATCH, yielding to the event loop between them. */
-async function inBatches<T>(catalog: Catalog, items: T[], write: (item: T) => void, signal?: AbortSignal): Promise<void> {
+async function inBatches<T>(catalog: Catalog, items: T[], write: (batch: T[]) => void, signal?: AbortSignal): Promise<void> {
   for (let start = 0; start < items.length; start += WRITE_BATCH) {
     signal?.throwIfAborted();
     const batch = items.slice(start, start + WRITE_BATCH);
-    catalog.db.transaction(() => {
-      for (const item of batch) write(item);
-    })();
+    catalog.db.transaction(() => write(batch))();
     if (start + WRITE_BATCH < items.length) await yieldToEventLoop();
   }
+}
+
+/** `query` over `items` in chunks of LOOKUP_BATCH, each chunk bound as one JSON array. */
+function lookUp<T, R>(items: T[], query: (json: string) => R[]): R[] {
+  const rows: R[] = [];
+  for (let start = 0; start < items.length; start += LOOKUP_BATCH) {
+    for (const row of query(JSON.stringify(items.slice(start, start + LOOKUP_BATCH)))) rows.push(row);
+  }
+  return rows;
 }
 
 /**
@@ -150,29 +175,31 @@ async function inBatches<T>(catalog: Catalog, items: T[], write: (item: T) => vo
 export async function importIntoCatalog(catalog: Catalog, paths: string[], opts: CatalogImportOptions = {}): Promise<ImportSummary> {
   const roots = paths.map((p) => path.resolve(p));
   const q = statements(catalog);
-  const stats = new Map<string, FileStat>();
   const known = new Map<string, KnownFile>();
   const unchanged: KnownFile[] = [];
 
   const selectFiles = async (files: string[]): Promise<string[]> => {
-    for (const file of files) {
-      const row = q.knownFile.get(file);
-      if (row) known.set(file, row);
-    }
-    // Size and time before reading: a file changed while being read then differs at the next import.
-    const knownStats = await statAll(files);
+    for (const row of lookUp(files, (json) => q.knownFiles.all(json))) known.set(row.path, row);
+    // Only files the catalog knows need a stat to decide; new ones are read anyway, and the read
+    // reports their size and time as they were before it (a file changed while being read then
+    // differs at the next import).
+    const knownStats = await statAll(files.filter((f) => known.has(f)));
     const selected: string[] = [];
     for (const file of files) {
       const before = known.get(file);
-      const now = knownStats.get(file);
+      const now = before && knownStats.get(file);
       if (before && now && before.size === now.size && before.mtimeMs === now.mtimeMs) unchanged.push(before);
       else selected.push(file);
-      if (now) stats.set(file, now);
     }
     return selected;
   };
 
-  const scan = await scanPaths(roots, { signal: opts.signal, onProgress: opts.onProgress, concurrency: opts.concurrency, selectFiles });
+  const scan = await scanPaths(roots, { signal: opts.signal, onProgress: opts.onProgress, concurrency: opts.concurrency, selectFiles, statFiles: true });
+  const stats = new Map<string, FileStat>();
+  scan.inspected.forEach((file, i) => {
+    const s = scan.stats[i];
+    if (s) stats.set(file, s);
+  });
 
   const now = Date.now();
   const errors: ImportError[] = [...scan.walk.errors];
@@ -191,24 +218,30 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
     }
     const goneIds = [...new Set(gone)];
     missing += goneIds.length;
-    await inBatches(catalog, goneIds, (id) => q.markMissing.run(id), opts.signal);
+    await inBatches(catalog, goneIds, (batch) => batch.forEach((id) => q.markMissing.run(id)), opts.signal);
 
     await inBatches(
       catalog,
       unchanged,
-      (file) => {
-        q.markSeen.run(now, file.id);
-        const rejection = q.rejectionOf.get(file.id);
-        if (rejection) errors.push({ path: file.path, code: rejection.code, reason: rejection.reason });
-        for (const r of q.seriesOfFile.all(file.id)) seriesRows.add(r.series_row);
+      (batch) => {
+        const ids = batch.map((file) => file.id);
+        q.markSeenAll.run(now, JSON.stringify(ids));
+        const rejections = new Map(q.rejectionsOf.all(JSON.stringify(ids)).map((r) => [r.file_row, r]));
+        for (const file of batch) {
+          const rejection = rejections.get(file.id);
+          if (rejection) errors.push({ path: file.path, code: rejection.code, reason: rejection.reason });
+        }
+        for (const r of q.seriesOfFiles.all(JSON.stringify(ids))) seriesRows.add(r.series_row);
       },
       opts.signal,
     );
 
     const inspected = new Set(scan.inspected);
     const movedAway: number[] = [];
+    const sops = scan.outcomes.flatMap((o) => (o.kind === 'instance' ? [o.record.instance.sopInstanceUid] : []));
+    const owners = new Map(lookUp(sops, (json) => q.sopOwners.all(json)).map((r) => [r.sop, r]));
     const accepted = acceptOutcomes(scan.outcomes, (sop, filePath) => {
-      const owner = q.sopOwner.get(sop);
+      const owner = owners.get(sop);
       if (!owner || owner.status !== 'present' || owner.path === filePath || inspected.has(owner.path)) return undefined;
       // The catalog's copy is gone (moved here from outside these roots): this file takes its place.
       if (!existsSync(owner.path)) {
@@ -218,10 +251,13 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
       return owner.path; // another file that is still there holds this instance: a duplicate
     });
     missing += movedAway.length;
-    await inBatches(catalog, movedAway, (id) => q.markMissing.run(id), opts.signal);
-    const fileRowOf = (filePath: string): number => {
+    await inBatches(catalog, movedAway, (batch) => batch.forEach((id) => q.markMissing.run(id)), opts.signal);
+    /** The file's row, and whether the catalog had it before (then its old instance or rejection may need clearing). */
+    const fileRowOf = (filePath: string): { row: number; existed: boolean } => {
       const s = stats.get(filePath) ?? { size: 0, mtimeMs: 0 };
-      return q.upsertFile.get(filePath, s.size, s.mtimeMs, now)!.id;
+      // A path not known at the start has no row: nothing else in this import writes it.
+      if (!known.has(filePath)) return { row: Number(q.insertFile.run(filePath, s.size, s.mtimeMs, now).lastInsertRowid), existed: false };
+      return { row: q.upsertFile.get(filePath, s.size, s.mtimeMs, now)!.id, existed: true };
     };
     const rowIds = new Map<string, number>();
     const rowId = (key: string, make: () => number): number => {
@@ -233,38 +269,43 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
     await inBatches(
       catalog,
       accepted.records,
-      (record) => {
-        const patientKey = patientKeyOf(record.patient);
-        const { patient, study, series, instance } = record;
-        const patientRow = rowId(`p\n${patientKey}`, () => q.upsertPatient.get(patientKey, patient.patientId, patient.patientName, patient.birthDate, patient.sex)!.id);
-        const studyRow = rowId(`st\n${study.studyInstanceUid}`, () =>
-          q.upsertStudy.get(study.studyInstanceUid, patientRow, study.studyDate, study.studyTime, study.description, study.accessionNumber, now)!.id,
-        );
-        const seriesRow = rowId(`se\n${series.seriesInstanceUid}`, () =>
-          q.upsertSeries.get(series.seriesInstanceUid, studyRow, series.seriesNumber, series.modality, series.description)!.id,
-        );
-        seriesRows.add(seriesRow);
-        const fileRow = fileRowOf(instance.path);
-        q.dropRejection.run(fileRow);
-        q.dropOtherInstance.run(fileRow, instance.sopInstanceUid);
-        const position = instance.imagePositionPatient;
-        q.upsertInstance.run({
-          sop: instance.sopInstanceUid,
-          seriesRow,
-          fileRow,
-          fileKey: newFileKey(),
-          sopClass: instance.sopClassUid,
-          instanceNumber: instance.instanceNumber,
-          x: position?.[0] ?? null,
-          y: position?.[1] ?? null,
-          z: position?.[2] ?? null,
-          orientation: instance.imageOrientationPatient ? JSON.stringify(instance.imageOrientationPatient) : null,
-          sliceLocation: instance.sliceLocation,
-          frames: instance.numberOfFrames,
-          rows: instance.rows,
-          columns: instance.columns,
-          transferSyntax: instance.transferSyntaxUid,
-        });
+      (batch) => {
+        const fileKey = newFileKeys(batch.length);
+        for (const record of batch) {
+          const patientKey = patientKeyOf(record.patient);
+          const { patient, study, series, instance } = record;
+          const patientRow = rowId(`p\n${patientKey}`, () => q.upsertPatient.get(patientKey, patient.patientId, patient.patientName, patient.birthDate, patient.sex)!.id);
+          const studyRow = rowId(`st\n${study.studyInstanceUid}`, () =>
+            q.upsertStudy.get(study.studyInstanceUid, patientRow, study.studyDate, study.studyTime, study.description, study.accessionNumber, now)!.id,
+          );
+          const seriesRow = rowId(`se\n${series.seriesInstanceUid}`, () =>
+            q.upsertSeries.get(series.seriesInstanceUid, studyRow, series.seriesNumber, series.modality, series.description)!.id,
+          );
+          seriesRows.add(seriesRow);
+          const file = fileRowOf(instance.path);
+          if (file.existed) {
+            q.dropRejection.run(file.row);
+            q.dropOtherInstance.run(file.row, instance.sopInstanceUid);
+          }
+          const position = instance.imagePositionPatient;
+          q.upsertInstance.run(
+            instance.sopInstanceUid,
+            seriesRow,
+            file.row,
+            fileKey(),
+            instance.sopClassUid,
+            instance.instanceNumber,
+            position?.[0] ?? null,
+            position?.[1] ?? null,
+            position?.[2] ?? null,
+            instance.imageOrientationPatient ? JSON.stringify(instance.imageOrientationPatient) : null,
+            instance.sliceLocation,
+            instance.numberOfFrames,
+            instance.rows,
+            instance.columns,
+            instance.transferSyntaxUid,
+          );
+        }
       },
       opts.signal,
     );
@@ -272,11 +313,13 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
     await inBatches(
       catalog,
       accepted.errors,
-      (error) => {
-        const fileRow = fileRowOf(error.path);
-        q.dropInstanceOfFile.run(fileRow);
-        q.upsertRejection.run(fileRow, error.code, error.reason);
-        errors.push(error);
+      (batch) => {
+        for (const error of batch) {
+          const file = fileRowOf(error.path);
+          if (file.existed) q.dropInstanceOfFile.run(file.row);
+          q.upsertRejection.run(file.row, error.code, error.reason);
+          errors.push(error);
+        }
       },
       opts.signal,
     );

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { ImportError, ImportResult } from '../contract/dicom';
 import type { FileRegistry } from './file-registry';
 import { inspectFile, inspectPrefetched, type FileOutcome } from './inspect-file';
@@ -65,6 +66,17 @@ export interface ScanOptions extends Omit<IndexOptions, 'registry'> {
    * import. Progress counts the others as done at once.
    */
   selectFiles?: (files: string[]) => Promise<string[]> | string[];
+  /**
+   * Also report each read file's size and modification time as they were before its bytes were
+   * read (free where the reader thread fstats anyway; one stat per file otherwise).
+   */
+  statFiles?: boolean;
+}
+
+/** A file's size and modification time. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
 }
 
 export interface ScanResult {
@@ -72,6 +84,18 @@ export interface ScanResult {
   /** The files read, in walk order, and what each one is. */
   inspected: string[];
   outcomes: FileOutcome[];
+  /** Parallel to `inspected` (with `statFiles`): size and time before the read, null where it could not be had. */
+  stats: Array<FileStat | null>;
+}
+
+/** Size and time of a file, or null (then its read reports why it cannot be read). */
+async function statOrNull(file: string): Promise<FileStat | null> {
+  try {
+    const info = await stat(file);
+    return { size: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -107,11 +131,16 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
     onProgress?.(skipped, walk.files.length);
 
     const outcomes: FileOutcome[] = new Array(total);
+    const stats: Array<FileStat | null> = new Array<FileStat | null>(total).fill(null);
+    const statFiles = opts.statFiles === true;
     // Few files to read (a re-import): the thread's batches are not worth it.
     const reader = total >= READ_THREAD_MIN_FILES || opts.readOnThread === true ? thread.reader : null;
     const inspect = reader
-      ? batchedInspector(reader, files, prefixBytes)
-      : (index: number) => inspectFile(files[index], prefixBytes);
+      ? batchedInspector(reader, files, prefixBytes, statFiles ? stats : null)
+      : async (index: number) => {
+          if (statFiles) stats[index] = await statOrNull(files[index]);
+          return inspectFile(files[index], prefixBytes);
+        };
     let next = 0;
     let processed = 0;
     const worker = async (): Promise<void> => {
@@ -125,7 +154,7 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
     const workers = Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, worker);
     await Promise.race([Promise.all(workers), aborted.promise]);
     if (signal?.aborted) throw abortError(signal);
-    return { walk, inspected: files, outcomes };
+    return { walk, inspected: files, outcomes, stats };
   } finally {
     aborted.dispose();
     if (thread.reader && signal?.aborted) {
@@ -183,7 +212,12 @@ export async function indexPaths(paths: string[], opts: IndexOptions): Promise<I
  * soon as a batch is first used, so reading runs ahead of parsing. Should the thread fail, files
  * are read the ordinary way.
  */
-function batchedInspector(reader: PrefixReader, files: string[], prefixBytes: number): (index: number) => Promise<FileOutcome> {
+function batchedInspector(
+  reader: PrefixReader,
+  files: string[],
+  prefixBytes: number,
+  stats: Array<FileStat | null> | null,
+): (index: number) => Promise<FileOutcome> {
   const batches: Array<Promise<PrefetchedFile[]>> = [];
   const unfinished: number[] = [];
   const releases: Array<() => void> = [];
@@ -207,8 +241,11 @@ function batchedInspector(reader: PrefixReader, files: string[], prefixBytes: nu
       try {
         fetched = (await batch(b))[index - b * READ_BATCH];
       } catch {
+        if (stats) stats[index] = await statOrNull(files[index]);
         return await inspectFile(files[index], prefixBytes);
       }
+      // A file that would not open (no permission, say) may still stat: then its rejection is kept as unchanged.
+      if (stats) stats[index] = fetched.ok ? { size: fetched.statSize, mtimeMs: fetched.mtimeMs } : await statOrNull(files[index]);
       return await inspectPrefetched(files[index], fetched);
     } finally {
       // The batch's bytes are reused only once every file in it is decided (outcomes keep no views of them).

@@ -1,8 +1,12 @@
 import { Worker } from 'node:worker_threads';
 
-/** What the batch reader fetched of one file: its first bytes, its size, and its last 8 bytes. */
+/**
+ * What the batch reader fetched of one file: its first bytes, its size, and its last 8 bytes; and
+ * the size and modification time fstat gave before the first read (what the catalog keeps to tell a
+ * changed file at the next import).
+ */
 export type PrefetchedFile =
-  | { ok: true; head: Buffer; size: number; tail: Buffer | null }
+  | { ok: true; head: Buffer; size: number; tail: Buffer | null; statSize: number; mtimeMs: number }
   | { ok: false; stage: 'open' | 'read'; code: string; message: string };
 
 /** Bytes kept from the end of each file: enough for the encapsulated pixel data's sequence delimiter. */
@@ -17,6 +21,9 @@ interface BatchReply {
   tails: ArrayBuffer;
   headLengths: number[];
   sizes: number[];
+  /** fstat's size and modification time, before the first read. */
+  statSizes: number[];
+  mtimesMs: number[];
   /** TAIL_BYTES when the last bytes were read, less if the file shrank meanwhile (then they are not used). */
   tailLengths: number[];
   failures: Array<{ index: number; stage: 'open' | 'read'; code: string; message: string } | null>;
@@ -49,6 +56,8 @@ parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
   const tails = new Uint8Array(paths.length * TAIL);
   const headLengths = new Array(paths.length).fill(0);
   const sizes = new Array(paths.length).fill(0);
+  const statSizes = new Array(paths.length).fill(0);
+  const mtimesMs = new Array(paths.length).fill(0);
   const tailLengths = new Array(paths.length).fill(0);
   const failures = new Array(paths.length).fill(null);
   for (let i = 0; i < paths.length; i++) {
@@ -60,7 +69,10 @@ parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
       continue;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const info = fs.fstatSync(fd);
+      const size = info.size;
+      statSizes[i] = size;
+      mtimesMs[i] = info.mtimeMs;
       const headLength = readFully(fd, heads, i * prefixBytes, prefixBytes, 0);
       headLengths[i] = headLength;
       // A short first read means the file is all in memory (and smaller than stat said, if it shrank).
@@ -72,7 +84,7 @@ parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
       try { fs.closeSync(fd); } catch {}
     }
   }
-  parentPort.postMessage({ id, heads: heads.buffer, tails: tails.buffer, headLengths, sizes, tailLengths, failures }, [heads.buffer, tails.buffer]);
+  parentPort.postMessage({ id, heads: heads.buffer, tails: tails.buffer, headLengths, sizes, statSizes, mtimesMs, tailLengths, failures }, [heads.buffer, tails.buffer]);
 });
 `;
 
@@ -133,7 +145,7 @@ export class PrefixReader {
       const size = reply.sizes[i];
       const head = Buffer.from(reply.heads, i * prefixBytes, reply.headLengths[i]);
       const tail = reply.tailLengths[i] === TAIL_BYTES ? Buffer.from(reply.tails, i * TAIL_BYTES, TAIL_BYTES) : null;
-      return { ok: true, head, size, tail };
+      return { ok: true, head, size, tail, statSize: reply.statSizes[i], mtimeMs: reply.mtimesMs[i] };
     });
     return { files, release };
   }
