@@ -76,6 +76,28 @@ describe('importing into the catalog', () => {
     expect(catalog.series(written.seriesUid)?.series.instances.map((i) => i.fileKey)).toEqual(keysBefore);
   });
 
+  it('keeps the size and time the reader thread saw (a large import), so a re-import skips the files and sees a change', async () => {
+    // Past the indexer's threshold for batched reads on its thread (128 files), which reports each file's fstat.
+    const dir = path.join(tmp, 'big');
+    const written = await study(dir, { slices: 140 });
+    writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+    const first = await importIntoCatalog(catalog, [dir]);
+    expect(first).toMatchObject({ fileCount: 141, added: 141, unchanged: 0 });
+    const rows = catalog.db.prepare<[], { path: string; size: number; mtime_ms: number }>('SELECT path, size, mtime_ms FROM files').all();
+    expect(rows).toHaveLength(141);
+    for (const row of rows) {
+      const now = statSync(row.path);
+      expect([row.size, row.mtime_ms]).toEqual([now.size, now.mtimeMs]);
+    }
+    const again = await importIntoCatalog(catalog, [dir]);
+    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 141 });
+    expect(again.errors.map((e) => [path.basename(e.path), e.code])).toEqual([['notes.txt', 'not_dicom']]);
+    writeFileSync(written.files[7], 'now a text file');
+    const third = await importIntoCatalog(catalog, [dir]);
+    expect(third).toMatchObject({ added: 0, updated: 1, unchanged: 140 });
+    expect(catalog.series(written.seriesUid)?.series.instances).toHaveLength(139);
+  });
+
   it('re-reads a changed file and updates what it is', async () => {
     const dir = path.join(tmp, 'a');
     const written = await study(dir);
