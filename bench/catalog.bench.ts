@@ -56,7 +56,7 @@ function withUidSuffix(bytes: Buffer, suffix: string): Buffer {
 }
 
 /** `COPIES` copies of the series under `dir`/copy-NNN/, each one its own study; returns the file count. */
-export async function replicateAsStudies(sourceFiles: string[], dir: string): Promise<number> {
+async function replicateAsStudies(sourceFiles: string[], dir: string): Promise<number> {
   const sources = await Promise.all(sourceFiles.map((f) => readFile(f)));
   for (let c = 0; c < COPIES; c++) {
     const copyDir = path.join(dir, `copy-${String(c).padStart(3, '0')}`);

@@ -98,6 +98,24 @@ describe('importing into the catalog', () => {
     expect(catalog.series(written.seriesUid)?.series.instances).toHaveLength(139);
   });
 
+  it('an instance moving to a new file ahead of its old, changed file keeps its key', async () => {
+    const dir = path.join(tmp, 'a');
+    const written = await study(dir);
+    await importIntoCatalog(catalog, [dir]);
+    const keyOf = (p: string) => catalog.series(written.seriesUid)?.series.instances.find((i) => i.path === p)?.fileKey;
+    const keyBefore = keyOf(written.files[0]);
+    // The new file sorts (and is written) before the old one, which now holds another study's instance.
+    const moved = path.join(dir, 'a-first.dcm');
+    copyFileSync(written.files[0], moved);
+    const other = await study(path.join(tmp, 'b'));
+    copyFileSync(other.files[0], written.files[0]);
+    const again = await importIntoCatalog(catalog, [dir]);
+    expect(again).toMatchObject({ added: 1, updated: 1, unchanged: 2, missing: 0, errors: [] });
+    expect(keyBefore).toBeDefined();
+    expect(keyOf(moved)).toBe(keyBefore);
+    expect(catalog.series(other.seriesUid)?.series.instances.map((i) => i.path)).toEqual([written.files[0]]);
+  });
+
   it('re-reads a changed file and updates what it is', async () => {
     const dir = path.join(tmp, 'a');
     const written = await study(dir);
