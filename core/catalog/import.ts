@@ -2,12 +2,11 @@
 // new or changed (path, size, mtime), mark vanished ones missing, and write in batched transactions.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportError, ImportSummary } from '../contract/dicom';
 import { databaseError } from '../db/open-database';
 import type { InstanceRecord } from '../dicom/describe-instance';
-import { acceptOutcomes, scanPaths, type FileStat } from '../dicom/indexer';
+import { acceptOutcomes, scanPaths, statFiles, type FileStat } from '../dicom/indexer';
 import { patientKeyOf } from '../dicom/study-tree';
 import type { Catalog } from './catalog';
 import { isInside } from './grants';
@@ -29,8 +28,6 @@ interface KnownFile extends FileStat {
 const WRITE_BATCH = 1000;
 /** Paths per known-file lookup (one bound JSON array each). */
 const LOOKUP_BATCH = 1000;
-/** stat() calls in flight while deciding what changed. */
-const STAT_CONCURRENCY = 32;
 
 const FILE_KEY_BYTES = 18;
 /** Random file keys, `count` of them from one draw of the system's generator. */
@@ -40,24 +37,6 @@ function newFileKeys(count: number): () => string {
   return () => pool.toString('base64url', FILE_KEY_BYTES * next, FILE_KEY_BYTES * ++next);
 }
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-async function statAll(files: string[]): Promise<Map<string, FileStat>> {
-  const stats = new Map<string, FileStat>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < files.length) {
-      const file = files[next++];
-      try {
-        const info = await stat(file);
-        stats.set(file, { size: info.size, mtimeMs: info.mtimeMs });
-      } catch {
-        // left out: the file is read, and the read reports why it cannot be
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, files.length) }, worker));
-  return stats;
-}
 
 /** One instance row's values, in the column order of upsertInstancesSql. */
 type InstanceValues = [
@@ -194,7 +173,9 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
     // Only files the catalog knows need a stat to decide; new ones are read anyway, and the read
     // reports their size and time as they were before it (a file changed while being read then
     // differs at the next import).
-    const knownStats = await statAll(files.filter((f) => known.has(f)));
+    const knownPaths = files.filter((f) => known.has(f));
+    const knownStats = new Map<string, FileStat | null>();
+    (await statFiles(knownPaths)).forEach((s, i) => knownStats.set(knownPaths[i], s));
     const selected: string[] = [];
     for (const file of files) {
       const before = known.get(file);

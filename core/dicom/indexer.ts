@@ -164,6 +164,35 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
   }
 }
 
+/** stat() calls in flight where the reader thread is not used. */
+const STAT_CONCURRENCY = 32;
+
+/**
+ * Size and modification time of each file (null where it cannot be had), in order: on the reader
+ * thread in one message from READ_THREAD_MIN_FILES files on, else (or should the thread fail) by
+ * async stat, STAT_CONCURRENCY at a time.
+ */
+export async function statFiles(files: string[]): Promise<Array<FileStat | null>> {
+  const reader = files.length >= READ_THREAD_MIN_FILES ? acquireReader() : null;
+  if (reader) {
+    try {
+      return await reader.stat(files);
+    } catch {
+      // the thread failed: stat the ordinary way below
+    }
+  }
+  const stats = new Array<FileStat | null>(files.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const index = next++;
+      stats[index] = await statOrNull(files[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, files.length) }, worker));
+  return stats;
+}
+
 /**
  * Splits outcomes into image records and errors. Duplicates are decided in the given (walk) order,
  * so the result does not depend on read timing; `isTaken` reports SOP UIDs already owned elsewhere

@@ -14,6 +14,12 @@ export const TAIL_BYTES = 8;
 /** Released batch buffers kept for reuse (enough for the batches in flight: the indexer's read-ahead + 2). */
 const MAX_SPARE_BUFFERS = 8;
 
+/** The thread's answer to a stat request: size and time of each path, null where stat failed. */
+interface StatReply {
+  id: number;
+  stats: Array<[number, number] | null>;
+}
+
 interface BatchReply {
   id: number;
   /** One buffer for the whole batch: file i's head is at [i * prefixBytes, + headLengths[i]). */
@@ -48,7 +54,19 @@ function readFully(fd, buffer, offset, length, position) {
   }
   return filled;
 }
-parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
+parentPort.on('message', ({ id, paths, prefixBytes, spare, statOnly }) => {
+  if (statOnly) {
+    const stats = paths.map((p) => {
+      try {
+        const info = fs.statSync(p);
+        return [info.size, info.mtimeMs];
+      } catch {
+        return null;
+      }
+    });
+    parentPort.postMessage({ id, stats });
+    return;
+  }
   // Reuse a batch buffer the main thread has finished with: writing into fresh pages costs more
   // (page faults) than the reads themselves.
   const needed = paths.length * prefixBytes;
@@ -97,18 +115,18 @@ parentPort.on('message', ({ id, paths, prefixBytes, spare }) => {
 export class PrefixReader {
   private readonly worker: Worker;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (reply: BatchReply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: never) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
   /** Batch buffers the caller has released, handed back to the thread with the next requests. */
   private readonly spare: ArrayBuffer[] = [];
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.on('message', (reply: BatchReply) => {
+    this.worker.on('message', (reply: BatchReply | StatReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.worker.unref();
-      waiting?.resolve(reply);
+      waiting?.resolve(reply as never);
     });
     const failAll = (e: Error): void => {
       this.failed ??= e;
@@ -131,11 +149,7 @@ export class PrefixReader {
     if (this.failed) throw this.failed;
     const id = this.nextId++;
     const spare = this.spare.pop();
-    const reply = await new Promise<BatchReply>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref(); // an awaited reply must keep the process alive
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, paths, prefixBytes, spare }, spare ? [spare] : []);
-    });
+    const reply = await this.request<BatchReply>({ id, paths, prefixBytes, spare }, spare ? [spare] : []);
     const release = (): void => {
       if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.heads);
     };
@@ -148,6 +162,25 @@ export class PrefixReader {
       return { ok: true, head, size, tail, statSize: reply.statSizes[i], mtimeMs: reply.mtimesMs[i] };
     });
     return { files, release };
+  }
+
+  /**
+   * Size and modification time of every path (null where stat fails), all in one message: a
+   * blocking stat on the thread costs a few µs where an async one is a round trip through libuv.
+   * Rejects only if the thread itself fails.
+   */
+  async stat(paths: string[]): Promise<Array<{ size: number; mtimeMs: number } | null>> {
+    if (this.failed) throw this.failed;
+    const reply = await this.request<StatReply>({ id: this.nextId++, paths, statOnly: true }, []);
+    return reply.stats.map((s) => (s ? { size: s[0], mtimeMs: s[1] } : null));
+  }
+
+  private request<R>(message: { id: number } & Record<string, unknown>, transfer: ArrayBuffer[]): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref(); // an awaited reply must keep the process alive
+      this.pending.set(message.id, { resolve: resolve as (reply: never) => void, reject });
+      this.worker.postMessage(message, transfer);
+    });
   }
 
   /** False once the thread has failed or was closed: make a new reader. */
