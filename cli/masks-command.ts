@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
 import { UsageError, type CliCommand, type CliIo } from './command';
-import { openDirectApi, type DirectApi } from './direct';
+import { withDirectApi } from './direct';
 
 const help = `Usage: vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json]
        vesalius masks list --series <key> [--json]
@@ -77,28 +77,13 @@ function printMask(m: MaskSetInfo, io: CliIo): void {
   io.stdout(`  segments: ${m.labels.map((l) => `${l.value} ${l.name ?? ''} (${l.voxelCount} voxels)`.replace(/ +\(/, ' (')).join(', ') || 'none'}\n`);
 }
 
-async function withApi<T>(io: CliIo, fn: (api: DirectApi) => Promise<T>): Promise<T | 1> {
-  let api: DirectApi;
-  try {
-    api = await openDirectApi();
-  } catch (e) {
-    io.stderr(`vesalius masks: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
-  try {
-    return await fn(api);
-  } finally {
-    await api.close();
-  }
-}
-
 export const masksCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
     io.stdout(help);
     return 0;
   }
-  return withApi(io, async (api) => {
+  return withDirectApi('masks', io, async (api) => {
     if (args.action === 'list') {
       const listed = await api.call('masks.list', { seriesKey: args.series! });
       if (!listed.ok) {
