@@ -125,13 +125,16 @@ describe('indexPaths on generated fixtures', () => {
     expect(result.fileCount).toBe(1);
   });
 
-  it('reports progress up to the total', async () => {
+  it('counts the total while walking, then reports progress up to it', async () => {
     const calls: Array<[number, number]> = [];
     await indexPaths([corpus.root], { registry: new FileRegistry(), onProgress: (p, t) => calls.push([p, t]) });
     const total = corpus.expected.size;
-    expect(calls[0]).toEqual([0, total]);
-    expect(calls[calls.length - 1]).toEqual([total, total]);
-    expect(calls.map(([p]) => p)).toEqual(calls.map((_, i) => i));
+    // While walking: 0 of a total that grows by one per file found.
+    const walking = calls.slice(0, total);
+    expect(walking).toEqual(walking.map((_, i) => [0, i + 1]));
+    // Then 0 of the total once the walk is done, and one step per file inspected.
+    const inspecting = calls.slice(total);
+    expect(inspecting).toEqual(Array.from({ length: total + 1 }, (_, i) => [i, total]));
   });
 
   it('rejects with an AbortError when cancelled mid-way, and at once when already aborted', async () => {

@@ -118,12 +118,12 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
       thread.reader ??= acquireReader();
     };
     if (opts.readOnThread === true) startReader();
-    const onFound =
-      opts.readOnThread === undefined && prefixBytes <= READ_THREAD_MAX_PREFIX
-        ? (count: number): void => {
-            if (count === READ_THREAD_MIN_FILES) startReader();
-          }
-        : undefined;
+    const threadWhenLarge = opts.readOnThread === undefined && prefixBytes <= READ_THREAD_MAX_PREFIX;
+    const onFound = (count: number): void => {
+      if (threadWhenLarge && count === READ_THREAD_MIN_FILES) startReader();
+      // The total is known early: it grows while the walk counts, so a long import never sits at 0 / 0.
+      onProgress?.(0, count);
+    };
     const walk = await Promise.race([collectFiles(paths, signal, onFound), aborted.promise]);
     const files = opts.selectFiles ? await Promise.race([opts.selectFiles(walk.files), aborted.promise]) : walk.files;
     const skipped = walk.files.length - files.length;
