@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../core/config/data-dir';
-import { labelPng } from '../core/masks/mask-fixtures';
+import { labelPng, niftiFile } from '../core/masks/mask-fixtures';
 
 interface Run {
   code: number;
@@ -46,12 +46,21 @@ describe('vesalius score', () => {
     await write('pred2/ok.png', labelPng(1, 1, [1]));
     await write('truth2/wide.png', labelPng(2, 2, [1, 0, 0, 0]));
     await write('pred2/wide.png', labelPng(4, 1, [1, 0, 0, 0]));
+    // A third: every truth case predicted, plus a prediction without truth; two truth cases never predicted.
+    await write('truth3/x.png', labelPng(1, 1, [1]));
+    await write('pred3/x.png', labelPng(1, 1, [1]));
+    await write('pred3/stray.png', labelPng(1, 1, [1]));
+    await write('truth4/x.png', labelPng(1, 1, [1]));
+    await write('truth4/deep/y.png', labelPng(1, 1, [1]));
+    await write('truth4/z.nii.gz', niftiFile({ shape: [1, 1, 1], values: [1], datatype: 'uint8', gzip: true }));
+    await write('pred4/x.png', labelPng(1, 1, [1]));
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
-  it('--json prints one document with hand-computed scores and the unpaired files; exit 0', async () => {
+  it('--json prints one document with hand-computed scores and the unpaired files; a truth case without prediction exits 1', async () => {
     const result = await run(['--truth', dir('truth'), '--pred', dir('pred'), '--json']);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`vesalius score: 1 truth case has no prediction in ${dir('pred')}:\n  ${dir('truth/only-truth.png')}\n`);
     const doc = JSON.parse(result.stdout);
     expect(doc.cases.map((c: { name: string; pred: string }) => [path.relative(root, c.name), path.relative(root, c.pred)])).toEqual([
       ['truth/a.png', 'pred/a.png'],
@@ -78,7 +87,7 @@ describe('vesalius score', () => {
 
   it('--empty skip leaves empty cases out of the means', async () => {
     const result = await run(['--truth', dir('truth'), '--pred', dir('pred'), '--json', '--empty', 'skip']);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout);
     expect(doc.empty_rule).toBe('skip');
     expect(doc.cases[1].miou).toBeNull();
@@ -97,6 +106,32 @@ describe('vesalius score', () => {
     expect(doc.errors[0].message).toContain(dir('truth2/wide.png'));
     expect(doc.errors[0].message).toContain(dir('pred2/wide.png'));
     expect(doc.errors[0].message).toMatch(/2×2×1.*4×1×1/);
+  });
+
+  it('a prediction without truth is listed but does not fail; exit 0', async () => {
+    const result = await run(['--truth', dir('truth3'), '--pred', dir('pred3'), '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const doc = JSON.parse(result.stdout);
+    expect(doc.only_in_pred).toEqual(['stray.png']);
+    expect(doc.only_in_truth).toEqual([]);
+  });
+
+  it('names every truth case without a prediction, in the table run and in JSON; exit 1', async () => {
+    const table = await run(['--truth', dir('truth4'), '--pred', dir('pred4')]);
+    expect(table.code).toBe(1);
+    expect(table.stderr).toContain(`2 truth cases have no prediction in ${dir('pred4')}:`);
+    expect(table.stderr).toContain(`  ${dir('truth4/deep/y.png')}\n`);
+    expect(table.stderr).toContain(`  ${dir('truth4/z.nii.gz')}\n`);
+    expect(table.stdout).toMatch(/only in truth \(2\):\n {2}deep\/y\.png\n {2}z\.nii\.gz\n/);
+    // The scored case is still scored and printed.
+    expect(table.stdout).toMatch(/x\.png\s+1\s+1\.0000/);
+    const json = await run(['--truth', dir('truth4'), '--pred', dir('pred4'), '--json']);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.only_in_truth).toEqual(['deep/y.png', 'z.nii.gz']);
+    expect(doc.cases).toHaveLength(1);
+    expect(doc.errors).toEqual([]);
   });
 
   it('scores a single pair of files and prints a readable table without --json', async () => {
@@ -121,6 +156,6 @@ describe('vesalius score', () => {
   it('--help explains the exit codes', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Exit status: 0 .*1 when any pair failed/s);
+    expect(result.stdout).toMatch(/Exit status: 0 .*1 when any pair failed.*when any truth\s+case has no prediction/s);
   });
 });

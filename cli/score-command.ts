@@ -27,8 +27,9 @@ extension (case1.png pairs with case1.nii.gz); files present on one side only ar
 Masks are compared voxel by voxel and never resampled: shapes must match.
 
 Exit status: 0 when every pair was scored; 1 when any pair failed (unreadable file, shape
-mismatch, ambiguous file stem; each listed under "errors" with both files) or nothing could
-be paired; 2 for usage errors.
+mismatch, ambiguous file stem; each listed under "errors" with both files), when any truth
+case has no prediction (listed under "only_in_truth"; a prediction without truth is listed
+under "only_in_pred" but does not fail), or nothing could be paired; 2 for usage errors.
 `;
 
 interface ScoreArgs {
@@ -169,11 +170,19 @@ export const scoreCommand: CliCommand = async (argv, io) => {
   if (args.json) io.stdout(JSON.stringify(toJson(result), null, 2) + '\n');
   else printTable(result, truthKind === 'dir' ? args.truth : path.dirname(args.truth), io);
 
-  if (result.cases.length === 0 && result.errors.length === 0) {
+  if (result.cases.length === 0 && result.errors.length === 0 && result.onlyInTruth.length === 0) {
     io.stderr('vesalius score: no mask pairs found to score\n');
     return 1;
   }
-  return result.errors.length > 0 ? 1 : 0;
+  // A truth case without a prediction would otherwise drop out of the means unnoticed and flatter the score.
+  if (result.onlyInTruth.length > 0) {
+    const n = result.onlyInTruth.length;
+    io.stderr(
+      `vesalius score: ${n} truth case${n === 1 ? ' has' : 's have'} no prediction in ${args.pred}:\n` +
+        result.onlyInTruth.map((rel) => `  ${path.join(args.truth, rel)}\n`).join(''),
+    );
+  }
+  return result.errors.length > 0 || result.onlyInTruth.length > 0 ? 1 : 0;
 };
 
 function labelJson(l: LabelScore) {
