@@ -23,6 +23,8 @@ describe('main.ts composition root', () => {
   it('registers the scheme before ready, then wires service, protocol, IPC and one hardened window', async () => {
     await import('./main');
     expect(protocol.privileged.map((s) => s.scheme)).toContain('vesalius');
+    // The fake throws, like Electron, if this comes after ready.
+    expect(app.sandboxEnabled).toBe(true);
     // Nothing that needs a ready app happens before ready.
     expect(BrowserWindow.instances).toHaveLength(0);
     expect(ipcMain.handlers.size).toBe(0);
@@ -37,6 +39,8 @@ describe('main.ts composition root', () => {
       path.join(app.getAppPath(), 'dist', 'main', 'preload.cjs'),
     );
     expect(window.webContents.loadedUrl).toBe('vesalius://app/index.html');
+    // Not packaged here (the fake's app.isPackaged is false): DevTools stay available for development.
+    expect(window.options.webPreferences).toMatchObject({ devTools: true, sandbox: true });
 
     const serviceOptions = vi.mocked(createAppService).mock.calls[0][0];
     expect(serviceOptions.transport).toBe('electron');
@@ -54,6 +58,9 @@ describe('main.ts composition root', () => {
     const event = { preventDefault: vi.fn() };
     stray.emit('will-navigate', event, 'https://example.com/');
     expect(event.preventDefault).toHaveBeenCalled();
+    const frame = { preventDefault: vi.fn(), url: 'https://example.com/', isMainFrame: false };
+    stray.emit('will-frame-navigate', frame);
+    expect(frame.preventDefault).toHaveBeenCalled();
   });
 
   it('focuses the existing window when a second instance starts', () => {
@@ -73,6 +80,8 @@ describe('main.ts composition root', () => {
     const fake = (await import('electron')) as unknown as typeof import('./test/fake-electron');
     const windowsBefore = fake.BrowserWindow.instances.length;
     const quitsBefore = fake.app.quitCalls;
+    // Module state may outlive the reset: start this app as a new process would, before ready.
+    fake.app.startOver();
     await import('./main');
     fake.app.becomeReady();
     await vi.waitFor(() => expect(fake.dialog.errorBoxes).toHaveLength(1));

@@ -9,8 +9,10 @@ import { pickPathsWithDialog } from './pick-paths';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { createMainWindow, hardenWebContents } from './window';
 
-// Privileged schemes must be registered before `ready`.
+// Both must happen before `ready`: privileged schemes, and the OS sandbox for every renderer (whatever its
+// webPreferences say, so a window opened later can never be left without one).
 registerAppScheme();
+app.enableSandbox();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -18,7 +20,7 @@ if (!app.requestSingleInstanceLock()) {
   let mainWindow: BrowserWindow | null = null;
 
   // Any web contents that ever appears (devtools, a stray popup) gets the same navigation rules.
-  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, { packaged: app.isPackaged }));
   app.on('second-instance', () => {
     if (!mainWindow || mainWindow.isDestroyed()) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
@@ -57,7 +59,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const unregisterIpc = registerIpcHandlers({ handlers: service.handlers, getWindow: () => mainWindow, events: service.events });
     const openWindow = () => {
-      mainWindow = createMainWindow({ preloadPath: path.join(appPath, 'dist', 'main', 'preload.cjs') });
+      mainWindow = createMainWindow({ preloadPath: path.join(appPath, 'dist', 'main', 'preload.cjs'), packaged: app.isPackaged });
       mainWindow.on('closed', () => {
         mainWindow = null;
       });

@@ -7,8 +7,8 @@ import { createMainWindow, hardenWebContents, secureWebPreferences } from './win
 import type { WebContents } from 'electron';
 import { FakeWebContents } from './test/fake-electron';
 
-const newWindow = () => {
-  const window = createMainWindow({ preloadPath: '/app/dist/main/preload.cjs' }) as unknown as FakeBrowserWindow;
+const newWindow = (packaged = false) => {
+  const window = createMainWindow({ preloadPath: '/app/dist/main/preload.cjs', packaged }) as unknown as FakeBrowserWindow;
   return { window, contents: window.webContents, session: window.webContents.session as FakeSession };
 };
 
@@ -21,7 +21,7 @@ describe('window hardening', () => {
 
   it('creates the window with the hardened webPreferences and our preload', () => {
     const { window } = newWindow();
-    expect(window.options.webPreferences).toEqual(secureWebPreferences('/app/dist/main/preload.cjs'));
+    expect(window.options.webPreferences).toEqual(secureWebPreferences('/app/dist/main/preload.cjs', { packaged: false }));
     expect(window.options.webPreferences).toMatchObject({
       contextIsolation: true,
       sandbox: true,
@@ -32,6 +32,18 @@ describe('window hardening', () => {
       webviewTag: false,
       preload: '/app/dist/main/preload.cjs',
     });
+  });
+
+  it('allows DevTools in development only: packaged, webPreferences forbid them and any that open are closed', () => {
+    expect(newWindow(false).window.options.webPreferences).toMatchObject({ devTools: true });
+    const dev = newWindow(false).contents;
+    dev.openDevTools();
+    expect(dev.isDevToolsOpened()).toBe(true);
+
+    const { window, contents } = newWindow(true);
+    expect(window.options.webPreferences).toMatchObject({ devTools: false, sandbox: true, contextIsolation: true });
+    contents.openDevTools();
+    expect(contents.isDevToolsOpened()).toBe(false);
   });
 
   it('loads the app from its own scheme', () => {
@@ -46,17 +58,33 @@ describe('window hardening', () => {
       contents.emit(event, e, 'https://example.com/');
       expect(e.preventDefault, event).toHaveBeenCalled();
     }
+    // Any frame, main or sub, even to our own scheme: the page never navigates.
+    for (const [url, isMainFrame] of [
+      ['https://example.com/', false],
+      ['file:///etc/passwd', false],
+      ['vesalius://app/index.html', false],
+      ['https://example.com/', true],
+    ] as const) {
+      const e = { ...preventable(), url, isMainFrame };
+      contents.emit('will-frame-navigate', e);
+      expect(e.preventDefault, `${url} (main frame: ${isMainFrame})`).toHaveBeenCalled();
+    }
     expect(contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
     expect(contents.windowOpenHandler?.({ url: 'vesalius://app/index.html' })).toEqual({ action: 'deny' });
   });
 
   it('hardens any other web contents the same way', () => {
     const other = new FakeWebContents();
-    hardenWebContents(other as unknown as WebContents);
+    hardenWebContents(other as unknown as WebContents, { packaged: true });
     const e = preventable();
     other.emit('will-navigate', e, 'file:///etc/passwd');
     expect(e.preventDefault).toHaveBeenCalled();
+    const frame = { ...preventable(), url: 'https://example.com/', isMainFrame: false };
+    other.emit('will-frame-navigate', frame);
+    expect(frame.preventDefault).toHaveBeenCalled();
     expect(other.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    other.openDevTools();
+    expect(other.isDevToolsOpened()).toBe(false);
   });
 
   it('denies every permission request and check', () => {

@@ -46,6 +46,7 @@ class BrowserWindow extends EventEmitter {
 }
 const app = Object.assign(new EventEmitter(), {
   isPackaged: false,
+  enableSandbox() {},
   requestSingleInstanceLock: () => true,
   whenReady: () => Promise.resolve(),
   getAppPath: () => root,

@@ -69,6 +69,18 @@ export class FakeWebContents extends EventEmitter {
     this.loadedUrl = url;
     return Promise.resolve();
   }
+  devToolsOpen = false;
+  /** Like Electron: opening emits 'devtools-opened' (listeners may close them again at once). */
+  openDevTools(): void {
+    this.devToolsOpen = true;
+    this.emit('devtools-opened');
+  }
+  closeDevTools(): void {
+    this.devToolsOpen = false;
+  }
+  isDevToolsOpened(): boolean {
+    return this.devToolsOpen;
+  }
 }
 
 export class BrowserWindow extends EventEmitter {
@@ -173,6 +185,8 @@ class FakeApp extends EventEmitter {
   lockGranted = true;
   quitCalls = 0;
   isPackaged = false;
+  ready = false;
+  sandboxEnabled = false;
   appPath = path.join(os.tmpdir(), 'vesalius-fake-app');
   private readyResolve: (() => void) | null = null;
   private readyPromise = new Promise<void>((resolve) => {
@@ -186,7 +200,20 @@ class FakeApp extends EventEmitter {
   }
   /** Test hook: what Electron does once it has started. */
   becomeReady(): void {
+    this.ready = true;
     this.readyResolve?.();
+  }
+  /** Test hook: the state of a process that has not started yet, for importing main again. */
+  startOver(): void {
+    this.ready = false;
+    this.readyPromise = new Promise<void>((resolve) => {
+      this.readyResolve = resolve;
+    });
+  }
+  /** Like Electron, which refuses it once the app is ready. */
+  enableSandbox(): void {
+    if (this.ready) throw new Error('app.enableSandbox() can only be called before app is ready');
+    this.sandboxEnabled = true;
   }
   getAppPath(): string {
     return this.appPath;
