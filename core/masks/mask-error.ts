@@ -2,7 +2,8 @@
 export class MaskReadError extends Error {
   constructor(
     readonly filePath: string,
-    reason: string,
+    /** The reason alone, for callers that show the path themselves (so it is not printed twice). */
+    readonly reason: string,
   ) {
     super(`${filePath}: ${reason}`);
     this.name = 'MaskReadError';

@@ -70,6 +70,8 @@ export interface NiftiFixture {
   gzip?: boolean;
   /** Append this many fewer data bytes than the header promises. */
   truncateBy?: number;
+  /** vox_offset written in the header (the voxels stay at byte 352); for refusals of impossible offsets. */
+  voxOffset?: number;
 }
 
 /** A single-file NIfTI-1 (.nii): 348-byte header, 4-byte extension flag, voxels x-fastest from byte 352. */
@@ -85,7 +87,7 @@ export function niftiFile(f: NiftiFixture): Uint8Array {
   view.setInt16(72, type.bytes * 8, true); // bitpix
   const spacing = f.spacingMm ?? [1, 1, 1];
   [1, ...spacing, 1, 1, 1, 1].forEach((p, i) => view.setFloat32(76 + 4 * i, p, true));
-  view.setFloat32(108, voxOffset, true); // vox_offset
+  view.setFloat32(108, f.voxOffset ?? voxOffset, true); // vox_offset
   view.setFloat32(112, f.sclSlope ?? 0, true);
   view.setFloat32(116, f.sclInter ?? 0, true);
   view.setUint8(123, 2); // xyzt_units: mm

@@ -1,9 +1,10 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { gunzip, gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import type { LabelArray, LabelVolume } from '../metrics/types';
 import { labelArrayFor } from './label-array';
 import { MaskReadError } from './mask-error';
+import { openRegularFile } from './open-regular-file';
 
 export const isGzipBytes = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
@@ -70,11 +71,22 @@ interface NiftiLayout {
   scale: { slope: number; intercept: number } | null;
 }
 
+/** Default cap on one volume's stored voxel bytes (and on a .nii.gz's decompressed size). */
+export const DEFAULT_MAX_VOLUME_BYTES = 2 * 1024 ** 3;
+
+export interface NiftiReadOptions {
+  /** Largest volume accepted, in bytes; checked against the header before allocating. */
+  maxVolumeBytes?: number;
+}
+
+const formatBytes = (bytes: number): string =>
+  bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0 ? `${bytes / 1024 ** 2} MiB` : `${bytes} bytes`;
+
 /** Header bytes kept for parsing: the header and its extensions. */
 const HEADER_BYTES = 1 << 16;
 
 /** Parses the header from the first bytes of the uncompressed file; `byteLength` is the whole file's. */
-function readLayout(head: Uint8Array, byteLength: number, source: string): NiftiLayout {
+function readLayout(head: Uint8Array, byteLength: number, source: string, maxVolumeBytes: number): NiftiLayout {
   if (!isNiftiBytes(head)) throw new MaskReadError(source, 'not a NIfTI file (header size is neither 348 nor 540)');
   const buffer = head.buffer.slice(head.byteOffset, head.byteOffset + Math.min(head.byteLength, HEADER_BYTES)) as ArrayBuffer;
   let header: nifti.NIFTI1 | nifti.NIFTI2;
@@ -91,9 +103,14 @@ function readLayout(head: Uint8Array, byteLength: number, source: string): Nifti
     throw new MaskReadError(source, `unsupported NIfTI datatype ${name} for a label map (need an integer or integral float type)`);
   }
 
-  const rank = header.dims[0];
+  // NIfTI-2 stores dims and vox_offset as int64; read them exactly (the library's reading turns -1 into -18446744073709552000).
+  const nifti2 = header instanceof nifti.NIFTI2;
+  const headView = new DataView(buffer);
+  const int64At = (offset: number): number => Number(headView.getBigInt64(offset, header.littleEndian));
+  const dims = nifti2 && buffer.byteLength >= 540 ? Array.from({ length: 8 }, (_, i) => int64At(16 + 8 * i)) : header.dims;
+  const rank = dims[0];
   if (!(rank >= 1 && rank <= 7)) throw new MaskReadError(source, `invalid NIfTI dimension count ${rank}`);
-  const dimAt = (i: number): number => (i <= rank ? header.dims[i] : 1);
+  const dimAt = (i: number): number => (i <= rank ? dims[i] : 1);
   for (let i = 4; i <= rank; i++) {
     if (dimAt(i) > 1) throw new MaskReadError(source, `NIfTI has ${rank} dimensions (dim[${i}] = ${dimAt(i)}); a label map must be 3-D`);
   }
@@ -101,10 +118,29 @@ function readLayout(head: Uint8Array, byteLength: number, source: string): Nifti
   if (shape.some((n) => !Number.isInteger(n) || n < 1)) throw new MaskReadError(source, `invalid NIfTI dimensions ${shape.join('×')}`);
 
   const voxelCount = shape[0] * shape[1] * shape[2];
-  const voxOffset = Math.max(header.vox_offset, 0);
   const dataBytes = voxelCount * sampleType.bytesPerVoxel;
+  // Checked before anything is allocated: a header may claim any size.
+  if (dataBytes > maxVolumeBytes) {
+    throw new MaskReadError(
+      source,
+      `NIfTI volume of ${shape.join('×')} voxels (${dataBytes} bytes) is over the ${formatBytes(maxVolumeBytes)} limit per volume`,
+    );
+  }
+  // A single-file NIfTI keeps its voxels after the header and the 4-byte extension flag; any earlier
+  // offset would read header bytes as labels.
+  const minOffset = (nifti2 ? 540 : 348) + 4;
+  const voxOffset = nifti2 && buffer.byteLength >= 176 ? int64At(168) : header.vox_offset;
+  if (!Number.isInteger(voxOffset) || voxOffset < minOffset) {
+    throw new MaskReadError(source, `impossible NIfTI vox_offset ${voxOffset} (header byte ${nifti2 ? 168 : 108}): voxels start at byte ${minOffset} or later, after the header`);
+  }
+  if (voxOffset > byteLength) {
+    throw new MaskReadError(source, `impossible NIfTI vox_offset ${voxOffset}: past the end of the ${byteLength}-byte file`);
+  }
   if (voxOffset + dataBytes > byteLength) {
-    throw new MaskReadError(source, `truncated NIfTI: ${shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${byteLength - voxOffset}`);
+    throw new MaskReadError(
+      source,
+      `truncated NIfTI: ${shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${byteLength - voxOffset} bytes there`,
+    );
   }
 
   const slope = header.scl_slope;
@@ -277,8 +313,8 @@ function volumeOf(layout: NiftiLayout, data: LabelArray, source: string): LabelV
  * Converts uncompressed NIfTI bytes. `owned`: the bytes are ours alone (read or gunzipped here), so
  * byte label maps are handed out as a view of them instead of a copy.
  */
-function decodeUncompressed(bytes: Uint8Array, source: string, owned: boolean): LabelVolume {
-  const layout = readLayout(bytes.subarray(0, HEADER_BYTES), bytes.byteLength, source);
+function decodeUncompressed(bytes: Uint8Array, source: string, owned: boolean, maxVolumeBytes: number): LabelVolume {
+  const layout = readLayout(bytes.subarray(0, HEADER_BYTES), bytes.byteLength, source, maxVolumeBytes);
   const { voxOffset, voxelCount, sampleType } = layout;
   if (isPlainBytes(layout)) {
     // A plain Uint8Array (not a Buffer, whose slice() is a view) over the same memory.
@@ -307,15 +343,27 @@ function decodeUncompressed(bytes: Uint8Array, source: string, owned: boolean): 
  * so voxels are copied in file order. scl_slope/scl_inter are applied when set, but only if every
  * scaled value stays a whole number (a label map cannot hold 2.5).
  */
-export function decodeNiftiLabels(fileBytes: Uint8Array, source: string): LabelVolume {
-  if (!isGzipBytes(fileBytes)) return decodeUncompressed(fileBytes, source, false);
+export function decodeNiftiLabels(fileBytes: Uint8Array, source: string, options: NiftiReadOptions = {}): LabelVolume {
+  const maxVolumeBytes = options.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES;
+  if (!isGzipBytes(fileBytes)) return decodeUncompressed(fileBytes, source, false, maxVolumeBytes);
   let bytes: Uint8Array;
   try {
-    bytes = gunzipSync(fileBytes, gunzipOptions(fileBytes));
+    bytes = gunzipSync(fileBytes, gunzipOptions(fileBytes, maxVolumeBytes));
   } catch (e) {
-    throw new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
+    throw gunzipError(e, source, maxVolumeBytes);
   }
-  return decodeUncompressed(bytes, source, true);
+  return decodeUncompressed(bytes, source, true, maxVolumeBytes);
+}
+
+/** Most bytes a .nii.gz may inflate to: the volume cap plus room for the header and its extensions. */
+const maxInflatedBytes = (maxVolumeBytes: number): number => maxVolumeBytes + HEADER_BYTES;
+
+/** zlib stops at maxOutputLength while inflating (a bomb is never allocated whole) and says so with ERR_BUFFER_TOO_LARGE. */
+function gunzipError(e: unknown, source: string, maxVolumeBytes: number): MaskReadError {
+  if ((e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') {
+    return new MaskReadError(source, `gzip stream inflates past ${maxInflatedBytes(maxVolumeBytes)} bytes (the ${formatBytes(maxVolumeBytes)} limit per volume plus header); refused`);
+  }
+  return new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
 }
 
 /** Largest output gunzip is asked to produce in one buffer. */
@@ -328,15 +376,16 @@ const MAX_DEFLATE_RATIO = 1032;
  * means zlib never grows and concatenates chunks (a 131 MB map would otherwise be copied once more).
  * A wrong size (several members, > 4 GiB) only costs that copy again.
  */
-function gunzipOptions(gz: Uint8Array): { chunkSize?: number } {
-  if (gz.byteLength < 18) return {};
+function gunzipOptions(gz: Uint8Array, maxVolumeBytes: number): { chunkSize?: number; maxOutputLength: number } {
+  const maxOutputLength = maxInflatedBytes(maxVolumeBytes);
+  if (gz.byteLength < 18) return { maxOutputLength };
   const size = new DataView(gz.buffer, gz.byteOffset + gz.byteLength - 4, 4).getUint32(0, true);
-  const believable = size >= 348 && size < MAX_ONE_BUFFER_BYTES && size <= gz.byteLength * MAX_DEFLATE_RATIO;
-  return believable ? { chunkSize: size + 1 } : {};
+  const believable = size >= 348 && size < MAX_ONE_BUFFER_BYTES && size <= maxOutputLength && size <= gz.byteLength * MAX_DEFLATE_RATIO;
+  return believable ? { chunkSize: size + 1, maxOutputLength } : { maxOutputLength };
 }
 
-const gunzipAsync = (gz: Uint8Array): Promise<Buffer> =>
-  new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz), (e, out) => (e ? reject(e) : resolve(out))));
+const gunzipAsync = (gz: Uint8Array, maxVolumeBytes: number): Promise<Buffer> =>
+  new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz, maxVolumeBytes), (e, out) => (e ? reject(e) : resolve(out))));
 
 async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
   let filled = 0;
@@ -358,47 +407,57 @@ const READ_CHUNK_BYTES = 4 << 20;
  * first bytes (neither gzip nor a NIfTI header), so the caller can try other formats. File-system
  * errors are thrown as they are (the caller names them); content errors as MaskReadError.
  */
-export async function readNiftiLabelsFile(filePath: string, source: string = filePath): Promise<LabelVolume | null> {
-  const handle = await open(filePath, 'r');
+export async function readNiftiLabelsFile(filePath: string, source: string = filePath, options: NiftiReadOptions = {}): Promise<LabelVolume | null> {
+  const { handle, size } = await openRegularFile(filePath, source);
   try {
-    const size = (await handle.stat()).size;
-    const head = new Uint8Array(Math.min(size, HEADER_BYTES));
-    const headLength = await readFully(handle, head, 0);
-    if (isGzipBytes(head)) {
-      const gz = new Uint8Array(size);
-      gz.set(head.subarray(0, headLength));
-      const gzLength = headLength + (size > headLength ? await readFully(handle, gz.subarray(headLength), headLength) : 0);
-      let bytes: Uint8Array;
-      try {
-        bytes = await gunzipAsync(gz.subarray(0, gzLength));
-      } catch (e) {
-        throw new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
-      }
-      return decodeUncompressed(bytes, source, true);
-    }
-    if (!isNiftiBytes(head.subarray(0, headLength))) return null;
-    const layout = readLayout(head.subarray(0, headLength), size, source);
-    const { voxOffset, voxelCount, dataBytes, sampleType } = layout;
-    const truncated = (got: number): MaskReadError =>
-      new MaskReadError(source, `truncated NIfTI: ${layout.shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${got} (it shrank while being read)`);
-    if (isPlainBytes(layout)) {
-      const data = new Uint8Array(voxelCount);
-      const got = await readFully(handle, data, voxOffset);
-      if (got < dataBytes) throw truncated(got);
-      return volumeOf(layout, data, source);
-    }
-    const builder = new LabelArrayBuilder(layout, source);
-    const width = sampleType.bytesPerVoxel;
-    const chunk = new Uint8Array(Math.min(dataBytes, Math.max(width, READ_CHUNK_BYTES - (READ_CHUNK_BYTES % width))));
-    for (let done = 0; done < dataBytes; ) {
-      const part = chunk.subarray(0, Math.min(chunk.byteLength, dataBytes - done));
-      const got = await readFully(handle, part, voxOffset + done);
-      if (got < part.byteLength) throw truncated(done + got);
-      builder.addBytes(part, done / width);
-      done += part.byteLength;
-    }
-    return volumeOf(layout, builder.finish(), source);
+    return await readNiftiLabelsFromHandle(handle, size, source, options);
   } finally {
     await handle.close();
   }
+}
+
+/** readNiftiLabelsFile on an open regular file of `size` bytes (fstat'ed by the caller); the caller closes it. */
+export async function readNiftiLabelsFromHandle(handle: FileHandle, size: number, source: string, options: NiftiReadOptions = {}): Promise<LabelVolume | null> {
+  const maxVolumeBytes = options.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES;
+  const head = new Uint8Array(Math.min(size, HEADER_BYTES));
+  const headLength = await readFully(handle, head, 0);
+  if (isGzipBytes(head)) {
+    // Deflate never shrinks data below ~1/1032, but it may grow it a little: a .nii.gz bigger than
+    // the inflate cap cannot hold a volume within it.
+    if (size > maxInflatedBytes(maxVolumeBytes)) {
+      throw new MaskReadError(source, `.nii.gz of ${size} bytes is over the ${formatBytes(maxVolumeBytes)} limit per volume`);
+    }
+    const gz = new Uint8Array(size);
+    gz.set(head.subarray(0, headLength));
+    const gzLength = headLength + (size > headLength ? await readFully(handle, gz.subarray(headLength), headLength) : 0);
+    let bytes: Uint8Array;
+    try {
+      bytes = await gunzipAsync(gz.subarray(0, gzLength), maxVolumeBytes);
+    } catch (e) {
+      throw gunzipError(e, source, maxVolumeBytes);
+    }
+    return decodeUncompressed(bytes, source, true, maxVolumeBytes);
+  }
+  if (!isNiftiBytes(head.subarray(0, headLength))) return null;
+  const layout = readLayout(head.subarray(0, headLength), size, source, maxVolumeBytes);
+  const { voxOffset, voxelCount, dataBytes, sampleType } = layout;
+  const truncated = (got: number): MaskReadError =>
+    new MaskReadError(source, `truncated NIfTI: ${layout.shape.join('×')} voxels need ${dataBytes} bytes at offset ${voxOffset}, file has ${got} (it shrank while being read)`);
+  if (isPlainBytes(layout)) {
+    const data = new Uint8Array(voxelCount);
+    const got = await readFully(handle, data, voxOffset);
+    if (got < dataBytes) throw truncated(got);
+    return volumeOf(layout, data, source);
+  }
+  const builder = new LabelArrayBuilder(layout, source);
+  const width = sampleType.bytesPerVoxel;
+  const chunk = new Uint8Array(Math.min(dataBytes, Math.max(width, READ_CHUNK_BYTES - (READ_CHUNK_BYTES % width))));
+  for (let done = 0; done < dataBytes; ) {
+    const part = chunk.subarray(0, Math.min(chunk.byteLength, dataBytes - done));
+    const got = await readFully(handle, part, voxOffset + done);
+    if (got < part.byteLength) throw truncated(done + got);
+    builder.addBytes(part, done / width);
+    done += part.byteLength;
+  }
+  return volumeOf(layout, builder.finish(), source);
 }

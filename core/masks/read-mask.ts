@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { LabelVolume } from '../metrics/types';
 import { decodeDicomSeg, type SegmentMask } from './dicom-seg';
 import type { Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
-import { decodeNiftiLabels, isGzipBytes, isNiftiBytes, readNiftiLabelsFile } from './nifti';
+import { DEFAULT_MAX_VOLUME_BYTES, decodeNiftiLabels, isGzipBytes, isNiftiBytes, readNiftiLabelsFromHandle } from './nifti';
+import { openRegularFile } from './open-regular-file';
 import { decodePngLabels, isPngBytes } from './png';
 
 export type MaskFormat = 'png' | 'nifti' | 'dicom-seg';
@@ -54,17 +54,48 @@ export function decodeMask(bytes: Uint8Array, source: string): MaskSet {
   throw new MaskReadError(source, 'unrecognised mask format (expected a PNG, a NIfTI .nii/.nii.gz or a DICOM SEG file)');
 }
 
+/** Largest non-NIfTI mask file read whole (PNG, DICOM SEG): the same cap as one NIfTI volume. */
+const MAX_MASK_FILE_BYTES = DEFAULT_MAX_VOLUME_BYTES;
+
+/** The words for a file-system error, without Node's "ENOENT: …" prefix or the path again. */
+function fileSystemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EISDIR') return 'is a folder, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  // Opening a socket fails before fstat can say what it is.
+  if (code === 'ENXIO') return 'cannot be opened as a file (a socket, or a device with nothing behind it); only regular files are read as masks';
+  return `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
+}
+
+/**
+ * Reads any mask file: the one place every mask read goes through (masks.open, score, the folder
+ * scorer). Only regular files are read (opened without blocking, checked with fstat on the opened
+ * descriptor); one descriptor serves the format check and the read.
+ */
 export async function readMaskFile(filePath: string): Promise<MaskSet> {
   let bytes: Uint8Array;
   try {
-    // NIfTI is read straight into its label array (no whole-file copy); null: another format.
-    const nifti = await readNiftiLabelsFile(filePath);
-    if (nifti) return { source: filePath, format: 'nifti', volume: nifti };
-    bytes = await readFile(filePath);
+    const { handle, size } = await openRegularFile(filePath);
+    try {
+      // NIfTI is read straight into its label array (no whole-file copy); null: another format.
+      const nifti = await readNiftiLabelsFromHandle(handle, size, filePath);
+      if (nifti) return { source: filePath, format: 'nifti', volume: nifti };
+      if (size > MAX_MASK_FILE_BYTES) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${MAX_MASK_FILE_BYTES / 1024 ** 3} GiB limit for a mask file`);
+      bytes = new Uint8Array(size);
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      if (filled < size) bytes = bytes.subarray(0, filled); // it shrank while being read: decode what is there, which names the damage
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     if (e instanceof MaskReadError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new MaskReadError(filePath, code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot read (${(e as Error).message})`);
+    throw new MaskReadError(filePath, fileSystemReason(e));
   }
   return decodeMask(bytes, filePath);
 }

@@ -92,6 +92,9 @@ describe('masks.open', () => {
     expect(opened.errors).toHaveLength(1);
     expect(opened.errors[0].path).toBe(file('not-a-mask.txt'));
     expect(opened.errors[0].reason).toMatch(/unrecognised mask format/);
+    // The path is shown once, by whoever prints { path, reason }; the reason does not repeat it.
+    expect(opened.errors[0].reason).not.toContain(file('not-a-mask.txt'));
+    expect(opened.errors[0].reason).not.toContain('not-a-mask.txt');
 
     const listed = valueOf(await call('masks.list', { seriesKey: SERIES_UID }));
     expect(listed.maskSets.map((m) => m.maskSetId)).toEqual([truth.maskSetId]);

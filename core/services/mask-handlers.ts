@@ -5,6 +5,7 @@ import type { Role, SegmentationContent } from '../annotations/model';
 import type { Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type ApiError, type Result } from '../contract/result';
+import { MaskReadError } from '../masks/mask-error';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
@@ -71,7 +72,8 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
     try {
       read = await readMask(filePath);
     } catch (e) {
-      return describeError(e);
+      // The error list pairs each reason with its path; a MaskReadError's message already starts with it.
+      return e instanceof MaskReadError && e.filePath === filePath ? e.reason : describeError(e);
     }
     const fileSeriesUid = read.referencedSeriesUid ?? null;
     if (fileSeriesUid && callerSeriesUid && fileSeriesUid !== callerSeriesUid) {

@@ -1,0 +1,35 @@
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { MaskReadError } from './mask-error';
+
+/** What a non-regular file is, in words, for the refusal. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Opens a mask file for reading only if it is a regular file. O_NONBLOCK keeps the open of a FIFO
+ * from waiting for a writer; the check is fstat on the opened descriptor, so the file read is the
+ * file checked (no separate stat to race). Devices such as /dev/zero, FIFOs, sockets and folders are
+ * refused at once. File-system errors are thrown as they are (the caller names them).
+ */
+export async function openRegularFile(filePath: string, source: string = filePath): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  let stats: Stats;
+  try {
+    stats = await handle.stat();
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new MaskReadError(source, `is ${kindOf(stats)}, not a regular file; only regular files are read as masks`);
+  }
+  return { handle, size: stats.size };
+}
