@@ -28,22 +28,50 @@ function text(dataSet: DataSet, tag: string): string {
   }
 }
 
-function numbers(dataSet: DataSet, tag: string, count: number): number[] | null {
+// DS (PS3.5 6.2): a decimal number, optionally with an exponent; IS: a signed integer. Padding is trimmed before.
+const DECIMAL_STRING = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+const INTEGER_STRING = /^[+-]?[0-9]+$/;
+
+/**
+ * Exactly `count` decimal-string values of `tag`, or null when the element is absent, holds another
+ * number of values, or any value is not a decimal string (parseFloat would read "1.5abc" as 1.5).
+ */
+function decimals(dataSet: DataSet, tag: string, count: number): number[] | null {
   if (elementLength(dataSet, tag) === undefined) return null;
+  const parts = text(dataSet, tag).split('\\');
+  if (parts.length !== count) return null;
   const values: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const value = dataSet.floatString(tag, i);
-    if (value === undefined || !Number.isFinite(value)) return null;
+  for (const part of parts) {
+    const trimmed = part.trim();
+    if (!DECIMAL_STRING.test(trimmed)) return null;
+    const value = Number(trimmed);
+    if (!Number.isFinite(value)) return null;
     values.push(value);
   }
   return values;
 }
 
-function integer(dataSet: DataSet, tag: string): number | null {
+/** An integer string's value; null when absent; 'malformed' when present but not one integer. */
+function integerOrMalformed(dataSet: DataSet, tag: string): number | null | 'malformed' {
   if (elementLength(dataSet, tag) === undefined) return null;
-  const value = dataSet.intString(tag);
-  return value !== undefined && Number.isFinite(value) ? value : null;
+  const raw = text(dataSet, tag);
+  if (raw === '') return null;
+  if (!INTEGER_STRING.test(raw)) return 'malformed';
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : 'malformed';
 }
+
+/** An integer string's value, or null when absent or not an integer string. */
+function integer(dataSet: DataSet, tag: string): number | null {
+  const value = integerOrMalformed(dataSet, tag);
+  return value === 'malformed' ? null : value;
+}
+
+/** A value as shown inside a reason: quoted, control characters escaped, at most 40 characters. */
+const quoted = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+
+/** A DICOM UID as the standard allows it (digits and dots, at most 64 characters): a series key that is not a derived one. */
+const isDicomUid = (value: string): boolean => isSeriesKey(value) && !value.startsWith(DERIVED_KEY_PREFIX);
 
 function unsigned16(dataSet: DataSet, tag: string): number | null {
   const length = elementLength(dataSet, tag);
@@ -96,14 +124,24 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
   }
 
   // Anonymisers often blank the data set's UIDs; the file meta header keeps the instance's own.
-  const sopInstanceUid = text(dataSet, 'x00080018') || text(dataSet, 'x00020003');
+  const dataSetSopInstanceUid = text(dataSet, 'x00080018');
+  const sopInstanceUid = dataSetSopInstanceUid || text(dataSet, 'x00020003');
   if (!sopInstanceUid) return { ok: false, code: 'missing_tag', reason: 'missing SOP Instance UID (0008,0018) and (0002,0003)' };
+  // The instance UID becomes a key in the catalog, the UI and URLs: only a real UID may get that far.
+  if (!isDicomUid(sopInstanceUid)) {
+    const where = dataSetSopInstanceUid ? 'SOP Instance UID (0008,0018)' : 'Media Storage SOP Instance UID (0002,0003)';
+    return { ok: false, code: 'malformed', reason: `${where} ${quoted(sopInstanceUid)} is not a UID (digits and dots, at most 64 characters)` };
+  }
   const rows = unsigned16(dataSet, 'x00280010');
   const columns = unsigned16(dataSet, 'x00280011');
   if (!rows) return { ok: false, code: 'missing_tag', reason: 'missing or zero Rows (0028,0010)' };
   if (!columns) return { ok: false, code: 'missing_tag', reason: 'missing or zero Columns (0028,0011)' };
 
-  const numberOfFrames = Math.max(1, integer(dataSet, 'x00280008') ?? 1);
+  const declaredFrames = integerOrMalformed(dataSet, 'x00280008');
+  if (declaredFrames === 'malformed') {
+    return { ok: false, code: 'malformed', reason: `Number of Frames (0028,0008) ${quoted(text(dataSet, 'x00280008'))} is not an integer string` };
+  }
+  const numberOfFrames = Math.max(1, declaredFrames ?? 1);
   const shortfall = nativePixelShortfall(dataSet, pixelElement.tag, pixelElement.length, rows, columns, numberOfFrames);
   if (shortfall) return { ok: false, code: 'truncated', reason: shortfall };
 
@@ -136,8 +174,10 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
     ? rawSeriesUid
     : derivedKey(['series', rawSeriesUid, studyInstanceUid, series.modality, String(series.seriesNumber ?? ''), series.description, text(dataSet, 'x00200052')]);
 
-  const position = numbers(dataSet, 'x00200032', 3);
-  const orientation = numbers(dataSet, 'x00200037', 6);
+  // A position or orientation that is not exactly 3 (6) decimal strings is unknown (null), not a
+  // refusal: the image still shows, and slice order falls back (core/geometry/slice-order.ts).
+  const position = decimals(dataSet, 'x00200032', 3);
+  const orientation = decimals(dataSet, 'x00200037', 6);
   return {
     ok: true,
     record: {
@@ -150,7 +190,7 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
         imageOrientationPatient: orientation
           ? [orientation[0], orientation[1], orientation[2], orientation[3], orientation[4], orientation[5]]
           : null,
-        sliceLocation: numbers(dataSet, 'x00201041', 1)?.[0] ?? null,
+        sliceLocation: decimals(dataSet, 'x00201041', 1)?.[0] ?? null,
         numberOfFrames,
         rows,
         columns,

@@ -53,6 +53,21 @@ const vrName = (vr: number): string => {
   return name;
 };
 
+/**
+ * Sequences nested deeper than this are refused, not parsed: real files nest a handful of levels,
+ * and a recursive parser (ours or dicom-parser's) runs out of call stack a few thousand deep.
+ */
+export const MAX_SEQUENCE_DEPTH = 64;
+
+/** Thrown (out of parseHeaderFast) for a sequence nested deeper than MAX_SEQUENCE_DEPTH. */
+export class NestingTooDeep {
+  /** `offset`: the byte offset (in the bytes parsed) of the value of the sequence one level too deep. */
+  constructor(readonly offset: number) {}
+  get reason(): string {
+    return `sequence nesting deeper than ${MAX_SEQUENCE_DEPTH} levels at byte offset ${this.offset}`;
+  }
+}
+
 /** Stops the walk: dicom-parser might not parse these bytes the way the fast path would. */
 class GiveUp {}
 const giveUp = new GiveUp();
@@ -65,6 +80,8 @@ interface Walk {
   store: Uint32Array;
   count: number;
   pixel: boolean;
+  /** Sequences entered and not yet left. */
+  depth: number;
 }
 
 /** Per stored element: tag, VR code | flags << 16, length (as dicom-parser records it), data offset. */
@@ -181,6 +198,14 @@ class SequenceElement {
 
 /** Mirrors readSequenceItemsExplicit; returns where the stream stands after it (and, undefined length, where the delimiter was). */
 function walkSequence(w: Walk, dataOffset: number, length: number): { position: number; delimiterAt: number } {
+  if (w.depth >= MAX_SEQUENCE_DEPTH) throw new NestingTooDeep(dataOffset);
+  w.depth++;
+  const end = walkSequenceItems(w, dataOffset, length);
+  w.depth--;
+  return end;
+}
+
+function walkSequenceItems(w: Walk, dataOffset: number, length: number): { position: number; delimiterAt: number } {
   const b = w.bytes;
   let position = dataOffset;
   if (length === UNDEFINED_LENGTH) {
@@ -405,7 +430,7 @@ function valueString(bytes: Buffer, position: number, length: number, index: num
 function walkMeta(bytes: Buffer): { elements: Record<string, Element>; dataSetStart: number } {
   if (bytes.length < 132 || fixedString(bytes, 128, 4) !== 'DICM') throw giveUp;
   const elements: Record<string, Element> = {};
-  const meta: Walk = { bytes, elements, store: scratch, count: 0, pixel: false };
+  const meta: Walk = { bytes, elements, store: scratch, count: 0, pixel: false, depth: 0 };
   let position = 132;
   for (;;) {
     if (position + 4 > bytes.length) throw giveUp; // all meta header, or cut inside it
@@ -434,9 +459,10 @@ export interface FastHeader {
 /**
  * The header parsed the fast way, or null when this file (or these first bytes of it) should go
  * through dicom-parser. `bytes` starts at the file's first byte (preamble and "DICM" included).
+ * Throws NestingTooDeep for sequences nested deeper than MAX_SEQUENCE_DEPTH (the file is refused).
  */
 export function parseHeaderFast(bytes: Buffer): FastHeader | null {
-  const w: Walk = { bytes, elements: null, store: scratch, count: 0, pixel: false };
+  const w: Walk = { bytes, elements: null, store: scratch, count: 0, pixel: false, depth: 0 };
   let meta: { elements: Record<string, Element>; dataSetStart: number };
   try {
     meta = walkMeta(bytes);
@@ -447,6 +473,7 @@ export function parseHeaderFast(bytes: Buffer): FastHeader | null {
     if (uid === IMPLICIT_LE || uid === DEFLATED_LE || uid === EXPLICIT_BE) return null;
     walkElements(w, meta.dataSetStart, bytes.length, true);
   } catch (e) {
+    if (e instanceof NestingTooDeep) throw e;
     if (e === giveUp || e instanceof Error || typeof e === 'string') return null;
     throw e;
   }

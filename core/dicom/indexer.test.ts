@@ -121,7 +121,7 @@ describe('indexPaths on generated fixtures', () => {
   it('reports a path that does not exist as unreadable', async () => {
     const missing = path.join(workDir, 'does-not-exist');
     const result = await indexPaths([missing], { registry: new FileRegistry() });
-    expect(result.errors).toEqual([{ path: missing, code: 'unreadable', reason: expect.stringContaining('ENOENT') }]);
+    expect(result.errors).toEqual([{ path: missing, code: 'unreadable', reason: 'cannot access: not found' }]);
     expect(result.fileCount).toBe(1);
   });
 

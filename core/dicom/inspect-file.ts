@@ -1,4 +1,5 @@
 import type { ImportError } from '../contract/dicom';
+import { ioErrorText } from './io-error';
 import { describeInstance, type InstanceRecord } from './describe-instance';
 import { closeSoon, fileSizeOf, openForRead, rangeReaderOf, readAt, type ReadRange } from './file-io';
 import { pixelDataProblem } from './pixel-integrity';
@@ -23,7 +24,7 @@ async function inspectBytes(path: string, firstBytes: Buffer, size: number, read
     if (problem) return failure(path, 'truncated', problem);
     return { kind: 'instance', record: described.record };
   } catch (e) {
-    if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${e.code} ${e.message}`);
+    if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${ioErrorText(e)}`);
     return failure(path, 'malformed', `unexpected failure while reading the header: ${parserMessage(e)}`);
   }
 }
@@ -34,7 +35,7 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
   try {
     fd = await openForRead(path);
   } catch (e) {
-    return failure(path, 'unreadable', `cannot open: ${isIoError(e) ? `${e.code} ${e.message}` : parserMessage(e)}`);
+    return failure(path, 'unreadable', `cannot open: ${isIoError(e) ? ioErrorText(e) : parserMessage(e)}`);
   }
   try {
     // Size and first bytes at once (two requests in flight, one wait); a short read sizes the file itself.
@@ -47,7 +48,7 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
     const size = firstBytes.length < prefixBytes ? firstBytes.length : statSize;
     return await inspectBytes(path, firstBytes, size, rangeReaderOf(fd));
   } catch (e) {
-    if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${e.code} ${e.message}`);
+    if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${ioErrorText(e)}`);
     return failure(path, 'malformed', `unexpected failure while reading the header: ${parserMessage(e)}`);
   } finally {
     closeSoon(fd);
@@ -60,7 +61,8 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
  */
 export async function inspectPrefetched(path: string, fetched: PrefetchedFile): Promise<FileOutcome> {
   if (!fetched.ok) {
-    const reason = fetched.stage === 'open' ? `cannot open: ${fetched.code} ${fetched.message}` : `read failed: ${fetched.code} ${fetched.message}`;
+    const words = ioErrorText({ code: fetched.code, message: fetched.message });
+    const reason = fetched.stage === 'open' ? `cannot open: ${words}` : `read failed: ${words}`;
     return failure(path, 'unreadable', reason);
   }
   const { head, tail, size } = fetched;

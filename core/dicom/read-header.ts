@@ -1,7 +1,7 @@
 import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { ImportErrorCode } from '../contract/dicom';
-import { parseHeaderFast } from './fast-header';
+import { MAX_SEQUENCE_DEPTH, NestingTooDeep, parseHeaderFast } from './fast-header';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
@@ -106,11 +106,24 @@ const findPixelElement = (dataSet: DataSet): Element | null => {
 
 type Attempt =
   | { kind: 'parsed'; dataSet: DataSet; pixelElement: Element | null }
-  | { kind: 'failed'; message: string; partial: DataSet | null };
+  | { kind: 'failed'; message: string; partial: DataSet | null }
+  /** The file is refused whatever more of it is read. */
+  | { kind: 'refused'; code: ImportErrorCode; reason: string };
+
+/** V8's stack overflow, as dicom-parser's recursive sequence reader meets it on deeply nested items. */
+// dicom-parser rethrows what it meets as `{ exception, dataSet }`.
+const isStackOverflow = (e: unknown): boolean =>
+  e instanceof RangeError ? /call stack/i.test(e.message) : !!e && typeof e === 'object' && 'exception' in e && isStackOverflow((e as { exception: unknown }).exception);
 
 function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt {
   // Most files: explicit VR little endian, header within the bytes read. Anything else, dicom-parser.
-  const fast = rawTransferSyntax ? null : parseHeaderFast(bytes);
+  let fast;
+  try {
+    fast = rawTransferSyntax ? null : parseHeaderFast(bytes);
+  } catch (e) {
+    if (e instanceof NestingTooDeep) return { kind: 'refused', code: 'malformed', reason: e.reason };
+    throw e;
+  }
   if (fast) return { kind: 'parsed', dataSet: fast.dataSet, pixelElement: fast.pixelElement };
   try {
     const dataSet = dicomParser.parseDicom(bytes, {
@@ -120,6 +133,10 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
     });
     return { kind: 'parsed', dataSet, pixelElement: findPixelElement(dataSet) };
   } catch (e) {
+    // Files the fast path does not take (implicit VR, big endian, deflated) reach dicom-parser's recursion.
+    if (isStackOverflow(e)) {
+      return { kind: 'refused', code: 'malformed', reason: `sequence nesting too deep to follow (deeper than the parser's call stack allows; the limit for explicit VR little endian is ${MAX_SEQUENCE_DEPTH} levels)` };
+    }
     const partial = e && typeof e === 'object' && 'dataSet' in e ? ((e as { dataSet: DataSet }).dataSet ?? null) : null;
     return { kind: 'failed', message: parserMessage(e), partial };
   }
@@ -146,6 +163,7 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
   for (;;) {
     const wholeFile = bytes.length >= fileSize;
     const attempt = attemptParse(bytes, rawTransferSyntax);
+    if (attempt.kind === 'refused') return { ok: false, code: attempt.code, reason: attempt.reason };
     const partialPixel = attempt.kind === 'failed' && attempt.partial ? findPixelElement(attempt.partial) : null;
 
     if (attempt.kind === 'parsed' && (attempt.pixelElement || wholeFile)) {

@@ -3,12 +3,10 @@
 // collectFiles' folders-read-ahead walk decides exactly as a plain sequential walk would.
 import { type Dirent, type Stats, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ioErrorText } from './io-error';
 import type { WalkResult } from './walk';
 
-const ioText = (e: unknown): string => {
-  const err = e as NodeJS.ErrnoException;
-  return `${err.code}: ${err.message}`;
-};
+const ioText = ioErrorText;
 
 const kindText = (entry: Dirent | Stats): string =>
   entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : entry.isBlockDevice() || entry.isCharacterDevice() ? 'a device' : 'an unknown entry';

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportError } from '../contract/dicom';
+import { ioErrorText } from './io-error';
 
 export interface WalkResult {
   /** Absolute paths of regular files, in a stable order (inputs in order, folders depth-first by name), however many folders are read at once. */
@@ -10,10 +11,7 @@ export interface WalkResult {
   errors: ImportError[];
 }
 
-const describeIoError = (e: unknown): string => {
-  const err = e as NodeJS.ErrnoException;
-  return err && typeof err.code === 'string' ? `${err.code}: ${err.message}` : String(e);
-};
+const describeIoError = ioErrorText;
 
 const kindOf = (entry: { isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): string =>
   entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : entry.isBlockDevice() || entry.isCharacterDevice() ? 'a device' : 'an unknown entry';
