@@ -3,7 +3,7 @@
  * field) and DICOM SEG files (a minimal explicit-VR little-endian writer, so the bit packing of the
  * pixel data is exactly what the test says it is).
  */
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import type { Instance } from '../contract/dicom';
 
@@ -44,6 +44,50 @@ export function rgbPng(width: number, height: number, rgb: [number, number, numb
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgb.flat());
   return PNG.sync.write(png, { colorType: 2, inputColorType: 2, bitDepth: 8, inputHasAlpha: false });
+}
+
+/** CRC-32 as PNG chunks use it (zlib's polynomial), for chunks written by hand. */
+function crc32Of(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of bytes) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32Of(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+export interface RawPngFixture {
+  width: number;
+  height: number;
+  bitDepth?: number;
+  colourType?: number;
+  interlaced?: boolean;
+  /** The filtered rows (filter byte + samples each), deflated into one IDAT as they are: may hold fewer or more than the header says. */
+  filteredRows: Uint8Array;
+  /** Drop this many bytes from the end of the deflated stream (a cut-off zlib stream). */
+  cutStreamBy?: number;
+}
+
+/** A PNG written chunk by chunk, so its IDAT can disagree with its IHDR. */
+export function rawPng(f: RawPngFixture): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, f.width);
+  view.setUint32(4, f.height);
+  ihdr.set([f.bitDepth ?? 8, f.colourType ?? 0, 0, 0, f.interlaced ? 1 : 0], 8);
+  const stream = deflateSync(f.filteredRows);
+  const idat = stream.subarray(0, stream.length - (f.cutStreamBy ?? 0));
+  return concat([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
 }
 
 // ---------- NIfTI-1 ----------

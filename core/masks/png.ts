@@ -1,6 +1,7 @@
 import { PNG } from 'pngjs';
 import type { LabelVolume } from '../metrics/types';
 import { MaskReadError } from './mask-error';
+import { checkPngImageData } from './png-image-data';
 
 const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -37,6 +38,7 @@ function headerSize(bytes: Uint8Array, source: string): { width: number; height:
 export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): GrayPng {
   if (!isPngBytes(bytes)) throw new MaskReadError(source, 'not a PNG file (signature missing)');
   headerSize(bytes, source);
+  checkPngImageData(bytes, source);
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
