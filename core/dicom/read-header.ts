@@ -2,6 +2,7 @@ import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { ImportErrorCode } from '../contract/dicom';
 import { MAX_SEQUENCE_DEPTH, NestingTooDeep, parseHeaderFast } from './fast-header';
+import { nestingTooDeepAt } from './nesting-depth';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
@@ -135,11 +136,21 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
   } catch (e) {
     // Files the fast path does not take (implicit VR, big endian, deflated) reach dicom-parser's recursion.
     if (isStackOverflow(e)) {
-      return { kind: 'refused', code: 'malformed', reason: `sequence nesting too deep to follow (deeper than the parser's call stack allows; the limit for explicit VR little endian is ${MAX_SEQUENCE_DEPTH} levels)` };
+      const offset = deepNestingOffset(bytes, rawTransferSyntax);
+      if (offset !== null) return { kind: 'refused', code: 'malformed', reason: new NestingTooDeep(offset).reason };
+      return { kind: 'refused', code: 'malformed', reason: `sequence nesting too deep to follow (deeper than the parser's call stack allows)` };
     }
     const partial = e && typeof e === 'object' && 'dataSet' in e ? ((e as { dataSet: DataSet }).dataSet ?? null) : null;
     return { kind: 'failed', message: parserMessage(e), partial };
   }
+}
+
+/** For a little endian data set: where its sequences nest deeper than MAX_SEQUENCE_DEPTH (null: elsewhere encoded, or not found). */
+function deepNestingOffset(bytes: Buffer, rawTransferSyntax: string | null): number | null {
+  const meta = rawTransferSyntax ? { transferSyntaxUid: rawTransferSyntax, dataSetStart: 0 } : readMeta(bytes);
+  if (!meta || (meta.dataSetStart <= 0 && !rawTransferSyntax)) return null;
+  if (meta.transferSyntaxUid === DEFLATED_LE || meta.transferSyntaxUid === EXPLICIT_BE) return null;
+  return nestingTooDeepAt(bytes, meta.dataSetStart, meta.transferSyntaxUid !== IMPLICIT_LE, MAX_SEQUENCE_DEPTH);
 }
 
 /**

@@ -9,6 +9,7 @@ import { encodePart10, newUid } from '../fixtures/dicom-writer';
 import { CT_IMAGE_STORAGE } from '../fixtures/phantom';
 import { MAX_SEQUENCE_DEPTH } from './fast-header';
 import { inspectFile, type FileOutcome } from './inspect-file';
+import { nestingTooDeepAt } from './nesting-depth';
 import { collectFiles } from './walk';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -173,12 +174,42 @@ describe('deep sequence nesting', () => {
   });
 
   it('refuses 3,000 nested sequences (implicit VR, through dicom-parser) with a named reason, no engine message', async () => {
-    const bytes = beforePixelData(ctSlice({}, IMPLICIT_LE), nestedSequences(3000, false), false);
+    const base = ctSlice({}, IMPLICIT_LE);
+    const bytes = beforePixelData(base, nestedSequences(3000, false), false);
     const outcome = await inspectBytes('nested-implicit.dcm', bytes);
     expect(outcome.kind === 'error' && outcome.error.code).toBe('malformed');
-    const reason = outcome.kind === 'error' ? outcome.error.reason : '';
-    expect(reason).toMatch(/^sequence nesting too deep to follow/);
-    expect(reason).not.toMatch(/Maximum call stack/);
+    // Implicit VR: 16 bytes a level (sequence header 8 + item header 8).
+    const firstSequence = dicomParser.parseDicom(base, { untilTag: 'x7fe00010' }).elements.x7fe00010.dataOffset - 8;
+    const offset = firstSequence + MAX_SEQUENCE_DEPTH * 16 + 8;
+    expect(outcome.kind === 'error' && outcome.error.reason).toBe(`sequence nesting deeper than ${MAX_SEQUENCE_DEPTH} levels at byte offset ${offset}`);
+  });
+});
+
+describe('nestingTooDeepAt', () => {
+  /** `depth` implicit VR sequences of defined length, each one item of defined length, then a short element after them all. */
+  function definedLengthNesting(depth: number): Buffer {
+    let inner = Buffer.from([0x10, 0x00, 0x10, 0x00, 2, 0, 0, 0, 0x41, 0x20]); // (0010,0010) "A "
+    for (let i = 0; i < depth; i++) {
+      const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0]), Buffer.alloc(4), inner]);
+      item.writeUInt32LE(inner.length, 4);
+      const sequence = Buffer.concat([Buffer.from([0x40, 0x00, 0x75, 0x02]), Buffer.alloc(4), item]);
+      sequence.writeUInt32LE(item.length, 4);
+      inner = sequence;
+    }
+    return Buffer.concat([inner, Buffer.from([0x20, 0x00, 0x13, 0x00, 2, 0, 0, 0, 0x31, 0x20])]);
+  }
+
+  it('follows defined lengths: finds the level past the limit, and nothing at the limit', () => {
+    expect(nestingTooDeepAt(definedLengthNesting(3), 0, false, 3)).toBeNull();
+    expect(nestingTooDeepAt(definedLengthNesting(4), 0, false, 3)).toBe(3 * 16 + 8);
+    expect(nestingTooDeepAt(definedLengthNesting(100), 0, false, 64)).toBe(64 * 16 + 8);
+  });
+
+  it('counts sibling sequences as one level, not nested', () => {
+    const siblings = Buffer.concat(Array<Buffer>(10).fill(definedLengthNesting(2)));
+    expect(nestingTooDeepAt(siblings, 0, false, 2)).toBeNull();
+    expect(nestingTooDeepAt(nestedSequences(5, true), 0, true, 5)).toBeNull();
+    expect(nestingTooDeepAt(Buffer.concat([nestedSequences(2, true), nestedSequences(2, true)]), 0, true, 2)).toBeNull();
   });
 });
 
