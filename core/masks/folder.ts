@@ -41,7 +41,9 @@ export function maskKey(relativePath: string): string | null {
 async function listFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile())
+    // Everything but folders: a FIFO, socket, device or link named like a mask is paired and then read
+    // (or refused with its reason) by readMaskFile, never dropped without a word.
+    .filter((e) => !e.isDirectory())
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
 }
