@@ -243,10 +243,23 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
       if (mismatch) return { ok: false, code: 'malformed', reason: mismatch };
     }
     if (runsPastEnd(message, partial, bytes.length)) {
-      return { ok: false, code: 'truncated', reason: `the header runs past the end of the file (${bytes.length} bytes): ${message}` };
+      return { ok: false, code: 'truncated', reason: `the header runs past the end of the file (${bytes.length} bytes)${lastElementNote(partial)}: ${message}` };
     }
-    return { ok: false, code: 'malformed', reason: `DICOM header cannot be parsed: ${message}` };
+    return { ok: false, code: 'malformed', reason: `DICOM header cannot be parsed${lastElementNote(partial)}: ${message}` };
   }
+}
+
+/**
+ * Where a failed parse got to: the last element it read (dicom-parser's messages name no tag and
+ * seldom an offset). Offsets of a deflated data set are into the inflated bytes.
+ */
+function lastElementNote(partial: DataSet | null): string {
+  if (!partial) return '';
+  const tags = Object.keys(partial.elements).filter((tag) => !tag.startsWith('x0002'));
+  const last = tags.length > 0 ? partial.elements[tags[tags.length - 1]] : undefined;
+  if (!last || !/^x[0-9a-f]{8}$/.test(last.tag)) return '';
+  const label = `(${last.tag.slice(1, 5).toUpperCase()},${last.tag.slice(5).toUpperCase()})`;
+  return ` after element ${label} at byte ${last.dataOffset}`;
 }
 
 interface MetaSummary {

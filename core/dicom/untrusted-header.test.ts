@@ -185,6 +185,25 @@ describe('deep sequence nesting', () => {
   });
 });
 
+describe('parse failures', () => {
+  it('say where the parse got to: the last element read and its byte offset', async () => {
+    // Implicit VR (dicom-parser's path): a sequence whose second item is not an item tag.
+    const base = ctSlice({}, IMPLICIT_LE);
+    const badSequence = Buffer.from([
+      0x40, 0x00, 0x75, 0x02, 16, 0, 0, 0, // (0040,0275), 16 bytes
+      0xfe, 0xff, 0x00, 0xe0, 0, 0, 0, 0, // an empty item
+      0x10, 0x00, 0x10, 0x00, 0, 0, 0, 0, // (0010,0010) where an item must be
+    ]);
+    const elements = dicomParser.parseDicom(base, { untilTag: 'x7fe00010' }).elements;
+    const lastBefore = Object.values(elements).filter((e) => e.tag < 'x00400275' && !e.tag.startsWith('x0002')).at(-1);
+    if (!lastBefore) throw new Error('no element before (0040,0275)');
+    const label = `(${lastBefore.tag.slice(1, 5).toUpperCase()},${lastBefore.tag.slice(5).toUpperCase()})`;
+    const outcome = await inspectBytes('bad-item.dcm', beforePixelData(base, badSequence, false));
+    expect(outcome.kind === 'error' && outcome.error.code).toBe('malformed');
+    expect(outcome.kind === 'error' && outcome.error.reason).toMatch(new RegExp(`^DICOM header cannot be parsed after element \\${label.slice(0, -1)}\\) at byte ${lastBefore.dataOffset}: `));
+  });
+});
+
 describe('nestingTooDeepAt', () => {
   /** `depth` implicit VR sequences of defined length, each one item of defined length, then a short element after them all. */
   function definedLengthNesting(depth: number): Buffer {
