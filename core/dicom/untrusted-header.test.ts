@@ -148,6 +148,15 @@ describe('SOP Instance UID', () => {
     );
   });
 
+  it('names (0002,0003) when the data set has none and the meta header holds one that is not a UID', async () => {
+    const bytes = withRawValue(withRawValue(ctSlice({}), 'x00080018', ''), 'x00020003', '../x');
+    const outcome = await inspectBytes('meta-uid.dcm', bytes);
+    expect(outcome.kind === 'error' && [outcome.error.code, outcome.error.reason]).toEqual([
+      'malformed',
+      'Media Storage SOP Instance UID (0002,0003) "../x" is not a UID (digits and dots, at most 64 characters)',
+    ]);
+  });
+
   it('accepts a 64-character UID', async () => {
     const uid = `1.${'2'.repeat(62)}`;
     expect(instanceOf(await inspectBytes('uid-64.dcm', withRawValue(ctSlice({}), 'x00080018', uid))).sopInstanceUid).toBe(uid);
