@@ -66,11 +66,13 @@ test('a long import shows its progress and can be cancelled', async ({ viewer, p
     }
     await viewer.openPath(dir);
     await expect(page.getByTestId('import-cancel')).toBeVisible();
-    await expect(page.getByTestId('import-progress')).toHaveText(/^\d+ \/ 20000$/);
+    // Progress shows from the start (the total counts up while the walk finds files); cancel as soon as it does.
+    await expect(page.getByTestId('import-progress')).toHaveText(/^\d+ \/ [1-9]\d*$/);
     await page.getByTestId('import-cancel').click();
     await expect(viewer.importPanel).toHaveAttribute('data-phase', 'cancelled');
     const [processed, total] = ((await page.getByTestId('import-progress').textContent()) ?? '').split(' / ').map(Number);
-    expect(total).toBe(20000);
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(20000);
     // Reading may have reached the end while the catalog was still being written: cancelled either way, never done.
     expect(processed).toBeLessThanOrEqual(total);
     await expect(page.getByTestId('import-counts')).toHaveCount(0);
