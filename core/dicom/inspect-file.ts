@@ -1,5 +1,5 @@
 import type { ImportError } from '../contract/dicom';
-import { ioErrorText } from './io-error';
+import { ioErrorText } from '../fs/io-error';
 import { describeInstance, type InstanceRecord } from './describe-instance';
 import { closeSoon, fileSizeOf, openForRead, rangeReaderOf, readAt, type ReadRange } from './file-io';
 import { pixelDataProblem } from './pixel-integrity';

@@ -3,7 +3,7 @@
 // collectFiles' folders-read-ahead walk decides exactly as a plain sequential walk would.
 import { type Dirent, type Stats, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ioErrorText } from './io-error';
+import { ioErrorText } from '../fs/io-error';
 import type { WalkResult } from './walk';
 
 const ioText = ioErrorText;

@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportError } from '../contract/dicom';
-import { ioErrorText } from './io-error';
+import { ioErrorText } from '../fs/io-error';
 
 export interface WalkResult {
   /** Absolute paths of regular files, in a stable order (inputs in order, folders depth-first by name), however many folders are read at once. */

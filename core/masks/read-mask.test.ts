@@ -43,7 +43,7 @@ describe('readMaskFile', () => {
 
   it('names the file for unknown formats, missing files and folders', async () => {
     await expect(readMaskFile(path.join(root, 'text.png'))).rejects.toThrow(/text\.png: unrecognised mask format/);
-    await expect(readMaskFile(path.join(root, 'absent.png'))).rejects.toThrow(/absent\.png: file not found/);
+    await expect(readMaskFile(path.join(root, 'absent.png'))).rejects.toThrow(/absent\.png: not found/);
     await expect(readMaskFile(root)).rejects.toThrow(/is a folder/);
   });
 });

@@ -5,6 +5,7 @@ import { MaskReadError } from './mask-error';
 import { DEFAULT_MAX_VOLUME_BYTES, decodeNiftiLabels, isGzipBytes, isNiftiBytes, readNiftiLabelsFromHandle } from './nifti';
 import { openRegularFile } from './open-regular-file';
 import { decodePngLabels, isPngBytes } from './png';
+import { ioErrorText } from '../fs/io-error';
 
 export type MaskFormat = 'png' | 'nifti' | 'dicom-seg';
 
@@ -57,15 +58,10 @@ export function decodeMask(bytes: Uint8Array, source: string): MaskSet {
 /** Largest non-NIfTI mask file read whole (PNG, DICOM SEG): the same cap as one NIfTI volume. */
 const MAX_MASK_FILE_BYTES = DEFAULT_MAX_VOLUME_BYTES;
 
-/** The words for a file-system error, without Node's "ENOENT: …" prefix or the path again. */
+/** A file-system error in words (core/fs); a socket is refused as every other non-regular file is. */
 function fileSystemReason(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a folder, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  // Opening a socket fails before fstat can say what it is.
-  if (code === 'ENXIO') return 'cannot be opened as a file (a socket, or a device with nothing behind it); only regular files are read as masks';
-  return `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
+  const words = ioErrorText(e);
+  return (e as NodeJS.ErrnoException).code === 'ENXIO' ? `${words}; only regular files are read as masks` : words;
 }
 
 /**

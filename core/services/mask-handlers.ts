@@ -15,6 +15,7 @@ import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
 import { JobRegistry } from '../jobs/job-registry';
+import { ioErrorText } from '../fs/io-error';
 
 export interface MaskHandlerDeps {
   /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
@@ -41,7 +42,7 @@ async function folderProblem(dir: string): Promise<string | null> {
   try {
     return (await stat(dir)).isDirectory() ? null : 'is a file, not a folder';
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `cannot read (${describeError(e)})`;
+    return ioErrorText(e);
   }
 }
 

@@ -14,6 +14,8 @@ const WORDS: Record<string, string> = {
   EIO: 'input/output error',
   EMFILE: 'too many open files',
   ENFILE: 'too many open files in the system',
+  // Opening a socket fails before fstat can say what it is.
+  ENXIO: 'cannot be opened as a file (a socket, or a device with nothing behind it)',
 };
 
 /** `e`: a thrown fs error, or the `{ code, message }` the reader thread sends back for one. */
