@@ -7,8 +7,11 @@ export const DERIVED_KEY_PREFIX = 'derived:';
 const DICOM_UID = /^[0-9]+(?:\.[0-9]+)*$/;
 const DERIVED_KEY = /^derived:[0-9a-f]{24}$/;
 
+/** A DICOM UID (PS3.5 9.1): digits and dots, at most 64 characters. */
+export const isDicomUid = (value: string): boolean => value.length <= 64 && DICOM_UID.test(value);
+
 /** True for a string the indexer can hand out as a study or series key. */
-export const isSeriesKey = (value: string): boolean => (value.length <= 64 && DICOM_UID.test(value)) || DERIVED_KEY.test(value);
+export const isSeriesKey = (value: string): boolean => isDicomUid(value) || DERIVED_KEY.test(value);
 
 /**
  * A series (or study) key: the DICOM UID (digits and dots, at most 64 characters), or `derived:<24 hex>`

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DERIVED_KEY_PREFIX, isSeriesKey } from '../contract/primitives';
+import { DERIVED_KEY_PREFIX, isDicomUid } from '../contract/primitives';
 import type { DataSet } from 'dicom-parser';
 import type { ImportErrorCode, Instance, Patient, Series, Study } from '../contract/dicom';
 import { elementLength } from './fast-header';
@@ -71,7 +71,6 @@ function integer(dataSet: DataSet, tag: string): number | null {
 const quoted = (value: string): string => JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 
 /** A DICOM UID as the standard allows it (digits and dots, at most 64 characters): a series key that is not a derived one. */
-const isDicomUid = (value: string): boolean => isSeriesKey(value) && !value.startsWith(DERIVED_KEY_PREFIX);
 
 function unsigned16(dataSet: DataSet, tag: string): number | null {
   const length = elementLength(dataSet, tag);
@@ -81,9 +80,6 @@ function unsigned16(dataSet: DataSet, tag: string): number | null {
 
 const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 
-/** Prefix of the stand-in study/series keys made for anonymised files whose UIDs were blanked. Not a DICOM UID. */
-export const DERIVED_UID_PREFIX = DERIVED_KEY_PREFIX;
-
 // Every file of an anonymised series asks for the same keys: remember recent ones instead of hashing each time.
 const derivedKeyCache = new Map<string, string>();
 const DERIVED_KEY_CACHE_LIMIT = 4096;
@@ -92,7 +88,7 @@ function derivedKey(parts: string[]): string {
   const joined = parts.join('\u0000');
   let key = derivedKeyCache.get(joined);
   if (key === undefined) {
-    key = DERIVED_UID_PREFIX + createHash('sha1').update(joined).digest('hex').slice(0, 24);
+    key = DERIVED_KEY_PREFIX + createHash('sha1').update(joined).digest('hex').slice(0, 24);
     if (derivedKeyCache.size >= DERIVED_KEY_CACHE_LIMIT) derivedKeyCache.clear();
     derivedKeyCache.set(joined, key);
   }
@@ -166,11 +162,11 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
   // fields that identify a study (patient, date, time, accession, study ID) and a series (modality, number,
   // description, frame of reference), plus the unusable text itself, so two different bad UIDs stay apart.
   const rawStudyUid = text(dataSet, 'x0020000d');
-  const studyInstanceUid = isSeriesKey(rawStudyUid)
+  const studyInstanceUid = isDicomUid(rawStudyUid)
     ? rawStudyUid
     : derivedKey(['study', rawStudyUid, patient.patientId, patient.patientName, study.studyDate, study.studyTime, study.accessionNumber, text(dataSet, 'x00200010')]);
   const rawSeriesUid = text(dataSet, 'x0020000e');
-  const seriesInstanceUid = isSeriesKey(rawSeriesUid)
+  const seriesInstanceUid = isDicomUid(rawSeriesUid)
     ? rawSeriesUid
     : derivedKey(['series', rawSeriesUid, studyInstanceUid, series.modality, String(series.seriesNumber ?? ''), series.description, text(dataSet, 'x00200052')]);
 
