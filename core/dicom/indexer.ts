@@ -143,12 +143,19 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
         };
     let next = 0;
     let processed = 0;
+    // Prefetched bytes parse with only microtask awaits in between, which never let the event loop turn:
+    // without a break now and then, a socket message (a cancel) or a progress event waits for the whole batch.
+    let sliceStartMs = performance.now();
     const worker = async (): Promise<void> => {
       while (next < total && !signal?.aborted) {
         const index = next++;
         outcomes[index] = await inspect(index);
         processed++;
         onProgress?.(skipped + processed, walk.files.length);
+        if (performance.now() - sliceStartMs > SLICE_MS) {
+          await yieldToEventLoop();
+          sliceStartMs = performance.now();
+        }
       }
     };
     const workers = Array.from({ length: Math.min(concurrency, Math.max(1, total)) }, worker);
@@ -163,6 +170,10 @@ export async function scanPaths(paths: string[], opts: ScanOptions = {}): Promis
     }
   }
 }
+
+/** Longest stretch of parsing before the event loop gets a turn (sockets, timers, progress). */
+const SLICE_MS = 10;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** stat() calls in flight where the reader thread is not used. */
 const STAT_CONCURRENCY = 32;
