@@ -1,0 +1,58 @@
+// The one definition of how an image's grey-scale window is chosen (PS3.3 C.11.2.1.2): the viewer and
+// `vesalius render` both call this, so a file shows the same on screen and in an exported PNG.
+
+/** A linear VOI window in modality-LUT output units (HU for CT). */
+export interface VoiWindow {
+  center: number;
+  width: number;
+}
+
+/** Where the window came from: the file's own (0028,1050/1051), or the data's range because it had none usable. */
+export type VoiSource = 'file' | 'data-range';
+
+export interface ChosenWindow extends VoiWindow {
+  source: VoiSource;
+}
+
+/** The smallest and largest value after the modality LUT. */
+export interface ValueRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * Maps the stored pixel range through the modality LUT (rescale slope and intercept). A negative
+ * slope swaps the ends; absent or non-finite slope/intercept are 1 and 0, as PS3.3 C.11.1.1.2 reads.
+ */
+export function modalityRange(stored: ValueRange, slope: number | null | undefined, intercept: number | null | undefined): ValueRange {
+  const m = typeof slope === 'number' && Number.isFinite(slope) && slope !== 0 ? slope : 1;
+  const b = typeof intercept === 'number' && Number.isFinite(intercept) ? intercept : 0;
+  const a = stored.min * m + b;
+  const c = stored.max * m + b;
+  return { min: Math.min(a, c), max: Math.max(a, c) };
+}
+
+/**
+ * The window to display with: the file's first window whose width is a finite number above zero
+ * (a width of 0 or below, or a non-numeric one, would show a black or inverted image), else one that
+ * spans the data's range exactly. A flat image (min = max) gets width 1 around its value.
+ */
+export function chooseVoiWindow(
+  fileCenters: readonly number[] | null | undefined,
+  fileWidths: readonly number[] | null | undefined,
+  range: ValueRange,
+): ChosenWindow {
+  const center = fileCenters?.[0];
+  const width = fileWidths?.[0];
+  if (typeof center === 'number' && Number.isFinite(center) && typeof width === 'number' && Number.isFinite(width) && width > 0) {
+    return { center, width, source: 'file' };
+  }
+  return { ...windowOfRange(range), source: 'data-range' };
+}
+
+/** The window that maps `range` onto the whole display range. */
+export function windowOfRange(range: ValueRange): VoiWindow {
+  const width = range.max - range.min;
+  if (!(width > 0)) return { center: Number.isFinite(range.min) ? range.min : 0, width: 1 };
+  return { center: range.min + width / 2, width };
+}
