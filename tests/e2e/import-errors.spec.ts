@@ -82,3 +82,32 @@ test('a long import shows its progress and can be cancelled', async ({ viewer, p
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the import counter advances while 2,000 files are read, and ends at the total', async ({ viewer, page }) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-2000-'));
+  try {
+    await writePhantomSeries(path.join(dir, 'series'), { slices: 2000, rows: 8, columns: 8 });
+    // Every text the counter shows, recorded in the page as it changes (a poll from here could miss them all).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="import-progress"]')?.textContent;
+        if (text && text !== seen.at(-1)) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await viewer.openPath(dir);
+    await viewer.waitForImport();
+    await expect(viewer.importPanel).toHaveAttribute('data-phase', 'done');
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    const counts = seen.map((text) => text.split(' / ').map(Number));
+    expect(counts.at(-1)).toEqual([2000, 2000]);
+    // Between the start and the end the counter showed files read so far, never going back.
+    const between = counts.filter(([done, total]) => done > 0 && done < total);
+    expect(between.length, `counter texts seen: ${seen.join(', ')}`).toBeGreaterThan(0);
+    const done = counts.map(([d]) => d);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
