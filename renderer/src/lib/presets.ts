@@ -1,25 +1,7 @@
-/** A window/level setting in display units (HU for CT). */
-export interface Voi {
-  windowWidth: number;
-  windowCenter: number;
-}
+import type { Voi } from '../../../core/imaging/presets';
 
-export interface WlPreset {
-  id: 'default' | 'lung' | 'mediastinum' | 'bone' | 'brain';
-  label: string;
-  /** Keyboard shortcut, OHIF-style digits. */
-  key: string;
-  /** null: the file's own VOI (Window Center/Width tags, else the image's range). */
-  voi: Voi | null;
-}
-
-export const wlPresets: readonly WlPreset[] = [
-  { id: 'default', label: 'Default', key: '0', voi: null },
-  { id: 'lung', label: 'Lung', key: '1', voi: { windowWidth: 1500, windowCenter: -600 } },
-  { id: 'mediastinum', label: 'Mediastinum', key: '2', voi: { windowWidth: 350, windowCenter: 50 } },
-  { id: 'bone', label: 'Bone', key: '3', voi: { windowWidth: 2000, windowCenter: 300 } },
-  { id: 'brain', label: 'Brain', key: '4', voi: { windowWidth: 80, windowCenter: 40 } },
-];
+// The preset table lives in core/imaging/presets.ts, shared with `vesalius render`.
+export { wlPresets, type Voi, type WlPreset } from '../../../core/imaging/presets';
 
 /**
  * cornerstone speaks in [lower, upper] ranges; DICOM and radiologists in width/center. The
