@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseVoiWindow, modalityRange, windowOfRange } from './voi';
+import { applyVoiFunction, chooseVoiWindow, modalityRange, voiFunctionOf, windowOfRange } from './voi';
 
 describe('chooseVoiWindow', () => {
   it("keeps the file's own window when its width is above zero", () => {
@@ -22,5 +22,35 @@ describe('modalityRange', () => {
     expect(modalityRange({ min: 0, max: 4095 }, 1, -1024)).toEqual({ min: -1024, max: 3071 });
     expect(modalityRange({ min: 0, max: 100 }, -2, 10)).toEqual({ min: -190, max: 10 });
     expect(modalityRange({ min: 3, max: 9 }, null, undefined)).toEqual({ min: 3, max: 9 });
+  });
+});
+
+describe('applyVoiFunction', () => {
+  const window = { center: 40, width: 401 };
+  it('LINEAR: c - 0.5 ± (w - 1) / 2 maps onto the output range (PS3.3 C.11.2.1.2.1)', () => {
+    // band: 39.5 - 200 = -160.5 .. 39.5 + 200 = 239.5
+    expect(applyVoiFunction(-160.5, window, 'LINEAR', 255)).toBe(0);
+    expect(applyVoiFunction(239.6, window, 'LINEAR', 255)).toBe(255);
+    expect(applyVoiFunction(39.5, window, 'LINEAR', 255)).toBeCloseTo(127.5, 10);
+    expect(applyVoiFunction(139.5, window, 'LINEAR', 255)).toBeCloseTo(191.25, 10);
+  });
+  it('LINEAR with width 1 is a threshold at c - 0.5', () => {
+    expect(applyVoiFunction(7, { center: 7.5, width: 1 }, 'LINEAR', 255)).toBe(0);
+    expect(applyVoiFunction(7.01, { center: 7.5, width: 1 }, 'LINEAR', 255)).toBe(255);
+  });
+  it('LINEAR_EXACT: c ± w / 2', () => {
+    expect(applyVoiFunction(40 - 200.5, window, 'LINEAR_EXACT', 255)).toBe(0);
+    expect(applyVoiFunction(40, window, 'LINEAR_EXACT', 255)).toBeCloseTo(127.5, 10);
+    expect(applyVoiFunction(40 + 100.25, window, 'LINEAR_EXACT', 255)).toBeCloseTo(191.25, 10);
+  });
+  it('SIGMOID: 1 / (1 + e^(-4 (x - c) / w))', () => {
+    expect(applyVoiFunction(40, window, 'SIGMOID', 255)).toBeCloseTo(127.5, 10);
+    expect(applyVoiFunction(40 + 401 / 4, window, 'SIGMOID', 255)).toBeCloseTo(255 / (1 + Math.exp(-1)), 10);
+  });
+  it('reads the function name, LINEAR by default', () => {
+    expect(voiFunctionOf('SIGMOID ')).toBe('SIGMOID');
+    expect(voiFunctionOf('linear_exact')).toBe('LINEAR_EXACT');
+    expect(voiFunctionOf('')).toBe('LINEAR');
+    expect(voiFunctionOf('OTHER')).toBe('LINEAR');
   });
 });

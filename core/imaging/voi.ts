@@ -56,3 +56,30 @@ export function windowOfRange(range: ValueRange): VoiWindow {
   if (!(width > 0)) return { center: Number.isFinite(range.min) ? range.min : 0, width: 1 };
   return { center: range.min + width / 2, width };
 }
+
+/** VOI LUT Function (0028,1056); LINEAR when absent or unknown, as PS3.3 C.11.2.1.3 says. */
+export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+export function voiFunctionOf(text: string | null | undefined): VoiFunction {
+  const name = (text ?? '').trim().toUpperCase();
+  return name === 'LINEAR_EXACT' || name === 'SIGMOID' ? name : 'LINEAR';
+}
+
+/**
+ * The VOI function of PS3.3 C.11.2.1.2 / C.11.2.1.3: maps a modality-LUT output value `x` through the
+ * window onto [0, outputMax]. LINEAR's band is c - 0.5 ± (w - 1) / 2 (a width of 1 or less is a
+ * threshold at c - 0.5); LINEAR_EXACT's is c ± w / 2; SIGMOID is 1 / (1 + e^(-4 (x - c) / w)).
+ */
+export function applyVoiFunction(x: number, window: VoiWindow, fn: VoiFunction, outputMax: number): number {
+  const { center: c, width: w } = window;
+  if (fn === 'SIGMOID') return outputMax / (1 + Math.exp((-4 * (x - c)) / w));
+  if (fn === 'LINEAR_EXACT') {
+    if (x <= c - w / 2) return 0;
+    if (x > c + w / 2) return outputMax;
+    return ((x - c) / w + 0.5) * outputMax;
+  }
+  if (w <= 1) return x <= c - 0.5 ? 0 : outputMax;
+  if (x <= c - 0.5 - (w - 1) / 2) return 0;
+  if (x > c - 0.5 + (w - 1) / 2) return outputMax;
+  return ((x - (c - 0.5)) / (w - 1) + 0.5) * outputMax;
+}
