@@ -1,12 +1,13 @@
 // Electron main: the composition root. It wires core/ services to IPC and the window; no domain logic here.
 import path from 'node:path';
-import { app, dialog, type BrowserWindow } from 'electron';
+import { app, dialog, utilityProcess, type BrowserWindow } from 'electron';
 import { resolveDataDir } from '../core/config/data-dir';
 import { resolveHome } from '../core/config/home';
 import { createAppService } from '../core/services/app-service';
 import { registerIpcHandlers } from './ipc';
 import { pickPathsWithDialog } from './pick-paths';
 import { handleAppProtocol, registerAppScheme } from './protocol';
+import { utilityWorkerLauncher } from './utility-worker';
 import { createMainWindow, hardenWebContents } from './window';
 
 // Both must happen before `ready`: privileged schemes, and the OS sandbox for every renderer (whatever its
@@ -44,7 +45,11 @@ if (!app.requestSingleInstanceLock()) {
         cacheDir: path.join(app.getPath('userData'), 'cache'),
         pickPaths: (kind) => pickPathsWithDialog(mainWindow, kind),
         // Packaged, the model folders are extraResources beside the archive (build/electron-builder.yml).
-        assistant: { modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models') },
+        // The inference worker runs as a utility process: the packaged app has no RunAsNode fuse to fork Node with.
+        assistant: {
+          modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models'),
+          client: { launch: utilityWorkerLauncher(utilityProcess) },
+        },
       });
     } catch (e) {
       // A home that cannot be created or a database that cannot be opened: say which and why, then quit

@@ -168,6 +168,13 @@ export const protocol = {
   },
 };
 
+/** main.ts hands it to the inference client; tests that start a worker use main/test/fake-utility-process.ts. */
+export const utilityProcess = {
+  fork(): never {
+    throw new Error('fake electron: utilityProcess.fork is not available in this test (use fakeUtilityProcess)');
+  },
+};
+
 export const dialog = {
   calls: [] as unknown[],
   errorBoxes: [] as { title: string; content: string }[],

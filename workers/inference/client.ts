@@ -1,15 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err, ok, type Result } from '../../core/contract/result';
 import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+import { launchNodeWorker, type LaunchWorker, type WorkerEntry, type WorkerProcess } from './worker-process';
 
-/** How to start the worker: a script and the node flags it needs. */
-export interface WorkerEntry {
-  script: string;
-  execArgv: string[];
-}
+export type { WorkerEntry } from './worker-process';
 
 export interface InferenceClientOptions {
   /** The model folder the worker serves. */
@@ -18,6 +14,8 @@ export interface InferenceClientOptions {
   entry?: WorkerEntry;
   /** Per-request limit (includes loading the model on first use). */
   requestTimeoutMs?: number;
+  /** Starts the worker process: child_process.fork by default; Electron's main passes a utility-process launcher. */
+  launch?: LaunchWorker;
 }
 
 export interface RequestOptions {
@@ -62,13 +60,14 @@ export function defaultWorkerEntry(): WorkerEntry {
  * a result value — the answer, or an error naming the model and what went wrong.
  */
 export class InferenceClient {
-  private child: ChildProcess | null = null;
+  private child: WorkerProcess | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stderrTail = '';
   private modelLoaded = false;
   private disposed = false;
   private readonly entry: WorkerEntry;
+  private readonly launch: LaunchWorker;
   private readonly timeoutMs: number;
   readonly modelName: string;
   /** The model folder, absolute. */
@@ -78,6 +77,7 @@ export class InferenceClient {
 
   constructor(options: InferenceClientOptions) {
     this.entry = options.entry ?? defaultWorkerEntry();
+    this.launch = options.launch ?? launchNodeWorker;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.modelDir = path.resolve(options.modelDir);
     this.modelName = path.basename(this.modelDir);
@@ -111,7 +111,7 @@ export class InferenceClient {
 
   request<M extends WorkerMethod>(method: M, params: Params<M>, options: RequestOptions = {}): Promise<Result<WorkerValues[M]>> {
     if (this.disposed) return Promise.resolve(err('model_error', `${this.modelName}: ${method}: the inference client was disposed`));
-    let child: ChildProcess;
+    let child: WorkerProcess;
     try {
       child = this.ensureChild();
     } catch (e) {
@@ -128,13 +128,7 @@ export class InferenceClient {
       }, timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (result: Result<unknown>) => void, timer });
       const request = { id, method, ...params } as WorkerRequest;
-      try {
-        child.send(request, (sendError) => {
-          if (sendError) this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${sendError.message}`));
-        });
-      } catch (e) {
-        this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${e instanceof Error ? e.message : String(e)}`));
-      }
+      child.send(request, (reason) => this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${reason}`)));
     });
   }
 
@@ -143,7 +137,7 @@ export class InferenceClient {
     this.disposed = true;
     const child = this.child;
     if (child) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
       this.killChild(child, 'the inference client was disposed');
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
     }
@@ -157,25 +151,19 @@ export class InferenceClient {
     waiting.resolve(result);
   }
 
-  private ensureChild(): ChildProcess {
+  private ensureChild(): WorkerProcess {
     if (this.child) return this.child;
     if (!existsSync(this.entry.script)) throw new Error(`worker script not found: ${this.entry.script}`);
-    const child = fork(this.entry.script, [this.modelDir], {
-      execArgv: this.entry.execArgv,
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    const child = this.launch(this.entry, [this.modelDir]);
     this.starts++;
     this.child = child;
     this.modelLoaded = false;
     this.stderrTail = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
+    child.onStderr((chunk) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
-    child.on('message', (message: unknown) => this.onMessage(message));
-    child.on('error', (e) => this.onExit(child, `could not run: ${e.message}`));
-    child.on('exit', (code, signal) => this.onExit(child, signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    child.onMessage((message) => this.onMessage(message));
+    child.onExit((how) => this.onExit(child, how));
     return child;
   }
 
@@ -192,13 +180,13 @@ export class InferenceClient {
     this.settle(id, ok(value.data));
   }
 
-  private killChild(child: ChildProcess, why: string): void {
+  private killChild(child: WorkerProcess, why: string): void {
     if (this.child === child) this.onExit(child, `was stopped because ${why}`);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.kill();
   }
 
   /** The worker is gone: forget it (the next request starts a new one) and fail what it was running. */
-  private onExit(child: ChildProcess, how: string): void {
+  private onExit(child: WorkerProcess, how: string): void {
     if (this.child !== child) return;
     this.child = null;
     this.modelLoaded = false;

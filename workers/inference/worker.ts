@@ -1,24 +1,40 @@
-// The inference worker process: `fork(worker, [modelDir], { serialization: 'advanced' })`.
-// Answers each request message with `{ id, result }`; never throws across the channel.
+// The inference worker process. Started by child_process.fork(worker, [modelDir], { serialization: 'advanced' })
+// outside Electron, or by Electron's utilityProcess.fork inside it (main/utility-worker.ts): the same requests
+// come through process.send / 'message' there and process.parentPort here. Answers each request with
+// `{ id, result }`; never throws across the channel.
 import { createOrtBackend } from './backend';
 import { createRequestHandler } from './handler';
 
+/** Electron's utility-process channel (absent in plain Node). */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 const modelDir = process.argv[2];
-if (!process.send || !modelDir) {
-  process.stderr.write('inference worker: start it with child_process.fork(worker, [modelDir]) (needs an IPC channel and a model folder)\n');
+if ((!parentPort && !process.send) || !modelDir) {
+  process.stderr.write('inference worker: start it with child_process.fork or utilityProcess.fork (needs a message channel) and a model folder argument\n');
   process.exit(2);
 }
 
 const handler = createRequestHandler(modelDir, createOrtBackend({ intraOpNumThreads: 2 }));
 
-process.on('message', (message: unknown) => {
-  void handler.handle(message).then((response) => {
-    // The channel can close between the request and the answer (the parent quit); nobody is left to tell.
-    if (process.connected) process.send?.(response, undefined, undefined, () => undefined);
+if (parentPort) {
+  // A utility process ends with the app; there is no disconnect to watch.
+  parentPort.on('message', ({ data }) => {
+    void handler.handle(data).then((response) => parentPort.postMessage(response));
   });
-});
+} else {
+  process.on('message', (message: unknown) => {
+    void handler.handle(message).then((response) => {
+      // The channel can close between the request and the answer (the parent quit); nobody is left to tell.
+      if (process.connected) process.send?.(response, undefined, undefined, () => undefined);
+    });
+  });
 
-// The parent is gone: nothing will read our answers, so stop instead of lingering.
-process.on('disconnect', () => {
-  void handler.dispose().finally(() => process.exit(0));
-});
+  // The parent is gone: nothing will read our answers, so stop instead of lingering.
+  process.on('disconnect', () => {
+    void handler.dispose().finally(() => process.exit(0));
+  });
+}
