@@ -1,4 +1,4 @@
-// Bundles the Electron side: main process, sandboxed preload, and (when present) the inference worker.
+// Bundles the Electron side: main process, sandboxed preload, the reader threads, and (when present) the inference worker.
 // The renderer is built separately by Vite (`npm run build:renderer`).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +73,15 @@ const targets = [
     platform: 'browser',
     external: ['electron'],
     plugins: [await callNamesPlugin()],
+  },
+  {
+    // The reader threads (core/sandbox): every reader of untrusted mask and image bytes, off the main thread.
+    ...common,
+    ...importMetaUrlShim,
+    entryPoints: [fromRoot('core/sandbox/readers-worker.ts')],
+    outfile: fromRoot('dist/workers/readers.cjs'),
+    platform: 'node',
+    external: ['electron'],
   },
 ];
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { summarizeDataset } from '../core/metrics/segmentation';
 import type { CaseScore, EmptyRule, LabelScore } from '../core/metrics/types';
 import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../core/masks/score-pairs';
+import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { maskSetIdSchema } from '../core/contract/masks';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { openDirectApi } from './direct';
@@ -93,7 +94,8 @@ async function scoreSinglePair(args: ScoreArgs): Promise<DatasetScore> {
   const cases: DatasetScore['cases'] = [];
   const errors: DatasetScore['errors'] = [];
   try {
-    const score = await scoreMaskFiles(args.truth, args.pred, { emptyRule: args.emptyRule, name: args.truth });
+    // Read on reader threads (core/sandbox): a file that hangs or exhausts a reader fails alone.
+    const score = await scoreMaskFiles(args.truth, args.pred, { emptyRule: args.emptyRule, name: args.truth, readMask: sharedReaderSandbox().readMask });
     cases.push({ truthPath: args.truth, predPath: args.pred, score });
   } catch (e) {
     errors.push({ truth: args.truth, pred: args.pred, message: e instanceof Error ? e.message : String(e) });
@@ -159,6 +161,7 @@ export const scoreCommand: CliCommand = async (argv, io) => {
     const showProgress = process.stderr.isTTY === true;
     result = await scoreMaskFolders(args.truth, args.pred, {
       emptyRule: args.emptyRule,
+      readMask: sharedReaderSandbox().readMask,
       onProgress: showProgress
         ? (done, total) => {
             if (total >= progressMinCases) io.stderr(`\rscoring ${done}/${total}${done === total ? '\n' : ''}`);

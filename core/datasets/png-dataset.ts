@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodePart10, uidFromText } from '../dicom/part10-writer';
-import { decodeGrayPng } from '../masks/png';
+import { decodeGrayPng, type GrayPng } from '../masks/png';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
@@ -90,6 +90,11 @@ export async function datasetOutputDir(datasetsHome: string, dataset: PngDataset
   return path.join(datasetsHome, createHash('sha256').update(real).digest('hex').slice(0, 16));
 }
 
+/** Reads and decodes one dataset image: in this process by default; the app passes core/sandbox's reader thread. */
+export type ReadDatasetImage = (imagePath: string) => Promise<GrayPng>;
+
+const readImageInProcess: ReadDatasetImage = async (imagePath) => decodeGrayPng(await readFile(imagePath), imagePath, 'a dataset image');
+
 /**
  * Writes one DICOM file per image into `outDir`. UIDs are derived from the dataset's real path and the case
  * name, so importing the same dataset again finds the same study and series (and the catalog skips unchanged
@@ -99,9 +104,10 @@ export async function datasetOutputDir(datasetsHome: string, dataset: PngDataset
 export async function convertPngDataset(
   dataset: PngDataset,
   outDir: string,
-  opts: { huOffset?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { huOffset?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; readImage?: ReadDatasetImage } = {},
 ): Promise<DatasetConversion> {
   const huOffset = opts.huOffset ?? DEFAULT_HU_OFFSET;
+  const readImage = opts.readImage ?? readImageInProcess;
   const real = await realpath(dataset.root);
   await mkdir(outDir, { recursive: true });
   const studyInstanceUid = uidFromText(`vesalius png dataset study\n${real}`);
@@ -120,8 +126,7 @@ export async function convertPngDataset(
       const imageStat = await stat(oneCase.imagePath);
       const written = await stat(dicomPath).catch(() => null);
       if (!written || written.mtimeMs < imageStat.mtimeMs) {
-        const bytes = await readFile(oneCase.imagePath);
-        const gray = decodeGrayPng(bytes, oneCase.imagePath, 'a dataset image');
+        const gray = await readImage(oneCase.imagePath);
         const is16 = gray.bitDepth === 16;
         const dataset_ = {
           SpecificCharacterSet: 'ISO_IR 192',

@@ -5,8 +5,12 @@ import { pairMaskFolders } from './folder';
 import { readMaskFile, type MaskSet } from './read-mask';
 import { alignSegSlices } from './seg-alignment';
 
+/** Reads one mask file: readMaskFile in this process by default; the app and the CLI pass core/sandbox's reader thread. */
+export type ReadMask = (filePath: string) => Promise<MaskSet>;
+
 export interface ScoreOptions {
   emptyRule: EmptyRule;
+  readMask?: ReadMask;
   /** Case name in the result; defaults to the truth's source. */
   name?: string;
 }
@@ -52,7 +56,8 @@ function emptyLike(volume: LabelVolume): LabelVolume {
 }
 
 export async function scoreMaskFiles(truthPath: string, predPath: string, options: ScoreOptions): Promise<CaseScore> {
-  const [truth, pred] = await Promise.all([readMaskFile(truthPath), readMaskFile(predPath)]);
+  const readMask = options.readMask ?? readMaskFile;
+  const [truth, pred] = await Promise.all([readMask(truthPath), readMask(predPath)]);
   return scoreMaskSets(truth, pred, { ...options, name: options.name ?? truthPath });
 }
 
@@ -81,6 +86,7 @@ export interface DatasetScore {
 
 export interface DatasetOptions {
   emptyRule: EmptyRule;
+  readMask?: ReadMask;
   /** Called after each pair: how many are done of how many, and the case just finished. */
   onProgress?: (done: number, total: number, caseKey: string) => void;
   signal?: AbortSignal;
@@ -99,7 +105,7 @@ export async function scoreMaskFolders(truthDir: string, predDir: string, option
   for (const pair of pairing.pairs) {
     options.signal?.throwIfAborted();
     try {
-      const score = await scoreMaskFiles(pair.truthPath, pair.predPath, { emptyRule: options.emptyRule, name: pair.truthPath });
+      const score = await scoreMaskFiles(pair.truthPath, pair.predPath, { emptyRule: options.emptyRule, name: pair.truthPath, readMask: options.readMask });
       cases.push({ truthPath: pair.truthPath, predPath: pair.predPath, score });
     } catch (e) {
       errors.push({ truth: pair.truthPath, pred: pair.predPath, message: e instanceof Error ? e.message : String(e) });

@@ -17,6 +17,7 @@ import { createJobHandlers } from './job-handlers';
 import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
 import { createStoreHandlers } from './store-handlers';
+import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
 import { StoreHandle } from '../store/store-handle';
 import os from 'node:os';
@@ -64,9 +65,15 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const catalog = Catalog.open(ensureHome(opts.home));
   const events = new EventBus();
   const jobRegistry = new JobRegistry({ emit: events.emit });
+  // Every untrusted mask or dataset image is read on these threads, within their time and memory limits.
+  const readers = new ReaderSandbox();
   const jobs = new ImportJobs(async (paths, progress) => {
     // PNG dataset folders are converted to DICOM in the home first; their masks are stored once the series exist.
-    const expanded = await expandPngDatasets(paths, path.join(opts.home, DATASETS_FOLDER), progress);
+    const expanded = await expandPngDatasets(paths, path.join(opts.home, DATASETS_FOLDER), {
+      signal: progress.signal,
+      onProgress: progress.onProgress,
+      readImage: (imagePath) => readers.readGrayPng(imagePath, 'a dataset image'),
+    });
     const summary = await importIntoCatalog(catalog, expanded.paths, progress);
     events.emit('catalog.changed', {}); // study lists fetch again
     if (expanded.conversions.length === 0) return summary;
@@ -110,7 +117,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
       masks,
       defaultAuthor,
       emit: events.emit,
-      datasetJobs: new DatasetScoreJobs(jobRegistry),
+      readMask: readers.readMask,
+      datasetJobs: new DatasetScoreJobs(jobRegistry, readers.readMask),
     }),
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createJobHandlers(jobRegistry),
@@ -128,6 +136,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       void assistant.dispose(); // Kills the inference worker at once; the promise only waits for its exit.
       catalog.close(); // an import still winding down then fails quietly: its job is cancelled already
       annotationStore.close();
+      void readers.close(); // a read in flight fails as closed; its job was cancelled above
     },
   };
 }

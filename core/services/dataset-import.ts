@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportError } from '../contract/dicom';
-import { convertPngDataset, datasetOutputDir, detectPngDataset, type DatasetConversion } from '../datasets/png-dataset';
+import { convertPngDataset, datasetOutputDir, detectPngDataset, type DatasetConversion, type ReadDatasetImage } from '../datasets/png-dataset';
 
 /** Who the store records as the author of a dataset's masks. */
 export const DATASET_AUTHOR = 'dataset import';
@@ -28,7 +28,8 @@ const isFolder = async (p: string): Promise<boolean> => {
 export async function expandPngDatasets(
   paths: readonly string[],
   datasetsHome: string,
-  opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void },
+  /** readImage: decodes each image off the main thread (the service's core/sandbox reader). */
+  opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void; readImage: ReadDatasetImage },
 ): Promise<ExpandedImport> {
   const expanded: ExpandedImport = { paths: [], conversions: [], errors: [] };
   for (const p of paths) {

@@ -6,7 +6,8 @@ import type { Series } from '../contract/dicom';
 import { MAX_MASK_DATA_BYTES, type maskCalls, type MaskOpenError, type MaskSetInfo } from '../contract/masks';
 import { err, ok, type ApiError, type Result } from '../contract/result';
 import { MaskReadError } from '../masks/mask-error';
-import { readMaskFile, type MaskSet } from '../masks/read-mask';
+import type { MaskSet } from '../masks/read-mask';
+import { sharedReaderSandbox } from '../sandbox/reader-sandbox';
 import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
 import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs } from './mask-store';
@@ -18,7 +19,7 @@ import { JobRegistry } from '../jobs/job-registry';
 import { ioErrorText } from '../fs/io-error';
 
 export interface MaskHandlerDeps {
-  /** Reads any mask file (defaults to core/masks' readMaskFile); tests pass their own. */
+  /** Reads any mask file: readMaskFile on a reader thread (core/sandbox; the shared one by default); tests pass their own. */
   readMask?: (filePath: string) => Promise<MaskSet>;
   /** The imported series with this uid, or null when it is not (yet) imported this session. */
   findSeries: (seriesInstanceUid: string) => Series | null;
@@ -56,7 +57,7 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
 
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName>> {
   const { masks } = deps;
-  const readMask = deps.readMask ?? readMaskFile;
+  const readMask = deps.readMask ?? sharedReaderSandbox().readMask;
   /** The first refused path as a `forbidden` error for this call, or null when all are granted. */
   const refused = (call: string, paths: string[]): { ok: false; error: ApiError } | null => {
     for (const p of paths) {
@@ -65,7 +66,7 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
     }
     return null;
   };
-  const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs(new JobRegistry());
+  const datasetJobs = deps.datasetJobs ?? new DatasetScoreJobs(new JobRegistry(), readMask);
 
   /** Reads one file, checks it against its series and imports it into the store; a reason string on failure. */
   const openOne = async (filePath: string, callerSeriesUid: string | undefined, role: Role, author: string): Promise<MaskSetInfo | string> => {
@@ -178,7 +179,7 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
       if (forbidden) return forbidden;
       const problem = await foldersProblem(truthDir, predDir);
       if (problem) return err('bad_input', `masks.scoreDataset: ${problem}`);
-      return ok(await scoreDatasetFolders(truthDir, predDir, emptyRule));
+      return ok(await scoreDatasetFolders(truthDir, predDir, emptyRule, { readMask }));
     },
     'masks.startDatasetScore': async ({ truthDir, predDir, emptyRule }) => {
       const forbidden = refused('masks.startDatasetScore', [truthDir, predDir]);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DatasetCase, DatasetScore, MaskScore } from '../contract/masks';
-import { scoreMaskFolders, scoreMaskSets } from '../masks/score-pairs';
+import { scoreMaskFolders, scoreMaskSets, type ReadMask } from '../masks/score-pairs';
 import { scoreCase } from '../metrics/segmentation';
 import type { EmptyRule, LabelArray, LabelVolume } from '../metrics/types';
 import type { StoredMask } from './mask-store';
@@ -146,9 +146,9 @@ export async function scoreDatasetFolders(
   truthDir: string,
   predDir: string,
   emptyRule: EmptyRule,
-  progress: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  progress: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal; readMask?: ReadMask } = {},
 ): Promise<DatasetScore> {
-  const scored = await scoreMaskFolders(truthDir, predDir, { emptyRule, onProgress: progress.onProgress, signal: progress.signal });
+  const scored = await scoreMaskFolders(truthDir, predDir, { emptyRule, onProgress: progress.onProgress, signal: progress.signal, readMask: progress.readMask });
   const caseName = (truthPath: string | null, predPath: string | null): string =>
     truthPath ? path.relative(truthDir, truthPath) : predPath ? path.relative(predDir, predPath) : '(unknown)';
   const cases: DatasetCase[] = scored.cases.map((c) => ({

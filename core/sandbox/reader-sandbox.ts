@@ -1,0 +1,49 @@
+// The main-thread face of the reader threads: the same calls as the in-process readers (same values,
+// same MaskReadError on refusal), run inside the pool's limits. A stopped or lost reader thread
+// becomes a MaskReadError naming the file, like any other refusal.
+import { MaskReadError } from '../masks/mask-error';
+import type { GrayPng } from '../masks/png';
+import type { MaskSet } from '../masks/read-mask';
+import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues } from './reader-tasks';
+import { defaultReaderEntry } from './worker-entry';
+import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
+
+export type ReaderSandboxOptions = Partial<WorkerPoolOptions>;
+
+export class ReaderSandbox {
+  readonly pool: WorkerPool;
+
+  constructor(options: ReaderSandboxOptions = {}) {
+    this.pool = new WorkerPool({ ...options, entry: options.entry ?? defaultReaderEntry() });
+  }
+
+  /** readMaskFile on a reader thread. */
+  readonly readMask = (filePath: string): Promise<MaskSet> => this.run('readMask', { filePath }, filePath);
+
+  /** A grayscale PNG file decoded on a reader thread (decodeGrayPng); `what` names the image in refusals. */
+  readonly readGrayPng = (filePath: string, what: string): Promise<GrayPng> => this.run('readGrayPng', { filePath, what }, filePath);
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async run<K extends ReaderTaskKind>(kind: K, args: ReaderTaskArgs[K], filePath: string): Promise<ReaderTaskValues[K]> {
+    try {
+      return await this.pool.run<ReaderTaskValues[K]>(kind, args);
+    } catch (e) {
+      if (e instanceof SandboxFailure) throw new MaskReadError(filePath, e.reason);
+      throw e;
+    }
+  }
+}
+
+let shared: ReaderSandbox | null = null;
+
+/**
+ * One sandbox for callers with no owner of their own to close it (the CLI, handlers built without
+ * one): started on first use, never closed; idle, its threads do not keep the process alive.
+ */
+export function sharedReaderSandbox(): ReaderSandbox {
+  shared ??= new ReaderSandbox();
+  return shared;
+}
