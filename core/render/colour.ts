@@ -1,0 +1,42 @@
+// Colour frames → 8-bit RGB: RGB as is, YBR_FULL / YBR_FULL_422 through PS3.3 C.7.6.3.1.2's
+// equations, palette colour through its three LUTs; 16-bit samples and entries scaled to 8 bits.
+import type { PaletteLut } from './image-attributes';
+
+const to8 = (value: number, max: number): number => Math.round((Math.min(Math.max(value, 0), max) * 255) / max);
+
+/** Pixel-interleaved RGB or YBR_FULL stored values of `bitsStored` bits → 8-bit RGB. */
+export function rgbBytes(values: Float64Array, bitsStored: number, ybr: boolean): Uint8Array {
+  const max = 2 ** bitsStored - 1;
+  const out = new Uint8Array(values.length);
+  if (!ybr) {
+    for (let i = 0; i < values.length; i++) out[i] = to8(values[i], max);
+    return out;
+  }
+  const mid = 2 ** (bitsStored - 1);
+  for (let i = 0; i + 2 < values.length; i += 3) {
+    const y = values[i];
+    const cb = values[i + 1] - mid;
+    const cr = values[i + 2] - mid;
+    out[i] = to8(y + 1.402 * cr, max);
+    out[i + 1] = to8(y - 0.344136 * cb - 0.714136 * cr, max);
+    out[i + 2] = to8(y + 1.772 * cb, max);
+  }
+  return out;
+}
+
+/**
+ * Palette colour: each stored value through the red, green and blue LUTs. Values below a LUT's first
+ * mapped value take its first entry, values past its end its last (PS3.3 C.7.6.3.1.5).
+ */
+export function paletteBytes(values: Float64Array, luts: readonly [PaletteLut, PaletteLut, PaletteLut]): Uint8Array {
+  const out = new Uint8Array(values.length * 3);
+  luts.forEach((lut, channel) => {
+    const last = lut.entries.length - 1;
+    const max = lut.bitsPerEntry === 16 ? 65535 : 255;
+    for (let i = 0; i < values.length; i++) {
+      const index = Math.min(Math.max(values[i] - lut.firstMapped, 0), last);
+      out[i * 3 + channel] = to8(lut.entries[index], max);
+    }
+  });
+  return out;
+}

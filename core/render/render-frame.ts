@@ -1,0 +1,224 @@
+// The one pure entry of core/render: a DICOM file's bytes → one frame as 8-bit grey or RGB pixels,
+// with what was applied. No file system, no globals besides the lazily loaded codecs, so it can run
+// in a worker with limits.
+import { chooseVoiWindow, modalityRange, voiFunctionOf, type VoiFunction } from '../imaging/voi';
+import { EXPLICIT_BE, EXPLICIT_LE, DEFLATED_LE, IMPLICIT_LE, RLE_LOSSLESS, transferSyntaxName } from '../dicom/transfer-syntax';
+import { codecNameFor, decodeCompressed } from './codecs';
+import { paletteBytes, rgbBytes } from './colour';
+import { greyBytes, storedRange } from './grey';
+import { readGreyPipeline, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
+import { loadImageDataset } from './load-dataset';
+import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
+import { RenderRefusal, thrownText } from './render-refusal';
+import { decodeRleFrame } from './rle-decode';
+import { storedValues, type RawSamples } from './stored-values';
+
+/** Default cap on any one declared size (pixel data, an inflated data set, a frame's working memory). */
+export const DEFAULT_RENDER_MAX_BYTES = 2 * 2 ** 30;
+
+export type WindowSource = 'file' | 'data-range' | 'user' | 'preset';
+
+export interface RenderOptions {
+  /** 1-based, as DICOM numbers frames (default 1). */
+  frame?: number;
+  /** A window to use instead of the file's (grey-scale images only). */
+  window?: { center: number; width: number; source: 'user' | 'preset' };
+  /** Cap on declared sizes, in bytes (default 2 GiB). */
+  maxBytes?: number;
+}
+
+export interface AppliedRendering {
+  frame: number;
+  numberOfFrames: number;
+  rows: number;
+  columns: number;
+  photometric: Photometric;
+  transferSyntax: { uid: string; name: string };
+  /** Null for colour images (no VOI applies). */
+  window: { center: number; width: number; source: WindowSource; function: VoiFunction } | null;
+  rescale: { slope: number; intercept: number } | null;
+  inverted: boolean;
+}
+
+export interface RenderedFrame {
+  ok: true;
+  /** Row-major 8-bit pixels: one byte per pixel (grey) or three (RGB). */
+  pixels: Uint8Array;
+  channels: 1 | 3;
+  width: number;
+  height: number;
+  applied: AppliedRendering;
+}
+
+export interface RenderFailure {
+  ok: false;
+  /** What is wrong and where (tag, byte offset, frame); the caller adds the file's name. */
+  reason: string;
+}
+
+const NATIVE_SYNTAXES = new Set([IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, EXPLICIT_BE]);
+const MIB = 2 ** 20;
+
+/** Renders frame `options.frame` of a DICOM file. Never throws: every failure is a reason. */
+export async function renderFrame(fileBytes: Uint8Array, options: RenderOptions = {}): Promise<RenderedFrame | RenderFailure> {
+  try {
+    return await render(fileBytes, options);
+  } catch (e) {
+    if (e instanceof RenderRefusal) return { ok: false, reason: e.reason };
+    return { ok: false, reason: `unexpected failure while rendering: ${thrownText(e)}` };
+  }
+}
+
+async function render(fileBytes: Uint8Array, options: RenderOptions): Promise<RenderedFrame> {
+  const maxBytes = options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES;
+  const image = await loadImageDataset(fileBytes, maxBytes);
+  const { dataSet, byteArray, pixelElement, transferSyntaxUid } = image;
+  const layout = readPixelLayout(dataSet);
+  const frameNumber = options.frame ?? 1;
+  if (!Number.isInteger(frameNumber) || frameNumber < 1 || frameNumber > layout.numberOfFrames) {
+    throw new RenderRefusal(`there is no frame ${frameNumber}: the image has ${layout.numberOfFrames} frame(s) (Number of Frames (0028,0008))`);
+  }
+  const frameIndex = frameNumber - 1;
+  checkDeclaredSizes(layout, maxBytes);
+
+  const decoded = await decodeFrame(dataSet, byteArray, pixelElement, transferSyntaxUid, layout, frameIndex);
+  const pixelCount = layout.rows * layout.columns;
+  const values = storedValues(decoded.raw, pixelCount);
+  const photometric = decoded.photometric;
+  const base = {
+    frame: frameNumber,
+    numberOfFrames: layout.numberOfFrames,
+    rows: layout.rows,
+    columns: layout.columns,
+    photometric: layout.photometric,
+    transferSyntax: { uid: transferSyntaxUid, name: transferSyntaxName(transferSyntaxUid) },
+  };
+  const result = (pixels: Uint8Array, channels: 1 | 3, applied: AppliedRendering): RenderedFrame => ({ ok: true, pixels, channels, width: layout.columns, height: layout.rows, applied });
+
+  if (photometric === 'PALETTE COLOR') {
+    return result(paletteBytes(values, readPalette(dataSet, layout)), 3, { ...base, window: null, rescale: null, inverted: false });
+  }
+  if (layout.samplesPerPixel === 3) {
+    if (photometric !== 'RGB' && photometric !== 'YBR_FULL' && photometric !== 'YBR_FULL_422') {
+      throw new RenderRefusal(`${photometric} pixel data in ${transferSyntaxName(transferSyntaxUid)} is not rendered (it exists only inside JPEG / JPEG 2000 codestreams)`);
+    }
+    return result(rgbBytes(values, decoded.raw.bitsStored, photometric !== 'RGB'), 3, { ...base, window: null, rescale: null, inverted: false });
+  }
+
+  const pipeline = readGreyPipeline(dataSet, frameIndex);
+  const voiFunction = voiFunctionOf(pipeline.voiFunction);
+  const chosen = options.window
+    ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
+    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityRange(storedRange(values), pipeline.slope, pipeline.intercept));
+  const invert = layout.photometric === 'MONOCHROME1';
+  const pixels = greyBytes(values, { slope: pipeline.slope, intercept: pipeline.intercept, window: chosen, voiFunction, invert });
+  return result(pixels, 1, {
+    ...base,
+    window: { center: chosen.center, width: chosen.width, source: chosen.source, function: voiFunction },
+    rescale: { slope: pipeline.slope, intercept: pipeline.intercept },
+    inverted: invert,
+  });
+}
+
+/** Declared sizes against the cap, before anything is allocated for them. */
+function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
+  const pixels = layout.rows * layout.columns;
+  const frameBytes = (pixels * layout.samplesPerPixel * layout.bitsAllocated) / 8;
+  const totalBytes = frameBytes * layout.numberOfFrames;
+  if (totalBytes > maxBytes) {
+    throw new RenderRefusal(
+      `the declared pixel data (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits = ${Math.ceil(totalBytes)} bytes) is above the cap of ${maxBytes / MIB} MiB`,
+    );
+  }
+  // Working memory for one frame: 8 bytes per stored value.
+  const working = pixels * layout.samplesPerPixel * 8;
+  if (working > maxBytes) {
+    throw new RenderRefusal(`one ${layout.rows} × ${layout.columns} frame needs ${working} bytes to render, above the cap of ${maxBytes / MIB} MiB`);
+  }
+}
+
+interface DecodedFrame {
+  raw: RawSamples;
+  /** What the samples are after decoding (a JPEG codec hands back YBR as RGB). */
+  photometric: Photometric;
+}
+
+async function decodeFrame(
+  dataSet: Parameters<typeof readGreyPipeline>[0],
+  byteArray: Uint8Array,
+  element: Parameters<typeof nativeFrame>[1],
+  transferSyntaxUid: string,
+  layout: PixelLayout,
+  frameIndex: number,
+): Promise<DecodedFrame> {
+  const frameLabel = `frame ${frameIndex + 1}`;
+  const common = { samplesPerPixel: layout.samplesPerPixel, bitsStored: layout.bitsStored, highBit: layout.highBit, signed: layout.signed };
+  const encapsulated = element.length === 0xffffffff;
+
+  if (NATIVE_SYNTAXES.has(transferSyntaxUid)) {
+    if (encapsulated) throw new RenderRefusal(`${PIXEL_DATA_LABEL} is encapsulated (undefined length), but ${transferSyntaxName(transferSyntaxUid)} stores pixels natively`);
+    const frame = nativeFrame(byteArray, element, layout, frameIndex);
+    let bytes = frame.bytes;
+    const bigEndian = transferSyntaxUid === EXPLICIT_BE;
+    // Big endian OW holds 8-bit samples in 16-bit words: swap each pair back (PS3.5 A.3 / 8.1.1).
+    if (bigEndian && layout.bitsAllocated === 8 && element.vr === 'OW') bytes = swapPairs(bytes);
+    return {
+      raw: { ...common, bytes, bitOffset: frame.bitOffset, bitsAllocated: layout.bitsAllocated, littleEndian: !bigEndian, planar: layout.planarConfiguration, ybr422: layout.photometric === 'YBR_FULL_422' },
+      photometric: layout.photometric,
+    };
+  }
+  if (!encapsulated) {
+    throw new RenderRefusal(`${PIXEL_DATA_LABEL} has a defined length (${element.length} bytes), but ${transferSyntaxName(transferSyntaxUid)} needs encapsulated pixel data`);
+  }
+  const encoded = encapsulatedFrame(dataSet, byteArray, element, layout.numberOfFrames, frameIndex);
+
+  if (transferSyntaxUid === RLE_LOSSLESS) {
+    const bytesPerSample = layout.bitsAllocated / 8;
+    if (!Number.isInteger(bytesPerSample)) throw new RenderRefusal(`RLE with Bits Allocated ${layout.bitsAllocated} is not rendered`);
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeRleFrame(encoded, layout.rows * layout.columns, layout.samplesPerPixel, bytesPerSample);
+    } catch (e) {
+      throw new RenderRefusal(`RLE decoding failed on ${frameLabel}: ${e instanceof RenderRefusal ? e.reason : thrownText(e)}`);
+    }
+    return {
+      raw: { ...common, bytes, bitOffset: 0, bitsAllocated: layout.bitsAllocated, littleEndian: true, planar: 1, ybr422: false },
+      photometric: layout.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : layout.photometric,
+    };
+  }
+
+  const codecName = codecNameFor(transferSyntaxUid);
+  if (!codecName) throw new RenderRefusal(`transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) has no decoder here`);
+  let output;
+  try {
+    output = await decodeCompressed(transferSyntaxUid, encoded, layout.bitsAllocated);
+  } catch (e) {
+    throw new RenderRefusal(`${e instanceof RenderRefusal ? e.reason.replace(/ failed: /, ` failed on ${frameLabel}: `) : `${codecName} decoder failed on ${frameLabel}: ${thrownText(e)}`}`);
+  }
+  if (output.width !== layout.columns || output.height !== layout.rows || output.componentCount !== layout.samplesPerPixel) {
+    throw new RenderRefusal(
+      `${codecName} ${frameLabel} decodes to ${output.width} × ${output.height} × ${output.componentCount} sample(s), but the header says ${layout.columns} × ${layout.rows} × ${layout.samplesPerPixel}`,
+    );
+  }
+  const container = output.bitsPerSample > 8 ? 16 : 8;
+  const expected = layout.rows * layout.columns * layout.samplesPerPixel * (container / 8);
+  if (output.bytes.length < expected) {
+    throw new RenderRefusal(`${codecName} ${frameLabel} decodes to ${output.bytes.length} bytes, ${expected} expected`);
+  }
+  // The codec's samples are right-aligned in their container: keep the larger of its precision and Bits Stored.
+  const bitsStored = Math.min(container, Math.max(layout.bitsStored, output.bitsPerSample));
+  const ybrInCodestream = layout.photometric.startsWith('YBR');
+  return {
+    raw: { ...common, bytes: output.bytes, bitOffset: 0, bitsAllocated: container, bitsStored, highBit: bitsStored - 1, littleEndian: true, planar: 0, ybr422: false },
+    photometric: ybrInCodestream && output.colourIsRgb ? 'RGB' : layout.photometric === 'YBR_FULL_422' ? 'YBR_FULL' : layout.photometric,
+  };
+}
+
+function swapPairs(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + 1 < bytes.length; i += 2) {
+    out[i] = bytes[i + 1];
+    out[i + 1] = bytes[i];
+  }
+  return out;
+}
