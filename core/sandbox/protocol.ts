@@ -40,19 +40,23 @@ export function deserializeError(data: SerializedError): Error {
   return error;
 }
 
+/** A view at least this large that is at least half its buffer has the whole buffer transferred with it. */
+const MIN_SHARED_VIEW_BYTES = 1 << 20;
+
 type AnyTypedArray = Exclude<NodeJS.TypedArray, BigInt64Array | BigUint64Array> | BigInt64Array | BigUint64Array;
 
-/** The standard constructor of a typed array (a Buffer counts as a Uint8Array). */
+/** The standard constructor of a typed array (a Buffer counts as a Uint8Array, as it arrives on the other side). */
 function plainConstructorOf(view: AnyTypedArray): new (length: number) => AnyTypedArray {
   const name = view[Symbol.toStringTag] as string;
   return (globalThis as unknown as Record<string, new (length: number) => AnyTypedArray>)[name];
 }
 
 /**
- * Makes `value` ready to post with its typed arrays transferred: an array that is the whole of its
- * own ArrayBuffer is transferred as it is; one that is a view into a larger or shared buffer (a Node
- * Buffer from the pool, a slice of a file read) is copied into a buffer of its own first, so a
- * transfer never detaches memory something else still uses. Walks plain objects, arrays and Maps.
+ * Makes `value` ready to post with its typed arrays transferred, not copied. A view's whole buffer
+ * is transferred (the view arrives over it, offset kept) when the view is most of a large buffer:
+ * a label map inside a gunzipped file is not copied again. A small or sparse view (a Node Buffer from
+ * the shared pool, which must never be detached, is one) is copied into a buffer of its own first.
+ * Walks plain objects, arrays and Maps.
  */
 export function prepareTransfer(value: unknown): { value: unknown; transfer: ArrayBuffer[] } {
   const transfer = new Set<ArrayBuffer>();
@@ -63,8 +67,9 @@ export function prepareTransfer(value: unknown): { value: unknown; transfer: Arr
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const view = v as AnyTypedArray;
       let owned = view;
-      const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer;
-      if (!whole || view.constructor !== plainConstructorOf(view)) {
+      const buffer = view.buffer;
+      const transferable = buffer instanceof ArrayBuffer && (view.byteLength === buffer.byteLength || (view.byteLength >= MIN_SHARED_VIEW_BYTES && view.byteLength * 2 >= buffer.byteLength));
+      if (!transferable) {
         owned = new (plainConstructorOf(view))(view.length);
         (owned as Uint8Array).set(view as Uint8Array);
       }
