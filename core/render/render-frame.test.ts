@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { imageFixture, paletteData16, paletteData8, rleSplitFragmentsFixture } from './render-fixtures';
+import { renderFrame, type RenderedFrame, type RenderOptions } from './render-frame';
+
+// Every expected value below is worked out by hand from the standard's formulas (PS3.3 C.11.2.1.2.1
+// LINEAR: band c - 0.5 ± (w - 1) / 2, y = ((x - (c - 0.5)) / (w - 1) + 0.5) × 255; C.7.6.3.1.2 YBR_FULL).
+
+async function rendered(bytes: Uint8Array, options?: RenderOptions): Promise<RenderedFrame> {
+  const result = await renderFrame(bytes, options);
+  if (!result.ok) throw new Error(`expected a rendering, got: ${result.reason}`);
+  return result;
+}
+
+async function refusal(bytes: Uint8Array, options?: RenderOptions): Promise<string> {
+  const result = await renderFrame(bytes, options);
+  if (result.ok) throw new Error('expected a refusal');
+  return result.reason;
+}
+
+describe('grey-scale', () => {
+  it('MONOCHROME2 16-bit signed with rescale and the file window', async () => {
+    // stored -1000, -24, 0, 1000; slope 2, intercept -100 → -2100, -148, -100, 1900.
+    // Window C -100 W 401: band -300.5 .. 99.5.
+    //  -148: ((-148 + 100.5) / 400 + 0.5) × 255 = 97.22 → 97;  -100: (0.5 / 400 + 0.5) × 255 = 127.82 → 128
+    const bytes = imageFixture({
+      rows: 2, columns: 2, bitsAllocated: 16, signed: true, frames: [[-1000, -24, 0, 1000]],
+      extra: { RescaleSlope: 2, RescaleIntercept: -100, WindowCenter: -100, WindowWidth: 401 },
+    });
+    const out = await rendered(bytes);
+    expect([...out.pixels]).toEqual([0, 97, 128, 255]);
+    expect(out.channels).toBe(1);
+    expect(out.applied.window).toEqual({ center: -100, width: 401, source: 'file', function: 'LINEAR' });
+    expect(out.applied.rescale).toEqual({ slope: 2, intercept: -100 });
+    expect(out.applied.inverted).toBe(false);
+  });
+
+  it('MONOCHROME1 is inverted', async () => {
+    // C 128 W 256: band 0 .. 255, y = x; inverted 255 - x.
+    const bytes = imageFixture({ rows: 1, columns: 4, bitsAllocated: 8, photometric: 'MONOCHROME1', frames: [[0, 64, 128, 255]], extra: { WindowCenter: 128, WindowWidth: 256 } });
+    const out = await rendered(bytes);
+    expect([...out.pixels]).toEqual([255, 191, 127, 0]);
+    expect(out.applied.inverted).toBe(true);
+    expect(out.applied.photometric).toBe('MONOCHROME1');
+  });
+
+  it('WindowWidth 0 falls back to the data range', async () => {
+    // range 10..110 → C 60 W 100: band 10 .. 109; 20: ((20 - 59.5) / 99 + 0.5) × 255 = 25.76 → 26; 30 → 51.52 → 52
+    const bytes = imageFixture({ rows: 1, columns: 4, bitsAllocated: 16, frames: [[10, 20, 30, 110]], extra: { WindowCenter: 50, WindowWidth: 0 } });
+    const out = await rendered(bytes);
+    expect([...out.pixels]).toEqual([0, 26, 52, 255]);
+    expect(out.applied.window).toMatchObject({ center: 60, width: 100, source: 'data-range' });
+  });
+
+  it('a user window or a preset replaces the file window, and says so', async () => {
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 16, signed: true, frames: [[-600, 150]], extra: { WindowCenter: 40, WindowWidth: 400 } });
+    // C -600 W 1500 (lung): -600 → (0.5 / 1499 + 0.5) × 255 = 127.59 → 128; 150 > -600.5 + 749.5 = 149 → 255
+    const lung = await rendered(bytes, { window: { center: -600, width: 1500, source: 'preset' } });
+    expect([...lung.pixels]).toEqual([128, 255]);
+    expect(lung.applied.window?.source).toBe('preset');
+    const user = await rendered(bytes, { window: { center: 150, width: 2, source: 'user' } });
+    // C 150 W 2: band 149 .. 150; -600 → 0; 150: ((150 - 149.5) / 1 + 0.5) × 255 = 255
+    expect([...user.pixels]).toEqual([0, 255]);
+    expect(user.applied.window?.source).toBe('user');
+  });
+
+  it('masks the bits above BitsStored (12 of 16) before anything else', async () => {
+    // words 0xF064 → 0x064 = 100, 0x1FFF → 0xFFF = 4095, 0xA000 → 0; window C 2048 W 4096: band 0 .. 4095
+    // 100: ((100 - 2047.5) / 4095 + 0.5) × 255 = 6.23 → 6
+    const bytes = imageFixture({
+      rows: 1, columns: 3, bitsAllocated: 16, bitsStored: 12, frames: [[0, 0, 0]], rawWords: [0xf064, 0x1fff, 0xa000],
+      extra: { WindowCenter: 2048, WindowWidth: 4096 },
+    });
+    expect([...(await rendered(bytes)).pixels]).toEqual([6, 255, 0]);
+  });
+
+  it('sign-extends a 12-bit signed value stored in 16 bits', async () => {
+    // 0x0FFF (12-bit two's complement) = -1; 0x0800 = -2048; 0x07FF = 2047. Window C 0 W 4096: band -2048.5 .. 2046.5
+    // -1: ((-1 + 0.5) / 4095 + 0.5) × 255 = 127.47 → 127
+    const bytes = imageFixture({
+      rows: 1, columns: 3, bitsAllocated: 16, bitsStored: 12, signed: true, frames: [[0, 0, 0]], rawWords: [0x0fff, 0x0800, 0x07ff],
+      extra: { WindowCenter: 0, WindowWidth: 4096 },
+    });
+    expect([...(await rendered(bytes)).pixels]).toEqual([127, 0, 255]);
+  });
+});
+
+describe('colour', () => {
+  it('palette colour with 8-bit entries (one per byte)', async () => {
+    const red = Array.from({ length: 256 }, (_, i) => i);
+    const green = red.map((i) => 255 - i);
+    const blue = red.map((i) => (i * 2) & 255);
+    const bytes = imageFixture({
+      rows: 1, columns: 3, bitsAllocated: 8, photometric: 'PALETTE COLOR', frames: [[0, 2, 200]],
+      extra: {
+        RedPaletteColorLookupTableDescriptor: [256, 0, 8], GreenPaletteColorLookupTableDescriptor: [256, 0, 8], BluePaletteColorLookupTableDescriptor: [256, 0, 8],
+        RedPaletteColorLookupTableData: paletteData8(red), GreenPaletteColorLookupTableData: paletteData8(green), BluePaletteColorLookupTableData: paletteData8(blue),
+      },
+    });
+    const out = await rendered(bytes);
+    expect(out.channels).toBe(3);
+    expect([...out.pixels]).toEqual([0, 255, 0, 2, 253, 4, 200, 55, 144]);
+    expect(out.applied.window).toBeNull();
+  });
+
+  it('palette colour with 16-bit entries and a first mapped value of 100', async () => {
+    // entries for stored 100..103; 50 (below) takes entry 0, 200 (above) the last. 16 → 8 bits: round(v × 255 / 65535)
+    // 65535 → 255, 32768 → 127.5019 → 128, 1000 → 3.89 → 4
+    const red = [0, 65535, 32768, 1000];
+    const green = [65535, 0, 1000, 32768];
+    const blue = [1000, 1000, 1000, 65535];
+    const descriptor = [4, 100, 16];
+    const bytes = imageFixture({
+      rows: 1, columns: 4, bitsAllocated: 16, photometric: 'PALETTE COLOR', frames: [[50, 101, 103, 200]],
+      extra: {
+        RedPaletteColorLookupTableDescriptor: descriptor, GreenPaletteColorLookupTableDescriptor: descriptor, BluePaletteColorLookupTableDescriptor: descriptor,
+        RedPaletteColorLookupTableData: paletteData16(red), GreenPaletteColorLookupTableData: paletteData16(green), BluePaletteColorLookupTableData: paletteData16(blue),
+      },
+    });
+    expect([...(await rendered(bytes)).pixels]).toEqual([0, 255, 4, 255, 0, 4, 4, 128, 255, 4, 128, 255]);
+  });
+
+  const rgbPixels = [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30];
+
+  it('RGB 8-bit, planar configuration 0', async () => {
+    const bytes = imageFixture({ rows: 2, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'RGB', planarConfiguration: 0, frames: [rgbPixels] });
+    const out = await rendered(bytes);
+    expect(out.channels).toBe(3);
+    expect([...out.pixels]).toEqual(rgbPixels);
+  });
+
+  it('RGB 8-bit, planar configuration 1 (all R, then G, then B)', async () => {
+    const planes = [255, 0, 0, 10, 0, 255, 0, 20, 0, 0, 255, 30];
+    const bytes = imageFixture({ rows: 2, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'RGB', planarConfiguration: 1, frames: [planes] });
+    expect([...(await rendered(bytes)).pixels]).toEqual(rgbPixels);
+  });
+
+  it('RGB 16-bit, explicit VR big endian, scaled to 8 bits', async () => {
+    // 65535 → 255, 32896 (128 × 257) → 128, 257 → 1
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 16, samplesPerPixel: 3, photometric: 'RGB', syntax: 'explicit-be', frames: [[65535, 0, 32896, 257, 65535, 0]] });
+    const out = await rendered(bytes);
+    expect(out.applied.transferSyntax.uid).toBe('1.2.840.10008.1.2.2');
+    expect([...out.pixels]).toEqual([255, 0, 128, 1, 255, 0]);
+  });
+
+  it('YBR_FULL 8-bit to RGB', async () => {
+    // Y 76 Cb 85 Cr 255: R = 76 + 1.402 × 127 = 254.05 → 254; G = 76 + 0.344136 × 43 - 0.714136 × 127 = 0.10 → 0;
+    // B = 76 - 1.772 × 43 = -0.20 → 0. Y 128 Cb 128 Cr 128 → 128 grey.
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_FULL', frames: [[76, 85, 255, 128, 128, 128]] });
+    expect([...(await rendered(bytes)).pixels]).toEqual([254, 0, 0, 128, 128, 128]);
+  });
+
+  it('YBR_FULL_422 8-bit native: two luma samples share one chroma pair', async () => {
+    // Y1 100 Y2 200 Cb 128 Cr 128 → greys 100 and 200
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 8, samplesPerPixel: 3, photometric: 'YBR_FULL_422', frames: [[100, 200, 128, 128]] });
+    expect([...(await rendered(bytes)).pixels]).toEqual([100, 100, 100, 200, 200, 200]);
+  });
+});
+
+describe('transfer syntaxes and frames', () => {
+  const window = { WindowCenter: 128, WindowWidth: 256 }; // y = x for 0..255
+
+  it('deflated explicit VR little endian', async () => {
+    const bytes = imageFixture({ rows: 2, columns: 2, bitsAllocated: 16, syntax: 'deflate', frames: [[0, 50, 200, 255]], extra: window });
+    const out = await rendered(bytes);
+    expect(out.applied.transferSyntax.uid).toBe('1.2.840.10008.1.2.1.99');
+    expect([...out.pixels]).toEqual([0, 50, 200, 255]);
+  });
+
+  it('a deflated data set that would inflate past the cap is refused, the cap stated', async () => {
+    const bytes = imageFixture({ rows: 64, columns: 64, bitsAllocated: 16, syntax: 'deflate', frames: [new Array(4096).fill(7)] });
+    const reason = await refusal(bytes, { maxBytes: 4096 });
+    expect(reason).toMatch(/inflates to more than the cap of .* MiB/);
+  });
+
+  it('RLE lossless, 16-bit signed with rescale, two frames', async () => {
+    // frame 2: stored -100, 0, 27, 127; intercept 100 → 0, 100, 127, 227; window C 128 W 256 → y = x
+    const bytes = imageFixture({
+      rows: 2, columns: 2, bitsAllocated: 16, signed: true, syntax: 'rle',
+      frames: [[1, 2, 3, 4], [-100, 0, 27, 127]], extra: { ...window, RescaleIntercept: 100, RescaleSlope: 1 },
+    });
+    const out = await rendered(bytes, { frame: 2 });
+    expect(out.applied.transferSyntax.uid).toBe('1.2.840.10008.1.2.5');
+    expect(out.applied.numberOfFrames).toBe(2);
+    expect([...out.pixels]).toEqual([0, 100, 127, 227]);
+  });
+
+  it('native multi-frame: --frame N is 1-based; a frame past the end is refused', async () => {
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 8, frames: [[1, 2], [30, 40], [200, 250]], extra: window });
+    expect([...(await rendered(bytes)).pixels]).toEqual([1, 2]);
+    expect([...(await rendered(bytes, { frame: 3 })).pixels]).toEqual([200, 250]);
+    expect(await refusal(bytes, { frame: 4 })).toMatch(/no frame 4: the image has 3 frame\(s\)/);
+  });
+
+  it('implicit VR and explicit big endian 16-bit give the same pixels as explicit little endian', async () => {
+    for (const syntax of ['implicit-le', 'explicit-be', 'explicit-le'] as const) {
+      const bytes = imageFixture({ rows: 1, columns: 3, bitsAllocated: 16, syntax, frames: [[3, 128, 300]], extra: window });
+      expect([...(await rendered(bytes)).pixels]).toEqual([3, 128, 255]);
+    }
+  });
+});
+
+describe('refusals', () => {
+  it('short pixel data names the tag and both byte counts', async () => {
+    // 4 × 4 16-bit pixels need 32 bytes; give 8 pixels (16 bytes) and say 4 rows.
+    const bytes = imageFixture({ rows: 4, columns: 4, bitsAllocated: 16, frames: [[1, 2, 3, 4, 5, 6, 7, 8]] });
+    expect(await refusal(bytes)).toBe('Pixel Data (7FE0,0010) holds 16 bytes, but 4 × 4 × 1 frame(s) × 1 sample(s) × 16 bits need 32');
+  });
+
+  it('a declared size above the cap is refused before anything is allocated', async () => {
+    const bytes = imageFixture({ rows: 60000, columns: 60000, bitsAllocated: 16, frames: [[1, 2, 3, 4]], extra: { NumberOfFrames: 100 } });
+    expect(await refusal(bytes)).toMatch(/declared pixel data \(60000 × 60000 × 100 frame\(s\) × 1 sample\(s\) × 16 bits = 720000000000 bytes\) is above the cap of 2048 MiB/);
+  });
+
+  it('a photometric interpretation that contradicts Samples per Pixel is refused with both tags', async () => {
+    const bytes = imageFixture({ rows: 1, columns: 1, bitsAllocated: 8, photometric: 'RGB', frames: [[1]] });
+    expect(await refusal(bytes)).toBe('Samples per Pixel (0028,0002) is 1 but RGB needs 3');
+  });
+
+  it('a malformed window value is refused with its tag, not read as a prefix', async () => {
+    const bytes = imageFixture({ rows: 1, columns: 1, bitsAllocated: 8, frames: [[1]], extra: { WindowCenter: '40abc', WindowWidth: 400 } });
+    expect(await refusal(bytes)).toMatch(/Window Center \(0028,1050\) holds "40abc", which is not a decimal number/);
+  });
+
+  it('bytes that are not DICOM get the index reason', async () => {
+    expect(await refusal(new Uint8Array(300))).toMatch(/no "DICM" marker/);
+  });
+});
+
+describe('encapsulated frames split over fragments', () => {
+  const spec = { rows: 2, columns: 2, bitsAllocated: 8 as const, frames: [[1, 2, 3, 4], [50, 60, 70, 80], [200, 210, 220, 230]], extra: { WindowCenter: 128, WindowWidth: 256 } };
+
+  it('finds each frame by the Basic Offset Table', async () => {
+    const bytes = rleSplitFragmentsFixture(spec, 'basic');
+    expect([...(await rendered(bytes, { frame: 2 })).pixels]).toEqual([50, 60, 70, 80]);
+    expect([...(await rendered(bytes, { frame: 3 })).pixels]).toEqual([200, 210, 220, 230]);
+  });
+
+  it('finds each frame by the Extended Offset Table', async () => {
+    const bytes = rleSplitFragmentsFixture(spec, 'extended');
+    expect([...(await rendered(bytes, { frame: 1 })).pixels]).toEqual([1, 2, 3, 4]);
+    expect([...(await rendered(bytes, { frame: 3 })).pixels]).toEqual([200, 210, 220, 230]);
+  });
+
+  it('without an offset table, more fragments than frames are refused with the counts', async () => {
+    const bytes = rleSplitFragmentsFixture(spec, 'none');
+    expect(await refusal(bytes, { frame: 2 })).toBe(
+      'encapsulated Pixel Data (7FE0,0010) holds 6 fragments for 3 frames and no offset table to say which belong to frame 2',
+    );
+  });
+});
