@@ -125,11 +125,18 @@ describe('ReaderSandbox: the same masks as the in-process readers, byte for byte
     await writeFile(path.join(root, 'colour.png'), rgbPng(1, 1, [[1, 2, 3]]));
     for (const name of ['text.png', 'colour.png', 'absent.nii']) {
       const file = path.join(root, name);
-      const inProcess = await readMaskFile(file).catch((e: unknown) => e as MaskReadError);
-      const sandboxed = await sandbox.readMask(file).catch((e: unknown) => e as MaskReadError);
+      const refusal = (read: Promise<MaskSet>): Promise<MaskReadError> =>
+        read.then(
+          () => {
+            throw new Error(`${name} was expected to be refused`);
+          },
+          (e: unknown) => e as MaskReadError,
+        );
+      const inProcess = await refusal(readMaskFile(file));
+      const sandboxed = await refusal(sandbox.readMask(file));
       expect(sandboxed).toBeInstanceOf(MaskReadError);
       expect(sandboxed.message).toBe(inProcess.message);
-      expect((sandboxed as MaskReadError).reason).toBe((inProcess as MaskReadError).reason);
+      expect(sandboxed.reason).toBe(inProcess.reason);
     }
     const colour = path.join(root, 'colour.png');
     await expect(sandbox.readGrayPng(colour, 'a dataset image')).rejects.toThrow(`${colour}: colour image with unequal channels at pixel (0, 0): RGB (1, 2, 3); a dataset image must be grayscale`);
