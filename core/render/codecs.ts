@@ -159,13 +159,14 @@ function loadJpeg12(): Promise<new () => JpegImage> {
   return jpegImageClass;
 }
 
-async function decodeJpeg12(encoded: Uint8Array, bitsAllocated: number): Promise<CodecOutput> {
+/** 12-bit JPEG, or 8-bit RGB without a colour transform (libjpeg-turbo would convert it from YCbCr). */
+async function decodeWithJpegJs(encoded: Uint8Array, bitsAllocated: number): Promise<CodecOutput> {
   let JpegImageClass: new () => JpegImage;
   try {
     JpegImageClass = await loadJpeg12();
   } catch (e) {
     jpegImageClass = null;
-    throw new RenderRefusal(`the 12-bit JPEG decoder could not be started: ${thrownText(e)}`);
+    throw new RenderRefusal(`the pdf.js JPEG decoder could not be started: ${thrownText(e)}`);
   }
   try {
     const jpeg = new JpegImageClass();
@@ -182,20 +183,50 @@ async function decodeJpeg12(encoded: Uint8Array, bitsAllocated: number): Promise
       colourIsRgb: false,
     };
   } catch (e) {
-    throw new RenderRefusal(codecError('12-bit JPEG', e));
+    throw new RenderRefusal(codecError('JPEG (pdf.js)', e));
   }
 }
 
-/** Is the frame an 8-bit JPEG (SOF0 or SOF1 with precision 8)? The Extended syntax carries both. */
-function jpegPrecision(encoded: Uint8Array): number | null {
-  for (let i = 2; i + 9 < encoded.length; ) {
-    if (encoded[i] !== 0xff) return null;
-    const marker = encoded[i + 1];
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return encoded[i + 4];
-    i += 2 + ((encoded[i + 2] << 8) | encoded[i + 3]);
-  }
-  return null;
+interface JpegHeader {
+  precision: number | null;
+  jfif: boolean;
+  /** The Adobe APP14 colour transform flag (0: none, 1: YCbCr, 2: YCCK); null without the marker. */
+  adobeTransform: number | null;
+  componentIds: number[];
 }
+
+/** What the JPEG's markers before the first scan say about precision and colour. */
+function readJpegHeader(encoded: Uint8Array): JpegHeader {
+  const header: JpegHeader = { precision: null, jfif: false, adobeTransform: null, componentIds: [] };
+  for (let i = 2; i + 4 <= encoded.length; ) {
+    if (encoded[i] !== 0xff) break;
+    const marker = encoded[i + 1];
+    const length = (encoded[i + 2] << 8) | encoded[i + 3];
+    const body = encoded.subarray(i + 4, i + 2 + length);
+    if (marker === 0xe0 && String.fromCharCode(...body.subarray(0, 4)) === 'JFIF') header.jfif = true;
+    if (marker === 0xee && body.length >= 12 && String.fromCharCode(...body.subarray(0, 5)) === 'Adobe') header.adobeTransform = body[11];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && body.length >= 6) {
+      header.precision = body[0];
+      for (let k = 0; k < body[5] && 6 + k * 3 < body.length; k++) header.componentIds.push(body[6 + k * 3]);
+    }
+    if (marker === 0xda) break;
+    i += 2 + length;
+  }
+  return header;
+}
+
+/**
+ * Whether a 3-component JPEG holds RGB without a colour transform. The DICOM header says RGB (PS3.5
+ * 8.2.1: no transform applied) and the stream says nothing else: no JFIF (which means YCbCr), no
+ * Adobe transform, and not the component ids 1, 2, 3 that YCbCr writers use (libjpeg's own
+ * heuristic; a file labelled RGB with YCbCr ids and tables is a YCbCr stream mislabelled).
+ */
+const isUntransformedRgb = (header: JpegHeader, photometric: string): boolean =>
+  photometric === 'RGB' &&
+  header.componentIds.length === 3 &&
+  !header.jfif &&
+  header.adobeTransform === null &&
+  header.componentIds.join(',') !== '1,2,3';
 
 export const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 export const JPEG_EXTENDED = '1.2.840.10008.1.2.4.51';
@@ -225,11 +256,12 @@ export function codecNameFor(transferSyntaxUid: string): string | null {
 }
 
 /** Decodes one compressed frame. Refuses (RenderRefusal) with the codec named when it fails. */
-export async function decodeCompressed(transferSyntaxUid: string, encoded: Uint8Array, bitsAllocated: number): Promise<CodecOutput> {
+export async function decodeCompressed(transferSyntaxUid: string, encoded: Uint8Array, bitsAllocated: number, photometric: string): Promise<CodecOutput> {
   switch (codecNameFor(transferSyntaxUid)) {
     case 'JPEG': {
-      const precision = jpegPrecision(encoded);
-      return precision !== null && precision > 8 ? decodeJpeg12(encoded, bitsAllocated) : decodeWithWasm('JPEG baseline', encoded);
+      const header = readJpegHeader(encoded);
+      if ((header.precision !== null && header.precision > 8) || isUntransformedRgb(header, photometric)) return decodeWithJpegJs(encoded, bitsAllocated);
+      return decodeWithWasm('JPEG baseline', encoded);
     }
     case 'JPEG lossless':
       return decodeJpegLossless(encoded, bitsAllocated > 8 ? 2 : 1);

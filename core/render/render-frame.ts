@@ -191,7 +191,7 @@ async function decodeFrame(
   if (!codecName) throw new RenderRefusal(`transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) has no decoder here`);
   let output;
   try {
-    output = await decodeCompressed(transferSyntaxUid, encoded, layout.bitsAllocated);
+    output = await decodeCompressed(transferSyntaxUid, encoded, layout.bitsAllocated, layout.photometric);
   } catch (e) {
     throw new RenderRefusal(`${e instanceof RenderRefusal ? e.reason.replace(/ failed: /, ` failed on ${frameLabel}: `) : `${codecName} decoder failed on ${frameLabel}: ${thrownText(e)}`}`);
   }
