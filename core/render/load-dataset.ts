@@ -1,11 +1,14 @@
 // A file's bytes → its parsed data set and Pixel Data element, through the project's header reader
 // (core/dicom/read-header: the same acceptance, limits and reasons as the index). A deflated data set
-// is inflated here with an output cap first, so a decompression bomb is refused, not allocated.
-import { inflateRawSync } from 'node:zlib';
+// is inflated here no further than its header's image needs (and a cap), so a decompression bomb is
+// refused, not allocated.
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { parserMessage, readHeader } from '../dicom/read-header';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
-import { RenderRefusal } from './render-refusal';
+import { readPixelLayout } from './image-attributes';
+import { nativeFrameBits } from './pixel-frames';
+import { capText, RenderRefusal } from './render-refusal';
 
 export interface LoadedImage {
   dataSet: DataSet;
@@ -30,17 +33,69 @@ function readMeta(bytes: Buffer): { transferSyntaxUid: string; dataSetStart: num
   }
 }
 
-/** Inflates a deflated data set (PS3.5 A.5) into at most `maxBytes`, refusing beyond. */
+/** Bytes allowed after the pixel data a header declares (trailing elements, padding). */
+const TRAILING_SLACK = MIB;
+/** Inflated bytes allowed while looking for the Pixel Data element (a header is a few KB; this is far beyond). */
+const HEADER_INFLATE_CAP = 64 * MIB;
+/** Compressed bytes inflated first to find the header; grown ×4 while the Pixel Data element is not reached. */
+const FIRST_HEADER_SLICE = 16 * 1024;
+
+const inflateError = (e: unknown, dataSetStart: number): RenderRefusal =>
+  new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) cannot be inflated: ${(e as Error).message ?? String(e)}`);
+
+/**
+ * The header of a deflated data set, from as little of the stream as reaches the Pixel Data
+ * element: a slice of the compressed bytes is inflated (its output is at most ~1,000× the slice),
+ * parsed up to the pixel data, and grown while the element is not yet in it.
+ */
+function deflatedHeader(bytes: Buffer, dataSetStart: number): DataSet {
+  for (let slice = FIRST_HEADER_SLICE; ; slice *= 4) {
+    const whole = dataSetStart + slice >= bytes.length;
+    let inflated: Buffer;
+    try {
+      inflated = inflateRawSync(bytes.subarray(dataSetStart, dataSetStart + slice), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: HEADER_INFLATE_CAP });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) inflates to more than ${capText(HEADER_INFLATE_CAP)} before its Pixel Data (7FE0,0010) element`);
+      }
+      throw inflateError(e, dataSetStart);
+    }
+    const partial = Buffer.concat([bytes.subarray(0, dataSetStart), inflated]);
+    try {
+      const dataSet = dicomParser.parseDicom(partial, { inflater: () => partial, untilTag: 'x7fe00010' });
+      if (dataSet.elements.x7fe00010 || whole) return dataSet;
+    } catch (e) {
+      if (whole) throw new RenderRefusal(`the inflated data set cannot be parsed: ${e instanceof RangeError ? 'sequences nested too deep to follow' : parserMessage(e)}`);
+    }
+  }
+}
+
+/**
+ * Inflates a deflated data set (PS3.5 A.5) into no more than its header's image needs: the Pixel
+ * Data element's offset plus rows × columns × frames × samples × bits, plus TRAILING_SLACK, and never
+ * above the cap. A stream that inflates further (a decompression bomb) is refused, not allocated.
+ */
 function inflateCapped(bytes: Buffer, dataSetStart: number, maxBytes: number): Buffer {
+  const header = deflatedHeader(bytes, dataSetStart);
+  const pixel = header.elements.x7fe00010;
+  if (!pixel) throw new RenderRefusal(pixelTagMissing(header));
+  const layout = readPixelLayout(header);
+  const declared = Math.ceil((nativeFrameBits(layout) * layout.numberOfFrames) / 8);
+  if (declared > maxBytes) {
+    throw new RenderRefusal(`the declared pixel data (${declared} bytes) of the deflated data set is above the cap of ${capText(maxBytes)}`);
+  }
+  const needed = Math.min(pixel.dataOffset - dataSetStart + declared + TRAILING_SLACK, maxBytes);
   let inflated: Buffer;
   try {
-    inflated = inflateRawSync(bytes.subarray(dataSetStart), { maxOutputLength: maxBytes });
+    inflated = inflateRawSync(bytes.subarray(dataSetStart), { maxOutputLength: needed });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) inflates to more than the cap of ${maxBytes / MIB} MiB`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new RenderRefusal(
+        `the deflated data set (from byte offset ${dataSetStart}) inflates to more than the ${needed} bytes its header declares ` +
+          `(${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits of pixel data, + ${TRAILING_SLACK / MIB} MiB): inflation stopped there`,
+      );
     }
-    throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) cannot be inflated: ${(e as Error).message ?? String(e)}`);
+    throw inflateError(e, dataSetStart);
   }
   return Buffer.concat([bytes.subarray(0, dataSetStart), inflated]);
 }

@@ -166,10 +166,17 @@ describe('transfer syntaxes and frames', () => {
     expect([...out.pixels]).toEqual([0, 50, 200, 255]);
   });
 
-  it('a deflated data set that would inflate past the cap is refused, the cap stated', async () => {
+  it('a deflate bomb (8 MiB of pixel bytes behind a 16 × 16 header) is refused once inflation passes what the header declares', async () => {
+    const bytes = imageFixture({ rows: 16, columns: 16, bitsAllocated: 16, syntax: 'deflate', frames: [new Array(4 * 2 ** 20).fill(0)] });
+    expect(bytes.length).toBeLessThan(64 * 1024);
+    expect(await refusal(bytes)).toMatch(
+      /^the deflated data set \(from byte offset \d+\) inflates to more than the \d+ bytes its header declares \(16 × 16 × 1 frame\(s\) × 1 sample\(s\) × 16 bits of pixel data, \+ 1 MiB\): inflation stopped there$/,
+    );
+  });
+
+  it('a deflated data set whose declared image is above the cap is refused before inflating it', async () => {
     const bytes = imageFixture({ rows: 64, columns: 64, bitsAllocated: 16, syntax: 'deflate', frames: [new Array(4096).fill(7)] });
-    const reason = await refusal(bytes, { maxBytes: 4096 });
-    expect(reason).toMatch(/inflates to more than the cap of .* MiB/);
+    expect(await refusal(bytes, { maxBytes: 4096 })).toBe('the declared pixel data (8192 bytes) of the deflated data set is above the cap of 4096 bytes');
   });
 
   it('RLE lossless, 16-bit signed with rescale, two frames', async () => {

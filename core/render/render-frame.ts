@@ -9,7 +9,7 @@ import { greyBytes, storedRange } from './grey';
 import { readGreyPipeline, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
 import { loadImageDataset } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
-import { RenderRefusal, thrownText } from './render-refusal';
+import { capText, RenderRefusal, thrownText } from './render-refusal';
 import { decodeRleFrame } from './rle-decode';
 import { storedValues, type RawSamples } from './stored-values';
 
@@ -127,13 +127,13 @@ function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
   const totalBytes = frameBytes * layout.numberOfFrames;
   if (totalBytes > maxBytes) {
     throw new RenderRefusal(
-      `the declared pixel data (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits = ${Math.ceil(totalBytes)} bytes) is above the cap of ${maxBytes / MIB} MiB`,
+      `the declared pixel data (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits = ${Math.ceil(totalBytes)} bytes) is above the cap of ${capText(maxBytes)}`,
     );
   }
   // Working memory for one frame: 8 bytes per stored value.
   const working = pixels * layout.samplesPerPixel * 8;
   if (working > maxBytes) {
-    throw new RenderRefusal(`one ${layout.rows} × ${layout.columns} frame needs ${working} bytes to render, above the cap of ${maxBytes / MIB} MiB`);
+    throw new RenderRefusal(`one ${layout.rows} × ${layout.columns} frame needs ${working} bytes to render, above the cap of ${capText(maxBytes)}`);
   }
 }
 

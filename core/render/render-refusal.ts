@@ -17,3 +17,6 @@ export function thrownText(e: unknown): string {
   if (e && typeof e === 'object' && 'exception' in e) return thrownText((e as { exception: unknown }).exception);
   return String(e);
 }
+
+/** A cap as stated in a refusal: in MiB when it is a whole number of them, else in bytes. */
+export const capText = (maxBytes: number): string => (maxBytes % 2 ** 20 === 0 ? `${maxBytes / 2 ** 20} MiB` : `${maxBytes} bytes`);
