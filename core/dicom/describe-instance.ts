@@ -3,6 +3,7 @@ import { DERIVED_KEY_PREFIX, isDicomUid } from '../contract/primitives';
 import type { DataSet } from 'dicom-parser';
 import type { ImportErrorCode, Instance, Patient, Series, Study } from '../contract/dicom';
 import { elementLength } from './fast-header';
+import { decimalValues, integerValue } from './numeric-strings';
 import type { HeaderRead } from './read-header';
 import { nonImageReason, sopClassLabel } from './sop-class';
 import { isSupportedTransferSyntax, transferSyntaxName } from './transfer-syntax';
@@ -28,9 +29,6 @@ function text(dataSet: DataSet, tag: string): string {
   }
 }
 
-// DS (PS3.5 6.2): a decimal number, optionally with an exponent; IS: a signed integer. Padding is trimmed before.
-const DECIMAL_STRING = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-const INTEGER_STRING = /^[+-]?[0-9]+$/;
 
 /**
  * Exactly `count` decimal-string values of `tag`, or null when the element is absent, holds another
@@ -38,17 +36,8 @@ const INTEGER_STRING = /^[+-]?[0-9]+$/;
  */
 function decimals(dataSet: DataSet, tag: string, count: number): number[] | null {
   if (elementLength(dataSet, tag) === undefined) return null;
-  const parts = text(dataSet, tag).split('\\');
-  if (parts.length !== count) return null;
-  const values: number[] = [];
-  for (const part of parts) {
-    const trimmed = part.trim();
-    if (!DECIMAL_STRING.test(trimmed)) return null;
-    const value = Number(trimmed);
-    if (!Number.isFinite(value)) return null;
-    values.push(value);
-  }
-  return values;
+  const values = decimalValues(text(dataSet, tag));
+  return values && values.length === count ? values : null;
 }
 
 /** An integer string's value; null when absent; 'malformed' when present but not one integer. */
@@ -56,9 +45,7 @@ function integerOrMalformed(dataSet: DataSet, tag: string): number | null | 'mal
   if (elementLength(dataSet, tag) === undefined) return null;
   const raw = text(dataSet, tag);
   if (raw === '') return null;
-  if (!INTEGER_STRING.test(raw)) return 'malformed';
-  const value = Number(raw);
-  return Number.isSafeInteger(value) ? value : 'malformed';
+  return integerValue(raw) ?? 'malformed';
 }
 
 /** An integer string's value, or null when absent or not an integer string. */
@@ -108,10 +95,12 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
 
   const pixelElement = header.pixelElement;
   if (!pixelElement) {
-    return { ok: false, code: 'no_pixel_data', reason: `${sopClassLabel(sopClassUid)}: no Pixel Data (7FE0,0010) element` };
+    // A class UID that is not a UID is quoted as the file's text, never printed as if it were one.
+    const classLabel = !sopClassUid || isDicomUid(sopClassUid) ? sopClassLabel(sopClassUid) : `SOP Class UID (0008,0016) ${quoted(sopClassUid)} (not a UID)`;
+    return { ok: false, code: 'no_pixel_data', reason: `${classLabel}: no Pixel Data (7FE0,0010) element` };
   }
   if (!isSupportedTransferSyntax(header.transferSyntaxUid)) {
-    const uid = header.transferSyntaxUid || '(empty)';
+    const uid = !header.transferSyntaxUid ? '(empty)' : isDicomUid(header.transferSyntaxUid) ? header.transferSyntaxUid : `${quoted(header.transferSyntaxUid)} (not a UID)`;
     return {
       ok: false,
       code: 'unsupported_transfer_syntax',

@@ -4,7 +4,8 @@ import { describeInstance, type InstanceRecord } from './describe-instance';
 import { closeSoon, fileSizeOf, openForRead, rangeReaderOf, readAt, type ReadRange } from './file-io';
 import { pixelDataProblem } from './pixel-integrity';
 import type { PrefetchedFile } from './prefix-reader';
-import { DEFAULT_PREFIX_BYTES, parserMessage, readHeader } from './read-header';
+import { parserWords } from './parser-words';
+import { DEFAULT_PREFIX_BYTES, readHeader } from './read-header';
 
 export type FileOutcome = { kind: 'instance'; record: InstanceRecord } | { kind: 'error'; error: ImportError };
 
@@ -25,7 +26,7 @@ async function inspectBytes(path: string, firstBytes: Buffer, size: number, read
     return { kind: 'instance', record: described.record };
   } catch (e) {
     if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${ioErrorText(e)}`);
-    return failure(path, 'malformed', `unexpected failure while reading the header: ${parserMessage(e)}`);
+    return failure(path, 'malformed', `the header cannot be read: ${parserWords(e)}`);
   }
 }
 
@@ -35,7 +36,7 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
   try {
     fd = await openForRead(path);
   } catch (e) {
-    return failure(path, 'unreadable', `cannot open: ${isIoError(e) ? ioErrorText(e) : parserMessage(e)}`);
+    return failure(path, 'unreadable', `cannot open: ${isIoError(e) ? ioErrorText(e) : 'the path cannot be opened as a file'}`);
   }
   try {
     // Size and first bytes at once (two requests in flight, one wait); a short read sizes the file itself.
@@ -49,7 +50,7 @@ export async function inspectFile(path: string, prefixBytes: number = DEFAULT_PR
     return await inspectBytes(path, firstBytes, size, rangeReaderOf(fd));
   } catch (e) {
     if (isIoError(e)) return failure(path, 'unreadable', `read failed: ${ioErrorText(e)}`);
-    return failure(path, 'malformed', `unexpected failure while reading the header: ${parserMessage(e)}`);
+    return failure(path, 'malformed', `the header cannot be read: ${parserWords(e)}`);
   } finally {
     closeSoon(fd);
   }

@@ -1,8 +1,9 @@
-import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
 import type { ImportErrorCode } from '../contract/dicom';
 import { MAX_SEQUENCE_DEPTH, NestingTooDeep, parseHeaderFast } from './fast-header';
 import { nestingTooDeepAt } from './nesting-depth';
+import { parserMessage, parserWords } from './parser-words';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
@@ -46,13 +47,7 @@ const VALID_VRS = new Set(
   'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
 );
 
-/** dicom-parser throws strings, Errors, or `{ exception, dataSet }`; this gets the words out. */
-export function parserMessage(e: unknown): string {
-  if (typeof e === 'string') return e;
-  if (e instanceof Error) return e.message;
-  if (e && typeof e === 'object' && 'exception' in e) return parserMessage((e as { exception: unknown }).exception);
-  return String(e);
-}
+export { parserMessage } from './parser-words';
 
 
 /**
@@ -87,14 +82,31 @@ function plausibleRawDataSet(dataSet: DataSet): boolean {
   return uid !== undefined && UID_PATTERN.test(uid);
 }
 
-/** Inflates as much of a deflated data set as the bytes read so far allow. */
+/**
+ * Most bytes a deflated data set is inflated to while its header is read: the same as the most file
+ * bytes read for a header. A 3 MB bomb inflating to gigabytes stops here (as a named refusal).
+ */
+export const MAX_INFLATED_HEADER_BYTES = MAX_HEADER_BYTES;
+
+/** Inflates as much of a deflated data set as the bytes read so far allow, up to MAX_INFLATED_HEADER_BYTES (else InflateFailure). */
 function inflatePartial(byteArray: Uint8Array, position: number): Uint8Array {
-  const deflated = Buffer.from(byteArray.buffer, byteArray.byteOffset + position, byteArray.length - position);
-  const inflated = inflateRawSync(deflated, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const deflated = byteArray.subarray(position);
+  const inflated = inflateRawCapped(deflated, MAX_INFLATED_HEADER_BYTES, true);
   const full = Buffer.allocUnsafe(position + inflated.length);
   full.set(byteArray.subarray(0, position), 0);
   full.set(inflated, position);
   return full;
+}
+
+/** The InflateFailure inside what dicom-parser threw (it wraps what its inflater throws), if any. */
+const inflateFailureIn = (e: unknown): InflateFailure | null =>
+  e instanceof InflateFailure ? e : e && typeof e === 'object' && 'exception' in e ? inflateFailureIn((e as { exception: unknown }).exception) : null;
+
+function inflateRefusal(failure: InflateFailure): string {
+  const limit = `${MAX_INFLATED_HEADER_BYTES / 2 ** 20} MiB`;
+  return failure.overCap
+    ? `deflated data set (transfer syntax ${DEFLATED_LE}) inflates to more than ${limit} before its header ends (the limit for a header; a decompression bomb or a garbled header)`
+    : `deflated data set (transfer syntax ${DEFLATED_LE}) cannot be inflated: ${failure.words}`;
 }
 
 const findPixelElement = (dataSet: DataSet): Element | null => {
@@ -134,6 +146,8 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
     });
     return { kind: 'parsed', dataSet, pixelElement: findPixelElement(dataSet) };
   } catch (e) {
+    const inflateFailure = inflateFailureIn(e);
+    if (inflateFailure) return { kind: 'refused', code: 'malformed', reason: inflateRefusal(inflateFailure) };
     // Files the fast path does not take (implicit VR, big endian, deflated) reach dicom-parser's recursion.
     if (isStackOverflow(e)) {
       const offset = deepNestingOffset(bytes, rawTransferSyntax);
@@ -224,7 +238,7 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
 
   function failure(message: string, partial: DataSet | null): HeaderFailure {
     if (!hasPart10Header) {
-      return { ok: false, code: 'not_dicom', reason: `no "DICM" marker at byte 128 and not parseable as a bare DICOM data set (${message})` };
+      return { ok: false, code: 'not_dicom', reason: `no "DICM" marker at byte 128 and not parseable as a bare DICOM data set (${parserWords(message)})` };
     }
     // (0002,0000) File Meta Information Group Length right after "DICM" says where the meta header ends.
     const hasGroupLength = bytes.length >= 144 && bytes.readUInt16LE(132) === 0x0002 && bytes.readUInt16LE(134) === 0x0000;
@@ -242,10 +256,11 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
       const mismatch = encodingMismatch(bytes, meta.dataSetStart, meta.transferSyntaxUid);
       if (mismatch) return { ok: false, code: 'malformed', reason: mismatch };
     }
+    const words = parserWords(message);
     if (runsPastEnd(message, partial, bytes.length)) {
-      return { ok: false, code: 'truncated', reason: `the header runs past the end of the file (${bytes.length} bytes)${lastElementNote(partial)}: ${message}` };
+      return { ok: false, code: 'truncated', reason: `the header runs past the end of the file (${bytes.length} bytes)${lastElementNote(partial)}: ${words}` };
     }
-    return { ok: false, code: 'malformed', reason: `DICOM header cannot be parsed${lastElementNote(partial)}: ${message}` };
+    return { ok: false, code: 'malformed', reason: `DICOM header cannot be parsed${lastElementNote(partial)}: ${words}` };
   }
 }
 

@@ -1,7 +1,12 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
+import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
+import { decimalValues, integerValue } from '../dicom/numeric-strings';
+import { parserWords } from '../dicom/parser-words';
+import { DEFLATED_LE } from '../dicom/transfer-syntax';
 import type { LabelVolume } from '../metrics/types';
 import { buildSliceGrid, type FramePlacement, type Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
+import { DEFAULT_MAX_VOLUME_BYTES, formatBytes } from './nifti';
 
 const segStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.4';
 const labelMapSegStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.7';
@@ -43,27 +48,110 @@ type GroupLookup = (sequenceTag: string) => DataSet | null;
 
 const firstItem = (ds: DataSet | null | undefined, tag: string): DataSet | null => ds?.elements[tag]?.items?.[0]?.dataSet ?? null;
 
+/** A DS element's values read exactly; null when absent or when any value is not a decimal string. */
 function numbers(ds: DataSet | null, tag: string): number[] | null {
   if (!ds?.elements[tag]) return null;
-  const count = ds.numStringValues(tag) ?? 0;
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) values.push(ds.floatString(tag, i) ?? NaN);
-  return values.length && values.every(Number.isFinite) ? values : null;
+  const text = ds.string(tag) ?? '';
+  return text === '' ? null : decimalValues(text);
+}
+
+export interface SegReadOptions {
+  /** Most bytes the label map and the per-segment masks may take together (default: the per-volume cap). */
+  maxVolumeBytes?: number;
 }
 
 function fail(source: string, reason: string): never {
   throw new MaskReadError(source, reason);
 }
 
-/** Reads a DICOM Segmentation (BINARY, FRACTIONAL or LABELMAP) into a label map plus one mask per segment. */
-export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask {
-  let ds: DataSet;
+/**
+ * Reads a DICOM Segmentation (BINARY, FRACTIONAL or LABELMAP) into a label map plus one mask per
+ * segment. Throws MaskReadError, whatever the bytes: a parser or engine failure met on the way
+ * (dicom-parser reads values lazily) is given in words.
+ */
+export function decodeDicomSeg(bytes: Uint8Array, source: string, options: SegReadOptions = {}): DicomSegMask {
   try {
-    // A Buffer view (no copy): dicom-parser's deflate path on Node needs Buffer methods.
-    ds = dicomParser.parseDicom(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return decodeSeg(bytes, source, options.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
   } catch (e) {
-    return fail(source, `not a readable DICOM file (${parseFailureReason(e)})`);
+    if (e instanceof MaskReadError) throw e;
+    throw new MaskReadError(source, `not a readable DICOM SEG (${parserWords(e)})`);
   }
+}
+
+/** Room for the elements around the pixel data of a deflated SEG beyond what its header declares. */
+const DEFLATED_SLACK_BYTES = 1 << 20;
+/** Most bytes a deflated SEG's header (everything before its pixel data) may inflate to. */
+const MAX_INFLATED_HEADER_BYTES = 128 * 2 ** 20;
+
+/**
+ * Parses the SEG. A deflated data set is inflated twice, never beyond what it declares: first its
+ * header (growing input, output capped), to learn Rows × Columns × NumberOfFrames × BitsAllocated;
+ * then the whole data set with the output capped at that header plus the pixel bytes it declares.
+ */
+function parseSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): DataSet {
+  // A Buffer view (no copy): dicom-parser on Node needs Buffer methods.
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let meta: DataSet & { position?: number };
+  try {
+    meta = dicomParser.readPart10Header(buffer) as DataSet & { position?: number };
+  } catch (e) {
+    return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+  }
+  if ((meta.string('x00020010') ?? '').replace(/\0/g, '').trim() !== DEFLATED_LE) {
+    try {
+      return dicomParser.parseDicom(buffer);
+    } catch (e) {
+      return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+    }
+  }
+  const start = meta.position ?? 0;
+  const deflated = buffer.subarray(start);
+  const withInflated = (inflated: Uint8Array): Buffer => Buffer.concat([buffer.subarray(0, start), inflated]);
+  const inflateOrFail = (input: Uint8Array, cap: number, partial: boolean, what: string): Buffer => {
+    try {
+      return inflateRawCapped(input, cap, partial);
+    } catch (e) {
+      if (!(e instanceof InflateFailure)) throw e;
+      return fail(source, e.overCap ? `deflated data set inflates to more than ${cap} bytes ${what}; refused (a decompression bomb or a garbled stream)` : `deflated data set cannot be inflated: ${e.words}`);
+    }
+  };
+  // The header: input doubled until the parse reaches the pixel data (or the whole stream is in).
+  let declaredBytes = maxVolumeBytes + DEFLATED_SLACK_BYTES;
+  for (let inputBytes = 64 * 1024; ; inputBytes *= 2) {
+    const whole = inputBytes >= deflated.length;
+    const head = withInflated(inflateOrFail(deflated.subarray(0, inputBytes), MAX_INFLATED_HEADER_BYTES, !whole, `before its pixel data (the limit for a header is ${formatBytes(MAX_INFLATED_HEADER_BYTES)})`));
+    let headerSet: DataSet | null = null;
+    try {
+      headerSet = dicomParser.parseDicom(head, { untilTag: 'x7fe00010', inflater: () => head });
+    } catch (e) {
+      if (whole) return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+    }
+    const pixel = headerSet?.elements.x7fe00010;
+    if (headerSet && pixel) {
+      const rows = headerSet.uint16('x00280010') ?? 0;
+      const columns = headerSet.uint16('x00280011') ?? 0;
+      const frames = integerValue(headerSet.string('x00280008') ?? '1') ?? 1;
+      const bits = headerSet.uint16('x00280100') ?? 1;
+      const pixelBytes = Math.ceil((rows * columns * Math.max(1, frames) * bits) / 8);
+      if (pixelBytes > maxVolumeBytes) {
+        return fail(source, `PixelData of ${frames} frame(s) of ${columns}×${rows} at ${bits} bit (${pixelBytes} bytes) is over the ${formatBytes(maxVolumeBytes)} limit`);
+      }
+      declaredBytes = pixel.dataOffset - start + pixelBytes + DEFLATED_SLACK_BYTES;
+      break;
+    }
+    if (whole) break;
+  }
+  const inflated = inflateOrFail(deflated, declaredBytes, false, 'than its header and the pixel data it declares');
+  const full = withInflated(inflated);
+  try {
+    return dicomParser.parseDicom(full, { inflater: () => full });
+  } catch (e) {
+    return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+  }
+}
+
+function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): DicomSegMask {
+  const ds = parseSeg(bytes, source, maxVolumeBytes);
 
   const sopClass = ds.string('x00080016') ?? '';
   const modality = ds.string('x00080060') ?? '';
@@ -84,8 +172,9 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
   const rows = ds.uint16('x00280010') ?? 0;
   const columns = ds.uint16('x00280011') ?? 0;
   if (rows < 1 || columns < 1) fail(source, `invalid Rows × Columns ${rows} × ${columns}`);
-  const frameCount = ds.intString('x00280008') ?? 1;
-  if (!(frameCount >= 1)) fail(source, `invalid NumberOfFrames ${ds.string('x00280008')}`);
+  const frameText = ds.elements.x00280008 ? (ds.string('x00280008') ?? '') : '1';
+  const frameCount = integerValue(frameText) ?? 0;
+  if (!(frameCount >= 1)) fail(source, `invalid NumberOfFrames (0028,0008) ${JSON.stringify(frameText.slice(0, 40))} (not a whole number ≥ 1)`);
   const bitsAllocated = ds.uint16('x00280100') ?? 0;
   const expectedBits = type === 'BINARY' ? [1] : type === 'FRACTIONAL' ? [8] : [8, 16];
   if (!expectedBits.includes(bitsAllocated)) {
@@ -112,6 +201,11 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
   const shared = firstItem(ds, 'x52009229');
   if ((ds.string('x00209311') ?? '').toUpperCase() === 'TILED_FULL' || ds.elements.x00480006 || firstItem(shared, 'x0048021a')) {
     fail(source, 'slide-microscopy SEG (tiled frames on a slide: TILED_FULL or a total pixel matrix) cannot be mapped to a plane grid; not supported');
+  }
+  // Every frame is placed by its per-frame item: without them, a count the pixel data alone bounds
+  // (8 one-pixel frames per byte) would be trusted.
+  if (perFrameItems.length === 0 && frameCount > 1) {
+    fail(source, `NumberOfFrames (0028,0008) is ${frameCount} but there is no PerFrameFunctionalGroupsSequence (5200,9230) to place the frames`);
   }
   const lookupFor = (frameIndex: number): GroupLookup => {
     const perFrame = perFrameItems[frameIndex]?.dataSet ?? null;
@@ -145,7 +239,9 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
 
   let grid: ReturnType<typeof buildSliceGrid>;
   try {
-    grid = buildSliceGrid(placements, Math.max(...framesPerSegment.values()));
+    let maxFramesPerSegment = 0;
+  for (const n of framesPerSegment.values()) maxFramesPerSegment = Math.max(maxFramesPerSegment, n);
+    grid = buildSliceGrid(placements, maxFramesPerSegment);
   } catch (e) {
     return fail(source, e instanceof Error ? e.message : String(e));
   }
@@ -160,6 +256,12 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
 
   const shape = [columns, rows, grid.depth] as const;
   const voxelsPerVolume = columns * rows * grid.depth;
+  // Checked before anything is allocated: one mask per segment on the whole grid, plus the label map.
+  const maskCount = type === 'LABELMAP' ? new Set([...segmentNames.keys()].filter((n) => n !== 0)).size + 1 : segmentNames.size;
+  const volumeBytes = (maskCount + 2) * voxelsPerVolume;
+  if (volumeBytes > maxVolumeBytes) {
+    fail(source, `SEG with ${segmentNames.size} segment(s) (SegmentSequence (0062,0002)) on a ${columns}×${rows}×${grid.depth} grid needs ${volumeBytes} bytes for its label map and one mask per segment, over the ${formatBytes(maxVolumeBytes)} limit`);
+  }
 
   // Decodes one frame's pixel into foreground (segment) or label value.
   const maxFractional = ds.uint16('x0062000e') ?? 255; // MaximumFractionalValue
@@ -187,33 +289,51 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
     for (const v of values) if (v !== 0) counts.set(v, (counts.get(v) ?? 0) + 1);
     labelMapData = values;
     const definedLabels = new Set([...segmentNames.keys(), ...counts.keys()]);
-    for (const label of [...definedLabels].sort((a, b) => a - b)) {
-      if (label === 0) continue; // the background segment is not a label
-      const volume = { data: binaryOf(values, label), shape, spacingMm, source: `${source} segment ${label}` };
+    definedLabels.delete(0); // the background segment is not a label
+    // Labels drawn but not defined were not counted in the limit above: check again before allocating.
+    if ((definedLabels.size + 2) * voxelsPerVolume > maxVolumeBytes) {
+      fail(source, `LABELMAP SEG with ${definedLabels.size} labels on a ${columns}×${rows}×${grid.depth} grid needs ${(definedLabels.size + 2) * voxelsPerVolume} bytes for one mask per label, over the ${formatBytes(maxVolumeBytes)} limit`);
+    }
+    // One pass over the label map fills every label's mask (not one pass per label).
+    const masks = new Map<number, Uint8Array>();
+    for (const label of [...definedLabels].sort((a, b) => a - b)) masks.set(label, new Uint8Array(voxelsPerVolume));
+    for (let i = 0; i < voxelsPerVolume; i++) {
+      if (values[i] !== 0) masks.get(values[i])![i] = 1;
+    }
+    for (const [label, mask] of masks) {
+      const volume = { data: mask, shape, spacingMm, source: `${source} segment ${label}` };
       segments.set(label, { label, name: segmentNames.get(label) ?? `segment ${label}`, voxelCount: counts.get(label) ?? 0, volume });
     }
   } else {
     const segmentNumbers = [...segmentNames.keys()].sort((a, b) => a - b);
+    // A mask for every segment (zeroed memory the system hands out lazily: a segment no frame draws
+    // costs no work); only the frames' pixels are visited, so the work is linear in the pixel data.
     const masks = new Map(segmentNumbers.map((n) => [n, new Uint8Array(voxelsPerVolume)]));
-    for (let f = 0; f < frameCount; f++) {
-      const mask = masks.get(frameSegment[f])!;
-      const zOffset = grid.frameSlice[f] * pixelsPerFrame;
-      for (let p = 0; p < pixelsPerFrame; p++) if (readFramePixel(f, p)) mask[zOffset + p] = 1;
-    }
-    labelMapData = Math.max(0, ...segmentNumbers) > 0xff ? new Uint16Array(voxelsPerVolume) : new Uint8Array(voxelsPerVolume);
+    const voxelCounts = new Map(segmentNumbers.map((n) => [n, 0]));
+    let highestSegment = 0;
+    for (const n of segmentNumbers) highestSegment = Math.max(highestSegment, n);
+    labelMapData = highestSegment > 0xff ? new Uint16Array(voxelsPerVolume) : new Uint8Array(voxelsPerVolume);
     const owners = new Uint8Array(voxelsPerVolume);
-    for (const n of segmentNumbers) {
+    // Frames in ascending segment order (stable): the highest SegmentNumber ends up in the label map.
+    const frameOrder = Array.from({ length: frameCount }, (_, f) => f).sort((a, b) => frameSegment[a] - frameSegment[b] || a - b);
+    for (const f of frameOrder) {
+      const n = frameSegment[f];
       const mask = masks.get(n)!;
-      let voxelCount = 0;
-      for (let i = 0; i < voxelsPerVolume; i++) {
-        if (!mask[i]) continue;
-        voxelCount++;
-        // Ascending order: the highest SegmentNumber ends up in the label map.
+      const zOffset = grid.frameSlice[f] * pixelsPerFrame;
+      let added = 0;
+      for (let p = 0; p < pixelsPerFrame; p++) {
+        const i = zOffset + p;
+        if (mask[i] || !readFramePixel(f, p)) continue;
+        mask[i] = 1;
+        added++;
         labelMapData[i] = n;
         if (owners[i] === 1) overlapVoxelCount++;
         if (owners[i] < 2) owners[i]++;
       }
-      segments.set(n, { label: n, name: segmentNames.get(n)!, voxelCount, volume: { data: mask, shape, spacingMm, source: `${source} segment ${n}` } });
+      voxelCounts.set(n, voxelCounts.get(n)! + added);
+    }
+    for (const n of segmentNumbers) {
+      segments.set(n, { label: n, name: segmentNames.get(n)!, voxelCount: voxelCounts.get(n)!, volume: { data: masks.get(n)!, shape, spacingMm, source: `${source} segment ${n}` } });
     }
   }
 
@@ -230,19 +350,6 @@ export function decodeDicomSeg(bytes: Uint8Array, source: string): DicomSegMask 
   };
 }
 
-/** dicom-parser throws Errors, bare strings, or { exception } wrappers for data sets that end early. */
-function parseFailureReason(e: unknown): string {
-  const inner = typeof e === 'object' && e !== null && 'exception' in e ? (e as { exception: unknown }).exception : e;
-  if (inner instanceof Error) return inner.message;
-  if (typeof inner === 'string') return inner;
-  return 'parse failed';
-}
-
-function binaryOf(values: Uint8Array | Uint16Array, label: number): Uint8Array {
-  const mask = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) if (values[i] === label) mask[i] = 1;
-  return mask;
-}
 
 /**
  * Returns (frame, pixel) → value. BINARY frames are bit-packed with no padding between frames, so

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { gunzip, gunzipSync } from 'node:zlib';
+import { inflateErrorWords } from '../compress/zlib-words';
 import * as nifti from 'nifti-reader-js';
 import type { LabelArray, LabelVolume } from '../metrics/types';
 import { labelArrayFor } from './label-array';
@@ -79,7 +80,7 @@ export interface NiftiReadOptions {
   maxVolumeBytes?: number;
 }
 
-const formatBytes = (bytes: number): string =>
+export const formatBytes = (bytes: number): string =>
   bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0 ? `${bytes / 1024 ** 2} MiB` : `${bytes} bytes`;
 
 /** Header bytes kept for parsing: the header and its extensions. */
@@ -363,7 +364,7 @@ function gunzipError(e: unknown, source: string, maxVolumeBytes: number): MaskRe
   if ((e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') {
     return new MaskReadError(source, `gzip stream inflates past ${maxInflatedBytes(maxVolumeBytes)} bytes (the ${formatBytes(maxVolumeBytes)} limit per volume plus header); refused`);
   }
-  return new MaskReadError(source, `corrupt gzip stream (${e instanceof Error ? e.message : String(e)})`);
+  return new MaskReadError(source, `corrupt gzip stream (${inflateErrorWords(e)})`);
 }
 
 /** Largest output gunzip is asked to produce in one buffer. */

@@ -1,4 +1,5 @@
 import { constants as zlibConstants, inflateSync } from 'node:zlib';
+import { inflateErrorWords } from '../compress/zlib-words';
 import { MaskReadError } from './mask-error';
 
 /** Samples per pixel for each PNG colour type (gray, RGB, palette, gray + alpha, RGBA). */
@@ -70,7 +71,7 @@ export function checkPngImageData(bytes: Uint8Array, source: string): void {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') inflated = expected + 1;
     else if (code === 'Z_BUF_ERROR') inflated = -1; // the stream ends early: measured below
-    else throw new MaskReadError(source, `corrupt PNG image data (zlib: ${e instanceof Error ? e.message : String(e)})`);
+    else throw new MaskReadError(source, `corrupt PNG image data (IDAT: ${inflateErrorWords(e)})`);
   }
   if (inflated === -1) inflated = inflatedPrefixBytes(Buffer.concat(idat), expected + 1);
   const header = `the ${width} × ${height} header (${bitDepth}-bit, colour type ${colourType}${interlaced ? ', interlaced' : ''})`;

@@ -2,6 +2,7 @@ import { PNG } from 'pngjs';
 import type { LabelVolume } from '../metrics/types';
 import { MaskReadError } from './mask-error';
 import { checkPngImageData } from './png-image-data';
+import { pngWords } from './png-words';
 
 const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -43,7 +44,7 @@ export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): 
   try {
     png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { skipRescale: true });
   } catch (e) {
-    throw new MaskReadError(source, `corrupt PNG (${e instanceof Error ? e.message : String(e)})`);
+    throw new MaskReadError(source, `corrupt PNG (${pngWords(e)})`);
   }
   const { width, height } = png;
   // pngjs always hands back RGBA samples: a Buffer up to 8 bits, a Uint16Array at 16 bits.
