@@ -11,7 +11,8 @@ export interface ImageFixtureSpec {
   columns: number;
   /** Stored values per frame, pixel-interleaved as given (planar 1 data given plane by plane). */
   frames: number[][];
-  bitsAllocated: 8 | 16;
+  /** 1: frames packed bit by bit, least significant bit first, without padding between frames. */
+  bitsAllocated: 1 | 8 | 16;
   bitsStored?: number;
   signed?: boolean;
   photometric?: string;
@@ -31,6 +32,15 @@ export function samplesLE(values: readonly number[], bitsAllocated: 8 | 16): Uin
   values.forEach((v, i) => {
     if (bitsAllocated === 8) bytes[i] = v & 0xff;
     else view.setUint16(i * 2, v & 0xffff, true);
+  });
+  return bytes;
+}
+
+/** 0/1 values packed least significant bit first (PS3.5 8.1.1), padded to an even length. */
+function packBits(bits: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(bits.length / 16) * 2);
+  bits.forEach((bit, i) => {
+    if (bit) bytes[i >> 3] |= 1 << (i & 7);
   });
   return bytes;
 }
@@ -70,8 +80,9 @@ export function imageFixture(spec: ImageFixtureSpec): Buffer {
     ...(spec.frames.length > 1 ? { NumberOfFrames: spec.frames.length } : {}),
     ...spec.extra,
   };
-  const framesLE = spec.rawWords ? [samplesLE(spec.rawWords, 16)] : spec.frames.map((f) => samplesLE(f, spec.bitsAllocated));
-  const vr = spec.bitsAllocated === 8 ? 'OB' : 'OW';
+  const vr = spec.bitsAllocated === 16 ? 'OW' : 'OB';
+  if (spec.bitsAllocated === 1) return encodePart10(dataset, fixtureSyntaxUid[syntax], { frames: [packBits(spec.frames.flat())], vr });
+  const framesLE = spec.rawWords ? [samplesLE(spec.rawWords, 16)] : spec.frames.map((f) => samplesLE(f, spec.bitsAllocated as 8 | 16));
   if (syntax === 'rle') {
     if (samplesPerPixel !== 1) throw new Error('the RLE fixture encoder takes one sample per pixel');
     const fragments = framesLE.map((f) => rleEncodeFrame(f, spec.rows, spec.columns, spec.bitsAllocated / 8));
@@ -127,7 +138,7 @@ export function rleSplitFragmentsFixture(spec: Omit<ImageFixtureSpec, 'syntax'>,
   // Rewrite the meta header's transfer syntax in place: '1.2.840.10008.1.2.1\0' and '1.2.840.10008.1.2.5\0' are as long.
   prefix.write('1.2.840.10008.1.2.5\0', metaUidAt, 'latin1');
   const fragmentsByFrame = spec.frames.map((f) => {
-    const encoded = rleEncodeFrame(samplesLE(f, spec.bitsAllocated), spec.rows, spec.columns, spec.bitsAllocated / 8);
+    const encoded = rleEncodeFrame(samplesLE(f, spec.bitsAllocated as 8 | 16), spec.rows, spec.columns, spec.bitsAllocated / 8);
     const cut = 64; // after the RLE header: both parts of even length
     return [encoded.subarray(0, cut), encoded.subarray(cut)];
   });

@@ -206,6 +206,37 @@ describe('transfer syntaxes and frames', () => {
   });
 });
 
+describe('enhanced and 1-bit images', () => {
+  it('rescale from the shared functional groups, window from each frame\'s own group', async () => {
+    // stored 0, 50; slope 2, intercept 10 → 10, 110.
+    // frame 1, C 60 W 101 (band 9.5 .. 109.5): 10 → ((10 - 59.5) / 100 + 0.5) × 255 = 1.275 → 1; 110 → 255
+    // frame 2, C 110 W 201 (band 9.5 .. 209.5): 10 → 0.6375 → 1; 110 → (0.5 / 200 + 0.5) × 255 = 128.14 → 128
+    const bytes = imageFixture({
+      rows: 1, columns: 2, bitsAllocated: 8, frames: [[0, 50], [0, 50]],
+      extra: {
+        SharedFunctionalGroupsSequence: [{ PixelValueTransformationSequence: [{ RescaleIntercept: 10, RescaleSlope: 2, RescaleType: 'US' }] }],
+        PerFrameFunctionalGroupsSequence: [
+          { FrameVOILUTSequence: [{ WindowCenter: 60, WindowWidth: 101 }] },
+          { FrameVOILUTSequence: [{ WindowCenter: 110, WindowWidth: 201 }] },
+        ],
+      },
+    });
+    const first = await rendered(bytes, { frame: 1 });
+    expect([...first.pixels]).toEqual([1, 255]);
+    expect(first.applied.rescale).toEqual({ slope: 2, intercept: 10 });
+    expect(first.applied.window).toMatchObject({ center: 60, width: 101, source: 'file' });
+    expect([...(await rendered(bytes, { frame: 2 })).pixels]).toEqual([1, 128]);
+  });
+
+  it('1-bit frames packed without padding: frame 2 starts at bit 5', async () => {
+    // data range 0..1 → C 0.5 W 1: a threshold at 0; a flat frame of ones gets C 1 W 1 → all 255
+    const bytes = imageFixture({ rows: 1, columns: 5, bitsAllocated: 1, frames: [[1, 0, 1, 1, 0], [0, 1, 1, 0, 1], [1, 1, 1, 1, 1]] });
+    expect([...(await rendered(bytes, { frame: 1 })).pixels]).toEqual([255, 0, 255, 255, 0]);
+    expect([...(await rendered(bytes, { frame: 2 })).pixels]).toEqual([0, 255, 255, 0, 255]);
+    expect([...(await rendered(bytes, { frame: 3 })).pixels]).toEqual([255, 255, 255, 255, 255]);
+  });
+});
+
 describe('refusals', () => {
   it('short pixel data names the tag and both byte counts', async () => {
     // 4 × 4 16-bit pixels need 32 bytes; give 8 pixels (16 bytes) and say 4 rows.
