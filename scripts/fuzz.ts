@@ -17,6 +17,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     'no-data': { type: 'boolean', default: false },
     heavy: { type: 'boolean', default: false },
+    'no-render': { type: 'boolean', default: false },
     replay: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -30,6 +31,7 @@ if (values.help) {
   --mask-count   mutated PNG / NIfTI / SEG files for the mask reader (default 600)
   --data         the data directory whose dicom/ files are seeds too (default: VESALIUS_DATA_DIR or ../shared/data)
   --heavy        also the largest valid inputs within the caps (a 16384² PNG, a 512³ NIfTI)
+  --no-render    do not also render (vesalius render's decode) the DICOM files the index accepts
   --replay FILE  read one kept failing file again (its reader from FILE.json, else every reader)`);
   process.exit(0);
 }
@@ -66,6 +68,7 @@ const summary = await runFuzz({
   ...limits,
   dataDir,
   heavy: values.heavy,
+  render: !values['no-render'],
   log: (line) => console.error(line),
 });
 if (values.json) console.log(JSON.stringify(summary, null, 2));

@@ -27,6 +27,8 @@ export interface FuzzOptions {
   dataDir: string | null;
   /** Also the largest valid inputs within the caps (seconds and ~1 GiB each). */
   heavy: boolean;
+  /** Also render (core/render, `vesalius render`) every DICOM file the indexer accepts. */
+  render: boolean;
   /** Where failing files are kept (default: a new folder under /tmp). */
   failDir?: string;
   log?: (line: string) => void;
@@ -68,7 +70,7 @@ export function problemOf(result: JobResult): string | null {
   if (result.kind === 'hang') return `hang (no answer within ${Math.round(result.ms)} ms)`;
   if (result.kind === 'rss') return `RSS ${Math.round(result.rssMb)} MiB over the limit`;
   if (result.code === 'thrown') return `unnamed error thrown: ${result.reason}`;
-  const accepted = result.code === 'instance' || result.code.startsWith('ok:');
+  const accepted = result.code === 'instance' || result.code === 'rendered' || result.code.startsWith('ok:');
   if (!accepted && !result.reason?.trim()) return `refused (${result.code}) without a reason`;
   const unwrapped = result.reason ? unwrappedMessage(result.reason) : null;
   return unwrapped ? `unwrapped engine/library message (${unwrapped}): ${result.reason}` : null;
@@ -114,34 +116,26 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     log(`seeds: ${seeds.filter((s) => s.reader === 'dicom-index').length} DICOM, ${seeds.filter((s) => s.reader === 'mask').length} mask`);
     const casePath = path.join(workDir, 'case');
     let lastLog = performance.now();
+    let generated = 0;
     for (const c of cases(options, seeds)) {
+      generated++;
       await writeFile(casePath, c.bytes);
       const result = await reader.run(c.reader, casePath);
       if (answered.has(c.index)) throw new Error(`fuzz case ${c.index} answered twice`);
       answered.add(c.index);
-      summary.files++;
-      const stats = (summary.byReader[c.reader] ??= { files: 0, outcomes: {} });
-      stats.files++;
-      const code = result.kind === 'outcome' ? result.code : result.kind;
-      stats.outcomes[code] = (stats.outcomes[code] ?? 0) + 1;
-      const ms = result.ms;
-      summary.slowest.push({ reader: c.reader, seedName: c.seedName, mutation: c.mutation, ms });
-      summary.slowest.sort((a, b) => b.ms - a.ms);
-      summary.slowest.length = Math.min(summary.slowest.length, 5);
-      const problem = problemOf(result);
-      if (problem) {
-        const kind = problemKind(result, problem);
-        summary.problems[kind] = (summary.problems[kind] ?? 0) + 1;
-        const failure: CaseFailure = { index: c.index, reader: c.reader, seedName: c.seedName, mutation: c.mutation, problem };
-        failure.savedAs = await saveFailure(options, summary, c, failure);
-        summary.failures.push(failure);
-        log(`FAIL #${c.index} ${c.reader} ${c.seedName} [${c.mutation}]: ${problem}`);
+      await record(c, result);
+      // What the index accepts, `vesalius render` is asked to decode.
+      if (options.render && c.reader === 'dicom-index' && result.kind === 'outcome' && result.code === 'instance') {
+        await record({ ...c, reader: 'render' }, await reader.run('render', casePath));
       }
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();
         log(`${summary.files} files, ${summary.failures.length} failing, max RSS ${Math.round(reader.maxRssMb)} MiB`);
       }
     }
+    // Every file accounted for exactly once: one answer per case (and per reader asked).
+    const counted = Object.values(summary.byReader).reduce((n, r) => n + r.files, 0);
+    if (answered.size !== generated || counted !== summary.files) throw new Error(`fuzz accounting: ${generated} cases, ${answered.size} answered, ${counted} counted of ${summary.files}`);
   } finally {
     await reader.close();
     await rm(workDir, { recursive: true, force: true });
@@ -150,6 +144,28 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   summary.childrenStarted = reader.started;
   summary.wallMs = performance.now() - started;
   return summary;
+
+  /** Counts one reader's result on one file, and keeps the file when the result is a problem. */
+  async function record(c: Case, result: JobResult): Promise<void> {
+    summary.files++;
+    const stats = (summary.byReader[c.reader] ??= { files: 0, outcomes: {} });
+    stats.files++;
+    const code = result.kind === 'outcome' ? result.code : result.kind;
+    stats.outcomes[code] = (stats.outcomes[code] ?? 0) + 1;
+    const ms = result.ms;
+    summary.slowest.push({ reader: c.reader, seedName: c.seedName, mutation: c.mutation, ms });
+    summary.slowest.sort((a, b) => b.ms - a.ms);
+    summary.slowest.length = Math.min(summary.slowest.length, 5);
+    const problem = problemOf(result);
+    if (problem) {
+      const kind = problemKind(result, problem);
+      summary.problems[kind] = (summary.problems[kind] ?? 0) + 1;
+      const failure: CaseFailure = { index: c.index, reader: c.reader, seedName: c.seedName, mutation: c.mutation, problem };
+      failure.savedAs = await saveFailure(options, summary, c, failure);
+      summary.failures.push(failure);
+      log(`FAIL #${c.index} ${c.reader} ${c.seedName} [${c.mutation}]: ${problem}`);
+    }
+  }
 }
 
 /** Keeps a failing file and what made it, for `npm run fuzz -- --replay <file>`. */
