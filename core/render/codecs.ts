@@ -65,7 +65,8 @@ function loadWasmCodec(name: WasmCodecName): Promise<CodecModule> {
   if (!module) {
     const exported = require(WASM_CODECS[name].module) as ((options: object) => Promise<CodecModule>) | { default: (options: object) => Promise<CodecModule> };
     const factory = typeof exported === 'function' ? exported : exported.default;
-    module = factory(codecConsole);
+    // A fresh object each time: emscripten makes it the module itself, so sharing one would merge the codecs.
+    module = factory({ ...codecConsole });
     loaded.set(name, module);
     module.catch(() => loaded.delete(name));
   }

@@ -2,6 +2,7 @@
 // syntax core/render handles, small enough that a test states each expected pixel by hand.
 import type { NaturalDataset } from '../dicom/dcmjs-api';
 import { encodePart10, fixtureSyntaxUid, newUid, swap16, type FixtureSyntax } from '../fixtures/dicom-writer';
+import { createRequire } from 'node:module';
 import { rleEncodeFrame } from '../fixtures/rle';
 
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
@@ -55,12 +56,10 @@ const concat = (parts: Uint8Array[]): Uint8Array => {
   return out;
 };
 
-/** One DICOM Part 10 file holding the spec's frames in its transfer syntax. */
-export function imageFixture(spec: ImageFixtureSpec): Buffer {
-  const syntax = spec.syntax ?? 'explicit-le';
+function fixtureDataset(spec: ImageFixtureSpec): NaturalDataset {
   const samplesPerPixel = spec.samplesPerPixel ?? 1;
   const bitsStored = spec.bitsStored ?? spec.bitsAllocated;
-  const dataset: NaturalDataset = {
+  return {
     SOPClassUID: SECONDARY_CAPTURE,
     SOPInstanceUID: newUid(),
     StudyInstanceUID: newUid(),
@@ -80,6 +79,13 @@ export function imageFixture(spec: ImageFixtureSpec): Buffer {
     ...(spec.frames.length > 1 ? { NumberOfFrames: spec.frames.length } : {}),
     ...spec.extra,
   };
+}
+
+/** One DICOM Part 10 file holding the spec's frames in its transfer syntax. */
+export function imageFixture(spec: ImageFixtureSpec): Buffer {
+  const syntax = spec.syntax ?? 'explicit-le';
+  const samplesPerPixel = spec.samplesPerPixel ?? 1;
+  const dataset = fixtureDataset(spec);
   const vr = spec.bitsAllocated === 16 ? 'OW' : 'OB';
   if (spec.bitsAllocated === 1) return encodePart10(dataset, fixtureSyntaxUid[syntax], { frames: [packBits(spec.frames.flat())], vr });
   const framesLE = spec.rawWords ? [samplesLE(spec.rawWords, 16)] : spec.frames.map((f) => samplesLE(f, spec.bitsAllocated as 8 | 16));
@@ -173,4 +179,51 @@ export function rleSplitFragmentsFixture(spec: Omit<ImageFixtureSpec, 'syntax'>,
   for (const frameParts of fragmentsByFrame) for (const p of frameParts) parts.push(item(0xe000, p));
   parts.push(item(0xe0dd, new Uint8Array(0)));
   return Buffer.from(concat(parts));
+}
+
+/** Lossless codestreams made with the encoders of the codec packages the renderer decodes with. */
+export type Codestream = 'jpeg2000' | 'htj2k' | 'jpeg-ls';
+
+const CODESTREAMS: Record<Codestream, { module: string; encoder: string; syntax: string }> = {
+  jpeg2000: { module: '@cornerstonejs/codec-openjpeg/wasmjs', encoder: 'J2KEncoder', syntax: '1.2.840.10008.1.2.4.90' },
+  htj2k: { module: '@cornerstonejs/codec-openjph/wasmjs', encoder: 'HTJ2KEncoder', syntax: '1.2.840.10008.1.2.4.201' },
+  'jpeg-ls': { module: '@cornerstonejs/codec-charls/wasmjs', encoder: 'JpegLSEncoder', syntax: '1.2.840.10008.1.2.4.80' },
+};
+
+interface WasmEncoder {
+  getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean; isUsingColorTransform: boolean }): Uint8Array;
+  getEncodedBuffer(): Uint8Array;
+  encode(): void;
+  setDecompositions?(levels: number): void;
+  setQuality?(lossless: boolean, quality: number): void;
+}
+
+const requireCodec = createRequire(import.meta.url);
+
+/** Encodes one grey-scale frame losslessly. */
+async function encodeFrame(kind: Codestream, values: readonly number[], spec: ImageFixtureSpec): Promise<Uint8Array> {
+  const exported = requireCodec(CODESTREAMS[kind].module) as (options: object) => Promise<Record<string, new () => WasmEncoder>>;
+  const codec = await exported({ print: () => undefined, printErr: () => undefined });
+  const encoder = new codec[CODESTREAMS[kind].encoder]();
+  const input = encoder.getDecodedBuffer({
+    width: spec.columns,
+    height: spec.rows,
+    bitsPerSample: spec.bitsStored ?? spec.bitsAllocated,
+    componentCount: 1,
+    isSigned: spec.signed === true,
+    isUsingColorTransform: false,
+  });
+  input.set(samplesLE(values, spec.bitsAllocated as 8 | 16));
+  encoder.setDecompositions?.(1);
+  encoder.setQuality?.(true, 0);
+  encoder.encode();
+  return encoder.getEncodedBuffer().slice();
+}
+
+/** A grey-scale file whose frames are JPEG 2000, HTJ2K or JPEG-LS lossless codestreams, one fragment each. */
+export async function codestreamFixture(kind: Codestream, spec: ImageFixtureSpec): Promise<Buffer> {
+  if ((spec.samplesPerPixel ?? 1) !== 1 || spec.bitsAllocated === 1) throw new Error('codestream fixtures are grey-scale, 8 or 16 bits');
+  const frames: Uint8Array[] = [];
+  for (const values of spec.frames) frames.push(await encodeFrame(kind, values, spec));
+  return encodePart10(fixtureDataset(spec), CODESTREAMS[kind].syntax, { frames, vr: 'OB' });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageFixture, paletteData16, paletteData8, rleSplitFragmentsFixture } from './render-fixtures';
+import { codestreamFixture, imageFixture, paletteData16, paletteData8, rleSplitFragmentsFixture } from './render-fixtures';
 import { renderFrame, type RenderedFrame, type RenderOptions } from './render-frame';
 
 // Every expected value below is worked out by hand from the standard's formulas (PS3.3 C.11.2.1.2.1
@@ -203,6 +203,42 @@ describe('transfer syntaxes and frames', () => {
       const bytes = imageFixture({ rows: 1, columns: 3, bitsAllocated: 16, syntax, frames: [[3, 128, 300]], extra: window });
       expect([...(await rendered(bytes)).pixels]).toEqual([3, 128, 255]);
     }
+  });
+});
+
+describe('codestreams (encoded with the codec packages, decoded as the viewer decodes)', () => {
+  // 16 × 8 so the wavelet has room; values on a ramp, then the pixels checked at a few places.
+  const rows = 8;
+  const columns = 16;
+  const ramp = (from: number, step: number): number[] => Array.from({ length: rows * columns }, (_, i) => from + i * step);
+
+  it('JPEG 2000 lossless MONOCHROME1, 16-bit: inverted with the file window', async () => {
+    // stored 0, 32, …, 4064; C 2048 W 4096 (band 0 .. 4095): y = ((x - 2047.5) / 4095 + 0.5) × 255, inverted
+    const values = ramp(0, 32);
+    const bytes = await codestreamFixture('jpeg2000', { rows, columns, bitsAllocated: 16, bitsStored: 12, photometric: 'MONOCHROME1', frames: [values], extra: { WindowCenter: 2048, WindowWidth: 4096 } });
+    const out = await rendered(bytes);
+    expect(out.applied.transferSyntax.name).toBe('JPEG 2000 Lossless');
+    expect(out.applied.inverted).toBe(true);
+    // x = 0 → 0 → 255; x = 2048 (pixel 64) → 127.53 → 128 → 127; x = 4064 (pixel 127) → 253.0 → 2
+    expect([out.pixels[0], out.pixels[64], out.pixels[127]]).toEqual([255, 127, 2]);
+  });
+
+  it('HTJ2K lossless, 16-bit signed with rescale', async () => {
+    // stored -1024, -1008, …; intercept 24 → -1000 + 16 i; C -500 W 1001 (band -1000.5 .. -0.5)
+    // i = 0: ((-1000 + 500.5) / 1000 + 0.5) × 255 = 0.1275 → 0; i = 31 (-504): 126.6 → 127; i = 63 (> -0.5) → 255
+    const values = ramp(-1024, 16);
+    const bytes = await codestreamFixture('htj2k', { rows, columns, bitsAllocated: 16, signed: true, frames: [values], extra: { RescaleIntercept: 24, RescaleSlope: 1, WindowCenter: -500, WindowWidth: 1001 } });
+    const out = await rendered(bytes);
+    expect(out.applied.transferSyntax.uid).toBe('1.2.840.10008.1.2.4.201');
+    expect([out.pixels[0], out.pixels[31], out.pixels[63]]).toEqual([0, 127, 255]);
+  });
+
+  it('JPEG-LS lossless, 8-bit, two frames', async () => {
+    const frame2 = ramp(0, 2).map((v) => v % 256);
+    const bytes = await codestreamFixture('jpeg-ls', { rows, columns, bitsAllocated: 8, frames: [ramp(0, 1), frame2], extra: { WindowCenter: 128, WindowWidth: 256 } });
+    const out = await rendered(bytes, { frame: 2 });
+    expect(out.applied.transferSyntax.name).toBe('JPEG-LS Lossless');
+    expect([...out.pixels]).toEqual(frame2); // C 128 W 256: y = x
   });
 });
 
