@@ -13,7 +13,7 @@ export interface ImageFixtureSpec {
   /** Stored values per frame, pixel-interleaved as given (planar 1 data given plane by plane). */
   frames: number[][];
   /** 1: frames packed bit by bit, least significant bit first, without padding between frames. */
-  bitsAllocated: 1 | 8 | 16;
+  bitsAllocated: 1 | 8 | 16 | 32;
   bitsStored?: number;
   signed?: boolean;
   photometric?: string;
@@ -27,14 +27,22 @@ export interface ImageFixtureSpec {
 }
 
 /** Little-endian bytes of samples of `bitsAllocated` bits (negative values two's complement). */
-export function samplesLE(values: readonly number[], bitsAllocated: 8 | 16): Uint8Array {
+export function samplesLE(values: readonly number[], bitsAllocated: 8 | 16 | 32): Uint8Array {
   const bytes = new Uint8Array(values.length * (bitsAllocated / 8));
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => {
     if (bitsAllocated === 8) bytes[i] = v & 0xff;
-    else view.setUint16(i * 2, v & 0xffff, true);
+    else if (bitsAllocated === 16) view.setUint16(i * 2, v & 0xffff, true);
+    else view.setUint32(i * 4, v >>> 0, true);
   });
   return bytes;
+}
+
+/** Reverses the bytes of each 32-bit sample (little endian <-> big endian). */
+function swap32(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + 3 < bytes.length; i += 4) for (let k = 0; k < 4; k++) out[i + k] = bytes[i + 3 - k];
+  return out;
 }
 
 /** 0/1 values packed least significant bit first (PS3.5 8.1.1), padded to an even length. */
@@ -86,9 +94,9 @@ export function imageFixture(spec: ImageFixtureSpec): Buffer {
   const syntax = spec.syntax ?? 'explicit-le';
   const samplesPerPixel = spec.samplesPerPixel ?? 1;
   const dataset = fixtureDataset(spec);
-  const vr = spec.bitsAllocated === 16 ? 'OW' : 'OB';
+  const vr = spec.bitsAllocated > 8 ? 'OW' : 'OB';
   if (spec.bitsAllocated === 1) return encodePart10(dataset, fixtureSyntaxUid[syntax], { frames: [packBits(spec.frames.flat())], vr });
-  const framesLE = spec.rawWords ? [samplesLE(spec.rawWords, 16)] : spec.frames.map((f) => samplesLE(f, spec.bitsAllocated as 8 | 16));
+  const framesLE = spec.rawWords ? [samplesLE(spec.rawWords, 16)] : spec.frames.map((f) => samplesLE(f, spec.bitsAllocated as 8 | 16 | 32));
   if (syntax === 'rle') {
     if (samplesPerPixel !== 1) throw new Error('the RLE fixture encoder takes one sample per pixel');
     const fragments = framesLE.map((f) => rleEncodeFrame(f, spec.rows, spec.columns, spec.bitsAllocated / 8));
@@ -97,6 +105,7 @@ export function imageFixture(spec: ImageFixtureSpec): Buffer {
   // Native frames follow one another in one value.
   let pixels = concat(framesLE);
   if (syntax === 'explicit-be' && spec.bitsAllocated === 16) pixels = swap16(pixels);
+  if (syntax === 'explicit-be' && spec.bitsAllocated === 32) pixels = swap32(pixels);
   return encodePart10(dataset, fixtureSyntaxUid[syntax], { frames: [pixels], vr });
 }
 
@@ -144,7 +153,7 @@ export function rleSplitFragmentsFixture(spec: Omit<ImageFixtureSpec, 'syntax'>,
   // Rewrite the meta header's transfer syntax in place: '1.2.840.10008.1.2.1\0' and '1.2.840.10008.1.2.5\0' are as long.
   prefix.write('1.2.840.10008.1.2.5\0', metaUidAt, 'latin1');
   const fragmentsByFrame = spec.frames.map((f) => {
-    const encoded = rleEncodeFrame(samplesLE(f, spec.bitsAllocated as 8 | 16), spec.rows, spec.columns, spec.bitsAllocated / 8);
+    const encoded = rleEncodeFrame(samplesLE(f, spec.bitsAllocated as 8 | 16 | 32), spec.rows, spec.columns, spec.bitsAllocated / 8);
     const cut = 64; // after the RLE header: both parts of even length
     return [encoded.subarray(0, cut), encoded.subarray(cut)];
   });
@@ -213,7 +222,7 @@ async function encodeFrame(kind: Codestream, values: readonly number[], spec: Im
     isSigned: spec.signed === true,
     isUsingColorTransform: false,
   });
-  input.set(samplesLE(values, spec.bitsAllocated as 8 | 16));
+  input.set(samplesLE(values, spec.bitsAllocated as 8 | 16 | 32));
   encoder.setDecompositions?.(1);
   encoder.setQuality?.(true, 0);
   encoder.encode();

@@ -142,6 +142,12 @@ describe('colour', () => {
     expect([...out.pixels]).toEqual([255, 0, 128, 1, 255, 0]);
   });
 
+  it('RGB 32-bit, explicit VR big endian (each sample a big-endian 32-bit word), scaled to 8 bits', async () => {
+    // round(v × 255 / (2³² - 1)): 4294967295 → 255, 2147483648 → 127.50000003 → 128, 16843009 (0x01010101) → 1
+    const bytes = imageFixture({ rows: 1, columns: 2, bitsAllocated: 32, samplesPerPixel: 3, photometric: 'RGB', syntax: 'explicit-be', frames: [[4294967295, 0, 2147483648, 16843009, 4294967295, 0]] });
+    expect([...(await rendered(bytes)).pixels]).toEqual([255, 0, 128, 1, 255, 0]);
+  });
+
   it('YBR_FULL 8-bit to RGB', async () => {
     // Y 76 Cb 85 Cr 255: R = 76 + 1.402 × 127 = 254.05 → 254; G = 76 + 0.344136 × 43 - 0.714136 × 127 = 0.10 → 0;
     // B = 76 - 1.772 × 43 = -0.20 → 0. Y 128 Cb 128 Cr 128 → 128 grey.
