@@ -76,6 +76,8 @@ function loadWasmCodec(name: WasmCodecName): Promise<CodecModule> {
 function codecError(codecName: string, e: unknown, module?: CodecModule): string {
   let words = typeof e === 'number' && module?.getExceptionMessage ? module.getExceptionMessage(e) : thrownText(e);
   if (typeof e === 'number' && codecErrors.length > 0) words = codecErrors.join('; ');
+  // An emscripten C++ exception with nothing said: a pointer, not a message.
+  else if (typeof e === 'number' && !module?.getExceptionMessage) words = 'the codec stopped on an internal error (the compressed data is corrupt or cut short)';
   return `${codecName} decoder failed: ${words}`;
 }
 

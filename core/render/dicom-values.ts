@@ -2,6 +2,7 @@
 // fast header's), strictly: a malformed number is refused with its tag, never read as a prefix.
 import type { DataSet } from 'dicom-parser';
 import { elementLength } from '../dicom/fast-header';
+import { decimalValues, integerValue } from '../dicom/numeric-strings';
 import { RenderRefusal } from './render-refusal';
 
 /** '(0028,0010)' for 'x00280010'. */
@@ -34,22 +35,13 @@ export function usAt(dataSet: DataSet, tag: string, index: number, signed: boole
   return (signed ? dataSet.int16(tag, index) : dataSet.uint16(tag, index)) ?? null;
 }
 
-// DS (PS3.5 6.2): a decimal number, optionally with an exponent; IS: a signed integer.
-const DECIMAL_STRING = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-const INTEGER_STRING = /^[+-]?[0-9]+$/;
-
 /** Every value of a DS element (empty when absent or empty); refused when any is not a decimal string. */
 export function decimals(dataSet: DataSet, tag: string, name: string): number[] {
   const raw = textValue(dataSet, tag);
   if (raw === '') return [];
-  return raw.split('\\').map((part) => {
-    const trimmed = part.trim();
-    const value = Number(trimmed);
-    if (!DECIMAL_STRING.test(trimmed) || !Number.isFinite(value)) {
-      throw new RenderRefusal(`${name} ${tagLabel(tag)} holds ${JSON.stringify(trimmed.slice(0, 40))}, which is not a decimal number`);
-    }
-    return value;
-  });
+  const values = decimalValues(raw);
+  if (!values) throw new RenderRefusal(`${name} ${tagLabel(tag)} holds ${JSON.stringify(raw.slice(0, 40))}, which is not a decimal number`);
+  return values;
 }
 
 /** The first value of a DS element, or null when absent. */
@@ -61,10 +53,8 @@ export function decimal(dataSet: DataSet, tag: string, name: string): number | n
 export function integerString(dataSet: DataSet, tag: string, name: string): number | null {
   const raw = textValue(dataSet, tag);
   if (raw === '') return null;
-  const value = Number(raw);
-  if (!INTEGER_STRING.test(raw) || !Number.isSafeInteger(value)) {
-    throw new RenderRefusal(`${name} ${tagLabel(tag)} holds ${JSON.stringify(raw.slice(0, 40))}, which is not an integer`);
-  }
+  const value = integerValue(raw);
+  if (value === null) throw new RenderRefusal(`${name} ${tagLabel(tag)} holds ${JSON.stringify(raw.slice(0, 40))}, which is not an integer`);
   return value;
 }
 

@@ -2,9 +2,10 @@
 // (core/dicom/read-header: the same acceptance, limits and reasons as the index). A deflated data set
 // is inflated here no further than its header's image needs (and a cap), so a decompression bomb is
 // refused, not allocated.
-import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { parserMessage, readHeader } from '../dicom/read-header';
+import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
+import { parserWords } from '../dicom/parser-words';
+import { readHeader } from '../dicom/read-header';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
 import { readPixelLayout } from './image-attributes';
 import { nativeFrameBits } from './pixel-frames';
@@ -41,7 +42,7 @@ const HEADER_INFLATE_CAP = 64 * MIB;
 const FIRST_HEADER_SLICE = 16 * 1024;
 
 const inflateError = (e: unknown, dataSetStart: number): RenderRefusal =>
-  new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) cannot be inflated: ${(e as Error).message ?? String(e)}`);
+  new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) cannot be inflated: ${e instanceof InflateFailure ? e.words : String(e)}`);
 
 /**
  * The header of a deflated data set, from as little of the stream as reaches the Pixel Data
@@ -53,9 +54,9 @@ function deflatedHeader(bytes: Buffer, dataSetStart: number): DataSet {
     const whole = dataSetStart + slice >= bytes.length;
     let inflated: Buffer;
     try {
-      inflated = inflateRawSync(bytes.subarray(dataSetStart, dataSetStart + slice), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: HEADER_INFLATE_CAP });
+      inflated = inflateRawCapped(bytes.subarray(dataSetStart, dataSetStart + slice), HEADER_INFLATE_CAP, true);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      if (e instanceof InflateFailure && e.overCap) {
         throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) inflates to more than ${capText(HEADER_INFLATE_CAP)} before its Pixel Data (7FE0,0010) element`);
       }
       throw inflateError(e, dataSetStart);
@@ -65,7 +66,7 @@ function deflatedHeader(bytes: Buffer, dataSetStart: number): DataSet {
       const dataSet = dicomParser.parseDicom(partial, { inflater: () => partial, untilTag: 'x7fe00010' });
       if (dataSet.elements.x7fe00010 || whole) return dataSet;
     } catch (e) {
-      if (whole) throw new RenderRefusal(`the inflated data set cannot be parsed: ${e instanceof RangeError ? 'sequences nested too deep to follow' : parserMessage(e)}`);
+      if (whole) throw new RenderRefusal(`the inflated data set cannot be parsed: ${parserWords(e)}`);
     }
   }
 }
@@ -87,9 +88,9 @@ function inflateCapped(bytes: Buffer, dataSetStart: number, maxBytes: number): B
   const needed = Math.min(pixel.dataOffset - dataSetStart + declared + TRAILING_SLACK, maxBytes);
   let inflated: Buffer;
   try {
-    inflated = inflateRawSync(bytes.subarray(dataSetStart), { maxOutputLength: needed });
+    inflated = inflateRawCapped(bytes.subarray(dataSetStart), needed, false);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    if (e instanceof InflateFailure && e.overCap) {
       throw new RenderRefusal(
         `the deflated data set (from byte offset ${dataSetStart}) inflates to more than the ${needed} bytes its header declares ` +
           `(${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits of pixel data, + ${TRAILING_SLACK / MIB} MiB): inflation stopped there`,
@@ -109,8 +110,7 @@ export async function loadImageDataset(fileBytes: Uint8Array, maxBytes: number):
     try {
       dataSet = dicomParser.parseDicom(full, { inflater: () => full });
     } catch (e) {
-      const words = e instanceof RangeError ? 'sequences nested too deep to follow' : parserMessage(e);
-      throw new RenderRefusal(`the inflated data set cannot be parsed: ${words}`);
+      throw new RenderRefusal(`the inflated data set cannot be parsed: ${parserWords(e)}`);
     }
     const pixelElement = dataSet.elements.x7fe00010;
     if (!pixelElement) throw new RenderRefusal(pixelTagMissing(dataSet));

@@ -188,7 +188,7 @@ async function decodeFrame(
   }
 
   const codecName = codecNameFor(transferSyntaxUid);
-  if (!codecName) throw new RenderRefusal(`transfer syntax ${transferSyntaxUid} (${transferSyntaxName(transferSyntaxUid)}) has no decoder here`);
+  if (!codecName) throw new RenderRefusal(`transfer syntax ${JSON.stringify(transferSyntaxUid)} (${transferSyntaxName(transferSyntaxUid)}) has no decoder here`);
   let output;
   try {
     output = await decodeCompressed(transferSyntaxUid, encoded, layout.bitsAllocated, layout.photometric);
