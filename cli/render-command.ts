@@ -5,7 +5,7 @@ import { ioErrorText } from '../core/fs/io-error';
 import { scanPaths } from '../core/dicom/indexer';
 import { wlPresets } from '../core/imaging/presets';
 import { encodePng } from '../core/render/png-output';
-import { DEFAULT_RENDER_MAX_BYTES, renderFrame, type AppliedRendering, type RenderOptions } from '../core/render/render-frame';
+import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../core/render/render-frame';
 import { UsageError, type CliCommand } from './command';
 import { shown } from './index-command';
 
@@ -160,16 +160,19 @@ async function renderFile(
     report.failed.push({ file, reason: bytes });
     return;
   }
-  let queue = frames === 'all' ? [1] : frames;
-  for (let i = 0; i < queue.length; i++) {
-    const frame = queue[i];
-    const result = await renderFrame(bytes, { frame, window });
+  // Parsed once (a deflated file inflated once), then each frame rendered from it.
+  const opened = await openImage(bytes);
+  if (!opened.ok) {
+    report.failed.push({ file, reason: opened.reason });
+    return;
+  }
+  const queue = frames === 'all' ? Array.from({ length: opened.numberOfFrames }, (_, k) => k + 1) : frames;
+  for (const frame of queue) {
+    const result = await renderFrame(opened, { frame, window });
     if (!result.ok) {
       report.failed.push({ file, frame, reason: result.reason });
-      if (frames === 'all' && frame === 1) return; // the later frames would fail the same way or are unknown
       continue;
     }
-    if (frames === 'all' && frame === 1) queue = Array.from({ length: result.applied.numberOfFrames }, (_, k) => k + 1);
     const output = target(frame, result.applied.numberOfFrames);
     try {
       await mkdir(path.dirname(output), { recursive: true });

@@ -7,7 +7,7 @@ import { codecNameFor, decodeCompressed } from './codecs';
 import { paletteBytes, rgbBytes } from './colour';
 import { greyBytes, storedRange } from './grey';
 import { readGreyPipeline, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
-import { loadImageDataset } from './load-dataset';
+import { loadImageDataset, type LoadedImage } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
 import { capText, RenderRefusal, thrownText } from './render-refusal';
 import { decodeRleFrame } from './rle-decode';
@@ -60,18 +60,38 @@ const NATIVE_SYNTAXES = new Set([IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, EXPLICIT
 const MIB = 2 ** 20;
 
 /** Renders frame `options.frame` of a DICOM file. Never throws: every failure is a reason. */
-export async function renderFrame(fileBytes: Uint8Array, options: RenderOptions = {}): Promise<RenderedFrame | RenderFailure> {
+export async function renderFrame(file: Uint8Array | OpenedImage, options: RenderOptions = {}): Promise<RenderedFrame | RenderFailure> {
   try {
-    return await render(fileBytes, options);
+    return await render(file instanceof Uint8Array ? await loadImageDataset(file, options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES) : file.image, options);
   } catch (e) {
-    if (e instanceof RenderRefusal) return { ok: false, reason: e.reason };
-    return { ok: false, reason: `unexpected failure while rendering: ${thrownText(e)}` };
+    return failureOf(e);
   }
 }
 
-async function render(fileBytes: Uint8Array, options: RenderOptions): Promise<RenderedFrame> {
+/** A file parsed once (header, pixel data element; a deflated data set inflated), to render several frames of. */
+export interface OpenedImage {
+  ok: true;
+  image: LoadedImage;
+  numberOfFrames: number;
+}
+
+/** Parses a file for renderFrame without rendering it; its frame count from Number of Frames (0028,0008). */
+export async function openImage(fileBytes: Uint8Array, options: Pick<RenderOptions, 'maxBytes'> = {}): Promise<OpenedImage | RenderFailure> {
+  try {
+    const image = await loadImageDataset(fileBytes, options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES);
+    return { ok: true, image, numberOfFrames: readPixelLayout(image.dataSet).numberOfFrames };
+  } catch (e) {
+    return failureOf(e);
+  }
+}
+
+function failureOf(e: unknown): RenderFailure {
+  if (e instanceof RenderRefusal) return { ok: false, reason: e.reason };
+  return { ok: false, reason: `unexpected failure while rendering: ${thrownText(e)}` };
+}
+
+async function render(image: LoadedImage, options: RenderOptions): Promise<RenderedFrame> {
   const maxBytes = options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES;
-  const image = await loadImageDataset(fileBytes, maxBytes);
   const { dataSet, byteArray, pixelElement, transferSyntaxUid } = image;
   const layout = readPixelLayout(dataSet);
   const frameNumber = options.frame ?? 1;
