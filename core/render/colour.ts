@@ -1,6 +1,6 @@
 // Colour frames → 8-bit RGB: RGB as is, YBR_FULL / YBR_FULL_422 through PS3.3 C.7.6.3.1.2's
 // equations, palette colour through its three LUTs; 16-bit samples and entries scaled to 8 bits.
-import type { PaletteLut } from './image-attributes';
+import { lutValue, type Lut } from './image-attributes';
 
 const to8 = (value: number, max: number): number => Math.round((Math.min(Math.max(value, 0), max) * 255) / max);
 
@@ -28,15 +28,11 @@ export function rgbBytes(values: Float64Array, bitsStored: number, ybr: boolean)
  * Palette colour: each stored value through the red, green and blue LUTs. Values below a LUT's first
  * mapped value take its first entry, values past its end its last (PS3.3 C.7.6.3.1.5).
  */
-export function paletteBytes(values: Float64Array, luts: readonly [PaletteLut, PaletteLut, PaletteLut]): Uint8Array {
+export function paletteBytes(values: Float64Array, luts: readonly [Lut, Lut, Lut]): Uint8Array {
   const out = new Uint8Array(values.length * 3);
   luts.forEach((lut, channel) => {
-    const last = lut.entries.length - 1;
     const max = lut.bitsPerEntry === 16 ? 65535 : 255;
-    for (let i = 0; i < values.length; i++) {
-      const index = Math.min(Math.max(values[i] - lut.firstMapped, 0), last);
-      out[i * 3 + channel] = to8(lut.entries[index], max);
-    }
+    for (let i = 0; i < values.length; i++) out[i * 3 + channel] = to8(lutValue(lut, values[i]), max);
   });
   return out;
 }

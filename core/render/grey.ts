@@ -1,6 +1,26 @@
-// Grey-scale frames → 8-bit grey: the modality LUT (rescale slope and intercept), the VOI window
-// through its function (core/imaging/voi, shared with the viewer), MONOCHROME1 inverted.
-import { applyVoiFunction, type ValueRange, type VoiFunction, type VoiWindow } from '../imaging/voi';
+// Grey-scale frames → 8-bit grey: the modality LUT (rescale slope and intercept, or the Modality LUT
+// Sequence's table), the VOI window through its function (core/imaging/voi, shared with the viewer),
+// MONOCHROME1 inverted.
+import { applyVoiFunction, modalityRange, type ValueRange, type VoiFunction, type VoiWindow } from '../imaging/voi';
+import { lutValue, type Lut } from './image-attributes';
+
+export type ModalityTransform = { kind: 'rescale'; slope: number; intercept: number } | { kind: 'lut'; lut: Lut };
+
+/** The modality LUT output range for stored values in `stored` (for the data-range window). */
+export function modalityOutputRange(stored: ValueRange, modality: ModalityTransform): ValueRange {
+  if (modality.kind === 'rescale') return modalityRange(stored, modality.slope, modality.intercept);
+  const { lut } = modality;
+  const clamp = (index: number): number => Math.min(Math.max(index, 0), lut.entries.length - 1);
+  // Stored values outside the table take its end entries, which the clamped span includes.
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = clamp(stored.min - lut.firstMapped); i <= clamp(stored.max - lut.firstMapped); i++) {
+    const v = lut.entries[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
 
 /** Smallest and largest stored value of a frame. */
 export function storedRange(values: Float64Array): ValueRange {
@@ -14,8 +34,7 @@ export function storedRange(values: Float64Array): ValueRange {
 }
 
 export interface GreyMapping {
-  slope: number;
-  intercept: number;
+  modality: ModalityTransform;
   window: VoiWindow;
   voiFunction: VoiFunction;
   invert: boolean;
@@ -23,9 +42,13 @@ export interface GreyMapping {
 
 export function greyBytes(values: Float64Array, mapping: GreyMapping): Uint8Array {
   const out = new Uint8Array(values.length);
-  const { slope, intercept, window, voiFunction, invert } = mapping;
+  const { modality, window, voiFunction, invert } = mapping;
+  const slope = modality.kind === 'rescale' ? modality.slope : 1;
+  const intercept = modality.kind === 'rescale' ? modality.intercept : 0;
+  const lut = modality.kind === 'lut' ? modality.lut : null;
   for (let i = 0; i < values.length; i++) {
-    const level = Math.round(applyVoiFunction(values[i] * slope + intercept, window, voiFunction, 255));
+    const x = lut ? lutValue(lut, values[i]) : values[i] * slope + intercept;
+    const level = Math.round(applyVoiFunction(x, window, voiFunction, 255));
     out[i] = invert ? 255 - level : level;
   }
   return out;

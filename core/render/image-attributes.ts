@@ -32,16 +32,11 @@ export interface PixelLayout {
   numberOfFrames: number;
 }
 
-/** One palette colour LUT (PS3.3 C.7.6.3.1.5): entries as 16-bit values when bitsPerEntry is 16, else 8-bit. */
-export interface PaletteLut {
-  firstMapped: number;
-  bitsPerEntry: 8 | 16;
-  entries: Uint16Array;
-}
-
 export interface GreyPipeline {
   slope: number;
   intercept: number;
+  /** Whether the file (or its functional groups) gives Rescale Slope or Intercept at all. */
+  hasRescale: boolean;
   windowCenters: number[];
   windowWidths: number[];
   voiFunction: string;
@@ -135,6 +130,7 @@ export function readGreyPipeline(dataSet: DataSet, frameIndex: number): GreyPipe
   return {
     slope: slope === null || slope === 0 ? 1 : slope,
     intercept: intercept ?? 0,
+    hasRescale: slope !== null || intercept !== null,
     windowCenters: decimals(voiSet, 'x00281050', 'Window Center'),
     windowWidths: decimals(voiSet, 'x00281051', 'Window Width'),
     voiFunction: textValue(voiSet, 'x00281056'),
@@ -147,44 +143,71 @@ const PALETTE_TAGS = [
   { name: 'blue', descriptor: 'x00281103', data: 'x00281203', segmented: 'x00281223' },
 ] as const;
 
+/** A lookup table (PS3.3 C.11.1.1 / C.7.6.3.1.5): inputs from `firstMapped` on; below it the first entry, past the end the last. */
+export interface Lut {
+  firstMapped: number;
+  bitsPerEntry: number;
+  entries: Uint16Array;
+}
+
 /**
- * The red, green and blue palette LUTs. The descriptor's first value 0 means 65,536 entries; its
- * second (first stored value mapped) is SS when pixels are signed. 8-bit entries come one per byte
- * when the data holds as many bytes as entries, else one per 16-bit word.
+ * A LUT's descriptor (entries, 0 meaning 65,536; first mapped value, SS when pixels are signed;
+ * bits per entry) and its data: one 16-bit word per entry, or, for 8-bit entries, one byte per
+ * entry when the data holds exactly as many bytes (both are written).
  */
-export function readPalette(dataSet: DataSet, layout: PixelLayout): [PaletteLut, PaletteLut, PaletteLut] {
+function readLut(dataSet: DataSet, descriptorTag: string, dataTag: string, what: string, signed: boolean, allowedBits: (bits: number) => boolean): Lut {
+  const count = usAt(dataSet, descriptorTag, 0, false);
+  const firstMapped = usAt(dataSet, descriptorTag, 1, signed);
+  const bits = usAt(dataSet, descriptorTag, 2, false);
+  if (count === null || firstMapped === null || bits === null) {
+    throw new RenderRefusal(`the ${what} descriptor ${tagLabel(descriptorTag)} is missing or has fewer than 3 values`);
+  }
+  if (!allowedBits(bits)) throw new RenderRefusal(`the ${what} descriptor ${tagLabel(descriptorTag)} says ${bits} bits per entry`);
+  const entryCount = count === 0 ? 65536 : count;
+  const element = dataSet.elements[dataTag];
+  if (!element) throw new RenderRefusal(`the ${what} data ${tagLabel(dataTag)} is missing`);
+  if (element.dataOffset + element.length > dataSet.byteArray.length) {
+    throw new RenderRefusal(`the ${what} data ${tagLabel(dataTag)} runs past the end of the data set`);
+  }
+  const bytes = dataSet.byteArray.subarray(element.dataOffset, element.dataOffset + element.length);
+  const littleEndian = !isBigEndianParser(dataSet);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const entries = new Uint16Array(entryCount);
+  if (bits <= 8 && bytes.length === entryCount) {
+    entries.set(bytes);
+  } else if (bytes.length >= entryCount * 2) {
+    for (let i = 0; i < entryCount; i++) entries[i] = view.getUint16(i * 2, littleEndian);
+    // 8-bit entries in 16-bit words: the value sits in the low byte (or, from some writers, the high one).
+    if (bits <= 8 && entries.some((v) => v > 255)) for (let i = 0; i < entryCount; i++) entries[i] = entries[i] > 255 ? entries[i] >> 8 : entries[i];
+  } else {
+    throw new RenderRefusal(`the ${what} data ${tagLabel(dataTag)} holds ${bytes.length} bytes for ${entryCount} entries of ${bits} bits`);
+  }
+  return { firstMapped, bitsPerEntry: bits, entries };
+}
+
+/** A LUT's entry for input `x`. */
+export function lutValue(lut: Lut, x: number): number {
+  const index = x - lut.firstMapped;
+  return lut.entries[index <= 0 ? 0 : index >= lut.entries.length ? lut.entries.length - 1 : index];
+}
+
+const MODALITY_LUT_SEQUENCE = 'x00283000';
+
+/** The Modality LUT Sequence's (0028,3000) table, when the file maps stored values through one instead of rescaling. */
+export function readModalityLut(dataSet: DataSet, layout: PixelLayout): Lut | null {
+  const item = sequenceItem(dataSet, MODALITY_LUT_SEQUENCE, 0);
+  if (!item) return null;
+  return readLut(item, 'x00283002', 'x00283006', 'Modality LUT', layout.signed, (bits) => bits >= 8 && bits <= 16);
+}
+
+/** The red, green and blue palette LUTs (8- or 16-bit entries). */
+export function readPalette(dataSet: DataSet, layout: PixelLayout): [Lut, Lut, Lut] {
   return PALETTE_TAGS.map(({ name, descriptor, data, segmented }) => {
-    const count = usAt(dataSet, descriptor, 0, false);
-    const firstMapped = usAt(dataSet, descriptor, 1, layout.signed);
-    const bits = usAt(dataSet, descriptor, 2, false);
-    if (count === null || firstMapped === null || bits === null) {
-      throw new RenderRefusal(`the ${name} Palette Color Lookup Table Descriptor ${tagLabel(descriptor)} is missing or has fewer than 3 values`);
+    if (!dataSet.elements[data] && dataSet.elements[segmented]) {
+      throw new RenderRefusal(`segmented palette colour LUTs ${tagLabel(segmented)} are not rendered`);
     }
-    if (bits !== 8 && bits !== 16) throw new RenderRefusal(`the ${name} palette LUT descriptor ${tagLabel(descriptor)} says ${bits} bits per entry (8 or 16 expected)`);
-    const entryCount = count === 0 ? 65536 : count;
-    const element = dataSet.elements[data];
-    if (!element) {
-      if (dataSet.elements[segmented]) throw new RenderRefusal(`segmented palette colour LUTs ${tagLabel(segmented)} are not rendered`);
-      throw new RenderRefusal(`the ${name} Palette Color Lookup Table Data ${tagLabel(data)} is missing`);
-    }
-    const bytes = dataSet.byteArray.subarray(element.dataOffset, element.dataOffset + element.length);
-    if (element.dataOffset + element.length > dataSet.byteArray.length) {
-      throw new RenderRefusal(`the ${name} palette LUT data ${tagLabel(data)} runs past the end of the data set`);
-    }
-    const littleEndian = !isBigEndianParser(dataSet);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const entries = new Uint16Array(entryCount);
-    if (bits === 8 && bytes.length === entryCount) {
-      entries.set(bytes);
-    } else if (bytes.length >= entryCount * 2) {
-      for (let i = 0; i < entryCount; i++) entries[i] = view.getUint16(i * 2, littleEndian);
-      // 8-bit entries in 16-bit words: the value sits in the low byte (or, from some writers, the high one).
-      if (bits === 8 && entries.some((v) => v > 255)) for (let i = 0; i < entryCount; i++) entries[i] = entries[i] > 255 ? entries[i] >> 8 : entries[i];
-    } else {
-      throw new RenderRefusal(`the ${name} palette LUT data ${tagLabel(data)} holds ${bytes.length} bytes for ${entryCount} entries of ${bits} bits`);
-    }
-    return { firstMapped, bitsPerEntry: bits, entries };
-  }) as [PaletteLut, PaletteLut, PaletteLut];
+    return readLut(dataSet, descriptor, data, `${name} Palette Color Lookup Table`, layout.signed, (bits) => bits === 8 || bits === 16);
+  }) as [Lut, Lut, Lut];
 }
 
 /** dicom-parser gives each element the byte-order parser of its data set. */

@@ -63,6 +63,20 @@ describe('grey-scale', () => {
     expect(user.applied.window?.source).toBe('user');
   });
 
+  it('the Modality LUT Sequence maps stored values through its table (below the first mapped value: entry 0; past the end: the last)', async () => {
+    // descriptor [4 entries, first mapped 1, 12 bits], data 100, 200, 300, 4095: stored 0, 2, 3, 9 → 100, 200, 300, 4095
+    // C 2048 W 4096 (band 0 .. 4095): 100 → ((100 - 2047.5) / 4095 + 0.5) × 255 = 6.23 → 6; 200 → 12.45 → 12; 300 → 18.68 → 19; 4095 → 255
+    const lutItem = { LUTDescriptor: [4, 1, 12], ModalityLUTType: 'US', LUTData: paletteData16([100, 200, 300, 4095]) };
+    const withWindow = imageFixture({ rows: 1, columns: 4, bitsAllocated: 8, frames: [[0, 2, 3, 9]], extra: { ModalityLUTSequence: [lutItem], WindowCenter: 2048, WindowWidth: 4096 } });
+    const out = await rendered(withWindow);
+    expect([...out.pixels]).toEqual([6, 12, 19, 255]);
+    expect(out.applied.rescale).toBeNull();
+    expect(out.applied.modalityLut).toEqual({ entries: 4, firstMapped: 1, bitsPerEntry: 12 });
+    // Without a window, the data range is that of the table's output: 100 .. 4095
+    const noWindow = imageFixture({ rows: 1, columns: 4, bitsAllocated: 8, frames: [[0, 2, 3, 9]], extra: { ModalityLUTSequence: [lutItem] } });
+    expect((await rendered(noWindow)).applied.window).toMatchObject({ center: 2097.5, width: 3995, source: 'data-range' });
+  });
+
   it('masks the bits above BitsStored (12 of 16) before anything else', async () => {
     // words 0xF064 → 0x064 = 100, 0x1FFF → 0xFFF = 4095, 0xA000 → 0; window C 2048 W 4096: band 0 .. 4095
     // 100: ((100 - 2047.5) / 4095 + 0.5) × 255 = 6.23 → 6

@@ -1,12 +1,12 @@
 // The one pure entry of core/render: a DICOM file's bytes → one frame as 8-bit grey or RGB pixels,
 // with what was applied. No file system, no globals besides the lazily loaded codecs, so it can run
 // in a worker with limits.
-import { chooseVoiWindow, modalityRange, voiFunctionOf, type VoiFunction } from '../imaging/voi';
+import { chooseVoiWindow, voiFunctionOf, type VoiFunction } from '../imaging/voi';
 import { EXPLICIT_BE, EXPLICIT_LE, DEFLATED_LE, IMPLICIT_LE, RLE_LOSSLESS, transferSyntaxName } from '../dicom/transfer-syntax';
 import { codecNameFor, decodeCompressed } from './codecs';
 import { paletteBytes, rgbBytes } from './colour';
-import { greyBytes, storedRange } from './grey';
-import { readGreyPipeline, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
+import { greyBytes, modalityOutputRange, storedRange, type ModalityTransform } from './grey';
+import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
 import { loadImageDataset, type LoadedImage } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
 import { capText, RenderRefusal, thrownText } from './render-refusal';
@@ -36,7 +36,10 @@ export interface AppliedRendering {
   transferSyntax: { uid: string; name: string };
   /** Null for colour images (no VOI applies). */
   window: { center: number; width: number; source: WindowSource; function: VoiFunction } | null;
+  /** Null for colour images, and where the Modality LUT Sequence maps stored values instead. */
   rescale: { slope: number; intercept: number } | null;
+  /** The Modality LUT Sequence (0028,3000) table applied, if the file has one. */
+  modalityLut: { entries: number; firstMapped: number; bitsPerEntry: number } | null;
   inverted: boolean;
 }
 
@@ -116,26 +119,30 @@ async function render(image: LoadedImage, options: RenderOptions): Promise<Rende
   const result = (pixels: Uint8Array, channels: 1 | 3, applied: AppliedRendering): RenderedFrame => ({ ok: true, pixels, channels, width: layout.columns, height: layout.rows, applied });
 
   if (photometric === 'PALETTE COLOR') {
-    return result(paletteBytes(values, readPalette(dataSet, layout)), 3, { ...base, window: null, rescale: null, inverted: false });
+    return result(paletteBytes(values, readPalette(dataSet, layout)), 3, { ...base, window: null, rescale: null, modalityLut: null, inverted: false });
   }
   if (layout.samplesPerPixel === 3) {
     if (photometric !== 'RGB' && photometric !== 'YBR_FULL' && photometric !== 'YBR_FULL_422') {
       throw new RenderRefusal(`${photometric} pixel data in ${transferSyntaxName(transferSyntaxUid)} is not rendered (it exists only inside JPEG / JPEG 2000 codestreams)`);
     }
-    return result(rgbBytes(values, decoded.raw.bitsStored, photometric !== 'RGB'), 3, { ...base, window: null, rescale: null, inverted: false });
+    return result(rgbBytes(values, decoded.raw.bitsStored, photometric !== 'RGB'), 3, { ...base, window: null, rescale: null, modalityLut: null, inverted: false });
   }
 
   const pipeline = readGreyPipeline(dataSet, frameIndex);
   const voiFunction = voiFunctionOf(pipeline.voiFunction);
+  // Rescale and the Modality LUT Sequence exclude each other (PS3.3 C.11.1); a table wins only without rescale values.
+  const lut = pipeline.hasRescale ? null : readModalityLut(dataSet, layout);
+  const modality: ModalityTransform = lut ? { kind: 'lut', lut } : { kind: 'rescale', slope: pipeline.slope, intercept: pipeline.intercept };
   const chosen = options.window
     ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
-    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityRange(storedRange(values), pipeline.slope, pipeline.intercept));
+    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityOutputRange(storedRange(values), modality));
   const invert = layout.photometric === 'MONOCHROME1';
-  const pixels = greyBytes(values, { slope: pipeline.slope, intercept: pipeline.intercept, window: chosen, voiFunction, invert });
+  const pixels = greyBytes(values, { modality, window: chosen, voiFunction, invert });
   return result(pixels, 1, {
     ...base,
     window: { center: chosen.center, width: chosen.width, source: chosen.source, function: voiFunction },
-    rescale: { slope: pipeline.slope, intercept: pipeline.intercept },
+    rescale: modality.kind === 'rescale' ? { slope: modality.slope, intercept: modality.intercept } : null,
+    modalityLut: modality.kind === 'lut' ? { entries: modality.lut.entries.length, firstMapped: modality.lut.firstMapped, bitsPerEntry: modality.lut.bitsPerEntry } : null,
     inverted: invert,
   });
 }
