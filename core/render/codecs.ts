@@ -123,7 +123,8 @@ async function decodeJpegLossless(encoded: Uint8Array, bytesPerSample: 1 | 2): P
   }
   try {
     const decoder = new Decoder();
-    const copy = encoded.slice();
+    // A copy into a buffer of its own (Buffer#slice would be a view of the whole file's buffer, read from 0).
+    const copy = new Uint8Array(encoded);
     const out = decoder.decode(copy.buffer, 0, copy.length, bytesPerSample);
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     return {

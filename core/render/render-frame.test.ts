@@ -293,6 +293,17 @@ describe('enhanced and 1-bit images', () => {
   });
 });
 
+describe('bytes given as a view into a larger buffer', () => {
+  it('renders the same from a Buffer at an offset of a bigger allocation (native, deflated, RLE)', async () => {
+    const window = { WindowCenter: 128, WindowWidth: 256 };
+    for (const syntax of ['explicit-le', 'deflate', 'rle'] as const) {
+      const file = imageFixture({ rows: 1, columns: 3, bitsAllocated: 16, syntax, frames: [[5, 128, 250]], extra: window });
+      const view = Buffer.concat([Buffer.alloc(1001, 0xab), file, Buffer.alloc(999, 0xcd)]).subarray(1001, 1001 + file.length);
+      expect([...(await rendered(view)).pixels], syntax).toEqual([5, 128, 250]);
+    }
+  });
+});
+
 describe('refusals', () => {
   it('short pixel data names the tag and both byte counts', async () => {
     // 4 × 4 16-bit pixels need 32 bytes; give 8 pixels (16 bytes) and say 4 rows.

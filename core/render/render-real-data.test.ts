@@ -51,6 +51,15 @@ interface RenderJson {
  */
 const REFERENCE_IS_YBR = new Set(['pydicom/SC_rgb_jpeg_lossy_gdcm.dcm']);
 
+/**
+ * Accepted images that are not rendered, and why that is right: pydicom cannot decode them either.
+ * Any other refusal fails the test.
+ */
+const KNOWN_UNRENDERABLE: Record<string, RegExp> = {
+  // A (FFFE,E0DD) delimiter inside the codestream: OpenJPEG reads 14,540,801 tiles; pydicom's Pillow reads a 3.8-Tpixel image.
+  'pydicom/JPEG2000-embedded-sequence-delimiter.dcm': /^JPEG 2000 decoder failed on frame 1: Invalid number of tiles/,
+};
+
 /** Words that only a JavaScript engine or a library's internals would print. */
 const ENGINE_WORDS = /Cannot read properties|is not a function|is not defined|Maximum call stack|RangeError|TypeError|ReferenceError|\bat [A-Za-z.]+ \(|undefined \(reading/;
 
@@ -101,9 +110,10 @@ describe.skipIf(!haveData)('vesalius render on <data>/dicom', () => {
     const lines = [...counts.entries()].sort().map(([name, c]) => `  ${name}: ${c.rendered} rendered, ${c.refused.length} refused${c.refused.map((r) => `\n      ${r}`).join('')}`);
     const renderedImages = [...counts.values()].reduce((n, c) => n + c.rendered, 0);
     console.log(`vesalius render: ${accepted.size} images the index accepts → ${renderedImages} rendered (${doc.rendered.length} PNGs), ${accepted.size - renderedImages} refused\n${lines.join('\n')}`);
-    // Today: every accepted image but a J2K stream with an embedded delimiter and a JPEG lossless file
-    // libjpeg cannot read either (pydicom fails both too) renders.
-    expect(renderedImages / accepted.size).toBeGreaterThan(0.95);
+    for (const failure of doc.failed.filter((f) => accepted.has(f.file))) {
+      const known = KNOWN_UNRENDERABLE[path.relative(dicomDir!, failure.file).split(path.sep).join('/')];
+      expect(known ? failure.reason : `${failure.file}: ${failure.reason}`).toMatch(known ?? /^(?!)/);
+    }
   });
 
   it.skipIf(!havePydicom)('matches pydicom after the same LUTs (correlation ≥ 0.99 per image)', () => {
