@@ -81,13 +81,25 @@ describe('NIfTI: exact reading or a clear refusal', () => {
     });
     afterAll(() => rm(root, { recursive: true, force: true }));
 
-    it('stops inflating at the cap and says so (in memory and from a file)', async () => {
+    it('refuses a header that declares more than the cap before inflating the rest (in memory and from a file)', async () => {
       expect(bomb.byteLength).toBeLessThan(1024 ** 2);
-      const reason = `gzip stream inflates past ${1024 ** 2 + 65536} bytes (the 1 MiB limit per volume plus header); refused`;
+      const reason = 'NIfTI volume of 256×256×512 voxels (67108864 bytes) is over the 1 MiB limit per volume';
       expect(() => decodeNiftiLabels(bomb, 'bomb.nii.gz', { maxVolumeBytes: 1024 ** 2 })).toThrow(`bomb.nii.gz: ${reason}`);
       const file = path.join(root, 'bomb.nii.gz');
       await writeFile(file, bomb);
       await expect(readNiftiLabelsFile(file, file, { maxVolumeBytes: 1024 ** 2 })).rejects.toThrow(`${file}: ${reason}`);
+    });
+
+    it('stops inflating past what a small header declares (64 MiB behind a 16³ header), within bounded memory', async () => {
+      // The header declares 16³ int16 voxels (8 KiB); the stream goes on for 64 MiB of zeros.
+      const lying = gzipSync(bigHeader([16, 16, 16], 64 * 1024 ** 2), { level: 1 });
+      const reason = `gzip stream inflates past ${352 + 16 ** 3 * 2 + 1024 ** 2} bytes, more than its header declares (vox_offset + voxels, plus 1 MiB); refused`;
+      const rssBefore = process.memoryUsage().rss;
+      expect(() => decodeNiftiLabels(lying, 'lying.nii.gz')).toThrow(`lying.nii.gz: ${reason}`);
+      const file = path.join(root, 'lying.nii.gz');
+      await writeFile(file, lying);
+      await expect(readNiftiLabelsFile(file)).rejects.toThrow(`${file}: ${reason}`);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(48 * 1024 ** 2);
     });
 
     it('still reads a .nii.gz within the cap', async () => {

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { gunzip, gunzipSync } from 'node:zlib';
+import { gunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { inflateErrorWords } from '../compress/zlib-words';
 import * as nifti from 'nifti-reader-js';
 import type { LabelArray, LabelVolume } from '../metrics/types';
@@ -348,10 +348,11 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string, options
   const maxVolumeBytes = options.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES;
   if (!isGzipBytes(fileBytes)) return decodeUncompressed(fileBytes, source, false, maxVolumeBytes);
   let bytes: Uint8Array;
+  const declared = declaredInflatedBytes(fileBytes, source, maxVolumeBytes);
   try {
-    bytes = gunzipSync(fileBytes, gunzipOptions(fileBytes, maxVolumeBytes));
+    bytes = gunzipSync(fileBytes, gunzipOptions(fileBytes, declared));
   } catch (e) {
-    throw gunzipError(e, source, maxVolumeBytes);
+    throw gunzipError(e, source, maxVolumeBytes, declared);
   }
   return decodeUncompressed(bytes, source, true, maxVolumeBytes);
 }
@@ -359,9 +360,37 @@ export function decodeNiftiLabels(fileBytes: Uint8Array, source: string, options
 /** Most bytes a .nii.gz may inflate to: the volume cap plus room for the header and its extensions. */
 const maxInflatedBytes = (maxVolumeBytes: number): number => maxVolumeBytes + HEADER_BYTES;
 
+/** Bytes a .nii.gz may inflate to past what its header declares (vox_offset + voxels): room for trailing padding. */
+const DECLARED_SLACK_BYTES = 1 << 20;
+
+/**
+ * Most bytes this .nii.gz may inflate to: what its header (inflated from the first bytes of the
+ * stream) declares, vox_offset + voxels, plus a little slack. A 1 MB file whose header says 64³
+ * but whose stream goes on for a GiB is refused after ~256 KiB, not after a GiB. Throws the
+ * header's own refusal (bad dims, over the volume cap) straight away.
+ */
+function declaredInflatedBytes(gz: Uint8Array, source: string, maxVolumeBytes: number): number {
+  let head: Buffer = Buffer.alloc(0);
+  // Deflate inflates at most ~1032:1, so the first k bytes give at most k × 1032 bytes.
+  for (let k = 1024; head.length < 540 && k < 4 * gz.byteLength; k *= 4) {
+    try {
+      head = gunzipSync(gz.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: k * MAX_DEFLATE_RATIO + HEADER_BYTES });
+    } catch (e) {
+      throw gunzipError(e, source, maxVolumeBytes);
+    }
+  }
+  if (head.length < 348) return maxInflatedBytes(maxVolumeBytes); // not even a header: decodeUncompressed names it
+  // The file's inflated length is not known yet: the layout's own size checks come after inflation.
+  const layout = readLayout(head.subarray(0, HEADER_BYTES), Number.MAX_SAFE_INTEGER, source, maxVolumeBytes);
+  return Math.min(maxInflatedBytes(maxVolumeBytes), layout.voxOffset + layout.dataBytes + DECLARED_SLACK_BYTES);
+}
+
 /** zlib stops at maxOutputLength while inflating (a bomb is never allocated whole) and says so with ERR_BUFFER_TOO_LARGE. */
-function gunzipError(e: unknown, source: string, maxVolumeBytes: number): MaskReadError {
+function gunzipError(e: unknown, source: string, maxVolumeBytes: number, declaredBytes?: number): MaskReadError {
   if ((e as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE') {
+    if (declaredBytes !== undefined && declaredBytes < maxInflatedBytes(maxVolumeBytes)) {
+      return new MaskReadError(source, `gzip stream inflates past ${declaredBytes} bytes, more than its header declares (vox_offset + voxels, plus ${formatBytes(DECLARED_SLACK_BYTES)}); refused`);
+    }
     return new MaskReadError(source, `gzip stream inflates past ${maxInflatedBytes(maxVolumeBytes)} bytes (the ${formatBytes(maxVolumeBytes)} limit per volume plus header); refused`);
   }
   return new MaskReadError(source, `corrupt gzip stream (${inflateErrorWords(e)})`);
@@ -377,16 +406,15 @@ const MAX_DEFLATE_RATIO = 1032;
  * means zlib never grows and concatenates chunks (a 131 MB map would otherwise be copied once more).
  * A wrong size (several members, > 4 GiB) only costs that copy again.
  */
-function gunzipOptions(gz: Uint8Array, maxVolumeBytes: number): { chunkSize?: number; maxOutputLength: number } {
-  const maxOutputLength = maxInflatedBytes(maxVolumeBytes);
+function gunzipOptions(gz: Uint8Array, maxOutputLength: number): { chunkSize?: number; maxOutputLength: number } {
   if (gz.byteLength < 18) return { maxOutputLength };
   const size = new DataView(gz.buffer, gz.byteOffset + gz.byteLength - 4, 4).getUint32(0, true);
   const believable = size >= 348 && size < MAX_ONE_BUFFER_BYTES && size <= maxOutputLength && size <= gz.byteLength * MAX_DEFLATE_RATIO;
   return believable ? { chunkSize: size + 1, maxOutputLength } : { maxOutputLength };
 }
 
-const gunzipAsync = (gz: Uint8Array, maxVolumeBytes: number): Promise<Buffer> =>
-  new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz, maxVolumeBytes), (e, out) => (e ? reject(e) : resolve(out))));
+const gunzipAsync = (gz: Uint8Array, maxOutputLength: number): Promise<Buffer> =>
+  new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz, maxOutputLength), (e, out) => (e ? reject(e) : resolve(out))));
 
 async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
   let filled = 0;
@@ -432,10 +460,11 @@ export async function readNiftiLabelsFromHandle(handle: FileHandle, size: number
     gz.set(head.subarray(0, headLength));
     const gzLength = headLength + (size > headLength ? await readFully(handle, gz.subarray(headLength), headLength) : 0);
     let bytes: Uint8Array;
+    const declared = declaredInflatedBytes(gz.subarray(0, gzLength), source, maxVolumeBytes);
     try {
-      bytes = await gunzipAsync(gz.subarray(0, gzLength), maxVolumeBytes);
+      bytes = await gunzipAsync(gz.subarray(0, gzLength), declared);
     } catch (e) {
-      throw gunzipError(e, source, maxVolumeBytes);
+      throw gunzipError(e, source, maxVolumeBytes, declared);
     }
     return decodeUncompressed(bytes, source, true, maxVolumeBytes);
   }
