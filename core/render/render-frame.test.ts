@@ -253,6 +253,12 @@ describe('codestreams (encoded with the codec packages, decoded as the viewer de
     expect([out.pixels[0], out.pixels[31], out.pixels[63]]).toEqual([0, 127, 255]);
   });
 
+  it('a codestream whose own size differs from the header is refused before the codec runs', async () => {
+    // The J2K stream is 16 × 8; the header says 16 × 4.
+    const bytes = await codestreamFixture('jpeg2000', { rows, columns, bitsAllocated: 16, frames: [ramp(0, 1)], extra: { Rows: 4 } });
+    expect(await refusal(bytes)).toBe('the JPEG 2000 stream of frame 1 declares 16 × 8 × 1 sample(s), but the header says 16 × 4 × 1 (not decoded)');
+  });
+
   it('JPEG-LS lossless, 8-bit, two frames', async () => {
     const frame2 = ramp(0, 2).map((v) => v % 256);
     const bytes = await codestreamFixture('jpeg-ls', { rows, columns, bitsAllocated: 8, frames: [ramp(0, 1), frame2], extra: { WindowCenter: 128, WindowWidth: 256 } });

@@ -4,6 +4,7 @@
 import { chooseVoiWindow, voiFunctionOf, type VoiFunction } from '../imaging/voi';
 import { EXPLICIT_BE, EXPLICIT_LE, DEFLATED_LE, IMPLICIT_LE, RLE_LOSSLESS, transferSyntaxName } from '../dicom/transfer-syntax';
 import { codecNameFor, decodeCompressed } from './codecs';
+import { codestreamSize } from './codestream-size';
 import { paletteBytes, rgbBytes } from './colour';
 import { greyBytes, modalityOutputRange, storedRange, type ModalityTransform } from './grey';
 import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
@@ -216,6 +217,13 @@ async function decodeFrame(
 
   const codecName = codecNameFor(transferSyntaxUid);
   if (!codecName) throw new RenderRefusal(`transfer syntax ${JSON.stringify(transferSyntaxUid)} (${transferSyntaxName(transferSyntaxUid)}) has no decoder here`);
+  // The stream's own size first: the codec allocates for that, whatever the header says.
+  const declared = codestreamSize(codecName, encoded);
+  if (declared && (declared.width !== layout.columns || declared.height !== layout.rows || declared.components !== layout.samplesPerPixel)) {
+    throw new RenderRefusal(
+      `the ${codecName} stream of ${frameLabel} declares ${declared.width} × ${declared.height} × ${declared.components} sample(s), but the header says ${layout.columns} × ${layout.rows} × ${layout.samplesPerPixel} (not decoded)`,
+    );
+  }
   let output;
   try {
     output = await decodeCompressed(transferSyntaxUid, encoded, layout.bitsAllocated, layout.photometric);
