@@ -207,5 +207,8 @@ function nativePixelShortfall(
   const photometric = text(dataSet, 'x00280004');
   const needed = photometric === 'YBR_FULL_422' ? Math.ceil((expectedBytes * 2) / 3) : expectedBytes;
   if (length >= needed) return null;
-  return `Pixel Data ${tagLabel(pixelTag)} holds ${length} bytes but ${rows}×${columns}×${frames} frame(s)×${samplesPerPixel} sample(s)×${bitsAllocated} bits needs ${needed}`;
+  // A size past 2^53 is printed exactly (a header may declare 65535 × 65535 × 2^31 frames).
+  const exactBytes = (BigInt(rows) * BigInt(columns) * BigInt(frames) * BigInt(samplesPerPixel) * BigInt(bitsAllocated) + 7n) / 8n;
+  const neededText = Number.isSafeInteger(needed) ? String(needed) : String(photometric === 'YBR_FULL_422' ? (exactBytes * 2n + 2n) / 3n : exactBytes);
+  return `Pixel Data ${tagLabel(pixelTag)} holds ${length} bytes but ${rows}×${columns}×${frames} frame(s)×${samplesPerPixel} sample(s)×${bitsAllocated} bits needs ${neededText}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Where a data set's sequences nest deeper than a limit, found without recursion: for the files the
  * fast path does not take, whose parse by dicom-parser (recursive) ran out of call stack. Little
- * endian only, explicit or implicit VR; null when the bytes cannot be followed that far.
+ * endian (explicit or implicit VR) or explicit VR big endian; null when the bytes cannot be followed that far.
  */
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -10,12 +10,13 @@ const SEQUENCE_DELIMITER = 0xfffee0dd;
 const PIXEL_DATA = 0x7fe00010;
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
-const u16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
-const u32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000;
-const tagAt = (b: Uint8Array, at: number): number => ((u16(b, at) << 16) | u16(b, at + 2)) >>> 0;
-
-/** Byte offset of the value of the first sequence nested deeper than `maxDepth`, or null. */
-export function nestingTooDeepAt(bytes: Uint8Array, start: number, explicit: boolean, maxDepth: number): number | null {
+/** Byte offset of the value of the first sequence nested deeper than `maxDepth`, or null. Big endian: explicit VR only. */
+export function nestingTooDeepAt(bytes: Uint8Array, start: number, explicit: boolean, maxDepth: number, littleEndian = true): number | null {
+  const u16 = littleEndian ? (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8) : (b: Uint8Array, at: number): number => (b[at] << 8) | b[at + 1];
+  const u32 = littleEndian
+    ? (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000
+    : (b: Uint8Array, at: number): number => b[at] * 0x1000000 + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
+  const tagAt = (b: Uint8Array, at: number): number => ((u16(b, at) << 16) | u16(b, at + 2)) >>> 0;
   // Open containers, innermost last: whether each is a sequence, and where it ends (Infinity: at its delimiter).
   const isSequence: boolean[] = [];
   const ends: number[] = [];

@@ -150,8 +150,11 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
     if (inflateFailure) return { kind: 'refused', code: 'malformed', reason: inflateRefusal(inflateFailure) };
     // Files the fast path does not take (implicit VR, big endian, deflated) reach dicom-parser's recursion.
     if (isStackOverflow(e)) {
-      const offset = deepNestingOffset(bytes, rawTransferSyntax);
-      if (offset !== null) return { kind: 'refused', code: 'malformed', reason: new NestingTooDeep(offset).reason };
+      const found = deepNestingOffset(bytes, rawTransferSyntax);
+      if (found !== null) {
+        const where = found.inflated ? ' (offset in the inflated data set)' : '';
+        return { kind: 'refused', code: 'malformed', reason: `${new NestingTooDeep(found.offset).reason}${where}` };
+      }
       return { kind: 'refused', code: 'malformed', reason: `sequence nesting too deep to follow (deeper than the parser's call stack allows)` };
     }
     const partial = e && typeof e === 'object' && 'dataSet' in e ? ((e as { dataSet: DataSet }).dataSet ?? null) : null;
@@ -159,12 +162,21 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
   }
 }
 
-/** For a little endian data set: where its sequences nest deeper than MAX_SEQUENCE_DEPTH (null: elsewhere encoded, or not found). */
-function deepNestingOffset(bytes: Buffer, rawTransferSyntax: string | null): number | null {
+/** Where a data set's sequences nest deeper than MAX_SEQUENCE_DEPTH (a deflated one: in its inflated bytes), or null. */
+function deepNestingOffset(bytes: Buffer, rawTransferSyntax: string | null): { offset: number; inflated: boolean } | null {
   const meta = rawTransferSyntax ? { transferSyntaxUid: rawTransferSyntax, dataSetStart: 0 } : readMeta(bytes);
   if (!meta || (meta.dataSetStart <= 0 && !rawTransferSyntax)) return null;
-  if (meta.transferSyntaxUid === DEFLATED_LE || meta.transferSyntaxUid === EXPLICIT_BE) return null;
-  return nestingTooDeepAt(bytes, meta.dataSetStart, meta.transferSyntaxUid !== IMPLICIT_LE, MAX_SEQUENCE_DEPTH);
+  const inflated = meta.transferSyntaxUid === DEFLATED_LE;
+  let data: Uint8Array = bytes;
+  if (inflated) {
+    try {
+      data = inflatePartial(bytes, meta.dataSetStart);
+    } catch {
+      return null;
+    }
+  }
+  const offset = nestingTooDeepAt(data, meta.dataSetStart, meta.transferSyntaxUid !== IMPLICIT_LE, MAX_SEQUENCE_DEPTH, meta.transferSyntaxUid !== EXPLICIT_BE);
+  return offset === null ? null : { offset, inflated };
 }
 
 /**

@@ -90,8 +90,11 @@ function deflatedBombs(zeroMiB: number): SpecialFile[] {
 function deepNesting(depth: number, transferSyntaxUid: string, undefinedLength: boolean): SpecialFile {
   const explicit = transferSyntaxUid !== IMPLICIT_LE;
   const bigEndian = transferSyntaxUid === EXPLICIT_BE;
-  const file = smallImage(transferSyntaxUid);
-  const metaEnd = dataSetStart(file);
+  const deflated = transferSyntaxUid === DEFLATED_LE;
+  const written = smallImage(transferSyntaxUid);
+  const metaEnd = dataSetStart(written);
+  // A deflated file is nested in its inflated data set, then deflated again.
+  const file = deflated ? Buffer.concat([written.subarray(0, metaEnd), inflateRawSync(written.subarray(metaEnd))]) : written;
   const sites = elementSites(file, metaEnd, file.length, { explicit, littleEndian: !bigEndian });
   const pixel = sites.find((s) => s.tag === 0x7fe00010);
   const at = pixel ? pixel.headerAt : file.length;
@@ -111,8 +114,10 @@ function deepNesting(depth: number, transferSyntaxUid: string, undefinedLength: 
     nested = Buffer.alloc(0);
     for (let i = 0; i < depth; i++) nested = Buffer.concat([sequenceHeader(nested.length + 8), itemHeader(nested.length), nested]);
   }
-  const name = `nested-${depth}-${explicit ? (bigEndian ? 'explicit-be' : 'explicit-le') : 'implicit-le'}-${undefinedLength ? 'undefined' : 'defined'}.dcm`;
-  return { name, reader: 'dicom-index', bytes: Buffer.concat([file.subarray(0, at), nested, file.subarray(at)]) };
+  const syntax = deflated ? 'deflated' : explicit ? (bigEndian ? 'explicit-be' : 'explicit-le') : 'implicit-le';
+  const name = `nested-${depth}-${syntax}-${undefinedLength ? 'undefined' : 'defined'}.dcm`;
+  const body = Buffer.concat([file.subarray(metaEnd, at), nested, file.subarray(at)]);
+  return { name, reader: 'dicom-index', bytes: Buffer.concat([file.subarray(0, metaEnd), deflated ? deflateRawSync(body) : body]) };
 }
 
 /** A zlib stream (RFC 1950) of `n` zeros, with its true Adler-32. */
