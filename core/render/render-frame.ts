@@ -1,6 +1,7 @@
 // The one pure entry of core/render: a DICOM file's bytes → one frame as 8-bit grey or RGB pixels,
 // with what was applied. No file system, no globals besides the lazily loaded codecs, so it can run
 // in a worker with limits.
+import type { DataSet, Element } from 'dicom-parser';
 import { chooseVoiWindow, voiFunctionOf, type VoiFunction } from '../imaging/voi';
 import { EXPLICIT_BE, EXPLICIT_LE, DEFLATED_LE, IMPLICIT_LE, RLE_LOSSLESS, transferSyntaxName } from '../dicom/transfer-syntax';
 import { codecNameFor, decodeCompressed } from './codecs';
@@ -172,9 +173,9 @@ interface DecodedFrame {
 }
 
 async function decodeFrame(
-  dataSet: Parameters<typeof readGreyPipeline>[0],
+  dataSet: DataSet,
   byteArray: Uint8Array,
-  element: Parameters<typeof nativeFrame>[1],
+  element: Element,
   transferSyntaxUid: string,
   layout: PixelLayout,
   frameIndex: number,
