@@ -1,6 +1,7 @@
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
 import type { ImportErrorCode } from '../contract/dicom';
+import { isDicomUid } from '../contract/primitives';
 import { MAX_SEQUENCE_DEPTH, NestingTooDeep, parseHeaderFast } from './fast-header';
 import { nestingTooDeepAt } from './nesting-depth';
 import { parserMessage, parserWords } from './parser-words';
@@ -311,7 +312,8 @@ function encodingMismatch(bytes: Buffer, dataSetStart: number, transferSyntaxUid
   if (transferSyntaxUid === IMPLICIT_LE || transferSyntaxUid === DEFLATED_LE || dataSetStart <= 0 || bytes.length < dataSetStart + 6) return null;
   const vr = bytes.toString('latin1', dataSetStart + 4, dataSetStart + 6);
   if (VALID_VRS.has(vr)) return null;
-  return `data set is not encoded as its transfer syntax ${transferSyntaxUid} says (explicit VR expected, found none at byte ${dataSetStart}); it looks implicit VR`;
+  const syntax = isDicomUid(transferSyntaxUid) ? transferSyntaxUid : `${JSON.stringify(transferSyntaxUid.slice(0, 40))} (not a UID)`;
+  return `data set is not encoded as its transfer syntax ${syntax} says (explicit VR expected, found none at byte ${dataSetStart}); it looks implicit VR`;
 }
 
 /** Did the parse fail because an element or item claims more bytes than the file holds? */

@@ -71,7 +71,7 @@ function splitAtPixelData(body: Uint8Array): [Uint8Array, Uint8Array] {
 }
 
 /** Deflated DICOM bombs: zeros before the pixel data (in a private OB), as the pixel data, and a header that never ends. */
-function deflatedBombs(zeroMiB: number): SpecialFile[] {
+export function deflatedBombs(zeroMiB: number): SpecialFile[] {
   const file = smallImage(DEFLATED_LE);
   const metaEnd = dataSetStart(file);
   const body = inflateRawSync(file.subarray(metaEnd));
@@ -87,7 +87,7 @@ function deflatedBombs(zeroMiB: number): SpecialFile[] {
 }
 
 /** Sequences nested `depth` deep just before the pixel data, in one encoding. */
-function deepNesting(depth: number, transferSyntaxUid: string, undefinedLength: boolean): SpecialFile {
+export function deepNesting(depth: number, transferSyntaxUid: string, undefinedLength: boolean): SpecialFile {
   const explicit = transferSyntaxUid !== IMPLICIT_LE;
   const bigEndian = transferSyntaxUid === EXPLICIT_BE;
   const deflated = transferSyntaxUid === DEFLATED_LE;
@@ -142,7 +142,7 @@ function withIdat(png: Uint8Array, stream: Uint8Array): Buffer {
 }
 
 /** A gzip member around a NIfTI-1 header that declares `shape` (uint8) followed by `zeroMiB` MiB of zeros. */
-function niftiGzBomb(shape: [number, number, number], zeroMiB: number): Buffer {
+export function niftiGzBomb(shape: [number, number, number], zeroMiB: number): Buffer {
   const header = Buffer.alloc(352);
   header.writeInt32LE(348, 0);
   [3, ...shape, 1, 1, 1, 1].forEach((d, i) => header.writeInt16LE(d, 40 + 2 * i));
@@ -174,21 +174,21 @@ function niftiHeaderOnly(shape: [number, number, number]): Buffer {
 }
 
 /** A BINARY SEG on one 64 × 64 frame whose SegmentSequence defines `count` segments. */
-function manySegments(count: number, rows = 64): SpecialFile {
+export function manySegments(count: number, rows = 64): SpecialFile {
   const segments = Array.from({ length: count }, (_, i) => ({ number: i + 1, label: `s${i + 1}` }));
   const frames = [{ segmentNumber: 1, zMm: 0, pixels: new Uint8Array(rows * rows).fill(1) }];
   return { name: `seg-${count}-segments-${rows}x${rows}.dcm`, reader: 'mask', bytes: segFile({ type: 'BINARY', rows, columns: rows, segments, frames }) };
 }
 
 /** A BINARY SEG with one frame per segment, every frame on its own slice: segments × slices of masks. */
-function segmentsOnOwnSlices(count: number, rows: number): SpecialFile {
+export function segmentsOnOwnSlices(count: number, rows: number): SpecialFile {
   const segments = Array.from({ length: count }, (_, i) => ({ number: i + 1, label: `s${i + 1}` }));
   const frames = segments.map((s, i) => ({ segmentNumber: s.number, zMm: i, pixels: new Uint8Array(rows * rows).fill(i % 2) }));
   return { name: `seg-${count}-segments-own-slices-${rows}x${rows}.dcm`, reader: 'mask', bytes: segFile({ type: 'BINARY', rows, columns: rows, segments, frames }) };
 }
 
 /** A SEG's data set deflated (transfer syntax rewritten in the meta header), with `zeroMiB` MiB of zeros before its pixel data. */
-function deflatedSegBomb(zeroMiB: number): SpecialFile {
+export function deflatedSegBomb(zeroMiB: number): SpecialFile {
   const seg = Buffer.from(segFile({ type: 'BINARY', rows: 8, columns: 8, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, zMm: 0, pixels: new Uint8Array(64).fill(1) }] }));
   const metaEnd = dataSetStart(seg);
   const meta = withTransferSyntax(seg.subarray(0, metaEnd), DEFLATED_LE);

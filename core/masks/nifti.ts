@@ -80,6 +80,9 @@ export interface NiftiReadOptions {
   maxVolumeBytes?: number;
 }
 
+/** A number read from a header as a person reads it: a float field may hold NaN or ±Infinity, which JavaScript would print as such. */
+const headerNumber = (value: number): string => (Number.isNaN(value) ? '(not a number)' : Number.isFinite(value) ? String(value) : `(${value > 0 ? '+' : '-'}infinite)`);
+
 export const formatBytes = (bytes: number): string =>
   bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0 ? `${bytes / 1024 ** 2} MiB` : `${bytes} bytes`;
 
@@ -132,7 +135,7 @@ function readLayout(head: Uint8Array, byteLength: number, source: string, maxVol
   const minOffset = (nifti2 ? 540 : 348) + 4;
   const voxOffset = nifti2 && buffer.byteLength >= 176 ? int64At(168) : header.vox_offset;
   if (!Number.isInteger(voxOffset) || voxOffset < minOffset) {
-    throw new MaskReadError(source, `impossible NIfTI vox_offset ${voxOffset} (header byte ${nifti2 ? 168 : 108}): voxels start at byte ${minOffset} or later, after the header`);
+    throw new MaskReadError(source, `impossible NIfTI vox_offset ${headerNumber(voxOffset)} (header byte ${nifti2 ? 168 : 108}): voxels start at byte ${minOffset} or later, after the header`);
   }
   if (voxOffset > byteLength) {
     throw new MaskReadError(source, `impossible NIfTI vox_offset ${voxOffset}: past the end of the ${byteLength}-byte file`);
