@@ -258,6 +258,8 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
     if (hasGroupLength && 144 + bytes.readUInt32LE(140) > bytes.length) {
       return { ok: false, code: 'truncated', reason: `the file ends (${bytes.length} bytes) inside its file meta header` };
     }
+    const metaProblem = metaElementOverrun(bytes);
+    if (metaProblem) return { ok: false, code: 'malformed', reason: metaProblem };
     if (/0002,0010/.test(message)) {
       return { ok: false, code: 'missing_tag', reason: 'file meta header lacks Transfer Syntax UID (0002,0010)' };
     }
@@ -305,6 +307,32 @@ function readMeta(bytes: Buffer): MetaSummary | null {
   } catch {
     return null;
   }
+}
+
+const META_LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+/**
+ * The file meta header element (group 0002, explicit VR little endian) whose length runs past the
+ * bytes read, in words with its tag and offset; null when every one fits. dicom-parser's own
+ * message for it names no element.
+ */
+function metaElementOverrun(bytes: Buffer): string | null {
+  for (let at = 132; at + 8 <= bytes.length; ) {
+    if (bytes.readUInt16LE(at) !== 0x0002) return null;
+    const element = bytes.readUInt16LE(at + 2);
+    const vr = bytes.toString('latin1', at + 4, at + 6);
+    if (!VALID_VRS.has(vr)) return null;
+    const long = META_LONG_VRS.has(vr);
+    if (long && at + 12 > bytes.length) return null;
+    const length = long ? bytes.readUInt32LE(at + 8) : bytes.readUInt16LE(at + 6);
+    const valueAt = at + (long ? 12 : 8);
+    if (valueAt + length > bytes.length) {
+      const tag = `(0002,${element.toString(16).padStart(4, '0').toUpperCase()})`;
+      return `file meta header element ${tag} at byte ${at} claims ${length} bytes, past the end of the file (${bytes.length} bytes)`;
+    }
+    at = valueAt + length;
+  }
+  return null;
 }
 
 /** An explicit-VR transfer syntax whose first data set element has no valid VR: the writer encoded it implicit. */
