@@ -90,6 +90,23 @@ export class ViewerPage {
     });
   }
 
+  /** Mean luminance (0..255) of the canvas in a 5 × 5 px patch at a point of the displayed image (fractions of its width and height). */
+  async luminanceAtImageFraction(fx: number, fy: number): Promise<number> {
+    await expect(this.viewport).not.toHaveAttribute('data-image-rect', '');
+    const rect = JSON.parse((await this.viewport.getAttribute('data-image-rect'))!) as { left: number; top: number; width: number; height: number };
+    return this.viewport.evaluate((element, { x, y }) => {
+      const canvas = element.querySelector('canvas');
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context) throw new Error('no 2d canvas in the viewport');
+      // The rectangle is in CSS px; the canvas backing store may be scaled (devicePixelRatio).
+      const scale = canvas.width / canvas.getBoundingClientRect().width;
+      const { data } = context.getImageData(Math.round(x * scale) - 2, Math.round(y * scale) - 2, 5, 5);
+      let sum = 0;
+      for (let p = 0; p < data.length; p += 4) sum += 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
+      return sum / (data.length / 4);
+    }, { x: rect.left + fx * rect.width, y: rect.top + fy * rect.height });
+  }
+
   /** Page coordinates of a point given as fractions (0..1 each way) of the displayed image. */
   async imagePoint(fx: number, fy: number): Promise<{ x: number; y: number }> {
     const box = await this.viewport.boundingBox();

@@ -6,6 +6,8 @@ import { formatProbe } from '../lib/probe';
 import type { ShortcutTarget } from '../lib/shortcuts';
 import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
 import { describeLoadError } from '../lib/errors';
+import type { ImageFailure } from '../lib/imageFailure';
+import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
 
 export interface OpenSeries {
   patient: Patient;
@@ -26,9 +28,13 @@ export class ViewerState implements ShortcutTarget {
   helpOpen = $state(false);
   /** Set when the viewport could not show the stack (decode failure, lost GL context). */
   error = $state<string | null>(null);
+  /** Images that could not be shown, by image id: each failure stays with its own image (shown on it and on its thumbnail). */
+  imageFailures = $state.raw<ReadonlyMap<string, ImageFailure>>(new Map());
 
   readonly currentFrame = $derived(this.open?.frames[this.snapshot.sliceIndex] ?? null);
   readonly slicePosition = $derived(this.currentFrame ? slicePositionMm(this.currentFrame.instance) : null);
+  /** Why the image at the current slice cannot be shown, if it cannot. */
+  readonly currentFailure = $derived(this.currentFrame ? (this.imageFailures.get(this.currentFrame.imageId) ?? null) : null);
   readonly markers = $derived(orientationMarkers(this.currentFrame?.instance.imageOrientationPatient ?? null));
 
   /** performance.now() when the open series was chosen; with snapshot.renderedAt gives time to first image. */
@@ -45,7 +51,8 @@ export class ViewerState implements ShortcutTarget {
 
   /** Resolves once the open series shows its first image (at once if none is open): thumbnails wait for it. */
   whenFirstImageShown(): Promise<void> {
-    if (!this.open || this.firstRenderMs !== null || this.error) return Promise.resolve();
+    const firstImageId = this.open?.frames[0]?.imageId;
+    if (!this.open || this.firstRenderMs !== null || this.error || (firstImageId && this.imageFailures.has(firstImageId))) return Promise.resolve();
     return new Promise((resolve) => this.firstRenderWaiters.push(resolve));
   }
 
@@ -71,7 +78,9 @@ export class ViewerState implements ShortcutTarget {
     this.selectedAt = performance.now();
     performance.mark('vesalius:series-selected');
     this.firstRenderMs = null;
-    this.open = { patient, study, series, frames: stackFramesForSeries(series, location.origin) };
+    const frames = stackFramesForSeries(series, location.origin);
+    rememberImageSources(frames);
+    this.open = { patient, study, series, frames };
     this.showOpenStack();
   }
 
@@ -120,6 +129,12 @@ export class ViewerState implements ShortcutTarget {
   /** Called by the viewport on every snapshot; records the first render after a selection. */
   update(snapshot: ViewportSnapshot): void {
     this.snapshot = snapshot;
+    // A load that failed before (a file since fixed, a transient fetch) and now rendered is no longer a failure.
+    if (snapshot.renderedAt !== null && snapshot.renderedImageId && this.imageFailures.has(snapshot.renderedImageId)) {
+      const next = new Map(this.imageFailures);
+      next.delete(snapshot.renderedImageId);
+      this.imageFailures = next;
+    }
     // Only a render of the new series' first image counts, not a late redraw of the previous one.
     const firstImageId = this.open?.frames[0]?.imageId;
     const isFirstImage = snapshot.renderedImageId !== null && snapshot.renderedImageId === firstImageId;
@@ -128,6 +143,15 @@ export class ViewerState implements ShortcutTarget {
       performance.mark('vesalius:first-image-rendered');
       this.releaseFirstRenderWaiters();
     }
+  }
+
+  /** One image could not be shown: recorded for that image; the series' first image failing counts as its first render. */
+  imageFailed(failure: ImageFailure): void {
+    console.warn(`Vesalius viewer: cannot display ${failure.detail}`);
+    const next = new Map(this.imageFailures);
+    next.set(failure.imageId, failure);
+    this.imageFailures = next;
+    if (failure.imageId === this.open?.frames[0]?.imageId) this.releaseFirstRenderWaiters();
   }
 
   /** The viewport could not show the series; the message replaces the image. */

@@ -19,7 +19,7 @@ export function mountStackViewport(viewer: ViewerState): Attachment<HTMLDivEleme
         controller = new StackController(
           element,
           (snapshot) => viewer.update(snapshot),
-          (message) => viewer.fail(message),
+          (failure) => viewer.imageFailed(failure),
         );
         controller.setPrimaryTool(viewer.primaryTool);
         detach = viewer.attach(controller);

@@ -9,6 +9,7 @@ import {
   LengthTool,
 } from '@cornerstonejs/tools';
 import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
+import { registerCheckedLoader } from './checkedLoader';
 
 let initialised: Promise<void> | null = null;
 
@@ -27,6 +28,8 @@ export function initCornerstone(): Promise<void> {
       // The codec wasm files are emitted next to the bundle by Vite (they are `new URL(..., import.meta.url)` assets).
       maxWebWorkers: Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 2) / 2))),
     });
+    // Every image is checked (and its window chosen) before a viewport or a thumbnail sees it.
+    registerCheckedLoader();
     initTools();
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) addTool(tool);
   })();

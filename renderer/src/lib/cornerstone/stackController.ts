@@ -12,7 +12,8 @@ import {
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
 import { probeAt, type ProbeReading } from '../probe';
-import { describeLoadError } from '../errors';
+import type { ImageFailure } from '../imageFailure';
+import { failureOf } from './checkedLoader';
 import { rangeToVoi, voiToRange, type Voi } from '../presets';
 
 /** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
@@ -80,8 +81,8 @@ export class StackController {
   constructor(
     private readonly element: HTMLDivElement,
     private readonly onChange: (snapshot: ViewportSnapshot) => void,
-    /** A slice that cannot be shown (fetch or decode failed) while scrolling. */
-    private readonly onError: (message: string) => void,
+    /** An image of this stack that cannot be shown (fetch, decode or check failed): it belongs to that image only. */
+    private readonly onImageFailure: (failure: ImageFailure) => void,
   ) {
     const id = `vesalius-${++nextId}`;
     this.viewportId = `${id}-stack`;
@@ -90,6 +91,7 @@ export class StackController {
     this.toolGroup = this.createToolGroup(`${id}-tools`);
     for (const [name, handler] of this.listeners) element.addEventListener(name, handler as EventListener);
     for (const [name, handler] of this.annotationListeners) eventTarget.addEventListener(name, handler as EventListener);
+    eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_ERROR, this.onLoadError as EventListener);
     element.addEventListener('contextmenu', preventDefault);
     // Which cornerstone path draws: 'gpu' (WebGL2) is the one we ship; the e2e tests check it.
     element.dataset.renderPath = getShouldUseCPURendering() ? 'cpu' : 'gpu';
@@ -124,8 +126,10 @@ export class StackController {
     const token = ++this.stackToken;
     this.publish({ ...emptySnapshot, sliceCount: imageIds.length, sliceIndex: startIndex });
     this.markWhenLoaded(imageIds[startIndex]);
+    this.dropCarriedProperties();
     await this.viewport.setStack(imageIds, startIndex);
     if (token !== this.stackToken) return;
+    this.repairView();
     // Only now, so neighbours never compete with the first image: fetch and decode the rest in the background.
     toolUtilities.stackPrefetch.enable(this.element);
     this.refresh();
@@ -216,14 +220,59 @@ export class StackController {
   }
 
   private showIndex(index: number): void {
-    this.viewport.setImageIdIndex(index).catch((e: unknown) => {
-      this.onError(`Cannot display slice ${index + 1}: ${describeLoadError(e)}`);
-    });
+    const imageId = this.viewport.getImageIds()[index];
+    this.viewport.setImageIdIndex(index).then(
+      () => this.repairView(),
+      (e: unknown) => imageId && this.onImageFailure(failureOf(imageId, e)),
+    );
   }
+
+  /**
+   * cornerstone's stack viewport keeps display properties across stacks: the first VOI/invert ever
+   * passed to setProperties stays its "global default", and a VOI once set by hand keeps being
+   * reapplied. A new series starts from its own image's defaults instead.
+   */
+  private dropCarriedProperties(): void {
+    const viewport = this.viewport as Types.IStackViewport & { clearDefaultProperties(imageId?: string): void };
+    if (!viewport.getCornerstoneImage()) return;
+    try {
+      viewport.clearDefaultProperties();
+    } catch {
+      // The old image's properties could not be reset (its actor is gone): setStack rebuilds them.
+    }
+  }
+
+  /** A camera or window that is not a number (an image that failed half-way) is put back to the image's own. */
+  private repairView(): void {
+    const viewport = this.viewport;
+    if (!viewport?.getCornerstoneImage()) return;
+    if (!Number.isFinite(viewport.getZoom())) viewport.resetCamera();
+    const range = viewport.getProperties().voiRange;
+    if (range && !(Number.isFinite(range.lower) && Number.isFinite(range.upper) && range.upper > range.lower)) viewport.resetProperties();
+    viewport.render();
+  }
+
+  /**
+   * IMAGE_LOAD_ERROR comes on cornerstone's global target for every viewport: one image's failure,
+   * or (a throw while showing a loaded image) the list of failed loads of the current target.
+   */
+  private readonly onLoadError = (event: CustomEvent): void => {
+    const viewport = this.engine.getViewport(this.viewportId) as (Types.IStackViewport & { getTargetImageIdIndex?: () => number }) | undefined;
+    if (!viewport) return;
+    const imageIds = viewport.getImageIds();
+    const detail = event.detail as { imageId?: string; error?: unknown } | { reason?: unknown }[] | undefined;
+    if (Array.isArray(detail)) {
+      const target = imageIds[viewport.getTargetImageIdIndex?.() ?? viewport.getCurrentImageIdIndex()];
+      for (const item of detail) if (target) this.onImageFailure(failureOf(target, item.reason));
+      return;
+    }
+    if (detail?.imageId && imageIds.includes(detail.imageId)) this.onImageFailure(failureOf(detail.imageId, detail.error));
+  };
 
   /** null restores the file's own VOI. */
   setVoi(voi: Voi | null): void {
     const viewport = this.viewport;
+    if (voi && !(Number.isFinite(voi.windowCenter) && Number.isFinite(voi.windowWidth) && voi.windowWidth >= 1)) return;
     if (voi) viewport.setProperties({ voiRange: voiToRange(voi) });
     else {
       const invert = viewport.getProperties().invert ?? false;
@@ -302,6 +351,7 @@ export class StackController {
     toolUtilities.stackPrefetch.disable(this.element);
     for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
     for (const [name, handler] of this.annotationListeners) eventTarget.removeEventListener(name, handler as EventListener);
+    eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_ERROR, this.onLoadError as EventListener);
     this.onLength = null;
     this.element.removeEventListener('contextmenu', preventDefault);
     ToolGroupManager.destroyToolGroup(this.toolGroup.id);
@@ -341,14 +391,15 @@ export class StackController {
     if (!viewport) return;
     const imageIds = viewport.getImageIds();
     const properties = viewport.getProperties();
-    const rendered = extra.renderedAt !== undefined ? { renderedImageId: viewport.getCurrentImageId() ?? null } : {};
+    // The image actually drawn: after a failed load the current index points at an image that never arrived.
+    const rendered = extra.renderedAt !== undefined ? { renderedImageId: viewport.getCornerstoneImage()?.imageId ?? null } : {};
     this.publish({
       ...this.snapshot,
       sliceIndex: imageIds.length ? viewport.getCurrentImageIdIndex() : this.snapshot.sliceIndex,
       sliceCount: imageIds.length || this.snapshot.sliceCount,
       voi: properties.voiRange ? rangeToVoi(properties.voiRange) : null,
       invert: properties.invert ?? false,
-      zoom: imageIds.length ? viewport.getZoom() : 1,
+      zoom: finiteOr(imageIds.length && viewport.getCornerstoneImage() ? viewport.getZoom() : 1, 1),
       imageRect: this.displayedImageRect(),
       ...rendered,
       ...extra,
@@ -361,9 +412,15 @@ export class StackController {
     const image = viewport.getCornerstoneImage();
     if (!imageId || !image) return null;
     const corner = (i: number, j: number) => viewport.worldToCanvas(utilities.imageToWorldCoords(imageId, [i, j]) as Types.Point3);
-    const [x0, y0] = corner(0, 0);
-    const [x1, y1] = corner(image.columns, image.rows);
-    return { left: Math.min(x0, x1), top: Math.min(y0, y1), width: Math.abs(x1 - x0), height: Math.abs(y1 - y0) };
+    try {
+      const [x0, y0] = corner(0, 0);
+      const [x1, y1] = corner(image.columns, image.rows);
+      const rect = { left: Math.min(x0, x1), top: Math.min(y0, y1), width: Math.abs(x1 - x0), height: Math.abs(y1 - y0) };
+      return Object.values(rect).every(Number.isFinite) ? rect : null;
+    } catch {
+      // An image plane without a position (secondary capture read from a deflated data set): no rectangle to report.
+      return null;
+    }
   }
 
   private publish(snapshot: ViewportSnapshot): void {
@@ -378,6 +435,8 @@ function imageModality(imageId: string): string {
 }
 
 const preventDefault = (event: Event) => event.preventDefault();
+
+const finiteOr = (value: number, fallback: number): number => (Number.isFinite(value) ? value : fallback);
 
 /** Left-drag does window/level or draws lengths; existing lengths stay editable either way. */
 function bindPrimaryTool(group: ToolTypes.IToolGroup, tool: PrimaryTool): void {

@@ -1,0 +1,88 @@
+import { metaData, registerImageLoader, type Types } from '@cornerstonejs/core';
+import { wadouri } from '@cornerstonejs/dicom-image-loader';
+import { describeImageError, imageFailure, undrawableReason, type ImageFailure, type ImageSource } from '../imageFailure';
+import type { StackFrame } from '../imageIds';
+import { windowForDecodedImage } from '../imageVoi';
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+
+/** A load that failed for a reason of this one image; cornerstone hands it on to IMAGE_LOAD_ERROR and loadImageToCanvas. */
+export class ImageLoadFailure extends Error {
+  constructor(readonly failure: ImageFailure) {
+    super(failure.detail);
+    this.name = 'ImageLoadFailure';
+  }
+}
+
+/** Where each image id's bytes came from (path, transfer syntax), so a reason can name the file and the codec. */
+const sources = new Map<string, ImageSource>();
+
+export function rememberImageSources(frames: readonly StackFrame[]): void {
+  for (const f of frames) sources.set(f.imageId, { path: f.instance.path, transferSyntaxUid: f.instance.transferSyntaxUid, frame: f.frame });
+}
+
+const sourceOf = (imageId: string): ImageSource => sources.get(imageId) ?? { path: imageId.replace(/^wadouri:/, ''), transferSyntaxUid: '', frame: null };
+
+/** The failure a load ended with: ours as is, anything else (a codec's error, a worker event) put in words. */
+export function failureOf(imageId: string, error: unknown): ImageFailure {
+  if (error instanceof ImageLoadFailure) return error.failure;
+  return imageFailure(imageId, sourceOf(imageId), describeImageError(error, sourceOf(imageId)));
+}
+
+type LoadedImage = Types.IImage & { imageFrame?: { photometricInterpretation?: string; bitsAllocated?: number }; preScale?: { scaled?: boolean } };
+
+/**
+ * Checks a decoded image before any viewport sees it, and gives it the one VOI choice of
+ * core/imaging/voi.ts. cornerstone would otherwise take a header Window Width of 0 as an inverted
+ * window, and hand vtk a pixel array that does not fill the image, which throws half-way through
+ * the viewport's update and leaves its camera (zoom NaN) and actor broken for the next series.
+ */
+function checkImage(imageId: string, image: LoadedImage): LoadedImage {
+  const photometric = image.imageFrame?.photometricInterpretation ?? (metaData.get('imagePixelModule', imageId) as { photometricInterpretation?: string } | undefined)?.photometricInterpretation;
+  const reason = undrawableReason({
+    rows: image.rows,
+    columns: image.columns,
+    numberOfComponents: image.numberOfComponents ?? (image.color ? 3 : 1),
+    pixelLength: image.getPixelData()?.length ?? 0,
+    photometricInterpretation: photometric,
+    bitsAllocated: image.imageFrame?.bitsAllocated,
+    minPixelValue: image.minPixelValue,
+    maxPixelValue: image.maxPixelValue,
+    rowPixelSpacing: image.rowPixelSpacing,
+    columnPixelSpacing: image.columnPixelSpacing,
+  });
+  if (reason) throw new ImageLoadFailure(imageFailure(imageId, sourceOf(imageId), reason));
+  if (!image.color) {
+    const voi = metaData.get('voiLutModule', imageId) as { windowCenter?: unknown; windowWidth?: unknown } | undefined;
+    const prescaled = image.preScale?.scaled === true;
+    const chosen = windowForDecodedImage({ minPixelValue: image.minPixelValue, maxPixelValue: image.maxPixelValue, slope: image.slope, intercept: image.intercept, prescaled }, voi?.windowCenter, voi?.windowWidth);
+    image.windowCenter = chosen.center;
+    image.windowWidth = chosen.width;
+  }
+  return image;
+}
+
+let registered = false;
+
+/** Replaces cornerstone's wadouri loader with one that checks every image and names every failure. Once per page. */
+export function registerCheckedLoader(): void {
+  if (registered) return;
+  registered = true;
+  const natural = wadouri.loadImageFromNaturalizedMetadata as unknown as Types.ImageLoaderFn;
+  const dataSetLoader = wadouri.loadImage as unknown as Types.ImageLoaderFn;
+  // The naturalised-metadata loader reads no deflated data set; the data-set loader inflates it, with its own metadata.
+  metaData.addProvider(wadouri.metaData.metaDataProvider as (type: string, ...query: string[]) => unknown, -1000);
+  registerImageLoader('wadouri', (imageId, options) => {
+    const source = sources.get(imageId);
+    const inner = source?.transferSyntaxUid === DEFLATED ? dataSetLoader(imageId, options) : natural(imageId, options);
+    return {
+      ...inner,
+      promise: Promise.resolve(inner.promise).then(
+        (image) => checkImage(imageId, image as LoadedImage),
+        (error: unknown) => {
+          throw error instanceof ImageLoadFailure ? error : new ImageLoadFailure(failureOf(imageId, error));
+        },
+      ),
+    };
+  });
+}

@@ -1,0 +1,159 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from './fixtures';
+import type { ViewerPage } from './viewer-page';
+import { writePhantomSeries } from '../../core/fixtures/phantom';
+import { encodePart10, newUid } from '../../core/fixtures/dicom-writer';
+import { dataDirMissingMessage } from '../../core/config/data-dir';
+import { realCtSampleDir } from '../../core/services/sample-paths';
+
+const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
+const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
+
+/**
+ * A file that imports (a complete, valid header) but whose one JPEG baseline fragment is garbage
+ * after the SOI/DQT markers: the codec rejects it when the viewer decodes it.
+ */
+async function writeUndecodableJpeg(file: string, studyInstanceUid: string): Promise<string> {
+  const garbage = new Uint8Array(2048);
+  garbage.set([0xff, 0xd8, 0xff, 0xdb]);
+  for (let i = 4; i < garbage.length; i++) garbage[i] = (i * 37) & 0xff;
+  const header = {
+    SOPClassUID: SECONDARY_CAPTURE,
+    SOPInstanceUID: newUid(),
+    StudyInstanceUID: studyInstanceUid,
+    SeriesInstanceUID: newUid(),
+    StudyDate: '20260101',
+    Modality: 'OT',
+    PatientName: 'Phantom^Synthetic',
+    PatientID: 'PHANTOM-0001',
+    SeriesDescription: 'Undecodable JPEG',
+    SeriesNumber: 9,
+    InstanceNumber: 1,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: 64,
+    Columns: 64,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+  };
+  await writeFile(file, encodePart10(header, JPEG_BASELINE, { frames: [garbage], vr: 'OB' }));
+  return file;
+}
+
+const small = { slices: 3, rows: 64, columns: 64 };
+
+/** Clicks a series by its description and waits until its first image is drawn. */
+async function showSeries(viewer: ViewerPage, description: string): Promise<void> {
+  const since = await viewer.renderedAt();
+  await viewer.seriesItems.filter({ hasText: description }).click();
+  await expect(viewer.page.getByTestId('image-failure')).toHaveCount(0);
+  if (since) await viewer.waitForRenderAfter(since);
+  else await viewer.waitForRender(0);
+  await expect(viewer.sliceIndex).toHaveText(/^1\//);
+}
+
+test.describe('viewer errors stay with their image (phantom study)', () => {
+  let dir = '';
+  let broken = '';
+
+  test.beforeEach(async ({ viewer }) => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-viewer-errors-'));
+    const study = newUid();
+    await writePhantomSeries(path.join(dir, 'plain'), { ...small, studyInstanceUid: study, seriesDescription: 'Plain phantom' });
+    await writePhantomSeries(path.join(dir, 'ww0'), { ...small, studyInstanceUid: study, seriesDescription: 'Window width zero', windowWidth: 0 });
+    await writePhantomSeries(path.join(dir, 'mono1'), { ...small, studyInstanceUid: study, seriesDescription: 'Monochrome one', photometric: 'MONOCHROME1' });
+    broken = await writeUndecodableJpeg(path.join(dir, 'broken-jpeg.dcm'), study);
+    await viewer.openPath(dir);
+    await viewer.waitForImport();
+    await expect(viewer.seriesItems).toHaveCount(4);
+  });
+
+  test.afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a file that fails to decode says why on the image and its thumbnail; the next series renders', async ({ viewer, page }) => {
+    const failure = page.getByTestId('image-failure');
+    for (let round = 0; round < 2; round++) {
+      await viewer.seriesItems.filter({ hasText: 'Undecodable JPEG' }).click();
+      await expect(failure).toBeVisible();
+      await expect(failure).toContainText('Cannot display broken-jpeg.dcm');
+      await expect(page.getByTestId('image-failure-reason')).toContainText('JPEG Baseline');
+      await expect(failure).toHaveAttribute('title', new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+      // The overlay never shows a zoom that is not a number.
+      await expect(page.getByTestId('zoom')).not.toContainText('NaN');
+
+      const thumbnail = viewer.seriesItems.filter({ hasText: 'Undecodable JPEG' }).getByTestId('series-thumbnail-error');
+      await expect(thumbnail).toBeVisible();
+      await expect(thumbnail).toHaveAttribute('title', /broken-jpeg\.dcm: the JPEG Baseline/);
+      expect((await thumbnail.textContent())?.trim().length).toBeGreaterThan(10);
+
+      // The failure poisons nothing: the plain series renders with its own window.
+      await showSeries(viewer, 'Plain phantom');
+      await expect(viewer.wl).toHaveText('W 400 L 40');
+      await expect(page.getByTestId('zoom')).toContainText('1.00×');
+      expect((await viewer.canvasStats()).variance).toBeGreaterThan(200);
+    }
+    // The other series' thumbnails are drawn, not replaced by a reason.
+    await expect(page.getByTestId('series-thumbnail-error')).toHaveCount(1);
+  });
+
+  test('a Window Width of 0 shows the data range with visible structure, and W/L dragging never inverts it', async ({ viewer }) => {
+    await showSeries(viewer, 'Window width zero');
+    // Phantom HU -1000 (air) … 700 (bone): the whole range.
+    await expect(viewer.wl).toHaveText('W 1700 L -150');
+    const stats = await viewer.canvasStats();
+    expect(stats.variance).toBeGreaterThan(200);
+    expect(stats.mean).toBeGreaterThan(5);
+    const air = await viewer.luminanceAtImageFraction(0.03, 0.03);
+    const soft = await viewer.luminanceAtImageFraction(0.5, 0.5 - 0.45 / 2);
+    const bone = await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2);
+    expect(air).toBeLessThan(soft);
+    expect(soft).toBeLessThan(bone);
+
+    // Drag left and up (narrower, lower window) far past zero width: cornerstone clamps at 1, never below.
+    const since = await viewer.renderedAt();
+    await viewer.dragOnImage([0.9, 0.9], [0.05, 0.05]);
+    await viewer.waitForRenderAfter(since);
+    const width = Number(/W (-?\d+)/.exec((await viewer.wl.textContent()) ?? '')?.[1]);
+    expect(width).toBeGreaterThanOrEqual(1);
+    expect(await viewer.luminanceAtImageFraction(0.03, 0.03)).toBeLessThanOrEqual(await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2));
+  });
+
+  test('MONOCHROME1 shows the lowest values bright', async ({ viewer }) => {
+    await showSeries(viewer, 'Monochrome one');
+    const air = await viewer.luminanceAtImageFraction(0.03, 0.03);
+    const bone = await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2);
+    expect(air).toBeGreaterThan(bone + 100);
+    // The plain series after it is not inverted.
+    await showSeries(viewer, 'Plain phantom');
+    expect(await viewer.luminanceAtImageFraction(0.03, 0.03)).toBeLessThan(await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2));
+  });
+});
+
+test.describe('a failed file, then the real CT', () => {
+  test('the CT renders after a file that failed to decode', async ({ viewer, dataDir, page }) => {
+    test.skip(!dataDir, dataDirMissingMessage());
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-viewer-errors-ct-'));
+    try {
+      await writeUndecodableJpeg(path.join(dir, 'broken-jpeg.dcm'), newUid());
+      await viewer.openPath(dir);
+      await viewer.waitForImport();
+      await expect(page.getByTestId('image-failure')).toContainText('broken-jpeg.dcm');
+
+      await viewer.openPath(realCtSampleDir(dataDir!));
+      await viewer.waitForImport();
+      await viewer.waitForRender(0);
+      await expect(page.getByTestId('image-failure')).toHaveCount(0);
+      await expect(viewer.viewport).toHaveAttribute('data-render-path', 'gpu');
+      await expect(page.getByTestId('zoom')).toContainText('1.00×');
+      expect((await viewer.canvasStats()).variance).toBeGreaterThan(200);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
