@@ -29,7 +29,7 @@ const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes 
  * readPart10Header reads one element past the meta group to see that it ended, and on a deflated
  * body that "element" is compressed bytes, which it fails on for about one stream in twenty.
  */
-function readMeta(bytes: Buffer): { transferSyntaxUid: string; dataSetStart: number } | null {
+export function readMeta(bytes: Buffer): { transferSyntaxUid: string; dataSetStart: number } | null {
   if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') return null;
   const hasGroupLength = bytes.length >= 144 && bytes.readUInt16LE(132) === 0x0002 && bytes.readUInt16LE(134) === 0x0000 && bytes.toString('latin1', 136, 138) === 'UL';
   const metaEnd = hasGroupLength ? 144 + bytes.readUInt32LE(140) : bytes.length;
