@@ -187,12 +187,19 @@ export function segmentsOnOwnSlices(count: number, rows: number): SpecialFile {
   return { name: `seg-${count}-segments-own-slices-${rows}x${rows}.dcm`, reader: 'mask', bytes: segFile({ type: 'BINARY', rows, columns: rows, segments, frames }) };
 }
 
-/** A SEG's data set deflated (transfer syntax rewritten in the meta header), with `zeroMiB` MiB of zeros before its pixel data. */
-export function deflatedSegBomb(zeroMiB: number): SpecialFile {
+/**
+ * A SEG's data set deflated (transfer syntax rewritten in the meta header), with `zeroMiB` MiB of
+ * zeros in a private OB before its pixel data, or (`afterPixelData`) after it.
+ */
+export function deflatedSegBomb(zeroMiB: number, afterPixelData = false): SpecialFile {
   const seg = Buffer.from(segFile({ type: 'BINARY', rows: 8, columns: 8, segments: [{ number: 1, label: 'a' }], frames: [{ segmentNumber: 1, zMm: 0, pixels: new Uint8Array(64).fill(1) }] }));
   const metaEnd = dataSetStart(seg);
   const meta = withTransferSyntax(seg.subarray(0, metaEnd), DEFLATED_LE);
   const [before, pixel] = splitAtPixelData(seg.subarray(metaEnd));
+  if (afterPixelData) {
+    const trailing = Buffer.concat([tagLE(0x7fe10010), Buffer.from('OB\0\0', 'latin1'), u32le(zeroMiB * MiB)]);
+    return { name: `seg-deflate-bomb-after-pixels-${zeroMiB}MiB.dcm`, reader: 'mask', bytes: Buffer.concat([meta, deflateWithZeros(Buffer.concat([before, pixel, trailing]), zeroMiB * MiB, new Uint8Array(0))]) };
+  }
   const obHeader = Buffer.concat([tagLE(0x7fd10010), Buffer.from('OB\0\0', 'latin1'), u32le(zeroMiB * MiB)]);
   return { name: `seg-deflate-bomb-${zeroMiB}MiB.dcm`, reader: 'mask', bytes: Buffer.concat([meta, deflateWithZeros(Buffer.concat([before, obHeader]), zeroMiB * MiB, pixel)]) };
 }
@@ -239,6 +246,7 @@ export function specialFiles(heavy: boolean): SpecialFile[] {
     manySegments(65_535, 16),
     segmentsOnOwnSlices(2000, 64),
     deflatedSegBomb(3072),
+    deflatedSegBomb(3072, true),
     deflatedSegBomb(16),
   );
   if (heavy) {

@@ -107,19 +107,20 @@ function parseSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): Da
   const start = meta.position ?? 0;
   const deflated = buffer.subarray(start);
   const withInflated = (inflated: Uint8Array): Buffer => Buffer.concat([buffer.subarray(0, start), inflated]);
-  const inflateOrFail = (input: Uint8Array, cap: number, partial: boolean, what: string): Buffer => {
+  const inflateOrFail = (input: Uint8Array, cap: number, partial: boolean, overCap: string): Buffer => {
     try {
       return inflateRawCapped(input, cap, partial);
     } catch (e) {
       if (!(e instanceof InflateFailure)) throw e;
-      return fail(source, e.overCap ? `deflated data set inflates to more than ${cap} bytes ${what}; refused (a decompression bomb or a garbled stream)` : `deflated data set cannot be inflated: ${e.words}`);
+      return fail(source, e.overCap ? `deflated data set ${overCap}; refused (a decompression bomb or a garbled stream)` : `deflated data set cannot be inflated: ${e.words}`);
     }
   };
   // The header: input doubled until the parse reaches the pixel data (or the whole stream is in).
   let declaredBytes = maxVolumeBytes + DEFLATED_SLACK_BYTES;
+  let declared = `inflates past ${declaredBytes} bytes (the ${formatBytes(maxVolumeBytes)} limit plus 1 MiB)`;
   for (let inputBytes = 64 * 1024; ; inputBytes *= 2) {
     const whole = inputBytes >= deflated.length;
-    const head = withInflated(inflateOrFail(deflated.subarray(0, inputBytes), MAX_INFLATED_HEADER_BYTES, !whole, `before its pixel data (the limit for a header is ${formatBytes(MAX_INFLATED_HEADER_BYTES)})`));
+    const head = withInflated(inflateOrFail(deflated.subarray(0, inputBytes), MAX_INFLATED_HEADER_BYTES, !whole, `inflates to more than ${formatBytes(MAX_INFLATED_HEADER_BYTES)} before its pixel data (the limit for a SEG header)`));
     let headerSet: DataSet | null = null;
     try {
       headerSet = dicomParser.parseDicom(head, { untilTag: 'x7fe00010', inflater: () => head });
@@ -137,11 +138,12 @@ function parseSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): Da
         return fail(source, `PixelData of ${frames} frame(s) of ${columns}×${rows} at ${bits} bit (${pixelBytes} bytes) is over the ${formatBytes(maxVolumeBytes)} limit`);
       }
       declaredBytes = pixel.dataOffset - start + pixelBytes + DEFLATED_SLACK_BYTES;
+      declared = `inflates past ${declaredBytes} bytes, more than its header and the ${pixelBytes} bytes of pixel data it declares (plus 1 MiB)`;
       break;
     }
     if (whole) break;
   }
-  const inflated = inflateOrFail(deflated, declaredBytes, false, 'than its header and the pixel data it declares');
+  const inflated = inflateOrFail(deflated, declaredBytes, false, declared);
   const full = withInflated(inflated);
   try {
     return dicomParser.parseDicom(full, { inflater: () => full });
