@@ -61,6 +61,11 @@ describe('describeImageError', () => {
   it('translates known loader messages into words', () => {
     const rle = { path: '/x.dcm', transferSyntaxUid: '1.2.840.10008.1.2.5', frame: null };
     expect(describeImageError(new Error('unsupported pixel format for RLE'), rle)).toContain('RLE decoder does not support this pixel format');
+    expect(describeImageError(new Error('unsupported pixel format for RLE'), rle, { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' })).toBe('the RLE decoder does not support 32 bits allocated, 3 sample(s) per pixel (RGB)');
+    const bigEndian = { path: '/rgb32be.dcm', transferSyntaxUid: '1.2.840.10008.1.2.2', frame: null };
+    expect(describeImageError(new TypeError("Cannot read properties of undefined (reading 'length')"), bigEndian, { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' })).toBe(
+      'the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has 32 bits allocated, 3 sample(s) per pixel (RGB)',
+    );
     expect(describeImageError(new Error('No decoder for transfer syntax 1.2.3'), { ...rle, transferSyntaxUid: '1.2.3' })).toBe('no decoder for transfer syntax 1.2.3');
     expect(describeImageError(new Error('loadImageFromNaturalizedMetadata: no pixel data in NATURALIZED for imageId x'), rle)).toContain('float or double pixel data (7FE0,0008/0009)');
     expect(describeImageError({ error: new Error('decodeDeflatedFrame: frame is 10 bytes, expected 20 for 2x5') }, rle)).toBe('the pixel data is shorter than the image needs (10 of 20 bytes)');

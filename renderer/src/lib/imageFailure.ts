@@ -100,22 +100,38 @@ export function undrawableReason(image: DecodedImageShape): string | null {
   return null;
 }
 
+/** The pixel module (0028,xxxx) as far as the loader read it before failing, to say what the codec could not take. */
+export interface PixelFormat {
+  bitsAllocated?: number;
+  samplesPerPixel?: number;
+  photometricInterpretation?: string;
+}
+
+const BIG_ENDIAN = '1.2.840.10008.1.2.2';
+
+const formatText = (p: PixelFormat | undefined): string =>
+  p?.bitsAllocated ? `${p.bitsAllocated} bits allocated, ${p.samplesPerPixel ?? 1} sample(s) per pixel${p.photometricInterpretation ? ` (${p.photometricInterpretation})` : ''}` : 'this pixel format';
+
 /** Known decoder and loader messages, in words; the library's own text follows in brackets for the log. */
-const knownMessages: { test: RegExp; say: (source: ImageSource, message: string) => string }[] = [
+const knownMessages: { test: RegExp; say: (source: ImageSource, message: string, pixel?: PixelFormat) => string }[] = [
+  // cornerstone's big-endian decoder swaps 16-bit samples and passes 8-bit ones; anything else leaves no pixels.
+  { test: /reading 'length'|pixelData is undefined/i, say: (s, m, p) => s.transferSyntaxUid === BIG_ENDIAN && p?.bitsAllocated !== 8 && p?.bitsAllocated !== 16
+      ? `the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has ${formatText(p)}`
+      : `the ${transferSyntaxName(s.transferSyntaxUid)} decoder rejected the pixel data (${m.slice(0, 200)})` },
   { test: /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i, say: (s) => s.transferSyntaxUid === '1.2.840.10008.1.2.1.99'
       ? 'the viewer could not read pixel data from this deflated data set (Deflated Explicit VR Little Endian)'
       : 'no Pixel Data (7FE0,0010) the viewer can read: float or double pixel data (7FE0,0008/0009) and files without pixels are not displayed' },
   { test: /No decoder for transfer syntax/i, say: (s) => `no decoder for ${transferSyntaxName(s.transferSyntaxUid)}` },
-  { test: /unsupported pixel format for RLE/i, say: () => 'the RLE decoder does not support this pixel format (bits allocated × samples per pixel)' },
+  { test: /unsupported pixel format for RLE/i, say: (_s, _m, p) => `the RLE decoder does not support ${formatText(p)}` },
   { test: /frame is \d+ bytes, expected \d+/i, say: (_s, m) => `the pixel data is shorter than the image needs (${/frame is (\d+) bytes, expected (\d+)/i.exec(m)?.slice(1).join(' of ') ?? ''} bytes)` },
   { test: /status:? ?(404|403|410)|HTTP 4\d\d/i, say: () => 'the file could not be fetched from the app (moved, deleted or no longer granted)' },
   { test: /Failed to fetch|NetworkError|network error/i, say: () => 'the file could not be fetched from the app' },
 ];
 
 /** One line for a failed image load: the decoder or loader error in words, naming the codec when it is one. */
-export function describeImageError(error: unknown, source: ImageSource): string {
+export function describeImageError(error: unknown, source: ImageSource, pixel?: PixelFormat): string {
   const message = describeLoadError(unwrapEvent(error));
-  for (const known of knownMessages) if (known.test.test(message)) return known.say(source, message);
+  for (const known of knownMessages) if (known.test.test(message)) return known.say(source, message, pixel);
   const codec = transferSyntaxName(source.transferSyntaxUid);
   // Anything else is the codec's own complaint: say which codec rejected the data, then what it said.
   return message && message !== '[object Event]' && message !== 'Event'

@@ -1,6 +1,6 @@
-import { metaData, registerImageLoader, type Types } from '@cornerstonejs/core';
+import { Enums, metaData, registerImageLoader, type Types } from '@cornerstonejs/core';
 import { wadouri } from '@cornerstonejs/dicom-image-loader';
-import { describeImageError, imageFailure, undrawableReason, type ImageFailure, type ImageSource } from '../imageFailure';
+import { describeImageError, imageFailure, undrawableReason, type ImageFailure, type ImageSource, type PixelFormat } from '../imageFailure';
 import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 
@@ -26,7 +26,9 @@ const sourceOf = (imageId: string): ImageSource => sources.get(imageId) ?? { pat
 /** The failure a load ended with: ours as is, anything else (a codec's error, a worker event) put in words. */
 export function failureOf(imageId: string, error: unknown): ImageFailure {
   if (error instanceof ImageLoadFailure) return error.failure;
-  return imageFailure(imageId, sourceOf(imageId), describeImageError(error, sourceOf(imageId)));
+  // The loader has read the header by the time the codec fails: its pixel module says what the codec could not take.
+  const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
+  return imageFailure(imageId, sourceOf(imageId), describeImageError(error, sourceOf(imageId), pixel));
 }
 
 type LoadedImage = Types.IImage & { imageFrame?: { photometricInterpretation?: string; bitsAllocated?: number }; preScale?: { scaled?: boolean } };
@@ -58,6 +60,9 @@ function checkImage(imageId: string, image: LoadedImage): LoadedImage {
     const chosen = windowForDecodedImage({ minPixelValue: image.minPixelValue, maxPixelValue: image.maxPixelValue, slope: image.slope, intercept: image.intercept, prescaled }, voi?.windowCenter, voi?.windowWidth);
     image.windowCenter = chosen.center;
     image.windowWidth = chosen.width;
+    // DICOM's LINEAR function is undefined below width 1 (its range comes out reversed): a narrow range of
+    // scaled values (dose in Gy, SUV) is windowed exactly instead.
+    if (chosen.width < 1) image.voiLUTFunction = Enums.VOILUTFunctionType.LINEAR_EXACT;
   }
   return image;
 }
