@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNoPixelData } from '../fixtures/bad-files';
 import { elementSites, writeLength } from '../fuzz/dicom-sites';
+import { withinMemory } from '../fuzz/memory-bound';
 import { deepNesting, deflatedBombs } from '../fuzz/special';
 import { inspectFile } from './inspect-file';
 import { DEFLATED_LE, EXPLICIT_BE } from './transfer-syntax';
@@ -22,14 +23,6 @@ const written = async (name: string, bytes: Uint8Array): Promise<string> => {
   return file;
 };
 
-/** Peak RSS growth bound: the process's high-water mark after, against its RSS before. */
-async function withinMemory<T>(limitMiB: number, run: () => Promise<T>): Promise<T> {
-  const before = process.memoryUsage().rss;
-  const result = await run();
-  const peak = process.resourceUsage().maxRSS * 1024;
-  expect((peak - before) / 2 ** 20).toBeLessThan(limitMiB);
-  return result;
-}
 
 describe('deflated DICOM bombs (3 MB that inflate to 3 GiB)', () => {
   // These run first in this file: the memory bound reads the process's high-water mark.

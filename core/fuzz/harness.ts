@@ -58,11 +58,16 @@ export interface FuzzSummary {
 
 interface Case {
   index: number;
+  /** One of the largest valid inputs within the caps: allowed HEAVY_TIME_FACTOR × the time limit. */
+  heavy?: boolean;
   reader: ReaderName;
   seedName: string;
   mutation: string;
   bytes: Uint8Array;
 }
+
+/** A largest valid input (a 16384² PNG is 1 GiB of RGBA in pngjs) may take this many times the per-file limit. */
+const HEAVY_TIME_FACTOR = 6;
 
 /** What is wrong with a reader's result, or null when it is an outcome a person can act on. */
 export function problemOf(result: JobResult): string | null {
@@ -85,7 +90,9 @@ const caseRandom = (seed: number, index: number): (() => number) => seededRandom
 function* cases(options: FuzzOptions, seeds: Seed[]): Generator<Case> {
   let index = 0;
   for (const seed of seeds) yield { index: index++, reader: seed.reader, seedName: seed.name, mutation: 'none (seed as it is)', bytes: seed.bytes };
-  for (const special of specialFiles(options.heavy)) yield { index: index++, reader: special.reader, seedName: special.name, mutation: 'none (special file)', bytes: special.bytes };
+  for (const special of specialFiles(options.heavy)) {
+    yield { index: index++, reader: special.reader, seedName: special.name, mutation: 'none (special file)', bytes: special.bytes, heavy: special.heavy };
+  }
   const byReader = (reader: ReaderName): Seed[] => seeds.filter((s) => s.reader === reader);
   for (const [reader, count] of [['dicom-index', options.count], ['mask', options.maskCount]] as const) {
     const pool = byReader(reader);
@@ -120,7 +127,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     for (const c of cases(options, seeds)) {
       generated++;
       await writeFile(casePath, c.bytes);
-      const result = await reader.run(c.reader, casePath);
+      const result = await reader.run(c.reader, casePath, c.heavy ? options.timeLimitMs * HEAVY_TIME_FACTOR : options.timeLimitMs);
       if (answered.has(c.index)) throw new Error(`fuzz case ${c.index} answered twice`);
       answered.add(c.index);
       await record(c, result);

@@ -89,7 +89,8 @@ export class ReaderProcess {
     await exited;
   }
 
-  async run(reader: ReaderName, filePath: string): Promise<JobResult> {
+  /** `timeLimitMs`: this job's own limit, instead of the process's. */
+  async run(reader: ReaderName, filePath: string, timeLimitMs = this.limits.timeLimitMs): Promise<JobResult> {
     if (!this.child) await this.start();
     else await this.ready;
     const child = this.child!;
@@ -115,7 +116,7 @@ export class ReaderProcess {
         // Give stderr a moment to drain so the crash names its cause.
         setTimeout(() => finish({ kind: 'crash', detail: `exit code ${code}, signal ${signal}: ${this.stderrTail.trim().slice(-600)}`, ms: elapsed() }), 20);
       };
-      const timer = setTimeout(() => finish({ kind: 'hang', ms: elapsed() }), this.limits.timeLimitMs);
+      const timer = setTimeout(() => finish({ kind: 'hang', ms: elapsed() }), timeLimitMs);
       const poll = setInterval(() => {
         const rss = child.pid ? rssMbOf(child.pid) : null;
         if (rss === null) return;

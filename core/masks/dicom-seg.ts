@@ -1,5 +1,6 @@
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
+import { isDicomUid } from '../contract/primitives';
 import { decimalValues, integerValue } from '../dicom/numeric-strings';
 import { parserWords } from '../dicom/parser-words';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
@@ -158,7 +159,9 @@ function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): D
   const sopClass = ds.string('x00080016') ?? '';
   const modality = ds.string('x00080060') ?? '';
   if (sopClass !== segStorageSopClass && sopClass !== labelMapSegStorageSopClass && modality !== 'SEG') {
-    fail(source, `not a DICOM SEG (SOP class ${sopClass || 'missing'}, modality ${modality || 'missing'})`);
+    // The file's own text, quoted unless it is a UID.
+    const sopText = !sopClass ? 'missing' : isDicomUid(sopClass) ? sopClass : JSON.stringify(sopClass.slice(0, 40));
+    fail(source, `not a DICOM SEG (SOP class ${sopText}, modality ${modality ? JSON.stringify(modality.slice(0, 16)) : 'missing'})`);
   }
   const segmentationType = (ds.string('x00620001') ?? '').toUpperCase();
   if (segmentationType !== 'BINARY' && segmentationType !== 'FRACTIONAL' && segmentationType !== 'LABELMAP') {

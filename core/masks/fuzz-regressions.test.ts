@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elementSites, writeLength } from '../fuzz/dicom-sites';
+import { withinMemory } from '../fuzz/memory-bound';
 import { deflatedSegBomb, manySegments, segmentsOnOwnSlices } from '../fuzz/special';
 import { labelPng, niftiFile, segFile } from './mask-fixtures';
 import { readMaskFile } from './read-mask';
@@ -34,13 +35,6 @@ async function refusal(name: string, bytes: Uint8Array): Promise<string> {
   throw new Error(`${name} was read, not refused`);
 }
 
-/** Peak RSS growth bound: the process's high-water mark after, against its RSS before. */
-async function withinMemory<T>(limitMiB: number, run: () => Promise<T>): Promise<T> {
-  const before = process.memoryUsage().rss;
-  const result = await run();
-  expect((process.resourceUsage().maxRSS * 1024 - before) / 2 ** 20).toBeLessThan(limitMiB);
-  return result;
-}
 
 describe('DICOM SEG limits', () => {
   // First in this file: the memory bounds read the process's high-water mark.
