@@ -19,6 +19,8 @@ export interface InstanceRecord {
 export type DescribeOutcome = { ok: true; record: InstanceRecord } | { ok: false; code: ImportErrorCode; reason: string };
 
 const UNDEFINED_LENGTH = 0xffffffff;
+/** Most pixel data bytes a deflated file may declare (the per-volume cap the mask readers and render use). */
+const MAX_DEFLATED_PIXEL_BYTES = 2 * 2 ** 30;
 
 /** String value without trailing NUL/space padding; '' when absent. */
 function text(dataSet: DataSet, tag: string): string {
@@ -127,6 +129,15 @@ export function describeInstance(path: string, header: HeaderRead): DescribeOutc
     return { ok: false, code: 'malformed', reason: `Number of Frames (0028,0008) ${quoted(text(dataSet, 'x00280008'))} is not an integer string` };
   }
   const numberOfFrames = Math.max(1, declaredFrames ?? 1);
+  // A deflated file's pixel data length is not checked against the file (it lies in the inflated
+  // stream): a length past the cap is a bomb the viewer would inflate, refused here.
+  if (!header.offsetsAreFileOffsets && pixelElement.length !== UNDEFINED_LENGTH && pixelElement.length > MAX_DEFLATED_PIXEL_BYTES) {
+    return {
+      ok: false,
+      code: 'malformed',
+      reason: `Pixel Data ${tagLabel(pixelElement.tag)} of a deflated data set claims ${pixelElement.length} bytes, over the ${MAX_DEFLATED_PIXEL_BYTES / 2 ** 30} GiB limit for one image`,
+    };
+  }
   const shortfall = nativePixelShortfall(dataSet, pixelElement.tag, pixelElement.length, rows, columns, numberOfFrames);
   if (shortfall) return { ok: false, code: 'truncated', reason: shortfall };
 

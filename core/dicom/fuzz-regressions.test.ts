@@ -40,6 +40,19 @@ describe('deflated DICOM bombs (3 MB that inflate to 3 GiB)', () => {
   });
 });
 
+describe('a deflated file whose pixel data claims 3 GiB (the viewer would inflate it)', () => {
+  it('is refused naming the element, its length and the limit, without inflating it', async () => {
+    const bomb = deflatedBombs(3072)[1];
+    const file = await written(bomb.name, bomb.bytes);
+    const started = performance.now();
+    expect(await inspectFile(file)).toEqual({
+      kind: 'error',
+      error: { path: file, code: 'malformed', reason: 'Pixel Data (7FE0,0010) of a deflated data set claims 3221225472 bytes, over the 2 GiB limit for one image' },
+    });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
 describe('sequences nested 3,000 deep where dicom-parser recurses', () => {
   it('explicit VR big endian: refused with the byte offset', async () => {
     const nested = deepNesting(3000, EXPLICIT_BE, true);
