@@ -252,6 +252,7 @@ export function specialFiles(heavy: boolean): SpecialFile[] {
   if (heavy) {
     files.push(
       { name: 'png-16384x16384-zeros.png', reader: 'mask', bytes: withIdat(rawPng({ width: 16384, height: 16384, filteredRows: new Uint8Array(1) }), zlibZeros(16384 * 16385)), heavy: true },
+      { name: 'png-16384x16384-16bit-zeros.png', reader: 'mask', bytes: withIdat(rawPng({ width: 16384, height: 16384, bitDepth: 16, filteredRows: new Uint8Array(1) }), zlibZeros(16384 * (1 + 2 * 16384))), heavy: true },
       { name: 'nifti-gz-512cubed.nii.gz', reader: 'mask', bytes: niftiGzBomb([512, 512, 512], 128), heavy: true },
       manySegments(300, 512),
     );

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elementSites, writeLength } from '../fuzz/dicom-sites';
 import { withinMemory } from '../fuzz/memory-bound';
 import { deflatedSegBomb, manySegments, segmentsOnOwnSlices } from '../fuzz/special';
-import { labelPng, niftiFile, segFile } from './mask-fixtures';
+import { labelPng, niftiFile, rawPng, segFile } from './mask-fixtures';
 import { readMaskFile } from './read-mask';
 
 let root: string;
@@ -142,5 +142,12 @@ describe('mask reasons in words, not pngjs or zlib messages', () => {
     const bytes = Buffer.from(niftiFile({ shape: [2, 2, 1], values: [0, 1, 2, 3], datatype: 'uint8' }));
     bytes.writeFloatLE(Number.NaN, 108);
     expect(await refusal('nan-offset.nii', bytes)).toBe('impossible NIfTI vox_offset (not a number) (header byte 108): voxels start at byte 352 or later, after the header');
+  });
+});
+
+describe('PNG decoded size', () => {
+  it("a 16-bit 16384² PNG (2 GiB of pngjs's RGBA) is refused from its header, before anything is inflated", async () => {
+    const header = rawPng({ width: 16384, height: 16384, bitDepth: 16, filteredRows: new Uint8Array(1) });
+    expect(await refusal('png-16bit-16384.png', header)).toBe('PNG of 16384 × 16384 pixels at 16 bits decodes to 2147483648 bytes of RGBA, over the 1 GiB limit');
   });
 });

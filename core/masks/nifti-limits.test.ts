@@ -39,7 +39,7 @@ describe('NIfTI: exact reading or a clear refusal', () => {
   it('refuses a vox_offset before the end of the header (0, 1, -1, NaN), naming the file and the field', () => {
     for (const voxOffset of [0, 1, -1, Number.NaN, 348, 351.5]) {
       expect(() => decodeNiftiLabels(niftiFile({ shape: [3, 2, 2], values, datatype: 'uint8', voxOffset }), 'off.nii')).toThrow(
-        new RegExp(`^off\\.nii: impossible NIfTI vox_offset ${Number.isNaN(voxOffset) ? 'NaN' : String(voxOffset).replace('.', '\\.')} \\(header byte 108\\): voxels start at byte 352 or later`),
+        new RegExp(`^off\\.nii: impossible NIfTI vox_offset ${Number.isNaN(voxOffset) ? '\\(not a number\\)' : String(voxOffset).replace('.', '\\.')} \\(header byte 108\\): voxels start at byte 352 or later`),
       );
     }
     // 352 itself is where a single-file NIfTI-1 keeps its voxels.

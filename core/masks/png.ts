@@ -10,6 +10,8 @@ export const isPngBytes = (bytes: Uint8Array): boolean => pngSignature.every((b,
 
 /** Largest PNG accepted (pixels): a header claiming more is refused before anything is decoded (decompression bombs). */
 export const MAX_PNG_PIXELS = 16384 * 16384;
+/** Most bytes the decoder's RGBA output may take (4 samples a pixel, 1 or 2 bytes a sample): an 8-bit 16384² image, a 16-bit 11585². */
+export const MAX_PNG_DECODED_BYTES = 2 ** 30;
 
 /** A grayscale PNG's raw sample values: 16-bit images keep their 16-bit values (never rescaled). */
 export interface GrayPng {
@@ -28,6 +30,13 @@ function headerSize(bytes: Uint8Array, source: string): { width: number; height:
   if (width === 0 || height === 0) throw new MaskReadError(source, `corrupt PNG (header says ${width} × ${height} pixels)`);
   if (width * height > MAX_PNG_PIXELS) {
     throw new MaskReadError(source, `PNG of ${width} × ${height} pixels is over the ${MAX_PNG_PIXELS}-pixel limit`);
+  }
+  // pngjs hands back RGBA at 8 or 16 bits a sample, whatever the file stores: a 16-bit 16384² gray
+  // image would take 2 GiB there (plus its inflated rows), past the cap + 300 MB a reader may use.
+  const bytesPerSample = bytes.length > 24 && bytes[24] > 8 ? 2 : 1;
+  const decodedBytes = width * height * 4 * bytesPerSample;
+  if (decodedBytes > MAX_PNG_DECODED_BYTES) {
+    throw new MaskReadError(source, `PNG of ${width} × ${height} pixels at ${bytes[24]} bits decodes to ${decodedBytes} bytes of RGBA, over the ${MAX_PNG_DECODED_BYTES / 2 ** 30} GiB limit`);
   }
   return { width, height };
 }
