@@ -50,13 +50,16 @@ const small = { slices: 3, rows: 64, columns: 64 };
 async function showSeries(viewer: ViewerPage, description: string, { newImage = true } = {}): Promise<void> {
   const since = await viewer.renderedAt();
   const shownBefore = (await viewer.viewport.getAttribute('data-rendered-image-id')) ?? '';
-  await viewer.seriesItems.filter({ hasText: description }).click();
+  const item = viewer.seriesItems.filter({ hasText: description });
+  // The import may have opened this very series already (its first series is shown without a click).
+  const alreadyShown = (await item.getAttribute('aria-pressed')) === 'true';
+  await item.click();
   await expect(viewer.page.getByTestId('image-failure')).toHaveCount(0);
   if (since) await viewer.waitForRenderAfter(since);
   else await viewer.waitForRender(0);
   await expect(viewer.sliceIndex).toHaveText(/^1\//);
   // The canvas holds this series' image, not the previous one left behind by a load that failed silently.
-  if (newImage) await expect(viewer.viewport).not.toHaveAttribute('data-rendered-image-id', shownBefore);
+  if (newImage && !alreadyShown) await expect(viewer.viewport).not.toHaveAttribute('data-rendered-image-id', shownBefore);
 }
 
 test.describe('viewer errors stay with their image (phantom study)', () => {

@@ -10,6 +10,7 @@ import {
 } from '@cornerstonejs/tools';
 import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
 import { registerCheckedLoader } from './checkedLoader';
+import { warmDecoder } from './warmDecoder';
 
 let initialised: Promise<void> | null = null;
 
@@ -30,6 +31,8 @@ export function initCornerstone(): Promise<void> {
     });
     // Every image is checked (and its window chosen) before a viewport or a thumbnail sees it.
     registerCheckedLoader();
+    // Start the decoder worker and compile its codec now, not on the first image the user opens.
+    void warmDecoder();
     initTools();
     for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) addTool(tool);
   })();

@@ -319,7 +319,13 @@ export class StackController {
     const image = viewport.getCornerstoneImage();
     if (!imageId || !image) return null;
     const worldPos = viewport.canvasToWorld(canvasPoint);
-    const imageCoords = utilities.worldToImageCoords(imageId, worldPos);
+    let imageCoords: Types.Point2 | undefined;
+    try {
+      imageCoords = utilities.worldToImageCoords(imageId, worldPos);
+    } catch {
+      // An image plane without a position (a secondary capture read from a deflated data set): nothing to probe.
+      return null;
+    }
     if (!imageCoords) return null;
     const [i, j] = imageCoords;
     const pixels = image.getPixelData();
