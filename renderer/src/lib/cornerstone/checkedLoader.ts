@@ -3,6 +3,7 @@ import { wadouri } from '@cornerstonejs/dicom-image-loader';
 import { describeImageError, imageFailure, undrawableReason, type ImageFailure, type ImageSource, type PixelFormat } from '../imageFailure';
 import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
+import { convertNativeYbr422 } from './nativeColour';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 
@@ -41,6 +42,7 @@ type LoadedImage = Types.IImage & { imageFrame?: { photometricInterpretation?: s
  */
 function checkImage(imageId: string, image: LoadedImage): LoadedImage {
   const photometric = image.imageFrame?.photometricInterpretation ?? (metaData.get('imagePixelModule', imageId) as { photometricInterpretation?: string } | undefined)?.photometricInterpretation;
+  convertNativeYbr422(image, photometric, image.imageFrame?.bitsAllocated);
   const reason = undrawableReason({
     rows: image.rows,
     columns: image.columns,
