@@ -21,6 +21,10 @@ export interface SerializedError {
 
 /** Worker → main: the task's value (its large typed arrays transferred, not copied) or its error. */
 export type TaskReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+/** Sent once by a thread when its modules have loaded: a task's time limit runs from then, not from the thread's start. */
+export interface ReadyMessage {
+  ready: true;
+}
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof MaskReadError) return { name: e.name, message: e.message, filePath: e.filePath, reason: e.reason };

@@ -1,6 +1,6 @@
 // The worker side of the reader pool: answers each task message with the value of its handler.
 import { parentPort } from 'node:worker_threads';
-import { prepareTransfer, serializeError, type TaskReply, type TaskRequest } from './protocol';
+import { prepareTransfer, serializeError, type ReadyMessage, type TaskReply, type TaskRequest } from './protocol';
 
 /** A task kind's implementation: runs on the worker thread, its value posted back (typed arrays transferred). */
 export type TaskHandler = (args: never) => Promise<unknown> | unknown;
@@ -29,4 +29,5 @@ export function serveTasks(tasks: TaskTable): void {
       port.postMessage({ id: request.id, ok: false, error: serializeError(e) } satisfies TaskReply);
     }
   });
+  port.postMessage({ ready: true } satisfies ReadyMessage);
 }

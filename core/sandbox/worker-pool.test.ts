@@ -6,6 +6,7 @@ import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-poo
 // Real threads running a test-only entry whose tasks hang, exit, throw outside any promise or fill their heap.
 const hostileEntry = fileURLToPath(new URL('./hostile-worker.fixture.ts', import.meta.url));
 const brokenEntry = fileURLToPath(new URL('./broken-worker.fixture.ts', import.meta.url));
+const slowStartEntry = fileURLToPath(new URL('./slow-start-worker.fixture.ts', import.meta.url));
 
 const pools: WorkerPool[] = [];
 const poolOf = (options: Partial<WorkerPoolOptions> = {}): WorkerPool => {
@@ -45,8 +46,13 @@ describe('WorkerPool limits', () => {
 
   it('states a whole-second limit in seconds', async () => {
     const pool = poolOf({ timeoutMs: 1000 });
-    await pool.run('echo', 0);
     expect((await failureOf(pool.run('hang', {}))).error.message).toBe('reading stopped after 1 s (the time limit for one file)');
+  });
+
+  it("does not count a thread's start-up against the first file's time limit", async () => {
+    const pool = poolOf({ entry: slowStartEntry, timeoutMs: 500 });
+    expect(await pool.run('echo', 'first')).toBe('first');
+    expect(pool.starts).toBe(1);
   });
 
   it('fails only the task whose thread exits, and the next task is served', async () => {

@@ -3,7 +3,7 @@
 // memory fails only the task it was running (with the reason in words) and is replaced for the next.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { deserializeError, type TaskReply, type TaskRequest } from './protocol';
+import { deserializeError, type ReadyMessage, type TaskReply, type TaskRequest } from './protocol';
 import { workerStartOf } from './worker-entry';
 
 export interface WorkerPoolOptions {
@@ -44,9 +44,14 @@ interface Task {
 
 interface Slot {
   worker: Worker | null;
+  /** The thread has loaded its modules (its ReadyMessage came): a task's time limit can start. */
+  ready: boolean;
   running: Task | null;
   timer: NodeJS.Timeout | null;
 }
+
+/** How long a fresh thread may take to load its modules (tsx compiling the sources on a busy machine) before it is given up. */
+const START_UP_LIMIT_MS = 60_000;
 
 const seconds = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 })} s`);
 
@@ -66,7 +71,7 @@ export class WorkerPool {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
     this.memoryLimitMb = options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
     const size = Math.max(1, options.size ?? Math.min(2, availableParallelism()));
-    this.slots = Array.from({ length: size }, () => ({ worker: null, running: null, timer: null }));
+    this.slots = Array.from({ length: size }, () => ({ worker: null, ready: false, running: null, timer: null }));
   }
 
   /** The memory limit in words, as failures state it ("2,560 MiB"). */
@@ -116,7 +121,9 @@ export class WorkerPool {
       }
       slot.running = task;
       worker.ref(); // a task in flight keeps the process alive until it is answered
-      slot.timer = setTimeout(() => this.onTimeout(slot, worker, task), task.timeoutMs);
+      // The file's time limit starts once the thread is ready: loading its modules is not reading the file.
+      if (slot.ready) this.startTimer(slot, worker, task);
+      else slot.timer = setTimeout(() => this.onStartUpTimeout(slot, worker), START_UP_LIMIT_MS);
       worker.postMessage({ id: task.id, kind: task.kind, args: task.args } satisfies TaskRequest);
     }
   }
@@ -129,7 +136,8 @@ export class WorkerPool {
     });
     this.starts++;
     slot.worker = worker;
-    worker.on('message', (reply: TaskReply) => this.onReply(slot, worker, reply));
+    slot.ready = false;
+    worker.on('message', (reply: TaskReply | ReadyMessage) => ('ready' in reply ? this.onReady(slot, worker) : this.onReply(slot, worker, reply)));
     worker.on('error', (e: Error) => this.onLost(slot, worker, this.errorReason(e)));
     worker.on('exit', (code) => this.onLost(slot, worker, { kind: 'crash', reason: `the reader stopped while reading this file (its thread exited with code ${code})` }));
     // Idle, the thread must not hold the process open. unref() only after the listeners: attaching
@@ -152,6 +160,25 @@ export class WorkerPool {
     slot.timer = null;
     slot.running = null;
     if (task) settle(task);
+  }
+
+  private startTimer(slot: Slot, worker: Worker, task: Task): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.onTimeout(slot, worker, task), task.timeoutMs);
+  }
+
+  private onReady(slot: Slot, worker: Worker): void {
+    if (slot.worker !== worker) return;
+    slot.ready = true;
+    if (slot.running) this.startTimer(slot, worker, slot.running);
+  }
+
+  private onStartUpTimeout(slot: Slot, worker: Worker): void {
+    if (slot.worker !== worker || slot.ready) return;
+    slot.worker = null;
+    this.finish(slot, (t) => t.reject(new SandboxFailure('crash', `the reader did not start within ${seconds(START_UP_LIMIT_MS)}`)));
+    void worker.terminate();
+    this.pump();
   }
 
   private onReply(slot: Slot, worker: Worker, reply: TaskReply): void {
