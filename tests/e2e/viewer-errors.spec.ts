@@ -15,7 +15,7 @@ const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
  * A file that imports (a complete, valid header) but whose one JPEG baseline fragment is garbage
  * after the SOI/DQT markers: the codec rejects it when the viewer decodes it.
  */
-async function writeUndecodableJpeg(file: string, studyInstanceUid: string): Promise<string> {
+async function writeUndecodableJpeg(file: string, studyInstanceUid: string, extra: Record<string, unknown> = {}): Promise<string> {
   const garbage = new Uint8Array(2048);
   garbage.set([0xff, 0xd8, 0xff, 0xdb]);
   for (let i = 4; i < garbage.length; i++) garbage[i] = (i * 37) & 0xff;
@@ -39,6 +39,7 @@ async function writeUndecodableJpeg(file: string, studyInstanceUid: string): Pro
     BitsStored: 8,
     HighBit: 7,
     PixelRepresentation: 0,
+    ...extra,
   };
   await writeFile(file, encodePart10(header, JPEG_BASELINE, { frames: [garbage], vr: 'OB' }));
   return file;
@@ -147,6 +148,60 @@ test.describe('viewer errors stay with their image (phantom study)', () => {
     // The plain series after it is not inverted.
     await showSeries(viewer, 'Plain phantom');
     expect(await viewer.luminanceAtImageFraction(0.03, 0.03)).toBeLessThan(await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2));
+  });
+});
+
+test.describe('one undecodable slice inside a series', () => {
+  test('shows its reason on that slice only; the slices around it render', async ({ viewer, page }) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-viewer-errors-slice-'));
+    try {
+      const study = newUid();
+      const series = newUid();
+      const frameOfReference = newUid();
+      // Slices at z = -2.5, 0, 2.5 (64 columns over 384 mm); the broken one goes between the first two.
+      await writePhantomSeries(path.join(dir, 'series'), { ...small, studyInstanceUid: study, seriesInstanceUid: series, frameOfReferenceUid: frameOfReference, seriesDescription: 'Phantom with a broken slice' });
+      const spacing = 384 / 64;
+      await writeUndecodableJpeg(path.join(dir, 'series', 'broken-slice.dcm'), study, {
+        SeriesInstanceUID: series,
+        SeriesDescription: 'Phantom with a broken slice',
+        SeriesNumber: 1,
+        Modality: 'CT',
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+        FrameOfReferenceUID: frameOfReference,
+        ImagePositionPatient: [-192 + spacing / 2, -192 + spacing / 2, -1.25],
+        ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+        PixelSpacing: [spacing, spacing],
+        SliceThickness: 2.5,
+      });
+      await viewer.openPath(dir);
+      await viewer.waitForImport();
+      await expect(viewer.seriesItems.first()).toHaveAttribute('data-instances', '4');
+      await viewer.waitForRender(0);
+      const failure = page.getByTestId('image-failure');
+      await expect(failure).toHaveCount(0);
+
+      await page.keyboard.press('ArrowDown');
+      await expect(viewer.sliceIndex).toHaveText('2/4');
+      await expect(failure).toContainText('Cannot display broken-slice.dcm');
+      await expect(page.getByTestId('image-failure-reason')).toContainText('JPEG Baseline');
+
+      let since = await viewer.renderedAt();
+      await page.keyboard.press('ArrowDown');
+      await expect(viewer.sliceIndex).toHaveText('3/4');
+      await viewer.waitForRenderAfter(since);
+      await expect(failure).toHaveCount(0);
+      expect((await viewer.canvasStats()).variance).toBeGreaterThan(200);
+
+      since = await viewer.renderedAt();
+      await page.keyboard.press('ArrowUp');
+      await page.keyboard.press('ArrowUp');
+      await expect(viewer.sliceIndex).toHaveText('1/4');
+      await viewer.waitForRenderAfter(since);
+      await expect(failure).toHaveCount(0);
+      await expect(viewer.wl).toHaveText('W 400 L 40');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
