@@ -2,7 +2,7 @@
 // the RunAsNode fuse, which the packaged app turns off (build/electron-builder.yml), so main starts the worker
 // this way; the client (workers/inference/client.ts) sees the same WorkerProcess as with child_process.fork.
 import type { UtilityProcess } from 'electron';
-import type { LaunchWorker } from '../workers/inference/worker-process';
+import { exitSignal, type LaunchWorker } from '../workers/inference/worker-process';
 
 /** The part of Electron's `utilityProcess` module used here (a fake stands in for it in tests). */
 export interface UtilityProcessModule {
@@ -16,22 +16,16 @@ export function utilityWorkerLauncher(utilityProcess: UtilityProcessModule): Lau
       stdio: ['ignore', 'ignore', 'pipe'],
       serviceName: 'Vesalius inference',
     });
-    let exited = false;
-    const exitListeners: Array<(how: string) => void> = [];
-    const exit = (how: string): void => {
-      if (exited) return;
-      exited = true;
-      for (const listener of exitListeners) listener(how);
-    };
-    child.on('exit', (code) => exit(`exited with code ${code}`));
-    child.on('error', (type, location) => exit(`failed (${type}${location ? ` at ${location}` : ''})`));
+    const exit = exitSignal();
+    child.on('exit', (code) => exit.exited(`exited with code ${code}`));
+    child.on('error', (type, location) => exit.exited(`failed (${type}${location ? ` at ${location}` : ''})`));
     child.stderr?.setEncoding('utf8');
     return {
       get pid() {
         return child.pid;
       },
       send(message, onFailed) {
-        if (exited) return onFailed('the utility process has exited');
+        if (exit.done) return onFailed('the utility process has exited');
         try {
           child.postMessage(message);
         } catch (e) {
@@ -39,14 +33,12 @@ export function utilityWorkerLauncher(utilityProcess: UtilityProcessModule): Lau
         }
       },
       kill() {
-        if (!exited) child.kill();
+        if (!exit.done) child.kill();
       },
       onMessage(listener) {
         child.on('message', listener);
       },
-      onExit(listener) {
-        exitListeners.push(listener);
-      },
+      onExit: exit.onExit,
       onStderr(listener) {
         child.stderr?.on('data', listener);
       },

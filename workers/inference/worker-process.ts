@@ -25,6 +25,23 @@ export interface WorkerProcess {
 
 export type LaunchWorker = (entry: WorkerEntry, args: string[]) => WorkerProcess;
 
+/** The exit side of a WorkerProcess: listeners hear the first `exited(how)` only (an error and an exit can both come). */
+export function exitSignal(): { exited: (how: string) => void; onExit: (listener: (how: string) => void) => void; readonly done: boolean } {
+  let done = false;
+  const listeners: Array<(how: string) => void> = [];
+  return {
+    exited(how) {
+      if (done) return;
+      done = true;
+      for (const listener of listeners) listener(how);
+    },
+    onExit: (listener) => void listeners.push(listener),
+    get done() {
+      return done;
+    },
+  };
+}
+
 /** child_process.fork with an IPC channel using structured clone ('advanced' serialization). */
 export const launchNodeWorker: LaunchWorker = (entry, args) => {
   const child = fork(entry.script, args, {
@@ -32,15 +49,9 @@ export const launchNodeWorker: LaunchWorker = (entry, args) => {
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  let exited = false;
-  const exitListeners: Array<(how: string) => void> = [];
-  const exit = (how: string): void => {
-    if (exited) return;
-    exited = true;
-    for (const listener of exitListeners) listener(how);
-  };
-  child.on('error', (e) => exit(`could not run: ${e.message}`));
-  child.on('exit', (code, signal) => exit(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+  const exit = exitSignal();
+  child.on('error', (e) => exit.exited(`could not run: ${e.message}`));
+  child.on('exit', (code, signal) => exit.exited(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   child.stderr?.setEncoding('utf8');
   return {
     get pid() {
@@ -61,9 +72,7 @@ export const launchNodeWorker: LaunchWorker = (entry, args) => {
     onMessage(listener) {
       child.on('message', listener);
     },
-    onExit(listener) {
-      exitListeners.push(listener);
-    },
+    onExit: exit.onExit,
     onStderr(listener) {
       child.stderr?.on('data', listener);
     },
