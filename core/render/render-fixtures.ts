@@ -54,15 +54,7 @@ function packBits(bits: readonly number[]): Uint8Array {
   return bytes;
 }
 
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 function fixtureDataset(spec: ImageFixtureSpec): NaturalDataset {
   const samplesPerPixel = spec.samplesPerPixel ?? 1;
