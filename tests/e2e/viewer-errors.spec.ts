@@ -47,6 +47,43 @@ async function writeUndecodableJpeg(file: string, studyInstanceUid: string, extr
 
 const small = { slices: 3, rows: 64, columns: 64 };
 
+/** 32-bit unsigned grey, explicit VR big endian (as RT dose is stored): a left-to-right ramp over 0 … 4,000,000 with a bright square in the middle. */
+async function writeBigEndian32Grey(file: string, studyInstanceUid: string): Promise<string> {
+  const rows = 64;
+  const columns = 64;
+  const pixels = new Uint8Array(rows * columns * 4);
+  const view = new DataView(pixels.buffer);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const inSquare = r >= 24 && r < 40 && c >= 24 && c < 40;
+      view.setUint32((r * columns + c) * 4, inSquare ? 4_000_000 : Math.round((c / (columns - 1)) * 2_000_000), false);
+    }
+  }
+  const header = {
+    SOPClassUID: SECONDARY_CAPTURE,
+    SOPInstanceUID: newUid(),
+    StudyInstanceUID: studyInstanceUid,
+    SeriesInstanceUID: newUid(),
+    StudyDate: '20260101',
+    Modality: 'OT',
+    PatientName: 'Phantom^Synthetic',
+    PatientID: 'PHANTOM-0001',
+    SeriesDescription: 'Big endian 32-bit grey',
+    SeriesNumber: 8,
+    InstanceNumber: 1,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: rows,
+    Columns: columns,
+    BitsAllocated: 32,
+    BitsStored: 32,
+    HighBit: 31,
+    PixelRepresentation: 0,
+  };
+  await writeFile(file, encodePart10(header, '1.2.840.10008.1.2.2', { frames: [pixels], vr: 'OW' }));
+  return file;
+}
+
 /** Clicks a series by its description and waits until its first image is drawn. */
 async function showSeries(viewer: ViewerPage, description: string, { newImage = true } = {}): Promise<void> {
   const since = await viewer.renderedAt();
@@ -74,10 +111,11 @@ test.describe('viewer errors stay with their image (phantom study)', () => {
     await writePhantomSeries(path.join(dir, 'ww0'), { ...small, studyInstanceUid: study, seriesDescription: 'Window width zero', windowWidth: 0 });
     await writePhantomSeries(path.join(dir, 'mono1'), { ...small, studyInstanceUid: study, seriesDescription: 'Monochrome one', photometric: 'MONOCHROME1' });
     await writePhantomSeries(path.join(dir, 'deflated'), { ...small, studyInstanceUid: study, seriesDescription: 'Deflated phantom', transferSyntax: 'deflate' });
+    await writeBigEndian32Grey(path.join(dir, 'be32.dcm'), study);
     broken = await writeUndecodableJpeg(path.join(dir, 'broken-jpeg.dcm'), study);
     await viewer.openPath(dir);
     await viewer.waitForImport();
-    await expect(viewer.seriesItems).toHaveCount(5);
+    await expect(viewer.seriesItems).toHaveCount(6);
   });
 
   test.afterEach(async () => {
@@ -140,7 +178,18 @@ test.describe('viewer errors stay with their image (phantom study)', () => {
     expect(await viewer.luminanceAtImageFraction(0.03, 0.03)).toBeLessThan(await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2));
   });
 
-  test('MONOCHROME1 shows the lowest values bright', async ({ viewer }) => {
+  test('32-bit big endian grey (which cornerstone decodes to no pixels) displays, windowed on its data range', async ({ viewer }) => {
+    await showSeries(viewer, 'Big endian 32-bit grey');
+    await expect(viewer.wl).toHaveText('W 4000000 L 2000000');
+    const left = await viewer.luminanceAtImageFraction(0.05, 0.1);
+    const right = await viewer.luminanceAtImageFraction(0.95, 0.1);
+    const square = await viewer.luminanceAtImageFraction(0.5, 0.5);
+    expect(left).toBeLessThan(right);
+    expect(right).toBeLessThan(square);
+    expect(square).toBeGreaterThan(200);
+  });
+
+    test('MONOCHROME1 shows the lowest values bright', async ({ viewer }) => {
     await showSeries(viewer, 'Monochrome one');
     const air = await viewer.luminanceAtImageFraction(0.03, 0.03);
     const bone = await viewer.luminanceAtImageFraction(0.5, 0.5 + 0.42 / 2);

@@ -4,6 +4,7 @@ import { describeImageError, imageFailure, undrawableReason, type ImageFailure, 
 import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
+import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
 
 const DEFLATED = '1.2.840.10008.1.2.1.99';
 
@@ -84,12 +85,19 @@ export function registerCheckedLoader(): void {
     const inner = source?.transferSyntaxUid === DEFLATED ? dataSetLoader(imageId, options) : natural(imageId, options);
     return {
       ...inner,
-      promise: Promise.resolve(inner.promise).then(
-        (image) => checkImage(imageId, image as LoadedImage),
-        (error: unknown) => {
-          throw error instanceof ImageLoadFailure ? error : new ImageLoadFailure(failureOf(imageId, error));
-        },
-      ),
+      promise: Promise.resolve(inner.promise)
+        .catch((error: unknown) => {
+          // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
+          const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
+          if (source && isBigEndian32Grey(source.transferSyntaxUid, pixel)) return loadBigEndian32Grey(imageId, (options ?? {}) as Record<string, unknown>);
+          throw error;
+        })
+        .then(
+          (image) => checkImage(imageId, image as LoadedImage),
+          (error: unknown) => {
+            throw error instanceof ImageLoadFailure ? error : new ImageLoadFailure(failureOf(imageId, error));
+          },
+        ),
     };
   });
 }
