@@ -44,7 +44,10 @@ const unsupportedNames: Record<string, string> = {
 
 export const isSupportedTransferSyntax = (uid: string): boolean => Object.hasOwn(supported, uid);
 
-export const transferSyntaxName = (uid: string): string => supported[uid] ?? unsupportedNames[uid] ?? 'unknown transfer syntax';
+/** The syntax's name from the standard, or null for a UID we do not know. */
+export const knownTransferSyntaxName = (uid: string): string | null => supported[uid] ?? unsupportedNames[uid] ?? null;
+
+export const transferSyntaxName = (uid: string): string => knownTransferSyntaxName(uid) ?? 'unknown transfer syntax';
 
 /** Syntaxes whose data set (after the meta header) is encoded explicit VR little endian, possibly deflated. */
 export const isBigEndian = (uid: string): boolean => uid === EXPLICIT_BE;

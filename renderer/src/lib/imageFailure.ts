@@ -1,4 +1,5 @@
 import { describeLoadError } from './errors';
+import { knownTransferSyntaxName } from '../../../core/dicom/transfer-syntax';
 
 /**
  * Why one image cannot be shown, in words a person can act on, and which file it came from.
@@ -22,27 +23,9 @@ export interface ImageSource {
   frame: number | null;
 }
 
-/** Transfer syntaxes by name, so a reason says "JPEG baseline" and not only a UID. */
-const transferSyntaxNames: Record<string, string> = {
-  '1.2.840.10008.1.2': 'Implicit VR Little Endian',
-  '1.2.840.10008.1.2.1': 'Explicit VR Little Endian',
-  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian',
-  '1.2.840.10008.1.2.2': 'Explicit VR Big Endian',
-  '1.2.840.10008.1.2.4.50': 'JPEG Baseline',
-  '1.2.840.10008.1.2.4.51': 'JPEG Extended',
-  '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
-  '1.2.840.10008.1.2.4.70': 'JPEG Lossless SV1',
-  '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',
-  '1.2.840.10008.1.2.4.81': 'JPEG-LS Near-Lossless',
-  '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
-  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
-  '1.2.840.10008.1.2.4.201': 'HTJ2K Lossless',
-  '1.2.840.10008.1.2.4.203': 'HTJ2K',
-  '1.2.840.10008.1.2.5': 'RLE Lossless',
-};
-
+/** The syntax by name and UID, so a reason says "JPEG Baseline (1.2.840.10008.1.2.4.50)" and not only a UID. */
 export const transferSyntaxName = (uid: string): string => {
-  const name = transferSyntaxNames[uid];
+  const name = knownTransferSyntaxName(uid);
   return name ? `${name} (${uid})` : uid ? `transfer syntax ${uid}` : 'an unnamed transfer syntax';
 };
 
