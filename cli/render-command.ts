@@ -1,11 +1,11 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportError } from '../core/contract/dicom';
 import { ioErrorText } from '../core/fs/io-error';
 import { scanPaths } from '../core/dicom/indexer';
 import { wlPresets } from '../core/imaging/presets';
-import { encodePng } from '../core/render/png-output';
-import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../core/render/render-frame';
+import type { AppliedRendering, RenderOptions } from '../core/render/render-frame';
+import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { UsageError, type CliCommand } from './command';
 import { shown } from './index-command';
 
@@ -129,16 +129,6 @@ const stemOf = (file: string): string => path.basename(file).replace(/\.(dcm|dic
 
 const frameSuffix = (frame: number, numberOfFrames: number): string => (numberOfFrames > 1 ? `-f${String(frame).padStart(4, '0')}` : '');
 
-async function readImageFile(file: string): Promise<Uint8Array | string> {
-  try {
-    const info = await stat(file);
-    if (info.size > DEFAULT_RENDER_MAX_BYTES) return `the file is ${info.size} bytes, above the cap of ${DEFAULT_RENDER_MAX_BYTES / 2 ** 20} MiB`;
-    return await readFile(file);
-  } catch (e) {
-    return `read failed: ${ioErrorText(e)}`;
-  }
-}
-
 async function isFolder(p: string): Promise<boolean> {
   try {
     return (await stat(p)).isDirectory();
@@ -147,7 +137,10 @@ async function isFolder(p: string): Promise<boolean> {
   }
 }
 
-/** Renders the frames of one file the index accepted; `target(frame, count)` says where each PNG goes. */
+/**
+ * Renders the frames of one file the index accepted, on a reader thread with its time and memory limits (a file
+ * that hangs or exhausts the decoder fails alone); `target(frame, count)` says where each PNG goes.
+ */
 async function renderFile(
   file: string,
   frames: number[] | 'all',
@@ -155,20 +148,13 @@ async function renderFile(
   target: (frame: number, numberOfFrames: number) => string,
   report: Report,
 ): Promise<void> {
-  const bytes = await readImageFile(file);
-  if (typeof bytes === 'string') {
-    report.failed.push({ file, reason: bytes });
+  const rendered = await sharedReaderSandbox().renderFile(file, frames, window);
+  if (!rendered.ok) {
+    report.failed.push({ file, reason: rendered.reason });
     return;
   }
-  // Parsed once (a deflated file inflated once), then each frame rendered from it.
-  const opened = await openImage(bytes);
-  if (!opened.ok) {
-    report.failed.push({ file, reason: opened.reason });
-    return;
-  }
-  const queue = frames === 'all' ? Array.from({ length: opened.numberOfFrames }, (_, k) => k + 1) : frames;
-  for (const frame of queue) {
-    const result = await renderFrame(opened, { frame, window });
+  for (const result of rendered.frames) {
+    const { frame } = result;
     if (!result.ok) {
       report.failed.push({ file, frame, reason: result.reason });
       continue;
@@ -176,7 +162,7 @@ async function renderFile(
     const output = target(frame, result.applied.numberOfFrames);
     try {
       await mkdir(path.dirname(output), { recursive: true });
-      await writeFile(output, encodePng(result.pixels, result.width, result.height, result.channels));
+      await writeFile(output, result.png);
     } catch (e) {
       report.failed.push({ file, frame, reason: `cannot write ${shown(output)}: ${ioErrorText(e)}` });
       continue;

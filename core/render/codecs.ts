@@ -37,7 +37,10 @@ interface CodecModule {
   getExceptionMessage?: (pointer: number) => string;
 }
 
-const require = createRequire(import.meta.url);
+// Made on first use, not at load: a bundle of the reader threads evaluates this module for its mask tasks too,
+// and a bundler may leave import.meta.url without a value there.
+let requireCodec: NodeJS.Require | null = null;
+const codecRequire = (): NodeJS.Require => (requireCodec ??= createRequire(import.meta.url));
 
 /** The codecs, by the name a person reads in an error. */
 const WASM_CODECS = {
@@ -63,7 +66,7 @@ const codecConsole = { print: keepErrors, printErr: keepErrors };
 function loadWasmCodec(name: WasmCodecName): Promise<CodecModule> {
   let module = loaded.get(name);
   if (!module) {
-    const exported = require(WASM_CODECS[name].module) as ((options: object) => Promise<CodecModule>) | { default: (options: object) => Promise<CodecModule> };
+    const exported = codecRequire()(WASM_CODECS[name].module) as ((options: object) => Promise<CodecModule>) | { default: (options: object) => Promise<CodecModule> };
     const factory = typeof exported === 'function' ? exported : exported.default;
     // A fresh object each time: emscripten makes it the module itself, so sharing one would merge the codecs.
     module = factory({ ...codecConsole });
@@ -156,7 +159,7 @@ interface JpegImage {
 let jpegImageClass: Promise<new () => JpegImage> | null = null;
 function loadJpeg12(): Promise<new () => JpegImage> {
   jpegImageClass ??= (async () => {
-    const root = path.dirname(require.resolve('@cornerstonejs/dicom-image-loader/package.json'));
+    const root = path.dirname(codecRequire().resolve('@cornerstonejs/dicom-image-loader/package.json'));
     const url = pathToFileURL(path.join(root, 'dist', 'esm', 'codecs', 'jpeg.js')).href;
     return ((await import(url)) as { default: new () => JpegImage }).default;
   })();

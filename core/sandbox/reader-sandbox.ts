@@ -4,11 +4,14 @@
 import { MaskReadError } from '../masks/mask-error';
 import type { GrayPng } from '../masks/png';
 import type { MaskSet } from '../masks/read-mask';
-import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues } from './reader-tasks';
+import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
 import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
 
 export type ReaderSandboxOptions = Partial<WorkerPoolOptions>;
+
+/** A file's frames are rendered in one task: a long multi-frame file gets longer than one mask. */
+const RENDER_TIMEOUT_MS = 180_000;
 
 export class ReaderSandbox {
   readonly pool: WorkerPool;
@@ -22,6 +25,18 @@ export class ReaderSandbox {
 
   /** A grayscale PNG file decoded on a reader thread (decodeGrayPng); `what` names the image in refusals. */
   readonly readGrayPng = (filePath: string, what: string): Promise<GrayPng> => this.run('readGrayPng', { filePath, what }, filePath);
+
+  /**
+   * A DICOM file's frames rendered to PNG on a reader thread (`vesalius render`): never rejects; a reader
+   * stopped by its limits becomes the file's reason.
+   */
+  readonly renderFile = async (filePath: string, frames: number[] | 'all', window?: ReaderTaskArgs['renderFile']['window']): Promise<RenderedFile> => {
+    try {
+      return await this.pool.run<RenderedFile>('renderFile', { filePath, frames, window }, { timeoutMs: RENDER_TIMEOUT_MS });
+    } catch (e) {
+      return { ok: false, reason: e instanceof SandboxFailure ? e.reason : e instanceof Error ? e.message : String(e) };
+    }
+  };
 
   close(): Promise<void> {
     return this.pool.close();

@@ -5,25 +5,36 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../masks/nifti';
 import { openRegularFile } from '../masks/open-regular-file';
 import { decodeGrayPng, type GrayPng } from '../masks/png';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
+import { encodePng } from '../render/png-output';
+import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../render/render-frame';
+
+/** One frame of a file rendered on a reader thread: its PNG bytes and what was applied, or why not. */
+export type RenderedPngFrame = { frame: number; ok: true; png: Uint8Array; applied: AppliedRendering } | { frame: number; ok: false; reason: string };
+
+/** A file rendered on a reader thread: every requested frame, or why the file as a whole could not be opened. */
+export type RenderedFile = { ok: true; numberOfFrames: number; frames: RenderedPngFrame[] } | { ok: false; reason: string };
 
 export interface ReaderTaskArgs {
   readMask: { filePath: string };
   readGrayPng: { filePath: string; what: string };
+  /** `frames`: 1-based frame numbers, or 'all'. */
+  renderFile: { filePath: string; frames: number[] | 'all'; window?: RenderOptions['window'] };
 }
 
 export interface ReaderTaskValues {
   readMask: MaskSet;
   readGrayPng: GrayPng;
+  renderFile: RenderedFile;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
 
-/** A whole regular file (the same cap as one mask volume), for decoders that take bytes. */
-async function readRegularFile(filePath: string): Promise<Uint8Array> {
+/** A whole regular file (by default the same cap as one mask volume), for decoders that take bytes. */
+async function readRegularFile(filePath: string, maxBytes: number = DEFAULT_MAX_VOLUME_BYTES): Promise<Uint8Array> {
   try {
     const { handle, size } = await openRegularFile(filePath);
     try {
-      if (size > DEFAULT_MAX_VOLUME_BYTES) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${DEFAULT_MAX_VOLUME_BYTES / 1024 ** 3} GiB limit for one image`);
+      if (size > maxBytes) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${maxBytes / 1024 ** 3} GiB limit for one image`);
       const bytes = new Uint8Array(size);
       let filled = 0;
       while (filled < size) {
@@ -41,7 +52,27 @@ async function readRegularFile(filePath: string): Promise<Uint8Array> {
   }
 }
 
+/** Opens the file once (a deflated data set inflated once) and renders each frame to PNG bytes. */
+async function renderFile({ filePath, frames, window }: ReaderTaskArgs['renderFile']): Promise<RenderedFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readRegularFile(filePath, DEFAULT_RENDER_MAX_BYTES);
+  } catch (e) {
+    return { ok: false, reason: e instanceof MaskReadError ? e.reason : String(e) };
+  }
+  const opened = await openImage(bytes);
+  if (!opened.ok) return { ok: false, reason: opened.reason };
+  const wanted = frames === 'all' ? Array.from({ length: opened.numberOfFrames }, (_, k) => k + 1) : frames;
+  const rendered: RenderedPngFrame[] = [];
+  for (const frame of wanted) {
+    const result = await renderFrame(opened, { frame, window });
+    rendered.push(result.ok ? { frame, ok: true, png: encodePng(result.pixels, result.width, result.height, result.channels), applied: result.applied } : { frame, ok: false, reason: result.reason });
+  }
+  return { ok: true, numberOfFrames: opened.numberOfFrames, frames: rendered };
+}
+
 export const readerTasks = {
   readMask: ({ filePath }: ReaderTaskArgs['readMask']): Promise<MaskSet> => readMaskFile(filePath),
   readGrayPng: async ({ filePath, what }: ReaderTaskArgs['readGrayPng']): Promise<GrayPng> => decodeGrayPng(await readRegularFile(filePath), filePath, what),
+  renderFile,
 } satisfies { [K in ReaderTaskKind]: (args: ReaderTaskArgs[K]) => Promise<ReaderTaskValues[K]> };
