@@ -145,6 +145,12 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
       inflater: inflatePartial,
       ...(rawTransferSyntax ? { TransferSyntaxUID: rawTransferSyntax } : {}),
     });
+    // The same depth limit as the fast path, whatever dicom-parser's stack would have allowed (it only fails
+    // thousands of levels down): a file is accepted or refused alike in every transfer syntax.
+    if (hasSequence(dataSet)) {
+      const found = deepNestingOffset(bytes, rawTransferSyntax);
+      if (found) return { kind: 'refused', code: 'malformed', reason: `${new NestingTooDeep(found.offset).reason}${found.inflated ? ' (offset in the inflated data set)' : ''}` };
+    }
     return { kind: 'parsed', dataSet, pixelElement: findPixelElement(dataSet) };
   } catch (e) {
     const inflateFailure = inflateFailureIn(e);
@@ -162,6 +168,9 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
     return { kind: 'failed', message: parserMessage(e), partial };
   }
 }
+
+/** Whether any top-level element is a sequence (read with items): only then can anything nest. */
+const hasSequence = (dataSet: DataSet): boolean => Object.values(dataSet.elements).some((element) => element.items !== undefined);
 
 /** Where a data set's sequences nest deeper than MAX_SEQUENCE_DEPTH (a deflated one: in its inflated bytes), or null. */
 function deepNestingOffset(bytes: Buffer, rawTransferSyntax: string | null): { offset: number; inflated: boolean } | null {

@@ -194,6 +194,16 @@ describe('deep sequence nesting', () => {
   });
 });
 
+describe('one depth limit in every transfer syntax', () => {
+  it('refuses one level past the limit in implicit VR (dicom-parser would have read it) and reads the limit itself', async () => {
+    const base = ctSlice({}, IMPLICIT_LE);
+    const pastLimit = await inspectBytes('nested-65-implicit.dcm', beforePixelData(base, nestedSequences(MAX_SEQUENCE_DEPTH + 1, false), false));
+    expect(pastLimit.kind === 'error' && pastLimit.error.reason).toMatch(new RegExp(`^sequence nesting deeper than ${MAX_SEQUENCE_DEPTH} levels at byte offset \\d+$`));
+    const atLimit = await inspectBytes('nested-64-implicit.dcm', beforePixelData(base, nestedSequences(MAX_SEQUENCE_DEPTH, false), false));
+    expect(instanceOf(atLimit).rows).toBe(ROWS);
+  });
+});
+
 describe('parse failures', () => {
   it('say where the parse got to: the last element read and its byte offset', async () => {
     // Implicit VR (dicom-parser's path): a sequence whose second item is not an item tag.

@@ -15,7 +15,8 @@ test('markup in a patient name and a series description is shown as text, and no
     await writePhantomSeries(dir, { slices: 2, rows: 16, columns: 16, patientName, seriesDescription });
     await viewer.openPath(dir);
     await viewer.waitForImport();
-    await expect(page.getByTestId('study-item')).toContainText(patientName);
+    // The host is shared with earlier tests of this worker: the study just opened is the selected one.
+    await expect(page.locator('[data-testid="study-item"][aria-pressed="true"]')).toContainText(patientName);
     await expect(viewer.seriesItems.first()).toContainText('<b>bold</b>');
     await viewer.waitForRender(0);
     await expect(page.getByTestId('patient-name')).toHaveText(patientName);
