@@ -11,6 +11,24 @@ import { realCtSampleDir } from '../../core/services/sample-paths';
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 
+/** The attributes every generated secondary-capture image here shares: one phantom patient, one new series. */
+const greyScreenCapture = (studyInstanceUid: string, seriesDescription: string, seriesNumber: number) => ({
+  SOPClassUID: SECONDARY_CAPTURE,
+  SOPInstanceUID: newUid(),
+  StudyInstanceUID: studyInstanceUid,
+  SeriesInstanceUID: newUid(),
+  StudyDate: '20260101',
+  Modality: 'OT',
+  PatientName: 'Phantom^Synthetic',
+  PatientID: 'PHANTOM-0001',
+  SeriesDescription: seriesDescription,
+  SeriesNumber: seriesNumber,
+  InstanceNumber: 1,
+  SamplesPerPixel: 1,
+  PhotometricInterpretation: 'MONOCHROME2',
+  PixelRepresentation: 0,
+});
+
 /**
  * A file that imports (a complete, valid header) but whose one JPEG baseline fragment is garbage
  * after the SOI/DQT markers: the codec rejects it when the viewer decodes it.
@@ -20,25 +38,12 @@ async function writeUndecodableJpeg(file: string, studyInstanceUid: string, extr
   garbage.set([0xff, 0xd8, 0xff, 0xdb]);
   for (let i = 4; i < garbage.length; i++) garbage[i] = (i * 37) & 0xff;
   const header = {
-    SOPClassUID: SECONDARY_CAPTURE,
-    SOPInstanceUID: newUid(),
-    StudyInstanceUID: studyInstanceUid,
-    SeriesInstanceUID: newUid(),
-    StudyDate: '20260101',
-    Modality: 'OT',
-    PatientName: 'Phantom^Synthetic',
-    PatientID: 'PHANTOM-0001',
-    SeriesDescription: 'Undecodable JPEG',
-    SeriesNumber: 9,
-    InstanceNumber: 1,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
+    ...greyScreenCapture(studyInstanceUid, 'Undecodable JPEG', 9),
     Rows: 64,
     Columns: 64,
     BitsAllocated: 8,
     BitsStored: 8,
     HighBit: 7,
-    PixelRepresentation: 0,
     ...extra,
   };
   await writeFile(file, encodePart10(header, JPEG_BASELINE, { frames: [garbage], vr: 'OB' }));
@@ -60,25 +65,12 @@ async function writeBigEndian32Grey(file: string, studyInstanceUid: string): Pro
     }
   }
   const header = {
-    SOPClassUID: SECONDARY_CAPTURE,
-    SOPInstanceUID: newUid(),
-    StudyInstanceUID: studyInstanceUid,
-    SeriesInstanceUID: newUid(),
-    StudyDate: '20260101',
-    Modality: 'OT',
-    PatientName: 'Phantom^Synthetic',
-    PatientID: 'PHANTOM-0001',
-    SeriesDescription: 'Big endian 32-bit grey',
-    SeriesNumber: 8,
-    InstanceNumber: 1,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
+    ...greyScreenCapture(studyInstanceUid, 'Big endian 32-bit grey', 8),
     Rows: rows,
     Columns: columns,
     BitsAllocated: 32,
     BitsStored: 32,
     HighBit: 31,
-    PixelRepresentation: 0,
   };
   await writeFile(file, encodePart10(header, '1.2.840.10008.1.2.2', { frames: [pixels], vr: 'OW' }));
   return file;
