@@ -7,6 +7,7 @@ import { decimalValues, integerValue } from './numeric-strings';
 import type { HeaderRead } from './read-header';
 import { nonImageReason, sopClassLabel } from './sop-class';
 import { isSupportedTransferSyntax, transferSyntaxName } from './transfer-syntax';
+import { tagLabel } from './tag-label';
 
 /** One image file's place in the tree: its instance and the patient/study/series fields it carries. */
 export interface InstanceRecord {
@@ -67,7 +68,6 @@ function unsigned16(dataSet: DataSet, tag: string): number | null {
   return dataSet.uint16(tag) ?? null;
 }
 
-const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 
 // Every file of an anonymised series asks for the same keys: remember recent ones instead of hashing each time.
 const derivedKeyCache = new Map<string, string>();

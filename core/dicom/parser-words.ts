@@ -4,10 +4,13 @@
  * parameter 'position' cannot be greater than or equal to 'byteArray' length"); each says one of
  * a few things about the file, and the byte offset it gives is kept.
  */
-/** dicom-parser throws strings, Errors, or `{ exception, dataSet }`; this gets its message out (for matching, not for a person). */
+/**
+ * dicom-parser throws strings, Errors, or `{ exception, dataSet }` (codecs throw numbers and objects too); this gets
+ * the message out, for matching or for quoting inside a reason of our own.
+ */
 export function parserMessage(e: unknown): string {
   if (typeof e === 'string') return e;
-  if (e instanceof Error) return e.message;
+  if (e instanceof Error) return e.message || e.name;
   if (e && typeof e === 'object' && 'exception' in e) return parserMessage((e as { exception: unknown }).exception);
   return String(e);
 }

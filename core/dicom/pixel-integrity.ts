@@ -1,5 +1,6 @@
 import type { ReadRange } from './file-io';
 import type { HeaderRead } from './read-header';
+import { tagLabel } from './tag-label';
 
 const UNDEFINED_LENGTH = 0xffffffff;
 const ITEM = 0xe000;
@@ -20,7 +21,7 @@ function reader(readRange: ReadRange, header: HeaderRead): ReadRange {
 export async function pixelDataProblem(readRange: ReadRange, fileSize: number, header: HeaderRead): Promise<string | null> {
   const element = header.pixelElement;
   if (!element) return null;
-  const tagName = `(${element.tag.slice(1, 5).toUpperCase()},${element.tag.slice(5).toUpperCase()})`;
+  const tagName = tagLabel(element.tag);
 
   if (!header.offsetsAreFileOffsets) {
     // Deflated: offsets refer to the inflated stream, known in full only when the whole file was read.

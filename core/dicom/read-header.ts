@@ -8,6 +8,7 @@ import { parserMessage, parserWords } from './parser-words';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
+import { tagLabel } from './tag-label';
 
 /** A parsed header: every element up to (and including the start of) the pixel data. */
 export interface HeaderRead {
@@ -297,7 +298,7 @@ function lastElementNote(partial: DataSet | null): string {
   const tags = Object.keys(partial.elements).filter((tag) => !tag.startsWith('x0002'));
   const last = tags.length > 0 ? partial.elements[tags[tags.length - 1]] : undefined;
   if (!last || !/^x[0-9a-f]{8}$/.test(last.tag)) return '';
-  const label = `(${last.tag.slice(1, 5).toUpperCase()},${last.tag.slice(5).toUpperCase()})`;
+  const label = tagLabel(last.tag);
   return ` after element ${label} at byte ${last.dataOffset}`;
 }
 

@@ -7,7 +7,8 @@ import { DEFLATED_LE } from '../dicom/transfer-syntax';
 import type { LabelVolume } from '../metrics/types';
 import { buildSliceGrid, type FramePlacement, type Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
-import { DEFAULT_MAX_VOLUME_BYTES, formatBytes } from './nifti';
+import { formatBytes } from '../fs/size-text';
+import { DEFAULT_MAX_VOLUME_BYTES } from './nifti';
 
 const segStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.4';
 const labelMapSegStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.7';

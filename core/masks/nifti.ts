@@ -5,7 +5,8 @@ import * as nifti from 'nifti-reader-js';
 import type { LabelArray, LabelVolume } from '../metrics/types';
 import { labelArrayFor } from './label-array';
 import { MaskReadError } from './mask-error';
-import { openRegularFile } from './open-regular-file';
+import { formatBytes } from '../fs/size-text';
+import { openRegularFile, readFully } from './open-regular-file';
 
 export const isGzipBytes = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
@@ -83,8 +84,6 @@ export interface NiftiReadOptions {
 /** A number read from a header as a person reads it: a float field may hold NaN or ±Infinity, which JavaScript would print as such. */
 const headerNumber = (value: number): string => (Number.isNaN(value) ? '(not a number)' : Number.isFinite(value) ? String(value) : `(${value > 0 ? '+' : '-'}infinite)`);
 
-export const formatBytes = (bytes: number): string =>
-  bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0 ? `${bytes / 1024 ** 3} GiB` : bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0 ? `${bytes / 1024 ** 2} MiB` : `${bytes} bytes`;
 
 /** Header bytes kept for parsing: the header and its extensions. */
 const HEADER_BYTES = 1 << 16;
@@ -418,16 +417,6 @@ function gunzipOptions(gz: Uint8Array, maxOutputLength: number): { chunkSize?: n
 
 const gunzipAsync = (gz: Uint8Array, maxOutputLength: number): Promise<Buffer> =>
   new Promise((resolve, reject) => gunzip(gz, gunzipOptions(gz, maxOutputLength), (e, out) => (e ? reject(e) : resolve(out))));
-
-async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
-  let filled = 0;
-  while (filled < target.byteLength) {
-    const { bytesRead } = await handle.read(target, filled, target.byteLength - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled;
-}
 
 /** Stored bytes read per chunk from an uncompressed file that needs converting. */
 const READ_CHUNK_BYTES = 4 << 20;

@@ -33,3 +33,21 @@ export async function openRegularFile(filePath: string, source: string = filePat
   }
   return { handle, size: stats.size };
 }
+
+/** Reads into `target` from `position` until it is full or the file ends; how many bytes came. */
+export async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < target.byteLength) {
+    const { bytesRead } = await handle.read(target, filled, target.byteLength - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
+/** The whole file of `size` bytes; shorter if it shrank while being read (the decoder then names the damage). */
+export async function readWhole(handle: FileHandle, size: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size);
+  const filled = await readFully(handle, bytes, 0);
+  return filled < size ? bytes.subarray(0, filled) : bytes;
+}

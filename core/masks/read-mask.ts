@@ -3,7 +3,8 @@ import { decodeDicomSeg, type SegmentMask } from './dicom-seg';
 import type { Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
 import { DEFAULT_MAX_VOLUME_BYTES, decodeNiftiLabels, isGzipBytes, isNiftiBytes, readNiftiLabelsFromHandle } from './nifti';
-import { openRegularFile } from './open-regular-file';
+import { formatBytes } from '../fs/size-text';
+import { openRegularFile, readWhole } from './open-regular-file';
 import { decodePngLabels, isPngBytes } from './png';
 import { ioErrorText } from '../fs/io-error';
 
@@ -77,15 +78,8 @@ export async function readMaskFile(filePath: string): Promise<MaskSet> {
       // NIfTI is read straight into its label array (no whole-file copy); null: another format.
       const nifti = await readNiftiLabelsFromHandle(handle, size, filePath);
       if (nifti) return { source: filePath, format: 'nifti', volume: nifti };
-      if (size > MAX_MASK_FILE_BYTES) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${MAX_MASK_FILE_BYTES / 1024 ** 3} GiB limit for a mask file`);
-      bytes = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      if (filled < size) bytes = bytes.subarray(0, filled); // it shrank while being read: decode what is there, which names the damage
+      if (size > MAX_MASK_FILE_BYTES) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${formatBytes(MAX_MASK_FILE_BYTES)} limit for a mask file`);
+      bytes = await readWhole(handle, size);
     } finally {
       await handle.close();
     }

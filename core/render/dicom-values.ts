@@ -3,10 +3,9 @@
 import type { DataSet } from 'dicom-parser';
 import { elementLength } from '../dicom/fast-header';
 import { decimalValues, integerValue } from '../dicom/numeric-strings';
+import { tagLabel } from '../dicom/tag-label';
 import { RenderRefusal } from './render-refusal';
 
-/** '(0028,0010)' for 'x00280010'. */
-export const tagLabel = (tag: string): string => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
 
 export const hasElement = (dataSet: DataSet, tag: string): boolean => elementLength(dataSet, tag) !== undefined;
 

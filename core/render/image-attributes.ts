@@ -1,7 +1,8 @@
 // The Image Pixel module (PS3.3 C.7.6.3) and the grey-scale pipeline attributes (modality LUT, VOI)
 // of one frame, read and checked before any pixel byte is touched.
 import type { DataSet } from 'dicom-parser';
-import { decimal, decimals, integerString, sequenceItem, tagLabel, textValue, us, usAt } from './dicom-values';
+import { tagLabel } from '../dicom/tag-label';
+import { decimal, decimals, integerString, sequenceItem, textValue, us, usAt } from './dicom-values';
 import { RenderRefusal } from './render-refusal';
 
 export type Photometric =

@@ -9,7 +9,8 @@ import { readHeader } from '../dicom/read-header';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
 import { readPixelLayout } from './image-attributes';
 import { nativeFrameBits } from './pixel-frames';
-import { capText, RenderRefusal } from './render-refusal';
+import { RenderRefusal } from './render-refusal';
+import { formatBytes } from '../fs/size-text';
 
 export interface LoadedImage {
   dataSet: DataSet;
@@ -64,7 +65,7 @@ function deflatedHeader(bytes: Buffer, dataSetStart: number): DataSet {
       inflated = inflateRawCapped(bytes.subarray(dataSetStart, dataSetStart + slice), HEADER_INFLATE_CAP, true);
     } catch (e) {
       if (e instanceof InflateFailure && e.overCap) {
-        throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) inflates to more than ${capText(HEADER_INFLATE_CAP)} before its Pixel Data (7FE0,0010) element`);
+        throw new RenderRefusal(`the deflated data set (from byte offset ${dataSetStart}) inflates to more than ${formatBytes(HEADER_INFLATE_CAP)} before its Pixel Data (7FE0,0010) element`);
       }
       throw inflateError(e, dataSetStart);
     }
@@ -90,7 +91,7 @@ function inflateCapped(bytes: Buffer, dataSetStart: number, maxBytes: number): B
   const layout = readPixelLayout(header);
   const declared = Math.ceil((nativeFrameBits(layout) * layout.numberOfFrames) / 8);
   if (declared > maxBytes) {
-    throw new RenderRefusal(`the declared pixel data (${declared} bytes) of the deflated data set is above the cap of ${capText(maxBytes)}`);
+    throw new RenderRefusal(`the declared pixel data (${declared} bytes) of the deflated data set is above the cap of ${formatBytes(maxBytes)}`);
   }
   const needed = Math.min(pixel.dataOffset - dataSetStart + declared + TRAILING_SLACK, maxBytes);
   let inflated: Buffer;

@@ -11,7 +11,8 @@ import { greyBytes, modalityOutputRange, storedRange, type ModalityTransform } f
 import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
 import { loadImageDataset, type LoadedImage } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
-import { capText, RenderRefusal, thrownText } from './render-refusal';
+import { RenderRefusal, thrownText } from './render-refusal';
+import { formatBytes } from '../fs/size-text';
 import { decodeRleFrame } from './rle-decode';
 import { storedValues, type RawSamples } from './stored-values';
 
@@ -156,13 +157,13 @@ function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
   const totalBytes = frameBytes * layout.numberOfFrames;
   if (totalBytes > maxBytes) {
     throw new RenderRefusal(
-      `the declared pixel data (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits = ${Math.ceil(totalBytes)} bytes) is above the cap of ${capText(maxBytes)}`,
+      `the declared pixel data (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.samplesPerPixel} sample(s) × ${layout.bitsAllocated} bits = ${Math.ceil(totalBytes)} bytes) is above the cap of ${formatBytes(maxBytes)}`,
     );
   }
   // Working memory for one frame: 8 bytes per stored value.
   const working = pixels * layout.samplesPerPixel * 8;
   if (working > maxBytes) {
-    throw new RenderRefusal(`one ${layout.rows} × ${layout.columns} frame needs ${working} bytes to render, above the cap of ${capText(maxBytes)}`);
+    throw new RenderRefusal(`one ${layout.rows} × ${layout.columns} frame needs ${working} bytes to render, above the cap of ${formatBytes(maxBytes)}`);
   }
 }
 

@@ -10,13 +10,6 @@ export class RenderRefusal extends Error {
   }
 }
 
-/** The words of anything a library threw (strings, Errors, emscripten exception numbers, objects). */
-export function thrownText(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  if (typeof e === 'string') return e;
-  if (e && typeof e === 'object' && 'exception' in e) return thrownText((e as { exception: unknown }).exception);
-  return String(e);
-}
+/** The words of anything a library threw (strings, Errors, emscripten exception numbers, objects): the one extractor, core/dicom/parser-words. */
+export { parserMessage as thrownText } from '../dicom/parser-words';
 
-/** A cap as stated in a refusal: in MiB when it is a whole number of them, else in bytes. */
-export const capText = (maxBytes: number): string => (maxBytes % 2 ** 20 === 0 ? `${maxBytes / 2 ** 20} MiB` : `${maxBytes} bytes`);

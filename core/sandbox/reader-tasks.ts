@@ -1,8 +1,9 @@
 // What the reader threads can be asked to do: each task kind calls the existing reader, unchanged.
 import { ioErrorText } from '../fs/io-error';
+import { formatBytes } from '../fs/size-text';
 import { MaskReadError } from '../masks/mask-error';
 import { DEFAULT_MAX_VOLUME_BYTES } from '../masks/nifti';
-import { openRegularFile } from '../masks/open-regular-file';
+import { openRegularFile, readWhole } from '../masks/open-regular-file';
 import { decodeGrayPng, type GrayPng } from '../masks/png';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import { encodePng } from '../render/png-output';
@@ -34,15 +35,8 @@ async function readRegularFile(filePath: string, maxBytes: number = DEFAULT_MAX_
   try {
     const { handle, size } = await openRegularFile(filePath);
     try {
-      if (size > maxBytes) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${maxBytes / 1024 ** 3} GiB limit for one image`);
-      const bytes = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return filled < size ? bytes.subarray(0, filled) : bytes; // it shrank while being read: the decoder names the damage
+      if (size > maxBytes) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${formatBytes(maxBytes)} limit for one image`);
+      return await readWhole(handle, size);
     } finally {
       await handle.close();
     }
