@@ -1,5 +1,5 @@
 import { describeLoadError } from './errors';
-import { knownTransferSyntaxName } from '../../../core/dicom/transfer-syntax';
+import { EXPLICIT_BE, knownTransferSyntaxName } from '../../../core/dicom/transfer-syntax';
 
 /**
  * Why one image cannot be shown, in words a person can act on, and which file it came from.
@@ -90,7 +90,6 @@ export interface PixelFormat {
   photometricInterpretation?: string;
 }
 
-const BIG_ENDIAN = '1.2.840.10008.1.2.2';
 
 const formatText = (p: PixelFormat | undefined): string =>
   p?.bitsAllocated ? `${p.bitsAllocated} bits allocated, ${p.samplesPerPixel ?? 1} sample(s) per pixel${p.photometricInterpretation ? ` (${p.photometricInterpretation})` : ''}` : 'this pixel format';
@@ -98,7 +97,7 @@ const formatText = (p: PixelFormat | undefined): string =>
 /** Known decoder and loader messages, in words; the library's own text follows in brackets for the log. */
 const knownMessages: { test: RegExp; say: (source: ImageSource, message: string, pixel?: PixelFormat) => string }[] = [
   // cornerstone's big-endian decoder swaps 16-bit samples and passes 8-bit ones; anything else leaves no pixels.
-  { test: /reading 'length'|pixelData is undefined/i, say: (s, m, p) => s.transferSyntaxUid === BIG_ENDIAN && p?.bitsAllocated !== 8 && p?.bitsAllocated !== 16
+  { test: /reading 'length'|pixelData is undefined/i, say: (s, m, p) => s.transferSyntaxUid === EXPLICIT_BE && p?.bitsAllocated !== 8 && p?.bitsAllocated !== 16
       ? `the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has ${formatText(p)}`
       : `the ${transferSyntaxName(s.transferSyntaxUid)} decoder rejected the pixel data (${m.slice(0, 200)})` },
   { test: /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i, say: (s) => s.transferSyntaxUid === '1.2.840.10008.1.2.1.99'

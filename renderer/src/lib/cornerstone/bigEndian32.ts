@@ -3,8 +3,25 @@ import { createImage } from '@cornerstonejs/dicom-image-loader';
 import type { Types } from '@cornerstonejs/core';
 import { readPixelLayout } from '../../../../core/render/image-attributes';
 import { nativeFrame } from '../../../../core/render/pixel-frames';
+import { EXPLICIT_BE, EXPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 
-const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+/** The file last read here, fetched and parsed once for all its frames (an RT dose holds a hundred). */
+let lastFile: { url: string; parsed: Promise<{ byteArray: Uint8Array; dataSet: dicomParser.DataSet }> } | null = null;
+
+function parsedFile(url: string): Promise<{ byteArray: Uint8Array; dataSet: dicomParser.DataSet }> {
+  if (lastFile?.url === url) return lastFile.parsed;
+  const parsed = (async () => {
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const byteArray = new Uint8Array(await response.arrayBuffer());
+    return { byteArray, dataSet: dicomParser.parseDicom(byteArray) };
+  })();
+  lastFile = { url, parsed };
+  parsed.catch(() => {
+    if (lastFile?.parsed === parsed) lastFile = null; // a failed read is not kept
+  });
+  return parsed;
+}
 
 /**
  * cornerstone 5.14's big-endian decoder swaps 16-bit samples and passes 8-bit ones; 32-bit grey
@@ -16,10 +33,7 @@ const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 export async function loadBigEndian32Grey(imageId: string, options: Record<string, unknown>): Promise<Types.IImage> {
   const [url, query] = imageId.replace(/^wadouri:/, '').split('?');
   const frameIndex = Math.max(0, Number(new URLSearchParams(query ?? '').get('frame') ?? '1') - 1);
-  const response = await fetch(url, { credentials: 'same-origin' });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const byteArray = new Uint8Array(await response.arrayBuffer());
-  const dataSet = dicomParser.parseDicom(byteArray);
+  const { byteArray, dataSet } = await parsedFile(url);
   const element = dataSet.elements.x7fe00010;
   if (!element) throw new Error('no Pixel Data (7FE0,0010)');
   const layout = readPixelLayout(dataSet);
@@ -36,4 +50,4 @@ export async function loadBigEndian32Grey(imageId: string, options: Record<strin
 
 /** Whether a failed load is the one loadBigEndian32Grey can do instead. */
 export const isBigEndian32Grey = (transferSyntaxUid: string, pixel: { bitsAllocated?: number; samplesPerPixel?: number } | undefined): boolean =>
-  transferSyntaxUid === '1.2.840.10008.1.2.2' && pixel?.bitsAllocated === 32 && (pixel.samplesPerPixel ?? 1) === 1;
+  transferSyntaxUid === EXPLICIT_BE && pixel?.bitsAllocated === 32 && (pixel.samplesPerPixel ?? 1) === 1;

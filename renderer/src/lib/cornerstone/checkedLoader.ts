@@ -5,8 +5,8 @@ import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
+import { DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
 
-const DEFLATED = '1.2.840.10008.1.2.1.99';
 
 /** A load that failed for a reason of this one image; cornerstone hands it on to IMAGE_LOAD_ERROR and loadImageToCanvas. */
 export class ImageLoadFailure extends Error {
@@ -82,7 +82,7 @@ export function registerCheckedLoader(): void {
   metaData.addProvider(wadouri.metaData.metaDataProvider as (type: string, ...query: string[]) => unknown, -1000);
   registerImageLoader('wadouri', (imageId, options) => {
     const source = sources.get(imageId);
-    const inner = source?.transferSyntaxUid === DEFLATED ? dataSetLoader(imageId, options) : natural(imageId, options);
+    const inner = source?.transferSyntaxUid === DEFLATED_LE ? dataSetLoader(imageId, options) : natural(imageId, options);
     return {
       ...inner,
       promise: Promise.resolve(inner.promise)
