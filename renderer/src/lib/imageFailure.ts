@@ -90,7 +90,6 @@ export interface PixelFormat {
   photometricInterpretation?: string;
 }
 
-
 const formatText = (p: PixelFormat | undefined): string =>
   p?.bitsAllocated ? `${p.bitsAllocated} bits allocated, ${p.samplesPerPixel ?? 1} sample(s) per pixel${p.photometricInterpretation ? ` (${p.photometricInterpretation})` : ''}` : 'this pixel format';
 
