@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirMissingMessage, projectRoot, resolveDataDir } from '../config/data-dir';
 import { scanPaths } from '../dicom/indexer';
 import { transferSyntaxName } from '../dicom/transfer-syntax';
+import type { AppliedRendering } from './render-frame';
 
 // `vesalius render` on every image under <data>/dicom that the index accepts: a PNG or a named
 // reason for each; and, for what pydicom (Debian python3-pydicom) can decode, the same frame rendered
@@ -25,18 +26,8 @@ if (haveData && !havePydicom) {
   console.warn(`pydicom comparison skipped: ${PYTHON} with pydicom and numpy is not available (Debian: apt-get install python3-pydicom python3-numpy)`);
 }
 
-interface Applied {
-  file: string;
-  output: string;
-  frame: number;
-  numberOfFrames: number;
-  rows: number;
-  columns: number;
-  photometric: string;
-  transferSyntax: { uid: string; name: string };
-  window: { center: number; width: number; source: string; function: string } | null;
-  rescale: { slope: number; intercept: number } | null;
-}
+/** One rendered frame as `vesalius render --json` prints it. */
+type Applied = AppliedRendering & { file: string; output: string };
 interface RenderJson {
   rendered: Applied[];
   failed: Array<{ file: string; frame?: number; reason: string }>;
