@@ -1,27 +1,18 @@
 // Defects the fuzz run (core/fuzz) found in the DICOM header readers, each with a generated file:
 // bounded time, bounded memory, the exact reason.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeNoPixelData } from '../fixtures/bad-files';
 import { elementSites, writeLength } from '../fuzz/dicom-sites';
 import { withinMemory } from '../fuzz/memory-bound';
 import { deepNesting, deflatedBombs } from '../fuzz/special';
 import { inspectFile } from './inspect-file';
 import { DEFLATED_LE, EXPLICIT_BE } from './transfer-syntax';
+import { scratchFolder } from '../fixtures/scratch-folder';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vesalius-fuzz-regressions-'));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-const written = async (name: string, bytes: Uint8Array): Promise<string> => {
-  const file = path.join(root, name);
-  await writeFile(file, bytes);
-  return file;
-};
+const scratch = scratchFolder('fuzz-regressions');
+const written = scratch.write;
 
 
 describe('deflated DICOM bombs (3 MB that inflate to 3 GiB)', () => {
@@ -69,7 +60,7 @@ describe('sequences nested 3,000 deep where dicom-parser recurses', () => {
 
 describe('reasons in words, with the tag and offset', () => {
   it('a meta header element claiming more bytes than the file holds: names the element and its offset, not dicom-parser\'s ByteStream', async () => {
-    const bytes = new Uint8Array(await readFile(await writeNoPixelData(path.join(root, 'no-pixel.dcm'))));
+    const bytes = new Uint8Array(await readFile(await writeNoPixelData(path.join(scratch.path, 'no-pixel.dcm'))));
     const site = elementSites(bytes, 132, bytes.length, { explicit: true, littleEndian: true }).find((s) => s.tag === 0x00020012)!;
     writeLength(bytes, site, 0xfffffffe);
     const file = await written('meta-length.dcm', bytes);
@@ -80,7 +71,7 @@ describe('reasons in words, with the tag and offset', () => {
   });
 
   it('a SOP Class UID that is not a UID is quoted as text ("-Infinity"), never printed as one', async () => {
-    const bytes = new Uint8Array(await readFile(await writeNoPixelData(path.join(root, 'no-pixel-2.dcm'))));
+    const bytes = new Uint8Array(await readFile(await writeNoPixelData(path.join(scratch.path, 'no-pixel-2.dcm'))));
     const site = elementSites(bytes, 132, bytes.length, { explicit: true, littleEndian: true }).find((s) => s.tag === 0x00080016)!;
     bytes.set(Buffer.from('-Infinity'.padEnd(site.length, ' ')), site.valueAt);
     const file = await written('sop-class-text.dcm', bytes);

@@ -1,27 +1,16 @@
 // Defects the fuzz run (core/fuzz) found in the mask readers, each with a generated file: bounded
 // time, bounded memory, the exact reason.
 import { crc32 } from 'node:zlib';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { elementSites, writeLength } from '../fuzz/dicom-sites';
 import { withinMemory } from '../fuzz/memory-bound';
 import { deflatedSegBomb, manySegments, segmentsOnOwnSlices } from '../fuzz/special';
 import { labelPng, niftiFile, rawPng, segFile } from './mask-fixtures';
 import { readMaskFile } from './read-mask';
+import { scratchFolder } from '../fixtures/scratch-folder';
 
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'vesalius-mask-fuzz-regressions-'));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-const written = async (name: string, bytes: Uint8Array): Promise<string> => {
-  const file = path.join(root, name);
-  await writeFile(file, bytes);
-  return file;
-};
+const scratch = scratchFolder('mask-fuzz-regressions');
+const written = scratch.write;
 
 /** The reason readMaskFile refuses `bytes` with (the path is not repeated in it). */
 async function refusal(name: string, bytes: Uint8Array): Promise<string> {

@@ -1,9 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { niftiFile, type NiftiFixture } from './mask-fixtures';
 import { decodeNiftiLabels, readNiftiLabelsFile } from './nifti';
+import { scratchFolder } from '../fixtures/scratch-folder';
 
 describe('decodeNiftiLabels', () => {
   const values = [0, 1, 2, 0, 0, 3, 1, 1, 0, 0, 0, 2]; // 3 × 2 × 2, x-fastest
@@ -43,17 +41,8 @@ describe('decodeNiftiLabels', () => {
 });
 
 describe('readNiftiLabelsFile', () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'vesalius-nifti-'));
-  });
-  afterAll(() => rm(root, { recursive: true, force: true }));
-
-  const write = async (name: string, bytes: Uint8Array): Promise<string> => {
-    const file = path.join(root, name);
-    await writeFile(file, bytes);
-    return file;
-  };
+  const scratch = scratchFolder('nifti');
+  const write = scratch.write;
 
   it('reads what decodeNiftiLabels decodes, for every stored type, plain and gzipped', async () => {
     const values = [0, 1, 2, 0, 0, 3, 1, 1, 0, 0, 0, 2];
