@@ -13,12 +13,12 @@ function kindOf(stats: Stats): string {
 }
 
 /**
- * Opens a mask file for reading only if it is a regular file. O_NONBLOCK keeps the open of a FIFO
+ * Opens a file for reading only if it is a regular file (`readAs` names what it was to be read as, for the refusal). O_NONBLOCK keeps the open of a FIFO
  * from waiting for a writer; the check is fstat on the opened descriptor, so the file read is the
  * file checked (no separate stat to race). Devices such as /dev/zero, FIFOs, sockets and folders are
  * refused at once. File-system errors are thrown as they are (the caller names them).
  */
-export async function openRegularFile(filePath: string, source: string = filePath): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(filePath: string, source: string = filePath, readAs = 'masks'): Promise<{ handle: FileHandle; size: number }> {
   const handle = await open(filePath, constants.O_RDONLY | constants.O_NONBLOCK);
   let stats: Stats;
   try {
@@ -29,7 +29,7 @@ export async function openRegularFile(filePath: string, source: string = filePat
   }
   if (!stats.isFile()) {
     await handle.close();
-    throw new MaskReadError(source, `is ${kindOf(stats)}, not a regular file; only regular files are read as masks`);
+    throw new MaskReadError(source, `is ${kindOf(stats)}, not a regular file; only regular files are read as ${readAs}`);
   }
   return { handle, size: stats.size };
 }

@@ -30,10 +30,10 @@ export interface ReaderTaskValues {
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
 
-/** A whole regular file (by default the same cap as one mask volume), for decoders that take bytes. */
+/** A whole regular file (by default the same cap as one mask volume), for the image decoders that take bytes. */
 async function readRegularFile(filePath: string, maxBytes: number = DEFAULT_MAX_VOLUME_BYTES): Promise<Uint8Array> {
   try {
-    const { handle, size } = await openRegularFile(filePath);
+    const { handle, size } = await openRegularFile(filePath, filePath, 'images');
     try {
       if (size > maxBytes) throw new MaskReadError(filePath, `file of ${size} bytes is over the ${formatBytes(maxBytes)} limit for one image`);
       return await readWhole(handle, size);
