@@ -1,5 +1,6 @@
 // vesalius masks import|list: segmentations in the annotation store of the data home, through the contract.
 import path from 'node:path';
+import { describeOrigin } from '../core/annotations/model';
 import type { MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
 import { UsageError, type CliCommand, type CliIo } from './command';
@@ -66,8 +67,7 @@ function parseArgs(argv: string[]): MasksArgs | 'help' {
 
 const provenanceText = (m: MaskSetInfo): string => {
   const { role, author, origin } = m.provenance;
-  const from = origin.kind === 'file' ? `from ${origin.path}` : origin.kind === 'model' ? `model ${origin.name} ${origin.version}${origin.prompt ? ` ("${origin.prompt}")` : ''}` : 'drawn';
-  return `${role}, ${author}, ${from}`;
+  return `${role}, ${author}, ${describeOrigin(origin)}`;
 };
 
 function printMask(m: MaskSetInfo, io: CliIo): void {

@@ -31,8 +31,28 @@ export const originSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096), format: z.enum(['png', 'nifti', 'dicom-seg']) }),
   z.object({ kind: z.literal('model'), name: z.string().min(1).max(256), version: z.string().min(1).max(64), prompt: z.string().max(4096).nullable() }),
   z.object({ kind: z.literal('drawn') }),
+  /** Combined from other segmentations of the series (each at the version used), e.g. by majority vote. */
+  z.object({
+    kind: z.literal('consensus'),
+    method: z.enum(['majority-vote']),
+    inputs: z.array(z.object({ id: z.string().min(1).max(64), version: z.number().int().min(1), name: z.string().min(1).max(256) })).min(2).max(64),
+  }),
 ]);
 export type Origin = z.infer<typeof originSchema>;
+
+/** Where a segmentation came from, in words (lists, the CLI). */
+export function describeOrigin(origin: Origin): string {
+  switch (origin.kind) {
+    case 'file':
+      return `from ${origin.path}`;
+    case 'model':
+      return `model ${origin.name} ${origin.version}${origin.prompt ? ` (“${origin.prompt}”)` : ''}`;
+    case 'drawn':
+      return 'drawn in Vesalius';
+    case 'consensus':
+      return `${origin.method} consensus of ${origin.inputs.map((i) => `${i.name} v${i.version}`).join(', ')}`;
+  }
+}
 
 export const provenanceSchema = z.object({
   role: roleSchema,
