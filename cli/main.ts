@@ -33,6 +33,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--empty skip|one]',
     load: async () => (await import('./score-command')).scoreCommand,
   },
+  agree: {
+    summary: "agreement between a series' segmentations (IoU/Dice per label) and their majority-vote consensus",
+    usage: 'vesalius agree --series <key> [--ids a,b] [--no-consensus] [--json]',
+    load: async () => (await import('./agree-command')).agreeCommand,
+  },
   render: {
     summary: 'render DICOM images (a file, or every image under a folder) to 8-bit PNG with their window',
     usage: 'vesalius render <file|dir> [--frame N] [--window C,W | --preset lung|…] --out <png|dir> [--json]',

@@ -153,6 +153,19 @@ export type DatasetScore = z.infer<typeof datasetScoreSchema>;
 
 
 
+const pairMatrixSchema = z.array(z.array(z.number().nullable()));
+export const agreementSchema = z.object({
+  /** The segmentations compared (at their head versions); rows and columns of every matrix follow this order. */
+  segmentations: z.array(z.object({ maskSetId: maskSetIdSchema, name: z.string(), version: versionNumberSchema, role: roleSchema, author: z.string() })),
+  /** Per label (segments matched by label, case and spacing ignored): each one's voxels and the pairwise scores; null where neither marked it. */
+  labels: z.array(z.object({ label: z.string(), voxelCounts: z.array(z.number().int().min(0)), iou: pairMatrixSchema, dice: pairMatrixSchema })),
+  /** Mean over the labels either of the pair marked; 1 where neither marked anything. */
+  meanIou: z.array(z.array(z.number())),
+  meanDice: z.array(z.array(z.number())),
+  consensus: maskSetInfoSchema.nullable(),
+});
+export type Agreement = z.infer<typeof agreementSchema>;
+
 const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict();
 
 export const maskCalls = {
@@ -269,4 +282,21 @@ export const maskCalls = {
    * (done = pairs scored of all pairs found), the result from jobs.status, cancel with jobs.cancel.
    */
   'masks.startDatasetScore': defineCall(datasetArgsSchema, z.object({ jobId: jobIdSchema })),
+  /**
+   * Agreement between segmentations of one series (all of the series' segmentations except earlier consensus
+   * ones when `maskSetIds` is omitted): segments matched by label, pairwise IoU/Dice per label and their means,
+   * and (unless `consensus` is false) the majority-vote consensus saved as a new segmentation whose provenance
+   * lists its inputs at their versions. Asking again with unchanged inputs answers the same consensus.
+   */
+  'masks.agree': defineCall(
+    z
+      .object({
+        seriesKey: seriesKeySchema,
+        maskSetIds: z.array(maskSetIdSchema).min(2).max(16).optional(),
+        consensus: z.boolean().default(true),
+        author: authorSchema.optional(),
+      })
+      .strict(),
+    agreementSchema,
+  ),
 } as const;

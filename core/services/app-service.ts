@@ -16,6 +16,7 @@ import { DatasetScoreJobs } from './dataset-jobs';
 import { createJobHandlers } from './job-handlers';
 import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
+import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -121,6 +122,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       datasetJobs: new DatasetScoreJobs(jobRegistry, readers.readMask),
     }),
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
+    ...createAgreementHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),
   } satisfies Handlers<CallContext>;

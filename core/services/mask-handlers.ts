@@ -11,6 +11,7 @@ import { sharedReaderSandbox } from '../sandbox/reader-sandbox';
 import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
 import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs } from './mask-store';
+import type { AgreementCallName } from './agreement-handlers';
 import type { StoredMaskCallName } from './store-handlers';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
@@ -55,7 +56,7 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
   return null;
 }
 
-export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName>> {
+export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName | AgreementCallName>> {
   const { masks } = deps;
   const readMask = deps.readMask ?? sharedReaderSandbox().readMask;
   /** The first refused path as a `forbidden` error for this call, or null when all are granted. */

@@ -1,0 +1,101 @@
+// vesalius agree: agreement between the stored segmentations of a series, and their consensus saved to the store.
+import type { Agreement } from '../core/contract/masks';
+import { isSeriesKey } from '../core/contract/primitives';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { withDirectApi } from './direct';
+
+const help = `Usage: vesalius agree --series <key> [--ids <id>,<id>,...] [--no-consensus] [--author NAME] [--json]
+
+Agreement between annotators on one series: the stored segmentations of the series (all of them except
+earlier consensus ones, or the ones --ids names) are compared with their segments matched by label
+(case and spacing ignored). Prints, per label, the pairwise IoU and Dice matrices and each one's voxel
+count, then the mean IoU and mean Dice over the labels either of a pair marked. The majority-vote
+consensus (a voxel is in a structure where more than half of the segmentations mark it) is saved as a new
+segmentation whose provenance lists its inputs and their versions; its id is printed. Running it again
+with unchanged inputs answers the same consensus instead of saving another.
+
+  --series <key>   the series (see vesalius studies)
+  --ids a,b,...    compare only these segmentations (at least two)
+  --no-consensus   print the matrices only; save nothing
+  --author NAME    who saves the consensus (default: the OS user)
+  --json           one JSON document: { segmentations, labels: [{ label, voxelCounts, iou, dice }], meanIou, meanDice, consensus }
+
+Exit status: 0 when scored; 1 when the series has fewer than two segmentations or one could not be read; 2 for usage errors.
+`;
+
+interface AgreeArgs {
+  series: string;
+  ids?: string[];
+  consensus: boolean;
+  author?: string;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): AgreeArgs | 'help' {
+  let series: string | undefined;
+  const args: Omit<AgreeArgs, 'series'> = { consensus: true, json: false };
+  const valueOf = (i: number, flag: string): string => {
+    const value = argv[i + 1];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return 'help';
+    else if (arg === '--json') args.json = true;
+    else if (arg === '--no-consensus') args.consensus = false;
+    else if (arg === '--series') series = valueOf(i++, arg);
+    else if (arg === '--author') args.author = valueOf(i++, arg);
+    else if (arg === '--ids') args.ids = valueOf(i++, arg).split(',').map((s) => s.trim()).filter(Boolean);
+    else throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
+  }
+  if (!series) throw new UsageError('agree needs --series <key>');
+  if (!isSeriesKey(series)) throw new UsageError(`--series '${series}' is not a series key (a DICOM UID or derived:<24 hex digits>)`);
+  if (args.ids && args.ids.length < 2) throw new UsageError('--ids needs at least two segmentation ids, comma separated');
+  return { series, ...args };
+}
+
+const score = (v: number | null): string => (v === null ? '   –  ' : v.toFixed(4));
+
+function printMatrix(title: string, names: string[], rows: (number | null)[][], io: CliIo): void {
+  io.stdout(`  ${title}\n`);
+  for (let i = 0; i < rows.length; i++) io.stdout(`    ${names[i].padEnd(24).slice(0, 24)} ${rows[i].map(score).join('  ')}\n`);
+}
+
+function printAgreement(result: Agreement, io: CliIo): void {
+  const names = result.segmentations.map((s, i) => `[${i + 1}] ${s.name}`);
+  io.stdout('Segmentations:\n');
+  result.segmentations.forEach((s, i) => io.stdout(`  [${i + 1}] ${s.maskSetId}  ${s.name}  (version ${s.version}, ${s.role}, ${s.author})\n`));
+  for (const label of result.labels) {
+    io.stdout(`\n${label.label}: voxels ${label.voxelCounts.join(' / ')}\n`);
+    printMatrix('IoU', names, label.iou, io);
+    printMatrix('Dice', names, label.dice, io);
+  }
+  io.stdout('\nMean over labels\n');
+  printMatrix('mIoU', names, result.meanIou, io);
+  printMatrix('mean Dice', names, result.meanDice, io);
+  if (result.consensus) io.stdout(`\nConsensus (majority vote): ${result.consensus.maskSetId}  ${result.consensus.name}\n`);
+}
+
+export const agreeCommand: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    io.stdout(help);
+    return 0;
+  }
+  return withDirectApi('agree', io, async (api) => {
+    const result = await api.call('masks.agree', {
+      seriesKey: args.series,
+      consensus: args.consensus,
+      ...(args.ids ? { maskSetIds: args.ids } : {}),
+      ...(args.author ? { author: args.author } : {}),
+    });
+    if (!result.ok) {
+      io.stderr(`vesalius agree: ${result.error.message}\n`);
+      return 1;
+    }
+    if (args.json) io.stdout(JSON.stringify(result.value, null, 2) + '\n');
+    else printAgreement(result.value, io);
+    return 0;
+  });
+};
