@@ -1,0 +1,165 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import dicomParser from 'dicom-parser';
+import { describe, expect, it } from 'vitest';
+import type { Provenance, SegmentationContent } from '../annotations/model';
+import type { Series } from '../contract/dicom';
+import { scratchFolder } from '../fixtures/scratch-folder';
+import { fitToSeries } from '../services/mask-series-fit';
+import { dicomLabToRgb } from './cielab';
+import { readMaskFile } from './read-mask';
+import { encodeDicomSeg, SegWriteError, type SegWriteInput } from './seg-writer';
+import { overlappingContent, testPlanes, writeSourceSeries } from './seg-writer.fixtures';
+import { segSourceOfSeries } from './seg-writer-source';
+
+const DCIODVFY = '/usr/bin/dciodvfy';
+const hasDciodvfy = existsSync(DCIODVFY);
+const hasPydicom = spawnSync('/usr/bin/python3', ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
+if (!hasDciodvfy) console.warn('seg-writer: dciodvfy (Debian dicom3tools) is not installed; the validator checks are skipped');
+if (!hasPydicom) console.warn('seg-writer: /usr/bin/python3 with pydicom is not available; the pydicom voxel counts are skipped');
+
+const scratch = scratchFolder('seg-writer');
+const annotator: Provenance = { role: 'annotator', author: 'Ann Otator', origin: { kind: 'drawn' } };
+
+/** dciodvfy's "Error" lines for a file (it writes its findings to stderr). */
+export function dciodvfyErrors(file: string): string[] {
+  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
+  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
+}
+
+/** Per-segment voxel counts as pydicom reads the file (bits unpacked by numpy, frames grouped by ReferencedSegmentNumber). */
+function pydicomCounts(file: string): Record<string, number> {
+  const script = `
+import sys, json, numpy, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+frames = ds.Rows * ds.Columns
+bits = numpy.unpackbits(numpy.frombuffer(ds.PixelData, dtype=numpy.uint8), bitorder='little')
+counts = {}
+for f, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
+    n = str(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
+    counts[n] = counts.get(n, 0) + int(bits[f * frames:(f + 1) * frames].sum())
+print(json.dumps(counts))
+`;
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' })) as Record<string, number>;
+}
+
+const countOf = (mask: Uint8Array): number => mask.reduce((n, v) => n + v, 0);
+
+async function exportAndReadBack(series: Series, content: SegmentationContent, name: string, extra: Partial<SegWriteInput> = {}) {
+  const source = await segSourceOfSeries(series);
+  const written = encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name, ...extra });
+  const file = await scratch.write(`${name}.dcm`, written.bytes);
+  const read = await readMaskFile(file);
+  const fitted = await fitToSeries(file, read, series);
+  if (typeof fitted === 'string') throw new Error(fitted);
+  return { written, file, fitted };
+}
+
+describe('DICOM SEG writer', () => {
+  for (const [planeName, plane] of Object.entries(testPlanes)) {
+    it(`round-trips overlapping segments on a ${planeName} series to identical voxels, passing dciodvfy and pydicom`, async () => {
+      const series = await writeSourceSeries(path.join(scratch.path, planeName), { columns: 13, rows: 11, slices: 7, ...plane });
+      const content = overlappingContent([13, 11, 7]);
+      const { written, file, fitted } = await exportAndReadBack(series, content, `${planeName}-seg`);
+      expect(written.segmentNumberMap).toEqual(new Map([[1, 1], [2, 2], [3, 3]]));
+      for (const segment of content.segments) {
+        const back = fitted.segments!.get(segment.number)!;
+        expect(back.name).toBe(segment.label);
+        expect(Buffer.from(back.volume.data as Uint8Array).equals(Buffer.from(content.masks.get(segment.number)!))).toBe(true);
+      }
+      // Segments 1 and 2 overlap: both are whole, not flattened into the label map.
+      const overlap = content.masks.get(1)!.reduce((n, v, i) => n + (v && content.masks.get(2)![i] ? 1 : 0), 0);
+      expect(overlap).toBeGreaterThan(0);
+      expect(fitted.overlapVoxelCount).toBe(overlap);
+      if (hasDciodvfy) expect(dciodvfyErrors(file)).toEqual([]);
+      if (hasPydicom) {
+        expect(pydicomCounts(file)).toEqual(Object.fromEntries(content.segments.map((s) => [String(s.number), countOf(content.masks.get(s.number)!)])));
+      }
+    });
+  }
+
+  it('references the source image, its position and the segment in every frame, and copies the patient and study', async () => {
+    const series = await writeSourceSeries(path.join(scratch.path, 'refs'), { columns: 8, rows: 6, slices: 5, ...testPlanes.flipped });
+    const content = overlappingContent([8, 6, 5]);
+    const source = await segSourceOfSeries(series);
+    const { bytes, frameCount } = encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name: 'refs' });
+    const ds = dicomParser.parseDicom(bytes);
+    const perFrame = ds.elements.x52009230.items!.map((i) => i.dataSet!);
+    expect(perFrame.length).toBe(frameCount);
+    // Frames: one per slice that holds the segment.
+    const slicesWith = (n: number) => [...Array(5).keys()].filter((z) => content.masks.get(n)!.subarray(z * 48, (z + 1) * 48).some(Boolean));
+    expect(frameCount).toBe(slicesWith(1).length + slicesWith(2).length + slicesWith(3).length);
+    const item = (d: dicomParser.DataSet, tag: string) => d.elements[tag].items![0].dataSet!;
+    let f = 0;
+    for (const n of [1, 2, 3]) {
+      for (const z of slicesWith(n)) {
+        const frame = perFrame[f++];
+        const sourceImage = item(item(frame, 'x00089124'), 'x00082112');
+        expect(sourceImage.string('x00081155')).toBe(source.frames[z].sopInstanceUid);
+        expect(sourceImage.string('x00081150')).toBe('1.2.840.10008.5.1.4.1.1.2');
+        expect(item(frame, 'x0062000a').uint16('x0062000b')).toBe(n);
+        expect(item(frame, 'x00209113').string('x00200032')!.split('\\').map(Number)).toEqual([...source.frames[z].positionMm]);
+      }
+    }
+    expect(ds.string('x00100010')).toBe('Segment^Tester');
+    expect(ds.string('x00100020')).toBe('SEG-TEST-1');
+    expect(ds.string('x0020000d')).toBe(source.patientStudy.StudyInstanceUID);
+    expect(ds.string('x00200052')).toBe(source.frameOfReferenceUid);
+    expect(ds.string('x0020000e')).not.toBe(series.seriesInstanceUid);
+    expect(item(ds, 'x00081115').string('x0020000e')).toBe(series.seriesInstanceUid);
+    expect(item(ds, 'x00081115').elements.x0008114a.items!.length).toBe(5);
+    const pixelMeasures = item(item(ds, 'x52009229'), 'x00289110');
+    expect(pixelMeasures.string('x00280030')).toBe('0.8\\0.6');
+  });
+
+  it('carries labels, codes (Tissue by default), CIELab colours and the algorithm type from provenance', async () => {
+    const series = await writeSourceSeries(path.join(scratch.path, 'codes'), { columns: 8, rows: 6, slices: 4, ...testPlanes.axial });
+    const content = overlappingContent([8, 6, 4]);
+    const source = await segSourceOfSeries(series);
+    const segmentsOf = (provenance: Provenance, versionNumber = 1) => {
+      const ds = dicomParser.parseDicom(encodeDicomSeg({ source, content, provenance, versionNumber, name: 'codes' }).bytes);
+      return ds.elements.x00620002.items!.map((i) => i.dataSet!);
+    };
+    const manual = segmentsOf(annotator);
+    expect(manual.map((s) => s.string('x00620005'))).toEqual(['Liver', 'Lesion', 'Corner marker']);
+    expect(manual.map((s) => s.string('x00620008'))).toEqual(['MANUAL', 'MANUAL', 'MANUAL']);
+    expect(manual[0].elements.x00620009).toBeUndefined();
+    const code = (s: dicomParser.DataSet, tag: string) => s.elements[tag].items![0].dataSet!.string('x00080104');
+    expect(code(manual[0], 'x0062000f')).toBe('Liver');
+    expect(code(manual[1], 'x0062000f')).toBe('Tissue');
+    expect(code(manual[1], 'x00620003')).toBe('Tissue');
+    for (const [k, segment] of content.segments.entries()) {
+      const lab = [0, 1, 2].map((i) => manual[k].uint16('x0062000d', i)!);
+      expect(dicomLabToRgb(lab)).toEqual(segment.color);
+    }
+    const model: Provenance = { role: 'model', author: 'pipeline', origin: { kind: 'model', name: 'LungNet', version: '2.1', prompt: null } };
+    const automatic = segmentsOf(model);
+    expect(automatic[0].string('x00620008')).toBe('AUTOMATIC');
+    expect(automatic[0].string('x00620009')).toBe('LungNet 2.1');
+    expect(segmentsOf(model, 3)[0].string('x00620008')).toBe('SEMIAUTOMATIC');
+  });
+
+  it('writes only the chosen segments, numbered 1, 2, … as DICOM asks, and refuses unknown ones by number', async () => {
+    const series = await writeSourceSeries(path.join(scratch.path, 'chosen'), { columns: 9, rows: 7, slices: 5, ...testPlanes.oblique });
+    const content = overlappingContent([9, 7, 5]);
+    const { written, fitted } = await exportAndReadBack(series, content, 'chosen', { segmentNumbers: [3, 2] });
+    expect(written.segmentNumberMap).toEqual(new Map([[2, 1], [3, 2]]));
+    expect([...fitted.segments!.keys()]).toEqual([1, 2]);
+    expect(Buffer.from(fitted.segments!.get(1)!.volume.data as Uint8Array).equals(Buffer.from(content.masks.get(2)!))).toBe(true);
+    expect(Buffer.from(fitted.segments!.get(2)!.volume.data as Uint8Array).equals(Buffer.from(content.masks.get(3)!))).toBe(true);
+    const source = await segSourceOfSeries(series);
+    expect(() => encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name: 'x', segmentNumbers: [4] })).toThrow(/segment 4 is not in the segmentation \(it has 1, 2, 3\)/);
+    expect(() => encodeDicomSeg({ source, content: overlappingContent([9, 7, 4]), provenance: annotator, versionNumber: 1, name: 'x' })).toThrow(SegWriteError);
+  });
+
+  it('writes an empty segmentation as one empty frame that reads back empty', async () => {
+    const series = await writeSourceSeries(path.join(scratch.path, 'empty'), { columns: 6, rows: 5, slices: 3, ...testPlanes.axial });
+    const content: SegmentationContent = { shape: [6, 5, 3], segments: [{ number: 1, label: 'Nothing yet', color: [10, 20, 30] }], masks: new Map([[1, new Uint8Array(90)]]) };
+    const { written, file, fitted } = await exportAndReadBack(series, content, 'empty');
+    expect(written.frameCount).toBe(1);
+    expect(fitted.segments!.get(1)!.voxelCount).toBe(0);
+    expect(fitted.volume.shape).toEqual([6, 5, 3]);
+    if (hasDciodvfy) expect(dciodvfyErrors(file)).toEqual([]);
+  });
+});
