@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ImportError, ImportResult, Instance, Patient } from '../core/contract/dicom';
 import { FileRegistry } from '../core/dicom/file-registry';
 import { indexPaths } from '../core/dicom/indexer';
+import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { transferSyntaxName } from '../core/dicom/transfer-syntax';
 import { UsageError, type CliCommand, type CliIo } from './command';
 
@@ -148,7 +149,7 @@ export const indexCommand: CliCommand = async (argv, io) => {
   const progress = terminalProgress(io);
   let result: ImportResult;
   try {
-    result = await indexPaths(args.paths, { registry: new FileRegistry(), onProgress: progress.onProgress });
+    result = await indexPaths(args.paths, { registry: new FileRegistry(), onProgress: progress.onProgress, headerReader: sharedHeaderSandbox() });
   } finally {
     progress.done();
   }

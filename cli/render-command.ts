@@ -5,6 +5,7 @@ import { ioErrorText } from '../core/fs/io-error';
 import { scanPaths } from '../core/dicom/indexer';
 import { wlPresets } from '../core/imaging/presets';
 import type { AppliedRendering, RenderOptions } from '../core/render/render-frame';
+import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { UsageError, type CliCommand } from './command';
 import { shown } from './index-command';
@@ -205,7 +206,7 @@ export const renderCommand: CliCommand = async (argv, io) => {
   const report: Report = { rendered: [], failed: [], skipped: [] };
   const folderInput = await isFolder(args.input);
   // Through the indexer, so exactly the files `vesalius index` accepts are rendered, and the rest keep its reasons.
-  const scan = await scanPaths([args.input], { concurrency: 2 });
+  const scan = await scanPaths([args.input], { headerReader: sharedHeaderSandbox() });
   for (const error of scan.walk.errors) report.failed.push({ file: error.path, reason: error.reason });
   const inputRoot = path.resolve(args.input);
   const outIsFolder = folderInput || (await isFolder(args.out)) || /[\\/]$/.test(args.out);

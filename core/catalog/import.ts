@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ImportError, ImportSummary } from '../contract/dicom';
 import { databaseError } from '../db/open-database';
 import type { InstanceRecord } from '../dicom/describe-instance';
-import { acceptOutcomes, scanPaths, statFiles, type FileStat } from '../dicom/indexer';
+import { acceptOutcomes, scanPaths, statFiles, type FileStat, type HeaderReader } from '../dicom/indexer';
 import { patientKeyOf } from '../dicom/study-tree';
 import type { Catalog } from './catalog';
 import { isInside } from './grants';
@@ -16,6 +16,8 @@ export interface CatalogImportOptions {
   onProgress?: (processed: number, total: number) => void;
   /** Files inspected at once (default 8, as the indexer). */
   concurrency?: number;
+  /** Who parses the headers (the app passes its sandboxed reader); default: this thread, as the indexer. */
+  headerReader?: HeaderReader;
 }
 
 interface KnownFile extends FileStat {
@@ -186,7 +188,7 @@ export async function importIntoCatalog(catalog: Catalog, paths: string[], opts:
     return selected;
   };
 
-  const scan = await scanPaths(roots, { signal: opts.signal, onProgress: opts.onProgress, concurrency: opts.concurrency, selectFiles, statFiles: true });
+  const scan = await scanPaths(roots, { signal: opts.signal, onProgress: opts.onProgress, concurrency: opts.concurrency, headerReader: opts.headerReader, selectFiles, statFiles: true });
   const stats = new Map<string, FileStat>();
   scan.inspected.forEach((file, i) => {
     const s = scan.stats[i];

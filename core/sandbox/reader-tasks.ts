@@ -1,4 +1,6 @@
 // What the reader threads can be asked to do: each task kind calls the existing reader, unchanged.
+import type { HeaderReadResult } from '../dicom/header-reader';
+import { inThreadHeaderReader } from '../dicom/in-thread-header-reader';
 import { ioErrorText } from '../fs/io-error';
 import { formatBytes } from '../fs/size-text';
 import { MaskReadError } from '../masks/mask-error';
@@ -20,12 +22,15 @@ export interface ReaderTaskArgs {
   readGrayPng: { filePath: string; what: string };
   /** `frames`: 1-based frame numbers, or 'all'. */
   renderFile: { filePath: string; frames: number[] | 'all'; window?: RenderOptions['window'] };
+  /** A batch of DICOM files decided by their headers (core/sandbox/header-sandbox.ts sends them). */
+  indexHeaders: { paths: string[]; prefixBytes: number; statFiles: boolean };
 }
 
 export interface ReaderTaskValues {
   readMask: MaskSet;
   readGrayPng: GrayPng;
   renderFile: RenderedFile;
+  indexHeaders: HeaderReadResult;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
@@ -69,4 +74,7 @@ export const readerTasks = {
   readMask: ({ filePath }: ReaderTaskArgs['readMask']): Promise<MaskSet> => readMaskFile(filePath),
   readGrayPng: async ({ filePath, what }: ReaderTaskArgs['readGrayPng']): Promise<GrayPng> => decodeGrayPng(await readRegularFile(filePath), filePath, what),
   renderFile,
+  // Per-file async reads: a batch is tens of files, too few for a prefix-reader thread of its own to pay.
+  indexHeaders: ({ paths, prefixBytes, statFiles }: ReaderTaskArgs['indexHeaders']): Promise<HeaderReadResult> =>
+    inThreadHeaderReader({ readOnThread: false }).readHeaders({ files: paths, prefixBytes, statFiles }),
 } satisfies { [K in ReaderTaskKind]: (args: ReaderTaskArgs[K]) => Promise<ReaderTaskValues[K]> };

@@ -18,6 +18,7 @@ import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
 import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
+import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
 import { StoreHandle } from '../store/store-handle';
@@ -68,6 +69,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const jobRegistry = new JobRegistry({ emit: events.emit });
   // Every untrusted mask or dataset image is read on these threads, within their time and memory limits.
   const readers = new ReaderSandbox();
+  // Every DICOM header an import reads is parsed on these (cores − 1 threads, batches of files).
+  const headers = new HeaderSandbox();
   const jobs = new ImportJobs(async (paths, progress) => {
     // PNG dataset folders are converted to DICOM in the home first; their masks are stored once the series exist.
     const expanded = await expandPngDatasets(paths, path.join(opts.home, DATASETS_FOLDER), {
@@ -75,7 +78,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       onProgress: progress.onProgress,
       readImage: (imagePath) => readers.readGrayPng(imagePath, 'a dataset image'),
     });
-    const summary = await importIntoCatalog(catalog, expanded.paths, progress);
+    const summary = await importIntoCatalog(catalog, expanded.paths, { ...progress, headerReader: headers });
     events.emit('catalog.changed', {}); // study lists fetch again
     if (expanded.conversions.length === 0) return summary;
     const masksOutcome = await attachDatasetMasks(expanded.conversions, openExpertMask, progress.signal);
@@ -139,6 +142,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       catalog.close(); // an import still winding down then fails quietly: its job is cancelled already
       annotationStore.close();
       void readers.close(); // a read in flight fails as closed; its job was cancelled above
+      void headers.close();
     },
   };
 }
