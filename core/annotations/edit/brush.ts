@@ -1,6 +1,6 @@
 // The brush and eraser: a disk (in a view plane) or a sphere swept along one mouse-move segment.
 import { IndexBuffer } from './index-buffer';
-import { checkSpacing, checkVoxelCount, type EditVolume, type Ijk, type VoxelFilter } from './types';
+import { checkSpacing, checkVoxelCount, dominantAxis, inPlaneAxes, type EditVolume, type Ijk, type VoxelFilter } from './types';
 
 export interface BrushStroke {
   fromIjk: Ijk;
@@ -88,11 +88,10 @@ function paintDisk(mask: Uint8Array, volume: EditVolume, stroke: BrushStroke, va
   const { shape, spacingMm } = volume;
   const { fromIjk: p0, radiusMm } = stroke;
   const n = [...stroke.planeNormal];
-  if (!n.every(Number.isFinite) || n.every((c) => c === 0)) throw new RangeError(`paintStroke: plane normal ${n.join(',')} is not a direction`);
   // The dominant axis `a` carries the plane: for each voxel on the other two axes (b, c) there is one voxel along a.
-  const a = [0, 1, 2].reduce((best, axis) => (Math.abs(n[axis]) > Math.abs(n[best]) ? axis : best), 0);
+  const a = dominantAxis('paintStroke', stroke.planeNormal);
   if (n[a] < 0) for (let i = 0; i < 3; i++) n[i] = -n[i];
-  const [b, c] = a === 0 ? [1, 2] : a === 1 ? [0, 2] : [0, 1];
+  const [b, c] = inPlaneAxes(a);
   const n2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
   const project = (p: readonly number[]): Ijk => {
     const t = (n[0] * (p[0] - p0[0]) + n[1] * (p[1] - p0[1]) + n[2] * (p[2] - p0[2])) / n2;

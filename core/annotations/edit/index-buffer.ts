@@ -14,6 +14,17 @@ export class IndexBuffer {
     return this.count;
   }
 
+  /** The k-th index pushed (0 ≤ k < length); a breadth-first search reads its queue this way. */
+  at(k: number): number {
+    return this.data[k];
+  }
+
+  /** Forgets the contents, keeping the capacity (one buffer reused for many components). */
+  reset(): void {
+    this.count = 0;
+    this.ascending = true;
+  }
+
   push(index: number): void {
     if (this.count === this.data.length) {
       const grown = new Uint32Array(this.data.length * 2);

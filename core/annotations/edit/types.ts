@@ -30,3 +30,13 @@ export function checkSpacing(kernel: string, volume: EditVolume): void {
     throw new RangeError(`${kernel}: voxel spacing ${volume.spacingMm.join(' × ')} mm is not three positive numbers`);
   }
 }
+
+/** The axis a plane normal (in ijk axes) is closest to: the one slice axis of an axial, sagittal or coronal view. */
+export function dominantAxis(kernel: string, normal: readonly [number, number, number]): 0 | 1 | 2 {
+  const magnitudes = normal.map(Math.abs);
+  if (!magnitudes.every(Number.isFinite) || magnitudes.every((m) => m === 0)) throw new RangeError(`${kernel}: plane normal ${normal.join(',')} is not a direction`);
+  return magnitudes[0] >= magnitudes[1] && magnitudes[0] >= magnitudes[2] ? 0 : magnitudes[1] >= magnitudes[2] ? 1 : 2;
+}
+
+/** The two in-plane axes of a slice across `axis`, in index order (rows run along the first). */
+export const inPlaneAxes = (axis: 0 | 1 | 2): [0 | 1 | 2, 0 | 1 | 2] => (axis === 0 ? [1, 2] : axis === 1 ? [0, 2] : [0, 1]);
