@@ -55,6 +55,14 @@ describe('vesalius agree', () => {
     // The consensus itself is not one of the readers compared next time.
     expect(again.segmentations).toHaveLength(3);
 
+    const staple = JSON.parse((await vesalius(['agree', '--series', study.seriesUid, '--method', 'staple', '--json'], env)).stdout) as Agreement;
+    expect(staple.consensus!.maskSetId).not.toBe(consensus.maskSetId);
+    expect(staple.consensus!.name).toBe('Consensus of 3 (STAPLE)');
+    expect(staple.consensus!.provenance.origin).toMatchObject({ kind: 'consensus', method: 'staple' });
+    expect(staple.raterEstimates).toHaveLength(1);
+    for (const p of staple.raterEstimates![0].sensitivity) expect(p).toBeGreaterThan(0);
+    expect(doc.raterEstimates).toBeNull();
+
     const text = await vesalius(['agree', '--series', study.seriesUid, '--ids', `${ids[0]},${ids[1]}`, '--no-consensus'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('IoU');
@@ -67,6 +75,9 @@ describe('vesalius agree', () => {
     const none = await vesalius(['agree', '--series', '1.2.3.4'], env);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('series 1.2.3.4 has 0 segmentations besides consensus ones; agreement needs at least two');
+    const method = await vesalius(['agree', '--series', study.seriesUid, '--method', 'vote'], env);
+    expect(method.code).toBe(2);
+    expect(method.stderr).toContain("--method 'vote' is not majority or staple");
     const bad = await vesalius(['agree', '--series', '../etc'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--series '../etc' is not a series key");

@@ -4,21 +4,23 @@ import { isSeriesKey } from '../core/contract/primitives';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { withDirectApi } from './direct';
 
-const help = `Usage: vesalius agree --series <key> [--ids <id>,<id>,...] [--no-consensus] [--author NAME] [--json]
+const help = `Usage: vesalius agree --series <key> [--ids <id>,<id>,...] [--method majority|staple] [--no-consensus] [--author NAME] [--json]
 
 Agreement between annotators on one series: the stored segmentations of the series (all of them except
 earlier consensus ones, or the ones --ids names) are compared with their segments matched by label
 (case and spacing ignored). Prints, per label, the pairwise IoU and Dice matrices and each one's voxel
-count, then the mean IoU and mean Dice over the labels either of a pair marked. The majority-vote
-consensus (a voxel is in a structure where more than half of the segmentations mark it) is saved as a new
-segmentation whose provenance lists its inputs and their versions; its id is printed. Running it again
-with unchanged inputs answers the same consensus instead of saving another.
+count, then the mean IoU and mean Dice over the labels either of a pair marked. The consensus is saved
+as a new segmentation whose provenance lists its inputs and their versions; its id is printed. Running it
+again with unchanged inputs and method answers the same consensus instead of saving another.
 
   --series <key>   the series (see vesalius studies)
   --ids a,b,...    compare only these segmentations (at least two)
+  --method M       majority (default): a voxel is in a structure where more than half of them mark it;
+                   staple: STAPLE (Warfield 2004) — each one's sensitivity and specificity estimated, and
+                   a voxel kept where its probability of foreground is at least 0.5 (2 to 16 segmentations)
   --no-consensus   print the matrices only; save nothing
   --author NAME    who saves the consensus (default: the OS user)
-  --json           one JSON document: { segmentations, labels: [{ label, voxelCounts, iou, dice }], meanIou, meanDice, consensus }
+  --json           one JSON document: { segmentations, labels: [{ label, voxelCounts, iou, dice }], meanIou, meanDice, consensus, raterEstimates }
 
 Exit status: 0 when scored; 1 when the series has fewer than two segmentations or one could not be read; 2 for usage errors.
 `;
@@ -27,13 +29,14 @@ interface AgreeArgs {
   series: string;
   ids?: string[];
   consensus: boolean;
+  method: 'majority-vote' | 'staple';
   author?: string;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): AgreeArgs | 'help' {
   let series: string | undefined;
-  const args: Omit<AgreeArgs, 'series'> = { consensus: true, json: false };
+  const args: Omit<AgreeArgs, 'series'> = { consensus: true, method: 'majority-vote', json: false };
   const valueOf = (i: number, flag: string): string => {
     const value = argv[i + 1];
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
@@ -46,6 +49,11 @@ function parseArgs(argv: string[]): AgreeArgs | 'help' {
     else if (arg === '--no-consensus') args.consensus = false;
     else if (arg === '--series') series = valueOf(i++, arg);
     else if (arg === '--author') args.author = valueOf(i++, arg);
+    else if (arg === '--method') {
+      const method = valueOf(i++, arg);
+      if (method !== 'majority' && method !== 'staple') throw new UsageError(`--method '${method}' is not majority or staple`);
+      args.method = method === 'staple' ? 'staple' : 'majority-vote';
+    }
     else if (arg === '--ids') args.ids = valueOf(i++, arg).split(',').map((s) => s.trim()).filter(Boolean);
     else throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
   }
@@ -74,7 +82,11 @@ function printAgreement(result: Agreement, io: CliIo): void {
   io.stdout('\nMean over labels\n');
   printMatrix('mIoU', names, result.meanIou, io);
   printMatrix('mean Dice', names, result.meanDice, io);
-  if (result.consensus) io.stdout(`\nConsensus (majority vote): ${result.consensus.maskSetId}  ${result.consensus.name}\n`);
+  for (const estimate of result.raterEstimates ?? []) {
+    io.stdout(`\nSTAPLE estimates, ${estimate.label}\n`);
+    result.segmentations.forEach((_, i) => io.stdout(`  ${names[i].padEnd(24).slice(0, 24)} sensitivity ${estimate.sensitivity[i].toFixed(4)}  specificity ${estimate.specificity[i].toFixed(4)}\n`));
+  }
+  if (result.consensus) io.stdout(`\nConsensus: ${result.consensus.maskSetId}  ${result.consensus.name}\n`);
 }
 
 export const agreeCommand: CliCommand = async (argv, io) => {
@@ -87,6 +99,7 @@ export const agreeCommand: CliCommand = async (argv, io) => {
     const result = await api.call('masks.agree', {
       seriesKey: args.series,
       consensus: args.consensus,
+      method: args.method,
       ...(args.ids ? { maskSetIds: args.ids } : {}),
       ...(args.author ? { author: args.author } : {}),
     });

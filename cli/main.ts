@@ -34,8 +34,8 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./score-command')).scoreCommand,
   },
   agree: {
-    summary: "agreement between a series' segmentations (IoU/Dice per label) and their majority-vote consensus",
-    usage: 'vesalius agree --series <key> [--ids a,b] [--no-consensus] [--json]',
+    summary: "agreement between a series' segmentations (IoU/Dice per label) and their consensus (majority or STAPLE)",
+    usage: 'vesalius agree --series <key> [--ids a,b] [--method majority|staple] [--no-consensus] [--json]',
     load: async () => (await import('./agree-command')).agreeCommand,
   },
   render: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelKey, majorityConsensus, segmentationAgreement, type AgreementInput } from './agreement';
+import { consensusContent, labelKey, segmentationAgreement, type AgreementInput } from './agreement';
 import type { Segment } from './model';
 
 const shape = [4, 4, 1] as const;
@@ -59,7 +59,7 @@ describe('majority consensus', () => {
     const a = input('a', [[segment(1, 'Lung'), [0, 1, 2]], [segment(2, 'Nodule'), [1]]]);
     const b = input('b', [[segment(1, 'lung'), [1, 2, 3]], [segment(2, 'Nodule'), [1, 2]]]);
     const c = input('c', [[segment(3, 'Lung'), [2, 3, 4]]]);
-    const consensus = majorityConsensus([a, b, c]);
+    const consensus = consensusContent([a, b, c], 'majority-vote').content;
     expect(consensus.segments.map((s) => [s.number, s.label])).toEqual([
       [1, 'Lung'],
       [2, 'Nodule'],
@@ -74,7 +74,18 @@ describe('majority consensus', () => {
   it('with two readers a voxel only one marked is a tie and is left out', () => {
     const a = input('a', [[segment(1, 'Lung'), [0, 1]]]);
     const b = input('b', [[segment(1, 'Lung'), [1, 2]]]);
-    const mask = majorityConsensus([a, b]).masks.get(1)!;
+    const mask = consensusContent([a, b], 'majority-vote').content.masks.get(1)!;
     expect([...mask.keys()].filter((i) => mask[i] === 1)).toEqual([1]);
+  });
+
+  it('STAPLE per label, with the estimated sensitivity of each reader', () => {
+    const a = input('a', [[segment(1, 'Lung'), [0, 1, 2, 3]]]);
+    const b = input('b', [[segment(1, 'Lung'), [0, 1, 2, 3]]]);
+    const c = input('c', [[segment(1, 'Lung'), [0, 1]]]);
+    const { content, estimates } = consensusContent([a, b, c], 'staple');
+    const mask = content.masks.get(1)!;
+    expect([...mask.keys()].filter((i) => mask[i] === 1)).toEqual([0, 1, 2, 3]);
+    expect(estimates![0].label).toBe('Lung');
+    expect(estimates![0].sensitivity[2]).toBeCloseTo(0.5, 4);
   });
 });

@@ -1,6 +1,6 @@
 // Agreement between annotators' segmentations of one series: segments matched by label, pairwise IoU/Dice
-// per label (core/metrics kernels), and a majority-vote consensus as a new segmentation's content.
-import { majorityVote, pairwiseAgreement } from '../metrics/agreement';
+// per label (core/metrics kernels), and a consensus (majority vote or STAPLE) as a new segmentation's content.
+import { majorityVote, pairwiseAgreement, stapleBinary } from '../metrics/agreement';
 import type { LabelVolume } from '../metrics/types';
 import { voxelCount, type Segment, type SegmentationContent, type Shape } from './model';
 
@@ -109,22 +109,40 @@ export function segmentationAgreement(inputs: readonly AgreementInput[]): Segmen
   return { ids: inputs.map((i) => i.id), labels, meanIou: meanOf((l) => l.iou), meanDice: meanOf((l) => l.dice) };
 }
 
+export type ConsensusMethod = 'majority-vote' | 'staple';
+
+/** Per label, what STAPLE estimated of each input (in input order). */
+export interface RaterEstimate {
+  label: string;
+  sensitivity: number[];
+  specificity: number[];
+}
+
 /**
- * The majority-vote consensus: per label, a voxel is in the structure where more than half of the
- * inputs marked it (a tie is left out). Segments numbered 1… in the order labels first appear.
+ * The consensus of the inputs, per label: 'majority-vote' keeps a voxel where more than half of them mark
+ * it (a tie is left out); 'staple' keeps it where STAPLE's posterior of foreground is at least 0.5 and
+ * reports each input's estimated sensitivity and specificity. Segments numbered 1… in the order labels
+ * first appear; overlapping structures stay separate masks.
  */
-export function majorityConsensus(inputs: readonly AgreementInput[]): SegmentationContent {
+export function consensusContent(inputs: readonly AgreementInput[], method: ConsensusMethod): { content: SegmentationContent; estimates: RaterEstimate[] | null } {
   const problem = agreementProblem(inputs);
   if (problem) throw new RangeError(problem);
   let zeros: Uint8Array | null = null;
   const empty = () => (zeros ??= new Uint8Array(voxelCount(inputs[0].content.shape)));
   const segments: Segment[] = [];
   const masks = new Map<number, Uint8Array>();
+  const estimates: RaterEstimate[] = [];
   matchLabels(inputs).forEach((matched, index) => {
     const number = index + 1;
-    const voted = majorityVote(volumesOf(matched, inputs, empty)).data;
+    const volumes = volumesOf(matched, inputs, empty);
+    let voted;
+    if (method === 'staple') {
+      const result = stapleBinary(volumes);
+      voted = result.volume.data;
+      estimates.push({ label: matched.first.label, sensitivity: result.sensitivity, specificity: result.specificity });
+    } else voted = majorityVote(volumes).data;
     segments.push({ ...matched.first, number });
     masks.set(number, voted instanceof Uint8Array ? voted : Uint8Array.from(voted));
   });
-  return { shape: inputs[0].content.shape, segments, masks };
+  return { content: { shape: inputs[0].content.shape, segments, masks }, estimates: method === 'staple' ? estimates : null };
 }

@@ -34,7 +34,7 @@ export const originSchema = z.discriminatedUnion('kind', [
   /** Combined from other segmentations of the series (each at the version used), e.g. by majority vote. */
   z.object({
     kind: z.literal('consensus'),
-    method: z.enum(['majority-vote']),
+    method: z.enum(['majority-vote', 'staple']),
     inputs: z.array(z.object({ id: z.string().min(1).max(64), version: z.number().int().min(1), name: z.string().min(1).max(256) })).min(2).max(64),
   }),
 ]);

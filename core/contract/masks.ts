@@ -163,6 +163,8 @@ export const agreementSchema = z.object({
   meanIou: z.array(z.array(z.number())),
   meanDice: z.array(z.array(z.number())),
   consensus: maskSetInfoSchema.nullable(),
+  /** With STAPLE: per label, each segmentation's estimated sensitivity and specificity (same order). */
+  raterEstimates: z.array(z.object({ label: z.string(), sensitivity: z.array(z.number()), specificity: z.array(z.number()) })).nullable(),
 });
 export type Agreement = z.infer<typeof agreementSchema>;
 
@@ -285,7 +287,7 @@ export const maskCalls = {
   /**
    * Agreement between segmentations of one series (all of the series' segmentations except earlier consensus
    * ones when `maskSetIds` is omitted): segments matched by label, pairwise IoU/Dice per label and their means,
-   * and (unless `consensus` is false) the majority-vote consensus saved as a new segmentation whose provenance
+   * and (unless `consensus` is false) their consensus (majority vote or STAPLE) saved as a new segmentation whose provenance
    * lists its inputs at their versions. Asking again with unchanged inputs answers the same consensus.
    */
   'masks.agree': defineCall(
@@ -294,6 +296,8 @@ export const maskCalls = {
         seriesKey: seriesKeySchema,
         maskSetIds: z.array(maskSetIdSchema).min(2).max(16).optional(),
         consensus: z.boolean().default(true),
+        /** How the consensus is formed: a voxel marked by more than half of them, or STAPLE (Warfield 2004). */
+        method: z.enum(['majority-vote', 'staple']).default('majority-vote'),
         author: authorSchema.optional(),
       })
       .strict(),

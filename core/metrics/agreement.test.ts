@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { majorityVote, pairwiseAgreement } from './agreement';
+import { majorityVote, pairwiseAgreement, stapleBinary } from './agreement';
 import { volume } from './test-volumes';
 
 const row = (values: number[], source: string) => volume(Uint8Array.from(values), [values.length, 1, 1], source);
@@ -64,5 +64,51 @@ describe('majorityVote', () => {
     const consensus = majorityVote([wide, volume(Uint16Array.from([1000, 0]), [2, 1, 1], 'w2'), row([0, 0], 'narrow')]);
     expect(consensus.data).toBeInstanceOf(Int32Array);
     expect([...consensus.data]).toEqual([1000, 0]);
+  });
+});
+
+describe('stapleBinary', () => {
+  const n = 10_000;
+  const truth = Array.from({ length: n }, (_, i) => (i < 1000 ? 1 : 0));
+  const rater = (f: (i: number, t: number) => number, name: string) => row(truth.map((t, i) => f(i, t)), name);
+
+  it('estimates each rater: a perfect one, one that misses half, one that marks extra', () => {
+    const result = stapleBinary([
+      rater((_, t) => t, 'perfect-1'),
+      rater((_, t) => t, 'perfect-2'),
+      rater((i, t) => (t && i % 2 === 0 ? 1 : 0), 'half'),
+      rater((i, t) => (t || (i >= 5000 && i < 6000) ? 1 : 0), 'extra'),
+    ]);
+    expect(result.converged).toBe(true);
+    expect([...result.volume.data]).toEqual(truth);
+    expect(result.sensitivity[0]).toBeCloseTo(1, 5);
+    expect(result.sensitivity[2]).toBeCloseTo(0.5, 5);
+    expect(result.specificity[3]).toBeCloseTo(1 - 1000 / 9000, 5);
+    expect(result.specificity[0]).toBeCloseTo(1, 5);
+    expect(result.prior).toBeCloseTo((1000 + 1000 + 500 + 2000) / (4 * n), 12);
+  });
+
+  it('keeps what two reliable raters agree on where the majority vote loses it', () => {
+    // Raters 3–5 each mark 40 % of the structure (overlapping) and nothing else; voxels with i % 5 = 4
+    // are marked by r1 and r2 only: 2 of 5 votes.
+    const volumes = [
+      rater((_, t) => t, 'r1'),
+      rater((_, t) => t, 'r2'),
+      rater((i, t) => (t && i % 5 < 2 ? 1 : 0), 'r3'),
+      rater((i, t) => (t && i % 5 >= 1 && i % 5 < 3 ? 1 : 0), 'r4'),
+      rater((i, t) => (t && i % 5 >= 2 && i % 5 < 4 ? 1 : 0), 'r5'),
+    ];
+    const result = stapleBinary(volumes);
+    const majority = majorityVote(volumes).data;
+    expect([...result.volume.data]).toEqual(truth);
+    for (const r of [2, 3, 4]) expect(result.sensitivity[r]).toBeCloseTo(0.4, 5);
+    const onlyTwo = truth.map((t, i) => (t && i % 5 === 4 ? i : -1)).filter((i) => i >= 0);
+    expect(onlyTwo).toHaveLength(200);
+    for (const i of onlyTwo) expect(majority[i]).toBe(0);
+  });
+
+  it('needs 2 to 16 inputs on one grid', () => {
+    expect(() => stapleBinary([row([1], 'a')])).toThrow(/at least two/);
+    expect(() => stapleBinary(Array.from({ length: 17 }, (_, i) => row([1], `r${i}`)))).toThrow(/at most 16/);
   });
 });

@@ -130,3 +130,97 @@ function consensusArray(arrays: LabelArray[], n: number): LabelArray {
   const exceedsInt32 = arrays.some((a) => a instanceof Uint32Array && a.some((v) => v > 0x7fffffff));
   return exceedsInt32 ? new Uint32Array(n) : new Int32Array(n);
 }
+
+export interface StapleResult {
+  /** The estimated truth: 1 where its posterior probability of foreground is at least 0.5. */
+  volume: LabelVolume;
+  /** Per input, in order: the estimated true-positive rate p_j and true-negative rate q_j. */
+  sensitivity: number[];
+  specificity: number[];
+  /** The foreground prior used: the fraction of voxels marked, over every input and the whole volume. */
+  prior: number;
+  iterations: number;
+  converged: boolean;
+}
+
+/** STAPLE takes at most this many inputs: it groups voxels by their vote pattern (2^k patterns). */
+export const STAPLE_MAX_INPUTS = 16;
+const STAPLE_MAX_ITERATIONS = 200;
+const STAPLE_TOLERANCE = 1e-7;
+/** Rates are kept inside (0, 1) so that a perfect rater does not make every other vote impossible. */
+const RATE_CLAMP = 1e-6;
+
+/**
+ * Binary STAPLE (Warfield, Zou & Wells, IEEE TMI 2004): expectation–maximisation of each input's
+ * sensitivity and specificity and of the per-voxel probability of foreground, with a global prior.
+ * Any non-zero value is foreground. Voxels with the same votes have the same posterior, so the EM runs
+ * on the histogram of vote patterns (one pass over the volume) — exact, and independent of its size.
+ */
+export function stapleBinary(volumes: LabelVolume[], source = 'staple'): StapleResult {
+  const k = volumes.length;
+  if (k < 2) throw new Error(`STAPLE needs at least two annotator volumes, got ${k}`);
+  if (k > STAPLE_MAX_INPUTS) throw new Error(`STAPLE takes at most ${STAPLE_MAX_INPUTS} annotator volumes, got ${k}`);
+  for (const v of volumes.slice(1)) assertSameShape(volumes[0], v);
+  const n = volumes[0].data.length;
+  const arrays = volumes.map((v) => v.data);
+
+  // No per-voxel pattern array (4 bytes a voxel): the pattern is recomputed in the last pass instead.
+  const patternAt = (i: number): number => {
+    let pattern = 0;
+    for (let j = 0; j < k; j++) if (arrays[j][i] !== 0) pattern |= 1 << j;
+    return pattern;
+  };
+  const counts = new Float64Array(1 << k);
+  let marked = 0;
+  for (let i = 0; i < n; i++) counts[patternAt(i)]++;
+  for (let pattern = 0; pattern < counts.length; pattern++) if (counts[pattern]) for (let j = 0; j < k; j++) if (pattern & (1 << j)) marked += counts[pattern];
+  const prior = Math.min(1 - RATE_CLAMP, Math.max(RATE_CLAMP, marked / (n * k)));
+  const patterns = [...counts.keys()].filter((p) => counts[p] > 0);
+
+  const sensitivity = new Array<number>(k).fill(0.99);
+  const specificity = new Array<number>(k).fill(0.99);
+  const posterior = new Float64Array(1 << k);
+  let iterations = 0;
+  let converged = false;
+  while (iterations < STAPLE_MAX_ITERATIONS && !converged) {
+    iterations++;
+    // E-step, in logs: many raters multiply many small probabilities.
+    for (const p of patterns) {
+      let logFg = Math.log(prior);
+      let logBg = Math.log(1 - prior);
+      for (let j = 0; j < k; j++) {
+        const vote = (p >> j) & 1;
+        logFg += Math.log(vote ? sensitivity[j] : 1 - sensitivity[j]);
+        logBg += Math.log(vote ? 1 - specificity[j] : specificity[j]);
+      }
+      posterior[p] = 1 / (1 + Math.exp(logBg - logFg));
+    }
+    // M-step.
+    let change = 0;
+    let weightFg = 0;
+    let weightBg = 0;
+    for (const p of patterns) {
+      weightFg += counts[p] * posterior[p];
+      weightBg += counts[p] * (1 - posterior[p]);
+    }
+    for (let j = 0; j < k; j++) {
+      let hitFg = 0;
+      let hitBg = 0;
+      for (const p of patterns) {
+        if ((p >> j) & 1) hitFg += counts[p] * posterior[p];
+        else hitBg += counts[p] * (1 - posterior[p]);
+      }
+      const clamp = (x: number) => Math.min(1 - RATE_CLAMP, Math.max(RATE_CLAMP, x));
+      const nextSensitivity = weightFg > 0 ? clamp(hitFg / weightFg) : sensitivity[j];
+      const nextSpecificity = weightBg > 0 ? clamp(hitBg / weightBg) : specificity[j];
+      change = Math.max(change, Math.abs(nextSensitivity - sensitivity[j]), Math.abs(nextSpecificity - specificity[j]));
+      sensitivity[j] = nextSensitivity;
+      specificity[j] = nextSpecificity;
+    }
+    converged = change < STAPLE_TOLERANCE;
+  }
+
+  const data = new Uint8Array(n);
+  for (let i = 0; i < n; i++) data[i] = posterior[patternAt(i)] >= 0.5 ? 1 : 0;
+  return { volume: { data, shape: volumes[0].shape, spacingMm: volumes[0].spacingMm, source }, sensitivity, specificity, prior, iterations, converged };
+}

@@ -5,7 +5,7 @@ export { assertSameShape, assertConsistentVolume, voxelVolumeMl, foregroundBound
 export { jointHistogram, type JointHistogram, type JointHistogramCell } from './joint-histogram';
 export { surfaceDistances, type SurfaceDistances } from './surface';
 export { squaredDistanceTransform } from './edt';
-export { pairwiseAgreement, majorityVote, type AgreementMatrices } from './agreement';
+export { pairwiseAgreement, majorityVote, stapleBinary, STAPLE_MAX_INPUTS, type AgreementMatrices, type StapleResult } from './agreement';
 export {
   tokenize,
   bleu,

@@ -1,5 +1,5 @@
-// masks.agree: inter-annotator agreement over stored segmentations of a series, and their consensus saved with provenance.
-import { majorityConsensus, segmentationAgreement, type AgreementInput } from '../annotations/agreement';
+// masks.agree: inter-annotator agreement over stored segmentations of a series, and their consensus (majority vote or STAPLE) saved with provenance.
+import { consensusContent, segmentationAgreement, type AgreementInput, type RaterEstimate } from '../annotations/agreement';
 import type { Origin, Role } from '../annotations/model';
 import type { maskCalls } from '../contract/masks';
 import { err, ok } from '../contract/result';
@@ -27,7 +27,7 @@ const roleOf = (records: readonly SegmentationRecord[]): Role => (records.every(
 export function createAgreementHandlers(deps: AgreementHandlerDeps): DomainHandlers<Pick<typeof maskCalls, AgreementCallName>> {
   const { handle } = deps.masks;
   return {
-    'masks.agree': async ({ seriesKey, maskSetIds, consensus, author }) => {
+    'masks.agree': async ({ seriesKey, maskSetIds, consensus, method, author }) => {
       const listed = handle.use((store) => store.list(seriesKey));
       if (!listed.ok) return apiErrorOf(listed.error);
       const ofSeries = listed.value;
@@ -59,17 +59,20 @@ export function createAgreementHandlers(deps: AgreementHandlerDeps): DomainHandl
       }
 
       let consensusInfo = null;
+      let raterEstimates: RaterEstimate[] | null = null;
       if (consensus) {
-        const origin: ConsensusOrigin = { kind: 'consensus', method: 'majority-vote', inputs: chosen.map((r) => ({ id: r.id, version: r.head.number, name: r.name })) };
-        const earlier = ofSeries.find((r) => r.provenance.origin.kind === 'consensus' && sameInputs(r.provenance.origin.inputs, origin.inputs));
+        const origin: ConsensusOrigin = { kind: 'consensus', method, inputs: chosen.map((r) => ({ id: r.id, version: r.head.number, name: r.name })) };
+        const formed = consensusContent(inputs, method);
+        raterEstimates = formed.estimates;
+        const earlier = ofSeries.find((r) => r.provenance.origin.kind === 'consensus' && r.provenance.origin.method === method && sameInputs(r.provenance.origin.inputs, origin.inputs));
         if (earlier) consensusInfo = maskInfoOf(earlier, earlier.head, false);
         else {
           const created = handle.use((store) =>
             store.create({
               seriesKey,
-              name: `Consensus of ${chosen.length} (majority vote)`,
+              name: `Consensus of ${chosen.length} (${method === 'staple' ? 'STAPLE' : 'majority vote'})`,
               provenance: { role: roleOf(chosen), author: author ?? deps.defaultAuthor, origin },
-              content: majorityConsensus(inputs),
+              content: formed.content,
               spacingMm: chosen[0].spacingMm,
             }),
           );
@@ -85,6 +88,7 @@ export function createAgreementHandlers(deps: AgreementHandlerDeps): DomainHandl
         meanIou: scored.meanIou,
         meanDice: scored.meanDice,
         consensus: consensusInfo,
+        raterEstimates,
       });
     },
   };

@@ -11,6 +11,8 @@ export class AgreementState {
   result = $state.raw<Agreement | null>(null);
   error = $state<string | null>(null);
   busy = $state(false);
+  /** How a saved consensus is formed. */
+  method = $state<'majority-vote' | 'staple'>('majority-vote');
   private seriesKey: string | null = null;
 
   constructor(private readonly api: Api) {}
@@ -50,7 +52,7 @@ export class AgreementState {
     }
     this.busy = true;
     this.error = null;
-    const args = { seriesKey, maskSetIds: [...this.chosen], consensus: saveConsensus };
+    const args = { seriesKey, maskSetIds: [...this.chosen], consensus: saveConsensus, method: this.method };
     try {
       const answer = await this.api['masks.agree'](args);
       if (this.seriesKey !== seriesKey) return;
