@@ -18,7 +18,14 @@ export function contentFromMaskSet(maskSet: MaskSet): SegmentationContent {
     for (const [number, seg] of [...maskSet.segments].sort((a, b) => a[0] - b[0])) {
       const data = seg.volume.data;
       const mask = data instanceof Uint8Array ? data.slice() : Uint8Array.from(data, (v) => (v ? 1 : 0));
-      segments.push({ number, label: seg.name || `segment ${number}`, color: [...labelColor(number)] as [number, number, number] });
+      // The SEG's recommended colour and codes when it has them, so a segment named "GREEN" is drawn green.
+      segments.push({
+        number,
+        label: seg.name || `segment ${number}`,
+        color: seg.color ?? ([...labelColor(number)] as [number, number, number]),
+        ...(seg.category ? { category: seg.category } : {}),
+        ...(seg.type ? { type: seg.type } : {}),
+      });
       masks.set(number, mask);
     }
     return { shape, segments, masks };

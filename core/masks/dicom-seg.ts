@@ -9,6 +9,8 @@ import { buildSliceGrid, type FramePlacement, type Vec3 } from './dicom-seg-geom
 import { MaskReadError } from './mask-error';
 import { formatBytes } from '../fs/size-text';
 import { DEFAULT_MAX_VOLUME_BYTES } from './nifti';
+import type { Code } from '../annotations/model';
+import { dicomLabToRgb } from './cielab';
 
 const segStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.4';
 const labelMapSegStorageSopClass = '1.2.840.10008.5.1.4.1.1.66.7';
@@ -20,6 +22,11 @@ export interface SegmentMask {
   label: number;
   /** SegmentLabel (0062,0005). */
   name: string;
+  /** RecommendedDisplayCIELabValue (0062,000D) as sRGB, when the SEG recommends one. */
+  color?: [number, number, number];
+  /** SegmentedPropertyCategoryCodeSequence / SegmentedPropertyTypeCodeSequence, when present. */
+  category?: Code;
+  type?: Code;
   voxelCount: number;
   /** 0/1 mask of this segment alone on the SEG's slice grid (built when read, so overlaps survive). */
   readonly volume: LabelVolume;
@@ -194,9 +201,12 @@ function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): D
   const pixelBytes = ds.byteArray.subarray(pixelElement.dataOffset, pixelElement.dataOffset + pixelElement.length);
 
   const segmentNames = new Map<number, string>();
+  const segmentLooks = new Map<number, Pick<SegmentMask, 'color' | 'category' | 'type'>>();
   for (const item of ds.elements.x00620002?.items ?? []) {
     const number = item.dataSet?.uint16('x00620004');
-    if (number !== undefined) segmentNames.set(number, item.dataSet?.string('x00620005') ?? `segment ${number}`);
+    if (number === undefined) continue;
+    segmentNames.set(number, item.dataSet?.string('x00620005') ?? `segment ${number}`);
+    segmentLooks.set(number, segmentLook(item.dataSet!));
   }
   if (type !== 'LABELMAP' && segmentNames.size === 0) fail(source, 'SEG has no SegmentSequence');
 
@@ -308,7 +318,7 @@ function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): D
     }
     for (const [label, mask] of masks) {
       const volume = { data: mask, shape, spacingMm, source: `${source} segment ${label}` };
-      segments.set(label, { label, name: segmentNames.get(label) ?? `segment ${label}`, voxelCount: counts.get(label) ?? 0, volume });
+      segments.set(label, { label, name: segmentNames.get(label) ?? `segment ${label}`, ...segmentLooks.get(label), voxelCount: counts.get(label) ?? 0, volume });
     }
   } else {
     const segmentNumbers = [...segmentNames.keys()].sort((a, b) => a - b);
@@ -339,7 +349,7 @@ function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): D
       voxelCounts.set(n, voxelCounts.get(n)! + added);
     }
     for (const n of segmentNumbers) {
-      segments.set(n, { label: n, name: segmentNames.get(n)!, voxelCount: voxelCounts.get(n)!, volume: { data: masks.get(n)!, shape, spacingMm, source: `${source} segment ${n}` } });
+      segments.set(n, { label: n, name: segmentNames.get(n)!, ...segmentLooks.get(n), voxelCount: voxelCounts.get(n)!, volume: { data: masks.get(n)!, shape, spacingMm, source: `${source} segment ${n}` } });
     }
   }
 
@@ -387,6 +397,23 @@ function makePixelReader(
     return (frame, pixel) => ds.byteArrayParser.readUint16(pixelBytes, (frame * pixelsPerFrame + pixel) * 2);
   }
   return (frame, pixel) => pixelBytes[frame * pixelsPerFrame + pixel];
+}
+
+/** A coded entry (CodeValue, CodingSchemeDesignator, CodeMeaning) of a code sequence's first item, or undefined when incomplete. */
+function codeOf(item: DataSet, sequenceTag: string): Code | undefined {
+  const code = firstItem(item, sequenceTag);
+  const value = code?.string('x00080100') ?? code?.string('x00080119');
+  const scheme = code?.string('x00080102');
+  const meaning = code?.string('x00080104');
+  return value && scheme && meaning ? { value: value.slice(0, 64), scheme: scheme.slice(0, 64), meaning: meaning.slice(0, 256) } : undefined;
+}
+
+/** A segment's recommended colour (RecommendedDisplayCIELabValue, three US values) and its codes. */
+function segmentLook(item: DataSet): Pick<SegmentMask, 'color' | 'category' | 'type'> {
+  const lab = item.elements.x0062000d?.length === 6 ? [0, 1, 2].map((k) => item.uint16('x0062000d', k)!) : null;
+  const category = codeOf(item, 'x00620003');
+  const type = codeOf(item, 'x0062000f');
+  return { ...(lab ? { color: dicomLabToRgb(lab) } : {}), ...(category ? { category } : {}), ...(type ? { type } : {}) };
 }
 
 /** The series and instances the SEG was drawn on: ReferencedSeriesSequence, else each frame's source images. */

@@ -26,6 +26,8 @@ export interface MaskSet {
   /** DICOM SEG only: ImagePositionPatient of each z slice and the plane orientation, to align two SEGs. */
   slicePositionsMm?: (Vec3 | null)[];
   orientation?: readonly number[] | null;
+  /** How the file's values became binary masks, when that was a choice (a FRACTIONAL SEG's threshold), for the import's version note. */
+  importNote?: string;
 }
 
 export const isDicomPart10Bytes = (bytes: Uint8Array): boolean =>
@@ -50,6 +52,11 @@ export function decodeMask(bytes: Uint8Array, source: string): MaskSet {
       referencedSopInstanceUids: seg.referencedSopInstanceUids,
       slicePositionsMm: seg.slicePositionsMm,
       orientation: seg.orientation,
+      ...(seg.fractionalThreshold !== null
+        ? { importNote: `FRACTIONAL SEG thresholded: a voxel belongs to a segment where its value is at least ${seg.fractionalThreshold} (half of MaximumFractionalValue, a probability or occupancy of 0.5); stored as binary masks` }
+        : seg.segmentationType === 'LABELMAP'
+          ? { importNote: 'LABELMAP SEG: each label value became its own segment' }
+          : {}),
     };
   }
   if (bytes.length === 0) throw new MaskReadError(source, 'empty file');

@@ -112,16 +112,19 @@ export async function segSourceOfSeries(series: Series): Promise<SegSource> {
     else if (ALWAYS_PRESENT.has(keyword)) patientStudy[keyword] = '';
   }
   if (!patientStudy.StudyInstanceUID) throw new SegWriteError(`source image ${first.path} has no StudyInstanceUID`);
-  const frameOfReferenceUid = header.string('x00200052');
-  if (!frameOfReferenceUid) throw new SegWriteError(`source image ${first.path} has no FrameOfReferenceUID (0020,0052); a SEG must share its images' frame of reference`);
-  const pixelSpacing = groupValue(header, 'x00289110', 'x00280030');
-  if (!pixelSpacing || pixelSpacing.length !== 2 || !pixelSpacing.every((v) => v > 0)) {
-    throw new SegWriteError(`source image ${first.path} has no usable PixelSpacing (0028,0030); a SEG needs its images' pixel size`);
-  }
-  const thickness = groupValue(header, 'x00289110', 'x00180050')?.[0] ?? null;
+  const frameOfReferenceUid = header.string('x00200052') || null;
   const orientation = first.imageOrientationPatient ?? groupValue(header, 'x00209116', 'x00200037');
-  const plane = imagePlane({ orientation });
-  if (!plane.ok) throw new SegWriteError(`source image ${first.path}: ${plane.reason}; a SEG frame needs an orientation`);
+  // A single projection image (CR, DX) has no plane in patient space: its SEG has no plane groups.
+  const projection = !orientation && images.length === 1 && !first.imagePositionPatient;
+  if (!projection) {
+    const plane = imagePlane({ orientation });
+    if (!plane.ok) throw new SegWriteError(`source image ${first.path}: ${plane.reason}; a SEG frame on a cross-section needs an orientation`);
+    if (!frameOfReferenceUid) throw new SegWriteError(`source image ${first.path} has no FrameOfReferenceUID (0020,0052); a SEG of cross-sections must share its images' frame of reference`);
+  }
+  const spacing = groupValue(header, 'x00289110', 'x00280030');
+  const pixelSpacing = spacing && spacing.length === 2 && spacing.every((v) => v > 0) ? spacing : null;
+  if (!pixelSpacing && !projection) throw new SegWriteError(`source image ${first.path} has no usable PixelSpacing (0028,0030); a SEG of cross-sections needs its images' pixel size`);
+  const thickness = groupValue(header, 'x00289110', 'x00180050')?.[0] ?? null;
 
   const multiFramePositions = new Map<string, number[][]>();
   for (const image of new Set(images)) {
@@ -129,6 +132,7 @@ export async function segSourceOfSeries(series: Series): Promise<SegSource> {
   }
   const frames: SegSourceFrame[] = series.frames.map((ref, z) => {
     const image = images[z];
+    if (projection) return { sopClassUid: image.sopClassUid, sopInstanceUid: image.sopInstanceUid, frameNumber: null, positionMm: null };
     if (image.imageOrientationPatient && !sameOrientation(image.imageOrientationPatient, orientation!)) {
       throw new SegWriteError(`${description}: image ${image.path} lies on a differently oriented plane from ${first.path}; one SEG needs one orientation`);
     }
@@ -140,10 +144,11 @@ export async function segSourceOfSeries(series: Series): Promise<SegSource> {
     description,
     seriesInstanceUid: series.seriesInstanceUid,
     frameOfReferenceUid,
+    ...(projection && header.string('x00200020') ? { patientOrientation: header.string('x00200020')!.split('\\') } : {}),
     rows: first.rows,
     columns: first.columns,
-    orientation: orientation!,
-    pixelSpacingMm: [pixelSpacing[0], pixelSpacing[1]],
+    orientation: projection ? null : orientation!,
+    pixelSpacingMm: pixelSpacing ? [pixelSpacing[0], pixelSpacing[1]] : null,
     sliceThicknessMm: thickness,
     frames,
     patientStudy,

@@ -99,7 +99,7 @@ describe('DICOM SEG writer', () => {
         expect(sourceImage.string('x00081155')).toBe(source.frames[z].sopInstanceUid);
         expect(sourceImage.string('x00081150')).toBe('1.2.840.10008.5.1.4.1.1.2');
         expect(item(frame, 'x0062000a').uint16('x0062000b')).toBe(n);
-        expect(item(frame, 'x00209113').string('x00200032')!.split('\\').map(Number)).toEqual([...source.frames[z].positionMm]);
+        expect(item(frame, 'x00209113').string('x00200032')!.split('\\').map(Number)).toEqual([...source.frames[z].positionMm!]);
       }
     }
     expect(ds.string('x00100010')).toBe('Segment^Tester');

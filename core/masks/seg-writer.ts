@@ -15,8 +15,8 @@ export interface SegSourceFrame {
   sopInstanceUid: string;
   /** 1-based frame inside a multi-frame source instance; null for a single-frame instance. */
   frameNumber: number | null;
-  /** ImagePositionPatient of this frame (LPS, mm). */
-  positionMm: Vec3;
+  /** ImagePositionPatient of this frame (LPS, mm); null for a projection image (CR, DX), which has no plane in patient space. */
+  positionMm: Vec3 | null;
 }
 
 /** What the SEG copies from the series it segments. */
@@ -24,13 +24,16 @@ export interface SegSource {
   /** Where the source came from, for messages (a file or series key). */
   description: string;
   seriesInstanceUid: string;
-  frameOfReferenceUid: string;
+  /** Null for a projection image without a frame of reference. */
+  frameOfReferenceUid: string | null;
+  /** PatientOrientation (0020,0020) of a projection image, e.g. ['L', 'F'] (a SEG without a frame of reference repeats it). */
+  patientOrientation?: string[];
   rows: number;
   columns: number;
-  /** ImageOrientationPatient shared by every frame. */
-  orientation: readonly number[];
-  /** PixelSpacing as DICOM writes it: [between rows, between columns] (mm). */
-  pixelSpacingMm: readonly [number, number];
+  /** ImageOrientationPatient shared by every frame; null for a projection image. */
+  orientation: readonly number[] | null;
+  /** PixelSpacing as DICOM writes it: [between rows, between columns] (mm); null when the images carry none (projection images). */
+  pixelSpacingMm: readonly [number, number] | null;
   sliceThicknessMm: number | null;
   /** One per z of the segmentation, in the series' canonical order. */
   frames: SegSourceFrame[];
@@ -112,6 +115,11 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
       `segmentation ${width}×${height}×${depth} (columns×rows×slices) does not match its series ${source.description}, ${source.columns}×${source.rows}×${source.frames.length}`,
     );
   }
+  // Frames on planes in patient space, or one projection image (no position: frames differ by segment only).
+  const planar = source.frames.every((f) => f.positionMm !== null) && source.orientation !== null;
+  if (!planar && source.frames.length > 1) {
+    throw new SegWriteError(`series ${source.description}: ${source.frames.length} images without ImagePositionPatient/ImageOrientationPatient; their SEG frames could not be told apart`);
+  }
   const chosen = chooseSegments(content, input.segmentNumbers);
   const segmentNumberMap = new Map(chosen.map((s, k) => [s.number, k + 1]));
   const sliceVoxels = voxelsPerSlice(content.shape);
@@ -165,9 +173,8 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     SeriesDate: dicomDate(now),
     SeriesTime: dicomTime(now),
     SeriesDescription: lo(input.name),
-    // Frame of Reference
-    FrameOfReferenceUID: source.frameOfReferenceUid,
-    PositionReferenceIndicator: '',
+    // Frame of Reference (the images' own; a projection image may have none)
+    ...(source.frameOfReferenceUid ? { FrameOfReferenceUID: source.frameOfReferenceUid, PositionReferenceIndicator: '' } : { PatientOrientation: source.patientOrientation ?? '' }),
     // General and Enhanced General Equipment
     Manufacturer: 'Vesalius',
     ManufacturerModelName: 'Vesalius',
@@ -205,23 +212,29 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensionOrganizationUid }],
     DimensionIndexSequence: [
       { DimensionOrganizationUID: dimensionOrganizationUid, DimensionIndexPointer: 0x0062000b, FunctionalGroupPointer: 0x0062000a, DimensionDescriptionLabel: 'Segment Number' },
-      { DimensionOrganizationUID: dimensionOrganizationUid, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'Image Position Patient' },
+      ...(planar
+        ? [{ DimensionOrganizationUID: dimensionOrganizationUid, DimensionIndexPointer: 0x00200032, FunctionalGroupPointer: 0x00209113, DimensionDescriptionLabel: 'Image Position Patient' }]
+        : []),
     ],
     SharedFunctionalGroupsSequence: [
       {
-        PixelMeasuresSequence: [
-          {
-            PixelSpacing: [ds(source.pixelSpacingMm[0]), ds(source.pixelSpacingMm[1])],
-            ...(source.sliceThicknessMm !== null ? { SliceThickness: ds(source.sliceThicknessMm) } : {}),
-          },
-        ],
-        PlaneOrientationSequence: [{ ImageOrientationPatient: source.orientation.map(ds) }],
+        ...(source.pixelSpacingMm
+          ? {
+              PixelMeasuresSequence: [
+                {
+                  PixelSpacing: [ds(source.pixelSpacingMm[0]), ds(source.pixelSpacingMm[1])],
+                  ...(source.sliceThicknessMm !== null ? { SliceThickness: ds(source.sliceThicknessMm) } : {}),
+                },
+              ],
+            }
+          : {}),
+        ...(source.orientation ? { PlaneOrientationSequence: [{ ImageOrientationPatient: source.orientation.map(ds) }] } : {}),
       },
     ],
     PerFrameFunctionalGroupsSequence: frames.map(({ segment, z }) => {
       const sourceFrame = source.frames[z];
       return {
-        FrameContentSequence: [{ DimensionIndexValues: [segmentNumberMap.get(segment.number)!, z + 1] }],
+        FrameContentSequence: [{ DimensionIndexValues: planar ? [segmentNumberMap.get(segment.number)!, z + 1] : [segmentNumberMap.get(segment.number)!] }],
         DerivationImageSequence: [
           {
             SourceImageSequence: [
@@ -235,7 +248,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
             DerivationCodeSequence: [SEGMENTATION_DERIVATION],
           },
         ],
-        PlanePositionSequence: [{ ImagePositionPatient: sourceFrame.positionMm.map(ds) }],
+        ...(sourceFrame.positionMm ? { PlanePositionSequence: [{ ImagePositionPatient: sourceFrame.positionMm.map(ds) }] } : {}),
         SegmentIdentificationSequence: [{ ReferencedSegmentNumber: segmentNumberMap.get(segment.number)! }],
       };
     }),

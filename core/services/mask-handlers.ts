@@ -113,6 +113,7 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
         content,
         spacingMm: read.volume.spacingMm,
         action: 'import',
+        ...(read.importNote ? { note: read.importNote } : {}),
       }),
     );
     if (!created.ok) return created.error.message;
