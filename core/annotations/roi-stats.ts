@@ -3,11 +3,12 @@ import { worldToIjk, type VolumeGeometry } from '../geometry/patient-space';
 import type { Vec3 } from '../geometry/vec3';
 import { areaMm2, type MeasurementGeometry } from './measurement';
 
-/** One image's modality values (e.g. HU) on its pixel grid, x fastest, with the plane's geometry (k = 0 on it). */
+/** One image's modality values (e.g. HU) on its pixel grid, with the plane's geometry (k = 0 on it). */
 export interface PlaneValues {
   columns: number;
   rows: number;
-  values: ArrayLike<number>;
+  /** The modality value of pixel index = column + columns · row. */
+  valueAt: (index: number) => number;
   geometry: VolumeGeometry;
 }
 
@@ -76,7 +77,7 @@ export function roiStats(image: PlaneValues, roi: RoiGeometry): { ok: true; stat
       const t = (u[0] * dy - u[1] * dx) / det;
       const inside = roi.kind === 'ellipse' ? s * s + t * t <= 1 + eps : s >= -eps && s <= 1 + eps && t >= -eps && t <= 1 + eps;
       if (!inside) continue;
-      const value = image.values[i + image.columns * j];
+      const value = image.valueAt(i + image.columns * j);
       count++;
       sum += value;
       sumSquares += value * value;
