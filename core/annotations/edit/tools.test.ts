@@ -180,6 +180,27 @@ describe('slice interpolation', () => {
     for (const z of [1, 2, 3]) expect(mask.slice(z * SIZE * SIZE, (z + 1) * SIZE * SIZE)).toEqual(middle);
   });
 
+  it('handles shapes that reach the slice edge: the image edge is not a rim', () => {
+    const volume = volumeOf(12, 8, 5);
+    const mask = new Uint8Array(12 * 8 * 5);
+    const row = (z: number, y: number): number[] => [...mask.subarray(index(volume.shape, 0, y, z), index(volume.shape, 12, y, z))];
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 12; x++) mask[index(volume.shape, x, y, 0)] = x < 10 ? 1 : 0; // x 0…9
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 2; x++) mask[index(volume.shape, x, y, 4)] = 1; // x 0…1
+    interpolateSlices(mask, volume);
+    // Both shapes span every row and touch the left edge: the rim moves from 9.5 to 1.5, 2 voxels a slice.
+    for (const [z, last] of [[1, 7], [2, 5], [3, 3]]) {
+      for (let y = 0; y < 8; y++) expect(row(z, y), `slice ${z} row ${y}`).toEqual(Array.from({ length: 12 }, (_, x) => (x <= last ? 1 : 0)));
+    }
+  });
+
+  it('treats a slice with no outside voxel as deep inside (the slices next to it fill whole)', () => {
+    const volume = volumeOf(8, 8, 3);
+    const mask = new Uint8Array(8 * 8 * 3);
+    mask.fill(1, 0, 64);
+    mask[index(volume.shape, 3, 3, 2)] = 1;
+    expect(interpolateSlices(mask, volume).length).toBe(64);
+  });
+
   it('interpolates along another axis (sagittal slices) and within a slice range', () => {
     const volume = volumeOf(8, 16, 16);
     const mask = new Uint8Array(8 * 16 * 16);
