@@ -5,7 +5,11 @@
 // (no async round trips at all; not usable in the app, it stalls the event loop). Bytes read per
 // file come from the kernel's count for this process (/proc/self/io rchar), not from our own code.
 // Two sets: the real CT series (JPEG 2000, ~157 KB a file) and uncompressed 512² phantom slices (~525 KB).
+// Each set also compares where headers are parsed: in the calling thread vs on the sandboxed reader
+// threads every real import uses (files/s and their ratio), with the calling thread's worst
+// event-loop stall during each import (what a page's socket or Electron's main process would feel).
 import { existsSync, readFile as readFileCallback, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +18,7 @@ import { resolveDataDir } from '../core/config/data-dir';
 import { FileRegistry } from '../core/dicom/file-registry';
 import { indexPaths } from '../core/dicom/indexer';
 import { writePhantomSeries } from '../core/fixtures/phantom';
+import { HeaderSandbox } from '../core/sandbox/header-sandbox';
 
 const CONCURRENCY = 8;
 const ROUNDS = 5;
@@ -126,6 +131,57 @@ async function compare(label: string, dir: string, files: string[]): Promise<voi
   console.log(`   Ours in its first round: ${ours.firstMs.toFixed(0)} ms, ${perSecond(files.length, ours.firstMs).toFixed(0)} files/s, including the reader thread's start when this process has none yet.)`);
 }
 
+interface ReaderRun {
+  label: string;
+  import: () => Promise<void>;
+  roundMs: number[];
+  /** Worst event-loop delay of the calling thread in each round (ms). */
+  stallMs: number[];
+}
+
+/** Where headers are parsed: in this thread vs on the header sandbox's threads; throughput and this thread's worst stall. */
+export async function compareHeaderReaders(label: string, dir: string, files: string[], rounds = 5): Promise<void> {
+  const sandbox = new HeaderSandbox();
+  const threads = sandbox.threads;
+  console.log(`\n${files.length} files: ${label} — where headers are parsed`);
+  const indexWith = (headerReader?: HeaderSandbox) => async (): Promise<void> => {
+    const result = await indexPaths([dir], { registry: new FileRegistry(), concurrency: CONCURRENCY, headerReader });
+    if (result.fileCount !== files.length) throw new Error(`indexer accounted for ${result.fileCount} of ${files.length} files`);
+  };
+  const runs: ReaderRun[] = [
+    { label: 'in this thread (prefix reader thread + parse here)', import: indexWith(), roundMs: [], stallMs: [] },
+    { label: `sandboxed (${threads} reader thread${threads === 1 ? '' : 's'}, batches of ${sandbox.batchSize})`, import: indexWith(sandbox), roundMs: [], stallMs: [] },
+  ];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < runs.length; k++) {
+        const entry = runs[(round + k) % runs.length];
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        delay.enable();
+        const t0 = performance.now();
+        await entry.import();
+        entry.roundMs.push(performance.now() - t0);
+        delay.disable();
+        entry.stallMs.push(delay.max / 1e6);
+      }
+    }
+  } finally {
+    await sandbox.close();
+  }
+  const [inThread, sandboxed] = runs;
+  const best = (r: ReaderRun): number => Math.min(...r.roundMs);
+  for (const r of runs) {
+    console.log(
+      `  ${r.label.padEnd(52)} ${perSecond(files.length, best(r)).toFixed(0).padStart(6)} files/s  best ${best(r).toFixed(0).padStart(5)} ms  first ${r.roundMs[0].toFixed(0).padStart(5)} ms  ` +
+        `worst stall ${Math.max(...r.stallMs).toFixed(1)} ms (per round: ${r.stallMs.map((s) => s.toFixed(1)).join(', ')})`,
+    );
+  }
+  console.log(
+    `  sandboxed / in-thread time: best ${(best(sandboxed) / best(inThread)).toFixed(2)}×, median round ${(median(sandboxed.roundMs) / median(inThread.roundMs)).toFixed(2)}× ` +
+      `(target ≤ 1.3×; the sandbox's first round includes starting its threads). Stall target with the sandbox: < 50 ms.`,
+  );
+}
+
 export async function run(): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'vesalius-index-bench-'));
   try {
@@ -136,6 +192,7 @@ export async function run(): Promise<void> {
       const dir = path.join(workDir, 'real');
       const files = await replicate(names.map((n) => path.join(realSeries, n)), dir, 100);
       await compare('100 copies of the real CT series (20 × 512², JPEG 2000 lossless)', dir, files);
+      await compareHeaderReaders('100 copies of the real CT series', dir, files);
       await rm(dir, { recursive: true, force: true });
     } else {
       console.log('real data not found: measuring the phantom only');
@@ -146,6 +203,7 @@ export async function run(): Promise<void> {
     const copies = realSeries && existsSync(realSeries) ? 20 : 100;
     const files = await replicate(phantom, dir, copies);
     await compare(`${copies} copies of a phantom series (20 × 512², uncompressed)`, dir, files);
+    await compareHeaderReaders(`${copies} copies of a phantom series`, dir, files);
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }

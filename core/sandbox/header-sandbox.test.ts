@@ -86,7 +86,7 @@ describe('headers read on sandboxed reader threads', () => {
     await copyFile(good[0], kills);
     await copyFile(good[1], hangs);
     await copyFile(corpus.seriesBySyntax.get('rle')?.[0] ?? '', path.join(folder, 'z-after.dcm'));
-    const hostile = new HeaderSandbox({ entry: hostileEntry, size: 1, batchSize: 3, batchTimeLimitMs: 3000, fileTimeLimitMs: 1500 });
+    const hostile = new HeaderSandbox({ entry: hostileEntry, size: 1, batchSize: 3, batchTimeLimitMs: 4000, fileTimeLimitMs: 3000 });
     try {
       const scan = await scanPaths([folder], { headerReader: hostile });
       const byName = new Map(scan.inspected.map((file, i) => [path.basename(file), scan.outcomes[i]]));
@@ -96,7 +96,7 @@ describe('headers read on sandboxed reader threads', () => {
       });
       expect(byName.get('hangs-the-reader.dcm')).toEqual({
         kind: 'error',
-        error: { path: hangs, code: 'unreadable', reason: 'the header reader stopped: reading stopped after 1.5 s (the time limit for one file)' },
+        error: { path: hangs, code: 'unreadable', reason: 'the header reader stopped: reading stopped after 3 s (the time limit for one file)' },
       });
       // Every other file: what this thread makes of it.
       const others = scan.inspected.filter((f) => f !== kills && f !== hangs);
