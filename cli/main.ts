@@ -24,8 +24,8 @@ const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./studies-command')).studiesCommand,
   },
   masks: {
-    summary: 'import a mask file into the annotation store with its provenance; list a series\' segmentations',
-    usage: 'vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json] | masks list --series <key> [--json]',
+    summary: 'import a mask file into the annotation store with its provenance; list a series\' segmentations; export one as DICOM SEG or NIfTI',
+    usage: 'vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json] | masks list --series <key> [--json] | masks export <id> --format seg|nifti --out <file> [--segments 1,2]',
     load: async () => (await import('./masks-command')).masksCommand,
   },
   score: {

@@ -1,13 +1,14 @@
-// vesalius masks import|list: segmentations in the annotation store of the data home, through the contract.
+// vesalius masks import|list|export: segmentations in the annotation store of the data home, through the contract.
 import path from 'node:path';
 import { describeOrigin } from '../core/annotations/model';
-import type { MaskSetInfo } from '../core/contract/masks';
+import { segmentationIdSchema, type MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { withDirectApi } from './direct';
 
 const help = `Usage: vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json]
        vesalius masks list --series <key> [--json]
+       vesalius masks export <segmentation id> --format seg|nifti --out <file> [--segments 1,2] [--author NAME] [--json]
 
 import  Stores a mask file (DICOM SEG, NIfTI .nii/.nii.gz, PNG) as a segmentation of a series in the
         annotation store of the data home (VESALIUS_HOME, default the platform's user data folder),
@@ -17,16 +18,25 @@ import  Stores a mask file (DICOM SEG, NIfTI .nii/.nii.gz, PNG) as a segmentatio
         file imported again with the same content gives the same segmentation, not a copy.
 list    The stored segmentations of a series: id (what vesalius score takes), name, provenance,
         versions, ground-truth mark and segments.
+export  Writes a segmentation's newest version to --out: seg, a binary DICOM SEG referencing the
+        series' images (segment labels, colours, codes, MANUAL/SEMIAUTOMATIC/AUTOMATIC from its
+        provenance); or nifti, a .nii.gz label map (value = segment number) on the series' grid,
+        which refuses overlapping segments. --segments picks segment numbers (default: all). The
+        series' images must be in the catalog. The export is recorded in the store's audit log.
 
-  --json   one JSON document on stdout (import: { opened, errors }; list: { maskSets })
+  --json   one JSON document on stdout (import: { opened, errors }; list: { maskSets }; export: what was written)
 
-Exit status: 0 on success; 1 when the file could not be imported or the store could not be read;
+Exit status: 0 on success; 1 when the file could not be imported or written or the store could not be read;
 2 for usage errors.
 `;
 
 interface MasksArgs {
-  action: 'import' | 'list';
+  action: 'import' | 'list' | 'export';
   file?: string;
+  segmentationId?: string;
+  format?: 'seg' | 'nifti';
+  out?: string;
+  segments?: number[];
   series?: string;
   role?: 'expert' | 'annotator' | 'model';
   author?: string;
@@ -36,7 +46,9 @@ interface MasksArgs {
 function parseArgs(argv: string[]): MasksArgs | 'help' {
   const [action, ...rest] = argv;
   if (action === '--help' || action === '-h' || action === 'help') return 'help';
-  if (action !== 'import' && action !== 'list') throw new UsageError(action ? `unknown action '${action}' (import or list)` : 'an action is required: import or list');
+  if (action !== 'import' && action !== 'list' && action !== 'export') {
+    throw new UsageError(action ? `unknown action '${action}' (import, list or export)` : 'an action is required: import, list or export');
+  }
   const args: MasksArgs = { action, json: false };
   const valueOf = (i: number, flag: string): string => {
     const value = rest[i + 1];
@@ -56,13 +68,37 @@ function parseArgs(argv: string[]): MasksArgs | 'help' {
       if (role !== 'expert' && role !== 'annotator' && role !== 'model') throw new UsageError(`--role must be expert, annotator or model, not '${role}'`);
       args.role = role;
     } else if (arg === '--author') args.author = valueOf(i++, arg);
+    else if (action === 'export' && arg === '--format') {
+      const format = valueOf(i++, arg);
+      if (format !== 'seg' && format !== 'nifti') throw new UsageError(`--format must be seg or nifti, not '${format}'`);
+      args.format = format;
+    } else if (action === 'export' && arg === '--out') args.out = valueOf(i++, arg);
+    else if (action === 'export' && arg === '--segments') args.segments = segmentList(valueOf(i++, arg));
     else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
     else if (action === 'import' && args.file === undefined) args.file = arg;
+    else if (action === 'export' && args.segmentationId === undefined) {
+      if (!segmentationIdSchema.safeParse(arg).success) throw new UsageError(`'${arg}' is not a segmentation id (seg- and 16 hex digits; see vesalius masks list)`);
+      args.segmentationId = arg;
+    }
     else throw new UsageError(`unexpected argument '${arg}'`);
   }
   if (action === 'import' && !args.file) throw new UsageError('import needs a mask file');
   if (action === 'list' && !args.series) throw new UsageError('list needs --series <key>');
+  if (action === 'export') {
+    if (!args.segmentationId) throw new UsageError('export needs a segmentation id');
+    if (!args.format) throw new UsageError('export needs --format seg or --format nifti');
+    if (!args.out) throw new UsageError('export needs --out <file>');
+  }
   return args;
+}
+
+/** "1,2,5" → [1, 2, 5]; anything else is a usage error naming the bad part. */
+function segmentList(text: string): number[] {
+  return text.split(',').map((part) => {
+    const n = Number(part.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 65535 || part.trim() === '') throw new UsageError(`--segments '${text}': '${part}' is not a segment number (1…65535)`);
+    return n;
+  });
 }
 
 const provenanceText = (m: MaskSetInfo): string => {
@@ -93,6 +129,30 @@ export const masksCommand: CliCommand = async (argv, io) => {
       if (args.json) io.stdout(JSON.stringify(listed.value, null, 2) + '\n');
       else if (listed.value.maskSets.length === 0) io.stdout(`No segmentations stored for series ${args.series} in ${api.home}\n`);
       else for (const m of listed.value.maskSets) printMask(m, io);
+      return 0;
+    }
+    if (args.action === 'export') {
+      const out = path.resolve(args.out!);
+      // The output path on the command line is the user's choice: grant exactly it, as a save dialog would.
+      api.service.catalog.grant([out], 'cli');
+      const exported = await api.call('masks.export', {
+        maskSetId: args.segmentationId!,
+        format: args.format!,
+        outPath: out,
+        ...(args.segments ? { segments: args.segments } : {}),
+        ...(args.author ? { author: args.author } : {}),
+      });
+      if (!exported.ok) {
+        io.stderr(`vesalius masks export: ${exported.error.message}\n`);
+        return 1;
+      }
+      const e = exported.value;
+      if (args.json) io.stdout(JSON.stringify(e, null, 2) + '\n');
+      else {
+        const kind = e.format === 'seg' ? `DICOM SEG (${e.frameCount} frames, SOP instance ${e.sopInstanceUid})` : 'NIfTI label map';
+        io.stdout(`Wrote ${e.path}: ${kind}, ${e.bytes} bytes, version ${e.version} of ${args.segmentationId}\n`);
+        for (const s of e.segments) io.stdout(`  segment ${s.number}${s.fileNumber !== s.number ? ` (SegmentNumber ${s.fileNumber} in the file)` : ''}: ${s.voxelCount} voxels\n`);
+      }
       return 0;
     }
     const file = path.resolve(args.file!);

@@ -263,6 +263,37 @@ export const maskCalls = {
       .strict(),
     maskDataSchema,
   ),
+  /**
+   * Writes chosen segments of a segmentation's head version to a file the user chose (a granted
+   * path: a dialog pick, a typed path, the CLI argument): a binary DICOM SEG over its series'
+   * images, or a .nii.gz label map on the series' grid (overlapping segments are refused there).
+   * The export is recorded in the store's audit log.
+   */
+  'masks.export': defineCall(
+    z
+      .object({
+        maskSetId: maskSetIdSchema,
+        format: z.enum(['seg', 'nifti']),
+        outPath: pathSchema,
+        /** Segment numbers to write; every segment when omitted. */
+        segments: z.array(z.number().int().min(1).max(65535)).min(1).max(256).optional(),
+        author: authorSchema.optional(),
+      })
+      .strict(),
+    z.object({
+      /** The file written (its real path). */
+      path: z.string(),
+      format: z.enum(['seg', 'nifti']),
+      bytes: z.number().int().min(0),
+      version: versionNumberSchema,
+      /** The segment numbers written and, for a SEG, the SegmentNumber each has in the file (1, 2, … in order). */
+      segments: z.array(z.object({ number: z.number().int(), fileNumber: z.number().int(), voxelCount: z.number().int().min(0) })),
+      /** DICOM SEG only: its new SOP Instance and Series UIDs and its frame count. */
+      sopInstanceUid: z.string().nullable(),
+      seriesInstanceUid: z.string().nullable(),
+      frameCount: z.number().int().nullable(),
+    }),
+  ),
   /** Scores a prediction against a truth mask set of the same shape. */
   'masks.score': defineCall(
     z

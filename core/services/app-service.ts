@@ -18,6 +18,7 @@ import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
 import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
+import { createExportHandlers } from './export-handlers';
 import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -125,6 +126,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       datasetJobs: new DatasetScoreJobs(jobRegistry, readers.readMask),
     }),
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
+    ...createExportHandlers({ masks, defaultAuthor, findSeries: (key) => catalog.series(key)?.series ?? null, checkPath: (p) => catalog.checkGranted(p) }),
     ...createAgreementHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),

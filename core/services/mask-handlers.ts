@@ -13,6 +13,7 @@ import type { DomainHandlers } from './context';
 import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs } from './mask-store';
 import type { AgreementCallName } from './agreement-handlers';
 import type { StoredMaskCallName } from './store-handlers';
+import type { ExportCallName } from './export-handlers';
 import { scoreDatasetFolders, scoreMaskPair } from './mask-scoring';
 import { fitToSeries } from './mask-series-fit';
 import { DatasetScoreJobs } from './dataset-jobs';
@@ -56,7 +57,7 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
   return null;
 }
 
-export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName | AgreementCallName>> {
+export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName | AgreementCallName | ExportCallName>> {
   const { masks } = deps;
   const readMask = deps.readMask ?? sharedReaderSandbox().readMask;
   /** The first refused path as a `forbidden` error for this call, or null when all are granted. */
