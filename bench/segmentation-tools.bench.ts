@@ -8,8 +8,8 @@ import { deltaOfChange } from '../core/annotations/edit/changes';
 import { interpolateSlices } from '../core/annotations/edit/interpolate';
 import { maskChangeOperation } from '../core/annotations/edit/operations';
 import { floodFill } from '../core/annotations/edit/region-grow';
-import { paintThresholdStroke, THRESHOLD_PRESETS, type ValueRange } from '../core/annotations/edit/threshold';
-import type { EditVolume } from '../core/annotations/edit/types';
+import { paintThresholdStroke, THRESHOLD_PRESETS } from '../core/annotations/edit/threshold';
+import type { EditVolume, ValueRange } from '../core/annotations/edit/types';
 import type { SegmentationContent } from '../core/annotations/model';
 
 const SHAPE = [512, 512, 500] as const;

@@ -1,8 +1,7 @@
 // Flood fill / region grow from a clicked voxel over image values, in the clicked plane (2D) or the volume (3D).
 import { growComponent, VoxelBits } from './connectivity';
 import { IndexBuffer } from './index-buffer';
-import { checkRange, type ValueRange } from './threshold';
-import { checkVoxelCount, dominantAxis, type EditVolume, type ImageValues, type Ijk, type VoxelFilter } from './types';
+import { checkRange, checkVoxelCount, dominantAxis, type EditVolume, type ImageValues, type Ijk, type ValueRange, type VoxelFilter } from './types';
 
 /** A region grow's default ceiling: 16 M voxels (64 MB of indices), so a click on air cannot take the whole body. */
 export const DEFAULT_MAX_REGION_VOXELS = 16 * 1024 * 1024;

@@ -1,12 +1,7 @@
 // The threshold brush: a brush stroke that changes only voxels whose image value (HU) is in a range.
 import { paintStroke, type BrushStroke } from './brush';
-import { checkVoxelCount, type EditVolume, type ImageValues, type VoxelFilter } from './types';
-
-/** An inclusive range of modality values (HU for CT). */
-export interface ValueRange {
-  min: number;
-  max: number;
-}
+import { bothFilters, valueRangeFilter } from './filters';
+import { checkRange, checkVoxelCount, type EditVolume, type ImageValues, type ValueRange, type VoxelFilter } from './types';
 
 /** The named HU ranges of the threshold brush, in one table (toolbar, shortcuts and tests all read it). */
 export const THRESHOLD_PRESETS = {
@@ -16,29 +11,6 @@ export const THRESHOLD_PRESETS = {
   bone: { label: 'Bone', min: 300, max: 3000 },
 } as const satisfies Record<string, ValueRange & { label: string }>;
 export type ThresholdPreset = keyof typeof THRESHOLD_PRESETS;
-
-/** Throws, naming the kernel, when a range is not two finite numbers with min ≤ max. */
-export function checkRange(kernel: string, range: ValueRange): void {
-  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min > range.max) {
-    throw new RangeError(`${kernel}: value range ${range.min}…${range.max} is not two numbers with the first no larger than the second`);
-  }
-}
-
-/** A filter passing voxels whose image value lies in [min, max]. */
-export function valueRangeFilter(image: ImageValues, range: ValueRange): VoxelFilter {
-  const { min, max } = range;
-  return (index) => {
-    const value = image[index];
-    return value >= min && value <= max;
-  };
-}
-
-/** Both filters must pass (a threshold and, say, a lock); either may be absent. */
-export function bothFilters(a: VoxelFilter | undefined, b: VoxelFilter | undefined): VoxelFilter | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return (index) => a(index) && b(index);
-}
 
 /**
  * paintStroke restricted to voxels whose value in `image` (modality values, indexed like the mask) lies in

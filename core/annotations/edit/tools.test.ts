@@ -1,6 +1,8 @@
 // Voxel effects of the editing tools on synthetic volumes: threshold brush, region grow, islands, contours, interpolation.
 import { describe, expect, it } from 'vitest';
 import { fillContour } from './contour';
+import { bothFilters, outsideMasksFilter } from './filters';
+import { paintStroke } from './brush';
 import { interpolateSlices } from './interpolate';
 import { keepLargestComponent, removeIslands } from './islands';
 import { floodFill, growRegion } from './region-grow';
@@ -32,6 +34,18 @@ describe('threshold brush', () => {
     for (const i of soft) expect(image[i]).toBe(40);
     expect(soft.length).toBe(81 - 16); // a radius-5 disk has 81 voxels, all inside the soft-tissue box
     expect(() => paintThresholdStroke(mask, volume, image, stroke, { min: 5, max: 1 }, 1)).toThrow(/value range 5…1/);
+  });
+
+  it('keeps off other segments\' voxels when asked, together with a threshold', () => {
+    const volume = volumeOf(24, 24, 1);
+    const image = phantom(volume);
+    const other = new Uint8Array(24 * 24);
+    for (let i = 0; i < other.length; i++) other[i] = i % 24 < 12 ? 1 : 0; // the left half belongs to another segment
+    const stroke = { fromIjk: [12, 12, 0], toIjk: [12, 12, 0], radiusMm: 5, shape: 'circle', planeNormal: [0, 0, 1] } as const;
+    const changed = paintStroke(new Uint8Array(24 * 24), volume, stroke, 1, bothFilters(outsideMasksFilter([other]), (i) => image[i] === 700));
+    expect(changed.length).toBe(8); // the right half (x 12, 13) of the 4×4 bone block
+    for (const i of changed) expect(i % 24).toBeGreaterThanOrEqual(12);
+    expect(outsideMasksFilter([])).toBeUndefined();
   });
 
   it('names every preset with a range from low to high', () => {

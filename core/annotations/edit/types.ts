@@ -16,6 +16,12 @@ export type VoxelFilter = (index: number) => boolean;
 /** Modality values (e.g. HU) of the image volume, indexed like a mask (x fastest, then y, then z). */
 export type ImageValues = Int16Array | Uint16Array | Int32Array | Float32Array | Float64Array;
 
+/** An inclusive range of modality values (HU for CT). */
+export interface ValueRange {
+  min: number;
+  max: number;
+}
+
 /** Throws, naming the kernel, when a mask or image does not have one value per voxel of the volume. */
 export function checkVoxelCount(kernel: string, what: string, length: number, volume: EditVolume): void {
   const expected = voxelCount(volume.shape);
@@ -40,3 +46,10 @@ export function dominantAxis(kernel: string, normal: readonly [number, number, n
 
 /** The two in-plane axes of a slice across `axis`, in index order (rows run along the first). */
 export const inPlaneAxes = (axis: 0 | 1 | 2): [0 | 1 | 2, 0 | 1 | 2] => (axis === 0 ? [1, 2] : axis === 1 ? [0, 2] : [0, 1]);
+
+/** Throws, naming the kernel, when a range is not two finite numbers with min ≤ max. */
+export function checkRange(kernel: string, range: ValueRange): void {
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min > range.max) {
+    throw new RangeError(`${kernel}: value range ${range.min}…${range.max} is not two numbers with the first no larger than the second`);
+  }
+}
