@@ -122,6 +122,24 @@ export interface NiftiWriteResult {
   voxelCounts: Map<number, number>;
 }
 
+/** Writes label `n` where `mask` is set; counts its voxels and those already holding another label. */
+function paintLabel(voxels: Uint8Array | Uint16Array, mask: Uint8Array, n: number): { count: number; overlap: number; overlapWith: number } {
+  let count = 0;
+  let overlap = 0;
+  let overlapWith = 0;
+  for (let i = mask.indexOf(1); i !== -1 && i < mask.length; i++) {
+    if (mask[i] === 0) continue;
+    const before = voxels[i];
+    if (before !== 0) {
+      overlap++;
+      overlapWith = before;
+    }
+    voxels[i] = n;
+    count++;
+  }
+  return { count, overlap, overlapWith };
+}
+
 /**
  * One 3-D label map, value = segment number (uint8, or uint16 when a number is above 255). A voxel
  * holds one value, so chosen segments that overlap are refused with the segments and the voxel
@@ -144,20 +162,7 @@ export function encodeNiftiLabels(input: NiftiWriteInput): NiftiWriteResult {
   const voxelCounts = new Map<number, number>();
   for (const n of numbers) {
     const mask = content.masks.get(n);
-    let count = 0;
-    let overlap = 0;
-    let overlapWith = 0;
-    if (mask) {
-      for (let i = 0; i < mask.length; i++) {
-        if (!mask[i]) continue;
-        if (voxels[i] !== 0) {
-          overlap++;
-          overlapWith = voxels[i];
-        }
-        voxels[i] = n;
-        count++;
-      }
-    }
+    const { count, overlap, overlapWith } = mask ? paintLabel(voxels, mask, n) : { count: 0, overlap: 0, overlapWith: 0 };
     if (overlap > 0) {
       throw new NiftiWriteError(`segments ${overlapWith} and ${n} overlap in ${overlap} voxels; a NIfTI label map holds one segment per voxel, so choose segments that do not overlap or export as DICOM SEG`);
     }

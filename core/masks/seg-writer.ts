@@ -130,14 +130,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     const mask = content.masks.get(segment.number);
     if (!mask) continue;
     for (let z = 0; z < depth; z++) {
-      const start = z * sliceVoxels;
-      const end = start + sliceVoxels;
-      for (let i = start; i < end; i++) {
-        if (mask[i]) {
-          frames.push({ segment, z });
-          break;
-        }
-      }
+      if (mask.subarray(z * sliceVoxels, (z + 1) * sliceVoxels).indexOf(1) !== -1) frames.push({ segment, z });
     }
   }
   if (frames.length === 0) frames.push({ segment: chosen[0], z: 0 });
@@ -147,10 +140,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
   const packed = new Uint8Array(Math.ceil(totalBits / 8) + (Math.ceil(totalBits / 8) % 2));
   frames.forEach(({ segment, z }, f) => {
     const mask = content.masks.get(segment.number);
-    if (!mask) return;
-    const start = z * sliceVoxels;
-    let bit = f * sliceVoxels;
-    for (let i = 0; i < sliceVoxels; i++, bit++) if (mask[start + i]) packed[bit >> 3] |= 1 << (bit & 7);
+    if (mask) packFrame(mask.subarray(z * sliceVoxels, (z + 1) * sliceVoxels), packed, f * sliceVoxels);
   });
 
   const now = input.now ?? new Date();
@@ -262,6 +252,24 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
   };
   const bytes = encodePart10(dataset, EXPLICIT_LE, { frames: [packed], vr: 'OB' });
   return { bytes, sopInstanceUid, seriesInstanceUid, frameCount: frames.length, segmentNumberMap };
+}
+
+/**
+ * ORs one frame's 0/1 voxels into `packed` from bit `firstBit` on, first voxel in the lowest bit.
+ * A frame that starts on a byte (rows × columns a multiple of 8, as almost every image is) is
+ * packed a byte at a time.
+ */
+function packFrame(voxels: Uint8Array, packed: Uint8Array, firstBit: number): void {
+  let i = 0;
+  let bit = firstBit;
+  if ((bit & 7) === 0) {
+    let byte = bit >> 3;
+    for (; i + 8 <= voxels.length; i += 8, byte++) {
+      packed[byte] = voxels[i] | (voxels[i + 1] << 1) | (voxels[i + 2] << 2) | (voxels[i + 3] << 3) | (voxels[i + 4] << 4) | (voxels[i + 5] << 5) | (voxels[i + 6] << 6) | (voxels[i + 7] << 7);
+    }
+    bit += i;
+  }
+  for (; i < voxels.length; i++, bit++) if (voxels[i]) packed[bit >> 3] |= 1 << (bit & 7);
 }
 
 /** The segments to write, ascending by number; an unknown or repeated number is refused by name. */
