@@ -29,9 +29,13 @@ export function probeAt(image: ProbeImage, i: number, j: number): ProbeReading |
   const column = Math.floor(i);
   const row = Math.floor(j);
   if (column < 0 || row < 0 || column >= image.columns || row >= image.rows) return null;
-  const stored = image.pixels[row * image.columns + column];
-  const value = image.prescaled ? stored : stored * image.rescaleSlope + image.rescaleIntercept;
-  return { column, row, value, unit: image.modality === 'CT' ? 'HU' : '' };
+  return { column, row, value: modalityValue(image, row * image.columns + column), unit: image.modality === 'CT' ? 'HU' : '' };
+}
+
+/** The modality value (HU for CT) of one stored sample: the modality LUT applied unless the loader did. */
+export function modalityValue(image: ProbeImage, index: number): number {
+  const stored = image.pixels[index];
+  return image.prescaled ? stored : stored * image.rescaleSlope + image.rescaleIntercept;
 }
 
 export const formatProbe = (reading: ProbeReading): string => {
