@@ -59,6 +59,17 @@ describe('paintStroke', () => {
     expect(coordinates(sphere, vol.shape).sort()).toEqual([[4, 5, 5], [5, 4, 5], [5, 5, 4], [5, 5, 5], [5, 5, 6], [5, 6, 5], [6, 5, 5]].sort());
   });
 
+  it('projects an end that left the plane onto it, and measures mm in a sagittal plane of anisotropic voxels', () => {
+    const vol = volume([16, 16, 8]);
+    const changed = paintStroke(new Uint8Array(16 * 16 * 8), vol, axial([8, 8, 3], [8, 8, 5], 2), 1);
+    expect(changed.length).toBe(13);
+    for (const [, , z] of coordinates(changed, vol.shape)) expect(z).toBe(3);
+    const aniso = volume([10, 20, 10], [1, 0.5, 2]);
+    const sagittal = paintStroke(new Uint8Array(10 * 20 * 10), aniso, { fromIjk: [5, 10, 5], toIjk: [5, 10, 5], radiusMm: 2, shape: 'circle', planeNormal: [1, 0, 0] }, 1);
+    // (0.5·Δj)² + (2·Δk)² ≤ 4: nine along j at Δk = 0, and the centre column one slice up and down.
+    expect(sagittal.length).toBe(11);
+  });
+
   it('paints an oblique disk one voxel thick: one voxel on each line along the dominant axis, about π r² of them', () => {
     const vol = volume([40, 40, 40]);
     const normal = [1, 0.5, 0.2] as const;

@@ -93,11 +93,10 @@ function paintDisk(mask: Uint8Array, volume: EditVolume, stroke: BrushStroke, va
   if (n[a] < 0) for (let i = 0; i < 3; i++) n[i] = -n[i];
   const [b, c] = inPlaneAxes(a);
   const n2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
-  const project = (p: readonly number[]): Ijk => {
-    const t = (n[0] * (p[0] - p0[0]) + n[1] * (p[1] - p0[1]) + n[2] * (p[2] - p0[2])) / n2;
-    return [p[0] - t * n[0], p[1] - t * n[1], p[2] - t * n[2]];
-  };
-  const p1 = project(stroke.toIjk);
+  // toIjk projected along the normal onto the plane through fromIjk.
+  const to = stroke.toIjk;
+  const along = (n[0] * (to[0] - p0[0]) + n[1] * (to[1] - p0[1]) + n[2] * (to[2] - p0[2])) / n2;
+  const p1: Ijk = [to[0] - along * n[0], to[1] - along * n[1], to[2] - along * n[2]];
   const [sx, sy, sz] = spacingMm;
   const startMm: Ijk = [p0[0] * sx, p0[1] * sy, p0[2] * sz];
   const ab: Ijk = [(p1[0] - p0[0]) * sx, (p1[1] - p0[1]) * sy, (p1[2] - p0[2]) * sz];
@@ -119,8 +118,11 @@ function paintDisk(mask: Uint8Array, volume: EditVolume, stroke: BrushStroke, va
       voxel[b] = vb;
       voxel[c] = vc;
       // Distance measured from the voxel's projection onto the plane, so the slab's thickness does not shrink the disk.
-      const [qx, qy, qz] = project(voxel);
-      if (segmentDistance2(qx * sx, qy * sy, qz * sz, startMm, ab, abLength2) > r2) continue;
+      const t = (n[0] * (voxel[0] - p0[0]) + n[1] * (voxel[1] - p0[1]) + n[2] * (voxel[2] - p0[2])) / n2;
+      const qx = (voxel[0] - t * n[0]) * sx;
+      const qy = (voxel[1] - t * n[1]) * sy;
+      const qz = (voxel[2] - t * n[2]) * sz;
+      if (segmentDistance2(qx, qy, qz, startMm, ab, abLength2) > r2) continue;
       setVoxel(mask, va * strides[a] + vb * strides[b] + vc * strides[c], value, allow, changed);
     }
   }
