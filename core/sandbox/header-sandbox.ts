@@ -25,8 +25,12 @@ export const HEADER_BATCH_SIZE = 64;
 const BATCH_TIME_LIMIT_MS = 60_000;
 const FILE_TIME_LIMIT_MS = 20_000;
 
-/** Reader threads for headers: one core is left to the main thread (its socket, the page, SQLite writes). */
-export const headerThreadCount = (): number => Math.max(1, availableParallelism() - 1);
+/**
+ * Reader threads for headers: one core is left to the main thread (its socket, the page, SQLite writes),
+ * and no more than 4 (each parses ~10,000 headers/s; the disk or the catalog writes limit long before,
+ * and each thread is tens of MiB).
+ */
+export const headerThreadCount = (): number => Math.min(4, Math.max(1, availableParallelism() - 1));
 
 export class HeaderSandbox implements HeaderReader {
   readonly pool: WorkerPool;
@@ -42,12 +46,6 @@ export class HeaderSandbox implements HeaderReader {
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? HEADER_BATCH_SIZE));
     this.batchTimeLimitMs = options.batchTimeLimitMs ?? BATCH_TIME_LIMIT_MS;
     this.fileTimeLimitMs = options.fileTimeLimitMs ?? FILE_TIME_LIMIT_MS;
-  }
-
-  /** Starts the threads while the walk still counts (each takes ~0.2–0.5 s to load): one per batch found, up to the pool's size. */
-  expectFiles(count: number): void {
-    if (count % this.batchSize !== 1 % this.batchSize || Math.floor((count - 1) / this.batchSize) >= this.threads) return;
-    this.pool.run('indexHeaders', { paths: [], prefixBytes: 1, statFiles: false } satisfies ReaderTaskArgs['indexHeaders']).catch(() => undefined);
   }
 
   async readHeaders(request: HeaderReadRequest): Promise<HeaderReadResult> {

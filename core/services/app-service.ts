@@ -70,7 +70,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const jobRegistry = new JobRegistry({ emit: events.emit });
   // Every untrusted mask or dataset image is read on these threads, within their time and memory limits.
   const readers = new ReaderSandbox();
-  // Every DICOM header an import reads is parsed on these (cores − 1 threads, batches of files).
+  // Every DICOM header an import reads is parsed on these threads (batches of files; a file that stops its thread fails alone).
   const headers = new HeaderSandbox();
   const jobs = new ImportJobs(async (paths, progress) => {
     // PNG dataset folders are converted to DICOM in the home first; their masks are stored once the series exist.
