@@ -7,6 +7,7 @@ import { deltaOfChange, mergeChanges } from './changes';
 import { EditHistory, HistoryBook, type HistoryOperation } from './history';
 import {
   addSegmentOperation,
+  compositeOperation,
   deleteSegmentOperation,
   maskChangeOperation,
   measurementAddOperation,
@@ -175,6 +176,15 @@ describe('history operations', () => {
     expect(content).toEqual(start);
     while (history.canRedo) history.redo();
     expect(content).toEqual(end);
+  });
+
+  it('groups operations into one undo step, reverted in reverse order', () => {
+    const log: string[] = [];
+    const history = new EditHistory();
+    history.perform(compositeOperation('erase everywhere', [counter(log, 'a', 3), counter(log, 'b', 4)]));
+    expect(history.bytes).toBe(7);
+    history.undo();
+    expect(log).toEqual(['+a', '+b', '-b', '-a']);
   });
 
   it('measurement add / move / delete call back with the right measurement', () => {

@@ -131,3 +131,18 @@ export function measurementMoveOperation<M>(before: M, after: M, callbacks: Meas
 export function measurementDeleteOperation<M>(measurement: M, callbacks: MeasurementCallbacks<M>, label = 'delete measurement'): HistoryOperation {
   return { label, bytes: MEASUREMENT_BYTES, apply: () => callbacks.remove(measurement), revert: () => callbacks.save(measurement) };
 }
+
+/** Several operations as one undo step (an eraser across every segment, interpolating each segment): applied in order, reverted in reverse. */
+export function compositeOperation(label: string, operations: readonly HistoryOperation[]): HistoryOperation {
+  const parts = [...operations];
+  return {
+    label,
+    bytes: parts.reduce((total, op) => total + op.bytes, 0),
+    apply() {
+      for (const op of parts) op.apply();
+    },
+    revert() {
+      for (let k = parts.length - 1; k >= 0; k--) parts[k].revert();
+    },
+  };
+}
