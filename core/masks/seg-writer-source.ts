@@ -30,8 +30,6 @@ const COPIED_TEXT: readonly [keyword: string, tag: string][] = [
   ['AccessionNumber', 'x00080050'],
   ['StudyDescription', 'x00081030'],
 ];
-/** Type 2 attributes: present (maybe empty) in every SEG. */
-const ALWAYS_PRESENT = new Set(['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber']);
 
 /** A text value decoded as the file's character set says (UTF-8 for ISO_IR 192, else Latin-1 as dicom-parser reads it). */
 function textOf(dataSet: DataSet, tag: string, utf8: boolean): string | undefined {
@@ -109,7 +107,6 @@ export async function segSourceOfSeries(series: Series): Promise<SegSource> {
   for (const [keyword, tag] of COPIED_TEXT) {
     const value = textOf(header, tag, utf8);
     if (value !== undefined) patientStudy[keyword] = value;
-    else if (ALWAYS_PRESENT.has(keyword)) patientStudy[keyword] = '';
   }
   if (!patientStudy.StudyInstanceUID) throw new SegWriteError(`source image ${first.path} has no StudyInstanceUID`);
   const frameOfReferenceUid = header.string('x00200052') || null;

@@ -9,7 +9,7 @@ import { scratchFolder } from '../fixtures/scratch-folder';
 import { fitToSeries } from '../services/mask-series-fit';
 import { dicomLabToRgb } from './cielab';
 import { readMaskFile } from './read-mask';
-import { encodeDicomSeg, SegWriteError, type SegWriteInput } from './seg-writer';
+import { encodeDicomSeg, SegWriteError, type SegSource, type SegWriteInput } from './seg-writer';
 import { overlappingContent, testPlanes, writeSourceSeries } from './seg-writer.fixtures';
 import { segSourceOfSeries } from './seg-writer-source';
 
@@ -151,6 +151,34 @@ describe('DICOM SEG writer', () => {
     const source = await segSourceOfSeries(series);
     expect(() => encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name: 'x', segmentNumbers: [4] })).toThrow(/segment 4 is not in the segmentation \(it has 1, 2, 3\)/);
     expect(() => encodeDicomSeg({ source, content: overlappingContent([9, 7, 4]), provenance: annotator, versionNumber: 1, name: 'x' })).toThrow(SegWriteError);
+  });
+
+  it('names the source frame (ReferencedFrameNumber) when the source is one multi-frame image', async () => {
+    const source: SegSource = {
+      description: 'an enhanced CT',
+      seriesInstanceUid: '1.2.826.0.1.3680043.8.498.5',
+      frameOfReferenceUid: '1.2.826.0.1.3680043.8.498.6',
+      rows: 4,
+      columns: 4,
+      orientation: [1, 0, 0, 0, 1, 0],
+      pixelSpacingMm: [0.5, 0.5],
+      sliceThicknessMm: 1,
+      frames: [0, 1, 2].map((z) => ({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2.1', sopInstanceUid: '1.2.826.0.1.3680043.8.498.7', frameNumber: z + 1, positionMm: [0, 0, z] as const })),
+      patientStudy: { PatientName: 'Multi^Frame', PatientID: 'MF', StudyInstanceUID: '1.2.826.0.1.3680043.8.498.8' },
+    };
+    const mask = new Uint8Array(48);
+    mask.fill(1, 16, 20); // slice 1, first row
+    mask.fill(1, 40, 48); // slice 2, last two rows
+    const content: SegmentationContent = { shape: [4, 4, 3], segments: [{ number: 1, label: 'x', color: [9, 9, 9] }], masks: new Map([[1, mask]]) };
+    const { bytes } = encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name: 'multi' });
+    const ds = dicomParser.parseDicom(bytes);
+    const sourceImages = ds.elements.x52009230.items!.map((i) => i.dataSet!.elements.x00089124.items![0].dataSet!.elements.x00082112.items![0].dataSet!);
+    expect(sourceImages.map((s) => [s.string('x00081155'), s.string('x00081160')])).toEqual([
+      ['1.2.826.0.1.3680043.8.498.7', '2'],
+      ['1.2.826.0.1.3680043.8.498.7', '3'],
+    ]);
+    expect(ds.elements.x00081115.items![0].dataSet!.elements.x0008114a.items!.length).toBe(1);
+    if (hasDciodvfy) expect(dciodvfyErrors(await scratch.write('multi.dcm', bytes))).toEqual([]);
   });
 
   it('writes an empty segmentation as one empty frame that reads back empty', async () => {

@@ -73,6 +73,11 @@ const DEFAULT_TYPE: Code = { value: '85756007', scheme: 'SCT', meaning: 'Tissue'
 const SEGMENTATION_DERIVATION: NaturalDataset = { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' };
 const SOURCE_PURPOSE: NaturalDataset = { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' };
 
+/** Type 2 attributes of the Patient and General Study modules: present, empty when the source has none. */
+const PATIENT_STUDY_TYPE_2: NaturalDataset = Object.fromEntries(
+  ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'].map((k) => [k, '']),
+);
+
 /** VR limits: LO 64 characters, SH 16; longer texts are cut, never refused. */
 const lo = (text: string): string => text.slice(0, 64);
 const sh = (text: string): string => text.slice(0, 16);
@@ -155,6 +160,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: SEG_STORAGE_SOP_CLASS,
     SOPInstanceUID: sopInstanceUid,
+    ...PATIENT_STUDY_TYPE_2,
     ...source.patientStudy,
     // General Series / Segmentation Series
     Modality: 'SEG',
