@@ -1,11 +1,14 @@
 // DICOM headers read on sandboxed reader threads: the same outcomes as in this thread (generated
-// fixtures, fuzz regressions, seeded mutations), a file that kills or hangs its reader fails alone,
+// fixtures, fuzz regressions, seeded mutations, the real collection when present), a file that kills
+// or hangs its reader fails alone,
 // cancel stops handing out batches, and the composition roots pass the sandboxed reader.
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { indexCommand } from '../../cli/index-command';
+import { dataDirMissingMessage, resolveDataDir } from '../config/data-dir';
 import type { ImportJobStatus, ImportResult } from '../contract/dicom';
 import { dispatch } from '../contract/dispatch';
 import { FileRegistry } from '../dicom/file-registry';
@@ -20,6 +23,11 @@ import { createAppService } from '../services/app-service';
 import { waitForJob } from '../services/test-helpers';
 import { HeaderSandbox } from './header-sandbox';
 import { WorkerPool } from './worker-pool';
+
+const dataDir = resolveDataDir();
+const realDicom = dataDir ? path.join(dataDir, 'dicom') : null;
+const hasRealDicom = realDicom !== null && existsSync(realDicom);
+if (!hasRealDicom) console.warn(dataDirMissingMessage());
 
 const hostileEntry = fileURLToPath(new URL('./hostile-header-worker.fixture.ts', import.meta.url));
 const scratch = scratchFolder('header-sandbox');
@@ -74,6 +82,15 @@ describe('headers read on sandboxed reader threads', () => {
 
     const viaIndex = await indexPaths([mixed], { registry: new FileRegistry(), headerReader: sandbox });
     expect(withoutKeys(viaIndex)).toEqual(withoutKeys(await indexPaths([mixed], { registry: new FileRegistry() })));
+  }, 60_000);
+
+  it.skipIf(!hasRealDicom)('give the same outcomes as in this thread on the real DICOM collection', async () => {
+    const root = realDicom ?? '';
+    const sandboxed = await scanPaths([root], { headerReader: sandbox, statFiles: true });
+    const inThread = await scanPaths([root], { statFiles: true });
+    expect(sandboxed.inspected.length).toBeGreaterThan(100);
+    expect(sandboxed.outcomes).toEqual(inThread.outcomes);
+    expect(sandboxed.stats).toEqual(inThread.stats);
   }, 60_000);
 
   it('a file that kills its reader thread, and one that hangs it, fail alone with the reason; the rest index normally', async () => {
