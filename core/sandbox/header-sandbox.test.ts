@@ -1,7 +1,7 @@
 // DICOM headers read on sandboxed reader threads: the same outcomes as in this thread (generated
 // fixtures, fuzz regressions, seeded mutations, the real collection when present), a file that kills
-// or hangs its reader fails alone,
-// cancel stops handing out batches, and the composition roots pass the sandboxed reader.
+// or hangs its reader fails alone, cancel stops handing out batches, and the composition roots pass
+// the sandboxed reader.
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
