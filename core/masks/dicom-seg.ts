@@ -200,12 +200,14 @@ function decodeSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): D
   }
   const pixelBytes = ds.byteArray.subarray(pixelElement.dataOffset, pixelElement.dataOffset + pixelElement.length);
 
+  // dicom-parser reads text byte by byte (Latin-1); a UTF-8 SEG's labels are decoded as UTF-8.
+  const utf8 = (ds.string('x00080005') ?? '').includes('ISO_IR 192');
   const segmentNames = new Map<number, string>();
   const segmentLooks = new Map<number, Pick<SegmentMask, 'color' | 'category' | 'type'>>();
   for (const item of ds.elements.x00620002?.items ?? []) {
     const number = item.dataSet?.uint16('x00620004');
     if (number === undefined) continue;
-    segmentNames.set(number, item.dataSet?.string('x00620005') ?? `segment ${number}`);
+    segmentNames.set(number, textValue(item.dataSet!, 'x00620005', utf8) ?? `segment ${number}`);
     segmentLooks.set(number, segmentLook(item.dataSet!));
   }
   if (type !== 'LABELMAP' && segmentNames.size === 0) fail(source, 'SEG has no SegmentSequence');
@@ -397,6 +399,14 @@ function makePixelReader(
     return (frame, pixel) => ds.byteArrayParser.readUint16(pixelBytes, (frame * pixelsPerFrame + pixel) * 2);
   }
   return (frame, pixel) => pixelBytes[frame * pixelsPerFrame + pixel];
+}
+
+/** A text element's value, decoded as UTF-8 when the data set says ISO_IR 192; undefined when absent. */
+function textValue(item: DataSet, tag: string, utf8: boolean): string | undefined {
+  const element = item.elements[tag];
+  if (!element) return undefined;
+  if (!utf8) return item.string(tag);
+  return Buffer.from(item.byteArray.buffer, item.byteArray.byteOffset + element.dataOffset, element.length).toString('utf8').replace(/[\0 ]+$/, '');
 }
 
 /** A coded entry (CodeValue, CodingSchemeDesignator, CodeMeaning) of a code sequence's first item, or undefined when incomplete. */

@@ -122,7 +122,7 @@ export function overlappingContent(shape: Shape): SegmentationContent {
   for (let y = 0; y < 4; y++) three[w * y] = 1; // and the first column
   const segments: Segment[] = [
     { number: 1, label: 'Liver', color: [221, 130, 101], category: { value: '123037004', scheme: 'SCT', meaning: 'Anatomical Structure' }, type: { value: '10200004', scheme: 'SCT', meaning: 'Liver' } },
-    { number: 2, label: 'Lesion', color: [0, 151, 206] },
+    { number: 2, label: 'Lésion (中)', color: [0, 151, 206] },
     { number: 3, label: 'Corner marker', color: [255, 255, 0] },
   ];
   return { shape, segments, masks };

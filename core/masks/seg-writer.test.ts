@@ -122,7 +122,9 @@ describe('DICOM SEG writer', () => {
       return ds.elements.x00620002.items!.map((i) => i.dataSet!);
     };
     const manual = segmentsOf(annotator);
-    expect(manual.map((s) => s.string('x00620005'))).toEqual(['Liver', 'Lesion', 'Corner marker']);
+    // Labels are UTF-8 (ISO_IR 192); dicom-parser's string() reads bytes as Latin-1, so decode them here.
+    const label = (s: dicomParser.DataSet) => Buffer.from(s.byteArray.buffer, s.byteArray.byteOffset + s.elements.x00620005.dataOffset, s.elements.x00620005.length).toString('utf8').trim();
+    expect(manual.map(label)).toEqual(['Liver', 'Lésion (中)', 'Corner marker']);
     expect(manual.map((s) => s.string('x00620008'))).toEqual(['MANUAL', 'MANUAL', 'MANUAL']);
     expect(manual[0].elements.x00620009).toBeUndefined();
     const code = (s: dicomParser.DataSet, tag: string) => s.elements[tag].items![0].dataSet!.string('x00080104');
