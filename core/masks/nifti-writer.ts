@@ -149,7 +149,7 @@ export function encodeNiftiLabels(input: NiftiWriteInput): NiftiWriteResult {
   const { source, content } = input;
   const [width, height, depth] = content.shape;
   if (width !== source.columns || height !== source.rows || depth !== source.frames.length) {
-    throw new NiftiWriteError(`segmentation ${width}×${height}×${depth} (columns×rows×slices) does not match its series ${source.description}, ${source.columns}×${source.rows}×${source.frames.length}`);
+    throw new NiftiWriteError(`segmentation ${width}×${height}×${depth} (columns×rows×slices) does not match ${source.description}, ${source.columns}×${source.rows}×${source.frames.length}`);
   }
   const known = new Set(content.segments.map((s) => s.number));
   const numbers = [...(input.segmentNumbers ?? [...known])].sort((a, b) => a - b);

@@ -152,7 +152,9 @@ describe('DICOM SEG writer', () => {
     expect(Buffer.from(fitted.segments!.get(2)!.volume.data as Uint8Array).equals(Buffer.from(content.masks.get(3)!))).toBe(true);
     const source = await segSourceOfSeries(series);
     expect(() => encodeDicomSeg({ source, content, provenance: annotator, versionNumber: 1, name: 'x', segmentNumbers: [4] })).toThrow(/segment 4 is not in the segmentation \(it has 1, 2, 3\)/);
-    expect(() => encodeDicomSeg({ source, content: overlappingContent([9, 7, 4]), provenance: annotator, versionNumber: 1, name: 'x' })).toThrow(SegWriteError);
+    expect(() => encodeDicomSeg({ source, content: overlappingContent([9, 7, 4]), provenance: annotator, versionNumber: 1, name: 'x' })).toThrow(
+      new SegWriteError(`segmentation 9×7×4 (columns×rows×slices) does not match series ${series.seriesInstanceUid}, 9×7×5`),
+    );
   });
 
   it('names the source frame (ReferencedFrameNumber) when the source is one multi-frame image', async () => {

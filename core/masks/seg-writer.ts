@@ -117,13 +117,13 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
   const [width, height, depth] = content.shape;
   if (width !== source.columns || height !== source.rows || depth !== source.frames.length) {
     throw new SegWriteError(
-      `segmentation ${width}×${height}×${depth} (columns×rows×slices) does not match its series ${source.description}, ${source.columns}×${source.rows}×${source.frames.length}`,
+      `segmentation ${width}×${height}×${depth} (columns×rows×slices) does not match ${source.description}, ${source.columns}×${source.rows}×${source.frames.length}`,
     );
   }
   // Frames on planes in patient space, or one projection image (no position: frames differ by segment only).
   const planar = source.frames.every((f) => f.positionMm !== null) && source.orientation !== null;
   if (!planar && source.frames.length > 1) {
-    throw new SegWriteError(`series ${source.description}: ${source.frames.length} images without ImagePositionPatient/ImageOrientationPatient; their SEG frames could not be told apart`);
+    throw new SegWriteError(`${source.description}: ${source.frames.length} images without ImagePositionPatient/ImageOrientationPatient; their SEG frames could not be told apart`);
   }
   const chosen = chooseSegments(content, input.segmentNumbers);
   const segmentNumberMap = new Map(chosen.map((s, k) => [s.number, k + 1]));
