@@ -82,4 +82,19 @@ describe.skipIf(!dataDir)('SEG round trip on the SEGs of the data directory', ()
     console.info(`seg-writer real data: round-tripped ${tried.length} SEG(s): ${tried.join(', ')}; skipped ${skipped.length}: ${skipped.join('; ')}`);
     expect(tried.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('reads the recommended colours of dcmqi partial_overlaps.dcm as the colours its segments are named after', async () => {
+    const file = path.join(dataDir!, 'dicom', 'dcmqi', 'segmentations', 'partial_overlaps.dcm');
+    const colours = new Map([...decodeDicomSeg(await readFile(file), file).segments.values()].map((s) => [s.name, s.color!]));
+    const [r, g, b] = [0, 1, 2];
+    const green = colours.get('GREEN')!;
+    expect(green[g]).toBeGreaterThan(Math.max(green[r], green[b]));
+    const orange = colours.get('ORANGE')!;
+    expect(orange[r]).toBeGreaterThan(orange[g]);
+    expect(orange[g]).toBeGreaterThan(orange[b]);
+    const purple = colours.get('PURPLE')!;
+    expect(Math.min(purple[r], purple[b])).toBeGreaterThan(purple[g]);
+    for (const blue of [colours.get('LIGHT_BLUE')!, colours.get('DARK_BLUE')!]) expect(blue[b]).toBeGreaterThan(Math.max(blue[r], blue[g]));
+    expect(colours.get('LIGHT_BLUE')!.reduce((a, v) => a + v, 0)).toBeGreaterThan(colours.get('DARK_BLUE')!.reduce((a, v) => a + v, 0));
+  });
 });
