@@ -8,6 +8,7 @@ import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, 
 import { describeLoadError } from '../lib/errors';
 import type { ImageFailure } from '../lib/imageFailure';
 import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
+import { MprState } from '../viewer/mprState.svelte';
 
 export interface OpenSeries {
   patient: Patient;
@@ -40,6 +41,8 @@ export class ViewerState implements ShortcutTarget {
   /** performance.now() when the open series was chosen; with snapshot.renderedAt gives time to first image. */
   selectedAt = $state<number | null>(null);
   firstRenderMs = $state<number | null>(null);
+  /** The layout and the volume views of the open series (renderer/src/viewer). */
+  readonly mpr = new MprState((failure) => this.imageFailed(failure));
 
   private controller: StackController | null = null;
   /** Who saves Length annotations (the measurement store), and the stored ones to draw on the open stack. */
@@ -81,6 +84,7 @@ export class ViewerState implements ShortcutTarget {
     const frames = stackFramesForSeries(series, location.origin);
     rememberImageSources(frames);
     this.open = { patient, study, series, frames };
+    this.mpr.seriesChanged(frames);
     this.showOpenStack();
   }
 
@@ -165,6 +169,7 @@ export class ViewerState implements ShortcutTarget {
     this.releaseFirstRenderWaiters();
     this.controller?.clear();
     this.open = null;
+    this.mpr.seriesChanged(null);
     this.snapshot = emptySnapshot;
   }
 
@@ -185,6 +190,7 @@ export class ViewerState implements ShortcutTarget {
     if (!preset || !this.controller) return;
     this.presetId = id;
     this.controller.setVoi(preset.voi);
+    this.mpr.setVoi(preset.voi);
   }
 
   toggleInvert(): void {
@@ -202,6 +208,7 @@ export class ViewerState implements ShortcutTarget {
   reset(): void {
     this.presetId = 'default';
     this.controller?.reset();
+    this.mpr.reset();
   }
 
   setPrimaryTool(tool: PrimaryTool): void {

@@ -1,4 +1,4 @@
-import { init as initCore, getShouldUseCPURendering } from '@cornerstonejs/core';
+import { init as initCore, getShouldUseCPURendering, volumeLoader, cornerstoneStreamingImageVolumeLoader } from '@cornerstonejs/core';
 import {
   init as initTools,
   addTool,
@@ -7,10 +7,14 @@ import {
   ZoomTool,
   StackScrollTool,
   LengthTool,
+  CrosshairsTool,
 } from '@cornerstonejs/tools';
 import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
 import { registerCheckedLoader } from './checkedLoader';
 import { warmDecoder } from './warmDecoder';
+
+/** The scheme of the MPR views' volume ids: cornerstone's streaming volume, whose slices load through the checked loader. */
+export const VOLUME_LOADER_SCHEME = 'cornerstoneStreamingImageVolume';
 
 let initialised: Promise<void> | null = null;
 
@@ -31,10 +35,11 @@ export function initCornerstone(): Promise<void> {
     });
     // Every image is checked (and its window chosen) before a viewport or a thumbnail sees it.
     registerCheckedLoader();
+    volumeLoader.registerVolumeLoader(VOLUME_LOADER_SCHEME, cornerstoneStreamingImageVolumeLoader as unknown as Parameters<typeof volumeLoader.registerVolumeLoader>[1]);
     // Start the decoder worker and compile its codec now, not on the first image the user opens.
     void warmDecoder();
     initTools();
-    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) addTool(tool);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, CrosshairsTool]) addTool(tool);
   })();
   return initialised;
 }

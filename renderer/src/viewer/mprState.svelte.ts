@@ -1,0 +1,115 @@
+// The viewer's layout and the volume views' state: which series' volume they show, how far it has
+// loaded, why it cannot be shown. The cornerstone side (MprController) is attached while the views are mounted.
+import type { StackFrame } from '../lib/imageIds';
+import type { ImageFailure } from '../lib/imageFailure';
+import { describeLoadError } from '../lib/errors';
+import { ImageLoadFailure } from '../lib/cornerstone/checkedLoader';
+import type { Voi } from '../lib/presets';
+import { layoutPanes, type Layout, type MprAxis } from './layout';
+import { emptyMprView, type MprController, type MprViewSnapshot } from './mprController';
+import { slicesOfFrames, volumeEligibility } from './volumeEligibility';
+
+export type VolumeStatus =
+  | { kind: 'idle' }
+  | { kind: 'loading'; framesDone: number; framesTotal: number }
+  | { kind: 'ready' }
+  /** The series cannot form a volume, or an image of it could not be loaded: the reason is shown in the views. */
+  | { kind: 'refused'; reason: string };
+
+const emptyViews = (): Record<MprAxis, MprViewSnapshot> => ({ axial: emptyMprView, sagittal: emptyMprView, coronal: emptyMprView });
+
+export class MprState {
+  layout = $state<Layout>('1x1');
+  status = $state.raw<VolumeStatus>({ kind: 'idle' });
+  views = $state.raw<Record<MprAxis, MprViewSnapshot>>(emptyViews());
+  readonly panes = $derived(layoutPanes(this.layout));
+
+  private controller: MprController | null = null;
+  private frames: readonly StackFrame[] | null = null;
+  /** Bumped per volume asked for, so a late answer for an earlier series is dropped. */
+  private request = 0;
+
+  /** `onImageFailure`: the viewer's record of images that cannot be shown (the stack and the thumbnails show it too). */
+  constructor(private readonly onImageFailure: (failure: ImageFailure) => void) {}
+
+  setLayout(layout: Layout): void {
+    this.layout = layout;
+  }
+
+  /** The open series changed (null: closed). Its volume is built when the views are mounted; the old one is freed now. */
+  seriesChanged(frames: readonly StackFrame[] | null): void {
+    this.frames = frames;
+    this.controller?.releaseVolume();
+    this.views = emptyViews();
+    this.status = { kind: 'idle' };
+    void this.show();
+  }
+
+  /** The views were mounted with this controller; the returned function detaches it (the views unmount and free the volume). */
+  attach(controller: MprController): () => void {
+    this.controller = controller;
+    void this.show();
+    return () => {
+      if (this.controller !== controller) return;
+      this.controller = null;
+      this.request++;
+      this.views = emptyViews();
+      this.status = { kind: 'idle' };
+    };
+  }
+
+  update(axis: MprAxis, snapshot: MprViewSnapshot): void {
+    this.views = { ...this.views, [axis]: snapshot };
+  }
+
+  /** An image of the volume failed: the volume has a hole, so the views say which image and why. */
+  imageFailed(failure: ImageFailure): void {
+    this.onImageFailure(failure);
+    this.status = { kind: 'refused', reason: `the volume is incomplete: ${failure.fileName} could not be read (${failure.reason})` };
+  }
+
+  /** The views could not be set up at all (no WebGL2, cornerstone refused the viewports). */
+  startFailed(reason: string): void {
+    this.status = { kind: 'refused', reason };
+  }
+
+  setVoi(voi: Voi | null): void {
+    this.controller?.setVoi(voi);
+  }
+
+  reset(): void {
+    this.controller?.resetViews();
+  }
+
+  private async show(): Promise<void> {
+    const controller = this.controller;
+    const frames = this.frames;
+    const request = ++this.request;
+    if (!controller || !frames) return;
+    const current = () => request === this.request && this.controller === controller;
+    try {
+      // Multi-frame files: their frames' planes come from the files themselves (one load per file).
+      const multiFrameFirsts = frames.filter((f) => f.frame === 1).map((f) => f.imageId);
+      const framePlane = multiFrameFirsts.length ? await controller.framePlanes(multiFrameFirsts) : () => null;
+      if (!current()) return;
+      const slices = slicesOfFrames(frames, framePlane);
+      const eligible = Array.isArray(slices) ? volumeEligibility(slices) : { ok: false as const, reason: slices.reason };
+      if (!eligible.ok) {
+        this.status = { kind: 'refused', reason: eligible.reason };
+        return;
+      }
+      this.status = { kind: 'loading', framesDone: 0, framesTotal: frames.length };
+      await controller.showVolume(
+        frames.map((f) => f.imageId),
+        (progress) => {
+          if (!current() || this.status.kind === 'refused') return;
+          this.status = progress.complete ? { kind: 'ready' } : { kind: 'loading', framesDone: progress.framesDone, framesTotal: progress.framesTotal };
+        },
+      );
+    } catch (e) {
+      if (!current()) return;
+      if (e instanceof ImageLoadFailure) this.imageFailed(e.failure);
+      else this.status = { kind: 'refused', reason: `cornerstone could not build the volume (${describeLoadError(e)})` };
+    }
+  }
+}
