@@ -234,6 +234,10 @@ describe('AnnotationStore: migrations from every earlier schema', () => {
     3: (db) => {
       db.prepare("INSERT INTO ground_truth VALUES (?, 'lung', 'seg-00000000000000a1', 1, 3000, 'dr old')").run(SERIES);
     },
+    4: (db) => {
+      db.prepare("INSERT INTO reports VALUES ('1.2.3', 4000, 'dr old')").run();
+      db.prepare("INSERT INTO report_versions VALUES ('1.2.3', 1, 1, 'draft', 4000, 'dr old', '', NULL, NULL, '{\"findings\":\"old\"}')").run();
+    },
   };
   let codec: typeof import('./slice-codec');
 

@@ -14,6 +14,7 @@ import {
   type Shape,
 } from '../annotations/model';
 import { databaseError, openDatabase, type Db } from '../db/open-database';
+import { ReportStore } from './report-store';
 import { storeMigrations } from './schema';
 import { deflateSlice, inflateSlice, sliceHash } from './slice-codec';
 
@@ -43,6 +44,13 @@ export const auditActions = [
   'measurement-create',
   'measurement-edit',
   'measurement-delete',
+  // Reports (core/store/report-store.ts): a saved draft, an AI text confirmed or edited, signing, amending, a PDF written.
+  'report-save',
+  'report-ai-confirm',
+  'report-ai-edit',
+  'report-sign',
+  'report-amend',
+  'report-export',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -87,6 +95,8 @@ export interface AuditEntry {
   segmentationId: string | null;
   versionNumber: number | null;
   measurementId: string | null;
+  /** The study whose report the entry is about (report actions only). */
+  reportStudyKey: string | null;
   detail: Record<string, unknown>;
 }
 
@@ -118,6 +128,16 @@ export interface SaveArgs {
   expectedHead: number;
   author: string;
   note?: string;
+}
+
+/** What an audit row is about. */
+export interface AuditTarget {
+  seriesKey?: string;
+  segmentationId?: string;
+  versionNumber?: number;
+  measurementId?: string;
+  reportStudyKey?: string;
+  detail: Record<string, unknown>;
 }
 
 /** Thrown inside a transaction to roll it back and come out as a StoreError value. */
@@ -174,6 +194,8 @@ export interface AnnotationStoreOptions {
 
 export class AnnotationStore {
   private readonly now: () => number;
+  /** The reports of studies, in the same file, transactions and audit log. */
+  readonly reports: ReportStore;
 
   private constructor(
     readonly file: string,
@@ -182,6 +204,15 @@ export class AnnotationStore {
     opts: AnnotationStoreOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.reports = new ReportStore({
+      file,
+      db,
+      now: this.now,
+      write: (action, body) => this.write(action, body),
+      read: (action, body) => this.read(action, body),
+      abort,
+      audit: (at, actor, action, what) => this.audit(at, actor, action, what),
+    });
   }
 
   /**
@@ -406,18 +437,19 @@ export class AnnotationStore {
     });
   }
 
-  auditLog(filter: { segmentationId?: string; seriesKey?: string } = {}): StoreResult<AuditEntry[]> {
+  auditLog(filter: { segmentationId?: string; seriesKey?: string; reportStudyKey?: string } = {}): StoreResult<AuditEntry[]> {
     return this.read('read the audit log', () => {
       const where: string[] = [];
       const params: string[] = [];
       if (filter.segmentationId) (where.push('segmentation_id = ?'), params.push(filter.segmentationId));
       if (filter.seriesKey) (where.push('series_key = ?'), params.push(filter.seriesKey));
+      if (filter.reportStudyKey) (where.push('report_study_key = ?'), params.push(filter.reportStudyKey));
       const rows = this.db.prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as {
-        id: number; at: number; actor: string; action: AuditAction; series_key: string | null; segmentation_id: string | null; version_number: number | null; measurement_id: string | null; detail_json: string;
+        id: number; at: number; actor: string; action: AuditAction; series_key: string | null; segmentation_id: string | null; version_number: number | null; measurement_id: string | null; report_study_key: string | null; detail_json: string;
       }[];
       return rows.map((r) => ({
         id: r.id, at: iso(r.at), actor: r.actor, action: r.action, seriesKey: r.series_key, segmentationId: r.segmentation_id,
-        versionNumber: r.version_number, measurementId: r.measurement_id, detail: JSON.parse(r.detail_json) as Record<string, unknown>,
+        versionNumber: r.version_number, measurementId: r.measurement_id, reportStudyKey: r.report_study_key, detail: JSON.parse(r.detail_json) as Record<string, unknown>,
       }));
     });
   }
@@ -555,10 +587,10 @@ export class AnnotationStore {
     return hash;
   }
 
-  private audit(at: number, actor: string, action: AuditAction, what: { seriesKey?: string; segmentationId?: string; versionNumber?: number; measurementId?: string; detail: Record<string, unknown> }): void {
+  private audit(at: number, actor: string, action: AuditAction, what: AuditTarget): void {
     this.db
-      .prepare('INSERT INTO audit_log (at, actor, action, series_key, segmentation_id, version_number, measurement_id, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(at, actor, action, what.seriesKey ?? null, what.segmentationId ?? null, what.versionNumber ?? null, what.measurementId ?? null, JSON.stringify(what.detail));
+      .prepare('INSERT INTO audit_log (at, actor, action, series_key, segmentation_id, version_number, measurement_id, report_study_key, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(at, actor, action, what.seriesKey ?? null, what.segmentationId ?? null, what.versionNumber ?? null, what.measurementId ?? null, what.reportStudyKey ?? null, JSON.stringify(what.detail));
   }
 
   private versionInfo(v: VersionRow): VersionInfo {

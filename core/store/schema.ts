@@ -112,4 +112,45 @@ const v3: Migration = {
     `),
 };
 
-export const storeMigrations: readonly Migration[] = [v1, v2, v3];
+/**
+ * v4: reports, one per study; every save is a version (content JSON, state, signature); key-image PNGs
+ * stored once by hash; audit rows name the report they are about.
+ */
+const v4: Migration = {
+  version: 4,
+  description: 'reports',
+  up: (db) =>
+    db.exec(`
+      CREATE TABLE reports (
+        study_key TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE TABLE report_versions (
+        study_key TEXT NOT NULL REFERENCES reports (study_key),
+        number INTEGER NOT NULL,
+        edition INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('draft', 'final', 'amended')),
+        saved_at INTEGER NOT NULL,
+        saved_by TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        signed_by TEXT,
+        signed_at INTEGER,
+        content_json TEXT NOT NULL,
+        PRIMARY KEY (study_key, number)
+      ) WITHOUT ROWID;
+      -- A signed version is locked: the store refuses the change, and these triggers refuse any that slips past it.
+      CREATE TRIGGER report_versions_no_update BEFORE UPDATE ON report_versions
+        BEGIN SELECT RAISE(ABORT, 'report versions are never changed: a change is a new version'); END;
+      CREATE TRIGGER report_versions_no_delete BEFORE DELETE ON report_versions
+        BEGIN SELECT RAISE(ABORT, 'report versions are never deleted'); END;
+      CREATE TABLE report_images (
+        hash TEXT PRIMARY KEY,
+        png BLOB NOT NULL
+      ) WITHOUT ROWID;
+      ALTER TABLE audit_log ADD COLUMN report_study_key TEXT;
+      CREATE INDEX audit_by_report ON audit_log (report_study_key, id);
+    `),
+};
+
+export const storeMigrations: readonly Migration[] = [v1, v2, v3, v4];
