@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -90,6 +90,8 @@ test.describe('MPR layouts of the axial phantom', () => {
     await expect(page.getByTestId('layout-1x3')).toHaveAttribute('aria-pressed', 'true');
     await waitForVolumeViews(page);
     for (const axis of AXES) expect(await canvasVariance(page, axis), `${axis} view is not flat`).toBeGreaterThan(200);
+    // Integer CT (int16 stored, intercept −1024) stays two bytes a voxel.
+    await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-scalar-type', 'Int16Array');
 
     // The sample phantom: 24 axial slices 2.5 mm apart, 256 × 256 at 1.5 mm (384 mm field of view).
     await expect(view(page, 'axial')).toHaveAttribute('data-slice-count', '24');
@@ -281,6 +283,67 @@ test.describe('MPR of other series', () => {
     await expect(page.getByTestId('mpr-reason').first()).toContainText('a volume needs at least 3 slices, and this series has one image');
     await page.getByTestId('layout-1x1').click();
     await expect(page.getByTestId('mpr-views')).toHaveCount(0);
+    await expectStackDraws(viewer);
+  });
+
+  test('a series with a slice missing (uneven spacing) says so in the views', async ({ viewer, page }) => {
+    const files = await writePhantomSeries(dir, { slices: 6, rows: 64, columns: 64, seriesDescription: 'Slice missing' });
+    await unlink(files[3]);
+    await viewer.openPath(dir);
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await page.getByTestId('layout-2x2').click();
+    await expect(page.getByTestId('mpr-reason').first()).toContainText('its slice spacing is uneven (5 mm between slice-003.dcm and slice-005.dcm, 2.5 mm elsewhere)');
+    // The stack beside the refused views still shows the series.
+    await expectStackDraws(viewer);
+  });
+
+  test('a slice that cannot be decoded leaves the volume incomplete: the views name the file and the reason', async ({ viewer, page }) => {
+    const study = newUid();
+    const series = newUid();
+    const frameOfReference = newUid();
+    const files = await writePhantomSeries(dir, { slices: 4, rows: 64, columns: 64, seriesDescription: 'Broken slice', studyInstanceUid: study, seriesInstanceUid: series, frameOfReferenceUid: frameOfReference });
+    // A fifth slice 2.5 mm above the others, of the same series, whose one JPEG Baseline fragment is garbage after its markers.
+    const garbage = new Uint8Array(2048);
+    garbage.set([0xff, 0xd8, 0xff, 0xdb]);
+    for (let i = 4; i < garbage.length; i++) garbage[i] = (i * 37) & 0xff;
+    const spacingMm = 384 / 64;
+    const header = {
+      SOPClassUID: CT_IMAGE_STORAGE,
+      SOPInstanceUID: newUid(),
+      StudyInstanceUID: study,
+      SeriesInstanceUID: series,
+      FrameOfReferenceUID: frameOfReference,
+      Modality: 'CT',
+      PatientName: 'Phantom^Synthetic',
+      PatientID: 'PHANTOM-0001',
+      SeriesDescription: 'Broken slice',
+      SeriesNumber: 1,
+      InstanceNumber: 5,
+      ImagePositionPatient: [-192 + spacingMm / 2, -192 + spacingMm / 2, 6.25],
+      ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+      PixelSpacing: [spacingMm, spacingMm],
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      Rows: 64,
+      Columns: 64,
+      BitsAllocated: 8,
+      BitsStored: 8,
+      HighBit: 7,
+      PixelRepresentation: 0,
+    };
+    await writeFile(path.join(dir, 'broken-slice.dcm'), encodePart10(header, '1.2.840.10008.1.2.4.50', { frames: [garbage], vr: 'OB' }));
+    expect(files).toHaveLength(4);
+    await viewer.openPath(dir);
+    await viewer.waitForImport();
+    await expect(viewer.seriesItems.filter({ hasText: 'Broken slice' })).toHaveAttribute('data-instances', '5');
+    await viewer.waitForRender(0);
+    await page.getByTestId('layout-1x3').click();
+    await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-status', 'refused', { timeout: 60_000 });
+    const reason = page.getByTestId('mpr-reason').first();
+    await expect(reason).toContainText('the volume is incomplete: broken-slice.dcm could not be read');
+    await expect(reason).toContainText('JPEG Baseline');
+    await page.getByTestId('layout-1x1').click();
     await expectStackDraws(viewer);
   });
 });

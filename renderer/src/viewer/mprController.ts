@@ -42,6 +42,8 @@ export interface VolumeProgress {
   framesTotal: number;
   /** Every frame has been processed (loaded or failed). */
   complete: boolean;
+  /** The volume's voxel type as cornerstone chose it ('Int16Array' for CT stored as integers). */
+  scalarType: string;
 }
 
 const ORIENTATION: Record<MprAxis, Enums.OrientationAxis> = {
@@ -64,6 +66,7 @@ export class MprController {
   private volumeId: string | null = null;
   private volumeImageIds: readonly string[] = [];
   private volumeLoaded = false;
+  private scalarType = '';
   private token = 0;
   private onProgress: ((progress: VolumeProgress) => void) | null = null;
 
@@ -154,6 +157,7 @@ export class MprController {
     const volume = (await volumeLoader.createAndCacheVolume(volumeId, { imageIds: [...imageIds] })) as Types.IImageVolume & { load?: () => void };
     if (token !== this.token) return;
     this.volumeImageIds = volume.imageIds;
+    this.scalarType = volume.dataType ?? '';
     await setVolumesForViewports(this.engine, [{ volumeId }], MPR_AXES.map((axis) => this.viewportIds[axis]));
     if (token !== this.token) return;
     volume.load?.();
@@ -259,14 +263,14 @@ export class MprController {
   private readonly onVolumeModified = (event: CustomEvent): void => {
     const detail = event.detail as { volumeId?: string; framesProcessed?: number; numberOfFrames?: number } | undefined;
     if (!detail || detail.volumeId !== this.volumeId) return;
-    this.onProgress?.({ framesDone: detail.framesProcessed ?? 0, framesTotal: this.volumeImageIds.length, complete: false });
+    this.onProgress?.({ framesDone: detail.framesProcessed ?? 0, framesTotal: this.volumeImageIds.length, complete: false, scalarType: this.scalarType });
   };
 
   private readonly onVolumeCompleted = (event: CustomEvent): void => {
     const detail = event.detail as { volumeId?: string } | undefined;
     if (!detail || detail.volumeId !== this.volumeId) return;
     this.volumeLoaded = true;
-    this.onProgress?.({ framesDone: this.volumeImageIds.length, framesTotal: this.volumeImageIds.length, complete: true });
+    this.onProgress?.({ framesDone: this.volumeImageIds.length, framesTotal: this.volumeImageIds.length, complete: true, scalarType: this.scalarType });
     this.engine.render();
   };
 

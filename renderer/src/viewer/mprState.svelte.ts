@@ -12,7 +12,7 @@ import { slicesOfFrames, volumeEligibility } from './volumeEligibility';
 export type VolumeStatus =
   | { kind: 'idle' }
   | { kind: 'loading'; framesDone: number; framesTotal: number }
-  | { kind: 'ready' }
+  | { kind: 'ready'; scalarType: string }
   /** The series cannot form a volume, or an image of it could not be loaded: the reason is shown in the views. */
   | { kind: 'refused'; reason: string };
 
@@ -103,7 +103,7 @@ export class MprState {
         frames.map((f) => f.imageId),
         (progress) => {
           if (!current() || this.status.kind === 'refused') return;
-          this.status = progress.complete ? { kind: 'ready' } : { kind: 'loading', framesDone: progress.framesDone, framesTotal: progress.framesTotal };
+          this.status = progress.complete ? { kind: 'ready', scalarType: progress.scalarType } : { kind: 'loading', framesDone: progress.framesDone, framesTotal: progress.framesTotal };
         },
       );
     } catch (e) {
