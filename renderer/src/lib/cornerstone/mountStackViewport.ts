@@ -2,6 +2,7 @@ import type { Attachment } from 'svelte/attachments';
 import type { ViewerState } from '../../state/viewer.svelte';
 import { initCornerstone } from './setup';
 import { StackController } from './stackController';
+import { WARM_UP_IMAGE_ID, warmViewport } from './warmViewport';
 
 /**
  * Mounts one cornerstone stack viewport on the element for the element's whole life, and hands
@@ -16,13 +17,23 @@ export function mountStackViewport(viewer: ViewerState): Attachment<HTMLDivEleme
     void initCornerstone()
       .then(() => {
         if (disposed) return;
-        controller = new StackController(
+        // While the warm-up image is drawn and no series is open, the viewport's reports are not the viewer's.
+        let warming = false;
+        const shown = new StackController(
           element,
-          (snapshot) => viewer.update(snapshot),
-          (failure) => viewer.imageFailed(failure),
+          (snapshot) => (warming && !viewer.open ? undefined : viewer.update(snapshot)),
+          (failure) => (failure.imageId === WARM_UP_IMAGE_ID ? console.warn(`cornerstone: viewport warm-up image not shown: ${failure.detail}`) : viewer.imageFailed(failure)),
         );
-        controller.setPrimaryTool(viewer.primaryTool);
-        detach = viewer.attach(controller);
+        controller = shown;
+        shown.setPrimaryTool(viewer.primaryTool);
+        if (!viewer.open) {
+          warming = true;
+          void warmViewport(shown, element).then(() => {
+            warming = false;
+            if (!disposed && !viewer.open) shown.clear();
+          });
+        }
+        detach = viewer.attach(shown);
       })
       .catch((e: unknown) => {
         if (!disposed) viewer.fail(`Cannot start the image viewer: ${e instanceof Error ? e.message : String(e)}`);

@@ -14,6 +14,7 @@ import {
 import { probeAt, type ProbeReading } from '../probe';
 import type { ImageFailure } from '../imageFailure';
 import { failureOf } from './checkedLoader';
+import { nextDraw } from './nextDraw';
 import { rangeToVoi, voiToRange, type Voi } from '../presets';
 
 /** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
@@ -130,8 +131,10 @@ export class StackController {
     await this.viewport.setStack(imageIds, startIndex);
     if (token !== this.stackToken) return;
     this.repairView();
-    // Only now, so neighbours never compete with the first image: fetch and decode the rest in the background.
-    toolUtilities.stackPrefetch.enable(this.element);
+    // Only once the first image is drawn (or 5 s passed without a draw), so neighbours never compete with its fetch, decode or draw.
+    void nextDraw(this.element, 5_000)
+      .catch(() => undefined)
+      .then(() => token === this.stackToken && toolUtilities.stackPrefetch.enable(this.element));
     this.refresh();
   }
 
