@@ -1,6 +1,6 @@
 // Bundles the Electron side: main process, sandboxed preload, the reader threads, and (when present) the inference worker.
 // The renderer is built separately by Vite (`npm run build:renderer`).
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -106,3 +106,6 @@ if (failed.length > 0) {
   console.error(`build: bundling failed for ${failed.join(', ')}`);
   process.exit(1);
 }
+
+// core/report/pdf.ts reads its font from fonts/ beside its module's URL, which in the main bundle is dist/main/.
+cpSync(fromRoot('core/report/fonts'), fromRoot('dist/main/fonts'), { recursive: true });

@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AiItem } from './model';
+import { renderReportPdf, ReportPdfError, stateLine, type ReportDocument } from './pdf';
+
+const poppler = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdfimages');
+const skipReason = 'poppler-utils (pdftotext, pdfimages) is not installed: apt-get install -y poppler-utils';
+if (!poppler) console.warn(`core/report/pdf.test.ts: PDF text and image checks skipped: ${skipReason}`);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'vesalius-pdf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A grey gradient PNG (what renderFrame writes for a CT frame). */
+export function gradientPng(width: number, height: number): Uint8Array {
+  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8 });
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) png.data[y * width + x] = (x * 7 + y * 3) & 0xff;
+  return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+}
+
+const model = { name: 'vesalius-vlm', version: '0.2.0' };
+const ai = (over: Partial<AiItem>): AiItem => ({ id: 'a', kind: 'caption', question: null, text: '', model, status: 'ai-draft', reviewedBy: null, reviewedAt: null, ...over });
+
+export function sampleDocument(over: Partial<ReportDocument> = {}): ReportDocument {
+  return {
+    header: { patientName: 'Doe^Jane', patientId: 'PID-0042', studyDate: '2026-02-27', studyDescription: 'CT chest', accessionNumber: 'ACC-991', studyKey: '1.2.3.4' },
+    version: { number: 2, edition: 1, state: 'final', signature: { signer: 'Dr Ada Lee', signedAt: '2026-03-01T09:30:00.000Z' }, supersededBy: null },
+    findings: 'A 12 mm solid nodule in the right upper lobe. ' + 'Lungs otherwise clear. '.repeat(400),
+    impression: 'Indeterminate pulmonary nodule; follow-up CT in 3 months.',
+    aiItems: [
+      ai({ id: 'cap', text: 'Axial chest CT showing a right upper lobe nodule.' }),
+      ai({ id: 'qa', kind: 'answer', question: 'Is there a pleural effusion?', text: 'No pleural effusion is seen.', status: 'confirmed', reviewedBy: 'Dr Ada Lee', reviewedAt: '2026-03-01T09:00:00.000Z' }),
+    ],
+    keyImages: [{ png: gradientPng(64, 48), caption: 'Series 1.2.3.5 image 1.2.3.5.7 frame 1 · W/L 1500/-600' }],
+    measurements: [{ label: 'nodule', kind: 'length', value: '12.0 mm', image: '1.2.3.5.7 frame 1' }],
+    segments: [{ segmentation: 'nodule mask', segment: '1 nodule', volumeMl: 0.9, areaMm2: null, voxels: 900 }],
+    scores: [{ truth: 'expert', prediction: 'model', label: 'nodule', metric: 'Dice', value: 0.8765 }],
+    generatedAt: '2026-03-01T10:00:00.000Z',
+    ...over,
+  };
+}
+
+function pdfText(bytes: Uint8Array, name: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return execFileSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+
+describe('renderReportPdf', () => {
+  it.skipIf(!poppler)('writes selectable text: findings, the AI notice beside the draft AI text only, signer on every page, a score; the key image is embedded', async () => {
+    const bytes = await renderReportPdf(sampleDocument());
+    expect(Buffer.from(bytes.subarray(0, 5)).toString()).toBe('%PDF-');
+    const text = pdfText(bytes, 'report.pdf');
+    expect(text).toContain('A 12 mm solid nodule in the right upper lobe.');
+    expect(text).toContain('Indeterminate pulmonary nodule');
+    // The notice right above the draft caption; the confirmed answer carries who confirmed it instead.
+    expect(text).toMatch(/AI draft — not a diagnosis \(model vesalius-vlm 0\.2\.0\)\s+Axial chest CT showing a right upper lobe nodule\./);
+    expect(text.match(/AI draft — not a diagnosis/g)).toHaveLength(1);
+    expect(text).toContain('confirmed by Dr Ada Lee');
+    expect(text).toMatch(/Dice\s+0\.877/);
+    expect(text).toContain('12.0 mm');
+    const pages = text.split('\f').filter((p) => p.trim());
+    expect(pages.length).toBeGreaterThan(2); // the long findings break across pages
+    pages.forEach((page, i) => {
+      expect(page).toContain('FINAL — signed by Dr Ada Lee on 2026-03-01 09:30:00 UTC');
+      expect(page).toContain(`Page ${i + 1} of ${pages.length}`);
+      expect(page).toContain('Doe^Jane · Patient ID PID-0042');
+      expect(page).toContain('Accession ACC-991');
+    });
+    const file = path.join(dir, 'report.pdf');
+    const images = execFileSync('/usr/bin/pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    expect(images).toHaveLength(1);
+    expect(images[0]).toMatch(/\s64\s+48\s+(gray|rgb)\s/);
+    const fonts = execFileSync('/usr/bin/pdffonts', [file], { encoding: 'utf8' });
+    // Embedded with a ToUnicode map (text extracts); only the glyphs used are in the file (the TTF alone is 740 kB).
+    expect(fonts).toMatch(/DejaVuSans\S*\s+CID TrueType\s+Identity-H\s+yes\s+\S+\s+yes/);
+    expect(bytes.length).toBeLessThan(120_000);
+  });
+
+  it.skipIf(!poppler)('says draft, amendment and superseded on the pages of such versions', async () => {
+    const draft = pdfText(await renderReportPdf(sampleDocument({ version: { number: 1, edition: 1, state: 'draft', signature: null, supersededBy: 2 }, findings: 'Short.' })), 'draft.pdf');
+    expect(draft).toContain('DRAFT — not signed · version 1 · SUPERSEDED by version 2');
+    expect(stateLine({ number: 5, edition: 2, state: 'amended', signature: { signer: 'X', signedAt: '2026-03-02T00:00:00.000Z' }, supersededBy: null })).toBe('AMENDED (edition 2) — signed by X on 2026-03-02 00:00:00 UTC · version 5');
+  });
+
+  it('names the key image that is not a PNG', async () => {
+    await expect(renderReportPdf(sampleDocument({ keyImages: [{ png: Uint8Array.from([1, 2, 3]), caption: 'broken one' }] }))).rejects.toThrow(ReportPdfError);
+    await expect(renderReportPdf(sampleDocument({ keyImages: [{ png: Uint8Array.from([1, 2, 3]), caption: 'broken one' }] }))).rejects.toThrow(/key image 1 \(broken one\): not a PNG/);
+  });
+});

@@ -1,0 +1,339 @@
+// The report PDF, one template for app, browser mode and CLI: pdf-lib with DejaVu Sans embedded, so text is selectable.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fontkit from '@pdf-lib/fontkit';
+import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage, type RGB } from 'pdf-lib';
+import { aiDraftNotice, type AiItem, type ReportState, type ScoreRow } from './model';
+
+/** Everything the template prints, resolved already (names, numbers as text where the caller formats them). */
+export interface ReportDocument {
+  header: {
+    patientName: string;
+    patientId: string;
+    studyDate: string;
+    studyDescription: string;
+    accessionNumber: string;
+    studyKey: string;
+  };
+  version: {
+    number: number;
+    edition: number;
+    state: ReportState;
+    signature: { signer: string; signedAt: string } | null;
+    supersededBy: number | null;
+  };
+  findings: string;
+  impression: string;
+  aiItems: readonly AiItem[];
+  keyImages: readonly { png: Uint8Array; caption: string }[];
+  measurements: readonly { label: string; kind: string; value: string; image: string }[];
+  segments: readonly { segmentation: string; segment: string; volumeMl: number; areaMm2: number | null; voxels: number }[];
+  scores: readonly ScoreRow[];
+  /** When the PDF was made (ISO); printed in the footer. */
+  generatedAt: string;
+}
+
+export class ReportPdfError extends Error {}
+
+const FONT_FILE = 'DejaVuSans.ttf';
+let fontBytes: Uint8Array | null = null;
+
+/**
+ * DejaVu Sans from fonts/ beside this module: core/report/fonts under tsx and in the CLI bundle (which keeps
+ * each module's own URL), dist/main/fonts in the Electron bundle (build/esbuild.mjs copies it there).
+ */
+export function reportFontPath(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'fonts', FONT_FILE);
+}
+
+function loadFont(): Uint8Array {
+  if (fontBytes) return fontBytes;
+  const file = reportFontPath();
+  try {
+    fontBytes = new Uint8Array(readFileSync(file));
+  } catch (e) {
+    throw new ReportPdfError(`${file}: cannot read the report font: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return fontBytes;
+}
+
+// A4 in points, margins, type sizes.
+const PAGE: [number, number] = [595.28, 841.89];
+const MARGIN_X = 50;
+const TOP = PAGE[1] - 92; // below the header band
+const BOTTOM = 64; // above the footer band
+const WIDTH = PAGE[0] - 2 * MARGIN_X;
+const BODY = 10;
+const LEADING = 1.35;
+const BLACK = rgb(0.1, 0.1, 0.1);
+const GREY = rgb(0.4, 0.4, 0.4);
+const RED = rgb(0.72, 0.05, 0.05);
+
+/** Tabs and control characters as spaces (the font has no glyphs for them); line breaks kept for the wrapper. */
+const printable = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/[\t\u0000-\u0009\u000b-\u001f\u007f]/g, ' ');
+
+/**
+ * Text width in points from per-character advance widths, cached per font: pdf-lib's widthOfTextAtSize
+ * lays the whole string out on every call, which made wrapping long findings take seconds. (Layout can
+ * only narrow a run through ligatures, so the sum never understates a line.)
+ */
+const charWidths = new WeakMap<PDFFont, Map<string, number>>();
+function measure(font: PDFFont, text: string, size: number): number {
+  let widths = charWidths.get(font);
+  if (!widths) charWidths.set(font, (widths = new Map()));
+  let total = 0;
+  for (const ch of text) {
+    let w = widths.get(ch);
+    if (w === undefined) widths.set(ch, (w = font.widthOfTextAtSize(ch, 1000) / 1000));
+    total += w;
+  }
+  return total * size;
+}
+
+/** Splits text into lines no wider than `width` at `size`: at spaces, and inside a word too long for one line. */
+export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
+  const lines: string[] = [];
+  const space = measure(font, ' ', size);
+  for (const paragraph of printable(text).split('\n')) {
+    let line = '';
+    let lineWidth = 0;
+    for (const word of paragraph.split(/ +/)) {
+      const wordWidth = measure(font, word, size);
+      const candidate = line ? lineWidth + space + wordWidth : wordWidth;
+      if (candidate <= width) {
+        line = line ? `${line} ${word}` : word;
+        lineWidth = candidate;
+        continue;
+      }
+      if (line) lines.push(line);
+      let rest = word;
+      let restWidth = wordWidth;
+      while (restWidth > width) {
+        // The longest head of the word that fits (at least one character).
+        let cut = 0;
+        let headWidth = 0;
+        for (const ch of rest) {
+          const w = measure(font, ch, size);
+          if (cut > 0 && headWidth + w > width) break;
+          headWidth += w;
+          cut += ch.length;
+        }
+        lines.push(rest.slice(0, cut));
+        rest = rest.slice(cut);
+        restWidth -= headWidth;
+      }
+      line = rest;
+      lineWidth = restWidth;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+/** Writes top to bottom, starting a page when the next piece does not fit. */
+class Flow {
+  readonly pages: PDFPage[] = [];
+  private y = TOP;
+
+  constructor(
+    private readonly doc: PDFDocument,
+    readonly font: PDFFont,
+  ) {
+    this.newPage();
+  }
+
+  private get page(): PDFPage {
+    return this.pages[this.pages.length - 1];
+  }
+
+  private newPage(): void {
+    this.pages.push(this.doc.addPage(PAGE));
+    this.y = TOP;
+  }
+
+  /** Room for `height` points, on a new page when this one lacks it. */
+  ensure(height: number): void {
+    if (this.y - height < BOTTOM && this.y < TOP) this.newPage();
+  }
+
+  space(points: number): void {
+    this.y -= points;
+  }
+
+  heading(text: string): void {
+    this.ensure(40); // a heading never ends a page alone
+    this.space(8);
+    this.line(text, { size: 13, color: BLACK });
+    this.page.drawLine({ start: { x: MARGIN_X, y: this.y + 3 }, end: { x: MARGIN_X + WIDTH, y: this.y + 3 }, thickness: 0.5, color: GREY });
+    this.space(4);
+  }
+
+  /** Wrapped text; long text continues on the next pages. */
+  paragraph(text: string, opts: { size?: number; color?: RGB; indent?: number } = {}): void {
+    const size = opts.size ?? BODY;
+    for (const line of wrapText(text, this.font, size, WIDTH - (opts.indent ?? 0))) this.line(line, { ...opts, size });
+  }
+
+  private line(text: string, opts: { size: number; color?: RGB; indent?: number }): void {
+    const height = opts.size * LEADING;
+    this.ensure(height);
+    this.y -= height;
+    if (text) this.page.drawText(text, { x: MARGIN_X + (opts.indent ?? 0), y: this.y + opts.size * 0.25, size: opts.size, font: this.font, color: opts.color ?? BLACK });
+  }
+
+  /** A table: a header row, then rows whose cells wrap; a row never splits across pages, the header repeats on each. */
+  table(headers: string[], fractions: number[], rows: string[][]): void {
+    const size = 9;
+    const widths = fractions.map((f) => f * WIDTH);
+    const cellLines = (cells: string[]) => cells.map((cell, i) => wrapText(cell, this.font, size, widths[i] - 6));
+    const drawRow = (lines: string[][], color: RGB): void => {
+      const height = Math.max(1, ...lines.map((l) => l.length)) * size * LEADING + 4;
+      this.y -= height;
+      let x = MARGIN_X;
+      lines.forEach((cell, i) => {
+        cell.forEach((text, k) => this.page.drawText(text, { x: x + 3, y: this.y + height - (k + 1) * size * LEADING + 1, size, font: this.font, color }));
+        x += widths[i];
+      });
+      this.page.drawLine({ start: { x: MARGIN_X, y: this.y }, end: { x: MARGIN_X + WIDTH, y: this.y }, thickness: 0.3, color: GREY });
+    };
+    const header = cellLines(headers);
+    const headerHeight = Math.max(...header.map((l) => l.length)) * size * LEADING + 4;
+    this.ensure(headerHeight * 2);
+    drawRow(header, GREY);
+    for (const row of rows) {
+      const lines = cellLines(row);
+      const height = Math.max(1, ...lines.map((l) => l.length)) * size * LEADING + 4;
+      const before = this.pages.length;
+      this.ensure(height);
+      if (this.pages.length !== before) drawRow(header, GREY);
+      drawRow(lines, BLACK);
+    }
+    this.space(6);
+  }
+
+  /** Images two to a row, each scaled into its cell with its caption under it. */
+  images(images: { image: PDFImage; caption: string }[]): void {
+    const gap = 16;
+    const cell = (WIDTH - gap) / 2;
+    const maxHeight = 220;
+    for (let i = 0; i < images.length; i += 2) {
+      const pair = images.slice(i, i + 2).map(({ image, caption }) => {
+        const scale = Math.min(cell / image.width, maxHeight / image.height);
+        return { image, w: image.width * scale, h: image.height * scale, caption: wrapText(caption, this.font, 8, cell) };
+      });
+      const height = Math.max(...pair.map((p) => p.h + p.caption.length * 8 * LEADING)) + 12;
+      this.ensure(height);
+      const top = this.y;
+      pair.forEach((p, k) => {
+        const x = MARGIN_X + k * (cell + gap);
+        this.page.drawImage(p.image, { x, y: top - p.h, width: p.w, height: p.h });
+        p.caption.forEach((text, n) => this.page.drawText(text, { x, y: top - p.h - (n + 1) * 8 * LEADING, size: 8, font: this.font, color: GREY }));
+      });
+      this.y = top - height;
+    }
+  }
+}
+
+/** The state line every page carries: state, signer and whether a later version replaced this one. */
+export function stateLine(version: ReportDocument['version']): string {
+  const signed = version.signature ? `signed by ${version.signature.signer} on ${version.signature.signedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : 'not signed';
+  const state =
+    version.state === 'draft' ? (version.edition > 1 ? `DRAFT AMENDMENT (edition ${version.edition})` : 'DRAFT') : version.state === 'final' ? 'FINAL' : `AMENDED (edition ${version.edition})`;
+  const superseded = version.supersededBy !== null ? ` · SUPERSEDED by version ${version.supersededBy}` : '';
+  return `${state} — ${signed} · version ${version.number}${superseded}`;
+}
+
+const reviewLine = (item: AiItem): string | null =>
+  item.status === 'ai-draft' ? null : `AI text (model ${item.model.name} ${item.model.version}) ${item.status === 'confirmed' ? 'confirmed' : 'edited'} by ${item.reviewedBy ?? 'unknown'}${item.reviewedAt ? ` on ${item.reviewedAt.slice(0, 10)}` : ''}`;
+
+const fixed = (n: number, digits: number): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** One line no wider than `width`, cut with an ellipsis. */
+function fitLine(text: string, font: PDFFont, size: number, width: number): string {
+  if (measure(font, text, size) <= width) return text;
+  let cut = text.length;
+  while (cut > 1 && measure(font, `${text.slice(0, cut)}…`, size) > width) cut--;
+  return `${text.slice(0, cut)}…`;
+}
+
+function drawFrame(page: PDFPage, font: PDFFont, doc: ReportDocument, index: number, count: number): void {
+  const { header } = doc;
+  const [w, h] = PAGE;
+  const line1 = `${header.patientName || '(no patient name)'} · Patient ID ${header.patientId || '—'}`;
+  const line2 = `Study ${header.studyDate || '—'} ${header.studyDescription || ''} · Accession ${header.accessionNumber || '—'}`.replace(/ +·/g, ' ·');
+  page.drawText(fitLine(line1, font, 12, WIDTH), { x: MARGIN_X, y: h - 40, size: 12, font, color: BLACK });
+  page.drawText(fitLine(line2, font, 9, WIDTH), { x: MARGIN_X, y: h - 56, size: 9, font, color: GREY });
+  page.drawText(fitLine(stateLine(doc.version), font, 9, WIDTH), { x: MARGIN_X, y: h - 70, size: 9, font, color: doc.version.state === 'draft' || doc.version.supersededBy !== null ? RED : BLACK });
+  page.drawLine({ start: { x: MARGIN_X, y: h - 78 }, end: { x: w - MARGIN_X, y: h - 78 }, thickness: 0.8, color: GREY });
+
+  page.drawLine({ start: { x: MARGIN_X, y: 48 }, end: { x: w - MARGIN_X, y: 48 }, thickness: 0.5, color: GREY });
+  const pageText = `Page ${index + 1} of ${count}`;
+  const pageWidth = measure(font, pageText, 8);
+  page.drawText(fitLine(stateLine(doc.version), font, 8, WIDTH - pageWidth - 12), { x: MARGIN_X, y: 36, size: 8, font, color: GREY });
+  page.drawText(pageText, { x: w - MARGIN_X - pageWidth, y: 36, size: 8, font, color: GREY });
+  page.drawText(fitLine(`Vesalius report · study ${header.studyKey} · generated ${doc.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, font, 7, WIDTH), { x: MARGIN_X, y: 24, size: 7, font, color: GREY });
+}
+
+/** Renders the report; a key image that is not a PNG pdf-lib can read fails with a ReportPdfError naming it. */
+export async function renderReportPdf(report: ReportDocument): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(fontkit);
+  const font = await doc.embedFont(loadFont(), { subset: true });
+  doc.setTitle(`Report — ${report.header.patientName || report.header.patientId || report.header.studyKey}`);
+  doc.setProducer('Vesalius');
+  doc.setCreator('Vesalius');
+  doc.setCreationDate(new Date(report.generatedAt));
+  doc.setModificationDate(new Date(report.generatedAt));
+
+  const flow = new Flow(doc, font);
+  flow.heading('Findings');
+  flow.paragraph(report.findings || '(none)');
+  flow.heading('Impression');
+  flow.paragraph(report.impression || '(none)');
+
+  if (report.aiItems.length > 0) {
+    flow.heading('Assistant texts');
+    for (const item of report.aiItems) {
+      flow.space(4);
+      flow.paragraph(item.kind === 'caption' ? 'Image caption:' : `Question: ${item.question ?? ''}`, { color: GREY });
+      // The notice sits right before the text it qualifies, so no page shows AI text without it.
+      if (item.status === 'ai-draft') flow.paragraph(aiDraftNotice(item.model), { color: RED, size: 9, indent: 8 });
+      flow.paragraph(item.text, { indent: 8 });
+      const review = reviewLine(item);
+      if (review) flow.paragraph(review, { color: GREY, size: 8, indent: 8 });
+    }
+  }
+
+  if (report.keyImages.length > 0) {
+    flow.heading('Key images');
+    const embedded: { image: PDFImage; caption: string }[] = [];
+    for (const [i, key] of report.keyImages.entries()) {
+      try {
+        embedded.push({ image: await doc.embedPng(key.png), caption: key.caption });
+      } catch (e) {
+        throw new ReportPdfError(`key image ${i + 1} (${key.caption}): not a PNG the PDF writer can read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    flow.images(embedded);
+  }
+  if (report.measurements.length > 0) {
+    flow.heading('Measurements');
+    flow.table(['Label', 'Kind', 'Value', 'Image'], [0.3, 0.15, 0.2, 0.35], report.measurements.map((m) => [m.label || '—', m.kind, m.value, m.image]));
+  }
+  if (report.segments.length > 0) {
+    flow.heading('Segment volumes and areas');
+    flow.table(
+      ['Segmentation', 'Segment', 'Volume (ml)', 'Area (mm²)', 'Voxels'],
+      [0.3, 0.22, 0.16, 0.16, 0.16],
+      report.segments.map((s) => [s.segmentation, s.segment, fixed(s.volumeMl, 2), s.areaMm2 === null ? '—' : fixed(s.areaMm2, 1), String(s.voxels)]),
+    );
+  }
+  if (report.scores.length > 0) {
+    flow.heading('Scores against ground truth');
+    flow.table(['Truth', 'Prediction', 'Label', 'Metric', 'Value'], [0.25, 0.25, 0.2, 0.15, 0.15], report.scores.map((s) => [s.truth, s.prediction, s.label || '—', s.metric, s.value === null ? '—' : fixed(s.value, 3)]));
+  }
+
+  flow.pages.forEach((page, i) => drawFrame(page, font, report, i, flow.pages.length));
+  return doc.save({ useObjectStreams: true });
+}
