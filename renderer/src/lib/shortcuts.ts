@@ -56,5 +56,15 @@ export function matchShortcut(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'al
   return shortcuts.find((s) => s.keys.includes(event.key)) ?? null;
 }
 
+/**
+ * A key press as a chord string: 'b', '[', 'Ctrl+z', 'Ctrl+Shift+z' (Meta counts as Ctrl, for macOS). Shift is
+ * written only beside Ctrl/Alt, since on its own it already shapes the key ('Z', '?').
+ */
+export function chordOf(event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'altKey' | 'metaKey' | 'shiftKey'>): string {
+  const ctrl = event.ctrlKey || event.metaKey;
+  const key = event.key.length === 1 && (ctrl || event.altKey) ? event.key.toLowerCase() : event.key;
+  return [ctrl ? 'Ctrl' : '', event.altKey ? 'Alt' : '', (ctrl || event.altKey) && event.shiftKey ? 'Shift' : '', key].filter(Boolean).join('+');
+}
+
 export const keyLabel = (key: string): string =>
   ({ ' ': 'Space', ArrowDown: '↓', ArrowUp: '↑', ArrowLeft: '←', ArrowRight: '→', PageDown: 'PgDn', PageUp: 'PgUp' })[key] ?? key;

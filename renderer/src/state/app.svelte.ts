@@ -6,6 +6,7 @@ import type { Connection } from '../lib/api';
 import { CatalogState } from './catalog.svelte';
 import { ImportState } from './imports.svelte';
 import { ViewerState } from './viewer.svelte';
+import { SegmentationState } from '../segmentation/segmentationState.svelte';
 
 /** Everything the workspace shares, handed down through context. */
 export class AppState {
@@ -20,11 +21,14 @@ export class AppState {
   /** The study list: the whole catalog, filtered, surviving restarts. */
   readonly catalog: CatalogState;
   readonly viewer = new ViewerState();
+  /** The open series' drawable segmentations, the brush and undo/redo. */
+  readonly segmentation: SegmentationState;
 
   constructor(connection: Connection) {
     this.api = connection.api;
     this.getPathForFile = connection.getPathForFile;
     this.catalog = new CatalogState(this.api);
+    this.segmentation = new SegmentationState(this.api, this.viewer);
     this.imports = new ImportState(this.api, (summary) => void this.showImported(summary));
     this.pickerSupported = connection.getPathForFile !== null;
   }

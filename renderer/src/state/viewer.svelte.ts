@@ -4,7 +4,7 @@ import { wlPresets, type WlPreset } from '../lib/presets';
 import { orientationMarkers } from '../lib/orientation';
 import { formatProbe } from '../lib/probe';
 import type { ShortcutTarget } from '../lib/shortcuts';
-import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, type StackController, type ViewportSnapshot } from '../lib/cornerstone/stackController';
+import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, type StackController, type ToolClass, type ViewportSnapshot } from '../lib/cornerstone/stackController';
 import { describeLoadError } from '../lib/errors';
 import type { ImageFailure } from '../lib/imageFailure';
 import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
@@ -49,6 +49,10 @@ export class ViewerState implements ShortcutTarget {
   private lengthListener: ((change: LengthChange) => void) | null = null;
   private lengthsToShow: { open: OpenSeries; lengths: LengthToShow[] } | null = null;
   private stackShown: OpenSeries | null = null;
+  /** The open series once its stack is on the viewport (labelmaps are added to it then). */
+  shownStack = $state.raw<OpenSeries | null>(null);
+  /** The segmentation feature's drawing tool, added to every viewport this state is attached to. */
+  private drawingTool: { tool: ToolClass; configuration: Record<string, unknown> } | null = null;
   private firstRenderWaiters: (() => void)[] = [];
   private cineTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -66,6 +70,7 @@ export class ViewerState implements ShortcutTarget {
   attach(controller: StackController): () => void {
     this.controller = controller;
     controller.setLengthListener(this.lengthListener);
+    if (this.drawingTool) controller.addDrawingTool(this.drawingTool.tool, this.drawingTool.configuration);
     this.showOpenStack();
     return () => {
       this.stopCine();
@@ -94,17 +99,30 @@ export class ViewerState implements ShortcutTarget {
     if (!open || !this.controller) return;
     const imageIds = open.frames.map((f) => f.imageId);
     this.stackShown = null;
+    this.shownStack = null;
     const controller = this.controller;
     controller
       .setStack(imageIds, 0)
       .then(() => {
         if (this.open !== open || this.controller !== controller) return;
         this.stackShown = open;
+        this.shownStack = open;
         this.drawLengths();
       })
       .catch((e: unknown) => {
         if (this.open === open) this.fail(`Cannot display this series: ${describeLoadError(e)}`);
       });
+  }
+
+  /** The viewport's id for cornerstone (segmentation representations), or null before it is mounted. */
+  get viewportId(): string | null {
+    return this.controller?.viewportId ?? null;
+  }
+
+  /** The tool brush and eraser bind to left-drag (one: the segmentation state's). */
+  setDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
+    this.drawingTool = { tool, configuration };
+    this.controller?.addDrawingTool(tool, configuration);
   }
 
   /** Length annotations drawn, moved or removed go to `listener` (one listener: the measurement store). */
@@ -170,6 +188,7 @@ export class ViewerState implements ShortcutTarget {
     this.controller?.clear();
     this.open = null;
     this.mpr.seriesChanged(null);
+    this.shownStack = null;
     this.snapshot = emptySnapshot;
   }
 

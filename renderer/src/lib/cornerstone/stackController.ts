@@ -1,6 +1,8 @@
 import { RenderingEngine, Enums, utilities, metaData, eventTarget, getShouldUseCPURendering, type Types } from '@cornerstonejs/core';
 import {
   ToolGroupManager,
+  addTool,
+  state as toolState,
   Enums as ToolEnums,
   WindowLevelTool,
   PanTool,
@@ -42,7 +44,11 @@ export const emptySnapshot: ViewportSnapshot = {
   imageRect: null,
 };
 
-export type PrimaryTool = 'windowLevel' | 'length';
+/** What left-drag does; 'brush' and 'eraser' go to the drawing tool given to addDrawingTool. */
+export type PrimaryTool = 'windowLevel' | 'length' | 'brush' | 'eraser';
+
+/** A cornerstone tool class as addTool takes it. */
+export type ToolClass = Parameters<typeof addTool>[0];
 
 /** A Length annotation drawn, changed or removed on this viewport; points are world coordinates (patient LPS mm). */
 export interface LengthChange {
@@ -69,7 +75,7 @@ let nextId = 0;
  */
 export class StackController {
   private readonly engine: RenderingEngine;
-  private readonly viewportId: string;
+  readonly viewportId: string;
   private readonly toolGroup: ToolTypes.IToolGroup;
   private readonly resizeObserver: ResizeObserver;
   private snapshot: ViewportSnapshot = emptySnapshot;
@@ -78,6 +84,9 @@ export class StackController {
   private onLength: ((change: LengthChange) => void) | null = null;
   /** UIDs this controller is removing itself (a stack change): their REMOVED events are not the user's. */
   private readonly removingOwn = new Set<string>();
+  /** The tool that draws segmentations (the segmentation feature's), once given. */
+  private drawingToolName: string | null = null;
+  private primaryTool: PrimaryTool = 'windowLevel';
 
   constructor(
     private readonly element: HTMLDivElement,
@@ -114,12 +123,22 @@ export class StackController {
     });
     group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] });
     group.addViewport(this.viewportId, this.engine.id);
-    bindPrimaryTool(group, 'windowLevel');
+    bindPrimaryTool(group, 'windowLevel', null);
     return group;
   }
 
   setPrimaryTool(tool: PrimaryTool): void {
-    bindPrimaryTool(this.toolGroup, tool);
+    this.primaryTool = tool;
+    bindPrimaryTool(this.toolGroup, tool, this.drawingToolName);
+  }
+
+  /** Adds the tool that brush and eraser bind to left-drag (registered with cornerstone once per page). */
+  addDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
+    const name = (tool as unknown as { toolName: string }).toolName;
+    if (!toolState.tools[name]) addTool(tool);
+    if (!this.toolGroup.hasTool(name)) this.toolGroup.addTool(name, configuration);
+    this.drawingToolName = name;
+    bindPrimaryTool(this.toolGroup, this.primaryTool, name);
   }
 
   /** Shows a new stack; resolves once its first image is on screen. */
@@ -447,11 +466,17 @@ const preventDefault = (event: Event) => event.preventDefault();
 
 const finiteOr = (value: number, fallback: number): number => (Number.isFinite(value) ? value : fallback);
 
-/** Left-drag does window/level or draws lengths; existing lengths stay editable either way. */
-function bindPrimaryTool(group: ToolTypes.IToolGroup, tool: PrimaryTool): void {
+/** Left-drag does window/level, draws lengths or paints (brush, eraser); existing lengths stay editable either way. */
+function bindPrimaryTool(group: ToolTypes.IToolGroup, tool: PrimaryTool, drawingToolName: string | null): void {
+  const drawing = (tool === 'brush' || tool === 'eraser') && drawingToolName !== null;
+  if (drawingToolName && !drawing) group.setToolDisabled(drawingToolName);
   if (tool === 'length') {
     group.setToolDisabled(WindowLevelTool.toolName);
     group.setToolActive(LengthTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  } else if (drawing) {
+    group.setToolDisabled(WindowLevelTool.toolName);
+    group.setToolPassive(LengthTool.toolName);
+    group.setToolActive(drawingToolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
   } else {
     group.setToolPassive(LengthTool.toolName);
     group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });

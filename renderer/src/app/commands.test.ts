@@ -1,0 +1,77 @@
+import { describe, expect, it, vi } from 'vitest';
+import { commandById, commandForChord, commands, drawToolbarCommandIds, runCommand, type CommandTarget } from './commands';
+import { chordOf, shortcuts } from '../lib/shortcuts';
+
+function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean } = {}): CommandTarget & { tools: string[] } {
+  const tools: string[] = [];
+  const addSegment = vi.fn();
+  return {
+    tools,
+    hasSeries: over.hasSeries ?? true,
+    primaryTool: 'windowLevel',
+    setPrimaryTool: (tool) => tools.push(tool),
+    segmentation: {
+      active: over.active === false ? null : { editable: true, addSegment },
+      busy: null,
+      canUndo: over.canUndo ?? false,
+      canRedo: over.canRedo ?? false,
+      undoLabel: over.canUndo ? 'brush stroke' : null,
+      redoLabel: null,
+      create: vi.fn(async () => {}),
+      undo: vi.fn(),
+      redo: vi.fn(),
+      resizeBrush: vi.fn(),
+    },
+  };
+}
+
+describe('the commands table', () => {
+  it('has unique ids and no key chord bound twice, among commands or against the viewer shortcuts', () => {
+    expect(new Set(commands.map((c) => c.id)).size).toBe(commands.length);
+    const commandChords = commands.flatMap((c) => c.keys);
+    expect(new Set(commandChords).size).toBe(commandChords.length);
+    // A viewer shortcut key, pressed plainly, gives a chord equal to the key itself.
+    const shortcutChords = shortcuts.flatMap((s) => s.keys);
+    expect(commandChords.filter((chord) => shortcutChords.includes(chord))).toEqual([]);
+  });
+
+  it('names a command for every toolbar drawing button', () => {
+    for (const id of drawToolbarCommandIds) expect(() => commandById(id)).not.toThrow();
+  });
+
+  it('maps Ctrl+Z to undo, Ctrl+Shift+Z and Ctrl+Y to redo, [ and ] to the brush size', () => {
+    const chord = (key: string, mods: Partial<{ ctrlKey: boolean; shiftKey: boolean; metaKey: boolean }> = {}) =>
+      chordOf({ key, ctrlKey: false, altKey: false, metaKey: false, shiftKey: false, ...mods });
+    expect(commandForChord(chord('z', { ctrlKey: true }))?.id).toBe('edit.undo');
+    expect(commandForChord(chord('Z', { ctrlKey: true, shiftKey: true }))?.id).toBe('edit.redo');
+    expect(commandForChord(chord('z', { metaKey: true }))?.id).toBe('edit.undo');
+    expect(commandForChord(chord('y', { ctrlKey: true }))?.id).toBe('edit.redo');
+    expect(commandForChord(chord('['))?.id).toBe('brush.smaller');
+    expect(commandForChord(chord(']'))?.id).toBe('brush.larger');
+    // Plain Z (shift) stays the viewer's zoom-out shortcut.
+    expect(commandForChord(chord('Z', { shiftKey: true }))).toBeNull();
+  });
+
+  it('runs only enabled commands', () => {
+    const idle = fakeTarget({ canUndo: false });
+    expect(runCommand('edit.undo', idle)).toBe(false);
+    expect(idle.segmentation.undo).not.toHaveBeenCalled();
+    const ready = fakeTarget({ canUndo: true });
+    expect(runCommand('edit.undo', ready)).toBe(true);
+    expect(ready.segmentation.undo).toHaveBeenCalledOnce();
+    expect(commandById('edit.undo').describe?.(ready)).toContain('brush stroke');
+    expect(runCommand('segmentation.addSegment', fakeTarget({ active: false }))).toBe(false);
+    expect(runCommand('segmentation.new', fakeTarget({ hasSeries: false }))).toBe(false);
+  });
+
+  it('switches the left-drag tool and resizes the brush', () => {
+    const target = fakeTarget();
+    runCommand('tool.brush', target);
+    runCommand('tool.eraser', target);
+    expect(target.tools).toEqual(['brush', 'eraser']);
+    runCommand('brush.larger', target);
+    runCommand('brush.smaller', target);
+    expect(target.segmentation.resizeBrush).toHaveBeenNthCalledWith(1, 1.25);
+    expect(target.segmentation.resizeBrush).toHaveBeenNthCalledWith(2, 0.8);
+  });
+});

@@ -1,0 +1,125 @@
+// Every drawing action as a named command (OHIF's commandsModule): the toolbar, the keyboard and the tests run these.
+import type { PrimaryTool } from '../lib/cornerstone/stackController';
+
+/** What the commands act on: the viewer's tool and the segmentation state (the app passes its own; tests pass fakes). */
+export interface CommandTarget {
+  /** A series is open in the viewer. */
+  readonly hasSeries: boolean;
+  readonly primaryTool: PrimaryTool;
+  setPrimaryTool(tool: PrimaryTool): void;
+  readonly segmentation: {
+    readonly active: { readonly editable: boolean; addSegment(): void } | null;
+    readonly busy: string | null;
+    readonly canUndo: boolean;
+    readonly canRedo: boolean;
+    readonly undoLabel: string | null;
+    readonly redoLabel: string | null;
+    create(): Promise<void>;
+    undo(): void;
+    redo(): void;
+    resizeBrush(factor: number): void;
+  };
+}
+
+export interface Command {
+  id: string;
+  label: string;
+  /** Key chords as chordOf (lib/shortcuts) writes them: 'b', '[', 'Ctrl+z', 'Ctrl+Shift+z'. */
+  keys: readonly string[];
+  /** Whether it can run now (a disabled toolbar button, an ignored key). */
+  enabled(target: CommandTarget): boolean;
+  run(target: CommandTarget): void;
+  /** For a toggle button: whether it is on now. */
+  pressed?(target: CommandTarget): boolean;
+  /** A longer text for the tooltip, when the label is not enough. */
+  describe?(target: CommandTarget): string;
+}
+
+const BRUSH_STEP = 1.25;
+
+const drawable = (t: CommandTarget): boolean => t.segmentation.active?.editable === true;
+
+export const commands: readonly Command[] = [
+  {
+    id: 'segmentation.new',
+    label: 'New segmentation',
+    keys: [],
+    enabled: (t) => t.hasSeries && t.segmentation.busy === null,
+    run: (t) => void t.segmentation.create(),
+  },
+  {
+    id: 'segmentation.addSegment',
+    label: 'Add segment',
+    keys: [],
+    enabled: drawable,
+    run: (t) => t.segmentation.active?.addSegment(),
+  },
+  {
+    id: 'tool.brush',
+    label: 'Brush',
+    keys: ['b'],
+    enabled: (t) => t.hasSeries,
+    run: (t) => t.setPrimaryTool('brush'),
+    pressed: (t) => t.primaryTool === 'brush',
+    describe: () => 'Left-drag paints the chosen segment (b); [ and ] change the size',
+  },
+  {
+    id: 'tool.eraser',
+    label: 'Eraser',
+    keys: ['e'],
+    enabled: (t) => t.hasSeries,
+    run: (t) => t.setPrimaryTool('eraser'),
+    pressed: (t) => t.primaryTool === 'eraser',
+    describe: () => 'Left-drag erases the chosen segment (e); [ and ] change the size',
+  },
+  {
+    id: 'brush.smaller',
+    label: 'Brush smaller',
+    keys: ['['],
+    enabled: (t) => t.hasSeries,
+    run: (t) => t.segmentation.resizeBrush(1 / BRUSH_STEP),
+  },
+  {
+    id: 'brush.larger',
+    label: 'Brush larger',
+    keys: [']'],
+    enabled: (t) => t.hasSeries,
+    run: (t) => t.segmentation.resizeBrush(BRUSH_STEP),
+  },
+  {
+    id: 'edit.undo',
+    label: 'Undo',
+    keys: ['Ctrl+z'],
+    enabled: (t) => t.segmentation.canUndo,
+    run: (t) => t.segmentation.undo(),
+    describe: (t) => (t.segmentation.undoLabel ? `Undo ${t.segmentation.undoLabel} (Ctrl+Z)` : 'Nothing to undo (Ctrl+Z)'),
+  },
+  {
+    id: 'edit.redo',
+    label: 'Redo',
+    keys: ['Ctrl+Shift+z', 'Ctrl+y'],
+    enabled: (t) => t.segmentation.canRedo,
+    run: (t) => t.segmentation.redo(),
+    describe: (t) => (t.segmentation.redoLabel ? `Redo ${t.segmentation.redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo (Ctrl+Shift+Z)'),
+  },
+];
+
+/** The toolbar's drawing buttons, in order (each must name a command; the unit test checks). */
+export const drawToolbarCommandIds: readonly string[] = ['tool.brush', 'tool.eraser', 'brush.smaller', 'brush.larger', 'edit.undo', 'edit.redo'];
+
+export function commandById(id: string): Command {
+  const command = commands.find((c) => c.id === id);
+  if (!command) throw new Error(`no command ${id}`);
+  return command;
+}
+
+/** The command a key chord runs, or null. */
+export const commandForChord = (chord: string): Command | null => commands.find((c) => c.keys.includes(chord)) ?? null;
+
+/** Runs a command when it is enabled; true when it ran. */
+export function runCommand(id: string, target: CommandTarget): boolean {
+  const command = commandById(id);
+  if (!command.enabled(target)) return false;
+  command.run(target);
+  return true;
+}

@@ -1,0 +1,18 @@
+// The app's state as the commands table's target (commands run against this; tests use fakes).
+import type { CommandTarget } from '../app/commands';
+import type { PrimaryTool } from '../lib/cornerstone/stackController';
+import type { ViewerState } from '../state/viewer.svelte';
+import type { SegmentationState } from './segmentationState.svelte';
+
+export function commandTarget(viewer: ViewerState, segmentation: SegmentationState): CommandTarget {
+  return {
+    get hasSeries() {
+      return viewer.open !== null;
+    },
+    get primaryTool() {
+      return viewer.primaryTool;
+    },
+    setPrimaryTool: (tool: PrimaryTool) => viewer.setPrimaryTool(tool),
+    segmentation,
+  };
+}

@@ -1,0 +1,328 @@
+// The open series' drawable segmentations: which one is being edited, the brush, undo/redo per series.
+import type { Types } from '@cornerstonejs/core';
+import { utilities as csUtilities } from '@cornerstonejs/core';
+import type { Api } from '../../../core/contract/index';
+import type { MaskSetInfo } from '../../../core/contract/masks';
+import { withEmptyMasks } from '../../../core/annotations/model';
+import { labelColor } from '../../../core/annotations/palette';
+import { HistoryBook, type EditHistory } from '../../../core/annotations/edit/history';
+import type { Ijk } from '../../../core/annotations/edit/types';
+import { worldToIjk } from '../../../core/geometry/patient-space';
+import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
+import { SaveQueue } from '../scoring/saveQueue.svelte';
+import { VesaliusBrushTool, type StrokeSink } from './brushTool';
+import { loadContent } from './loadContent';
+import { SegmentationEditor } from './segmentationEditor.svelte';
+import { stackGeometry, type StackGeometry } from './stackGeometry';
+import { loadStackImages, pixelSpacingOf } from './stackImages';
+
+export const MIN_BRUSH_MM = 0.5;
+export const MAX_BRUSH_MM = 100;
+
+/** The brush outline under the pointer (canvas px). */
+export interface BrushCursor {
+  x: number;
+  y: number;
+  radiusPx: number;
+}
+
+export class SegmentationState implements StrokeSink {
+  /** The open series' stored segmentations (any role), oldest first. */
+  list = $state.raw<MaskSetInfo[]>([]);
+  /** The segmentation being edited (shown as labelmaps), or null. */
+  active = $state.raw<SegmentationEditor | null>(null);
+  brushRadiusMm = $state(5);
+  cursor = $state.raw<BrushCursor | null>(null);
+  /** Loading the images, creating, opening. */
+  busy = $state<string | null>(null);
+  /** What went wrong or why a stroke did not start, in words. */
+  notice = $state<string | null>(null);
+  /** Bumped on every history change (undo/redo availability). */
+  private historyTick = $state(0);
+  readonly saves = new SaveQueue();
+
+  private readonly histories = new HistoryBook();
+  /** Editors by segmentation id: their content is what the history operations change, so they live for the session. */
+  private readonly editors = new Map<string, SegmentationEditor>();
+  private series: OpenSeries | null = null;
+  private grid: StackGeometry | null = null;
+  private stroking = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly viewer: ViewerState,
+  ) {
+    viewer.setDrawingTool(VesaliusBrushTool, { sink: this });
+    // Edits still waiting for their autosave go out when the page goes.
+    addEventListener('pagehide', () => this.flushAll());
+  }
+
+  /** The series the viewer shows changed (or its stack came on screen): list its segmentations, drop the old layers. */
+  async showSeries(open: OpenSeries | null): Promise<void> {
+    if (open === this.series) return;
+    this.flushAll();
+    this.active?.hide();
+    this.active = null;
+    this.series = open;
+    this.grid = null;
+    this.notice = null;
+    this.list = [];
+    if (open) await this.refreshList();
+  }
+
+  async refreshList(): Promise<void> {
+    const open = this.series;
+    if (!open) return;
+    const listed = await this.api['masks.list']({ seriesKey: open.series.seriesInstanceUid });
+    if (this.series !== open) return;
+    if (listed.ok) this.list = listed.value.maskSets;
+    else this.notice = `Cannot list the segmentations of this series: ${listed.error.message}`;
+  }
+
+  /** Opens the newest segmentation drawn here, when none is being edited (the segments panel opened). */
+  async openLatestDrawn(): Promise<void> {
+    if (this.active || this.busy) return;
+    await this.refreshList();
+    const drawn = this.list.filter((m) => m.provenance.origin.kind === 'drawn' && !m.readOnly);
+    const latest = drawn[drawn.length - 1];
+    if (latest) await this.open(latest.maskSetId);
+  }
+
+  /** A new, empty segmentation of the open series (role annotator; the author is the app's user). */
+  async create(): Promise<void> {
+    const open = this.series;
+    if (!open || this.busy) return;
+    const grid = await this.gridFor(open);
+    if (!grid) return;
+    this.busy = 'Creating a segmentation…';
+    const color = labelColor(1);
+    const number = this.list.filter((m) => m.provenance.origin.kind === 'drawn').length + 1;
+    const created = await this.api['masks.create']({
+      seriesKey: open.series.seriesInstanceUid,
+      name: `Drawn segmentation ${number}`,
+      shape: [grid.shape[0], grid.shape[1], grid.shape[2]],
+      spacingMm: grid.spacingMm,
+      segments: [{ number: 1, label: 'Segment 1', color: [color[0], color[1], color[2]] }],
+      role: 'annotator',
+    });
+    this.busy = null;
+    if (this.series !== open) return;
+    if (!created.ok) {
+      this.notice = `Cannot create a segmentation: ${created.error.message}`;
+      return;
+    }
+    const info = created.value;
+    this.list = [...this.list, info];
+    const content = withEmptyMasks({ shape: info.shape, segments: info.segments, masks: new Map() });
+    this.activate(this.editorFor(info, () => new SegmentationEditor(this.api, info, content, grid, this.history(open), this.saves)));
+  }
+
+  /** Edits (and shows) a stored segmentation of the open series. */
+  async open(maskSetId: string): Promise<void> {
+    const open = this.series;
+    const info = this.list.find((m) => m.maskSetId === maskSetId);
+    if (!open || !info || this.busy) return;
+    if (this.active?.maskSetId === maskSetId) return;
+    const grid = await this.gridFor(open);
+    if (!grid) return;
+    if (info.shape.some((n, i) => n !== grid.shape[i])) {
+      this.notice = `${info.name} is ${info.shape.join('×')} voxels but this series is ${grid.shape.join('×')}; it cannot be drawn on here`;
+      return;
+    }
+    let editor = this.editors.get(maskSetId);
+    if (!editor) {
+      this.busy = `Reading ${info.name}…`;
+      const loaded = await loadContent(this.api, info);
+      this.busy = null;
+      if (this.series !== open) return;
+      if (!loaded.ok) {
+        this.notice = loaded.reason;
+        return;
+      }
+      editor = this.editorFor(info, () => new SegmentationEditor(this.api, info, loaded.content, grid, this.history(open), this.saves, loaded.readOnlyReason));
+    }
+    this.activate(editor);
+  }
+
+  /** Stops editing (the layers go; the content and its history stay for this session). */
+  close(): void {
+    this.active?.flush();
+    this.active?.hide();
+    this.active = null;
+  }
+
+  // --- undo / redo of the open series ---
+
+  get canUndo(): boolean {
+    void this.historyTick;
+    return this.currentHistory()?.canUndo ?? false;
+  }
+
+  get canRedo(): boolean {
+    void this.historyTick;
+    return this.currentHistory()?.canRedo ?? false;
+  }
+
+  get undoLabel(): string | null {
+    void this.historyTick;
+    return this.currentHistory()?.nextUndoLabel ?? null;
+  }
+
+  get redoLabel(): string | null {
+    void this.historyTick;
+    return this.currentHistory()?.nextRedoLabel ?? null;
+  }
+
+  undo(): void {
+    this.runHistory((h) => h.undo());
+  }
+
+  redo(): void {
+    this.runHistory((h) => h.redo());
+  }
+
+  // --- the brush ---
+
+  get drawing(): boolean {
+    return this.viewer.primaryTool === 'brush' || this.viewer.primaryTool === 'eraser';
+  }
+
+  resizeBrush(factor: number): void {
+    this.brushRadiusMm = Math.min(MAX_BRUSH_MM, Math.max(MIN_BRUSH_MM, Math.round(this.brushRadiusMm * factor * 100) / 100));
+  }
+
+  begin(worldPos: Types.Point3, viewport: Types.IViewport): boolean {
+    const editor = this.active;
+    if (!editor || !this.drawing) {
+      if (this.drawing) this.notice = 'Create or open a segmentation in the Segments panel to draw';
+      return false;
+    }
+    const refusal = editor.strokeRefusal();
+    if (refusal) {
+      this.notice = `Cannot draw: ${refusal}`;
+      return false;
+    }
+    const ijk = this.ijkOf(worldPos, viewport, editor.grid);
+    if (!ijk) return false;
+    this.notice = null;
+    this.stroking = editor.beginStroke(ijk, this.viewer.primaryTool === 'eraser' ? 0 : 1, this.brushRadiusMm);
+    return this.stroking;
+  }
+
+  extend(worldPos: Types.Point3, viewport: Types.IViewport): void {
+    const editor = this.active;
+    if (!editor || !this.stroking) return;
+    const ijk = this.ijkOf(worldPos, viewport, editor.grid);
+    if (ijk) editor.extendStroke(ijk, this.brushRadiusMm);
+  }
+
+  end(): void {
+    if (!this.stroking) return;
+    this.stroking = false;
+    this.active?.endStroke();
+    this.historyTick++;
+  }
+
+  hover(canvasPos: Types.Point2 | null, viewport: Types.IViewport | null): void {
+    if (!canvasPos || !viewport || !this.drawing) {
+      this.cursor = null;
+      return;
+    }
+    // Canvas px per mm at this zoom: two canvas points one pixel apart, measured in the world.
+    const a = viewport.canvasToWorld([canvasPos[0], canvasPos[1]]);
+    const b = viewport.canvasToWorld([canvasPos[0] + 1, canvasPos[1]]);
+    const mmPerPx = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    this.cursor = mmPerPx > 0 ? { x: canvasPos[0], y: canvasPos[1], radiusPx: this.brushRadiusMm / mmPerPx } : null;
+  }
+
+  // --- internals ---
+
+  private activate(editor: SegmentationEditor): void {
+    this.active?.flush();
+    this.active?.hide();
+    this.active = editor;
+    const target = this.viewer.viewportId;
+    const open = this.series;
+    if (target && open) editor.showOn({ viewportId: target, referencedImageIds: open.frames.map((f) => f.imageId) });
+    this.historyTick++;
+  }
+
+  private editorFor(info: MaskSetInfo, make: () => SegmentationEditor): SegmentationEditor {
+    let editor = this.editors.get(info.maskSetId);
+    if (!editor) {
+      editor = make();
+      this.editors.set(info.maskSetId, editor);
+      editor.subscribe((event) => {
+        if (event.kind === 'saved') this.list = this.list.map((m) => (m.maskSetId === editor!.maskSetId ? editor!.info : m));
+        // Segment edits from the panel are history operations too: undo/redo availability follows.
+        else this.historyTick++;
+      });
+    }
+    return editor;
+  }
+
+  private history(open: OpenSeries): EditHistory {
+    return this.histories.for(open.series.seriesInstanceUid);
+  }
+
+  private currentHistory(): EditHistory | null {
+    return this.series ? this.history(this.series) : null;
+  }
+
+  private runHistory(step: (history: EditHistory) => unknown): void {
+    const history = this.currentHistory();
+    if (!history || this.stroking) return;
+    try {
+      step(history);
+      this.notice = null;
+    } catch (e) {
+      this.notice = `Undo/redo failed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    this.historyTick++;
+  }
+
+  /** The stack's voxel grid, once all its images are loaded (their headers give the labelmaps their geometry). */
+  private async gridFor(open: OpenSeries): Promise<StackGeometry | null> {
+    if (this.grid && this.series === open) return this.grid;
+    this.busy = 'Loading the series’ images…';
+    const imageIds = open.frames.map((f) => f.imageId);
+    const failures = await loadStackImages(imageIds);
+    this.busy = null;
+    if (this.series !== open) return null;
+    if (failures.length) {
+      const first = failures[0];
+      this.notice = `Cannot draw on this series: ${failures.length} of its images could not be loaded (first: slice ${first.index + 1}, ${open.frames[first.index]?.instance.path ?? ''}: ${first.message})`;
+      return null;
+    }
+    const grid = stackGeometry(open.frames.map((f) => f.instance), pixelSpacingOf(imageIds[0]));
+    if ('reason' in grid) {
+      this.notice = `Cannot draw on this series: ${grid.reason}`;
+      return null;
+    }
+    this.grid = grid;
+    return grid;
+  }
+
+  /** Continuous ijk of a world point on the shown slice: k is the stack index shown, i and j from the image plane. */
+  private ijkOf(worldPos: Types.Point3, viewport: Types.IViewport, grid: StackGeometry): Ijk | null {
+    const stack = viewport as Types.IStackViewport;
+    const k = stack.getCurrentImageIdIndex();
+    if (grid.geometry) {
+      const [i, j] = worldToIjk(grid.geometry, [worldPos[0], worldPos[1], worldPos[2]]);
+      return [i, j, k];
+    }
+    const imageId = stack.getCurrentImageId();
+    if (!imageId) return null;
+    try {
+      const [i, j] = csUtilities.worldToImageCoords(imageId, worldPos) ?? [];
+      return i === undefined || j === undefined ? null : [i, j, k];
+    } catch {
+      // A frame without an image plane: there is no point on it to paint.
+      return null;
+    }
+  }
+
+  private flushAll(): void {
+    for (const editor of this.editors.values()) editor.flush();
+  }
+}

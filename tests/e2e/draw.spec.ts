@@ -1,0 +1,133 @@
+import path from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { tsImport } from 'tsx/esm/api';
+import { expect, ownHostPerTest, test } from './fixtures';
+import { ViewerPage } from './viewer-page';
+
+/** Annotators draw: brush strokes on cornerstone labelmaps, per-segment voxel counts, undo/redo, autosave. */
+test.describe('drawing segmentations', () => {
+  const own = ownHostPerTest('draw');
+  /** Uncaught errors in the page: drawing must not throw anywhere (checked after each test). */
+  let pageErrors: string[] = [];
+  test.beforeEach(() => {
+    pageErrors = [];
+  });
+  test.afterEach(() => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** A generated phantom CT (256×256, 1.5 mm pixels, 6 slices) opened in the viewer, with the Segments panel open. */
+  const openPhantom = async (page: Page): Promise<ViewerPage> => {
+    const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
+    const seriesDir = path.join(own.work, 'study');
+    await writePhantomSeries(seriesDir, { slices: 6, rows: 256, columns: 256, patientName: 'Draw^Phantom' });
+    const viewer = new ViewerPage(page);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await viewer.goto(own.host.url);
+    await viewer.openPath(seriesDir);
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await page.getByTestId('segments-toggle').click();
+    return viewer;
+  };
+
+  const rows = (page: Page): Locator => page.getByTestId('segment-row');
+  const voxels = async (row: Locator): Promise<number> => Number(await row.getByTestId('segment-voxels').textContent());
+  const editor = (page: Page): Locator => page.getByTestId('segmentation-editor');
+
+  /** Waits until every edit is confirmed by the store (autosave done). */
+  const saved = async (page: Page): Promise<void> => {
+    await expect(editor(page)).toHaveAttribute('data-unsaved', 'false', { timeout: 10_000 });
+    await expect(page.getByTestId('save-state').first()).toHaveAttribute('data-state', 'saved');
+  };
+
+  const newSegmentation = async (page: Page): Promise<void> => {
+    await page.getByTestId('segmentation-new').click();
+    await expect(rows(page)).toHaveCount(1);
+  };
+
+  test('a brush stroke paints voxels that are saved and come back after a reload; undo removes them, redo restores them', async ({ page }) => {
+    const viewer = await openPhantom(page);
+    await newSegmentation(page);
+    await page.keyboard.press('b');
+    await expect(page.getByTestId('command-tool.brush')).toHaveAttribute('aria-pressed', 'true');
+    await viewer.dragOnImage([0.3, 0.5], [0.6, 0.5]);
+    await expect.poll(() => voxels(rows(page).first())).toBeGreaterThan(0);
+    const painted = await voxels(rows(page).first());
+    // Autosave within 2 s of the stroke (the bound), without pressing anything.
+    const strokeEnd = Date.now();
+    await saved(page);
+    expect(Date.now() - strokeEnd).toBeLessThan(2_000 + 1_000);
+    await page.screenshot({ path: test.info().outputPath('stroke.png') });
+
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('segments-toggle').click();
+    await expect(rows(page)).toHaveCount(1);
+    await expect.poll(() => voxels(rows(page).first())).toBe(painted);
+
+    // Undo/redo are per session: a fresh stroke after the reload is what they work on.
+    await page.keyboard.press('b');
+    await viewer.dragOnImage([0.3, 0.7], [0.6, 0.7]);
+    await expect.poll(() => voxels(rows(page).first())).toBeGreaterThan(painted);
+    const twoStrokes = await voxels(rows(page).first());
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => voxels(rows(page).first())).toBe(painted);
+    await page.keyboard.press('Control+Shift+Z');
+    await expect.poll(() => voxels(rows(page).first())).toBe(twoStrokes);
+    await page.getByTestId('command-edit.undo').click();
+    await expect.poll(() => voxels(rows(page).first())).toBe(painted);
+    await saved(page);
+  });
+
+  test('the eraser removes voxels; deleting a segment is undone with its voxels', async ({ page }) => {
+    const viewer = await openPhantom(page);
+    await newSegmentation(page);
+    await page.getByTestId('segment-add').click();
+    await expect(rows(page)).toHaveCount(2);
+    // The new segment is the one drawn on.
+    await expect(rows(page).nth(1).getByTestId('segment-active')).toBeChecked();
+    await page.keyboard.press('b');
+    await viewer.dragOnImage([0.3, 0.4], [0.7, 0.4]);
+    await expect.poll(() => voxels(rows(page).nth(1))).toBeGreaterThan(0);
+    const painted = await voxels(rows(page).nth(1));
+
+    await page.keyboard.press('e');
+    await viewer.dragOnImage([0.5, 0.3], [0.5, 0.5]);
+    await expect.poll(() => voxels(rows(page).nth(1))).toBeLessThan(painted);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => voxels(rows(page).nth(1))).toBe(painted);
+
+    await rows(page).nth(1).getByTestId('segment-delete').click();
+    await expect(rows(page)).toHaveCount(1);
+    await saved(page);
+    await page.keyboard.press('Control+z');
+    await expect(rows(page)).toHaveCount(2);
+    await expect.poll(() => voxels(rows(page).nth(1))).toBe(painted);
+    await saved(page);
+
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('segments-toggle').click();
+    await expect(rows(page)).toHaveCount(2);
+    await expect.poll(() => voxels(rows(page).nth(1))).toBe(painted);
+  });
+
+  test('two overlapping segments keep both masks whole', async ({ page }) => {
+    const viewer = await openPhantom(page);
+    await newSegmentation(page);
+    await page.keyboard.press('b');
+    await viewer.dragOnImage([0.3, 0.5], [0.7, 0.5]);
+    await expect.poll(() => voxels(rows(page).first())).toBeGreaterThan(0);
+    const first = await voxels(rows(page).first());
+
+    await page.getByTestId('segment-add').click();
+    await viewer.dragOnImage([0.5, 0.3], [0.5, 0.7]);
+    await expect.poll(() => voxels(rows(page).nth(1))).toBeGreaterThan(0);
+    // The crossing stroke painted segment 2 only: segment 1 keeps every voxel, the shared ones included.
+    expect(await voxels(rows(page).first())).toBe(first);
+    await saved(page);
+  });
+});
