@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyVoiFunction, chooseVoiWindow, modalityRange, voiFunctionOf, windowOfRange } from './voi';
+import { applyVoiFunction, chooseVoiWindow, effectiveVoiFunction, modalityRange, voiFunctionOf, windowOfRange } from './voi';
 
 describe('chooseVoiWindow', () => {
   it("keeps the file's own window when its width is above zero", () => {
@@ -52,5 +52,15 @@ describe('applyVoiFunction', () => {
     expect(voiFunctionOf('linear_exact')).toBe('LINEAR_EXACT');
     expect(voiFunctionOf('')).toBe('LINEAR');
     expect(voiFunctionOf('OTHER')).toBe('LINEAR');
+  });
+});
+
+describe('effectiveVoiFunction', () => {
+  it('windows LINEAR below width 1, or over a range of real values, exactly; keeps every other choice', () => {
+    expect(effectiveVoiFunction('LINEAR', 0.02)).toBe('LINEAR_EXACT');
+    expect(effectiveVoiFunction('LINEAR', 1)).toBe('LINEAR');
+    expect(effectiveVoiFunction('LINEAR', 1, true)).toBe('LINEAR_EXACT');
+    expect(effectiveVoiFunction('SIGMOID', 0.5)).toBe('SIGMOID');
+    expect(effectiveVoiFunction('LINEAR_EXACT', 400)).toBe('LINEAR_EXACT');
   });
 });

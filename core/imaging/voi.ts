@@ -66,6 +66,17 @@ export function voiFunctionOf(text: string | null | undefined): VoiFunction {
 }
 
 /**
+ * The function a window is applied with: the file's, except LINEAR below width 1, where the
+ * standard's formula is undefined (its band comes out reversed), and a window taken from the range
+ * of real values (Float Pixel Data): LINEAR's half-unit terms (c - 0.5, w - 1) assume integer
+ * steps, so a parametric map of 0 .. 1, a dose in Gy or an SUV range is windowed exactly instead.
+ * The viewer and `vesalius render` both use it.
+ */
+export function effectiveVoiFunction(fn: VoiFunction, width: number, realValuedDataRange = false): VoiFunction {
+  return fn === 'LINEAR' && (width < 1 || realValuedDataRange) ? 'LINEAR_EXACT' : fn;
+}
+
+/**
  * The VOI function of PS3.3 C.11.2.1.2 / C.11.2.1.3: maps a modality-LUT output value `x` through the
  * window onto [0, outputMax]. LINEAR's band is c - 0.5 ± (w - 1) / 2 (a width of 1 or less is a
  * threshold at c - 0.5); LINEAR_EXACT's is c ± w / 2; SIGMOID is 1 / (1 + e^(-4 (x - c) / w)).

@@ -7,6 +7,7 @@ import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
 import { parserWords } from '../dicom/parser-words';
 import { readHeader } from '../dicom/read-header';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
+import { FLOAT_PIXEL_DATA, DOUBLE_FLOAT_PIXEL_DATA } from './float-frame';
 import { readPixelLayout } from './image-attributes';
 import { nativeFrameBits } from './pixel-frames';
 import { RenderRefusal } from './render-refusal';
@@ -21,6 +22,7 @@ export interface LoadedImage {
 }
 
 const MIB = 2 ** 20;
+const NO_PIXEL_DATA = 'no Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009) element';
 
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
@@ -87,7 +89,10 @@ function deflatedHeader(bytes: Buffer, dataSetStart: number): DataSet {
 function inflateCapped(bytes: Buffer, dataSetStart: number, maxBytes: number): Buffer {
   const header = deflatedHeader(bytes, dataSetStart);
   const pixel = header.elements.x7fe00010;
-  if (!pixel) throw new RenderRefusal(pixelTagMissing(header));
+  if (!pixel && (header.elements[FLOAT_PIXEL_DATA] || header.elements[DOUBLE_FLOAT_PIXEL_DATA])) {
+    throw new RenderRefusal('float or double float pixel data (7FE0,0008 / 7FE0,0009) in the deflated transfer syntax is not rendered');
+  }
+  if (!pixel) throw new RenderRefusal(NO_PIXEL_DATA);
   const layout = readPixelLayout(header);
   const declared = Math.ceil((nativeFrameBits(layout) * layout.numberOfFrames) / 8);
   if (declared > maxBytes) {
@@ -121,21 +126,12 @@ export async function loadImageDataset(fileBytes: Uint8Array, maxBytes: number):
       throw new RenderRefusal(`the inflated data set cannot be parsed: ${parserWords(e)}`);
     }
     const pixelElement = dataSet.elements.x7fe00010;
-    if (!pixelElement) throw new RenderRefusal(pixelTagMissing(dataSet));
+    if (!pixelElement) throw new RenderRefusal(NO_PIXEL_DATA);
     return { dataSet, byteArray: dataSet.byteArray, transferSyntaxUid: DEFLATED_LE, pixelElement };
   }
   const header = await readHeader(async (position, length) => bytes.subarray(position, position + length), bytes, bytes.length);
   if (!header.ok) throw new RenderRefusal(header.reason);
   const element = header.pixelElement;
-  if (!element) throw new RenderRefusal(pixelTagMissing(header.dataSet));
-  if (element.tag !== 'x7fe00010') {
-    const what = element.tag === 'x7fe00008' ? 'Float Pixel Data (7FE0,0008)' : 'Double Float Pixel Data (7FE0,0009)';
-    throw new RenderRefusal(`${what}: floating-point images (parametric maps) are not rendered`);
-  }
+  if (!element) throw new RenderRefusal(NO_PIXEL_DATA);
   return { dataSet: header.dataSet, byteArray: header.dataSet.byteArray, transferSyntaxUid: header.transferSyntaxUid, pixelElement: element };
-}
-
-function pixelTagMissing(dataSet: DataSet): string {
-  const floats = dataSet.elements.x7fe00008 || dataSet.elements.x7fe00009;
-  return floats ? 'floating-point pixel data (parametric map) is not rendered' : 'no Pixel Data (7FE0,0010) element';
 }

@@ -228,3 +228,45 @@ export async function codestreamFixture(kind: Codestream, spec: ImageFixtureSpec
   for (const values of spec.frames) frames.push(await encodeFrame(kind, values, spec));
   return encodePart10(fixtureDataset(spec), CODESTREAMS[kind].syntax, { frames, vr: 'OB' });
 }
+
+const PARAMETRIC_MAP = '1.2.840.10008.5.1.4.1.1.30';
+
+export interface FloatFixtureSpec {
+  rows: number;
+  columns: number;
+  frames: number[][];
+  /** 32: Float Pixel Data (7FE0,0008, OF); 64: Double Float Pixel Data (7FE0,0009, OD). */
+  bits: 32 | 64;
+  syntax?: 'explicit-le' | 'implicit-le' | 'explicit-be';
+  /** Further attributes (window, rescale, or Bits Allocated to contradict the element) as dcmjs natural names. */
+  extra?: NaturalDataset;
+}
+
+/** A real-valued image as a parametric map stores it: no Bits Stored, High Bit or Pixel Representation. */
+export function floatImageFixture(spec: FloatFixtureSpec): Buffer {
+  const syntax = spec.syntax ?? 'explicit-le';
+  const bytesPerValue = spec.bits / 8;
+  const values = spec.frames.flat();
+  const bytes = new Uint8Array(values.length * bytesPerValue);
+  const view = new DataView(bytes.buffer);
+  const littleEndian = syntax !== 'explicit-be';
+  values.forEach((v, i) => (spec.bits === 32 ? view.setFloat32(i * 4, v, littleEndian) : view.setFloat64(i * 8, v, littleEndian)));
+  const dataset: NaturalDataset = {
+    SOPClassUID: PARAMETRIC_MAP,
+    SOPInstanceUID: newUid(),
+    StudyInstanceUID: newUid(),
+    SeriesInstanceUID: newUid(),
+    Modality: 'MR',
+    PatientName: 'Render^Float',
+    PatientID: 'RENDER-F',
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: spec.rows,
+    Columns: spec.columns,
+    BitsAllocated: spec.bits,
+    ...(spec.frames.length > 1 ? { NumberOfFrames: spec.frames.length } : {}),
+    [spec.bits === 32 ? 'FloatPixelData' : 'DoubleFloatPixelData']: [bytes.buffer],
+    ...spec.extra,
+  };
+  return encodePart10(dataset, fixtureSyntaxUid[syntax]);
+}

@@ -2,7 +2,7 @@
 // with what was applied. No file system, no globals besides the lazily loaded codecs, so it can run
 // in a worker with limits.
 import type { DataSet, Element } from 'dicom-parser';
-import { chooseVoiWindow, voiFunctionOf, type VoiFunction } from '../imaging/voi';
+import { chooseVoiWindow, effectiveVoiFunction, voiFunctionOf, type VoiFunction } from '../imaging/voi';
 import { EXPLICIT_BE, EXPLICIT_LE, DEFLATED_LE, IMPLICIT_LE, RLE_LOSSLESS, transferSyntaxName } from '../dicom/transfer-syntax';
 import { codecNameFor, decodeCompressed } from './codecs';
 import { codestreamSize } from './codestream-size';
@@ -11,6 +11,7 @@ import { greyBytes, modalityOutputRange, storedRange, type ModalityTransform } f
 import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
 import { loadImageDataset, type LoadedImage } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
+import { finiteRange, floatFrameValues, isFloatPixelTag, readFloatLayout } from './float-frame';
 import { RenderRefusal, thrownText } from './render-refusal';
 import { formatBytes } from '../fs/size-text';
 import { decodeRleFrame } from './rle-decode';
@@ -44,6 +45,8 @@ export interface AppliedRendering {
   /** The Modality LUT Sequence (0028,3000) table applied, if the file has one. */
   modalityLut: { entries: number; firstMapped: number; bitsPerEntry: number } | null;
   inverted: boolean;
+  /** What the samples were: integers (Pixel Data) unless said (Float / Double Float Pixel Data). */
+  pixelData?: 'float32' | 'float64';
 }
 
 export interface RenderedFrame {
@@ -85,7 +88,8 @@ export interface OpenedImage {
 export async function openImage(fileBytes: Uint8Array, options: Pick<RenderOptions, 'maxBytes'> = {}): Promise<OpenedImage | RenderFailure> {
   try {
     const image = await loadImageDataset(fileBytes, options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES);
-    return { ok: true, image, numberOfFrames: readPixelLayout(image.dataSet).numberOfFrames };
+    const numberOfFrames = isFloatPixelTag(image.pixelElement.tag) ? readFloatLayout(image.dataSet, image.pixelElement).numberOfFrames : readPixelLayout(image.dataSet).numberOfFrames;
+    return { ok: true, image, numberOfFrames };
   } catch (e) {
     return failureOf(e);
   }
@@ -99,12 +103,10 @@ function failureOf(e: unknown): RenderFailure {
 async function render(image: LoadedImage, options: RenderOptions): Promise<RenderedFrame> {
   const maxBytes = options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES;
   const { dataSet, byteArray, pixelElement, transferSyntaxUid } = image;
+  if (isFloatPixelTag(pixelElement.tag)) return renderFloat(image, options);
   const layout = readPixelLayout(dataSet);
-  const frameNumber = options.frame ?? 1;
-  if (!Number.isInteger(frameNumber) || frameNumber < 1 || frameNumber > layout.numberOfFrames) {
-    throw new RenderRefusal(`there is no frame ${frameNumber}: the image has ${layout.numberOfFrames} frame(s) (Number of Frames (0028,0008))`);
-  }
-  const frameIndex = frameNumber - 1;
+  const frameIndex = checkedFrameIndex(options.frame ?? 1, layout.numberOfFrames);
+  const frameNumber = frameIndex + 1;
   checkDeclaredSizes(layout, maxBytes);
 
   const decoded = await decodeFrame(dataSet, byteArray, pixelElement, transferSyntaxUid, layout, frameIndex);
@@ -132,13 +134,13 @@ async function render(image: LoadedImage, options: RenderOptions): Promise<Rende
   }
 
   const pipeline = readGreyPipeline(dataSet, frameIndex);
-  const voiFunction = voiFunctionOf(pipeline.voiFunction);
   // Rescale and the Modality LUT Sequence exclude each other (PS3.3 C.11.1); a table wins only without rescale values.
   const lut = pipeline.hasRescale ? null : readModalityLut(dataSet, layout);
   const modality: ModalityTransform = lut ? { kind: 'lut', lut } : { kind: 'rescale', slope: pipeline.slope, intercept: pipeline.intercept };
   const chosen = options.window
     ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
     : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityOutputRange(storedRange(values), modality));
+  const voiFunction = effectiveVoiFunction(voiFunctionOf(pipeline.voiFunction), chosen.width);
   const invert = layout.photometric === 'MONOCHROME1';
   const pixels = greyBytes(values, { modality, window: chosen, voiFunction, invert });
   return result(pixels, 1, {
@@ -148,6 +150,63 @@ async function render(image: LoadedImage, options: RenderOptions): Promise<Rende
     modalityLut: modality.kind === 'lut' ? { entries: modality.lut.entries.length, firstMapped: modality.lut.firstMapped, bitsPerEntry: modality.lut.bitsPerEntry } : null,
     inverted: invert,
   });
+}
+
+/** The 0-based index of 1-based frame `frameNumber`, refused past the image's frames. */
+function checkedFrameIndex(frameNumber: number, numberOfFrames: number): number {
+  if (!Number.isInteger(frameNumber) || frameNumber < 1 || frameNumber > numberOfFrames) {
+    throw new RenderRefusal(`there is no frame ${frameNumber}: the image has ${numberOfFrames} frame(s) (Number of Frames (0028,0008))`);
+  }
+  return frameNumber - 1;
+}
+
+/**
+ * A real-valued image (Float / Double Float Pixel Data, e.g. a parametric map): rescale when the
+ * file gives one (pydicom's apply_modality_lut does too), the file's window, else the range of its
+ * finite values; NaN and infinities black. Native little or big endian only: these elements are
+ * never encapsulated.
+ */
+function renderFloat(image: LoadedImage, options: RenderOptions): RenderedFrame {
+  const { dataSet, byteArray, pixelElement, transferSyntaxUid } = image;
+  const layout = readFloatLayout(dataSet, pixelElement);
+  if (!NATIVE_SYNTAXES.has(transferSyntaxUid)) {
+    throw new RenderRefusal(`${layout.label} is stored natively, but the transfer syntax is ${transferSyntaxName(transferSyntaxUid)}`);
+  }
+  const frameIndex = checkedFrameIndex(options.frame ?? 1, layout.numberOfFrames);
+  const maxBytes = options.maxBytes ?? DEFAULT_RENDER_MAX_BYTES;
+  const declared = layout.rows * layout.columns * layout.numberOfFrames * layout.bytesPerValue;
+  if (declared > maxBytes) {
+    throw new RenderRefusal(`the declared ${layout.label} (${layout.rows} × ${layout.columns} × ${layout.numberOfFrames} frame(s) × ${layout.bytesPerValue * 8} bits = ${declared} bytes) is above the cap of ${formatBytes(maxBytes)}`);
+  }
+  const values = floatFrameValues(byteArray, pixelElement, layout, frameIndex, transferSyntaxUid !== EXPLICIT_BE);
+  const pipeline = readGreyPipeline(dataSet, frameIndex);
+  const modality: ModalityTransform = { kind: 'rescale', slope: pipeline.slope, intercept: pipeline.intercept };
+  const chosen = options.window
+    ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
+    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityOutputRange(finiteRange(values), modality));
+  const voiFunction = effectiveVoiFunction(voiFunctionOf(pipeline.voiFunction), chosen.width, chosen.source === 'data-range');
+  const pixels = greyBytes(values, { modality, window: chosen, voiFunction, invert: false });
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) pixels[i] = 0;
+  return {
+    ok: true,
+    pixels,
+    channels: 1,
+    width: layout.columns,
+    height: layout.rows,
+    applied: {
+      frame: frameIndex + 1,
+      numberOfFrames: layout.numberOfFrames,
+      rows: layout.rows,
+      columns: layout.columns,
+      photometric: 'MONOCHROME2',
+      transferSyntax: { uid: transferSyntaxUid, name: transferSyntaxName(transferSyntaxUid) },
+      window: { center: chosen.center, width: chosen.width, source: chosen.source, function: voiFunction },
+      rescale: { slope: modality.slope, intercept: modality.intercept },
+      modalityLut: null,
+      inverted: false,
+      pixelData: layout.bytesPerValue === 4 ? 'float32' : 'float64',
+    },
+  };
 }
 
 /** Declared sizes against the cap, before anything is allocated for them. */

@@ -6,6 +6,7 @@ import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
 import { DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
+import { effectiveVoiFunction } from '../../../../core/imaging/voi';
 
 
 /** A load that failed for a reason of this one image; cornerstone hands it on to IMAGE_LOAD_ERROR and loadImageToCanvas. */
@@ -63,9 +64,8 @@ function checkImage(imageId: string, image: LoadedImage): LoadedImage {
     const chosen = windowForDecodedImage({ minPixelValue: image.minPixelValue, maxPixelValue: image.maxPixelValue, slope: image.slope, intercept: image.intercept, prescaled }, voi?.windowCenter, voi?.windowWidth);
     image.windowCenter = chosen.center;
     image.windowWidth = chosen.width;
-    // DICOM's LINEAR function is undefined below width 1 (its range comes out reversed): a narrow range of
-    // scaled values (dose in Gy, SUV) is windowed exactly instead.
-    if (chosen.width < 1) image.voiLUTFunction = Enums.VOILUTFunctionType.LINEAR_EXACT;
+    // DICOM's LINEAR function is undefined below width 1: core/imaging/voi's one rule says which function instead.
+    if (effectiveVoiFunction('LINEAR', chosen.width) === 'LINEAR_EXACT') image.voiLUTFunction = Enums.VOILUTFunctionType.LINEAR_EXACT;
   }
   return image;
 }
