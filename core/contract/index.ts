@@ -7,6 +7,7 @@ import { catalogCalls } from './catalog';
 import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
 import { measurementCalls } from './measurements';
+import { reportCalls } from './report';
 import type { Result } from './result';
 
 /**
@@ -21,6 +22,7 @@ export const contract = {
   ...catalogCalls,
   ...jobCalls,
   ...measurementCalls,
+  ...reportCalls,
 } as const;
 
 export type Contract = typeof contract;

@@ -19,6 +19,7 @@ import { MaskStore } from './mask-store';
 import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
 import { createExportHandlers } from './export-handlers';
+import { createReportHandlers } from './report-handlers';
 import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -128,6 +129,13 @@ export function createAppService(opts: AppServiceOptions): AppService {
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createExportHandlers({ masks, defaultAuthor, findSeries: (key) => catalog.series(key)?.series ?? null, checkPath: (p) => catalog.checkGranted(p) }),
     ...createAgreementHandlers({ masks, defaultAuthor, emit: events.emit }),
+    ...createReportHandlers({
+      store: annotationStore,
+      findStudy: (key) => catalog.study(key),
+      checkPath: (p) => catalog.checkGranted(p),
+      renderFile: readers.renderFile,
+      defaultAuthor,
+    }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),
   } satisfies Handlers<CallContext>;

@@ -23,7 +23,7 @@ export interface ExportHandlerDeps {
 }
 
 /** Writes next to the target and renames, so a failed export never leaves half a file under the chosen name. */
-async function writeWhole(target: string, bytes: Buffer): Promise<void> {
+export async function writeWhole(target: string, bytes: Uint8Array): Promise<void> {
   const partial = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.partial`);
   try {
     await writeFile(partial, bytes);

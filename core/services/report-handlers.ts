@@ -1,0 +1,168 @@
+// report.*: the study's report in the annotation store (versions, AI review, signing, amending) and its PDF.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CatalogStudy } from '../contract/catalog';
+import type { Series } from '../contract/dicom';
+import type { reportCalls } from '../contract/report';
+import { err, ok, type Result } from '../contract/result';
+import { ioErrorText } from '../fs/io-error';
+import { keyImageCaption, measurementRow, segmentRows } from '../report/document';
+import type { KeyImage, ReportVersion } from '../report/model';
+import { renderReportPdf, ReportPdfError, type ReportDocument } from '../report/pdf';
+import type { ReaderSandbox } from '../sandbox/reader-sandbox';
+import type { MeasurementRecord, StoreResult } from '../store/annotation-store';
+import type { StoreHandle } from '../store/store-handle';
+import type { DomainHandlers } from './context';
+import { writeWhole } from './export-handlers';
+import { apiErrorOf } from './mask-store';
+
+export interface ReportHandlerDeps {
+  store: StoreHandle;
+  /** The catalog's study with its patient and series, or null when it is not imported. */
+  findStudy: (studyKey: string) => CatalogStudy | null;
+  /** Refuses an output path outside what the user granted (the catalog's checkGranted); tests may leave it out. */
+  checkPath?: (path: string) => Result<string>;
+  /** Renders a DICOM file's frames to PNG on a reader thread (ReaderSandbox.renderFile). */
+  renderFile: ReaderSandbox['renderFile'];
+  defaultAuthor: string;
+  now?: () => number;
+}
+
+type Skipped = { sopInstanceUid: string; frame: number; reason: string };
+
+const seriesName = (s: Series): string => `Series ${s.seriesNumber ?? '—'}${s.description ? ` ${s.description}` : ''} (${s.modality || '—'})`;
+
+/** The middle image of each series, for a report where none were chosen. */
+function automaticKeyImages(study: CatalogStudy['patient']['studies'][number]): KeyImage[] {
+  return study.series.flatMap((s) => {
+    const middle = s.frames[Math.floor(s.frames.length / 2)];
+    return middle ? [{ seriesKey: s.seriesInstanceUid, sopInstanceUid: middle.sopInstanceUid, frame: middle.frame ?? 1, window: null, caption: 'automatic: middle image of the series', png: null }] : [];
+  });
+}
+
+export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<typeof reportCalls> {
+  const { store } = deps;
+  const answer = (result: StoreResult<ReportVersion>) => (result.ok ? ok(result.value) : apiErrorOf(result.error));
+
+  /** Key images as PNG with captions: stored PNGs as they are, render requests rendered now. */
+  async function keyImagesOf(images: readonly KeyImage[], study: CatalogStudy['patient']['studies'][number], skipped: Skipped[]): Promise<ReportDocument['keyImages'][number][]> {
+    const out: ReportDocument['keyImages'][number][] = [];
+    for (const image of images) {
+      const series = study.series.find((s) => s.seriesInstanceUid === image.seriesKey);
+      const name = series ? seriesName(series) : `Series ${image.seriesKey}`;
+      if (image.png) {
+        out.push({ png: image.png, caption: keyImageCaption({ caption: image.caption, series: name, sopInstanceUid: image.sopInstanceUid, frame: image.frame, window: image.window }) });
+        continue;
+      }
+      const instance = series?.instances.find((i) => i.sopInstanceUid === image.sopInstanceUid);
+      if (!instance) {
+        skipped.push({ sopInstanceUid: image.sopInstanceUid, frame: image.frame, reason: `not in the catalog's study ${study.studyInstanceUid} (import its files)` });
+        continue;
+      }
+      const rendered = await deps.renderFile(instance.path, [image.frame], image.window ? { ...image.window, source: 'user' } : undefined);
+      const frame = rendered.ok ? rendered.frames[0] : null;
+      if (!rendered.ok || !frame || !frame.ok) {
+        skipped.push({ sopInstanceUid: image.sopInstanceUid, frame: image.frame, reason: `${instance.path}: ${!rendered.ok ? rendered.reason : frame && !frame.ok ? frame.reason : 'no frame rendered'}` });
+        continue;
+      }
+      out.push({ png: frame.png, caption: keyImageCaption({ caption: image.caption, series: name, sopInstanceUid: image.sopInstanceUid, frame: image.frame, window: frame.applied.window }) });
+    }
+    return out;
+  }
+
+  /** Everything the template prints, from the report version, the catalog and the store. */
+  function tablesOf(report: ReportVersion, study: CatalogStudy['patient']['studies'][number]): StoreResult<Pick<ReportDocument, 'measurements' | 'segments'>> {
+    return store.use((s) => {
+      const measurements = new Map<string, MeasurementRecord>();
+      for (const series of study.series) {
+        const listed = s.listMeasurements(series.seriesInstanceUid);
+        if (!listed.ok) return listed;
+        for (const m of listed.value) measurements.set(m.id, m);
+      }
+      const rows: ReportDocument['measurements'][number][] = report.content.measurementIds.map((id) => {
+        const m = measurements.get(id);
+        return m ? measurementRow(m) : { label: id, kind: '—', value: 'deleted since the report cited it', image: '—' };
+      });
+      const segments: ReportDocument['segments'][number][] = [];
+      for (const ref of report.content.segmentations) {
+        const record = s.get(ref.segmentationId);
+        if (!record.ok) return record;
+        const versions = s.versions(ref.segmentationId);
+        if (!versions.ok) return versions;
+        const version = versions.value.find((v) => v.number === (ref.version ?? record.value.head.number));
+        if (!version) return { ok: false, error: { kind: 'not_found', message: `segmentation ${ref.segmentationId} has no version ${ref.version}` } };
+        segments.push(...segmentRows(`${record.value.name} (v${version.number}, ${record.value.provenance.role})`, version, record.value.spacingMm, ref.segments));
+      }
+      return { ok: true, value: { measurements: rows, segments } };
+    });
+  }
+
+  return {
+    'report.get': async ({ studyKey, version }) => {
+      const got = store.use((s) => s.reports.get(studyKey, version));
+      if (!got.ok) return apiErrorOf(got.error);
+      if (version !== undefined && got.value === null) return err('not_found', `report.get: study ${studyKey} has no report version ${version}`);
+      return ok({ report: got.value });
+    },
+    'report.saveDraft': async ({ studyKey, expectedVersion, content, note, author }) =>
+      answer(store.use((s) => s.reports.saveDraft(studyKey, content, { expectedVersion, author: author ?? deps.defaultAuthor, ...(note ? { note } : {}) }))),
+    'report.confirmAiItem': async ({ studyKey, expectedVersion, itemId, author }) =>
+      answer(store.use((s) => s.reports.confirmAiItem(studyKey, itemId, { expectedVersion, author: author ?? deps.defaultAuthor }))),
+    'report.sign': async ({ studyKey, expectedVersion, signer }) => answer(store.use((s) => s.reports.sign(studyKey, { expectedVersion, author: signer }))),
+    'report.amend': async ({ studyKey, expectedVersion, reason, author }) =>
+      answer(store.use((s) => s.reports.amend(studyKey, { expectedVersion, reason, author: author ?? deps.defaultAuthor }))),
+    'report.versions': async ({ studyKey }) => {
+      const listed = store.use((s) => s.reports.versions(studyKey));
+      return listed.ok ? ok({ versions: listed.value }) : apiErrorOf(listed.error);
+    },
+
+    'report.exportPdf': async ({ studyKey, version, outPath, author }) => {
+      const granted = deps.checkPath?.(outPath);
+      if (granted && !granted.ok) return err('forbidden', `report.exportPdf: ${granted.error.message}`);
+      const target = granted?.ok ? granted.value : path.resolve(outPath);
+      const existing = await stat(target).catch(() => null);
+      if (existing?.isDirectory()) return err('bad_input', `report.exportPdf: ${target} is a folder; give the PDF file to write`);
+
+      const got = store.use((s) => s.reports.get(studyKey, version));
+      if (!got.ok) return apiErrorOf(got.error);
+      const report = got.value;
+      if (!report) return err('not_found', `report.exportPdf: study ${studyKey} has no report${version ? ` version ${version}` : ''}; save a draft first`);
+      const catalogStudy = deps.findStudy(studyKey);
+      if (!catalogStudy) return err('bad_input', `report.exportPdf: study ${studyKey} is not in the catalog; import its files first (the report's header names the patient and study from them)`);
+      const { patient } = catalogStudy;
+      const study = patient.studies[0];
+
+      const tables = tablesOf(report, study);
+      if (!tables.ok) return apiErrorOf(tables.error);
+      const skipped: Skipped[] = [];
+      const chosen = report.content.keyImages.length > 0 ? report.content.keyImages : automaticKeyImages(study);
+      const keyImages = await keyImagesOf(chosen, study, skipped);
+      const document: ReportDocument = {
+        header: { patientName: patient.patientName, patientId: patient.patientId, studyDate: study.studyDate, studyDescription: study.description, accessionNumber: study.accessionNumber, studyKey },
+        version: { number: report.number, edition: report.edition, state: report.state, signature: report.signature, supersededBy: report.supersededBy },
+        findings: report.content.findings,
+        impression: report.content.impression,
+        aiItems: report.content.aiItems,
+        keyImages,
+        ...tables.value,
+        scores: report.content.scores,
+        generatedAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
+      };
+      let bytes: Uint8Array;
+      try {
+        bytes = await renderReportPdf(document);
+      } catch (e) {
+        if (e instanceof ReportPdfError) return err('bad_input', `report.exportPdf: study ${studyKey} version ${report.number}: ${e.message}`);
+        throw e;
+      }
+      try {
+        await writeWhole(target, bytes);
+      } catch (e) {
+        return err('io_error', `report.exportPdf: cannot write ${target}: ${ioErrorText(e)}`);
+      }
+      const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, author ?? deps.defaultAuthor, `PDF ${target}`));
+      if (!audited.ok) return apiErrorOf(audited.error);
+      return ok({ path: target, bytes: bytes.length, version: report.number, state: report.state, keyImages: keyImages.length, skippedKeyImages: skipped });
+    },
+  };
+}
