@@ -2,8 +2,8 @@
 // sform and qform put it on the series' images in RAS, as NIfTI readers (ITK, nibabel, 3D Slicer) expect.
 import { gzipSync } from 'node:zlib';
 import type { SegmentationContent } from '../annotations/model';
-import { imagePlane } from '../geometry/image-plane';
-import { stackStep, volumeGeometry, type VolumeGeometry } from '../geometry/patient-space';
+import type { VolumeGeometry } from '../geometry/patient-space';
+import { stackVolumeGeometry } from '../geometry/stack-geometry';
 import { cross, dot, scale, type Vec3 } from '../geometry/vec3';
 import type { SegSource } from './seg-writer';
 
@@ -19,27 +19,19 @@ const NIFTI_INTENT_LABEL = 1002;
 const NIFTI_XFORM_SCANNER_ANAT = 1;
 const UNITS_MM = 2;
 
-/**
- * The series' voxel → patient (LPS) geometry: voxel (0,0,0) on the first image's first pixel,
- * i along its rows, j along its columns, k from the first image to the last (the stack's own step,
- * so a gantry-tilted stack stays sheared), all from core/geometry.
- */
+/** The series' voxel → patient (LPS) geometry: core/geometry's one stack-as-volume definition. */
 export function seriesGeometry(source: SegSource): VolumeGeometry {
-  const first = source.frames[0]?.positionMm;
-  const plane = imagePlane({ orientation: source.orientation });
-  if (!first || !plane.ok || !source.pixelSpacingMm) {
+  const first = source.frames[0]?.positionMm ?? null;
+  if (!first || !source.orientation || !source.pixelSpacingMm) {
     throw new NiftiWriteError(`${source.description} has no image plane in patient space (a projection image), so a NIfTI affine cannot place it`);
   }
-  const last = source.frames[source.frames.length - 1].positionMm;
-  const step = last ? stackStep(first, last, source.frames.length) : null;
-  const sliceDirection = step?.direction ?? plane.plane.normal;
-  const sliceStepMm = step?.stepMm ?? source.sliceThicknessMm ?? 1;
-  const geometry = volumeGeometry({
-    originMm: first,
-    rowDirection: plane.plane.rowDirection,
-    columnDirection: plane.plane.columnDirection,
-    sliceDirection,
-    spacingMm: [source.pixelSpacingMm[1], source.pixelSpacingMm[0], sliceStepMm],
+  const geometry = stackVolumeGeometry({
+    orientation: source.orientation,
+    firstPositionMm: first,
+    lastPositionMm: source.frames[source.frames.length - 1].positionMm,
+    sliceCount: source.frames.length,
+    pixelSpacingMm: source.pixelSpacingMm,
+    fallbackSliceStepMm: source.sliceThicknessMm,
   });
   if (!geometry.ok) throw new NiftiWriteError(`${source.description}: ${geometry.reason}`);
   return geometry.geometry;
