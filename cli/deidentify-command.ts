@@ -1,0 +1,147 @@
+import { stat } from 'node:fs/promises';
+import { ioErrorText } from '../core/fs/io-error';
+import { DeidOutputError, deidentifyFiles, type DeidExportReport } from '../core/report/deid/export-files';
+import { deidOptions, type DeidOption } from '../core/report/deid/method-codes';
+import { UsageError, type CliCommand } from './command';
+import { shown } from './index-command';
+
+const help = `Usage: vesalius deidentify <file|dir>... --out <dir> [--option NAME]... [--json]
+
+Writes a de-identified copy of every DICOM file under the inputs, following DICOM PS3.15 Annex E, the
+Basic Application Level Confidentiality Profile: every attribute of its table gets its action, through
+every sequence; all private attributes are removed; names, IDs, dates, addresses, institution,
+physicians, accession, descriptions, requests and comments are removed or replaced; UIDs are replaced
+consistently across the whole export (a series stays one series, a SEG still points at its images).
+Patient Identity Removed = YES, De-identification Method and its Code Sequence (CID 7050) are added.
+Pixel data and the transfer syntax are kept; images with Burned In Annotation YES (or secondary
+captures and ultrasound without it) are flagged, since text in the pixels is not cleaned.
+
+  <file|dir>        DICOM files and folders; other files are reported and skipped
+  --out DIR         the output folder (must lie outside every input): one file per input DICOM file at
+                    the same relative path (with several inputs, a folder per input, named after it)
+  --option NAME     add an option (repeat, or separate with commas):
+                      retain-safe-private             keep the few private attributes known to be safe
+                      modified-dates                  shift dates by a per-patient number of days instead of removing them
+                      retain-uids                     keep the UIDs
+                      retain-device-identity          keep device serial numbers, station names, …
+                      retain-patient-characteristics  keep sex, age, size, weight, …
+                      clean-descriptions              keep descriptions and comments with identifying names and IDs cut out
+  --json            print one JSON document: { outDir, options, files: [{ source, output, actions, flags }], skipped, failed }
+
+Exit status: 0 when every DICOM file was de-identified (files that are not DICOM are skipped and listed);
+1 when any file could not be; 2 for usage errors, an input that does not exist, or an output inside an input.
+`;
+
+interface DeidArgs {
+  inputs: string[];
+  out: string;
+  options: DeidOption[];
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): DeidArgs | 'help' {
+  const inputs: string[] = [];
+  const options = new Set<DeidOption>();
+  let out: string | undefined;
+  let json = false;
+  let optionsEnded = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
+      inputs.push(arg);
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--':
+        optionsEnded = true;
+        break;
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--json':
+        json = true;
+        break;
+      case '--out':
+        out = value();
+        break;
+      case '--option':
+        for (const name of value().split(',').map((s) => s.trim())) {
+          if (!(deidOptions as string[]).includes(name)) throw new UsageError(`unknown option '${name}' (options: ${deidOptions.join(', ')})`);
+          options.add(name as DeidOption);
+        }
+        break;
+      default:
+        throw new UsageError(`unknown option '${arg}'`);
+    }
+  }
+  if (inputs.length === 0) throw new UsageError('give the DICOM files or folders to de-identify');
+  if (!out) throw new UsageError('--out is required (the folder the de-identified files go to)');
+  return { inputs, out, options: [...options], json };
+}
+
+const ACTION_WORDS: Array<[keyof DeidExportReport['files'][number]['actions'], string]> = [
+  ['removed', 'removed'],
+  ['emptied', 'emptied'],
+  ['dummied', 'dummy values'],
+  ['pseudonymised', 'pseudonyms'],
+  ['uidsReplaced', 'UIDs replaced'],
+  ['datesShifted', 'dates shifted'],
+  ['cleaned', 'cleaned'],
+  ['sequencesEmptied', 'sequences emptied'],
+  ['privateRemoved', 'private removed'],
+  ['privateKept', 'private kept'],
+];
+
+function formatReport(report: DeidExportReport): string {
+  const lines: string[] = [];
+  for (const f of report.files) {
+    const counts = ACTION_WORDS.filter(([key]) => f.actions[key] > 0).map(([key, words]) => `${f.actions[key]} ${words}`);
+    lines.push(`${shown(f.source)} → ${shown(f.output)} (${counts.join(', ')})`);
+    for (const flag of f.flags) lines.push(`  flagged: ${flag.reason}`);
+  }
+  if (report.failed.length > 0) {
+    lines.push('', `Not de-identified (${report.failed.length}):`);
+    for (const f of report.failed) lines.push(`  ${shown(f.source)}: ${f.reason}`);
+  }
+  if (report.skipped.length > 0) {
+    lines.push('', `Skipped (${report.skipped.length}):`);
+    for (const s of report.skipped) lines.push(`  ${shown(s.source)}: ${s.reason}`);
+  }
+  const flagged = report.files.filter((f) => f.flags.length > 0).length;
+  const options = report.options.length > 0 ? ` with ${report.options.join(', ')}` : '';
+  lines.push('', `${report.files.length} file(s) de-identified into ${shown(report.outDir)}${options}; ${flagged} flagged; ${report.failed.length} failed; ${report.skipped.length} skipped.`);
+  return lines.join('\n') + '\n';
+}
+
+export const deidentifyCommand: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    io.stdout(help);
+    return 0;
+  }
+  for (const input of args.inputs) {
+    try {
+      await stat(input);
+    } catch (e) {
+      io.stderr(`vesalius deidentify: cannot access '${input}': ${ioErrorText(e)}\n`);
+      return 2;
+    }
+  }
+  let report: DeidExportReport;
+  try {
+    report = await deidentifyFiles(args.inputs, args.out, args.options);
+  } catch (e) {
+    if (!(e instanceof DeidOutputError)) throw e;
+    io.stderr(`vesalius deidentify: ${e.message}\n`);
+    return 2;
+  }
+  io.stdout(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return report.failed.length > 0 ? 1 : 0;
+};

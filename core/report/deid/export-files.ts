@@ -1,0 +1,148 @@
+// A de-identified export of files and folders (the Node I/O around deidentify.ts): every regular file
+// under the inputs is read through openRegularFile (regular files only, size checked before reading),
+// de-identified with one DeidSession (one UID mapping for the whole export) and written under the
+// output folder at its relative path; files that are not DICOM are reported and skipped.
+import { randomBytes } from 'node:crypto';
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { collectFiles } from '../../dicom/walk';
+import { ioErrorText } from '../../fs/io-error';
+import { MaskReadError } from '../../masks/mask-error';
+import { openRegularFile, readWhole } from '../../masks/open-regular-file';
+import { DeidSession } from './deid-session';
+import { DeidError, NotDicomError, deidentifyPart10, type DeidActionCounts, type DeidFlag } from './deidentify';
+import type { DeidOption } from './method-codes';
+
+/** Larger files are refused before they are read (a Part 10 file is read whole). */
+export const MAX_DEID_FILE_BYTES = 1024 * 1024 * 1024;
+const DICOMDIR_CLASS = '1.2.840.10008.1.3.10';
+
+export interface DeidFileReport {
+  source: string;
+  output: string;
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  actions: DeidActionCounts;
+  flags: DeidFlag[];
+}
+
+export interface DeidFileProblem {
+  source: string;
+  reason: string;
+}
+
+export interface DeidExportReport {
+  outDir: string;
+  options: DeidOption[];
+  files: DeidFileReport[];
+  /** Not DICOM (or a DICOMDIR): not written. */
+  skipped: DeidFileProblem[];
+  /** DICOM files (or inputs) that could not be read, de-identified or written. */
+  failed: DeidFileProblem[];
+}
+
+/** The export would write into (or over) its own inputs; refused before anything is read. */
+export class DeidOutputError extends Error {}
+
+const isInside = (child: string, parent: string): boolean => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+async function realOrResolved(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** Where each input's files go: the output folder itself for one input, else a folder per input named after it. */
+async function outputRoots(inputs: string[], outDir: string): Promise<string[]> {
+  const realOut = await realOrResolved(outDir);
+  for (const input of inputs) {
+    const realInput = await realOrResolved(input);
+    if (isInside(realOut, realInput) || isInside(realInput, realOut)) {
+      throw new DeidOutputError(`the output folder ${outDir} and the input ${input} overlap; choose an output folder outside every input (inputs are never overwritten)`);
+    }
+  }
+  if (inputs.length === 1) return [outDir];
+  const used = new Map<string, number>();
+  return inputs.map((input) => {
+    const base = path.basename(path.resolve(input)) || 'input';
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return path.join(outDir, n === 1 ? base : `${base}-${n}`);
+  });
+}
+
+async function readInput(file: string): Promise<Uint8Array> {
+  const { handle, size } = await openRegularFile(file, file, 'DICOM');
+  try {
+    if (size > MAX_DEID_FILE_BYTES) throw new MaskReadError(file, `is ${size} bytes; files over ${MAX_DEID_FILE_BYTES} bytes are not de-identified`);
+    return await readWhole(handle, size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Written beside its final name and renamed, so a half-written output is never seen. */
+async function writeWhole(file: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, file);
+  } catch (e) {
+    await rm(temporary, { force: true });
+    throw e;
+  }
+}
+
+const reasonOf = (e: unknown): string => (e instanceof MaskReadError ? e.reason : e instanceof DeidError || e instanceof NotDicomError ? e.message : ioErrorText(e));
+
+/** De-identifies every file under `inputs` into `outDir` with the options; one UID mapping for all of them. */
+export async function deidentifyFiles(inputs: string[], outDir: string, options: DeidOption[], signal?: AbortSignal): Promise<DeidExportReport> {
+  const report: DeidExportReport = { outDir, options, files: [], skipped: [], failed: [] };
+  const roots = await outputRoots(inputs, outDir);
+  const session = new DeidSession(options);
+  for (let i = 0; i < inputs.length; i++) {
+    const input = path.resolve(inputs[i]);
+    const walk = await collectFiles([input], signal);
+    for (const error of walk.errors) report.failed.push({ source: error.path, reason: error.reason });
+    const inputIsFolder = (await stat(input).catch(() => null))?.isDirectory() ?? false;
+    for (const source of walk.files) {
+      signal?.throwIfAborted();
+      const relative = inputIsFolder ? path.relative(input, source) : path.basename(source);
+      const output = path.join(roots[i], relative);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readInput(source);
+      } catch (e) {
+        report.failed.push({ source, reason: `cannot be read: ${reasonOf(e)}` });
+        continue;
+      }
+      let result;
+      try {
+        result = deidentifyPart10(bytes, session);
+      } catch (e) {
+        if (e instanceof NotDicomError) report.skipped.push({ source, reason: e.message });
+        else if (e instanceof DeidError) report.failed.push({ source, reason: e.message });
+        else throw e;
+        continue;
+      }
+      if (result.sopClassUid === DICOMDIR_CLASS) {
+        report.skipped.push({ source, reason: 'a DICOMDIR: its records index the source files and name the patient; make a new one from the output if needed' });
+        continue;
+      }
+      try {
+        await writeWhole(output, result.bytes);
+      } catch (e) {
+        report.failed.push({ source, reason: `cannot write ${output}: ${ioErrorText(e)}` });
+        continue;
+      }
+      report.files.push({ source, output, transferSyntaxUid: result.transferSyntaxUid, sopClassUid: result.sopClassUid, actions: result.actions, flags: result.flags });
+    }
+  }
+  return report;
+}
