@@ -65,7 +65,10 @@ export interface SegWriteResult {
 }
 
 /** Thrown when the segmentation cannot be written over this source; the message says why in words. */
-export class SegWriteError extends Error {}
+export class SegWriteError extends Error {
+  // Named, so the error keeps its class across a reader thread (core/sandbox/protocol.ts sends the name).
+  override name = 'SegWriteError';
+}
 
 /** Defaults where a segment carries no codes: Tissue (SCT 85756007) for both category and type. */
 const DEFAULT_CATEGORY: Code = { value: '85756007', scheme: 'SCT', meaning: 'Tissue' };

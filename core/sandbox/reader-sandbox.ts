@@ -4,6 +4,8 @@
 import { MaskReadError } from '../masks/mask-error';
 import type { GrayPng } from '../masks/png';
 import type { MaskSet } from '../masks/read-mask';
+import { SegWriteError, type SegSource } from '../masks/seg-writer';
+import type { Series } from '../contract/dicom';
 import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
 import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -35,6 +37,20 @@ export class ReaderSandbox {
       return await this.pool.run<RenderedFile>('renderFile', { filePath, frames, window }, { timeoutMs: RENDER_TIMEOUT_MS });
     } catch (e) {
       return { ok: false, reason: e instanceof SandboxFailure ? e.reason : e instanceof Error ? e.message : String(e) };
+    }
+  };
+
+  /**
+   * segSourceOfSeries on a reader thread: the export's reads of source-image headers. Its refusals
+   * arrive as SegWriteError (same message); a reader stopped by its limits becomes one naming the series.
+   */
+  readonly segSource = async (series: Series): Promise<SegSource> => {
+    try {
+      return await this.pool.run<SegSource>('segSource', { series } satisfies ReaderTaskArgs['segSource']);
+    } catch (e) {
+      if (e instanceof SandboxFailure) throw new SegWriteError(`series ${series.seriesInstanceUid}: reading its image headers stopped (${e.reason})`);
+      if (e instanceof Error && e.name === 'SegWriteError') throw new SegWriteError(e.message);
+      throw e;
     }
   };
 

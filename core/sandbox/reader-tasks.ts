@@ -1,4 +1,5 @@
 // What the reader threads can be asked to do: each task kind calls the existing reader, unchanged.
+import type { Series } from '../contract/dicom';
 import type { HeaderReadResult } from '../dicom/header-reader';
 import { inThreadHeaderReader } from '../dicom/in-thread-header-reader';
 import { ioErrorText } from '../fs/io-error';
@@ -8,6 +9,8 @@ import { DEFAULT_MAX_VOLUME_BYTES } from '../masks/nifti';
 import { openRegularFile, readWhole } from '../masks/open-regular-file';
 import { decodeGrayPng, type GrayPng } from '../masks/png';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
+import type { SegSource } from '../masks/seg-writer';
+import { segSourceOfSeries } from '../masks/seg-writer-source';
 import { encodePng } from '../render/png-output';
 import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../render/render-frame';
 
@@ -24,6 +27,8 @@ export interface ReaderTaskArgs {
   renderFile: { filePath: string; frames: number[] | 'all'; window?: RenderOptions['window'] };
   /** A batch of DICOM files decided by their headers (core/sandbox/header-sandbox.ts sends them). */
   indexHeaders: { paths: string[]; prefixBytes: number; statFiles: boolean };
+  /** The source-image headers a SEG / NIfTI export copies from (segSourceOfSeries). */
+  segSource: { series: Series };
 }
 
 export interface ReaderTaskValues {
@@ -31,6 +36,7 @@ export interface ReaderTaskValues {
   readGrayPng: GrayPng;
   renderFile: RenderedFile;
   indexHeaders: HeaderReadResult;
+  segSource: SegSource;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
@@ -78,4 +84,5 @@ export const readerTasks = {
   // files, the next read while this one parses): per-file async reads through libuv were 2–3× slower.
   indexHeaders: ({ paths, prefixBytes, statFiles }: ReaderTaskArgs['indexHeaders']): Promise<HeaderReadResult> =>
     inThreadHeaderReader({ readOnThread: true }).readHeaders({ files: paths, prefixBytes, statFiles }),
+  segSource: ({ series }: ReaderTaskArgs['segSource']): Promise<SegSource> => segSourceOfSeries(series),
 } satisfies { [K in ReaderTaskKind]: (args: ReaderTaskArgs[K]) => Promise<ReaderTaskValues[K]> };

@@ -127,7 +127,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       datasetJobs: new DatasetScoreJobs(jobRegistry, readers.readMask),
     }),
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
-    ...createExportHandlers({ masks, defaultAuthor, findSeries: (key) => catalog.series(key)?.series ?? null, checkPath: (p) => catalog.checkGranted(p) }),
+    ...createExportHandlers({ masks, defaultAuthor, findSeries: (key) => catalog.series(key)?.series ?? null, checkPath: (p) => catalog.checkGranted(p), segSource: readers.segSource }),
     ...createAgreementHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createReportHandlers({
       store: annotationStore,

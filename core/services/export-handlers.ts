@@ -6,8 +6,7 @@ import type { maskCalls } from '../contract/masks';
 import { err, ok, type Result } from '../contract/result';
 import { ioErrorText } from '../fs/io-error';
 import { encodeNiftiLabels, NiftiWriteError } from '../masks/nifti-writer';
-import { encodeDicomSeg, SegWriteError } from '../masks/seg-writer';
-import { segSourceOfSeries } from '../masks/seg-writer-source';
+import { encodeDicomSeg, SegWriteError, type SegSource } from '../masks/seg-writer';
 import type { DomainHandlers } from './context';
 import { apiErrorOf, type MaskStore } from './mask-store';
 
@@ -20,6 +19,11 @@ export interface ExportHandlerDeps {
   /** Refuses an output path outside what the user granted (the catalog's checkGranted); tests may leave it out. */
   checkPath?: (path: string) => Result<string>;
   defaultAuthor: string;
+  /**
+   * The source-image headers the file copies from, read on a reader thread (ReaderSandbox.segSource);
+   * unit tests may pass segSourceOfSeries itself. Throws SegWriteError on a series that cannot carry it.
+   */
+  segSource: (series: Series) => Promise<SegSource>;
 }
 
 /** Writes next to the target and renames, so a failed export never leaves half a file under the chosen name. */
@@ -54,7 +58,7 @@ export function createExportHandlers(deps: ExportHandlerDeps): DomainHandlers<Pi
       let written: { number: number; fileNumber: number }[];
       let seg: { sopInstanceUid: string; seriesInstanceUid: string; frameCount: number } | null = null;
       try {
-        const source = await segSourceOfSeries(series);
+        const source = await deps.segSource(series);
         if (format === 'seg') {
           const result = encodeDicomSeg({ source, content, provenance: record.provenance, versionNumber: version.number, name: record.name, ...(segments ? { segmentNumbers: segments } : {}) });
           bytes = result.bytes;
