@@ -1,7 +1,8 @@
-// Writing DICOM Part 10 files with dcmjs: used by the PNG dataset import and by the test fixtures.
+// Writing DICOM Part 10 files with dcmjs: used by the exports (SEG, Encapsulated PDF, SR), the PNG dataset import and the test fixtures.
 import { createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { dcmjsData, type NaturalDataset } from './dcmjs-api';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './writer-identity';
 
 /** Deflated Explicit VR Little Endian: the one syntax whose body the writer deflates itself. */
 const DEFLATED_SYNTAX_UID = '1.2.840.10008.1.2.1.99';
@@ -15,8 +16,6 @@ export function newUid(): string {
 export function uidFromText(text: string): string {
   return `2.25.${BigInt(`0x${createHash('sha256').update(text).digest('hex').slice(0, 32)}`).toString(10)}`;
 }
-
-const IMPLEMENTATION_CLASS_UID = '2.25.191918466318404853402389178364218813641';
 
 export interface PixelPayload {
   /** One byte array per frame, already in the byte order and encoding the transfer syntax wants. */
@@ -39,7 +38,8 @@ export function encodePart10(dataset: NaturalDataset, transferSyntaxUid: string,
     MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
     TransferSyntaxUID: transferSyntaxUid,
     ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: 'VESALIUS_FIXTURE',
+    // Every file this writer makes is Vesalius's (exports, converted dataset images, test fixtures alike).
+    ImplementationVersionName: IMPLEMENTATION_VERSION_NAME,
   });
   const body: NaturalDataset = { ...dataset };
   if (pixels) {

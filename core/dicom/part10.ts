@@ -1,7 +1,6 @@
 import dicomParser from 'dicom-parser';
 import { guessRawTransferSyntax } from './read-header';
-
-const IMPLEMENTATION_CLASS_UID = '2.25.191918466318404853402389178364218813641';
+import { IMPLEMENTATION_CLASS_UID } from './writer-identity';
 
 /** One explicit VR little endian element with a 2-byte length (UI) or the OB form (reserved + 4-byte length). */
 function metaElement(element: number, vr: 'UI' | 'OB', value: Uint8Array): Buffer {

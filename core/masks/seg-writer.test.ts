@@ -8,6 +8,7 @@ import type { Series } from '../contract/dicom';
 import { scratchFolder } from '../fixtures/scratch-folder';
 import { fitToSeries } from '../services/mask-series-fit';
 import { dicomLabToRgb } from './cielab';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, VESALIUS_VERSION } from '../dicom/writer-identity';
 import { readMaskFile } from './read-mask';
 import { encodeDicomSeg, SegWriteError, type SegSource, type SegWriteInput } from './seg-writer';
 import { overlappingContent, testPlanes, writeSourceSeries } from './seg-writer.fixtures';
@@ -111,6 +112,12 @@ describe('DICOM SEG writer', () => {
     expect(item(ds, 'x00081115').elements.x0008114a.items!.length).toBe(5);
     const pixelMeasures = item(item(ds, 'x52009229'), 'x00289110');
     expect(pixelMeasures.string('x00280030')).toBe('0.8\\0.6');
+    // Vesalius names itself as the writer: file meta and Equipment module.
+    expect(ds.string('x00020013')).toBe(IMPLEMENTATION_VERSION_NAME);
+    expect(IMPLEMENTATION_VERSION_NAME).toMatch(/^VESALIUS_\d+\.\d+\.\d+/);
+    expect(ds.string('x00020012')).toBe(IMPLEMENTATION_CLASS_UID);
+    expect(ds.string('x00080070')).toBe('Vesalius');
+    expect(ds.string('x00181020')).toBe(VESALIUS_VERSION);
   });
 
   it('carries labels, codes (Tissue by default), CIELab colours and the algorithm type from provenance', async () => {

@@ -4,6 +4,7 @@ import { voxelsPerSlice } from '../annotations/model';
 import { encodePart10, newUid } from '../dicom/part10-writer';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
 import { EXPLICIT_LE } from '../dicom/transfer-syntax';
+import { vesaliusEquipment } from '../dicom/writer-identity';
 import type { Vec3 } from '../geometry/vec3';
 import { rgbToDicomLab } from './cielab';
 
@@ -175,10 +176,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     // Frame of Reference (the images' own; a projection image may have none)
     ...(source.frameOfReferenceUid ? { FrameOfReferenceUID: source.frameOfReferenceUid, PositionReferenceIndicator: '' } : { PatientOrientation: source.patientOrientation ?? '' }),
     // General and Enhanced General Equipment
-    Manufacturer: 'Vesalius',
-    ManufacturerModelName: 'Vesalius',
-    DeviceSerialNumber: '1',
-    SoftwareVersions: '1',
+    ...vesaliusEquipment(),
     // Segmentation Image
     ImageType: ['DERIVED', 'PRIMARY'],
     InstanceNumber: 1,
