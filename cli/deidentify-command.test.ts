@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { scratchFolder } from '../core/fixtures/scratch-folder';
+import type { DeidExportReport } from '../core/report/deid/export-files';
+import { SEEDED_PHI, writePhiStudy, type PhiStudy } from '../core/report/deid/phi-study.fixtures';
+import { vesalius } from './test-run';
+
+const scratch = scratchFolder('deid-cli');
+let study: PhiStudy;
+
+beforeAll(async () => {
+  study = await writePhiStudy(path.join(scratch.path, 'study'));
+});
+
+describe('vesalius deidentify', () => {
+  it('writes one de-identified file per DICOM file at its relative path, lists the skipped file, exits 0; --json is the summary', async () => {
+    const out = path.join(scratch.path, 'out-json');
+    const run = await vesalius(['deidentify', study.root, '--out', out, '--option', 'modified-dates,retain-safe-private', '--json'], {});
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as DeidExportReport;
+    expect(report.options).toEqual(['modified-dates', 'retain-safe-private']);
+    expect(report.failed).toEqual([]);
+    expect(report.skipped).toEqual([{ source: study.notDicom, reason: expect.stringContaining('not a DICOM Part 10 file') }]);
+    expect(report.files).toHaveLength(7);
+    for (const file of report.files) {
+      expect(file.output).toBe(path.join(out, path.relative(study.root, file.source)));
+      expect(existsSync(file.output)).toBe(true);
+      expect(file.actions.uidsReplaced).toBeGreaterThan(0);
+      const bytes = readFileSync(file.output);
+      for (const seed of [SEEDED_PHI.familyName, SEEDED_PHI.patientId, SEEDED_PHI.accession, SEEDED_PHI.institution]) expect(bytes.includes(Buffer.from(seed)), `${seed} in ${file.output}`).toBe(false);
+    }
+    const slice4 = report.files.find((f) => f.source === study.ct[3].file);
+    expect(slice4?.flags.map((f) => f.code)).toEqual(['burned-in-annotation']);
+    expect(existsSync(path.join(out, 'notes.txt'))).toBe(false);
+  });
+
+  it('prints what it did in words', async () => {
+    const run = await vesalius(['deidentify', study.ct[0].file, '--out', path.join(scratch.path, 'out-text')], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`→ ${path.join(scratch.path, 'out-text', 'slice-1.dcm')}`);
+    expect(run.stdout).toMatch(/\d+ removed, .*UIDs replaced/);
+    expect(run.stdout).toContain('1 file(s) de-identified');
+  });
+
+  it('puts each of several inputs in a folder named after it', async () => {
+    const out = path.join(scratch.path, 'out-several');
+    const run = await vesalius(['deidentify', path.join(study.root, 'ct'), path.join(study.root, 'seg'), '--out', out, '--json'], {});
+    expect(run.code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['ct', 'seg']);
+    expect((await readdir(path.join(out, 'seg')))).toEqual(['lesion.dcm']);
+  });
+
+  it('refuses an output folder inside an input (or the input itself) and writes nothing', async () => {
+    const inside = path.join(study.root, 'deid-out');
+    const run = await vesalius(['deidentify', study.root, '--out', inside], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('overlap');
+    expect(existsSync(inside)).toBe(false);
+    const same = await vesalius(['deidentify', study.root, '--out', study.root], {});
+    expect(same.code).toBe(2);
+  });
+
+  it('exits 1 and names the reason for a damaged DICOM file; the other files are still written', async () => {
+    const dir = path.join(scratch.path, 'damaged');
+    await mkdir(dir, { recursive: true });
+    const good = readFileSync(study.ct[0].file);
+    await writeFile(path.join(dir, 'good.dcm'), good);
+    await writeFile(path.join(dir, 'cut.dcm'), good.subarray(0, good.length - 40));
+    const out = path.join(scratch.path, 'out-damaged');
+    const run = await vesalius(['deidentify', dir, '--out', out, '--json'], {});
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as DeidExportReport;
+    expect(report.files.map((f) => path.basename(f.output))).toEqual(['good.dcm']);
+    expect(report.failed).toEqual([{ source: path.join(dir, 'cut.dcm'), reason: expect.stringMatching(/^element \(7FE0,0010\) declares \d+ bytes but only \d+ remain \(at byte \d+\)$/) }]);
+  });
+
+  it('says what is wrong with the command line', async () => {
+    const unknown = await vesalius(['deidentify', study.root, '--out', path.join(scratch.path, 'x'), '--option', 'keep-everything'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option 'keep-everything'");
+    const noOut = await vesalius(['deidentify', study.root], {});
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain('--out is required');
+    const missing = await vesalius(['deidentify', path.join(scratch.path, 'nothing-here'), '--out', path.join(scratch.path, 'y')], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('not found');
+  });
+});
