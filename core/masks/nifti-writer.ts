@@ -3,6 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import type { SegmentationContent } from '../annotations/model';
 import type { VolumeGeometry } from '../geometry/patient-space';
+import { flipLpsRasRows } from '../geometry/lps-ras';
 import { stackVolumeGeometry } from '../geometry/stack-geometry';
 import { cross, dot, scale, type Vec3 } from '../geometry/vec3';
 import type { SegSource } from './seg-writer';
@@ -37,14 +38,11 @@ export function seriesGeometry(source: SegSource): VolumeGeometry {
   return geometry.geometry;
 }
 
-/** The voxel → RAS matrix rows [x y z offset]: DICOM's LPS with x and y negated. */
+/** The voxel → RAS matrix rows [x y z offset]: the grid's voxel → LPS matrix carried to RAS. */
 export function rasAffine(geometry: VolumeGeometry): number[][] {
   const [a, b, c] = geometry.stepMm;
   const o = geometry.originMm;
-  return [0, 1, 2].map((r) => {
-    const sign = r < 2 ? -1 : 1;
-    return [a[r] * sign, b[r] * sign, c[r] * sign, o[r] * sign];
-  });
+  return flipLpsRasRows([0, 1, 2].map((r) => [a[r], b[r], c[r], o[r]]));
 }
 
 /**

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import * as nifti from 'nifti-reader-js';
 import type { Instance } from '../contract/dicom';
 import { imagePlane } from '../geometry/image-plane';
+import { flipLpsRasRows } from '../geometry/lps-ras';
 import { stackStep } from '../geometry/patient-space';
 import { distance, dot, norm, toVec3, type Vec3 } from '../geometry/vec3';
 import type { LabelArray, LabelVolume } from '../metrics/types';
@@ -20,8 +21,7 @@ export function niftiVoxelToLps(fileBytes: Uint8Array): number[][] | null {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const header = nifti.readHeader(buffer);
   if (!header || (header.qform_code < 1 && header.sform_code < 1)) return null;
-  // NIfTI world space is RAS; DICOM's is LPS: negate the first two rows.
-  return header.affine.slice(0, 3).map((row, i) => (i < 2 ? row.map((v) => -v) : [...row]));
+  return flipLpsRasRows(header.affine);
 }
 
 /**
