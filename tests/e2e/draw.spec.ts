@@ -128,6 +128,18 @@ test.describe('drawing segmentations', () => {
     await expect.poll(() => voxels(rows(page).nth(1))).toBeGreaterThan(0);
     // The crossing stroke painted segment 2 only: segment 1 keeps every voxel, the shared ones included.
     expect(await voxels(rows(page).first())).toBe(first);
+    const second = await voxels(rows(page).nth(1));
     await saved(page);
+
+    // The store keeps both whole (its per-segment counts); masks.data hands out one label map, so the
+    // page opens an overlapping segmentation read-only rather than save the overlap away.
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('segments-toggle').click();
+    await expect(page.getByTestId('segmentation-read-only')).toContainText('overlap');
+    await expect(rows(page)).toHaveCount(2);
+    await expect(page.getByTestId('segment-add')).toBeDisabled();
+    expect(first + second).toBeGreaterThan((await voxels(rows(page).first())) + (await voxels(rows(page).nth(1))));
   });
 });

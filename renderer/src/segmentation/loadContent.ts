@@ -34,7 +34,7 @@ export async function loadContent(api: Api, info: MaskSetInfo): Promise<LoadedCo
   const content: SegmentationContent = { shape: [shape[0], shape[1], shape[2]], segments: info.segments.map((s) => ({ ...s })), masks };
   const flattened = info.labels.find((l) => countOf(masks.get(l.value)) !== l.voxelCount);
   const readOnlyReason = flattened
-    ? `its segments overlap (segment ${flattened.name ?? flattened.value} has ${flattened.voxelCount} voxels, ${countOf(masks.get(flattened.value))} of them unshared), and the store hands out only a flattened label map; opened read-only so the overlap is not cut away`
+    ? `its segments overlap: segment ${flattened.name ?? flattened.value} has ${flattened.voxelCount} voxels in the store but ${countOf(masks.get(flattened.value))} in the one label map masks.data hands out, so it is shown read-only rather than saved back without the overlap`
     : null;
   return { ok: true, content, readOnlyReason };
 }

@@ -2,7 +2,6 @@
 // layers, its history operations and its autosave. Everything that changes voxels or segments goes through here.
 import type { Api } from '../../../core/contract/index';
 import type { MaskSetInfo } from '../../../core/contract/masks';
-import { packSlice } from '../../../core/annotations/delta';
 import { voxelsPerSlice, type Segment, type SegmentationContent } from '../../../core/annotations/model';
 import { labelColor } from '../../../core/annotations/palette';
 import { paintStroke, type BrushStroke } from '../../../core/annotations/edit/brush';
@@ -17,7 +16,8 @@ import {
 } from '../../../core/annotations/edit/operations';
 import type { Ijk } from '../../../core/annotations/edit/types';
 import type { SaveQueue } from '../scoring/saveQueue.svelte';
-import { LabelmapDisplay, type LabelmapTarget, type SegmentLook } from './labelmapDisplay';
+import type { SegmentLook } from './labelmapDisplay';
+import { PendingEdits, saveArgsOf, slicesOf } from './pendingEdits';
 import type { StackGeometry } from './stackGeometry';
 
 /** How a segment is shown and whether it may be edited; view state, not saved and not undone. */
@@ -25,6 +25,15 @@ export interface SegmentView {
   visible: boolean;
   locked: boolean;
   opacity: number;
+}
+
+/** Where the segments are drawn (LabelmapDisplay on the stack viewport; tests pass a fake). */
+export interface LayerDisplay {
+  show(segment: number, mask: Uint8Array, look: SegmentLook): void;
+  update(segment: number, mask: Uint8Array, slices: Iterable<number>): void;
+  setLook(segment: number, look: SegmentLook): void;
+  remove(segment: number): void;
+  destroy(): void;
 }
 
 const DEFAULT_OPACITY = 0.5;
@@ -53,9 +62,8 @@ export class SegmentationEditor {
   private savesInFlight = 0;
 
   private readonly sliceCounts = new Map<number, Uint32Array>();
-  private display: LabelmapDisplay | null = null;
-  private readonly dirtySlices = new Map<string, { segment: number; z: number }>();
-  private segmentsDirty = false;
+  private display: LayerDisplay | null = null;
+  private readonly pending = new PendingEdits();
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private stroke: ActiveStroke | null = null;
   private readonly listeners = new Set<(event: EditorEvent) => void>();
@@ -89,10 +97,10 @@ export class SegmentationEditor {
     return () => this.listeners.delete(listener);
   }
 
-  /** Shows every segment on a stack viewport (one labelmap layer each). */
-  showOn(target: LabelmapTarget): void {
+  /** Shows every segment through a display (the stack viewport's labelmaps: one layer each). */
+  showOn(display: LayerDisplay): void {
     this.hide();
-    this.display = new LabelmapDisplay(target);
+    this.display = display;
     for (const segment of this.content.segments) this.display.show(segment.number, this.maskOf(segment.number), this.lookOf(segment.number));
   }
 
@@ -201,24 +209,14 @@ export class SegmentationEditor {
   flush(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    if (!this.dirtySlices.size && !this.segmentsDirty) return;
-    const slices = [...this.dirtySlices.values()];
-    const withSegments = this.segmentsDirty;
-    this.dirtySlices.clear();
-    this.segmentsDirty = false;
+    if (this.pending.empty) return;
+    const batch = this.pending.take();
     const what = `edits of ${this.info.name}`;
     this.savesInFlight++;
     this.saves
       .save(what, async () => {
         // Packed at commit time from the current voxels: a retry sends what is there now.
-        const present = new Set(this.content.segments.map((s) => s.number));
-        const edits = slices.filter((s) => present.has(s.segment)).map(({ segment, z }) => ({ segment, z, bits: packSlice(this.maskOf(segment), this.content.shape, z) }));
-        const saved = await this.api['masks.saveSlices']({
-          maskSetId: this.maskSetId,
-          expectedHead: this.info.headVersion,
-          edits,
-          ...(withSegments ? { segments: this.content.segments.map((s) => ({ ...s })) } : {}),
-        });
+        const saved = await this.api['masks.saveSlices']({ maskSetId: this.maskSetId, expectedHead: this.info.headVersion, ...saveArgsOf(batch, this.content) });
         if (saved.ok) {
           this.info = saved.value;
           this.emit({ kind: 'saved', headVersion: saved.value.headVersion });
@@ -228,7 +226,7 @@ export class SegmentationEditor {
       .then(
         () => {
           this.savesInFlight--;
-          this.unsaved = this.savesInFlight > 0 || this.dirtySlices.size > 0 || this.segmentsDirty;
+          this.unsaved = this.savesInFlight > 0 || !this.pending.empty;
         },
         () => {
           // The save queue keeps the failure on the indicator (Retry / Discard); the edits stay unsaved.
@@ -247,9 +245,9 @@ export class SegmentationEditor {
 
   /** After every apply and revert: redraw, recount and mark for saving exactly what changed. */
   private readonly applied = (change: ContentChange): void => {
+    this.pending.mark(change);
     if (change.segments) {
       this.syncSegments();
-      this.segmentsDirty = true;
       this.emit({ kind: 'segments-modified' });
     }
     const bySegment = new Map<number, number[]>();
@@ -257,7 +255,6 @@ export class SegmentationEditor {
       const list = bySegment.get(edit.segment) ?? [];
       list.push(edit.z);
       bySegment.set(edit.segment, list);
-      this.dirtySlices.set(`${edit.segment}:${edit.z}`, { segment: edit.segment, z: edit.z });
     }
     for (const [segment, slices] of bySegment) {
       const mask = this.content.masks.get(segment);
@@ -342,14 +339,4 @@ export class SegmentationEditor {
   private emit(event: EditorEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-/** The distinct slices (z) of ascending flat voxel indices. */
-export function slicesOf(indices: Uint32Array, perSlice: number): number[] {
-  const slices: number[] = [];
-  for (let k = 0; k < indices.length; k++) {
-    const z = Math.floor(indices[k] / perSlice);
-    if (slices[slices.length - 1] !== z) slices.push(z);
-  }
-  return slices;
 }

@@ -11,6 +11,7 @@ import { worldToIjk } from '../../../core/geometry/patient-space';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { SaveQueue } from '../scoring/saveQueue.svelte';
 import { VesaliusBrushTool, type StrokeSink } from './brushTool';
+import { LabelmapDisplay } from './labelmapDisplay';
 import { loadContent } from './loadContent';
 import { SegmentationEditor } from './segmentationEditor.svelte';
 import { stackGeometry, type StackGeometry } from './stackGeometry';
@@ -243,7 +244,7 @@ export class SegmentationState implements StrokeSink {
     this.active = editor;
     const target = this.viewer.viewportId;
     const open = this.series;
-    if (target && open) editor.showOn({ viewportId: target, referencedImageIds: open.frames.map((f) => f.imageId) });
+    if (target && open) editor.showOn(new LabelmapDisplay({ viewportId: target, referencedImageIds: open.frames.map((f) => f.imageId) }));
     this.historyTick++;
   }
 
