@@ -3,10 +3,10 @@
 import type { DataSet } from 'dicom-parser';
 import type { Instance, Series } from '../contract/dicom';
 import { isDicomUid } from '../contract/primitives';
-import type { NaturalDataset } from '../dicom/dcmjs-api';
 import { closeSoon, fileSizeOf, openForRead, rangeReaderOf, readAt } from '../dicom/file-io';
 import { decimalValues } from '../dicom/numeric-strings';
 import { parserWords } from '../dicom/parser-words';
+import { patientStudyOf } from '../dicom/patient-study';
 import { DEFAULT_PREFIX_BYTES, readHeader } from '../dicom/read-header';
 import { imagePlane, sameOrientation } from '../geometry/image-plane';
 import { imagesOfFrames } from '../geometry/slice-order';
@@ -14,30 +14,6 @@ import { toVec3 } from '../geometry/vec3';
 import { ioErrorText } from '../fs/io-error';
 import type { SegSource, SegSourceFrame } from './seg-writer';
 import { SegWriteError } from './seg-writer';
-
-/** Patient and General Study attributes copied into the SEG (PS3.3 C.7.1.1, C.7.2.1), by keyword and tag. */
-const COPIED_TEXT: readonly [keyword: string, tag: string][] = [
-  ['PatientName', 'x00100010'],
-  ['PatientID', 'x00100020'],
-  ['IssuerOfPatientID', 'x00100021'],
-  ['PatientBirthDate', 'x00100030'],
-  ['PatientSex', 'x00100040'],
-  ['StudyInstanceUID', 'x0020000d'],
-  ['StudyDate', 'x00080020'],
-  ['StudyTime', 'x00080030'],
-  ['ReferringPhysicianName', 'x00080090'],
-  ['StudyID', 'x00200010'],
-  ['AccessionNumber', 'x00080050'],
-  ['StudyDescription', 'x00081030'],
-];
-
-/** A text value decoded as the file's character set says (UTF-8 for ISO_IR 192, else Latin-1 as dicom-parser reads it). */
-function textOf(dataSet: DataSet, tag: string, utf8: boolean): string | undefined {
-  const element = dataSet.elements[tag];
-  if (!element) return undefined;
-  if (!utf8) return dataSet.string(tag) ?? '';
-  return Buffer.from(dataSet.byteArray.buffer, dataSet.byteArray.byteOffset + element.dataOffset, element.length).toString('utf8').replace(/[\0 ]+$/, '');
-}
 
 async function readImageHeader(filePath: string): Promise<DataSet> {
   let fd: number;
@@ -102,12 +78,7 @@ export async function segSourceOfSeries(series: Series): Promise<SegSource> {
   if (odd) throw new SegWriteError(`${description} mixes image sizes (${first.columns}×${first.rows} and ${odd.columns}×${odd.rows}); one SEG cannot cover it`);
 
   const header = await readImageHeader(first.path);
-  const utf8 = (header.string('x00080005') ?? '').includes('ISO_IR 192');
-  const patientStudy: NaturalDataset = {};
-  for (const [keyword, tag] of COPIED_TEXT) {
-    const value = textOf(header, tag, utf8);
-    if (value !== undefined) patientStudy[keyword] = value;
-  }
+  const patientStudy = patientStudyOf(header);
   if (!patientStudy.StudyInstanceUID) throw new SegWriteError(`source image ${first.path} has no StudyInstanceUID`);
   const frameOfReferenceUid = header.string('x00200052') || null;
   const orientation = first.imageOrientationPatient ?? groupValue(header, 'x00209116', 'x00200037');

@@ -3,7 +3,9 @@ import type { Code, Provenance, Segment, SegmentationContent } from '../annotati
 import { voxelsPerSlice } from '../annotations/model';
 import { encodePart10, newUid } from '../dicom/part10-writer';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
+import { patientStudyModules } from '../dicom/patient-study';
 import { EXPLICIT_LE } from '../dicom/transfer-syntax';
+import { codeItem, dicomDate, dicomTime, ds, lo, personName } from '../dicom/value-text';
 import { vesaliusEquipment } from '../dicom/writer-identity';
 import type { Vec3 } from '../geometry/vec3';
 import { rgbToDicomLab } from './cielab';
@@ -77,17 +79,6 @@ const DEFAULT_TYPE: Code = { value: '85756007', scheme: 'SCT', meaning: 'Tissue'
 const SEGMENTATION_DERIVATION: NaturalDataset = { CodeValue: '113076', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Segmentation' };
 const SOURCE_PURPOSE: NaturalDataset = { CodeValue: '121322', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Source image for image processing operation' };
 
-/** Type 2 attributes of the Patient and General Study modules: present, empty when the source has none. */
-const PATIENT_STUDY_TYPE_2: NaturalDataset = Object.fromEntries(
-  ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber'].map((k) => [k, '']),
-);
-
-/** VR limits: LO 64 characters, SH 16; longer texts are cut, never refused. */
-const lo = (text: string): string => text.slice(0, 64);
-const sh = (text: string): string => text.slice(0, 16);
-
-const codeItem = (code: Code): NaturalDataset => ({ CodeValue: sh(code.value), CodingSchemeDesignator: sh(code.scheme), CodeMeaning: lo(code.meaning) });
-
 /** MANUAL for drawn or imported human masks; AUTOMATIC for a model's; SEMIAUTOMATIC once a person edited a model's mask. */
 export function algorithmOf(provenance: Provenance, versionNumber: number): { type: 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC'; name: string | null } {
   const origin = provenance.origin;
@@ -97,18 +88,6 @@ export function algorithmOf(provenance: Provenance, versionNumber: number): { ty
   return { type: versionNumber > 1 ? 'SEMIAUTOMATIC' : 'AUTOMATIC', name: lo(name) };
 }
 
-const dicomDate = (d: Date): string => d.toISOString().slice(0, 10).replace(/-/g, '');
-const dicomTime = (d: Date): string => d.toISOString().slice(11, 19).replace(/:/g, '');
-
-/** Decimal strings DICOM accepts (DS: at most 16 characters). */
-function ds(value: number): number {
-  if (Number.isInteger(value)) return value;
-  for (let digits = 10; digits > 0; digits--) {
-    const text = String(Number(value.toPrecision(digits)));
-    if (text.length <= 16) return Number(text);
-  }
-  return Math.round(value);
-}
 
 /**
  * The SEG's bytes: one frame per (segment, source slice) that holds voxels of that segment, in
@@ -164,8 +143,7 @@ export function encodeDicomSeg(input: SegWriteInput): SegWriteResult {
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: SEG_STORAGE_SOP_CLASS,
     SOPInstanceUID: sopInstanceUid,
-    ...PATIENT_STUDY_TYPE_2,
-    ...source.patientStudy,
+    ...patientStudyModules(source.patientStudy),
     // General Series / Segmentation Series
     Modality: 'SEG',
     SeriesInstanceUID: seriesInstanceUid,
@@ -300,6 +278,3 @@ function contentLabel(name: string): string {
   const label = name.toUpperCase().replace(/[^A-Z0-9_ ]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 16).trim();
   return label || 'SEGMENTATION';
 }
-
-/** A user name as a PN (no backslash, at most 64 characters per group). */
-const personName = (author: string): string => author.replace(/[\\^=]/g, ' ').slice(0, 64);
