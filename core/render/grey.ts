@@ -35,20 +35,24 @@ export function storedRange(values: Float64Array): ValueRange {
 
 export interface GreyMapping {
   modality: ModalityTransform;
-  window: VoiWindow;
-  voiFunction: VoiFunction;
+  /** A window through its function, or the file's VOI LUT Sequence table (its entries scaled from 0 .. 2^bits - 1). */
+  voi: { kind: 'window'; window: VoiWindow; voiFunction: VoiFunction } | { kind: 'lut'; lut: Lut };
   invert: boolean;
 }
 
 export function greyBytes(values: Float64Array, mapping: GreyMapping): Uint8Array {
   const out = new Uint8Array(values.length);
-  const { modality, window, voiFunction, invert } = mapping;
+  const { modality, voi, invert } = mapping;
   const slope = modality.kind === 'rescale' ? modality.slope : 1;
   const intercept = modality.kind === 'rescale' ? modality.intercept : 0;
   const lut = modality.kind === 'lut' ? modality.lut : null;
+  const lutScale = voi.kind === 'lut' ? 255 / (2 ** voi.lut.bitsPerEntry - 1) : 0;
+  const toLevel =
+    voi.kind === 'lut'
+      ? (x: number): number => Math.min(255, Math.round(lutValue(voi.lut, x) * lutScale))
+      : (x: number): number => Math.round(applyVoiFunction(x, voi.window, voi.voiFunction, 255));
   for (let i = 0; i < values.length; i++) {
-    const x = lut ? lutValue(lut, values[i]) : values[i] * slope + intercept;
-    const level = Math.round(applyVoiFunction(x, window, voiFunction, 255));
+    const level = toLevel(lut ? lutValue(lut, values[i]) : values[i] * slope + intercept);
     out[i] = invert ? 255 - level : level;
   }
   return out;

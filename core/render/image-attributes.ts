@@ -186,9 +186,9 @@ function readLut(dataSet: DataSet, descriptorTag: string, dataTag: string, what:
   return { firstMapped, bitsPerEntry: bits, entries };
 }
 
-/** A LUT's entry for input `x`. */
+/** A LUT's entry for input `x` (a fractional input, from a rescale, is truncated as pydicom's apply_voi does). */
 export function lutValue(lut: Lut, x: number): number {
-  const index = x - lut.firstMapped;
+  const index = Math.trunc(x - lut.firstMapped);
   return lut.entries[index <= 0 ? 0 : index >= lut.entries.length ? lut.entries.length - 1 : index];
 }
 
@@ -199,6 +199,19 @@ export function readModalityLut(dataSet: DataSet, layout: PixelLayout): Lut | nu
   const item = sequenceItem(dataSet, MODALITY_LUT_SEQUENCE, 0);
   if (!item) return null;
   return readLut(item, 'x00283002', 'x00283006', 'Modality LUT', layout.signed, (bits) => bits >= 8 && bits <= 16);
+}
+
+const VOI_LUT_SEQUENCE = 'x00283010';
+
+/**
+ * The first table of the VOI LUT Sequence (0028,3010), PS3.3 C.11.2: it maps the modality LUT's
+ * output onto the display range (0 .. 2^bits - 1) instead of a window. Its first mapped value is
+ * read as SS when that output can be negative (a CT's HU), else as US.
+ */
+export function readVoiLut(dataSet: DataSet, signedInput: boolean): Lut | null {
+  const item = sequenceItem(dataSet, VOI_LUT_SEQUENCE, 0);
+  if (!item) return null;
+  return readLut(item, 'x00283002', 'x00283006', 'VOI LUT', signedInput, (bits) => bits >= 8 && bits <= 16);
 }
 
 /** The red, green and blue palette LUTs (8- or 16-bit entries). */

@@ -2,7 +2,8 @@
 
 Reads a JSON list of jobs on stdin: {"file", "frame" (1-based), "window": {"center", "width",
 "function"} or null, "rescale": {"slope", "intercept"} or null, "out" (a path to write), "referenceIsYbr" (optional:
-pydicom leaves this file's samples in YCbCr; convert them)}.
+pydicom leaves this file's samples in YCbCr; convert them), "voiLut" (optional: vesalius applied the
+file's VOI LUT Sequence instead of a window)}.
 For each job it renders that frame with pydicom's own pipeline -- pixel_array, apply_modality_lut,
 apply_voi_lut with the same window, MONOCHROME1 inverted, palette through apply_color_lut, YBR
 through convert_color_space -- scales it to 8 bits and writes the raw bytes (rows x columns x
@@ -70,6 +71,13 @@ def render(job):
         ds.RescaleSlope = rescale["slope"]
         ds.RescaleIntercept = rescale["intercept"]
     values = apply_modality_lut(arr, ds)
+    if job.get("voiLut"):
+        # vesalius applied the file's VOI LUT Sequence: pydicom's default (prefer_lut) does too.
+        out = apply_voi_lut(values, ds, index=0, prefer_lut=True).astype(np.float64)
+        grey = out * 255.0 / float(2 ** ds.VOILUTSequence[0].LUTDescriptor[2] - 1)
+        if photometric == "MONOCHROME1":
+            grey = 255.0 - grey
+        return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
     window = job["window"]
     for keyword in ("VOILUTSequence", "WindowCenterWidthExplanation"):
         if keyword in ds:

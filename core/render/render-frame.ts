@@ -8,7 +8,7 @@ import { codecNameFor, decodeCompressed } from './codecs';
 import { codestreamSize } from './codestream-size';
 import { paletteBytes, rgbBytes } from './colour';
 import { greyBytes, modalityOutputRange, storedRange, type ModalityTransform } from './grey';
-import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, type Photometric, type PixelLayout } from './image-attributes';
+import { readGreyPipeline, readModalityLut, readPalette, readPixelLayout, readVoiLut, type Lut, type Photometric, type PixelLayout } from './image-attributes';
 import { loadImageDataset, type LoadedImage } from './load-dataset';
 import { encapsulatedFrame, nativeFrame, PIXEL_DATA_LABEL } from './pixel-frames';
 import { finiteRange, floatFrameValues, isFloatPixelTag, readFloatLayout } from './float-frame';
@@ -31,6 +31,13 @@ export interface RenderOptions {
   maxBytes?: number;
 }
 
+/** A lookup table as --json reports it. */
+export interface LutSummary {
+  entries: number;
+  firstMapped: number;
+  bitsPerEntry: number;
+}
+
 export interface AppliedRendering {
   frame: number;
   numberOfFrames: number;
@@ -38,12 +45,14 @@ export interface AppliedRendering {
   columns: number;
   photometric: Photometric;
   transferSyntax: { uid: string; name: string };
-  /** Null for colour images (no VOI applies). */
+  /** Null for colour images (no VOI applies) and where the VOI LUT Sequence's table was applied instead. */
   window: { center: number; width: number; source: WindowSource; function: VoiFunction } | null;
+  /** The VOI LUT Sequence (0028,3010) table applied (the file has one and no window was asked for). */
+  voiLut?: LutSummary;
   /** Null for colour images, and where the Modality LUT Sequence maps stored values instead. */
   rescale: { slope: number; intercept: number } | null;
   /** The Modality LUT Sequence (0028,3000) table applied, if the file has one. */
-  modalityLut: { entries: number; firstMapped: number; bitsPerEntry: number } | null;
+  modalityLut: LutSummary | null;
   inverted: boolean;
   /** What the samples were: integers (Pixel Data) unless said (Float / Double Float Pixel Data). */
   pixelData?: 'float32' | 'float64';
@@ -137,20 +146,28 @@ async function render(image: LoadedImage, options: RenderOptions): Promise<Rende
   // Rescale and the Modality LUT Sequence exclude each other (PS3.3 C.11.1); a table wins only without rescale values.
   const lut = pipeline.hasRescale ? null : readModalityLut(dataSet, layout);
   const modality: ModalityTransform = lut ? { kind: 'lut', lut } : { kind: 'rescale', slope: pipeline.slope, intercept: pipeline.intercept };
+  const outputRange = modalityOutputRange(storedRange(values), modality);
+  const invert = layout.photometric === 'MONOCHROME1';
+  const applied = {
+    ...base,
+    rescale: modality.kind === 'rescale' ? { slope: modality.slope, intercept: modality.intercept } : null,
+    modalityLut: modality.kind === 'lut' ? lutSummary(modality.lut) : null,
+    inverted: invert,
+  };
+  // The file's VOI LUT Sequence, when no window is asked for, wins over its window values (as pydicom's apply_voi_lut by default).
+  const voiLut = options.window ? null : readVoiLut(dataSet, outputRange.min < 0);
+  if (voiLut) {
+    return result(greyBytes(values, { modality, voi: { kind: 'lut', lut: voiLut }, invert }), 1, { ...applied, window: null, voiLut: lutSummary(voiLut) });
+  }
   const chosen = options.window
     ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
-    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityOutputRange(storedRange(values), modality));
+    : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, outputRange);
   const voiFunction = effectiveVoiFunction(voiFunctionOf(pipeline.voiFunction), chosen.width);
-  const invert = layout.photometric === 'MONOCHROME1';
-  const pixels = greyBytes(values, { modality, window: chosen, voiFunction, invert });
-  return result(pixels, 1, {
-    ...base,
-    window: { center: chosen.center, width: chosen.width, source: chosen.source, function: voiFunction },
-    rescale: modality.kind === 'rescale' ? { slope: modality.slope, intercept: modality.intercept } : null,
-    modalityLut: modality.kind === 'lut' ? { entries: modality.lut.entries.length, firstMapped: modality.lut.firstMapped, bitsPerEntry: modality.lut.bitsPerEntry } : null,
-    inverted: invert,
-  });
+  const pixels = greyBytes(values, { modality, voi: { kind: 'window', window: chosen, voiFunction }, invert });
+  return result(pixels, 1, { ...applied, window: { center: chosen.center, width: chosen.width, source: chosen.source, function: voiFunction } });
 }
+
+const lutSummary = (lut: Lut): LutSummary => ({ entries: lut.entries.length, firstMapped: lut.firstMapped, bitsPerEntry: lut.bitsPerEntry });
 
 /** The 0-based index of 1-based frame `frameNumber`, refused past the image's frames. */
 function checkedFrameIndex(frameNumber: number, numberOfFrames: number): number {
@@ -185,7 +202,7 @@ function renderFloat(image: LoadedImage, options: RenderOptions): RenderedFrame 
     ? { center: options.window.center, width: options.window.width, source: options.window.source as WindowSource }
     : chooseVoiWindow(pipeline.windowCenters, pipeline.windowWidths, modalityOutputRange(finiteRange(values), modality));
   const voiFunction = effectiveVoiFunction(voiFunctionOf(pipeline.voiFunction), chosen.width, chosen.source === 'data-range');
-  const pixels = greyBytes(values, { modality, window: chosen, voiFunction, invert: false });
+  const pixels = greyBytes(values, { modality, voi: { kind: 'window', window: chosen, voiFunction }, invert: false });
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) pixels[i] = 0;
   return {
     ok: true,

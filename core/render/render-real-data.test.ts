@@ -119,7 +119,7 @@ describe.skipIf(!haveData)('vesalius render on <data>/dicom', () => {
     }
     const run = spawnSync(PYTHON, [path.join(projectRoot, 'core', 'render', 'pydicom_reference.py')], {
       input: JSON.stringify(
-        jobs.map(({ file, frame, window, rescale, out }) => ({ file, frame, window, rescale, out, referenceIsYbr: REFERENCE_IS_YBR.has(path.relative(dicomDir!, file).split(path.sep).join('/')) })),
+        jobs.map(({ file, frame, window, rescale, voiLut, out }) => ({ file, frame, window, rescale, voiLut: voiLut !== undefined, out, referenceIsYbr: REFERENCE_IS_YBR.has(path.relative(dicomDir!, file).split(path.sep).join('/')) })),
       ),
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
