@@ -129,6 +129,7 @@ test.describe('drawing segmentations', () => {
     // The crossing stroke painted segment 2 only: segment 1 keeps every voxel, the shared ones included.
     expect(await voxels(rows(page).first())).toBe(first);
     const second = await voxels(rows(page).nth(1));
+    await page.screenshot({ path: test.info().outputPath('overlap.png') });
     await saved(page);
 
     // The store keeps both whole (its per-segment counts); masks.data hands out one label map, so the
