@@ -43,6 +43,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius render <file|dir> [--frame N] [--window C,W | --preset lung|…] --out <png|dir> [--json]',
     load: async () => (await import('./render-command')).renderCommand,
   },
+  report: {
+    summary: 'write the PDF report of a study (a folder is imported first, with its SEG files)',
+    usage: 'vesalius report <study key|dir> --out <file.pdf> [--version N] [--json]',
+    load: async () => (await import('./report-command')).reportCommand,
+  },
   deidentify: {
     summary: 'write de-identified copies of DICOM files (PS3.15 Basic Application Level Confidentiality Profile; UIDs mapped across the export)',
     usage: 'vesalius deidentify <file|dir>... --out <dir> [--option retain-safe-private|modified-dates|retain-uids|…] [--json]',
