@@ -201,15 +201,18 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
   const sopClassUid = text(TAG.sopClassUid) || meta.sopClassUid;
   const flags = burnedInFlags(sopClassUid, text(TAG.modality), top.has(TAG.burnedInAnnotation) ? text(TAG.burnedInAnnotation) : null);
 
-  const additions = addedElements(session.options, syntax);
+  const additions = additionsFor(session, syntax);
   ctx.actions.added = additions.length;
   const dataSet = writeElements(elements, syntax, ctx, additions);
 
   const sopInstanceUid = ctx.outputSopInstanceUid ?? (session.options.has('retain-uids') || !meta.sopInstanceUid ? meta.sopInstanceUid : session.uidFor(meta.sopInstanceUid));
-  const encodedBody = deflated ? deflateRawSync(dataSet.toBuffer()) : dataSet.toBuffer();
   const header = Buffer.alloc(132);
   header.write('DICM', 128, 'latin1');
-  const bytes = Buffer.concat([header, metaHeader(meta.sopClassUid || sopClassUid, sopInstanceUid, meta.transferSyntaxUid), encodedBody]);
+  const fileMeta = metaHeader(meta.sopClassUid || sopClassUid, sopInstanceUid, meta.transferSyntaxUid);
+  // One copy of the data set into the output (the chunks include the source's pixel data as it is).
+  const bytes = deflated
+    ? Buffer.concat([header, fileMeta, deflateRawSync(dataSet.toBuffer())])
+    : Buffer.concat([header, fileMeta, ...dataSet.chunks], header.length + fileMeta.length + dataSet.length);
   return { bytes, transferSyntaxUid: meta.transferSyntaxUid, sopClassUid, sopInstanceUid, actions: ctx.actions, flags };
 }
 
@@ -236,6 +239,17 @@ function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxU
   const groupLength = Buffer.concat([elementHeader(0x00020000, 'UL', 4, syntax), Buffer.alloc(4)]);
   groupLength.writeUInt32LE(rest.length, 8);
   return Buffer.concat([groupLength, rest]);
+}
+
+/** The added elements depend only on the options and the syntax: made once per session and syntax. */
+const additionsMade = new WeakMap<DeidSession, Map<string, Array<{ tag: number; bytes: Uint8Array }>>>();
+function additionsFor(session: DeidSession, syntax: Syntax): Array<{ tag: number; bytes: Uint8Array }> {
+  let bySyntax = additionsMade.get(session);
+  if (!bySyntax) additionsMade.set(session, (bySyntax = new Map()));
+  const key = `${syntax.explicit}|${syntax.littleEndian}`;
+  let additions = bySyntax.get(key);
+  if (!additions) bySyntax.set(key, (additions = addedElements(session.options, syntax)));
+  return additions;
 }
 
 /** Patient Identity Removed, De-identification Method (+ Code Sequence, CID 7050) and Longitudinal Temporal Information Modified, by tag. */

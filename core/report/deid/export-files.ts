@@ -86,9 +86,13 @@ async function readInput(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Written beside its final name and renamed, so a half-written output is never seen. */
-async function writeWhole(file: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+/** Written beside its final name and renamed, so a half-written output is never seen; `made`: folders already made. */
+async function writeWhole(file: string, bytes: Uint8Array, made: Set<string>): Promise<void> {
+  const folder = path.dirname(file);
+  if (!made.has(folder)) {
+    await mkdir(folder, { recursive: true });
+    made.add(folder);
+  }
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
   try {
     await writeFile(temporary, bytes);
@@ -101,48 +105,79 @@ async function writeWhole(file: string, bytes: Uint8Array): Promise<void> {
 
 const reasonOf = (e: unknown): string => (e instanceof MaskReadError ? e.reason : e instanceof DeidError || e instanceof NotDicomError ? e.message : ioErrorText(e));
 
+/** Files read ahead and outputs being written at once: the disk works while the next file is de-identified. */
+const IN_FLIGHT = 4;
+
+type ReadOutcome = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
+
+/**
+ * De-identifies the files in their walk order (so pseudonyms and the report come out the same every
+ * run), with up to IN_FLIGHT reads ahead of the one being processed and IN_FLIGHT writes behind it.
+ */
+async function deidentifyInOrder(
+  jobs: Array<{ source: string; output: string }>,
+  session: DeidSession,
+  report: DeidExportReport,
+  foldersMade: Set<string>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const reads = new Map<number, Promise<ReadOutcome>>();
+  const startRead = (k: number): void => {
+    if (k < jobs.length && !reads.has(k)) reads.set(k, readInput(jobs[k].source).then((bytes) => ({ ok: true as const, bytes }), (e: unknown) => ({ ok: false as const, reason: reasonOf(e) })));
+  };
+  const entries: Array<DeidFileReport | null> = [];
+  const writes: Array<Promise<void>> = [];
+  for (let k = 0; k < jobs.length; k++) {
+    signal?.throwIfAborted();
+    for (let ahead = k; ahead <= k + IN_FLIGHT; ahead++) startRead(ahead);
+    const { source, output } = jobs[k];
+    const read = await reads.get(k)!;
+    reads.delete(k);
+    if (!read.ok) {
+      report.failed.push({ source, reason: `cannot be read: ${read.reason}` });
+      continue;
+    }
+    let result;
+    try {
+      result = deidentifyPart10(read.bytes, session);
+    } catch (e) {
+      if (e instanceof NotDicomError) report.skipped.push({ source, reason: e.message });
+      else if (e instanceof DeidError) report.failed.push({ source, reason: e.message });
+      else throw e;
+      continue;
+    }
+    if (result.sopClassUid === DICOMDIR_CLASS) {
+      report.skipped.push({ source, reason: 'a DICOMDIR: its records index the source files and name the patient; make a new one from the output if needed' });
+      continue;
+    }
+    const index = entries.length;
+    entries.push({ source, output, transferSyntaxUid: result.transferSyntaxUid, sopClassUid: result.sopClassUid, actions: result.actions, flags: result.flags });
+    writes.push(
+      writeWhole(output, result.bytes, foldersMade).catch((e: unknown) => {
+        entries[index] = null;
+        report.failed.push({ source, reason: `cannot write ${output}: ${ioErrorText(e)}` });
+      }),
+    );
+    if (writes.length >= IN_FLIGHT) await writes.shift();
+  }
+  await Promise.all(writes);
+  // Reads started ahead of a cancellation are left to settle on their own.
+  for (const entry of entries) if (entry) report.files.push(entry);
+}
+
 /** De-identifies every file under `inputs` into `outDir` with the options; one UID mapping for all of them. */
 export async function deidentifyFiles(inputs: string[], outDir: string, options: DeidOption[], signal?: AbortSignal): Promise<DeidExportReport> {
   const report: DeidExportReport = { outDir, options, files: [], skipped: [], failed: [] };
   const roots = await outputRoots(inputs, outDir);
   const session = new DeidSession(options);
+  const foldersMade = new Set<string>();
   for (let i = 0; i < inputs.length; i++) {
     const input = path.resolve(inputs[i]);
     const walk = await collectFiles([input], signal);
     for (const error of walk.errors) report.failed.push({ source: error.path, reason: error.reason });
     const inputIsFolder = (await stat(input).catch(() => null))?.isDirectory() ?? false;
-    for (const source of walk.files) {
-      signal?.throwIfAborted();
-      const relative = inputIsFolder ? path.relative(input, source) : path.basename(source);
-      const output = path.join(roots[i], relative);
-      let bytes: Uint8Array;
-      try {
-        bytes = await readInput(source);
-      } catch (e) {
-        report.failed.push({ source, reason: `cannot be read: ${reasonOf(e)}` });
-        continue;
-      }
-      let result;
-      try {
-        result = deidentifyPart10(bytes, session);
-      } catch (e) {
-        if (e instanceof NotDicomError) report.skipped.push({ source, reason: e.message });
-        else if (e instanceof DeidError) report.failed.push({ source, reason: e.message });
-        else throw e;
-        continue;
-      }
-      if (result.sopClassUid === DICOMDIR_CLASS) {
-        report.skipped.push({ source, reason: 'a DICOMDIR: its records index the source files and name the patient; make a new one from the output if needed' });
-        continue;
-      }
-      try {
-        await writeWhole(output, result.bytes);
-      } catch (e) {
-        report.failed.push({ source, reason: `cannot write ${output}: ${ioErrorText(e)}` });
-        continue;
-      }
-      report.files.push({ source, output, transferSyntaxUid: result.transferSyntaxUid, sopClassUid: result.sopClassUid, actions: result.actions, flags: result.flags });
-    }
+    const jobs = walk.files.map((source) => ({ source, output: path.join(roots[i], inputIsFolder ? path.relative(input, source) : path.basename(source)) }));
+    await deidentifyInOrder(jobs, session, report, foldersMade, signal);
   }
   return report;
 }
