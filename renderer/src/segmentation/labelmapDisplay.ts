@@ -83,8 +83,11 @@ export class LabelmapDisplay {
     const layer = this.layers.get(segment);
     if (!layer) return;
     this.layers.delete(segment);
+    // Each layer's representation has its own colour table: it goes with the layer.
+    const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId })[0]?.colorLUTIndex;
     csSegmentation.removeSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId }, true);
     csSegmentation.removeSegmentation(layer.segmentationId);
+    if (lutIndex !== undefined) csSegmentation.state.removeColorLUT(lutIndex);
     for (const image of layer.images) cache.removeImageLoadObject(image.imageId, { force: true });
   }
 

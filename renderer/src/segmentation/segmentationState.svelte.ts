@@ -54,7 +54,12 @@ export class SegmentationState implements StrokeSink {
     private readonly viewer: ViewerState,
   ) {
     viewer.setDrawingTool(VesaliusBrushTool, { sink: this });
-    // Edits still waiting for their autosave go out when the page goes.
+    // Leaving with edits the store has not confirmed: send them now and ask the browser to hold the page.
+    addEventListener('beforeunload', (event) => {
+      if (![...this.editors.values()].some((e) => e.unsaved)) return;
+      this.flushAll();
+      event.preventDefault();
+    });
     addEventListener('pagehide', () => this.flushAll());
   }
 
@@ -189,7 +194,10 @@ export class SegmentationState implements StrokeSink {
   }
 
   resizeBrush(factor: number): void {
-    this.brushRadiusMm = Math.min(MAX_BRUSH_MM, Math.max(MIN_BRUSH_MM, Math.round(this.brushRadiusMm * factor * 100) / 100));
+    const before = this.brushRadiusMm;
+    this.brushRadiusMm = Math.min(MAX_BRUSH_MM, Math.max(MIN_BRUSH_MM, Math.round(before * factor * 100) / 100));
+    // The outline follows at once, without waiting for the pointer to move.
+    if (this.cursor) this.cursor = { ...this.cursor, radiusPx: (this.cursor.radiusPx * this.brushRadiusMm) / before };
   }
 
   begin(worldPos: Types.Point3, viewport: Types.IViewport): boolean {
