@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -84,6 +84,26 @@ describe('renderReportPdf', () => {
     const draft = pdfText(await renderReportPdf(sampleDocument({ version: { number: 1, edition: 1, state: 'draft', signature: null, supersededBy: 2 }, findings: 'Short.' })), 'draft.pdf');
     expect(draft).toContain('DRAFT — not signed · version 1 · SUPERSEDED by version 2');
     expect(stateLine({ number: 5, edition: 2, state: 'amended', signature: { signer: 'X', signedAt: '2026-03-02T00:00:00.000Z' }, supersededBy: null })).toBe('AMENDED (edition 2) — signed by X on 2026-03-02 00:00:00 UTC · version 5');
+  });
+
+  it.skipIf(!poppler)('embeds grey and RGB PNGs as they are, and an RGBA one through pdf-lib (its alpha as a soft mask)', async () => {
+    const rgba = new PNG({ width: 20, height: 10 });
+    rgba.data.fill(200);
+    const rgb = new PNG({ width: 30, height: 12 });
+    rgb.data.fill(90);
+    const keyImages = [
+      { png: gradientPng(64, 48), caption: 'grey' },
+      { png: new Uint8Array(PNG.sync.write(rgb, { colorType: 2 })), caption: 'rgb' },
+      { png: new Uint8Array(PNG.sync.write(rgba, { colorType: 6 })), caption: 'rgba' },
+    ];
+    const file = path.join(dir, 'images.pdf');
+    writeFileSync(file, await renderReportPdf(sampleDocument({ keyImages, findings: 'Short.' })));
+    const listed = execFileSync('/usr/bin/pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+    expect(listed.map((l) => l.trim().split(/\s+/).slice(3, 6).join(' '))).toEqual(['64 48 gray', '30 12 rgb', '20 10 rgb', '20 10 gray']);
+    // The images decode (poppler reads the predictor stream): the grey one's first row is the gradient.
+    execFileSync('/usr/bin/pdfimages', ['-png', '-f', '1', '-l', '1', file, path.join(dir, 'img')]);
+    const first = PNG.sync.read(readFileSync(path.join(dir, 'img-000.png')));
+    expect([...first.data.subarray(0, 16)].filter((_, i) => i % 4 === 0)).toEqual([0, 7, 14, 21]);
   });
 
   it('names the key image that is not a PNG', async () => {

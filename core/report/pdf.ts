@@ -3,8 +3,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, rgb, type PDFFont, type PDFImage, type PDFPage, type RGB } from 'pdf-lib';
+import {
+  beginText,
+  concatTransformationMatrix,
+  drawObject,
+  endText,
+  PDFDocument,
+  PDFHexString,
+  popGraphicsState,
+  pushGraphicsState,
+  rgb,
+  setFillingColor,
+  setFontAndSize,
+  setTextMatrix,
+  showText,
+  type PDFFont,
+  type PDFName,
+  type PDFPage,
+  type RGB,
+} from 'pdf-lib';
 import { aiDraftNotice, type AiItem, type ReportState, type ScoreRow } from './model';
+import { embedPngDirect } from './png-xobject';
 
 /** Everything the template prints, resolved already (names, numbers as text where the caller formats them). */
 export interface ReportDocument {
@@ -91,6 +110,27 @@ function measure(font: PDFFont, text: string, size: number): number {
   return total * size;
 }
 
+/**
+ * One line of text from glyph codes cached per character: pdf-lib's page.drawText runs fontkit's
+ * shaper over every line (a few ms a line, most of a report's time). Characters are coded one by
+ * one, so no ligatures: fine for report text, and it extracts exactly as written.
+ */
+const glyphCodes = new WeakMap<PDFFont, Map<string, string>>();
+const fontKeys = new WeakMap<PDFPage, PDFName>();
+function drawText(page: PDFPage, text: string, opts: { x: number; y: number; size: number; font: PDFFont; color: RGB }): void {
+  let codes = glyphCodes.get(opts.font);
+  if (!codes) glyphCodes.set(opts.font, (codes = new Map()));
+  let hex = '';
+  for (const ch of text) {
+    let code = codes.get(ch);
+    if (code === undefined) codes.set(ch, (code = opts.font.encodeText(ch).asString()));
+    hex += code;
+  }
+  let key = fontKeys.get(page);
+  if (!key) fontKeys.set(page, (key = page.node.newFontDictionary(opts.font.name, opts.font.ref)));
+  page.pushOperators(pushGraphicsState(), beginText(), setFillingColor(opts.color), setFontAndSize(key, opts.size), setTextMatrix(1, 0, 0, 1, opts.x, opts.y), showText(PDFHexString.of(hex)), endText(), popGraphicsState());
+}
+
 /** Splits text into lines no wider than `width` at `size`: at spaces, and inside a word too long for one line. */
 export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
   const lines: string[] = [];
@@ -129,6 +169,30 @@ export function wrapText(text: string, font: PDFFont, size: number, width: numbe
     lines.push(line);
   }
   return lines;
+}
+
+/** An embedded image: its size in pixels and how to draw it into a box of a page. */
+interface Drawable {
+  width: number;
+  height: number;
+  draw(page: PDFPage, box: { x: number; y: number; width: number; height: number }): void;
+}
+
+/** A key image: its PNG stream passed through where the PDF can carry it as it is, else decoded by pdf-lib. */
+async function embedKeyImage(doc: PDFDocument, png: Uint8Array): Promise<Drawable> {
+  const direct = embedPngDirect(doc, png);
+  if (direct) {
+    return {
+      width: direct.width,
+      height: direct.height,
+      draw: (page, box) => {
+        const name = page.node.newXObject('Image', direct.ref);
+        page.pushOperators(pushGraphicsState(), concatTransformationMatrix(box.width, 0, 0, box.height, box.x, box.y), drawObject(name), popGraphicsState());
+      },
+    };
+  }
+  const image = await doc.embedPng(png);
+  return { width: image.width, height: image.height, draw: (page, box) => page.drawImage(image, box) };
 }
 
 /** Writes top to bottom, starting a page when the next piece does not fit. */
@@ -179,7 +243,7 @@ class Flow {
     const height = opts.size * LEADING;
     this.ensure(height);
     this.y -= height;
-    if (text) this.page.drawText(text, { x: MARGIN_X + (opts.indent ?? 0), y: this.y + opts.size * 0.25, size: opts.size, font: this.font, color: opts.color ?? BLACK });
+    if (text) drawText(this.page, text, { x: MARGIN_X + (opts.indent ?? 0), y: this.y + opts.size * 0.25, size: opts.size, font: this.font, color: opts.color ?? BLACK });
   }
 
   /** A table: a header row, then rows whose cells wrap; a row never splits across pages, the header repeats on each. */
@@ -192,7 +256,7 @@ class Flow {
       this.y -= height;
       let x = MARGIN_X;
       lines.forEach((cell, i) => {
-        cell.forEach((text, k) => this.page.drawText(text, { x: x + 3, y: this.y + height - (k + 1) * size * LEADING + 1, size, font: this.font, color }));
+        cell.forEach((text, k) => drawText(this.page, text, { x: x + 3, y: this.y + height - (k + 1) * size * LEADING + 1, size, font: this.font, color }));
         x += widths[i];
       });
       this.page.drawLine({ start: { x: MARGIN_X, y: this.y }, end: { x: MARGIN_X + WIDTH, y: this.y }, thickness: 0.3, color: GREY });
@@ -213,7 +277,7 @@ class Flow {
   }
 
   /** Images two to a row, each scaled into its cell with its caption under it. */
-  images(images: { image: PDFImage; caption: string }[]): void {
+  images(images: { image: Drawable; caption: string }[]): void {
     const gap = 16;
     const cell = (WIDTH - gap) / 2;
     const maxHeight = 220;
@@ -227,8 +291,8 @@ class Flow {
       const top = this.y;
       pair.forEach((p, k) => {
         const x = MARGIN_X + k * (cell + gap);
-        this.page.drawImage(p.image, { x, y: top - p.h, width: p.w, height: p.h });
-        p.caption.forEach((text, n) => this.page.drawText(text, { x, y: top - p.h - (n + 1) * 8 * LEADING, size: 8, font: this.font, color: GREY }));
+        p.image.draw(this.page, { x, y: top - p.h, width: p.w, height: p.h });
+        p.caption.forEach((text, n) => drawText(this.page, text, { x, y: top - p.h - (n + 1) * 8 * LEADING, size: 8, font: this.font, color: GREY }));
       });
       this.y = top - height;
     }
@@ -262,17 +326,17 @@ function drawFrame(page: PDFPage, font: PDFFont, doc: ReportDocument, index: num
   const [w, h] = PAGE;
   const line1 = `${header.patientName || '(no patient name)'} · Patient ID ${header.patientId || '—'}`;
   const line2 = `Study ${header.studyDate || '—'} ${header.studyDescription || ''} · Accession ${header.accessionNumber || '—'}`.replace(/ +·/g, ' ·');
-  page.drawText(fitLine(line1, font, 12, WIDTH), { x: MARGIN_X, y: h - 40, size: 12, font, color: BLACK });
-  page.drawText(fitLine(line2, font, 9, WIDTH), { x: MARGIN_X, y: h - 56, size: 9, font, color: GREY });
-  page.drawText(fitLine(stateLine(doc.version), font, 9, WIDTH), { x: MARGIN_X, y: h - 70, size: 9, font, color: doc.version.state === 'draft' || doc.version.supersededBy !== null ? RED : BLACK });
+  drawText(page, fitLine(line1, font, 12, WIDTH), { x: MARGIN_X, y: h - 40, size: 12, font, color: BLACK });
+  drawText(page, fitLine(line2, font, 9, WIDTH), { x: MARGIN_X, y: h - 56, size: 9, font, color: GREY });
+  drawText(page, fitLine(stateLine(doc.version), font, 9, WIDTH), { x: MARGIN_X, y: h - 70, size: 9, font, color: doc.version.state === 'draft' || doc.version.supersededBy !== null ? RED : BLACK });
   page.drawLine({ start: { x: MARGIN_X, y: h - 78 }, end: { x: w - MARGIN_X, y: h - 78 }, thickness: 0.8, color: GREY });
 
   page.drawLine({ start: { x: MARGIN_X, y: 48 }, end: { x: w - MARGIN_X, y: 48 }, thickness: 0.5, color: GREY });
   const pageText = `Page ${index + 1} of ${count}`;
   const pageWidth = measure(font, pageText, 8);
-  page.drawText(fitLine(stateLine(doc.version), font, 8, WIDTH - pageWidth - 12), { x: MARGIN_X, y: 36, size: 8, font, color: GREY });
-  page.drawText(pageText, { x: w - MARGIN_X - pageWidth, y: 36, size: 8, font, color: GREY });
-  page.drawText(fitLine(`Vesalius report · study ${header.studyKey} · generated ${doc.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, font, 7, WIDTH), { x: MARGIN_X, y: 24, size: 7, font, color: GREY });
+  drawText(page, fitLine(stateLine(doc.version), font, 8, WIDTH - pageWidth - 12), { x: MARGIN_X, y: 36, size: 8, font, color: GREY });
+  drawText(page, pageText, { x: w - MARGIN_X - pageWidth, y: 36, size: 8, font, color: GREY });
+  drawText(page, fitLine(`Vesalius report · study ${header.studyKey} · generated ${doc.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, font, 7, WIDTH), { x: MARGIN_X, y: 24, size: 7, font, color: GREY });
 }
 
 /** Renders the report; a key image that is not a PNG pdf-lib can read fails with a ReportPdfError naming it. */
@@ -307,10 +371,10 @@ export async function renderReportPdf(report: ReportDocument): Promise<Uint8Arra
 
   if (report.keyImages.length > 0) {
     flow.heading('Key images');
-    const embedded: { image: PDFImage; caption: string }[] = [];
+    const embedded: { image: Drawable; caption: string }[] = [];
     for (const [i, key] of report.keyImages.entries()) {
       try {
-        embedded.push({ image: await doc.embedPng(key.png), caption: key.caption });
+        embedded.push({ image: await embedKeyImage(doc, key.png), caption: key.caption });
       } catch (e) {
         throw new ReportPdfError(`key image ${i + 1} (${key.caption}): not a PNG the PDF writer can read: ${e instanceof Error ? e.message : String(e)}`);
       }
