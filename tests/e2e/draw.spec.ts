@@ -99,6 +99,20 @@ test.describe('drawing segmentations', () => {
     await page.keyboard.press('Control+z');
     await expect.poll(() => voxels(rows(page).nth(1))).toBe(painted);
 
+    // Rename and recolour are edits too: each one undo step.
+    const label = rows(page).nth(1).getByTestId('segment-label');
+    await label.fill('Nodule');
+    await label.press('Enter');
+    await expect(page.getByTestId('command-edit.undo')).toHaveAttribute('title', /rename segment Segment 2 to Nodule/);
+    await rows(page).nth(1).getByTestId('segment-color').fill('#00ff00');
+    await expect(rows(page).nth(1).getByTestId('segment-color')).toHaveValue('#00ff00');
+    await page.getByTestId('command-edit.undo').click();
+    await expect(rows(page).nth(1).getByTestId('segment-color')).not.toHaveValue('#00ff00');
+    await page.getByTestId('command-edit.undo').click();
+    await expect(label).toHaveValue('Segment 2');
+    await page.getByTestId('command-edit.redo').click();
+    await expect(label).toHaveValue('Nodule');
+
     await rows(page).nth(1).getByTestId('segment-delete').click();
     await expect(rows(page)).toHaveCount(1);
     await saved(page);
