@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -242,6 +242,25 @@ describe('deidentifyPart10 on single files', () => {
     expect(text).not.toContain('Jane');
     expect(text).not.toContain('MRN77');
     expect(result.actions.cleaned).toBe(2);
+  });
+
+  it('keeps a type 1 reference sequence under X/Z/D with its UIDs mapped, gives a D code sequence a dummy code, empties a Z sequence', () => {
+    const session = new DeidSession();
+    const result = deidentifyPart10(
+      ct({
+        ReferencedPerformedProcedureStepSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.3', ReferencedSOPInstanceUID: '1.2.3.99' }],
+        InstitutionCodeSequence: [{ CodeValue: 'MERCY1', CodingSchemeDesignator: '99LOCAL', CodeMeaning: 'Mercy General' }],
+        ReferencedStudySequence: [{ ReferencedSOPClassUID: '1.2.840.10008.3.1.2.3.1', ReferencedSOPInstanceUID: '1.2.3.98' }],
+      }),
+      session,
+    );
+    const file = path.join(scratch.path, 'sequences.dcm');
+    writeFileSync(file, result.bytes);
+    const out = readNatural(file).ds;
+    expect(out.ReferencedPerformedProcedureStepSequence[0].ReferencedSOPInstanceUID).toBe(session.uidFor('1.2.3.99'));
+    expect(out.InstitutionCodeSequence).toEqual([expect.objectContaining({ CodeValue: 'ANONYMIZED', CodingSchemeDesignator: '99VESALIUS', CodeMeaning: 'ANONYMIZED' })]);
+    expect(out.ReferencedStudySequence ?? []).toEqual([]);
+    expect(result.bytes.includes(Buffer.from('Mercy'))).toBe(false);
   });
 
   it('maps the same source UID to the same new UID in every file of a session, and to another in another session', () => {

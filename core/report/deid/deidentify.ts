@@ -8,10 +8,11 @@
 //   (Modified Dates option), texts with the file's identifying strings cut out (names, IDs, institution).
 //   Compound actions, without per-IOD types: X/Z → Z, X/D, X/Z/D and Z/D → D (always conformant), and
 //   X/Z/U* (reference sequences) → kept with their UIDs replaced.
-//   Sequences: X removes; an action with Z empties the sequence (no items); D, K, C, U, X/D, X/Z/U* keep
-//   it and apply the profile to every item.
+//   Sequences: X removes; Z and X/Z empty the sequence (no items); a code sequence under D, Z/D, X/D or
+//   X/Z/D gets one dummy code item (its codes may name a person or institution); every other sequence is
+//   kept (a type 1 sequence stays present) and the profile is applied to each of its items.
 // Beyond the table (PS3.15 E.1.1 note 4: handle by VR what a newer table may list): any other PN is
-// emptied, any other DA/DT gets a dummy (or is shifted), any other LT/UT gets a dummy (or is cleaned).
+// emptied, any other DA/DT gets a dummy (or is shifted), any other ST/LT/UT gets a dummy (or is cleaned).
 // All private attributes go, Private Creators too, unless Retain Safe Private keeps one of
 // safe-private.ts's. Whole overlay groups (60xx) go: their data and comments are X and the rest is
 // meaningless without them. Group lengths go (they would be wrong). Patient's Name and Patient ID
@@ -127,7 +128,7 @@ type Decision =
   | { kind: 'copy' }
   | { kind: 'remove' }
   | { kind: 'value'; value: Uint8Array }
-  | { kind: 'sequence'; empty: boolean };
+  | { kind: 'sequence'; items: 'keep' | 'none' | 'dummy-code' };
 
 const emptyCounts = (): DeidActionCounts => ({
   removed: 0, emptied: 0, dummied: 0, pseudonymised: 0, uidsReplaced: 0, datesShifted: 0, cleaned: 0, sequencesEmptied: 0, privateRemoved: 0, privateKept: 0, added: 0,
@@ -241,6 +242,18 @@ function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxU
   return Buffer.concat([groupLength, rest]);
 }
 
+/** The code a D code sequence gets: a local scheme (99…, PS3.16 8.2) that names nobody. */
+const DUMMY_CODE = { value: 'ANONYMIZED', scheme: '99VESALIUS', meaning: 'ANONYMIZED' };
+
+/** A code item's elements (Code Value, Coding Scheme Designator, Code Meaning). */
+function codeItem(code: { value: string; scheme: string; meaning: string }, syntax: Syntax): Buffer {
+  return Buffer.concat([
+    textElement(TAG.codeValue, 'SH', code.value, syntax),
+    textElement(TAG.codingSchemeDesignator, 'SH', code.scheme, syntax),
+    textElement(TAG.codeMeaning, 'LO', code.meaning, syntax),
+  ]);
+}
+
 /** The added elements depend only on the options and the syntax: made once per session and syntax. */
 const additionsMade = new WeakMap<DeidSession, Map<string, Array<{ tag: number; bytes: Uint8Array }>>>();
 function additionsFor(session: DeidSession, syntax: Syntax): Array<{ tag: number; bytes: Uint8Array }> {
@@ -258,11 +271,7 @@ function addedElements(options: ReadonlySet<DeidOption>, syntax: Syntax): Array<
   const codes = [BASIC_PROFILE_CODE, ...used.map((o) => optionCodes[o])];
   const items = new ByteSink();
   for (const code of codes) {
-    const item = Buffer.concat([
-      textElement(TAG.codeValue, 'SH', code.value, syntax),
-      textElement(TAG.codingSchemeDesignator, 'SH', 'DCM', syntax),
-      textElement(TAG.codeMeaning, 'LO', code.meaning, syntax),
-    ]);
+    const item = codeItem({ ...code, scheme: 'DCM' }, syntax);
     items.push(itemHeader(item.length, syntax));
     items.push(item);
   }
@@ -307,7 +316,7 @@ function writeElements(elements: DataElement[], syntax: Syntax, ctx: FileContext
         out.push(decision.value);
         break;
       case 'sequence':
-        out.append(writeSequence(element, decision.empty, syntax, ctx));
+        out.append(writeSequence(element, decision.items, syntax, ctx));
         break;
     }
   }
@@ -315,10 +324,15 @@ function writeElements(elements: DataElement[], syntax: Syntax, ctx: FileContext
   return out;
 }
 
-function writeSequence(element: DataElement, empty: boolean, syntax: Syntax, ctx: FileContext): ByteSink {
+function writeSequence(element: DataElement, items: 'keep' | 'none' | 'dummy-code', syntax: Syntax, ctx: FileContext): ByteSink {
   const inner = element.itemSyntax;
   const content = new ByteSink();
-  if (!empty) {
+  if (items === 'dummy-code') {
+    const item = codeItem(DUMMY_CODE, inner);
+    content.push(itemHeader(item.length, inner));
+    content.push(item);
+  }
+  if (items === 'keep') {
     for (const item of element.items ?? []) {
       const itemContent = writeElements(item.elements, inner, ctx);
       content.push(itemHeader(item.undefinedLength ? null : itemContent.length, inner));
@@ -378,7 +392,7 @@ function actionOf(tag: number, vr: string | null, options: ReadonlySet<DeidOptio
   // Not in the table: handled by VR (see the header comment).
   if (vr === 'PN') return 'Z';
   if (vr === 'DA' || vr === 'DT') return options.has('modified-dates') ? 'C' : 'D';
-  if (vr === 'LT' || vr === 'UT') return options.has('clean-descriptions') ? 'C' : 'D';
+  if (vr === 'ST' || vr === 'LT' || vr === 'UT') return options.has('clean-descriptions') ? 'C' : 'D';
   return 'K';
 }
 
@@ -398,9 +412,13 @@ function decide(element: DataElement, ctx: FileContext, topLevel: boolean): Deci
       ctx.actions.removed++;
       return { kind: 'remove' };
     }
-    const empty = action === 'Z' || action === 'X/Z' || action === 'Z/D' || action === 'X/Z/D';
-    if (empty) ctx.actions.sequencesEmptied++;
-    return { kind: 'sequence', empty };
+    if (action === 'Z' || action === 'X/Z') {
+      ctx.actions.sequencesEmptied++;
+      return { kind: 'sequence', items: 'none' };
+    }
+    const dummyCode = (action === 'D' || action === 'Z/D' || action === 'X/D' || action === 'X/Z/D') && profileRowOf(tag)?.name.endsWith('Code Sequence');
+    if (dummyCode) ctx.actions.dummied++;
+    return { kind: 'sequence', items: dummyCode ? 'dummy-code' : 'keep' };
   }
   if ((tag === TAG.patientName || tag === TAG.patientId) && action !== 'K') {
     ctx.actions.pseudonymised++;
