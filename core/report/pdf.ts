@@ -22,6 +22,7 @@ import {
   type PDFPage,
   type RGB,
 } from 'pdf-lib';
+import { ioErrorText } from '../fs/io-error';
 import { aiDraftNotice, type AiItem, type ReportState, type ScoreRow } from './model';
 import { embedPngDirect } from './png-xobject';
 
@@ -72,7 +73,7 @@ function loadFont(): Uint8Array {
   try {
     fontBytes = new Uint8Array(readFileSync(file));
   } catch (e) {
-    throw new ReportPdfError(`${file}: cannot read the report font: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new ReportPdfError(`${file}: cannot read the report font (it ships in core/report/fonts): ${ioErrorText(e)}`);
   }
   return fontBytes;
 }
