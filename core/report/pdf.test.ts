@@ -106,6 +106,13 @@ describe('renderReportPdf', () => {
     expect([...first.data.subarray(0, 16)].filter((_, i) => i % 4 === 0)).toEqual([0, 7, 14, 21]);
   });
 
+  it.skipIf(!poppler)('prints a character the font lacks as U+FFFD, not as blank space', async () => {
+    const header = { ...sampleDocument().header, patientName: 'Yamada^Tarō 山田' };
+    const text = pdfText(await renderReportPdf(sampleDocument({ header, findings: 'Lésion (中) — 12 mm²', keyImages: [] })), 'cjk.pdf');
+    expect(text).toContain('Yamada^Tarō \ufffd\ufffd · Patient ID');
+    expect(text).toContain('Lésion (\ufffd) — 12 mm²');
+  });
+
   it('names the key image that is not a PNG', async () => {
     await expect(renderReportPdf(sampleDocument({ keyImages: [{ png: Uint8Array.from([1, 2, 3]), caption: 'broken one' }] }))).rejects.toThrow(ReportPdfError);
     await expect(renderReportPdf(sampleDocument({ keyImages: [{ png: Uint8Array.from([1, 2, 3]), caption: 'broken one' }] }))).rejects.toThrow(/key image 1 \(broken one\): not a PNG/);

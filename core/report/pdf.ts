@@ -99,13 +99,25 @@ const printable = (text: string): string => text.replace(/\r\n?/g, '\n').replace
  * only narrow a run through ligatures, so the sum never understates a line.)
  */
 const charWidths = new WeakMap<PDFFont, Map<string, number>>();
+const coverage = new WeakMap<PDFFont, Set<number>>();
+
+/**
+ * The character as printed: itself where the font has a glyph, else U+FFFD (�), so a name in a script
+ * DejaVu Sans lacks (CJK) shows that something is missing instead of vanishing as blank space.
+ */
+function glyphChar(font: PDFFont, ch: string): string {
+  let covered = coverage.get(font);
+  if (!covered) coverage.set(font, (covered = new Set(font.getCharacterSet())));
+  return covered.has(ch.codePointAt(0)!) ? ch : covered.has(0xfffd) ? '\ufffd' : '?';
+}
+
 function measure(font: PDFFont, text: string, size: number): number {
   let widths = charWidths.get(font);
   if (!widths) charWidths.set(font, (widths = new Map()));
   let total = 0;
   for (const ch of text) {
     let w = widths.get(ch);
-    if (w === undefined) widths.set(ch, (w = font.widthOfTextAtSize(ch, 1000) / 1000));
+    if (w === undefined) widths.set(ch, (w = font.widthOfTextAtSize(glyphChar(font, ch), 1000) / 1000));
     total += w;
   }
   return total * size;
@@ -124,7 +136,7 @@ function drawText(page: PDFPage, text: string, opts: { x: number; y: number; siz
   let hex = '';
   for (const ch of text) {
     let code = codes.get(ch);
-    if (code === undefined) codes.set(ch, (code = opts.font.encodeText(ch).asString()));
+    if (code === undefined) codes.set(ch, (code = opts.font.encodeText(glyphChar(opts.font, ch)).asString()));
     hex += code;
   }
   let key = fontKeys.get(page);
