@@ -67,10 +67,7 @@ export class ReportStore {
     return this.deps.read(`list the versions of the report of study ${studyKey}`, () => {
       const rows = this.deps.db.prepare('SELECT * FROM report_versions WHERE study_key = ? ORDER BY number').all(studyKey) as VersionRow[];
       const head = rows.at(-1)?.number ?? 0;
-      return rows.map((row) => {
-        const { content: _content, ...summary } = this.versionOf({ ...row, content_json: '{}' }, head);
-        return summary;
-      });
+      return rows.map((row) => summaryOf(row, head));
     });
   }
 
@@ -217,17 +214,20 @@ export class ReportStore {
   }
 
   private versionOf(row: VersionRow, head: number): ReportVersion {
-    return {
-      studyKey: row.study_key,
-      number: row.number,
-      edition: row.edition,
-      state: row.state,
-      savedBy: row.saved_by,
-      savedAt: iso(row.saved_at),
-      note: row.note,
-      signature: row.signed_by !== null && row.signed_at !== null ? { signer: row.signed_by, signedAt: iso(row.signed_at) } : null,
-      supersededBy: row.number < head ? row.number + 1 : null,
-      content: row.content_json === '{}' ? reportContentSchema.parse({}) : this.contentOf(row),
-    };
+    return { ...summaryOf(row, head), content: this.contentOf(row) };
   }
+}
+
+function summaryOf(row: VersionRow, head: number): ReportVersionSummary {
+  return {
+    studyKey: row.study_key,
+    number: row.number,
+    edition: row.edition,
+    state: row.state,
+    savedBy: row.saved_by,
+    savedAt: iso(row.saved_at),
+    note: row.note,
+    signature: row.signed_by !== null && row.signed_at !== null ? { signer: row.signed_by, signedAt: iso(row.signed_at) } : null,
+    supersededBy: row.number < head ? row.number + 1 : null,
+  };
 }
