@@ -1,4 +1,4 @@
-// Calls for measurements drawn on a series (length today), kept in the annotation store.
+// Calls for measurements drawn on a series (length, angle, ellipse and rectangle ROIs), kept in the annotation store.
 import { z } from 'zod';
 import { measurementGeometrySchema, measurementIdSchema, measurementImageSchema } from '../annotations/measurement';
 import { defineCall } from './define';

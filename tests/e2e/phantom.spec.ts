@@ -72,7 +72,7 @@ test.describe('phantom sample without a data directory', () => {
 
   test('the length tool measures in millimetres from the pixel spacing', async ({ viewer, page }) => {
     await page.keyboard.press('l');
-    await expect(page.getByTestId('tool-length')).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('command-tool.length')).toHaveAttribute('aria-pressed', 'true');
     // Half the image width: 128 of 256 columns at 1.5 mm (384 mm field of view) = 192 mm.
     await viewer.dragOnImage([0.25, 0.5], [0.75, 0.5]);
     const label = viewer.viewport.locator('svg text').filter({ hasText: 'mm' });

@@ -39,7 +39,27 @@ const BRUSH_STEP = 1.25;
 
 const drawable = (t: CommandTarget): boolean => t.segmentation.active?.editable === true;
 
+/** Left-drag measures: one command per measurement kind (the tool draws it; drawn ones stay editable). */
+const measureCommands: readonly Command[] = (
+  [
+    ['windowLevel', 'W/L', 'w', 'Left-drag adjusts window/level (w)'],
+    ['length', 'Length', 'l', 'Left-drag measures a length (l)'],
+    ['angle', 'Angle', 'a', 'Click three points: the angle at the middle one (a)'],
+    ['ellipse', 'Ellipse', 'o', 'Left-drag draws an elliptical ROI: area, mean, SD, min, max (o)'],
+    ['rectangle', 'Rectangle', 'q', 'Left-drag draws a rectangular ROI: area, mean, SD, min, max (q)'],
+  ] as const
+).map(([tool, label, key, description]) => ({
+  id: `tool.${tool}`,
+  label,
+  keys: [key],
+  enabled: (t: CommandTarget) => t.hasSeries || tool === 'windowLevel',
+  run: (t: CommandTarget) => t.setPrimaryTool(tool),
+  pressed: (t: CommandTarget) => t.primaryTool === tool,
+  describe: () => description,
+}));
+
 export const commands: readonly Command[] = [
+  ...measureCommands,
   {
     id: 'segmentation.new',
     label: 'New segmentation',
@@ -103,6 +123,9 @@ export const commands: readonly Command[] = [
     describe: (t) => (t.segmentation.redoLabel ? `Redo ${t.segmentation.redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo (Ctrl+Shift+Z)'),
   },
 ];
+
+/** The view toolbar's tool buttons, in order (each must name a command; the unit test checks). */
+export const measureToolbarCommandIds: readonly string[] = measureCommands.map((c) => c.id);
 
 /** The toolbar's drawing buttons, in order (each must name a command; the unit test checks). */
 export const drawToolbarCommandIds: readonly string[] = ['tool.brush', 'tool.eraser', 'brush.smaller', 'brush.larger', 'edit.undo', 'edit.redo'];

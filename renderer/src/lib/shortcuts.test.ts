@@ -14,7 +14,6 @@ const fakeTarget = (): ShortcutTarget => ({
   reset: vi.fn(),
   fit: vi.fn(),
   zoomBy: vi.fn(),
-  setPrimaryTool: vi.fn(),
   toggleHelp: vi.fn(),
   closeHelp: vi.fn(),
 });

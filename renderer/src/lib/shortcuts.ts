@@ -11,7 +11,6 @@ export interface ShortcutTarget {
   reset(): void;
   fit(): void;
   zoomBy(factor: number): void;
-  setPrimaryTool(tool: 'windowLevel' | 'length'): void;
   toggleHelp(): void;
   closeHelp(): void;
 }
@@ -44,8 +43,6 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: ['f'], description: 'Fit to window', run: (t) => t.fit() },
   { keys: ['z', '+', '='], description: 'Zoom in', run: (t) => t.zoomBy(1.25) },
   { keys: ['Z', '-'], description: 'Zoom out', run: (t) => t.zoomBy(0.8) },
-  { keys: ['w'], description: 'Left-drag: window/level', run: (t) => t.setPrimaryTool('windowLevel') },
-  { keys: ['l'], description: 'Left-drag: length measurement', run: (t) => t.setPrimaryTool('length') },
   { keys: ['?', 'h'], description: 'Show / hide this help', run: (t) => t.toggleHelp() },
   { keys: ['Escape'], description: 'Close help', run: (t) => t.closeHelp() },
 ];

@@ -1,24 +1,57 @@
 import type { Api } from '../../../core/contract/index';
 import type { Measurement } from '../../../core/contract/measurements';
-import { lengthMm } from '../../../core/annotations/measurement';
-import type { LengthChange, LengthToShow } from '../lib/cornerstone/stackController';
+import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry } from '../../../core/annotations/measurement';
+import type { MeasurementChange, MeasurementToShow } from '../lib/cornerstone/stackController';
+import { roiStatsOnImage } from '../lib/cornerstone/measurementTools';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import type { SaveQueue } from './saveQueue.svelte';
-
-type Point = [number, number, number];
 
 /** Waits this long after the last move of a handle before saving the new geometry. */
 const MODIFY_SAVE_DELAY_MS = 400;
 
+const kindName: Record<MeasurementGeometry['kind'], string> = { length: 'Length', angle: 'Angle', ellipse: 'Ellipse', rectangle: 'Rectangle' };
+
+/** One line of the measurement list: what it is and its value(s) in words. */
+export interface MeasurementLine {
+  id: string;
+  kind: string;
+  value: string;
+  slice: number | null;
+}
+
+/** The value of a measurement as the list shows it; ROI statistics when its image is loaded. */
+export function measurementValue(geometry: MeasurementGeometry, imageId: string | null): string {
+  switch (geometry.kind) {
+    case 'length':
+      return `${lengthMm(geometry).toFixed(1)} mm`;
+    case 'angle': {
+      const degrees = angleDegrees(geometry);
+      return degrees === null ? '—' : `${degrees.toFixed(1)}°`;
+    }
+    case 'ellipse':
+    case 'rectangle': {
+      const area = `${areaMm2(geometry).toFixed(1)} mm²`;
+      const stats = imageId ? roiStatsOnImage(imageId, geometry) : null;
+      if (!stats?.ok) return area;
+      const unit = stats.unit ? ` ${stats.unit}` : '';
+      const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+      return `${area} · mean ${n(stats.stats.mean)}${unit} · SD ${n(stats.stats.stdDev)} · min ${n(stats.stats.min)} · max ${n(stats.stats.max)}`;
+    }
+  }
+}
+
 /**
- * The open series' length measurements: listed from the store and drawn when the series opens,
- * saved when the cornerstone Length tool completes, moves or removes one.
+ * The open series' measurements (length, angle, ellipse and rectangle ROIs): listed from the store and
+ * drawn when the series opens, saved when a cornerstone measurement tool completes, moves or removes one,
+ * deleted from the list.
  */
 export class MeasurementState {
   items = $state.raw<Measurement[]>([]);
   error = $state<string | null>(null);
+  /** Bumped when images load, so ROI statistics of measurements on them are computed. */
+  private statsTick = $state(0);
   private open: OpenSeries | null = null;
-  /** A length drawn this session keeps cornerstone's UID; this maps it to its stored id. */
+  /** A measurement drawn this session keeps cornerstone's UID; this maps it to its stored id. */
   private readonly storedIdOf = new Map<string, string>();
   private readonly modifyTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly creating = new Map<string, Promise<string>>();
@@ -28,10 +61,21 @@ export class MeasurementState {
     private readonly viewer: ViewerState,
     private readonly saves: SaveQueue,
   ) {
-    viewer.onLengthChange((change) => this.onChange(change));
+    viewer.onMeasurementChange((change) => this.onChange(change));
   }
 
-  readonly lengthsMm = $derived(this.items.map((m) => ({ id: m.id, mm: m.geometry.kind === 'length' ? lengthMm(m.geometry) : null, slice: m.image.sliceIndex })));
+  readonly lines = $derived.by((): MeasurementLine[] => {
+    void this.statsTick;
+    void this.viewer.snapshot.renderedAt;
+    return this.items.map((m) => ({ id: m.id, kind: kindName[m.geometry.kind], value: measurementValue(m.geometry, this.imageIdOf(m)), slice: m.image.sliceIndex }));
+  });
+
+  private imageIdOf(m: Measurement): string | null {
+    const open = this.open;
+    if (!open) return null;
+    const frame = open.frames.find((f) => f.instance.sopInstanceUid === m.image.sopInstanceUid && (f.frame ?? 1) === m.image.frame) ?? (m.image.sliceIndex !== null ? open.frames[m.image.sliceIndex] : undefined);
+    return frame?.imageId ?? null;
+  }
 
   async showSeries(open: OpenSeries | null): Promise<void> {
     this.open = open;
@@ -45,31 +89,39 @@ export class MeasurementState {
       return;
     }
     this.items = listed.value.measurements;
-    const drawnThisSession = new Set([...this.storedIdOf].filter(([uid]) => this.viewer.hasLength(uid)).map(([, id]) => id));
-    const lengths: LengthToShow[] = [];
+    const drawnThisSession = new Set([...this.storedIdOf].filter(([uid]) => this.viewer.hasMeasurement(uid)).map(([, id]) => id));
+    const toShow: MeasurementToShow[] = [];
     for (const m of listed.value.measurements) {
-      if (m.geometry.kind !== 'length' || drawnThisSession.has(m.id)) continue;
-      const frame = open.frames.find((f) => f.instance.sopInstanceUid === m.image.sopInstanceUid && (f.frame ?? 1) === m.image.frame) ?? (m.image.sliceIndex !== null ? open.frames[m.image.sliceIndex] : undefined);
-      if (frame) lengths.push({ annotationUID: m.id, imageId: frame.imageId, pointsWorld: m.geometry.pointsMm });
+      if (drawnThisSession.has(m.id)) continue;
+      const imageId = this.imageIdOf(m);
+      if (imageId) toShow.push({ annotationUID: m.id, imageId, geometry: m.geometry });
     }
-    this.viewer.showLengths(open, lengths);
+    this.viewer.showMeasurements(open, toShow);
   }
 
-  private onChange(change: LengthChange): void {
+  /** Deletes a measurement from the store and the viewport. */
+  async delete(id: string): Promise<void> {
+    const uids = [id, ...[...this.storedIdOf].filter(([, stored]) => stored === id).map(([uid]) => uid)];
+    this.viewer.removeMeasurements(uids);
+    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
+    this.items = this.items.filter((m) => m.id !== id);
+  }
+
+  private onChange(change: MeasurementChange): void {
     const open = this.open;
     if (!open) return;
     const uid = change.annotationUID;
-    if (change.kind === 'modified') {
-      // A new line is still being drawn until 'completed': only stored lines are saved as edits.
+    if (change.change === 'modified') {
+      // A new measurement is still being drawn until 'completed': only stored ones are saved as edits.
       if (!uid.startsWith('meas-') && !this.storedIdOf.has(uid) && !this.creating.has(uid)) return;
       // A drag sends a modification per mouse move: save once it rests.
-      clearTimeout(this.modifyTimers.get(change.annotationUID));
-      this.modifyTimers.set(change.annotationUID, setTimeout(() => void this.save(open, change), MODIFY_SAVE_DELAY_MS));
-    } else if (change.kind === 'completed') {
       clearTimeout(this.modifyTimers.get(uid));
+      this.modifyTimers.set(uid, setTimeout(() => void this.save(open, change), MODIFY_SAVE_DELAY_MS));
+    } else if (change.change === 'completed') {
+      clearTimeout(this.modifyTimers.get(uid));
+      this.statsTick++;
       void this.save(open, change);
-    }
-    else void this.remove(change.annotationUID);
+    } else void this.remove(uid);
   }
 
   private async idFor(uid: string): Promise<string | null> {
@@ -77,17 +129,15 @@ export class MeasurementState {
     return this.storedIdOf.get(uid) ?? (await this.creating.get(uid)) ?? null;
   }
 
-  private async save(open: OpenSeries, change: LengthChange): Promise<void> {
+  private async save(open: OpenSeries, change: MeasurementChange): Promise<void> {
     const sliceIndex = open.frames.findIndex((f) => f.imageId === change.imageId);
     const frame = open.frames[sliceIndex];
     if (!frame) return;
-    const geometry = { kind: 'length' as const, pointsMm: [[...change.pointsWorld[0]] as Point, [...change.pointsWorld[1]] as Point] as [Point, Point] };
     const image = { sopInstanceUid: frame.instance.sopInstanceUid, frame: frame.frame ?? 1, sliceIndex };
     const seriesKey = open.series.seriesInstanceUid;
     const existing = await this.idFor(change.annotationUID);
-    const saved = this.saves.save(existing ? 'a length measurement edit' : 'a new length measurement', () =>
-      this.api['measurements.save']({ ...(existing ? { id: existing } : {}), seriesKey, geometry, image }),
-    );
+    const what = `${existing ? 'an edit of a' : 'a new'} ${kindName[change.geometry.kind].toLowerCase()} measurement`;
+    const saved = this.saves.save(what, () => this.api['measurements.save']({ ...(existing ? { id: existing } : {}), seriesKey, geometry: change.geometry, image }));
     if (!existing) this.creating.set(change.annotationUID, saved.then((m) => m.id));
     const measurement = await saved;
     if (!change.annotationUID.startsWith('meas-')) this.storedIdOf.set(change.annotationUID, measurement.id);
@@ -97,8 +147,8 @@ export class MeasurementState {
 
   private async remove(uid: string): Promise<void> {
     const id = await this.idFor(uid);
-    if (!id) return;
-    await this.saves.save('deleting a length measurement', () => this.api['measurements.delete']({ id }));
+    if (!id || !this.items.some((m) => m.id === id)) return;
+    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
     this.items = this.items.filter((m) => m.id !== id);
   }
 }

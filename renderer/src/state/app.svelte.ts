@@ -6,6 +6,7 @@ import type { Connection } from '../lib/api';
 import { CatalogState } from './catalog.svelte';
 import { ImportState } from './imports.svelte';
 import { ViewerState } from './viewer.svelte';
+import { DockLayout } from './docks.svelte';
 import { SegmentationState } from '../segmentation/segmentationState.svelte';
 
 /** Everything the workspace shares, handed down through context. */
@@ -21,6 +22,8 @@ export class AppState {
   /** The study list: the whole catalog, filtered, surviving restarts. */
   readonly catalog: CatalogState;
   readonly viewer = new ViewerState();
+  /** Which right-edge dock is open (one at a time; it takes space from the viewport). */
+  readonly docks = new DockLayout();
   /** The open series' drawable segmentations, the brush and undo/redo. */
   readonly segmentation: SegmentationState;
 

@@ -4,7 +4,7 @@ import { wlPresets, type WlPreset } from '../lib/presets';
 import { orientationMarkers } from '../lib/orientation';
 import { formatProbe } from '../lib/probe';
 import type { ShortcutTarget } from '../lib/shortcuts';
-import { emptySnapshot, type LengthChange, type LengthToShow, type PrimaryTool, type StackController, type ToolClass, type ViewportSnapshot } from '../lib/cornerstone/stackController';
+import { emptySnapshot, type MeasurementChange, type MeasurementToShow, type PrimaryTool, type StackController, type ToolClass, type ViewportSnapshot } from '../lib/cornerstone/stackController';
 import { describeLoadError } from '../lib/errors';
 import type { ImageFailure } from '../lib/imageFailure';
 import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
@@ -45,9 +45,9 @@ export class ViewerState implements ShortcutTarget {
   readonly mpr = new MprState((failure) => this.imageFailed(failure));
 
   private controller: StackController | null = null;
-  /** Who saves Length annotations (the measurement store), and the stored ones to draw on the open stack. */
-  private lengthListener: ((change: LengthChange) => void) | null = null;
-  private lengthsToShow: { open: OpenSeries; lengths: LengthToShow[] } | null = null;
+  /** Who saves measurement annotations (the measurement store), and the stored ones to draw on the open stack. */
+  private measurementListener: ((change: MeasurementChange) => void) | null = null;
+  private measurementsToShow: { open: OpenSeries; measurements: MeasurementToShow[] } | null = null;
   private stackShown: OpenSeries | null = null;
   /** The open series once its stack is on the viewport (labelmaps are added to it then). */
   shownStack = $state.raw<OpenSeries | null>(null);
@@ -69,12 +69,12 @@ export class ViewerState implements ShortcutTarget {
 
   attach(controller: StackController): () => void {
     this.controller = controller;
-    controller.setLengthListener(this.lengthListener);
+    controller.setMeasurementListener(this.measurementListener);
     if (this.drawingTool) controller.addDrawingTool(this.drawingTool.tool, this.drawingTool.configuration);
     this.showOpenStack();
     return () => {
       this.stopCine();
-      controller.setLengthListener(null);
+      controller.setMeasurementListener(null);
       if (this.controller === controller) this.controller = null;
     };
   }
@@ -107,7 +107,7 @@ export class ViewerState implements ShortcutTarget {
         if (this.open !== open || this.controller !== controller) return;
         this.stackShown = open;
         this.shownStack = open;
-        this.drawLengths();
+        this.drawMeasurements();
       })
       .catch((e: unknown) => {
         if (this.open === open) this.fail(`Cannot display this series: ${describeLoadError(e)}`);
@@ -125,27 +125,32 @@ export class ViewerState implements ShortcutTarget {
     this.controller?.addDrawingTool(tool, configuration);
   }
 
-  /** Length annotations drawn, moved or removed go to `listener` (one listener: the measurement store). */
-  onLengthChange(listener: ((change: LengthChange) => void) | null): void {
-    this.lengthListener = listener;
-    this.controller?.setLengthListener(listener);
+  /** Measurements drawn, moved or removed go to `listener` (one listener: the measurement store). */
+  onMeasurementChange(listener: ((change: MeasurementChange) => void) | null): void {
+    this.measurementListener = listener;
+    this.controller?.setMeasurementListener(listener);
   }
 
-  /** Draws stored lengths on `open` once its stack is on screen (at once when it already is). */
-  showLengths(open: OpenSeries, lengths: LengthToShow[]): void {
-    this.lengthsToShow = { open, lengths };
-    this.drawLengths();
+  /** Draws stored measurements on `open` once its stack is on screen (at once when it already is). */
+  showMeasurements(open: OpenSeries, measurements: MeasurementToShow[]): void {
+    this.measurementsToShow = { open, measurements };
+    this.drawMeasurements();
   }
 
-  /** Whether a length annotation is still drawn (so a stored length drawn this session is not drawn twice). */
-  hasLength(annotationUID: string): boolean {
+  /** Takes measurements off the viewport (an undone one, or one deleted from the list). */
+  removeMeasurements(annotationUIDs: readonly string[]): void {
+    this.controller?.removeMeasurements(annotationUIDs);
+  }
+
+  /** Whether a measurement annotation is still drawn (so a stored one drawn this session is not drawn twice). */
+  hasMeasurement(annotationUID: string): boolean {
     return this.controller?.hasAnnotation(annotationUID) ?? false;
   }
 
-  private drawLengths(): void {
-    const pending = this.lengthsToShow;
+  private drawMeasurements(): void {
+    const pending = this.measurementsToShow;
     if (!pending || !this.controller || this.stackShown !== pending.open || this.open !== pending.open) return;
-    this.controller.showLengths(pending.lengths);
+    this.controller.showMeasurements(pending.measurements);
   }
 
   /** Called by the viewport on every snapshot; records the first render after a selection. */

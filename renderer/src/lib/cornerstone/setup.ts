@@ -6,11 +6,11 @@ import {
   PanTool,
   ZoomTool,
   StackScrollTool,
-  LengthTool,
   CrosshairsTool,
 } from '@cornerstonejs/tools';
 import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
 import { registerCheckedLoader } from './checkedLoader';
+import { measurementToolOf } from './measurementTools';
 import { warmDecoder } from './warmDecoder';
 
 /** The scheme of the MPR views' volume ids: cornerstone's streaming volume, whose slices load through the checked loader. */
@@ -39,7 +39,7 @@ export function initCornerstone(): Promise<void> {
     // Start the decoder worker and compile its codec now, not on the first image the user opens.
     void warmDecoder();
     initTools();
-    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, CrosshairsTool]) addTool(tool);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, CrosshairsTool, ...Object.values(measurementToolOf)]) addTool(tool);
   })();
   return initialised;
 }

@@ -8,7 +8,6 @@ import {
   PanTool,
   ZoomTool,
   StackScrollTool,
-  LengthTool,
   annotation as annotationApi,
   utilities as toolUtilities,
   type Types as ToolTypes,
@@ -18,6 +17,8 @@ import type { ImageFailure } from '../imageFailure';
 import { failureOf } from './checkedLoader';
 import { nextDraw } from './nextDraw';
 import { rangeToVoi, voiToRange, type Voi } from '../presets';
+import type { MeasurementGeometry, MeasurementKind } from '../../../../core/annotations/measurement';
+import { annotationOf, geometryOfHandles, kindOfTool, measurementKinds, measurementToolOf, roiTextLines } from './measurementTools';
 
 /** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
 export interface ViewportSnapshot {
@@ -44,25 +45,25 @@ export const emptySnapshot: ViewportSnapshot = {
   imageRect: null,
 };
 
-/** What left-drag does; 'brush' and 'eraser' go to the drawing tool given to addDrawingTool. */
-export type PrimaryTool = 'windowLevel' | 'length' | 'brush' | 'eraser';
+/** What left-drag does: window/level, draw a measurement of that kind, or (brush, eraser) the drawing tool given to addDrawingTool. */
+export type PrimaryTool = 'windowLevel' | MeasurementKind | 'brush' | 'eraser';
 
 /** A cornerstone tool class as addTool takes it. */
 export type ToolClass = Parameters<typeof addTool>[0];
 
-/** A Length annotation drawn, changed or removed on this viewport; points are world coordinates (patient LPS mm). */
-export interface LengthChange {
-  kind: 'completed' | 'modified' | 'removed';
+/** A measurement drawn, changed or removed on this viewport; its geometry is in world coordinates (patient LPS mm). */
+export interface MeasurementChange {
+  change: 'completed' | 'modified' | 'removed';
   annotationUID: string;
   imageId: string;
-  pointsWorld: [Types.Point3, Types.Point3];
+  geometry: MeasurementGeometry;
 }
 
-/** A stored length to draw: its annotation UID (the measurement id) and where it lies. */
-export interface LengthToShow {
+/** A stored measurement to draw: its annotation UID (the measurement id), its image and geometry. */
+export interface MeasurementToShow {
   annotationUID: string;
   imageId: string;
-  pointsWorld: [Types.Point3, Types.Point3];
+  geometry: MeasurementGeometry;
 }
 
 const { MouseBindings, KeyboardBindings } = ToolEnums;
@@ -81,7 +82,7 @@ export class StackController {
   private snapshot: ViewportSnapshot = emptySnapshot;
   private stackToken = 0;
   private stopLoadMark: (() => void) | null = null;
-  private onLength: ((change: LengthChange) => void) | null = null;
+  private onMeasurement: ((change: MeasurementChange) => void) | null = null;
   /** UIDs this controller is removing itself (a stack change): their REMOVED events are not the user's. */
   private readonly removingOwn = new Set<string>();
   /** The tool that draws segmentations (the segmentation feature's), once given. */
@@ -116,7 +117,9 @@ export class StackController {
   private createToolGroup(toolGroupId: string): ToolTypes.IToolGroup {
     const group = ToolGroupManager.createToolGroup(toolGroupId);
     if (!group) throw new Error(`cornerstone refused tool group ${toolGroupId}`);
-    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool]) group.addTool(tool.toolName);
+    for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool]) group.addTool(tool.toolName);
+    // ROI text comes from our statistics (core/annotations/roi-stats), the numbers the measurement list and reports show.
+    for (const kind of measurementKinds) group.addTool(measurementToolOf[kind].toolName, kind === 'ellipse' || kind === 'rectangle' ? { getTextLines: roiTextLines(kind) } : {});
     group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] });
     group.setToolActive(ZoomTool.toolName, {
       bindings: [{ mouseButton: MouseBindings.Secondary }, { mouseButton: MouseBindings.Wheel, modifierKey: KeyboardBindings.Ctrl }],
@@ -157,51 +160,39 @@ export class StackController {
     this.refresh();
   }
 
-  /** Who hears about Length annotations drawn, moved or removed on this viewport (the measurement store). */
-  setLengthListener(listener: ((change: LengthChange) => void) | null): void {
-    this.onLength = listener;
+  /** Who hears about measurements drawn, moved or removed on this viewport (the measurement store). */
+  setMeasurementListener(listener: ((change: MeasurementChange) => void) | null): void {
+    this.onMeasurement = listener;
   }
 
-  /** Whether cornerstone still holds an annotation (a length drawn this session keeps its own UID). */
+  /** Whether cornerstone still holds an annotation (a measurement drawn this session keeps its own UID). */
   hasAnnotation(annotationUID: string): boolean {
     return annotationApi.state.getAnnotation(annotationUID) !== undefined;
   }
 
-  /** Draws stored lengths on the current stack (call after setStack); ones already shown are left alone. */
-  showLengths(lengths: readonly LengthToShow[]): void {
+  /** Draws stored measurements on the current stack (call after setStack); ones already shown are left alone. */
+  showMeasurements(measurements: readonly MeasurementToShow[]): void {
     const viewport = this.viewport;
     const imageIds = viewport.getImageIds();
-    for (const length of lengths) {
-      if (this.hasAnnotation(length.annotationUID)) continue;
-      const sliceIndex = imageIds.indexOf(length.imageId);
+    for (const measurement of measurements) {
+      if (this.hasAnnotation(measurement.annotationUID)) continue;
+      const sliceIndex = imageIds.indexOf(measurement.imageId);
       if (sliceIndex < 0) continue;
-      const reference = viewport.getViewReference({ sliceIndex });
-      const stored: ToolTypes.Annotation = {
-        annotationUID: length.annotationUID,
-        highlighted: false,
-        invalidated: true,
-        isLocked: false,
-        isVisible: true,
-        metadata: { ...reference, toolName: LengthTool.toolName, referencedImageId: length.imageId },
-        data: {
-          handles: { points: [[...length.pointsWorld[0]] as Types.Point3, [...length.pointsWorld[1]] as Types.Point3], activeHandleIndex: null, textBox: { hasMoved: false, worldPosition: [0, 0, 0], worldBoundingBox: { topLeft: [0, 0, 0], topRight: [0, 0, 0], bottomLeft: [0, 0, 0], bottomRight: [0, 0, 0] } } },
-          label: '',
-          cachedStats: {},
-        },
-      };
-      annotationApi.state.addAnnotation(stored, this.element);
+      const reference = viewport.getViewReference({ sliceIndex }) as Record<string, unknown>;
+      annotationApi.state.addAnnotation(annotationOf(measurement.geometry, measurement.annotationUID, measurement.imageId, reference), this.element);
     }
     viewport.render();
   }
 
-  /** Removes the Length annotations of the shown stack (before showing another series' lengths). */
-  removeLengths(annotationUIDs: readonly string[]): void {
+  /** Removes measurement annotations of the shown stack (before showing another series' measurements, or an undone one). */
+  removeMeasurements(annotationUIDs: readonly string[]): void {
     for (const uid of annotationUIDs) {
       if (!this.hasAnnotation(uid)) continue;
       this.removingOwn.add(uid);
       annotationApi.state.removeAnnotation(uid);
       this.removingOwn.delete(uid);
     }
+    this.viewport.render();
   }
 
   /** Shows nothing (the study list was emptied). */
@@ -380,7 +371,7 @@ export class StackController {
     for (const [name, handler] of this.listeners) this.element.removeEventListener(name, handler as EventListener);
     for (const [name, handler] of this.annotationListeners) eventTarget.removeEventListener(name, handler as EventListener);
     eventTarget.removeEventListener(Enums.Events.IMAGE_LOAD_ERROR, this.onLoadError as EventListener);
-    this.onLength = null;
+    this.onMeasurement = null;
     this.element.removeEventListener('contextmenu', preventDefault);
     ToolGroupManager.destroyToolGroup(this.toolGroup.id);
     this.engine.destroy();
@@ -394,24 +385,26 @@ export class StackController {
     [Enums.Events.CAMERA_MODIFIED, () => this.refresh()],
   ];
 
-  /** Length annotation events (cornerstone sends them on its global event target) for this viewport's stack. */
+  /** Measurement annotation events (cornerstone sends them on its global event target) for this viewport's stack. */
   private readonly annotationListeners: [string, (event: CustomEvent) => void][] = [
-    [ToolEnums.Events.ANNOTATION_COMPLETED, (event) => this.forwardLength('completed', event)],
-    // Only a moved handle is the user's change; StatsUpdated follows every (re)computation of the length.
-    [ToolEnums.Events.ANNOTATION_MODIFIED, (event) => (event.detail as { changeType?: string })?.changeType === ToolEnums.ChangeTypes.HandlesUpdated && this.forwardLength('modified', event)],
-    [ToolEnums.Events.ANNOTATION_REMOVED, (event) => this.forwardLength('removed', event)],
+    [ToolEnums.Events.ANNOTATION_COMPLETED, (event) => this.forwardMeasurement('completed', event)],
+    // Only a moved handle is the user's change; StatsUpdated follows every (re)computation of the statistics.
+    [ToolEnums.Events.ANNOTATION_MODIFIED, (event) => (event.detail as { changeType?: string })?.changeType === ToolEnums.ChangeTypes.HandlesUpdated && this.forwardMeasurement('modified', event)],
+    [ToolEnums.Events.ANNOTATION_REMOVED, (event) => this.forwardMeasurement('removed', event)],
   ];
 
-  private forwardLength(kind: LengthChange['kind'], event: CustomEvent): void {
+  private forwardMeasurement(change: MeasurementChange['change'], event: CustomEvent): void {
     const annotation = (event.detail as { annotation?: ToolTypes.Annotation } | undefined)?.annotation;
-    if (!annotation || annotation.metadata?.toolName !== LengthTool.toolName || !this.onLength) return;
+    const kind = kindOfTool(annotation?.metadata?.toolName);
+    if (!annotation || !kind || !this.onMeasurement) return;
     const uid = annotation.annotationUID;
-    const imageId = annotation.metadata.referencedImageId;
-    const points = annotation.data?.handles?.points;
-    if (!uid || !imageId || !points || points.length < 2) return;
-    if (kind === 'removed' && this.removingOwn.has(uid)) return;
+    const imageId = annotation.metadata?.referencedImageId;
+    // An angle being drawn has two of its three points: not a measurement yet.
+    const geometry = geometryOfHandles(kind, annotation.data?.handles?.points as Types.Point3[] | undefined);
+    if (!uid || !imageId || !geometry) return;
+    if (change === 'removed' && this.removingOwn.has(uid)) return;
     if (!this.engine.getViewport(this.viewportId) || !this.viewport.getImageIds().includes(imageId)) return;
-    this.onLength({ kind, annotationUID: uid, imageId, pointsWorld: [[...points[0]] as Types.Point3, [...points[1]] as Types.Point3] });
+    this.onMeasurement({ change, annotationUID: uid, imageId, geometry });
   }
 
   private refresh(extra: Partial<ViewportSnapshot> = {}): void {
@@ -466,19 +459,14 @@ const preventDefault = (event: Event) => event.preventDefault();
 
 const finiteOr = (value: number, fallback: number): number => (Number.isFinite(value) ? value : fallback);
 
-/** Left-drag does window/level, draws lengths or paints (brush, eraser); existing lengths stay editable either way. */
+/** Left-drag does window/level, draws one kind of measurement, or paints (brush, eraser); drawn measurements stay editable either way. */
 function bindPrimaryTool(group: ToolTypes.IToolGroup, tool: PrimaryTool, drawingToolName: string | null): void {
   const drawing = (tool === 'brush' || tool === 'eraser') && drawingToolName !== null;
   if (drawingToolName && !drawing) group.setToolDisabled(drawingToolName);
-  if (tool === 'length') {
-    group.setToolDisabled(WindowLevelTool.toolName);
-    group.setToolActive(LengthTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
-  } else if (drawing) {
-    group.setToolDisabled(WindowLevelTool.toolName);
-    group.setToolPassive(LengthTool.toolName);
-    group.setToolActive(drawingToolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
-  } else {
-    group.setToolPassive(LengthTool.toolName);
-    group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
-  }
+  const measuring = measurementKinds.find((kind) => kind === tool) ?? null;
+  for (const kind of measurementKinds) if (kind !== measuring) group.setToolPassive(measurementToolOf[kind].toolName);
+  if (measuring || drawing) group.setToolDisabled(WindowLevelTool.toolName);
+  if (measuring) group.setToolActive(measurementToolOf[measuring].toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  else if (drawing) group.setToolActive(drawingToolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
+  else group.setToolActive(WindowLevelTool.toolName, { bindings: [{ mouseButton: MouseBindings.Primary }] });
 }
