@@ -2,13 +2,13 @@
 // under the inputs is read through openRegularFile (regular files only, size checked before reading),
 // de-identified with one DeidSession (one UID mapping for the whole export) and written under the
 // output folder at its relative path; files that are not DICOM are reported and skipped.
-import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { collectFiles } from '../../dicom/walk';
 import { ioErrorText } from '../../fs/io-error';
 import { MaskReadError } from '../../masks/mask-error';
 import { openRegularFile, readWhole } from '../../masks/open-regular-file';
+import { writeWhole } from '../../services/export-handlers';
 import { DeidSession } from './deid-session';
 import { DeidError, NotDicomError, deidentifyPart10, type DeidActionCounts, type DeidFlag } from './deidentify';
 import type { DeidOption } from './method-codes';
@@ -86,21 +86,14 @@ async function readInput(file: string): Promise<Uint8Array> {
   }
 }
 
-/** Written beside its final name and renamed, so a half-written output is never seen; `made`: folders already made. */
-async function writeWhole(file: string, bytes: Uint8Array, made: Set<string>): Promise<void> {
+/** Makes the output's folder once (`made`: folders already made) and writes it whole (temp + rename). */
+async function writeOutput(file: string, bytes: Uint8Array, made: Set<string>): Promise<void> {
   const folder = path.dirname(file);
   if (!made.has(folder)) {
     await mkdir(folder, { recursive: true });
     made.add(folder);
   }
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, file);
-  } catch (e) {
-    await rm(temporary, { force: true });
-    throw e;
-  }
+  await writeWhole(file, bytes);
 }
 
 const reasonOf = (e: unknown): string => (e instanceof MaskReadError ? e.reason : e instanceof DeidError || e instanceof NotDicomError ? e.message : ioErrorText(e));
@@ -153,7 +146,7 @@ async function deidentifyInOrder(
     const index = entries.length;
     entries.push({ source, output, transferSyntaxUid: result.transferSyntaxUid, sopClassUid: result.sopClassUid, actions: result.actions, flags: result.flags });
     writes.push(
-      writeWhole(output, result.bytes, foldersMade).catch((e: unknown) => {
+      writeOutput(output, result.bytes, foldersMade).catch((e: unknown) => {
         entries[index] = null;
         report.failed.push({ source, reason: `cannot write ${output}: ${ioErrorText(e)}` });
       }),
