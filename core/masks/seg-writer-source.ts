@@ -13,7 +13,7 @@ import { imagesOfFrames } from '../geometry/slice-order';
 import { toVec3 } from '../geometry/vec3';
 import { ioErrorText } from '../fs/io-error';
 import type { SegSource, SegSourceFrame } from './seg-writer';
-import { SegWriteError } from './seg-writer';
+import { SegWriteError } from './seg-writer-error';
 
 async function readImageHeader(filePath: string): Promise<DataSet> {
   let fd: number;

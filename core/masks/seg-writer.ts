@@ -9,6 +9,7 @@ import { codeItem, dicomDate, dicomTime, ds, lo, personName } from '../dicom/val
 import { vesaliusEquipment } from '../dicom/writer-identity';
 import type { Vec3 } from '../geometry/vec3';
 import { rgbToDicomLab } from './cielab';
+import { SegWriteError } from './seg-writer-error';
 
 export const SEG_STORAGE_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 
@@ -67,11 +68,7 @@ export interface SegWriteResult {
   segmentNumberMap: Map<number, number>;
 }
 
-/** Thrown when the segmentation cannot be written over this source; the message says why in words. */
-export class SegWriteError extends Error {
-  // Named, so the error keeps its class across a reader thread (core/sandbox/protocol.ts sends the name).
-  override name = 'SegWriteError';
-}
+export { SegWriteError } from './seg-writer-error';
 
 /** Defaults where a segment carries no codes: Tissue (SCT 85756007) for both category and type. */
 const DEFAULT_CATEGORY: Code = { value: '85756007', scheme: 'SCT', meaning: 'Tissue' };

@@ -4,7 +4,8 @@
 import { MaskReadError } from '../masks/mask-error';
 import type { GrayPng } from '../masks/png';
 import type { MaskSet } from '../masks/read-mask';
-import { SegWriteError, type SegSource } from '../masks/seg-writer';
+import type { SegSource } from '../masks/seg-writer';
+import { SegWriteError } from '../masks/seg-writer-error';
 import type { Series } from '../contract/dicom';
 import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
