@@ -5,6 +5,7 @@ import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry } from '../..
 import { roiStats, type RoiGeometry } from '../../annotations/roi-stats';
 import { scratchFolder } from '../../fixtures/scratch-folder';
 import { ijkToWorld } from '../../geometry/patient-space';
+import { stackVolumeGeometry } from '../../geometry/stack-geometry';
 import type { Vec3 } from '../../geometry/vec3';
 import { SEG_STORAGE_SOP_CLASS } from '../../masks/seg-writer';
 import { writeReportStudy, type ReportStudy } from './dicom-outputs.fixtures';
@@ -145,6 +146,34 @@ describe('TID 1500 measurement report (Enhanced SR)', () => {
     const file = await scratch.write('sr-unsigned.dcm', written.bytes);
     if (hasDciodvfy) expect(dciodvfyErrors(file)).toEqual([]);
     if (hasPydicom) expect(readWithPydicom(file).flags).toEqual(['PARTIAL', 'UNVERIFIED']);
+  });
+
+  it('names the frame of a multi-frame image it measured on; unitless statistics name their NUMs', async () => {
+    const placed = stackVolumeGeometry({ orientation: [1, 0, 0, 0, 1, 0], firstPositionMm: [0, 0, 4], lastPositionMm: [0, 0, 4], sliceCount: 1, pixelSpacingMm: [0.5, 0.5] });
+    if (!placed.ok) throw new Error(placed.reason);
+    const image = { sopClassUid: '1.2.840.10008.5.1.4.1.1.4.1', sopInstanceUid: '1.2.826.0.1.3680043.8.498.17', frameNumber: 3, seriesInstanceUid: '1.2.826.0.1.3680043.8.498.16', geometry: placed.geometry };
+    const roi: RoiGeometry = { kind: 'rectangle', pointsMm: [[0, 0, 4], [1, 0, 4], [0, 1, 4], [1, 1, 4]] };
+    const written = encodeMeasurementReport({
+      patientStudy: { PatientName: 'Multi^Frame', PatientID: 'MF', StudyInstanceUID: '1.2.826.0.1.3680043.8.498.18' },
+      measurements: [{ label: 'MR ROI', geometry: roi, image, roiStats: { pixelCount: 4, mean: 412.5, stdDev: 3, min: 409, max: 416, areaMm2: 1 }, valueUnits: 'unitless' }],
+      segmentations: [],
+      observer: 'Reader',
+    });
+    const file = await scratch.write('sr-multiframe.dcm', written.bytes);
+    if (hasDciodvfy) expect(dciodvfyErrors(file)).toEqual([]);
+    if (!hasPydicom) return;
+    const read = readWithPydicom(file);
+    expect(read.refs).toEqual([
+      { sopClass: image.sopClassUid, sop: image.sopInstanceUid, frame: 3, segment: null }, // image library
+      { sopClass: image.sopClassUid, sop: image.sopInstanceUid, frame: 3, segment: null }, // the region's image
+    ]);
+    expect(read.nums).toEqual([
+      { name: 'Area', value: 1, unit: 'mm2' },
+      { name: 'Mean', value: 412.5, unit: '1' },
+      { name: 'Standard Deviation', value: 3, unit: '1' },
+      { name: 'Minimum', value: 409, unit: '1' },
+      { name: 'Maximum', value: 416, unit: '1' },
+    ]);
   });
 
   it('refuses a measurement whose points lie off the image it names, naming it', async () => {
