@@ -15,7 +15,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'vesalius-pdf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A grey gradient PNG (what renderFrame writes for a CT frame). */
-export function gradientPng(width: number, height: number): Uint8Array {
+function gradientPng(width: number, height: number): Uint8Array {
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8 });
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) png.data[y * width + x] = (x * 7 + y * 3) & 0xff;
   return new Uint8Array(PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
@@ -24,7 +24,7 @@ export function gradientPng(width: number, height: number): Uint8Array {
 const model = { name: 'vesalius-vlm', version: '0.2.0' };
 const ai = (over: Partial<AiItem>): AiItem => ({ id: 'a', kind: 'caption', question: null, text: '', model, status: 'ai-draft', reviewedBy: null, reviewedAt: null, ...over });
 
-export function sampleDocument(over: Partial<ReportDocument> = {}): ReportDocument {
+function sampleDocument(over: Partial<ReportDocument> = {}): ReportDocument {
   return {
     header: { patientName: 'Doe^Jane', patientId: 'PID-0042', studyDate: '2026-02-27', studyDescription: 'CT chest', accessionNumber: 'ACC-991', studyKey: '1.2.3.4' },
     version: { number: 2, edition: 1, state: 'final', signature: { signer: 'Dr Ada Lee', signedAt: '2026-03-01T09:30:00.000Z' }, supersededBy: null },

@@ -242,8 +242,9 @@ class Flow {
     this.ensure(40); // a heading never ends a page alone
     this.space(8);
     this.line(text, { size: 13, color: BLACK });
-    this.page.drawLine({ start: { x: MARGIN_X, y: this.y + 3 }, end: { x: MARGIN_X + WIDTH, y: this.y + 3 }, thickness: 0.5, color: GREY });
-    this.space(4);
+    // The rule under the descenders (the baseline sits a quarter of the size above the line's bottom).
+    this.page.drawLine({ start: { x: MARGIN_X, y: this.y - 1 }, end: { x: MARGIN_X + WIDTH, y: this.y - 1 }, thickness: 0.5, color: GREY });
+    this.space(6);
   }
 
   /** Wrapped text; long text continues on the next pages. */
