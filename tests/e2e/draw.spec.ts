@@ -38,7 +38,9 @@ test.describe('drawing segmentations', () => {
   /** Waits until every edit is confirmed by the store (autosave done). */
   const saved = async (page: Page): Promise<void> => {
     await expect(editor(page)).toHaveAttribute('data-unsaved', 'false', { timeout: 10_000 });
-    await expect(page.getByTestId('save-state').first()).toHaveAttribute('data-state', 'saved');
+    await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+    // The toolbar shows the same while the panel is closed.
+    await expect(page.getByTestId('draw-save-state')).toHaveAttribute('data-state', 'saved');
   };
 
   const newSegmentation = async (page: Page): Promise<void> => {
