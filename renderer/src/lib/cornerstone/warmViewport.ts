@@ -1,4 +1,4 @@
-import { cache, getEnabledElement, imageLoader, utilities, type Types } from '@cornerstonejs/core';
+import { Enums, cache, getEnabledElement, imageLoader, utilities, type Types } from '@cornerstonejs/core';
 import type { StackController } from './stackController';
 import { nextDraw } from './nextDraw';
 
@@ -13,8 +13,8 @@ const SIZE = 64;
  */
 function cacheWarmUpImage(): void {
   if (cache.getImageLoadObject(WARM_UP_IMAGE_ID) || cache.getImage(WARM_UP_IMAGE_ID)) return;
-  const scalarData = new Int16Array(SIZE * SIZE);
-  for (let i = 0; i < scalarData.length; i++) scalarData[i] = (i % SIZE) * 16 - 512;
+  // All at the bottom of its window: black, so a redraw that shows it (a resize before the next series' image arrives) shows nothing.
+  const scalarData = new Int16Array(SIZE * SIZE).fill(-1024);
   const image = imageLoader.createAndCacheLocalImage(WARM_UP_IMAGE_ID, { scalarData, dimensions: [SIZE, SIZE], spacing: [1, 1], frameOfReferenceUID: WARM_UP_IMAGE_ID });
   image.windowCenter = 0;
   image.windowWidth = 1024;
@@ -41,10 +41,16 @@ export async function warmViewport(controller: StackController, element: HTMLDiv
     await nextDraw(element, WARM_UP_LIMIT_MS);
     // What was compiled stays with the context; the image is hidden, so that redraws before a series is
     // chosen (the layout settling, a resize) draw an empty viewport instead of filling it in software.
-    // Hidden, not removed: without an actor the viewport's camera has nothing to fit, and the next
-    // series would inherit that broken view presentation.
+    // Shown again (black) as soon as the next stack starts loading: the camera fit that carries over to
+    // its first image measures visible actors only, and with none it broke (the first frame black or a
+    // 0.03x zoom, caught by real-ct.spec and phantom.spec).
     const viewport = getEnabledElement(element)?.viewport as Types.IStackViewport | undefined;
-    for (const { actor } of viewport?.getActors() ?? []) (actor as { setVisibility?: (visible: boolean) => void }).setVisibility?.(false);
+    const actors = viewport?.getActors() ?? [];
+    const show = (visible: boolean) => {
+      for (const { actor } of actors) (actor as { setVisibility?: (visible: boolean) => void }).setVisibility?.(visible);
+    };
+    show(false);
+    element.addEventListener(Enums.Events.PRE_STACK_NEW_IMAGE, () => show(true), { once: true });
     viewport?.render();
     performance.measure('vesalius:viewport-warm', { start: started });
   } catch (e) {
