@@ -27,6 +27,7 @@ function documentWith(pngs: Uint8Array[]): ReportDocument {
   return {
     header: { patientName: 'Bench^Patient', patientId: 'B-1', studyDate: '2026-01-01', studyDescription: 'CT chest', accessionNumber: 'A-1', studyKey: '1.2.3.4' },
     version: { number: 3, edition: 1, state: 'final', signature: { signer: 'Dr Bench', signedAt: '2026-01-01T10:00:00.000Z' }, supersededBy: null },
+    series: [{ number: '2', modality: 'CT', description: 'Thorax 1.25 mm', images: 312 }],
     findings: 'A 12 mm solid nodule in the right upper lobe. '.repeat(40),
     impression: 'Indeterminate pulmonary nodule; follow-up CT in 3 months.',
     aiItems: [{ id: 'c', kind: 'caption', question: null, text: 'Axial chest CT.', model: { name: 'vesalius-vlm', version: '0.2.0' }, status: 'ai-draft', reviewedBy: null, reviewedAt: null }],

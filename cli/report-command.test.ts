@@ -70,6 +70,7 @@ describe('vesalius report', () => {
       expect(pdf).toContain('Accession ACC-7');
       expect(pdf).toContain('DRAFT — not signed');
       expect(pdf).toMatch(/automatic: middle image of the series/);
+      expect(pdf).toMatch(/\s+CT\s+.*\s6\n/); // the series table: 6 images
       // Each segment's volume: voxels × 0.8 × 0.6 × 2.5 mm³ (the series' spacing).
       const count = voxels(content.masks.get(1)!);
       expect(pdf).toMatch(new RegExp(`1 ${content.segments[0].label}\\s+${((count * 0.8 * 0.6 * 2.5) / 1000).toFixed(2)}\\s+—\\s+${count}`));

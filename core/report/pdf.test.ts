@@ -28,6 +28,7 @@ function sampleDocument(over: Partial<ReportDocument> = {}): ReportDocument {
   return {
     header: { patientName: 'Doe^Jane', patientId: 'PID-0042', studyDate: '2026-02-27', studyDescription: 'CT chest', accessionNumber: 'ACC-991', studyKey: '1.2.3.4' },
     version: { number: 2, edition: 1, state: 'final', signature: { signer: 'Dr Ada Lee', signedAt: '2026-03-01T09:30:00.000Z' }, supersededBy: null },
+    series: [{ number: '2', modality: 'CT', description: 'Thorax 1.25 mm', images: 312 }],
     findings: 'A 12 mm solid nodule in the right upper lobe. ' + 'Lungs otherwise clear. '.repeat(400),
     impression: 'Indeterminate pulmonary nodule; follow-up CT in 3 months.',
     aiItems: [
@@ -62,6 +63,7 @@ describe('renderReportPdf', () => {
     expect(text).toContain('confirmed by Dr Ada Lee');
     expect(text).toMatch(/Dice\s+0\.877/);
     expect(text).toContain('12.0 mm');
+    expect(text).toMatch(/2\s+CT\s+Thorax 1\.25 mm\s+312/);
     const pages = text.split('\f').filter((p) => p.trim());
     expect(pages.length).toBeGreaterThan(2); // the long findings break across pages
     pages.forEach((page, i) => {

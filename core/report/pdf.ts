@@ -43,6 +43,8 @@ export interface ReportDocument {
     signature: { signer: string; signedAt: string } | null;
     supersededBy: number | null;
   };
+  /** The study's series, as the catalog lists them. */
+  series: readonly { number: string; modality: string; description: string; images: number }[];
   findings: string;
   impression: string;
   aiItems: readonly AiItem[];
@@ -410,6 +412,11 @@ export async function renderReportPdf(report: ReportDocument): Promise<Uint8Arra
   if (report.scores.length > 0) {
     flow.heading('Scores against ground truth');
     flow.table(['Truth', 'Prediction', 'Label', 'Metric', 'Value'], [0.25, 0.25, 0.2, 0.15, 0.15], report.scores.map((s) => [s.truth, s.prediction, s.label || '—', s.metric, s.value === null ? '—' : fixed(s.value, 3)]));
+  }
+
+  if (report.series.length > 0) {
+    flow.heading('Series');
+    flow.table(['Series', 'Modality', 'Description', 'Images'], [0.15, 0.15, 0.55, 0.15], report.series.map((s) => [s.number, s.modality || '—', s.description || '—', String(s.images)]));
   }
 
   flow.pages.forEach((page, i) => drawFrame(page, font, report, i, flow.pages.length));

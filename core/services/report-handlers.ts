@@ -140,6 +140,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       const document: ReportDocument = {
         header: { patientName: patient.patientName, patientId: patient.patientId, studyDate: study.studyDate, studyDescription: study.description, accessionNumber: study.accessionNumber, studyKey },
         version: { number: report.number, edition: report.edition, state: report.state, signature: report.signature, supersededBy: report.supersededBy },
+        series: study.series.map((s) => ({ number: s.seriesNumber === null ? '—' : String(s.seriesNumber), modality: s.modality, description: s.description, images: s.frames.length })),
         findings: report.content.findings,
         impression: report.content.impression,
         aiItems: report.content.aiItems,
