@@ -13,6 +13,7 @@ import { writePhantomSeries } from '../core/fixtures/phantom';
 import { deidentifyFiles } from '../core/report/deid/export-files';
 
 const FILES = Number(process.env.VESALIUS_BENCH_DEID_FILES ?? 2000);
+const ROUNDS = 3;
 const UID_TAGS = ['x00020003', 'x00080018', 'x0020000d', 'x0020000e', 'x00200052'];
 
 /** A valid UID of exactly `length` characters: 2.25. and random digits (no leading zero). */
@@ -70,16 +71,23 @@ export async function run(): Promise<void> {
     const series = await sourceSeries(scratch);
     const input = path.join(scratch, 'in');
     await makeCopies(series, input);
-    const t0 = performance.now();
-    await plainCopy(input, path.join(scratch, 'copy'));
-    const copyMs = performance.now() - t0;
-    const t1 = performance.now();
-    const report = await deidentifyFiles([input], path.join(scratch, 'deid'), []);
-    const deidMs = performance.now() - t1;
-    if (report.files.length !== FILES || report.failed.length > 0) throw new Error(`de-identified ${report.files.length} of ${FILES} files; failed: ${JSON.stringify(report.failed.slice(0, 3))}`);
+    // Alternating rounds, the best of each: the machine is shared, and one slow disk moment should not decide the ratio.
+    let copyMs = Infinity;
+    let deidMs = Infinity;
+    for (let round = 0; round < ROUNDS; round++) {
+      const t0 = performance.now();
+      await plainCopy(input, path.join(scratch, `copy-${round}`));
+      copyMs = Math.min(copyMs, performance.now() - t0);
+      const t1 = performance.now();
+      const report = await deidentifyFiles([input], path.join(scratch, `deid-${round}`), []);
+      deidMs = Math.min(deidMs, performance.now() - t1);
+      if (report.files.length !== FILES || report.failed.length > 0) throw new Error(`de-identified ${report.files.length} of ${FILES} files; failed: ${JSON.stringify(report.failed.slice(0, 3))}`);
+      rmSync(path.join(scratch, `copy-${round}`), { recursive: true, force: true });
+      rmSync(path.join(scratch, `deid-${round}`), { recursive: true, force: true });
+    }
     const copyRate = FILES / (copyMs / 1000);
     const deidRate = FILES / (deidMs / 1000);
-    console.log(`${FILES} CT files (${series.length}-slice series copied with distinct UIDs)`);
+    console.log(`${FILES} CT files (${series.length}-slice series copied with distinct UIDs), best of ${ROUNDS} alternating rounds`);
     console.log(`  read + write copy:  ${copyMs.toFixed(0)} ms, ${copyRate.toFixed(0)} files/s`);
     console.log(`  de-identify (CLI path): ${deidMs.toFixed(0)} ms, ${deidRate.toFixed(0)} files/s`);
     console.log(`  ratio de-identify / copy: ${(deidRate / copyRate).toFixed(2)} (target >= 0.5)`);

@@ -79,32 +79,56 @@ export function dictionaryVr(tag: number): string | null {
   return vr;
 }
 
-interface Words {
-  u16(at: number): number;
-  u32(at: number): number;
+/** Unsigned words of the data set in its byte order (one per syntax, shared by the whole parse). */
+class Words {
+  private readonly view: DataView;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly little: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  u16(at: number): number {
+    return this.view.getUint16(at, this.little);
+  }
+
+  u32(at: number): number {
+    return this.view.getUint32(at, this.little);
+  }
+
+  tag(at: number): number {
+    return ((this.view.getUint16(at, this.little) << 16) | this.view.getUint16(at + 2, this.little)) >>> 0;
+  }
 }
 
-const wordsOf = (bytes: Uint8Array, syntax: Syntax): Words => {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = syntax.littleEndian;
-  return { u16: (at) => view.getUint16(at, little), u32: (at) => view.getUint32(at, little) };
-};
+/** The parse of one data set: its bytes and their words in each byte order met (implicit little endian inside UN). */
+interface Parse {
+  bytes: Uint8Array;
+  words: (syntax: Syntax) => Words;
+}
 
-const tagAt = (words: Words, at: number): number => ((words.u16(at) << 16) | words.u16(at + 2)) >>> 0;
+function parseOf(bytes: Uint8Array): Parse {
+  let little: Words | undefined;
+  let big: Words | undefined;
+  return { bytes, words: (syntax) => (syntax.littleEndian ? (little ??= new Words(bytes, true)) : (big ??= new Words(bytes, false))) };
+}
 
 /** Reads the elements of a data set in bytes[start, end), every sequence down to its items. */
 export function parseDataSet(bytes: Uint8Array, start: number, end: number, syntax: Syntax): DataElement[] {
-  return parseElements(bytes, start, end, syntax, 0, false).elements;
+  return parseElements(parseOf(bytes), start, end, syntax, 0, false).elements;
 }
 
 /** `delimited`: the elements of an undefined-length item, which end at its item delimiter. */
-function parseElements(bytes: Uint8Array, start: number, end: number, syntax: Syntax, depth: number, delimited: boolean): { elements: DataElement[]; next: number } {
-  const words = wordsOf(bytes, syntax);
+function parseElements(parse: Parse, start: number, end: number, syntax: Syntax, depth: number, delimited: boolean): { elements: DataElement[]; next: number } {
+  const { bytes } = parse;
+  const words = parse.words(syntax);
   const elements: DataElement[] = [];
   let at = start;
   while (at < end) {
     if (at + 8 > end) throw new DataSetFormatError(`${end - at} stray byte(s) where an element header (8 bytes) should start`, at);
-    const tag = tagAt(words, at);
+    const tag = words.tag(at);
     if (tag === ITEM_DELIMITER && delimited) return { elements, next: at + 8 };
     if (tag === ITEM || tag === ITEM_DELIMITER || tag === SEQUENCE_DELIMITER) {
       throw new DataSetFormatError(`item tag ${tagText(tag)} where an element should be`, at);
@@ -131,13 +155,13 @@ function parseElements(bytes: Uint8Array, start: number, end: number, syntax: Sy
     const element: DataElement = { tag, vr, start: at, end: 0, valueStart, valueLength: 0, undefinedLength: length === UNDEFINED_LENGTH, items: null, itemSyntax: syntax };
     if (length === UNDEFINED_LENGTH) {
       if (tag === PIXEL_DATA_TAG) {
-        element.end = skipFragments(bytes, valueStart, end, syntax);
+        element.end = skipFragments(parse, valueStart, end, syntax);
         element.valueLength = element.end - 8 - valueStart;
       } else {
         if (syntax.explicit && vr !== 'SQ' && vr !== 'UN') throw new DataSetFormatError(`element ${tagText(tag)} (${vr}) has an undefined length`, at);
         if (depth >= MAX_NESTING) throw new DataSetFormatError(`sequences nest deeper than ${MAX_NESTING} levels at ${tagText(tag)}`, at);
         element.itemSyntax = syntax.explicit && vr === 'UN' ? IMPLICIT_LITTLE : syntax;
-        const parsed = parseItems(bytes, valueStart, end, element.itemSyntax, depth + 1, true);
+        const parsed = parseItems(parse, valueStart, end, element.itemSyntax, depth + 1, true);
         element.items = parsed.items;
         element.end = parsed.next;
         element.valueLength = parsed.next - 8 - valueStart;
@@ -147,11 +171,11 @@ function parseElements(bytes: Uint8Array, start: number, end: number, syntax: Sy
       if (valueEnd > end) throw new DataSetFormatError(`element ${tagText(tag)} declares ${length} bytes but only ${end - valueStart} remain`, at);
       element.valueLength = length;
       element.end = valueEnd;
-      const implicitItems = !syntax.explicit && (vr === 'SQ' || (vr === null && length >= 8 && tagAt(words, valueStart) === ITEM));
+      const implicitItems = !syntax.explicit && (vr === 'SQ' || (vr === null && length >= 8 && words.tag(valueStart) === ITEM));
       if (vr === 'SQ' || implicitItems) {
         if (depth >= MAX_NESTING) throw new DataSetFormatError(`sequences nest deeper than ${MAX_NESTING} levels at ${tagText(tag)}`, at);
         try {
-          element.items = parseItems(bytes, valueStart, valueEnd, syntax, depth + 1, false).items;
+          element.items = parseItems(parse, valueStart, valueEnd, syntax, depth + 1, false).items;
         } catch (e) {
           // An unknown implicit element that merely starts like an item stays an opaque value.
           if (vr === 'SQ' || !(e instanceof DataSetFormatError)) throw e;
@@ -165,24 +189,24 @@ function parseElements(bytes: Uint8Array, start: number, end: number, syntax: Sy
   return { elements, next: at };
 }
 
-function parseItems(bytes: Uint8Array, start: number, end: number, syntax: Syntax, depth: number, delimited: boolean): { items: DataItem[]; next: number } {
-  const words = wordsOf(bytes, syntax);
+function parseItems(parse: Parse, start: number, end: number, syntax: Syntax, depth: number, delimited: boolean): { items: DataItem[]; next: number } {
+  const words = parse.words(syntax);
   const items: DataItem[] = [];
   let at = start;
   for (;;) {
     if (!delimited && at >= end) return { items, next: at };
     if (at + 8 > end) throw new DataSetFormatError(delimited ? 'a sequence of undefined length has no sequence delimiter' : 'a sequence ends inside an item header', at);
-    const tag = tagAt(words, at);
+    const tag = words.tag(at);
     if (tag === SEQUENCE_DELIMITER && delimited) return { items, next: at + 8 };
     if (tag !== ITEM) throw new DataSetFormatError(`${tagText(tag)} inside a sequence where an item should be`, at);
     const length = words.u32(at + 4);
     if (length === UNDEFINED_LENGTH) {
-      const parsed = parseElements(bytes, at + 8, end, syntax, depth, true);
+      const parsed = parseElements(parse, at + 8, end, syntax, depth, true);
       items.push({ start: at, end: parsed.next, undefinedLength: true, elements: parsed.elements });
       at = parsed.next;
     } else {
       if (at + 8 + length > end) throw new DataSetFormatError(`an item declares ${length} bytes but only ${end - at - 8} remain`, at);
-      const { elements } = parseElements(bytes, at + 8, at + 8 + length, syntax, depth, false);
+      const { elements } = parseElements(parse, at + 8, at + 8 + length, syntax, depth, false);
       items.push({ start: at, end: at + 8 + length, undefinedLength: false, elements });
       at += 8 + length;
     }
@@ -190,11 +214,11 @@ function parseItems(bytes: Uint8Array, start: number, end: number, syntax: Synta
 }
 
 /** Encapsulated pixel data: items (the offset table and fragments) up to the sequence delimiter; returns the end. */
-function skipFragments(bytes: Uint8Array, start: number, end: number, syntax: Syntax): number {
-  const words = wordsOf(bytes, syntax);
+function skipFragments(parse: Parse, start: number, end: number, syntax: Syntax): number {
+  const words = parse.words(syntax);
   let at = start;
   while (at + 8 <= end) {
-    const tag = tagAt(words, at);
+    const tag = words.tag(at);
     if (tag === SEQUENCE_DELIMITER) return at + 8;
     const length = words.u32(at + 4);
     if (tag !== ITEM || length === UNDEFINED_LENGTH || at + 8 + length > end) throw new DataSetFormatError('encapsulated pixel data: a fragment is malformed or runs past the end', at);
