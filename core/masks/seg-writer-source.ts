@@ -5,6 +5,7 @@ import type { Instance, Series } from '../contract/dicom';
 import { isDicomUid } from '../contract/primitives';
 import { closeSoon, fileSizeOf, openForRead, rangeReaderOf, readAt } from '../dicom/file-io';
 import { decimalValues } from '../dicom/numeric-strings';
+import type { NaturalDataset } from '../dicom/dcmjs-api';
 import { parserWords } from '../dicom/parser-words';
 import { patientStudyOf } from '../dicom/patient-study';
 import { DEFAULT_PREFIX_BYTES, readHeader } from '../dicom/read-header';
@@ -33,6 +34,16 @@ async function readImageHeader(filePath: string): Promise<DataSet> {
   } finally {
     closeSoon(fd);
   }
+}
+
+/**
+ * The patient and study a study's image files itself under (for a report PDF or SR that needs no
+ * image geometry). Throws SegWriteError naming the file when it cannot be read or has no StudyInstanceUID.
+ */
+export async function patientStudyOfImage(filePath: string): Promise<NaturalDataset> {
+  const patientStudy = patientStudyOf(await readImageHeader(filePath));
+  if (!patientStudy.StudyInstanceUID) throw new SegWriteError(`source image ${filePath} has no StudyInstanceUID`);
+  return patientStudy;
 }
 
 const numbersOf = (dataSet: DataSet | null | undefined, tag: string): number[] | null => {

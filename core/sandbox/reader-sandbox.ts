@@ -7,6 +7,7 @@ import type { MaskSet } from '../masks/read-mask';
 import type { SegSource } from '../masks/seg-writer';
 import { SegWriteError } from '../masks/seg-writer-error';
 import type { Series } from '../contract/dicom';
+import type { NaturalDataset } from '../dicom/dcmjs-api';
 import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
 import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -45,18 +46,24 @@ export class ReaderSandbox {
    * segSourceOfSeries on a reader thread: the export's reads of source-image headers. Its refusals
    * arrive as SegWriteError (same message); a reader stopped by its limits becomes one naming the series.
    */
-  readonly segSource = async (series: Series): Promise<SegSource> => {
-    try {
-      return await this.pool.run<SegSource>('segSource', { series } satisfies ReaderTaskArgs['segSource']);
-    } catch (e) {
-      if (e instanceof SandboxFailure) throw new SegWriteError(`series ${series.seriesInstanceUid}: reading its image headers stopped (${e.reason})`);
-      if (e instanceof Error && e.name === 'SegWriteError') throw new SegWriteError(e.message);
-      throw e;
-    }
-  };
+  readonly segSource = (series: Series): Promise<SegSource> => this.runForExport('segSource', { series }, `series ${series.seriesInstanceUid}`);
+
+  /** patientStudyOfImage on a reader thread; refusals as SegWriteError, like segSource's. */
+  readonly patientStudy = (filePath: string): Promise<NaturalDataset> => this.runForExport('patientStudy', { filePath }, `image ${filePath}`);
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /** An export's header read: its refusals arrive as SegWriteError (same message); a stopped reader becomes one naming `what`. */
+  private async runForExport<K extends 'segSource' | 'patientStudy'>(kind: K, args: ReaderTaskArgs[K], what: string): Promise<ReaderTaskValues[K]> {
+    try {
+      return await this.pool.run<ReaderTaskValues[K]>(kind, args);
+    } catch (e) {
+      if (e instanceof SandboxFailure) throw new SegWriteError(`${what}: reading its image headers stopped (${e.reason})`);
+      if (e instanceof Error && e.name === 'SegWriteError') throw new SegWriteError(e.message);
+      throw e;
+    }
   }
 
   private async run<K extends ReaderTaskKind>(kind: K, args: ReaderTaskArgs[K], filePath: string): Promise<ReaderTaskValues[K]> {

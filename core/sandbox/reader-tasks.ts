@@ -1,5 +1,6 @@
 // What the reader threads can be asked to do: each task kind calls the existing reader, unchanged.
 import type { Series } from '../contract/dicom';
+import type { NaturalDataset } from '../dicom/dcmjs-api';
 import type { HeaderReadResult } from '../dicom/header-reader';
 import { inThreadHeaderReader } from '../dicom/in-thread-header-reader';
 import { ioErrorText } from '../fs/io-error';
@@ -10,7 +11,7 @@ import { openRegularFile, readWhole } from '../masks/open-regular-file';
 import { decodeGrayPng, type GrayPng } from '../masks/png';
 import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { SegSource } from '../masks/seg-writer';
-import { segSourceOfSeries } from '../masks/seg-writer-source';
+import { patientStudyOfImage, segSourceOfSeries } from '../masks/seg-writer-source';
 import { encodePng } from '../render/png-output';
 import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../render/render-frame';
 
@@ -29,6 +30,8 @@ export interface ReaderTaskArgs {
   indexHeaders: { paths: string[]; prefixBytes: number; statFiles: boolean };
   /** The source-image headers a SEG / NIfTI export copies from (segSourceOfSeries). */
   segSource: { series: Series };
+  /** The Patient / General Study attributes of one image (patientStudyOfImage), for the report's DICOM outputs. */
+  patientStudy: { filePath: string };
 }
 
 export interface ReaderTaskValues {
@@ -37,6 +40,7 @@ export interface ReaderTaskValues {
   renderFile: RenderedFile;
   indexHeaders: HeaderReadResult;
   segSource: SegSource;
+  patientStudy: NaturalDataset;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
@@ -85,4 +89,5 @@ export const readerTasks = {
   indexHeaders: ({ paths, prefixBytes, statFiles }: ReaderTaskArgs['indexHeaders']): Promise<HeaderReadResult> =>
     inThreadHeaderReader({ readOnThread: true }).readHeaders({ files: paths, prefixBytes, statFiles }),
   segSource: ({ series }: ReaderTaskArgs['segSource']): Promise<SegSource> => segSourceOfSeries(series),
+  patientStudy: ({ filePath }: ReaderTaskArgs['patientStudy']): Promise<NaturalDataset> => patientStudyOfImage(filePath),
 } satisfies { [K in ReaderTaskKind]: (args: ReaderTaskArgs[K]) => Promise<ReaderTaskValues[K]> };

@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import dicomParser from 'dicom-parser';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { scratchFolder } from '../../fixtures/scratch-folder';
 import { IMPLEMENTATION_VERSION_NAME, VESALIUS_VERSION } from '../../dicom/writer-identity';
+import { SegWriteError } from '../../masks/seg-writer-error';
+import { ReaderSandbox } from '../../sandbox/reader-sandbox';
 import { writeReportStudy } from './dicom-outputs.fixtures';
 import { EncapsulatedPdfError, encodeEncapsulatedPdf, ENCAPSULATED_PDF_STORAGE } from './encapsulated-pdf';
 
@@ -33,11 +35,16 @@ async function samplePdf(oddLength: boolean): Promise<Uint8Array> {
 }
 
 describe('Encapsulated PDF', () => {
+  const sandbox = new ReaderSandbox({ size: 1 });
+  afterAll(() => sandbox.close());
   for (const oddLength of [true, false]) {
     it(`files the report PDF (${oddLength ? 'odd' : 'even'} length) in the study: dciodvfy clean, pydicom gives back the same bytes and the study's patient`, async () => {
       const study = await writeReportStudy(scratch.path + `/${oddLength}`, (name, bytes) => scratch.write(`${oddLength}-${name}`, bytes));
       const pdf = await samplePdf(oddLength);
-      const written = encodeEncapsulatedPdf({ pdf, patientStudy: study.source.patientStudy, title: 'Imaging report — Lésion', showsPatientIdentity: true });
+      // The patient and study read from one image on a reader thread, as an export reads them.
+      const patientStudy = await sandbox.patientStudy(study.series.instances[0].path);
+      expect(patientStudy).toEqual(study.source.patientStudy);
+      const written = encodeEncapsulatedPdf({ pdf, patientStudy, title: 'Imaging report — Lésion', showsPatientIdentity: true });
       const file = await scratch.write(`${oddLength}-report.dcm`, written.bytes);
       if (hasDciodvfy) expect(dciodvfyErrors(file)).toEqual([]);
       if (!hasPydicom) return;
@@ -68,6 +75,12 @@ print(json.dumps({'sha': hashlib.sha256(doc).hexdigest(), 'rawLength': len(ds.En
       expect(written.seriesInstanceUid).not.toBe(study.series.seriesInstanceUid);
     });
   }
+
+  it('an image the reader thread cannot open is refused as SegWriteError naming it', async () => {
+    const missing = `${scratch.path}/no-such-image.dcm`;
+    await expect(sandbox.patientStudy(missing)).rejects.toThrow(SegWriteError);
+    await expect(sandbox.patientStudy(missing)).rejects.toThrow(new RegExp(`^source image ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot open`));
+  });
 
   it('says NO burned-in annotation for a PDF without identifiers, and refuses bytes that are not a PDF', async () => {
     const pdf = await samplePdf(false);
