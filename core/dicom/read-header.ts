@@ -246,7 +246,8 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
     if (!hasPart10Header && !plausibleRawDataSet(dataSet)) {
       return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and not a plausible bare DICOM data set' };
     }
-    const transferSyntaxUid = (hasPart10Header ? dataSet.string('x00020010') : rawTransferSyntax) ?? '';
+    // A partial parse (a float pixel element past the prefix) holds no file meta elements: the meta header still says it.
+    const transferSyntaxUid = (hasPart10Header ? (dataSet.string('x00020010') ?? readMeta(bytes)?.transferSyntaxUid) : rawTransferSyntax) ?? '';
     return {
       ok: true,
       dataSet,

@@ -93,4 +93,11 @@ describe('real-valued images (parametric maps)', () => {
       expect(outcome.kind === 'instance' && outcome.record.instance).toMatchObject({ rows: 2, columns: 2, numberOfFrames: 1 });
     }
   });
+
+  it('the index reads the transfer syntax of a map whose float pixel element runs past the header prefix (was "transfer syntax (empty)")', async () => {
+    const values = Array.from({ length: 256 * 256 }, (_, i) => i / 7);
+    const file = await scratch.write('map-large.dcm', floatImageFixture({ rows: 256, columns: 256, bits: 32, frames: [values] }));
+    const outcome = await inspectFile(file);
+    expect(outcome.kind === 'instance' ? outcome.record.instance : outcome.error).toMatchObject({ rows: 256, columns: 256, transferSyntaxUid: '1.2.840.10008.1.2.1' });
+  });
 });
