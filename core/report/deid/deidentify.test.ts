@@ -263,6 +263,14 @@ describe('deidentifyPart10 on single files', () => {
     expect(result.bytes.includes(Buffer.from('Mercy'))).toBe(false);
   });
 
+  it('Modified Dates gives the non-date attributes of its column (Timezone Offset From UTC) the dummy, not the source value', () => {
+    const result = deidentifyPart10(ct({ TimezoneOffsetFromUTC: '+0930', StudyDate: '20200102' }), new DeidSession(['modified-dates']));
+    const text = result.bytes.toString('latin1');
+    expect(text).not.toContain('+0930');
+    expect(text).not.toContain('20200102');
+    expect(result.actions.datesShifted).toBe(1);
+  });
+
   it('maps the same source UID to the same new UID in every file of a session, and to another in another session', () => {
     const session = new DeidSession();
     const a = deidentifyPart10(ct({}), session);

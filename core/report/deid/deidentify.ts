@@ -119,8 +119,11 @@ interface FileContext {
   bytes: Uint8Array;
   patient: PatientPseudonym;
   actions: DeidActionCounts;
-  /** Identifying strings of this file, longest first, cut out of texts the profile cleans. */
-  scrub: RegExp | null;
+  /**
+   * Identifying strings of this file, longest first, cut out of texts the profile cleans (null: none
+   * found); undefined when no option cleans texts (a C then only comes from Modified Dates).
+   */
+  scrub: RegExp | null | undefined;
   outputSopInstanceUid: string | null;
 }
 
@@ -196,7 +199,7 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
     return element && element.items === null ? valueText(body, element) : '';
   };
   const patientKey = text(TAG.patientId) ? `id:${text(TAG.patientId)}\u0000${text(TAG.issuerOfPatientId)}` : `name:${text(TAG.patientName)}`;
-  const ctx: FileContext = { session, bytes: body, patient: session.patientFor(patientKey), actions: emptyCounts(), scrub: null, outputSopInstanceUid: null };
+  const ctx: FileContext = { session, bytes: body, patient: session.patientFor(patientKey), actions: emptyCounts(), scrub: undefined, outputSopInstanceUid: null };
   if (session.options.has('clean-descriptions') || session.options.has('retain-patient-characteristics')) ctx.scrub = scrubPattern(body, elements, session.options);
 
   const sopClassUid = text(TAG.sopClassUid) || meta.sopClassUid;
@@ -477,6 +480,11 @@ function cleaned(element: DataElement, ctx: FileContext): Uint8Array {
     }
     ctx.actions.datesShifted++;
     return encodeText(text.split('\\').map((v) => shiftDate(v.trim(), vr, ctx.patient.dayShift)).join('\\'), vr);
+  }
+  // Modified Dates cleans a few attributes that are not dates (Timezone Offset From UTC, Frame Origin Timestamp): they get the dummy.
+  if (ctx.scrub === undefined || vr === null || !TEXT_VRS.has(vr)) {
+    ctx.actions.dummied++;
+    return dummyOf(element, ctx);
   }
   ctx.actions.cleaned++;
   const scrubbed = ctx.scrub ? text.replace(ctx.scrub, '').replace(/ {2,}/g, ' ').trim() : text;
