@@ -88,6 +88,8 @@ test.describe('drawing segmentations', () => {
     await newSegmentation(page);
     await page.getByTestId('segment-add').click();
     await expect(rows(page)).toHaveCount(2);
+    // With two segments either can go (the store keeps at least one).
+    await expect(rows(page).first().getByTestId('segment-delete')).toBeEnabled();
     // The new segment is the one drawn on.
     await expect(rows(page).nth(1).getByTestId('segment-active')).toBeChecked();
     await page.keyboard.press('b');
@@ -117,6 +119,7 @@ test.describe('drawing segmentations', () => {
 
     await rows(page).nth(1).getByTestId('segment-delete').click();
     await expect(rows(page)).toHaveCount(1);
+    await expect(rows(page).first().getByTestId('segment-delete')).toBeDisabled();
     await saved(page);
     await page.keyboard.press('Control+z');
     await expect(rows(page)).toHaveCount(2);

@@ -27,7 +27,7 @@ export interface SegmentView {
   opacity: number;
 }
 
-/** Where the segments are drawn (LabelmapDisplay on the stack viewport; tests pass a fake). */
+/** Where the segments are drawn: LabelmapDisplay, one cornerstone labelmap layer per segment on the stack viewport. */
 export interface LayerDisplay {
   show(segment: number, mask: Uint8Array, look: SegmentLook): void;
   update(segment: number, mask: Uint8Array, slices: Iterable<number>): void;
@@ -40,7 +40,7 @@ const DEFAULT_OPACITY = 0.5;
 /** Edits are saved this long after the last one (the issue asks for ≤ 2 s). */
 export const AUTOSAVE_DELAY_MS = 700;
 
-/** What changed, for whoever listens (the panel's counts, the e2e harness). */
+/** What changed, for whoever listens (the segmentation state: the list's versions, undo/redo availability). */
 export type EditorEvent = { kind: 'data-modified'; segment: number; slices: number[] } | { kind: 'segments-modified' } | { kind: 'saved'; headVersion: number };
 
 interface ActiveStroke {
@@ -130,12 +130,13 @@ export class SegmentationEditor {
   recolorSegment(number: number, color: [number, number, number]): void {
     const segment = this.segmentOf(number);
     if (!this.editable || !segment || segment.color.every((c, i) => c === color[i])) return;
-    this.perform(updateSegmentOperation(this.content, number, { color }, { onChange: this.applied }, ));
+    this.perform(updateSegmentOperation(this.content, number, { color }, { onChange: this.applied }));
   }
 
   /** The store keeps at least one segment, so the last one cannot be deleted. */
   canDeleteSegment(number: number): boolean {
-    return this.editable && this.content.segments.length > 1 && this.segmentOf(number) !== undefined;
+    // The reactive copy of the list, so a delete button follows segments added or removed since.
+    return this.editable && this.segments.length > 1 && this.segments.some((s) => s.number === number);
   }
 
   deleteSegment(number: number): void {
