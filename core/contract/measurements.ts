@@ -25,7 +25,7 @@ export type Measurement = z.infer<typeof measurementSchema>;
 export const measurementCalls = {
   /** The live measurements of a series, oldest first. */
   'measurements.list': defineCall(z.object({ seriesKey: seriesKeySchema }).strict(), z.object({ measurements: z.array(measurementSchema) })),
-  /** Creates a measurement, or (with an id) updates its geometry and label; answers once it is committed. */
+  /** Creates a measurement, or (with an id) updates its geometry and label (or restores a deleted one); answers once it is committed. */
   'measurements.save': defineCall(
     z
       .object({
@@ -34,6 +34,8 @@ export const measurementCalls = {
         geometry: measurementGeometrySchema,
         image: measurementImageSchema,
         label: z.string().max(256).optional(),
+        /** Brings a deleted measurement (this id) back: undo of its deletion, redo of its creation. */
+        restore: z.boolean().optional(),
         /** Who drew it; the service's user name when omitted. */
         author: authorSchema.optional(),
       })

@@ -93,8 +93,8 @@ export function createStoreHandlers(deps: StoreHandlerDeps): DomainHandlers<Stor
       return listed.ok ? ok({ measurements: listed.value }) : apiErrorOf(listed.error);
     },
 
-    'measurements.save': async ({ id, seriesKey, geometry, image, label, author }) => {
-      const saved = handle.use((store) => store.saveMeasurement({ id, seriesKey, geometry, image, label, author: author ?? deps.defaultAuthor }));
+    'measurements.save': async ({ id, seriesKey, geometry, image, label, restore, author }) => {
+      const saved = handle.use((store) => store.saveMeasurement({ id, seriesKey, geometry, image, label, restore, author: author ?? deps.defaultAuthor }));
       if (!saved.ok) return apiErrorOf(saved.error);
       changed(seriesKey);
       return ok(saved.value);

@@ -209,6 +209,21 @@ describe('AnnotationStore: ground truth, audit log, measurements', () => {
     expect(value(store.auditLog({ seriesKey: SERIES })).map((e) => e.action)).toEqual(['measurement-create', 'measurement-edit', 'measurement-delete']);
     store.close();
   });
+
+  it('brings a deleted measurement back under its id only when asked to restore it (undo of a delete)', () => {
+    const store = openStore();
+    const image = { sopInstanceUid: '1.2.3.4', frame: 1, sliceIndex: 2 };
+    const geometry = { kind: 'angle' as const, pointsMm: [[1, 0, 0], [0, 0, 0], [0, 1, 0]] as [[number, number, number], [number, number, number], [number, number, number]] };
+    const m = value(store.saveMeasurement({ seriesKey: SERIES, geometry, image, author: 'dr a' }));
+    value(store.deleteMeasurement(m.id, 'dr a'));
+    const refused = store.saveMeasurement({ id: m.id, seriesKey: SERIES, geometry, image, author: 'dr a' });
+    expect(!refused.ok && refused.error.message).toBe(`measurement ${m.id}: was deleted`);
+    const back = value(store.saveMeasurement({ id: m.id, seriesKey: SERIES, geometry, image, author: 'dr a', restore: true }));
+    expect(back.id).toBe(m.id);
+    expect(value(store.listMeasurements(SERIES)).map((r) => r.id)).toEqual([m.id]);
+    expect(value(store.auditLog({ seriesKey: SERIES })).map((e) => e.action)).toEqual(['measurement-create', 'measurement-delete', 'measurement-restore']);
+    store.close();
+  });
 });
 
 describe('AnnotationStore: migrations from every earlier schema', () => {

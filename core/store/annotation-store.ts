@@ -44,6 +44,7 @@ export const auditActions = [
   'measurement-create',
   'measurement-edit',
   'measurement-delete',
+  'measurement-restore',
   // Reports (core/store/report-store.ts): a saved draft, an AI text confirmed or edited, signing, amending, a PDF written.
   'report-save',
   'report-ai-confirm',
@@ -463,7 +464,11 @@ export class AnnotationStore {
   }
 
   /** Creates a measurement, or updates the one with this id (geometry, label). */
-  saveMeasurement(args: { id?: string; seriesKey: string; geometry: MeasurementGeometry; image: MeasurementImage; label?: string; author: string }): StoreResult<MeasurementRecord> {
+  /**
+   * Creates a measurement, or updates the one with this id. With `restore`, a deleted one is brought back
+   * (undo of its deletion, redo of its creation) under the same id; without, a deleted id is refused.
+   */
+  saveMeasurement(args: { id?: string; seriesKey: string; geometry: MeasurementGeometry; image: MeasurementImage; label?: string; author: string; restore?: boolean }): StoreResult<MeasurementRecord> {
     const geometry = measurementGeometrySchema.safeParse(args.geometry);
     const image = measurementImageSchema.safeParse(args.image);
     if (!geometry.success || !image.success) return { ok: false, error: { kind: 'bad_input', message: `measurement on series ${args.seriesKey}: ${!geometry.success ? 'geometry' : 'image'} is malformed` } };
@@ -471,17 +476,18 @@ export class AnnotationStore {
       const at = this.now();
       const existing = args.id ? (this.db.prepare('SELECT * FROM measurements WHERE id = ?').get(args.id) as MeasurementRow | undefined) : undefined;
       if (args.id && !existing) abort('not_found', `measurement ${args.id}: not in ${this.file}`);
-      if (existing?.deleted_at != null) abort('not_found', `measurement ${args.id}: was deleted`);
+      const restoring = existing?.deleted_at != null;
+      if (restoring && !args.restore) abort('not_found', `measurement ${args.id}: was deleted`);
       if (existing && existing.series_key !== args.seriesKey) abort('bad_input', `measurement ${args.id}: belongs to series ${existing.series_key}, not ${args.seriesKey}`);
       const id = existing?.id ?? newId('meas');
       if (existing) {
-        this.db.prepare('UPDATE measurements SET geometry_json = ?, image_json = ?, label = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(geometry.data), JSON.stringify(image.data), args.label ?? existing.label, at, id);
+        this.db.prepare('UPDATE measurements SET geometry_json = ?, image_json = ?, label = ?, updated_at = ?, deleted_at = NULL WHERE id = ?').run(JSON.stringify(geometry.data), JSON.stringify(image.data), args.label ?? existing.label, at, id);
       } else {
         this.db
           .prepare('INSERT INTO measurements (id, series_key, kind, geometry_json, image_json, label, author, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
           .run(id, args.seriesKey, geometry.data.kind, JSON.stringify(geometry.data), JSON.stringify(image.data), args.label ?? '', args.author, at, at);
       }
-      this.audit(at, args.author, existing ? 'measurement-edit' : 'measurement-create', { seriesKey: args.seriesKey, measurementId: id, detail: { kind: geometry.data.kind, geometry: geometry.data } });
+      this.audit(at, args.author, restoring ? 'measurement-restore' : existing ? 'measurement-edit' : 'measurement-create', { seriesKey: args.seriesKey, measurementId: id, detail: { kind: geometry.data.kind, geometry: geometry.data } });
       return measurementOf(this.db.prepare('SELECT * FROM measurements WHERE id = ?').get(id) as MeasurementRow);
     });
   }

@@ -10,7 +10,7 @@ const at = (u: number, v: number): [number, number] => [(u + 1) / 2, (v + 1) / 2
 test.describe('measurements', () => {
   const own = ownHostPerTest('measure');
 
-  test('ellipse and rectangle ROIs show the phantom tissue HU exactly; an angle; deleted ones stay deleted after a restart', async ({ page }) => {
+  test('ellipse and rectangle ROIs show the phantom tissue HU exactly; an angle; undo and redo; deleted ones stay deleted after a restart', async ({ page }) => {
     const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
     const seriesDir = path.join(own.work, 'study');
     await writePhantomSeries(seriesDir, { slices: 3, rows: 128, columns: 128, patientName: 'Measure^Phantom' });
@@ -37,6 +37,7 @@ test.describe('measurements', () => {
     await viewer.dragOnImage(at(-0.42, -0.1), at(-0.34, 0));
     await expect(items).toHaveCount(2);
     await expect(items.nth(1).getByTestId('measurement-value')).toContainText(`mean ${PHANTOM_HU.lung} HU · SD 0`);
+    await expect(viewer.viewport.locator('svg text').filter({ hasText: `Mean ${PHANTOM_HU.lung} HU` })).toHaveCount(1);
 
     // An angle: press at the first point, drag to the vertex, click the third point.
     await page.keyboard.press('a');
@@ -47,10 +48,23 @@ test.describe('measurements', () => {
     await expect(items.nth(2).getByTestId('measurement-value')).toHaveText('90.0°');
     await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 
+    // Measurements are in the series' undo history: undo takes the angle away, redo puts it back.
+    await page.keyboard.press('Control+z');
+    await expect(items).toHaveCount(2);
+    await page.keyboard.press('Control+Shift+Z');
+    await expect(items).toHaveCount(3);
+    await expect(items.nth(2).getByTestId('measurement-value')).toHaveText('90.0°');
+
     // Deleting from the list takes it off the image too.
     await items.nth(1).getByTestId('measurement-delete').click();
     await expect(items).toHaveCount(2);
     await expect(viewer.viewport.locator('svg text').filter({ hasText: `Mean ${PHANTOM_HU.lung} HU` })).toHaveCount(0);
+    // Undo of the delete brings the rectangle back, on the image too; delete it again.
+    await page.keyboard.press('Control+z');
+    await expect(items).toHaveCount(3);
+    await expect(viewer.viewport.locator('svg text').filter({ hasText: `Mean ${PHANTOM_HU.lung} HU` })).toHaveCount(1);
+    await page.getByTestId('measurement-item').filter({ hasText: 'Rectangle' }).getByTestId('measurement-delete').click();
+    await expect(items).toHaveCount(2);
     await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 
     await own.restart();

@@ -1,6 +1,8 @@
 import type { Api } from '../../../core/contract/index';
 import type { Measurement } from '../../../core/contract/measurements';
 import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry } from '../../../core/annotations/measurement';
+import type { HistoryOperation } from '../../../core/annotations/edit/history';
+import { measurementAddOperation, measurementDeleteOperation, measurementMoveOperation, type MeasurementCallbacks } from '../../../core/annotations/edit/operations';
 import type { MeasurementChange, MeasurementToShow } from '../lib/cornerstone/stackController';
 import { roiStatsOnImage } from '../lib/cornerstone/measurementTools';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
@@ -40,10 +42,13 @@ export function measurementValue(geometry: MeasurementGeometry, imageId: string 
   }
 }
 
+/** Puts an applied edit into the series' history (the segmentation state's: one undo/redo for the series). */
+export type RecordEdit = (seriesKey: string, operation: HistoryOperation) => void;
+
 /**
  * The open series' measurements (length, angle, ellipse and rectangle ROIs): listed from the store and
  * drawn when the series opens, saved when a cornerstone measurement tool completes, moves or removes one,
- * deleted from the list.
+ * deleted from the list. Each add, move and delete is an operation of the series' undo history.
  */
 export class MeasurementState {
   items = $state.raw<Measurement[]>([]);
@@ -60,8 +65,34 @@ export class MeasurementState {
     private readonly api: Api,
     private readonly viewer: ViewerState,
     private readonly saves: SaveQueue,
+    private readonly recordEdit: RecordEdit = () => {},
   ) {
     viewer.onMeasurementChange((change) => this.onChange(change));
+  }
+
+  /** How undo and redo put a measurement back or take it away: in the store, the list and on the image. */
+  private callbacksFor(open: OpenSeries): MeasurementCallbacks<Measurement> {
+    return {
+      save: (m) => {
+        this.takeOffImage(m.id);
+        const imageId = this.imageIdOf(m);
+        if (this.open === open && imageId) this.viewer.showMeasurements(open, [{ annotationUID: m.id, imageId, geometry: m.geometry }]);
+        if (this.open === open) this.items = [...this.items.filter((i) => i.id !== m.id), m];
+        void this.saves.save(`putting back a ${kindName[m.geometry.kind].toLowerCase()} measurement`, () =>
+          this.api['measurements.save']({ id: m.id, seriesKey: m.seriesKey, geometry: m.geometry, image: m.image, restore: true }),
+        );
+      },
+      remove: (m) => {
+        this.takeOffImage(m.id);
+        if (this.open === open) this.items = this.items.filter((i) => i.id !== m.id);
+        void this.saves.save(`taking away a ${kindName[m.geometry.kind].toLowerCase()} measurement`, () => this.api['measurements.delete']({ id: m.id }));
+      },
+    };
+  }
+
+  /** Removes every annotation drawing a stored measurement (its own id, or the UID cornerstone gave it this session). */
+  private takeOffImage(id: string): void {
+    this.viewer.removeMeasurements([id, ...[...this.storedIdOf].filter(([, stored]) => stored === id).map(([uid]) => uid)]);
   }
 
   readonly lines = $derived.by((): MeasurementLine[] => {
@@ -99,12 +130,15 @@ export class MeasurementState {
     this.viewer.showMeasurements(open, toShow);
   }
 
-  /** Deletes a measurement from the store and the viewport. */
+  /** Deletes a measurement from the store and the viewport (undoable). */
   async delete(id: string): Promise<void> {
-    const uids = [id, ...[...this.storedIdOf].filter(([, stored]) => stored === id).map(([uid]) => uid)];
-    this.viewer.removeMeasurements(uids);
-    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
+    const open = this.open;
+    const measurement = this.items.find((m) => m.id === id);
+    if (!open || !measurement) return;
+    this.takeOffImage(id);
     this.items = this.items.filter((m) => m.id !== id);
+    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
+    this.recordEdit(open.series.seriesInstanceUid, measurementDeleteOperation(measurement, this.callbacksFor(open), `delete ${kindName[measurement.geometry.kind].toLowerCase()}`));
   }
 
   private onChange(change: MeasurementChange): void {
@@ -136,6 +170,7 @@ export class MeasurementState {
     const image = { sopInstanceUid: frame.instance.sopInstanceUid, frame: frame.frame ?? 1, sliceIndex };
     const seriesKey = open.series.seriesInstanceUid;
     const existing = await this.idFor(change.annotationUID);
+    const before = existing ? this.items.find((m) => m.id === existing) : undefined;
     const what = `${existing ? 'an edit of a' : 'a new'} ${kindName[change.geometry.kind].toLowerCase()} measurement`;
     const saved = this.saves.save(what, () => this.api['measurements.save']({ ...(existing ? { id: existing } : {}), seriesKey, geometry: change.geometry, image }));
     if (!existing) this.creating.set(change.annotationUID, saved.then((m) => m.id));
@@ -143,12 +178,22 @@ export class MeasurementState {
     if (!change.annotationUID.startsWith('meas-')) this.storedIdOf.set(change.annotationUID, measurement.id);
     this.creating.delete(change.annotationUID);
     if (this.open === open) this.items = [...this.items.filter((m) => m.id !== measurement.id), measurement];
+    const name = kindName[measurement.geometry.kind].toLowerCase();
+    const callbacks = this.callbacksFor(open);
+    this.recordEdit(
+      seriesKey,
+      before ? measurementMoveOperation(before, measurement, callbacks, `move ${name}`) : measurementAddOperation(measurement, callbacks, `draw ${name}`),
+    );
   }
 
+  /** cornerstone removed an annotation (its Delete key): the stored measurement goes too (undoable). */
   private async remove(uid: string): Promise<void> {
+    const open = this.open;
     const id = await this.idFor(uid);
-    if (!id || !this.items.some((m) => m.id === id)) return;
-    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
+    const measurement = id ? this.items.find((m) => m.id === id) : undefined;
+    if (!open || !id || !measurement) return;
     this.items = this.items.filter((m) => m.id !== id);
+    await this.saves.save('deleting a measurement', () => this.api['measurements.delete']({ id }));
+    this.recordEdit(open.series.seriesInstanceUid, measurementDeleteOperation(measurement, this.callbacksFor(open), `delete ${kindName[measurement.geometry.kind].toLowerCase()}`));
   }
 }

@@ -5,7 +5,7 @@ import type { Api } from '../../../core/contract/index';
 import type { MaskSetInfo } from '../../../core/contract/masks';
 import { withEmptyMasks } from '../../../core/annotations/model';
 import { labelColor } from '../../../core/annotations/palette';
-import { HistoryBook, type EditHistory } from '../../../core/annotations/edit/history';
+import { HistoryBook, type EditHistory, type HistoryOperation } from '../../../core/annotations/edit/history';
 import type { Ijk } from '../../../core/annotations/edit/types';
 import { worldToIjk } from '../../../core/geometry/patient-space';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
@@ -181,6 +181,15 @@ export class SegmentationState implements StrokeSink {
 
   undo(): void {
     this.runHistory((h) => h.undo());
+  }
+
+  /**
+   * Records an edit made outside the segmentations (a measurement drawn, moved or deleted), already
+   * applied, in the series' history: one undo/redo over every edit of the series.
+   */
+  record(seriesKey: string, operation: HistoryOperation): void {
+    this.histories.for(seriesKey).push(operation);
+    this.historyTick++;
   }
 
   redo(): void {

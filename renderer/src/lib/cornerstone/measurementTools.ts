@@ -103,18 +103,26 @@ function modalityOf(imageId: string): string {
 /** The number as the ROI text shows it: whole numbers as they are, others to one decimal. */
 const shown = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
-/** cornerstone's target id for a stack image ('imageId:<imageId>') → the image id. */
-const imageIdOfTarget = (targetId: string): string => (targetId.startsWith('imageId:') ? targetId.slice('imageId:'.length) : targetId);
+/**
+ * cornerstone's target id for a stack image ('imageId:<imageId>') → the image id. The ellipse tool passes one
+ * target id, the rectangle tool a list of them (the first is the image drawn on).
+ */
+function imageIdOfTarget(target: string | readonly string[] | undefined): string | null {
+  const targetId = typeof target === 'string' ? target : target?.[0];
+  if (!targetId) return null;
+  return targetId.startsWith('imageId:') ? targetId.slice('imageId:'.length) : targetId;
+}
 
 /**
  * The text an ellipse or rectangle annotation shows (cornerstone's getTextLines hook): area and the
  * statistics from roiStats, so the viewport, the measurement list and a report show the same numbers.
  */
-export function roiTextLines(kind: RoiGeometry['kind']): (data: { handles?: { points?: Types.Point3[] } }, targetId: string) => string[] {
-  return (data, targetId) => {
+export function roiTextLines(kind: RoiGeometry['kind']): (data: { handles?: { points?: Types.Point3[] } }, target: string | readonly string[]) => string[] {
+  return (data, target) => {
     const geometry = geometryOfHandles(kind, data.handles?.points);
-    if (!geometry || (geometry.kind !== 'ellipse' && geometry.kind !== 'rectangle')) return [];
-    const result = roiStatsOnImage(imageIdOfTarget(targetId), geometry);
+    const imageId = imageIdOfTarget(target);
+    if (!geometry || !imageId || (geometry.kind !== 'ellipse' && geometry.kind !== 'rectangle')) return [];
+    const result = roiStatsOnImage(imageId, geometry);
     if (!result.ok) return [result.reason];
     const { stats, unit } = result;
     const u = unit ? ` ${unit}` : '';
