@@ -32,6 +32,7 @@ import {
   tagText,
   textElement,
   valueText,
+  ValueTooLongError,
   type DataElement,
   type Syntax,
 } from './element-codec';
@@ -179,7 +180,12 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
     try {
       body = inflateRawSync(file.subarray(meta.end), { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (e) {
-      throw new DeidError(`the deflated data set (from byte ${meta.end}) cannot be inflated: ${(e as Error).message}`);
+      const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
+      throw new DeidError(
+        tooLarge
+          ? `the deflated data set (from byte ${meta.end}) inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MiB; not de-identified`
+          : `the deflated data set (from byte ${meta.end}) is damaged or cut short and cannot be inflated`,
+      );
     }
     start = 0;
   }
@@ -207,7 +213,13 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
 
   const additions = additionsFor(session, syntax);
   ctx.actions.added = additions.length;
-  const dataSet = writeElements(elements, syntax, ctx, additions);
+  let dataSet: ByteSink;
+  try {
+    dataSet = writeElements(elements, syntax, ctx, additions);
+  } catch (e) {
+    if (e instanceof ValueTooLongError) throw new DeidError(e.message);
+    throw e;
+  }
 
   const sopInstanceUid = ctx.outputSopInstanceUid ?? (session.options.has('retain-uids') || !meta.sopInstanceUid ? meta.sopInstanceUid : session.uidFor(meta.sopInstanceUid));
   const header = Buffer.alloc(132);

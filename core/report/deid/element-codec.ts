@@ -48,6 +48,9 @@ export class DataSetFormatError extends Error {
   }
 }
 
+/** A replacement value too long for its VR's length field (e.g. a long UID list after mapping). */
+export class ValueTooLongError extends Error {}
+
 const ITEM = 0xfffee000;
 const ITEM_DELIMITER = 0xfffee00d;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
@@ -283,7 +286,7 @@ export function elementHeader(tag: number, vr: string | null, length: number | n
   }
   const explicitVr = vr ?? 'UN';
   const long = LONG_VRS.has(explicitVr);
-  if (!long && declared > 0xffff) throw new Error(`${tagText(tag)}: a ${explicitVr} value of ${declared} bytes does not fit its 2-byte length`);
+  if (!long && declared > 0xffff) throw new ValueTooLongError(`${tagText(tag)}: its new ${explicitVr} value of ${declared} bytes does not fit the 2-byte length its VR has`);
   const header = new Uint8Array(long ? 12 : 8);
   const view = new DataView(header.buffer);
   writeTag(view, tag, little);
