@@ -1,10 +1,11 @@
 import type { Api } from '../../../core/contract/index';
 import type { Measurement } from '../../../core/contract/measurements';
-import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry } from '../../../core/annotations/measurement';
+import type { MeasurementGeometry } from '../../../core/annotations/measurement';
+import { measurementValue as measurementValueText } from '../../../core/report/document';
 import type { HistoryOperation } from '../../../core/annotations/edit/history';
 import { measurementAddOperation, measurementDeleteOperation, measurementMoveOperation, type MeasurementCallbacks } from '../../../core/annotations/edit/operations';
 import type { MeasurementChange, MeasurementToShow } from '../lib/cornerstone/stackController';
-import { roiStatsOnImage } from '../lib/cornerstone/measurementTools';
+import { formatStat, roiStatsOnImage } from '../lib/cornerstone/measurementTools';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import type { SaveQueue } from './saveQueue.svelte';
 
@@ -21,25 +22,15 @@ export interface MeasurementLine {
   slice: number | null;
 }
 
-/** The value of a measurement as the list shows it; ROI statistics when its image is loaded. */
+/** The value of a measurement as the list shows it (the report's wording), with ROI statistics when its image is loaded. */
 export function measurementValue(geometry: MeasurementGeometry, imageId: string | null): string {
-  switch (geometry.kind) {
-    case 'length':
-      return `${lengthMm(geometry).toFixed(1)} mm`;
-    case 'angle': {
-      const degrees = angleDegrees(geometry);
-      return degrees === null ? '—' : `${degrees.toFixed(1)}°`;
-    }
-    case 'ellipse':
-    case 'rectangle': {
-      const area = `${areaMm2(geometry).toFixed(1)} mm²`;
-      const stats = imageId ? roiStatsOnImage(imageId, geometry) : null;
-      if (!stats?.ok) return area;
-      const unit = stats.unit ? ` ${stats.unit}` : '';
-      const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
-      return `${area} · mean ${n(stats.stats.mean)}${unit} · SD ${n(stats.stats.stdDev)} · min ${n(stats.stats.min)} · max ${n(stats.stats.max)}`;
-    }
-  }
+  const value = measurementValueText(geometry);
+  if ((geometry.kind !== 'ellipse' && geometry.kind !== 'rectangle') || !imageId) return value;
+  const stats = roiStatsOnImage(imageId, geometry);
+  if (!stats.ok) return value;
+  const unit = stats.unit ? ` ${stats.unit}` : '';
+  const { mean, stdDev, min, max } = stats.stats;
+  return `${value} · mean ${formatStat(mean)}${unit} · SD ${formatStat(stdDev)} · min ${formatStat(min)} · max ${formatStat(max)}`;
 }
 
 /** Puts an applied edit into the series' history (the segmentation state's: one undo/redo for the series). */

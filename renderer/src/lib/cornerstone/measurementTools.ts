@@ -100,8 +100,8 @@ function modalityOf(imageId: string): string {
   return (metaData.get('generalSeriesModule', imageId) as { modality?: string } | undefined)?.modality ?? '';
 }
 
-/** The number as the ROI text shows it: whole numbers as they are, others to one decimal. */
-const shown = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+/** A statistic as the ROI text and the measurement list show it: whole numbers as they are, others to one decimal. */
+export const formatStat = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /**
  * cornerstone's target id for a stack image ('imageId:<imageId>') → the image id. The ellipse tool passes one
@@ -126,6 +126,6 @@ export function roiTextLines(kind: RoiGeometry['kind']): (data: { handles?: { po
     if (!result.ok) return [result.reason];
     const { stats, unit } = result;
     const u = unit ? ` ${unit}` : '';
-    return [`Area ${stats.areaMm2.toFixed(1)} mm²`, `Mean ${shown(stats.mean)}${u} · SD ${shown(stats.stdDev)}`, `Min ${shown(stats.min)} · Max ${shown(stats.max)}${u}`];
+    return [`Area ${stats.areaMm2.toFixed(1)} mm²`, `Mean ${formatStat(stats.mean)}${u} · SD ${formatStat(stats.stdDev)}`, `Min ${formatStat(stats.min)} · Max ${formatStat(stats.max)}${u}`];
   };
 }
