@@ -5,10 +5,10 @@ import { readPixelLayout } from '../../../../core/render/image-attributes';
 import { nativeFrame } from '../../../../core/render/pixel-frames';
 import { EXPLICIT_BE, EXPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 
-/** The file last read here, fetched and parsed once for all its frames (an RT dose holds a hundred). */
+/** The file last read here, fetched and parsed once for all its frames (an RT dose holds a hundred); floatPixels.ts reads through it too. */
 let lastFile: { url: string; parsed: Promise<{ byteArray: Uint8Array; dataSet: dicomParser.DataSet }> } | null = null;
 
-function parsedFile(url: string): Promise<{ byteArray: Uint8Array; dataSet: dicomParser.DataSet }> {
+export function parsedFile(url: string): Promise<{ byteArray: Uint8Array; dataSet: dicomParser.DataSet }> {
   if (lastFile?.url === url) return lastFile.parsed;
   const parsed = (async () => {
     const response = await fetch(url, { credentials: 'same-origin' });

@@ -5,7 +5,8 @@ import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
-import { DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
+import { isRealValuedImage, loadFloatGrey } from './floatPixels';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 import { effectiveVoiFunction } from '../../../../core/imaging/voi';
 
 
@@ -64,11 +65,14 @@ function checkImage(imageId: string, image: LoadedImage): LoadedImage {
     const chosen = windowForDecodedImage({ minPixelValue: image.minPixelValue, maxPixelValue: image.maxPixelValue, slope: image.slope, intercept: image.intercept, prescaled }, voi?.windowCenter, voi?.windowWidth);
     image.windowCenter = chosen.center;
     image.windowWidth = chosen.width;
-    // DICOM's LINEAR function is undefined below width 1: core/imaging/voi's one rule says which function instead.
-    if (effectiveVoiFunction('LINEAR', chosen.width) === 'LINEAR_EXACT') image.voiLUTFunction = Enums.VOILUTFunctionType.LINEAR_EXACT;
+    // DICOM's LINEAR function is undefined below width 1, and over a range of real values: core/imaging/voi's one rule says which function instead.
+    if (effectiveVoiFunction('LINEAR', chosen.width, isRealValuedImage(image) && chosen.source === 'data-range') === 'LINEAR_EXACT') image.voiLUTFunction = Enums.VOILUTFunctionType.LINEAR_EXACT;
   }
   return image;
 }
+
+/** The syntaxes whose pixels lie in the file as they are (floatPixels.ts reads real-valued ones from these). */
+const NATIVE_NON_DEFLATED = new Set([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE]);
 
 let registered = false;
 
@@ -90,7 +94,23 @@ export function registerCheckedLoader(): void {
           // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
           const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
           if (source && isBigEndian32Grey(source.transferSyntaxUid, pixel)) return loadBigEndian32Grey(imageId, (options ?? {}) as Record<string, unknown>);
+          // So is real-valued pixel data (parametric maps: floatPixels.ts).
+          if (source && NATIVE_NON_DEFLATED.has(source.transferSyntaxUid) && /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i.test(String((error as Error)?.message ?? error))) {
+            return loadFloatGrey(imageId).then((image) => {
+              if (!image) throw error;
+              return image;
+            });
+          }
           throw error;
+        })
+        .then((image) => {
+          // cornerstone's own Float Pixel Data decode keeps NaN and infinities, which leave the image's range not a
+          // number: such a file is read by floatPixels.ts instead (null: not real-valued, the check below says why).
+          const { minPixelValue, maxPixelValue } = image as LoadedImage;
+          if (source && NATIVE_NON_DEFLATED.has(source.transferSyntaxUid) && !(Number.isFinite(minPixelValue) && Number.isFinite(maxPixelValue))) {
+            return loadFloatGrey(imageId).then((real) => real ?? image);
+          }
+          return image;
         })
         .then(
           (image) => checkImage(imageId, image as LoadedImage),
