@@ -4,13 +4,16 @@ import path from 'node:path';
 import { importSummarySchema, type ImportSummary } from '../core/contract/dicom';
 import type { MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
+import { isInside, realPathOf } from '../core/catalog/grants';
 import { nonImageReason } from '../core/dicom/sop-class';
 import type { ReportContentInput, ScoreRow } from '../core/report/model';
+import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
+import { writeReportDicom, type ReportDicomOutputs } from '../core/services/report-dicom';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { shown, terminalProgress } from './index-command';
 
-const help = `Usage: vesalius report <study key | dir> --out <file.pdf> [--version N] [--json]
+const help = `Usage: vesalius report <study key | dir> --out <file.pdf> [--dicom <dir>] [--version N] [--json]
 
 Writes the report of a study as PDF (one template, as the app prints it): patient and study in the
 header, state and signer and page numbers on every page, findings, impression, the assistant's texts
@@ -21,6 +24,10 @@ volumes (ml) / areas (mm²) and scores against ground truth.
                  stored as segmentations of their series (as 'vesalius masks import' does); it must hold one study
   <study key>    a study already in the catalog (see 'vesalius studies')
   --out FILE     the PDF to write (required)
+  --dicom DIR    also write the DICOM outputs into DIR (created when missing; not inside the input folder):
+                 report.pdf.dcm (the PDF as Encapsulated PDF), one <segmentation name>.seg.dcm per stored
+                 segmentation of the study's series that holds voxels, and measurements.sr.dcm (a TID 1500
+                 measurement report: the study's measurements on their images and each SEG segment's volume)
   --version N    an older version of the report (read-only, shown as superseded)
   --json         print what was written as one JSON document
 
@@ -28,15 +35,17 @@ When the study has no report yet, a draft is saved first from what the store kno
 its segmentations (volumes, areas) and, where a series has a ground-truth segmentation, the Dice and IoU
 of every other segmentation of that series against it. A stored report is printed as it is. Key images:
 the report's own, else the middle image of each series, rendered with the file's window.
---dicom (Encapsulated PDF and SR outputs) is not available yet.
+The SR carries each ellipse / rectangle's area but not its pixel statistics (mean, SD, min, max) yet.
 
-Exit status: 0 when the PDF was written (key images that could not be rendered are listed); 1 when the
-import, the report or the PDF failed; 2 for usage errors.
+Exit status: 0 when the PDF (and with --dicom its DICOM files) was written (key images and measurements
+that could not be placed are listed); 1 when the import, the report, the PDF or a DICOM output failed;
+2 for usage errors (and a --dicom folder inside the input folder).
 `;
 
 interface ReportArgs {
   input: string;
   out: string;
+  dicomDir: string | null;
   version: number | null;
   json: boolean;
 }
@@ -44,6 +53,7 @@ interface ReportArgs {
 function parseArgs(argv: string[]): ReportArgs | 'help' {
   const inputs: string[] = [];
   let out: string | undefined;
+  let dicomDir: string | null = null;
   let version: number | null = null;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -61,12 +71,12 @@ function parseArgs(argv: string[]): ReportArgs | 'help' {
       const text = value();
       if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new UsageError(`--version takes a version number from 1 (got '${text}')`);
       version = Number(text);
-    } else if (arg === '--dicom') throw new UsageError('--dicom (the report as Encapsulated PDF and measurements as SR) is not available yet; write the PDF with --out');
+    } else if (arg === '--dicom') dicomDir = value();
     else throw new UsageError(`unknown option '${arg}'`);
   }
   if (inputs.length !== 1) throw new UsageError(inputs.length === 0 ? 'give a study key or a folder' : 'give one study key or folder');
   if (!out) throw new UsageError('--out is required (the PDF file to write)');
-  return { input: inputs[0], out, version, json };
+  return { input: inputs[0], out, dicomDir, version, json };
 }
 
 /** The import's reason for a DICOM SEG file: the files to store as segmentations. */
@@ -147,6 +157,10 @@ export const reportCommand: CliCommand = async (argv, io) => {
   }
   const isFolder = await stat(args.input).then((s) => s.isDirectory(), () => false);
   if (!isFolder && !isSeriesKey(args.input)) throw new UsageError(`'${args.input}' is neither a folder nor a study key (a DICOM UID or derived:<24 hex digits>)`);
+  // Written into the folder being imported, the outputs would be imported next time as if they were the study's.
+  if (isFolder && args.dicomDir && isInside(realPathOf(args.dicomDir), realPathOf(args.input))) {
+    throw new UsageError(`--dicom ${args.dicomDir} is inside the input folder ${args.input}; choose a folder outside it`);
+  }
   return withDirectApi('report', io, async (api) => {
     const studyKey = isFolder ? await importFolder(api, path.resolve(args.input), io) : args.input;
     if (!studyKey) return 1;
@@ -172,11 +186,28 @@ export const reportCommand: CliCommand = async (argv, io) => {
     const exported = await api.call('report.exportPdf', { studyKey, outPath: out, ...(args.version !== null ? { version: args.version } : {}) });
     if (!exported.ok) return fail(io, exported.error.message) ?? 1;
     const e = exported.value;
-    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e }, null, 2)}\n`);
+    for (const s of e.skippedKeyImages) io.stderr(`vesalius report: key image ${s.sopInstanceUid} frame ${s.frame} left out: ${s.reason}\n`);
+
+    let dicom: ReportDicomOutputs | null = null;
+    if (args.dicomDir) {
+      const dir = path.resolve(args.dicomDir);
+      // The folder on the command line is the user's choice, as a folder picked in a dialog would be.
+      api.service.catalog.grant([dir], 'cli');
+      const readers = sharedReaderSandbox();
+      const written = await writeReportDicom(
+        { call: api.call, patientStudy: readers.patientStudy, segSource: readers.segSource, checkPath: (p) => api.service.catalog.checkGranted(p) },
+        { studyKey, pdfPath: e.path, outDir: dir, version: e.version },
+      );
+      if (!written.ok) return fail(io, written.error.message) ?? 1;
+      dicom = written.value;
+      for (const s of dicom.skipped) io.stderr(`vesalius report: ${s.what} left out of the SR: ${s.reason}\n`);
+    }
+
+    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e, ...(dicom ? { dicom } : {}) }, null, 2)}\n`);
     else {
       io.stdout(`Wrote ${e.path}: report of study ${studyKey}, version ${e.version} (${e.state}${assembled ? ', a draft assembled now' : ''}), ${e.keyImages} key image(s), ${e.bytes} bytes\n`);
+      for (const f of dicom?.files ?? []) io.stdout(`Wrote ${f.path} (${f.kind === 'seg' ? 'DICOM SEG' : f.kind === 'sr' ? `measurement SR, ${dicom!.measurements} measurement(s)` : 'Encapsulated PDF'})\n`);
     }
-    for (const s of e.skippedKeyImages) io.stderr(`vesalius report: key image ${s.sopInstanceUid} frame ${s.frame} left out: ${s.reason}\n`);
     return 0;
   });
 };
