@@ -39,6 +39,17 @@ function readNatural(file: string): Record<string, any> {
   return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
 }
 
+/** The values of every NUM item named by this concept code, anywhere in the content tree. */
+function numValues(node: unknown, codeValue: string, into: number[] = []): number[] {
+  if (Array.isArray(node)) for (const item of node) numValues(item, codeValue, into);
+  else if (node && typeof node === 'object') {
+    const item = node as Record<string, any>;
+    if (item.ValueType === 'NUM' && item.ConceptNameCodeSequence?.[0]?.CodeValue === codeValue) into.push(Number(item.MeasuredValueSequence[0].NumericValue));
+    for (const value of Object.values(item)) if (typeof value === 'object') numValues(value, codeValue, into);
+  }
+  return into;
+}
+
 /** Every ReferencedSOPInstanceUID anywhere in the data set (content tree and evidence). */
 function referencedUids(node: unknown, into = new Set<string>()): Set<string> {
   if (Array.isArray(node)) for (const item of node) referencedUids(item, into);
@@ -57,6 +68,7 @@ let home: string;
 let studyDir: string;
 let source: SegSource;
 const content = overlappingContent([10, 8, 6]);
+const voxels = (mask: Uint8Array): number => mask.reduce((a, v) => a + v, 0);
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'vesalius-cli-report-dicom-'));
@@ -84,6 +96,11 @@ beforeAll(async () => {
     const saved = store.use((s) => s.saveMeasurement({ seriesKey: series.seriesInstanceUid, geometry, image: { sopInstanceUid: frame.sopInstanceUid, frame: 1, sliceIndex: 2 }, label, author: 'dr lee' }));
     if (!saved.ok) throw new Error(saved.error.message);
   }
+  // A segmentation with no voxels: no SEG for it, nothing of it in the SR.
+  const empty = store.use((s) =>
+    s.create({ seriesKey: series.seriesInstanceUid, name: 'empty', provenance: { role: 'annotator', author: 'A', origin: { kind: 'drawn' } }, content: { shape: [10, 8, 6], segments: [{ number: 1, label: 'nothing', color: [255, 0, 0] }], masks: new Map([[1, new Uint8Array(480)]]) }, spacingMm: [0.8, 0.6, 2.5] }),
+  );
+  if (!empty.ok) throw new Error(empty.error.message);
   store.close();
 }, 120_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -126,6 +143,10 @@ describe('vesalius report --dicom', () => {
     const segUids = files.filter((f) => f.kind === 'seg').map((f) => f.sopInstanceUid);
     expect([...referencedUids(sr)].sort()).toEqual([...segUids, source.frames[2].sopInstanceUid].sort());
     expect(sr.StudyInstanceUID).toBe(source.patientStudy.StudyInstanceUID);
+    // Each SEG segment's volume: voxels × 0.8 × 0.6 × 2.5 mm³ (the series' spacing), for both SEGs.
+    const volumes = content.segments.map((segment) => (voxels(content.masks.get(segment.number)!) * 0.8 * 0.6 * 2.5) / 1000);
+    expect(numValues(sr.ContentSequence, '118565006').map((v) => v.toFixed(4)).sort()).toEqual([...volumes, ...volumes].map((v) => v.toFixed(4)).sort());
+    expect(numValues(sr.ContentSequence, '410668003')).toHaveLength(1); // the length measurement
     expect(pdf.StudyInstanceUID).toBe(source.patientStudy.StudyInstanceUID);
   }, 240_000);
 
