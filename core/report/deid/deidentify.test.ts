@@ -114,7 +114,7 @@ describe('de-identified export of a study seeded with identifying data', () => {
       if (k > 0) expect(out.ds.ReferencedImageSequence[0].ReferencedSOPInstanceUID).toBe(outputs[k - 1].ds.SOPInstanceUID);
       const deep = out.ds.ProcedureCodeSequence[0].ConceptNameCodeSequence[0].ContentSequence[0].ReferencedImageSequence[0];
       expect(deep.ReferencedSOPInstanceUID).toBe(outputs[0].ds.SOPInstanceUID);
-      expect(deep.VerifyingObserverName).toEqual([{ Alphabetic: 'ANONYMIZED' }]);
+      expect(deep.VerifyingObserverName).toEqual([{ Alphabetic: 'ANONYMIZED^' }]);
     });
   });
 
@@ -140,7 +140,7 @@ describe('de-identified export of a study seeded with identifying data', () => {
     expect(out.PatientIdentityRemoved).toBe('YES');
     expect(out.LongitudinalTemporalInformationModified).toBe('REMOVED');
     expect(out.DeidentificationMethodCodeSequence.map((c: { CodeValue: string; CodingSchemeDesignator: string }) => `${c.CodingSchemeDesignator}:${c.CodeValue}`)).toEqual(['DCM:113100']);
-    expect(out.PatientName).toEqual([{ Alphabetic: 'ANON0001' }]);
+    expect(out.PatientName).toEqual([{ Alphabetic: 'ANON0001^' }]);
     expect(out.PatientID).toBe('ANON0001');
     expect(out.StudyDate).toBe('');
     expect(out.InstitutionName).toBe('ANONYMIZED');
@@ -223,7 +223,7 @@ describe('de-identified export of a study seeded with identifying data', () => {
     expect(out.PatientSex).toBe('F');
     expect(out.PatientAge).toBe('079Y');
     expect(out.PatientWeight).toBe(61.5);
-    expect(out.PatientName).toEqual([{ Alphabetic: 'ANON0001' }]);
+    expect(out.PatientName).toEqual([{ Alphabetic: 'ANON0001^' }]);
   });
 });
 

@@ -105,6 +105,8 @@ const IMPLEMENTATION_VERSION = 'VESALIUS_DEID';
 const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 
 const DUMMY_TEXT = 'ANONYMIZED';
+/** A family name alone, written with its component separator (a PN without one is the retired form). */
+const personName = (familyName: string): string => `${familyName}^`;
 const DUMMY_BY_VR: Record<string, string> = { DA: '19000101', DT: '19000101000000', TM: '000000', DS: '0', IS: '0', AS: '000Y', UR: '' };
 const TEXT_VRS: ReadonlySet<string> = new Set(['AE', 'CS', 'LO', 'LT', 'PN', 'SH', 'ST', 'UC', 'UT']);
 
@@ -437,7 +439,7 @@ function decide(element: DataElement, ctx: FileContext, topLevel: boolean): Deci
   }
   if ((tag === TAG.patientName || tag === TAG.patientId) && action !== 'K') {
     ctx.actions.pseudonymised++;
-    return { kind: 'value', value: encodeText(ctx.patient.pseudonym, element.vr) };
+    return { kind: 'value', value: encodeText(element.vr === 'PN' ? personName(ctx.patient.pseudonym) : ctx.patient.pseudonym, element.vr) };
   }
   switch (action) {
     case 'K':
@@ -469,6 +471,7 @@ function decide(element: DataElement, ctx: FileContext, topLevel: boolean): Deci
 function dummyOf(element: DataElement, ctx: FileContext): Uint8Array {
   const vr = element.vr;
   if (vr === 'UI') return replaceUids(element, ctx);
+  if (vr === 'PN') return encodeText(personName(DUMMY_TEXT), vr);
   if (vr !== null && TEXT_VRS.has(vr)) return encodeText(DUMMY_TEXT, vr);
   if (vr !== null && vr in DUMMY_BY_VR) return encodeText(DUMMY_BY_VR[vr], vr);
   // Binary or unknown VR: the same number of bytes, all zero.
