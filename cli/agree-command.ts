@@ -1,7 +1,7 @@
 // vesalius agree: agreement between the stored segmentations of a series, and their consensus saved to the store.
 import type { Agreement } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
-import { UsageError, type CliCommand, type CliIo } from './command';
+import { UsageError, optionValue, type CliCommand, type CliIo } from './command';
 import { withDirectApi } from './direct';
 
 const help = `Usage: vesalius agree --series <key> [--ids <id>,<id>,...] [--method majority|staple] [--no-consensus] [--author NAME] [--json]
@@ -37,11 +37,7 @@ interface AgreeArgs {
 function parseArgs(argv: string[]): AgreeArgs | 'help' {
   let series: string | undefined;
   const args: Omit<AgreeArgs, 'series'> = { consensus: true, method: 'majority-vote', json: false };
-  const valueOf = (i: number, flag: string): string => {
-    const value = argv[i + 1];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    return value;
-  };
+  const valueOf = (i: number, flag: string): string => optionValue(argv, i, flag);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';

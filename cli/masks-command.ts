@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeOrigin } from '../core/annotations/model';
 import { segmentationIdSchema, type MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
-import { UsageError, type CliCommand, type CliIo } from './command';
+import { UsageError, optionValue, type CliCommand, type CliIo } from './command';
 import { withDirectApi } from './direct';
 
 const help = `Usage: vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json]
@@ -50,11 +50,7 @@ function parseArgs(argv: string[]): MasksArgs | 'help' {
     throw new UsageError(action ? `unknown action '${action}' (import, list or export)` : 'an action is required: import, list or export');
   }
   const args: MasksArgs = { action, json: false };
-  const valueOf = (i: number, flag: string): string => {
-    const value = rest[i + 1];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    return value;
-  };
+  const valueOf = (i: number, flag: string): string => optionValue(rest, i, flag);
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     if (arg === '--json') args.json = true;

@@ -1,5 +1,5 @@
 import type { StudySummary } from '../core/contract/catalog';
-import { UsageError, type CliCommand } from './command';
+import { UsageError, optionValue, type CliCommand } from './command';
 import { withDirectApi, type DirectApi } from './direct';
 
 const help = `Usage: vesalius studies [--query TEXT] [--modality CT] [--from DATE] [--to DATE] [--limit N] [--json]
@@ -27,11 +27,7 @@ interface StudiesArgs {
 
 function parseArgs(argv: string[]): StudiesArgs | 'help' {
   const args: StudiesArgs = { json: false };
-  const valueOf = (i: number, flag: string): string => {
-    const value = argv[i + 1];
-    if (value === undefined) throw new UsageError(`${flag} needs a value`);
-    return value;
-  };
+  const valueOf = (i: number, flag: string): string => optionValue(argv, i, flag);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') args.json = true;
