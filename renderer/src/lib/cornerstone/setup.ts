@@ -10,6 +10,7 @@ import {
 } from '@cornerstonejs/tools';
 import { init as initDicomLoader } from '@cornerstonejs/dicom-image-loader';
 import { registerCheckedLoader } from './checkedLoader';
+import { absorbLoadFailureEchoes } from './loadFailureEcho';
 import { measurementToolOf } from './measurementTools';
 import { warmDecoder } from './warmDecoder';
 
@@ -35,6 +36,7 @@ export function initCornerstone(): Promise<void> {
     });
     // Every image is checked (and its window chosen) before a viewport or a thumbnail sees it.
     registerCheckedLoader();
+    absorbLoadFailureEchoes();
     volumeLoader.registerVolumeLoader(VOLUME_LOADER_SCHEME, cornerstoneStreamingImageVolumeLoader as unknown as Parameters<typeof volumeLoader.registerVolumeLoader>[1]);
     // Start the decoder worker and compile its codec now, not on the first image the user opens.
     void warmDecoder();
