@@ -250,6 +250,8 @@ export const maskCalls = {
   /**
    * The label volume's bytes for slices [zStart, zStart + zCount), for drawing overlays. A request above
    * MAX_MASK_DATA_BYTES is refused (naming the limit) rather than stalling the socket: ask for fewer slices.
+   * With `segment`, that segment's own 0/1 mask (uint8) instead: segments that overlap share voxels the
+   * one label map can give only one of them, so an editor reloads such segments whole this way.
    */
   'masks.data': defineCall(
     z
@@ -259,6 +261,8 @@ export const maskCalls = {
         version: versionNumberSchema.optional(),
         zStart: z.number().int().min(0).default(0),
         zCount: z.number().int().min(1).optional(),
+        /** One segment's own mask (0/1) instead of the label map. */
+        segment: z.number().int().min(1).max(65535).optional(),
       })
       .strict(),
     maskDataSchema,

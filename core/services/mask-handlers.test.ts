@@ -10,6 +10,7 @@ import { MAX_MASK_DATA_BYTES } from '../contract/masks';
 import type { Result } from '../contract/result';
 import { assembleSeries } from '../dicom/study-tree';
 import { axialCtInstance, niftiFile, segFile } from '../masks/mask-fixtures';
+import { overlappingContent } from '../masks/seg-writer.fixtures';
 import type { MaskSet } from '../masks/read-mask';
 import type { JobProgress } from '../contract/jobs';
 import { JobRegistry } from '../jobs/job-registry';
@@ -235,6 +236,36 @@ describe('masks.data', () => {
     if (!refused.ok) expect(refused.error.message).toMatch(/at most 1 slices/);
     const one = valueOf(await call('masks.data', { maskSetId: opened[0].maskSetId, zCount: 1 }));
     expect(one.zCount).toBe(1);
+  });
+});
+
+describe('masks.data of one segment', () => {
+  it("answers each overlapping segment's own mask whole, where the label map can give a shared voxel to one", async () => {
+    const masks = new MaskStore(new StoreHandle(path.join(mkdtempSync(path.join(dir, 'home-')), 'annotations.db')));
+    const content = overlappingContent([6, 5, 4]);
+    const created = masks.handle.use((store) => store.create({ seriesKey: SERIES_UID, name: 'drawn', provenance: { role: 'annotator', author: 'A', origin: { kind: 'drawn' } }, content }));
+    if (!created.ok) throw new Error(created.error.message);
+    const handlers = createMaskHandlers({ findSeries: () => null, masks, defaultAuthor: 'tester' }) as unknown as Handlers<CallContext>;
+    const call = async (args: unknown) => (await dispatch(handlers, 'masks.data', args, ctx)) as Result<CallResult<'masks.data'>>;
+    const id = created.value.id;
+    const one = content.masks.get(1)!;
+    const two = content.masks.get(2)!;
+    const shared = one.findIndex((v, i) => v === 1 && two[i] === 1);
+    expect(shared).toBeGreaterThanOrEqual(0); // the fixture's discs do overlap
+    const labelMap = valueOf(await call({ maskSetId: id }));
+    expect([1, 2]).toContain(labelMap.labels[shared]); // one label only there
+    for (const [number, mask] of content.masks) {
+      const whole = valueOf(await call({ maskSetId: id, segment: number }));
+      expect(whole).toMatchObject({ dtype: 'uint8', zStart: 0, zCount: 4 });
+      expect(Array.from(whole.labels)).toEqual(Array.from(mask));
+    }
+    // A slice range of a segment: the same voxels as that range of the whole.
+    const slice = 6 * 5;
+    const middle = valueOf(await call({ maskSetId: id, segment: 2, zStart: 1, zCount: 2 }));
+    expect(Array.from(middle.labels)).toEqual(Array.from(two.subarray(slice, 3 * slice)));
+    const missing = await call({ maskSetId: id, segment: 9 });
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error.message).toBe('masks.data: segmentation drawn has no segment 9 (its segments: 1, 2, 3)');
   });
 });
 

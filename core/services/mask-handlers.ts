@@ -10,7 +10,7 @@ import type { MaskSet } from '../masks/read-mask';
 import { sharedReaderSandbox } from '../sandbox/reader-sandbox';
 import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
-import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs } from './mask-store';
+import { apiErrorOf, bytesPerVoxel, maskInfoOf, type MaskStore, sliceAs, type StoredMask } from './mask-store';
 import type { AgreementCallName } from './agreement-handlers';
 import type { StoredMaskCallName } from './store-handlers';
 import type { ExportCallName } from './export-handlers';
@@ -55,6 +55,15 @@ async function foldersProblem(truthDir: string, predDir: string): Promise<string
     if (problem) return `${side} folder ${dir}: ${problem}`;
   }
   return null;
+}
+
+/** One segment's 0/1 voxels [start, end) as uint8; a listed segment with no stored voxels answers zeros. */
+function segmentSlices(mask: StoredMask, segment: number, start: number, end: number): Uint8Array {
+  const own = mask.maskSet.segments?.get(segment)?.volume.data;
+  const out = new Uint8Array(end - start);
+  if (!own) return out;
+  for (let i = start; i < end; i++) out[i - start] = own[i] ? 1 : 0;
+  return out;
 }
 
 export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<typeof maskCalls, StoredMaskCallName | AgreementCallName | ExportCallName>> {
@@ -141,14 +150,19 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
       return listed.ok ? ok({ maskSets: listed.value.map((r) => maskInfoOf(r, r.head, false)) }) : apiErrorOf(listed.error);
     },
 
-    'masks.data': async ({ maskSetId, version, zStart, zCount }) => {
+    'masks.data': async ({ maskSetId, version, zStart, zCount, segment }) => {
       const loaded = masks.load(maskSetId, version);
       if (!loaded.ok) return apiErrorOf(loaded.error);
       const mask = loaded.value;
       const [width, height, depth] = mask.info.shape;
       if (zStart >= depth) return err('bad_input', `masks.data: zStart ${zStart} is past the last slice (${depth} slices)`);
+      if (segment !== undefined && !mask.info.segments.some((s) => s.number === segment)) {
+        const numbers = mask.info.segments.map((s) => s.number).join(', ') || 'none';
+        return err('bad_input', `masks.data: segmentation ${mask.info.name} has no segment ${segment} (its segments: ${numbers})`);
+      }
       const count = Math.min(zCount ?? depth - zStart, depth - zStart);
-      const dtype = mask.dtype;
+      // A segment's own mask is 0/1, one byte a voxel.
+      const dtype = segment === undefined ? mask.dtype : 'uint8';
       const sliceVoxels = width * height;
       const byteCount = sliceVoxels * count * bytesPerVoxel(dtype);
       if (byteCount > MAX_MASK_DATA_BYTES) {
@@ -156,7 +170,8 @@ export function createMaskHandlers(deps: MaskHandlerDeps): DomainHandlers<Omit<t
         return err('bad_input', `masks.data: ${count} slices are ${byteCount} bytes, over the ${MAX_MASK_DATA_BYTES}-byte limit; ask for at most ${fit} slices at a time`);
       }
       const start = zStart * sliceVoxels;
-      const labels = sliceAs(mask.maskSet.volume.data, dtype, start, start + count * sliceVoxels);
+      const end = start + count * sliceVoxels;
+      const labels = segment === undefined ? sliceAs(mask.maskSet.volume.data, dtype, start, end) : segmentSlices(mask, segment, start, end);
       return ok({ maskSetId, shape: mask.info.shape, zStart, zCount: count, dtype, labels });
     },
 

@@ -3,26 +3,18 @@ import type { Api } from '../../../core/contract/index';
 import { MAX_MASK_DATA_BYTES, type MaskSetInfo } from '../../../core/contract/masks';
 import { voxelCount, voxelsPerSlice, type SegmentationContent } from '../../../core/annotations/model';
 
-export type LoadedContent = { ok: true; content: SegmentationContent; readOnlyReason: string | null } | { ok: false; reason: string };
+export type LoadedContent = { ok: true; content: SegmentationContent } | { ok: false; reason: string };
 
 /**
- * masks.data answers one label map, so segments that overlap arrive flattened: each segment's count is
- * checked against the store's own count, and a segmentation whose segments overlap is opened read-only
- * (saving from a flattened copy would cut the overlap away) with the reason said.
+ * Reads the one label map first (one call for every segment). Where segments overlap, a shared voxel
+ * carries only one label, so a segment whose count falls short of the store's own count is read again
+ * on its own (masks.data with `segment`): every segment arrives whole and stays editable.
  */
 export async function loadContent(api: Api, info: MaskSetInfo): Promise<LoadedContent> {
   const shape = info.shape;
   const total = voxelCount(shape);
-  const perSlice = voxelsPerSlice(shape);
   const masks = new Map(info.segments.map((s) => [s.number, new Uint8Array(total)]));
-  // 2 bytes a voxel at most (uint16 labels), so this many slices always fit in one answer.
-  const slicesPerCall = Math.max(1, Math.floor(MAX_MASK_DATA_BYTES / (perSlice * 2)));
-  for (let zStart = 0; zStart < shape[2]; zStart += slicesPerCall) {
-    const data = await api['masks.data']({ maskSetId: info.maskSetId, zStart, zCount: Math.min(slicesPerCall, shape[2] - zStart) });
-    if (!data.ok) return { ok: false, reason: `cannot read the voxels of ${info.name}: ${data.error.message}` };
-    const { labels, zCount } = data.value;
-    if (labels.length !== zCount * perSlice) return { ok: false, reason: `the voxels of ${info.name} came back as ${labels.length} values for ${zCount} slices of ${perSlice}` };
-    const offset = zStart * perSlice;
+  const labelMap = await readSlices(api, info, undefined, (offset, labels) => {
     for (let i = 0; i < labels.length; i++) {
       const label = labels[i];
       if (label !== 0) {
@@ -30,17 +22,50 @@ export async function loadContent(api: Api, info: MaskSetInfo): Promise<LoadedCo
         if (mask) mask[offset + i] = 1;
       }
     }
+  });
+  if (labelMap) return { ok: false, reason: labelMap };
+  for (const label of info.labels) {
+    const mask = masks.get(label.value);
+    if (!mask || countOf(mask) === label.voxelCount) continue;
+    // The label map gave some of this segment's voxels to another segment: read it whole.
+    const whole = await readSlices(api, info, label.value, (offset, bits) => mask.set(bits, offset));
+    if (whole) return { ok: false, reason: whole };
+    const count = countOf(mask);
+    if (count !== label.voxelCount) {
+      return { ok: false, reason: `the voxels of ${info.name} do not match the store: segment ${label.name ?? label.value} has ${label.voxelCount} voxels listed but ${count} read` };
+    }
   }
   const content: SegmentationContent = { shape: [shape[0], shape[1], shape[2]], segments: info.segments.map((s) => ({ ...s })), masks };
-  const flattened = info.labels.find((l) => countOf(masks.get(l.value)) !== l.voxelCount);
-  const readOnlyReason = flattened
-    ? `its segments overlap: segment ${flattened.name ?? flattened.value} has ${flattened.voxelCount} voxels in the store but ${countOf(masks.get(flattened.value))} in the one label map masks.data hands out, so it is shown read-only rather than saved back without the overlap`
-    : null;
-  return { ok: true, content, readOnlyReason };
+  return { ok: true, content };
 }
 
-function countOf(mask: Uint8Array | undefined): number {
-  if (!mask) return 0;
+/**
+ * Reads every slice of the label map (segment undefined) or of one segment's own mask, in answers
+ * under the size limit, handing each to `take` with its flat voxel offset; a reason on failure, else null.
+ */
+async function readSlices(
+  api: Api,
+  info: MaskSetInfo,
+  segment: number | undefined,
+  take: (offset: number, values: ArrayLike<number> & { length: number }) => void,
+): Promise<string | null> {
+  const shape = info.shape;
+  const perSlice = voxelsPerSlice(shape);
+  // 2 bytes a voxel at most (uint16 labels), so this many slices always fit in one answer.
+  const slicesPerCall = Math.max(1, Math.floor(MAX_MASK_DATA_BYTES / (perSlice * 2)));
+  const what = segment === undefined ? `the voxels of ${info.name}` : `the voxels of segment ${segment} of ${info.name}`;
+  for (let zStart = 0; zStart < shape[2]; zStart += slicesPerCall) {
+    const zCount = Math.min(slicesPerCall, shape[2] - zStart);
+    const data = await api['masks.data']({ maskSetId: info.maskSetId, version: info.version, zStart, zCount, ...(segment === undefined ? {} : { segment }) });
+    if (!data.ok) return `cannot read ${what}: ${data.error.message}`;
+    const { labels } = data.value;
+    if (labels.length !== data.value.zCount * perSlice) return `${what} came back as ${labels.length} values for ${data.value.zCount} slices of ${perSlice}`;
+    take(zStart * perSlice, labels);
+  }
+  return null;
+}
+
+function countOf(mask: Uint8Array): number {
   let total = 0;
   for (let i = 0; i < mask.length; i++) total += mask[i];
   return total;

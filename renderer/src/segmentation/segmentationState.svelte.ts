@@ -145,7 +145,7 @@ export class SegmentationState implements StrokeSink {
         this.notice = loaded.reason;
         return;
       }
-      editor = this.editorFor(info, () => new SegmentationEditor(this.api, info, loaded.content, grid, this.history(open), this.saves, loaded.readOnlyReason));
+      editor = this.editorFor(info, () => new SegmentationEditor(this.api, info, loaded.content, grid, this.history(open), this.saves));
     }
     this.activate(editor);
   }
