@@ -61,6 +61,14 @@ const canvasVariance = (page: Page, axis: Axis): Promise<number> =>
     return sumSq / n - (sum / n) ** 2;
   });
 
+/** 1×1: the volume views stay mounted (their engine is made once per page) but hidden, with no volume. */
+async function expectVolumeViewsHiddenAndFreed(page: Page): Promise<void> {
+  const views = page.getByTestId('mpr-views');
+  await expect(views).toHaveAttribute('data-hidden', 'true');
+  await expect(views).toHaveAttribute('data-status', 'idle');
+  for (const axis of AXES) await expect(view(page, axis)).toBeHidden();
+}
+
 /**
  * The stack viewport draws the open series: fitted first, so the check is that it draws in its cell,
  * not which camera it kept (phantom.spec.ts tests the stack's own camera).
@@ -120,8 +128,13 @@ test.describe('MPR layouts of the axial phantom', () => {
     expect(await luminanceAt(page, 'coronal', 0.5, 0.5)).toBeGreaterThan(DARK);
 
     await page.getByTestId('layout-1x1').click();
-    await expect(page.getByTestId('mpr-views')).toHaveCount(0);
+    await expectVolumeViewsHiddenAndFreed(page);
     await expectStackDraws(viewer);
+
+    // Back to 1×3: the volume freed on 1×1 is built again in the same views.
+    await page.getByTestId('layout-1x3').click();
+    await waitForVolumeViews(page);
+    expect(await luminanceAt(page, 'sagittal', 0.71, 0.5)).toBeGreaterThan(BRIGHT);
   });
 
   test('W/L dragged in one view changes all three; the wheel scrolls the view it is over', async ({ page }) => {
@@ -282,7 +295,7 @@ test.describe('MPR of other series', () => {
     await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-status', 'refused');
     await expect(page.getByTestId('mpr-reason').first()).toContainText('a volume needs at least 3 slices, and this series has one image');
     await page.getByTestId('layout-1x1').click();
-    await expect(page.getByTestId('mpr-views')).toHaveCount(0);
+    await expectVolumeViewsHiddenAndFreed(page);
     await expectStackDraws(viewer);
   });
 

@@ -1,17 +1,15 @@
 import type { Attachment } from 'svelte/attachments';
 import { describeLoadError } from '../lib/errors';
-import { getEnabledElements } from '@cornerstonejs/core';
 import { initCornerstone } from '../lib/cornerstone/setup';
 import { MPR_AXES, type MprAxis } from './layout';
 import { MprController } from './mprController';
 import type { MprState } from './mprState.svelte';
 
 /**
- * Mounts the three volume viewports on the container's `[data-axis]` children, in the stack viewport's
- * rendering engine, for as long as the views are shown; unmounting (the layout back to 1×1) removes
- * them and frees the volume.
+ * Mounts the three volume viewports on the container's `[data-axis]` children for as long as the
+ * views are shown; unmounting (the layout back to 1×1) destroys them and frees the volume.
  */
-export function mountMprViews(mpr: MprState, stackCell: () => HTMLElement | null): Attachment<HTMLElement> {
+export function mountMprViews(mpr: MprState): Attachment<HTMLElement> {
   return (container) => {
     let controller: MprController | null = null;
     let detach: (() => void) | null = null;
@@ -26,11 +24,7 @@ export function mountMprViews(mpr: MprState, stackCell: () => HTMLElement | null
             return [axis, element];
           }),
         ) as Record<MprAxis, HTMLDivElement>;
-        const cell = stackCell();
-        const engine = cell ? getEnabledElements().find((enabled) => cell.contains(enabled.viewport.element))?.renderingEngine : undefined;
-        if (!engine) throw new Error('the stack viewport is not mounted');
         const shown = new MprController(
-          engine,
           elements,
           (axis, snapshot) => mpr.update(axis, snapshot),
           (failure) => mpr.imageFailed(failure),

@@ -1,7 +1,7 @@
 // The cornerstone adapter of the volume views: an axial, a sagittal and a coronal ORTHOGRAPHIC viewport
 // over one streaming volume of the open series, crosshairs between them, W/L linked by a VOI
 // synchroniser, the wheel scrolling each view. Everything is released by destroy().
-import { Enums, cache, eventTarget, imageLoader, metaData, setVolumesForViewports, volumeLoader, type Types } from '@cornerstonejs/core';
+import { RenderingEngine, Enums, cache, getConfiguration, eventTarget, imageLoader, metaData, setVolumesForViewports, volumeLoader, type Types } from '@cornerstonejs/core';
 import {
   ToolGroupManager,
   SynchronizerManager,
@@ -56,8 +56,11 @@ const { MouseBindings, KeyboardBindings } = ToolEnums;
 
 let nextId = 0;
 
+/** How long after a new volume or layout a resize still counts as its consequence. */
+const FIT_ON_RESIZE_MS = 1000;
+
 export class MprController {
-  private readonly engine: Types.IRenderingEngine;
+  private readonly engine: RenderingEngine;
   private readonly toolGroup: ToolTypes.IToolGroup;
   private readonly voiSynchronizerId: string;
   private readonly resizeObserver: ResizeObserver;
@@ -67,32 +70,28 @@ export class MprController {
   private volumeImageIds: readonly string[] = [];
   private volumeLoaded = false;
   private scalarType = '';
+  /** performance.now() until which a resize fits the views instead of keeping their cameras. */
+  private fitOnResizeUntil = 0;
   private token = 0;
   private onProgress: ((progress: VolumeProgress) => void) | null = null;
 
-  /**
-   * `engine`: the stack viewport's rendering engine. The views are added to it rather than to an engine
-   * of their own: each engine holds a pool of WebGL contexts (7 by default), and a second pool pushes the
-   * page past Chromium's 16 live contexts, which then drops the oldest (the stack's and the thumbnails').
-   */
   constructor(
-    engine: Types.IRenderingEngine,
     private readonly elements: Record<MprAxis, HTMLDivElement>,
     private readonly onChange: (axis: MprAxis, snapshot: MprViewSnapshot) => void,
     /** An image of the volume that could not be loaded: the volume is incomplete. */
     private readonly onImageFailure: (failure: ImageFailure) => void,
   ) {
     const id = `vesalius-mpr-${++nextId}`;
-    this.engine = engine;
+    this.engine = createViewsEngine(`${id}-engine`);
     this.viewportIds = { axial: `${id}-axial`, sagittal: `${id}-sagittal`, coronal: `${id}-coronal` };
-    for (const axis of MPR_AXES) {
-      engine.enableElement({
+    this.engine.setViewports(
+      MPR_AXES.map((axis) => ({
         viewportId: this.viewportIds[axis],
         type: Enums.ViewportType.ORTHOGRAPHIC,
         element: elements[axis],
         defaultOptions: { orientation: ORIENTATION[axis], background: [0, 0, 0] as Types.Point3 },
-      });
-    }
+      })),
+    );
     this.toolGroup = this.createToolGroup(`${id}-tools`);
     this.voiSynchronizerId = `${id}-voi`;
     const voiSync = synchronizers.createVOISynchronizer(this.voiSynchronizerId, { syncInvertState: true, syncColormap: false });
@@ -106,8 +105,8 @@ export class MprController {
     eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_ERROR, this.onLoadError as EventListener);
     eventTarget.addEventListener(Enums.Events.IMAGE_VOLUME_MODIFIED, this.onVolumeModified as EventListener);
     eventTarget.addEventListener(Enums.Events.IMAGE_VOLUME_LOADING_COMPLETED, this.onVolumeCompleted as EventListener);
-    // The stack's observer resizes the engine when its own element changes; these views can change size alone.
-    this.resizeObserver = new ResizeObserver(() => this.engine.resize(true, true));
+    // A resize keeps each view's camera, except just after a new volume or layout: then the views are fitted to their new size.
+    this.resizeObserver = new ResizeObserver(() => this.engine.resize(true, performance.now() > this.fitOnResizeUntil));
     for (const axis of MPR_AXES) this.resizeObserver.observe(elements[axis]);
   }
 
@@ -155,11 +154,15 @@ export class MprController {
     this.volumeImageIds = [...imageIds];
     this.onProgress = onProgress;
     const volume = (await volumeLoader.createAndCacheVolume(volumeId, { imageIds: [...imageIds] })) as Types.IImageVolume & { load?: () => void };
-    if (token !== this.token) return;
+    // Released (another series, the layout back to 1×1) while cornerstone was building it: it is freed, not kept.
+    if (token !== this.token) return removeFromCache(volumeId);
     this.volumeImageIds = volume.imageIds;
     this.scalarType = volume.dataType ?? '';
     await setVolumesForViewports(this.engine, [{ volumeId }], MPR_AXES.map((axis) => this.viewportIds[axis]));
     if (token !== this.token) return;
+    // Fit each view to this volume: the views (kept across series and layouts) still hold the last one's camera.
+    for (const axis of MPR_AXES) this.viewport(axis)?.resetCamera();
+    this.fitOnNextResize();
     volume.load?.();
     for (const axis of MPR_AXES) this.refresh(axis);
   }
@@ -184,7 +187,25 @@ export class MprController {
     }
     const volume = cache.getVolume(volumeId) as (Types.IImageVolume & { cancelLoading?: () => void }) | undefined;
     volume?.cancelLoading?.();
-    cache.removeVolumeLoadObject(volumeId);
+    this.releaseTexture(volume);
+    removeFromCache(volumeId);
+  }
+
+  /**
+   * cornerstone 5.14's ImageVolume.destroy() releases the volume's GL texture without naming the render
+   * window, which vtk needs to delete it; the views' context lives on, so the texture is released here
+   * first, in that context (bench/mpr-memory.bench.ts measures the GPU process across 1×3 → 1×1 rounds).
+   */
+  private releaseTexture(volume: Types.IImageVolume | undefined): void {
+    const texture = (volume as { vtkOpenGLTexture?: { releaseGraphicsResources(renderWindow?: unknown): void } } | undefined)?.vtkOpenGLTexture;
+    const offscreen = this.engine.getOffscreenMultiRenderWindow(this.viewportIds.axial) as { getOpenGLRenderWindow?: () => unknown } | undefined;
+    const renderWindow = offscreen?.getOpenGLRenderWindow?.();
+    if (texture && renderWindow) texture.releaseGraphicsResources(renderWindow);
+  }
+
+  /** The views are about to change size (a layout change, hidden views shown): the resize that follows fits them. */
+  fitOnNextResize(): void {
+    this.fitOnResizeUntil = performance.now() + FIT_ON_RESIZE_MS;
   }
 
   /** Sets W/L in every view (the synchroniser would copy it too; set directly so it does not depend on event order). */
@@ -223,8 +244,9 @@ export class MprController {
     eventTarget.removeEventListener(Enums.Events.IMAGE_VOLUME_LOADING_COMPLETED, this.onVolumeCompleted as EventListener);
     SynchronizerManager.destroySynchronizer(this.voiSynchronizerId);
     ToolGroupManager.destroyToolGroup(this.toolGroup.id);
-    // The engine is the stack's: only these views leave it (it may be gone already, with the stack).
-    if (!(this.engine as { hasBeenDestroyed?: boolean }).hasBeenDestroyed) for (const axis of MPR_AXES) this.engine.disableElement(this.viewportIds[axis]);
+    // With the engine go its WebGL context and every texture in it (a freed volume's texture is only
+    // released by the context: vtk keeps it registered with the render window).
+    this.engine.destroy();
   }
 
   private viewport(axis: MprAxis): Types.IVolumeViewport | undefined {
@@ -326,3 +348,25 @@ export class MprController {
 }
 
 const preventDefault = (event: Event) => event.preventDefault();
+
+/**
+ * The views' own rendering engine, with one WebGL context instead of cornerstone's default pool of 7:
+ * the stack's engine holds 7 already and Chromium keeps at most 16 live per page, dropping the oldest
+ * (the stack's) beyond that. The three views take turns in the one context. cornerstone reads the
+ * count when an engine is made, so it is lowered for this construction only.
+ */
+function createViewsEngine(engineId: string): RenderingEngine {
+  const rendering = getConfiguration().rendering as { webGlContextCount?: number };
+  const contexts = rendering.webGlContextCount;
+  rendering.webGlContextCount = 1;
+  try {
+    return new RenderingEngine(engineId);
+  } finally {
+    rendering.webGlContextCount = contexts;
+  }
+}
+
+/** Frees a volume (voxels, vtk image data, GPU texture); one cornerstone never cached (it failed to build) is left alone. */
+function removeFromCache(volumeId: string): void {
+  if (cache.getVolumeLoadObject(volumeId)) cache.removeVolumeLoadObject(volumeId);
+}

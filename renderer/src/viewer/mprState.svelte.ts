@@ -23,6 +23,13 @@ export class MprState {
   status = $state.raw<VolumeStatus>({ kind: 'idle' });
   views = $state.raw<Record<MprAxis, MprViewSnapshot>>(emptyViews());
   readonly panes = $derived(layoutPanes(this.layout));
+  /**
+   * Set the first time a volume layout is chosen: from then on the views stay mounted (hidden in 1×1),
+   * like the stack, so their rendering engine and WebGL context are made once per page. Each new
+   * context costs the GPU process memory Chromium does not give back when it is destroyed (measured
+   * by bench/mpr-memory.bench.ts), so views made and destroyed per layout change grew it every time.
+   */
+  viewsKept = $state(false);
 
   private controller: MprController | null = null;
   private frames: readonly StackFrame[] | null = null;
@@ -32,20 +39,31 @@ export class MprState {
   /** `onImageFailure`: the viewer's record of images that cannot be shown (the stack and the thumbnails show it too). */
   constructor(private readonly onImageFailure: (failure: ImageFailure) => void) {}
 
+  /** A volume layout builds the open series' volume (once: 1×3 ↔ 2×2 keeps it); 1×1 frees it. */
   setLayout(layout: Layout): void {
+    const hadVolumeViews = this.panes.mpr;
+    this.controller?.fitOnNextResize();
     this.layout = layout;
+    if (!this.panes.mpr) return this.releaseVolume();
+    this.viewsKept = true;
+    if (!hadVolumeViews) void this.show();
   }
 
-  /** The open series changed (null: closed). Its volume is built when the views are mounted; the old one is freed now. */
+  /** The open series changed (null: closed): the old volume is freed, the new one built if a volume layout is shown. */
   seriesChanged(frames: readonly StackFrame[] | null): void {
     this.frames = frames;
-    this.controller?.releaseVolume();
-    this.views = emptyViews();
-    this.status = { kind: 'idle' };
+    this.releaseVolume();
     void this.show();
   }
 
-  /** The views were mounted with this controller; the returned function detaches it (the views unmount and free the volume). */
+  private releaseVolume(): void {
+    this.request++;
+    this.controller?.releaseVolume();
+    this.views = emptyViews();
+    this.status = { kind: 'idle' };
+  }
+
+  /** The views were mounted with this controller; the returned function detaches it (the views unmount, destroying it and its volume). */
   attach(controller: MprController): () => void {
     this.controller = controller;
     void this.show();
@@ -85,7 +103,7 @@ export class MprState {
     const controller = this.controller;
     const frames = this.frames;
     const request = ++this.request;
-    if (!controller || !frames) return;
+    if (!controller || !frames || !this.panes.mpr) return;
     const current = () => request === this.request && this.controller === controller;
     try {
       // Multi-frame files: their frames' planes come from the files themselves (one load per file).
