@@ -181,29 +181,36 @@ test.describe('MPR layouts of the axial phantom', () => {
 });
 
 /**
- * A sagittal CT series of a phantom defined in patient space: the axial phantom's cross-section
+ * A CT series of a phantom defined in patient space: the axial phantom's cross-section
  * (u = x / 150 mm, v = y / 150 mm) along z, and a bone-valued marker in the patient's left lung
  * (x 60…90 mm) from z = −30 mm up to the head end, so left/right and head/feet can be told apart.
- * Images: rows run posterior (+y), columns downwards (−z); slices step along the normal −x.
+ * Images are vertical planes turned `angleDegrees` about the patient's z axis: rows run along
+ * (cos a, sin a, 0), columns downwards (−z), slices step along the normal (−sin a, cos a, 0);
+ * 90° is a true sagittal series. The volume, 300 × 150 × 300 mm, is centred on the patient origin.
  */
-async function writeSagittalPhantom(dir: string): Promise<void> {
+async function writeVerticalPhantom(dir: string, angleDegrees: number, description: string): Promise<void> {
   await mkdir(dir, { recursive: true });
+  const a = (angleDegrees * Math.PI) / 180;
+  const row = [Math.cos(a), Math.sin(a), 0];
+  const column = [0, 0, -1];
+  const normal = [-Math.sin(a), Math.cos(a), 0];
   const spacingMm = 300 / 64;
-  const columns = 64; // along y, 300 mm
-  const rows = 32; // along z, 150 mm
-  const slices = 48; // along x, 300 mm
+  const columns = 64; // along the row direction, 300 mm
+  const rows = 32; // down z, 150 mm
+  const slices = 48; // along the normal, 300 mm
   const sliceStepMm = 300 / slices;
   const study = newUid();
   const series = newUid();
   const frameOfReference = newUid();
+  /** Patient position of pixel (c, r) of slice k. */
+  const at = (c: number, r: number, k: number) =>
+    [0, 1, 2].map((axis) => (c - (columns - 1) / 2) * spacingMm * row[axis] + (r - (rows - 1) / 2) * spacingMm * column[axis] + (k - (slices - 1) / 2) * sliceStepMm * normal[axis]);
   for (let k = 0; k < slices; k++) {
-    const x = 150 - sliceStepMm / 2 - k * sliceStepMm;
     const pixels = new Uint8Array(rows * columns * 2);
     const data = new DataView(pixels.buffer);
     for (let r = 0; r < rows; r++) {
-      const z = 75 - spacingMm / 2 - r * spacingMm;
       for (let c = 0; c < columns; c++) {
-        const y = -150 + spacingMm / 2 + c * spacingMm;
+        const [x, y, z] = at(c, r, k);
         const marker = x >= 60 && x <= 90 && Math.abs(y) <= 20 && z >= -30;
         const hu = marker ? PHANTOM_HU.bone : phantomHuAt(x / 150, y / 150, 1);
         data.setInt16((r * columns + c) * 2, hu - PHANTOM_RESCALE_INTERCEPT, true);
@@ -217,13 +224,13 @@ async function writeSagittalPhantom(dir: string): Promise<void> {
       FrameOfReferenceUID: frameOfReference,
       StudyDate: '20260101',
       Modality: 'CT',
-      PatientName: 'Sagittal^Phantom',
-      PatientID: 'PHANTOM-SAG',
-      SeriesDescription: 'Sagittal phantom',
+      PatientName: 'Vertical^Phantom',
+      PatientID: 'PHANTOM-VERTICAL',
+      SeriesDescription: description,
       SeriesNumber: 3,
       InstanceNumber: k + 1,
-      ImagePositionPatient: [x, -150 + spacingMm / 2, 75 - spacingMm / 2],
-      ImageOrientationPatient: [0, 1, 0, 0, 0, -1],
+      ImagePositionPatient: at(0, 0, k).map((v) => Number(v.toFixed(4))),
+      ImageOrientationPatient: [...row, ...column].map((v) => Number(v.toFixed(6))),
       PixelSpacing: [spacingMm, spacingMm],
       SliceThickness: sliceStepMm,
       SamplesPerPixel: 1,
@@ -239,8 +246,43 @@ async function writeSagittalPhantom(dir: string): Promise<void> {
       RescaleIntercept: PHANTOM_RESCALE_INTERCEPT,
       RescaleSlope: 1,
     };
-    await writeFile(path.join(dir, `sag-${String(k + 1).padStart(3, '0')}.dcm`), encodePart10(dataset, '1.2.840.10008.1.2.1', { frames: [pixels], vr: 'OW' }));
+    await writeFile(path.join(dir, `slice-${String(k + 1).padStart(3, '0')}.dcm`), encodePart10(dataset, '1.2.840.10008.1.2.1', { frames: [pixels], vr: 'OW' }));
   }
+}
+
+/**
+ * Checks the anatomy of writeVerticalPhantom in each view, whatever the acquisition's angle: in the
+ * axial and coronal views x runs across the volume's outline, which is ±half wide (the turned square's
+ * extent, 150 (|cos a| + |sin a|) mm), as is y in the axial (down) and sagittal (across) views; z runs
+ * down the sagittal and coronal views from +75 to −75 mm.
+ */
+async function expectVerticalPhantomAnatomy(page: Page, angleDegrees: number): Promise<void> {
+  const a = (angleDegrees * Math.PI) / 180;
+  const half = 150 * (Math.abs(Math.cos(a)) + Math.abs(Math.sin(a)));
+  const across = (mm: number) => (mm + half) / (2 * half);
+  const down = (zMm: number) => (75 - zMm) / 150;
+  expect(await markers(page, 'axial')).toEqual(['A', 'R']);
+  expect(await markers(page, 'sagittal')).toEqual(['S', 'A']);
+  expect(await markers(page, 'coronal')).toEqual(['S', 'R']);
+  const axial = await imageRect(page, 'axial');
+  expect(axial.width / axial.height).toBeCloseTo(1, 1);
+  const coronal = await imageRect(page, 'coronal');
+  expect(coronal.width / coronal.height).toBeCloseTo((2 * half) / 150, 1);
+
+  // Axial through the middle (z ≈ 0): the marker in the patient's left lung (x 75) on screen right, the right lung (x −57) dark.
+  expect(await luminanceAt(page, 'axial', across(75), across(0))).toBeGreaterThan(BRIGHT);
+  expect(await luminanceAt(page, 'axial', across(-57), across(0))).toBeLessThan(DARK);
+  // The vertebra (y 63), posterior, below the middle.
+  expect(await luminanceAt(page, 'axial', across(0), across(63))).toBeGreaterThan(BRIGHT);
+  // Coronal through y ≈ 0: the marker on screen right, in the upper part only (z ≥ −30 mm).
+  expect(await luminanceAt(page, 'coronal', across(75), down(40))).toBeGreaterThan(BRIGHT);
+  expect(await luminanceAt(page, 'coronal', across(75), down(-60))).toBeLessThan(DARK);
+  expect(await luminanceAt(page, 'coronal', across(-75), down(40))).toBeLessThan(DARK);
+  // Sagittal through x ≈ 0: the vertebra posterior, on screen right; soft tissue anterior.
+  expect(await luminanceAt(page, 'sagittal', across(63), down(0))).toBeGreaterThan(BRIGHT);
+  const anterior = await luminanceAt(page, 'sagittal', across(-63), down(0));
+  expect(anterior).toBeGreaterThan(DARK);
+  expect(anterior).toBeLessThan(BRIGHT);
 }
 
 test.describe('MPR of other series', () => {
@@ -254,37 +296,19 @@ test.describe('MPR of other series', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a sagittal acquisition shows true axial, sagittal and coronal anatomy', async ({ viewer, page }) => {
-    await writeSagittalPhantom(dir);
-    await viewer.openPath(dir);
-    await viewer.waitForImport();
-    await viewer.seriesItems.filter({ hasText: 'Sagittal phantom' }).click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('layout-1x3').click();
-    await waitForVolumeViews(page);
-
-    expect(await markers(page, 'axial')).toEqual(['A', 'R']);
-    expect(await markers(page, 'sagittal')).toEqual(['S', 'A']);
-    expect(await markers(page, 'coronal')).toEqual(['S', 'R']);
-    // 300 mm each way across, 150 mm from feet to head.
-    const axial = await imageRect(page, 'axial');
-    expect(axial.width / axial.height).toBeCloseTo(1, 1);
-    const coronal = await imageRect(page, 'coronal');
-    expect(coronal.width / coronal.height).toBeCloseTo(2, 1);
-
-    // Axial through the middle (z ≈ 0): the marker in the patient's left lung shows on screen right, the right lung stays dark.
-    expect(await luminanceAt(page, 'axial', 0.75, 0.5)).toBeGreaterThan(BRIGHT);
-    expect(await luminanceAt(page, 'axial', 0.25, 0.5)).toBeLessThan(DARK);
-    // The vertebra, posterior, at the bottom.
-    expect(await luminanceAt(page, 'axial', 0.5, 0.71)).toBeGreaterThan(BRIGHT);
-    // Coronal through y ≈ 0: the marker on screen right, in the upper part only (z ≥ −30 mm of 75 … −75).
-    expect(await luminanceAt(page, 'coronal', 0.75, 0.25)).toBeGreaterThan(BRIGHT);
-    expect(await luminanceAt(page, 'coronal', 0.75, 0.9)).toBeLessThan(DARK);
-    expect(await luminanceAt(page, 'coronal', 0.25, 0.25)).toBeLessThan(DARK);
-    // Sagittal through x ≈ 0: the vertebra posterior, on screen right.
-    expect(await luminanceAt(page, 'sagittal', 0.71, 0.5)).toBeGreaterThan(BRIGHT);
-    expect(await luminanceAt(page, 'sagittal', 0.29, 0.5)).toBeLessThan(BRIGHT);
-  });
+  for (const [angle, kind] of [[90, 'a sagittal'], [60, 'an oblique (30° off sagittal)']] as const) {
+    test(`${kind} acquisition shows true axial, sagittal and coronal anatomy`, async ({ viewer, page }) => {
+      const description = `Vertical phantom ${angle}`;
+      await writeVerticalPhantom(dir, angle, description);
+      await viewer.openPath(dir);
+      await viewer.waitForImport();
+      await viewer.seriesItems.filter({ hasText: description }).click();
+      await viewer.waitForRender(0);
+      await page.getByTestId('layout-1x3').click();
+      await waitForVolumeViews(page);
+      await expectVerticalPhantomAnatomy(page, angle);
+    });
+  }
 
   test('a series of one image says why it has no volume views, and the stack still shows it', async ({ viewer, page }) => {
     await writePhantomSeries(dir, { slices: 1, rows: 64, columns: 64, seriesDescription: 'One slice' });
