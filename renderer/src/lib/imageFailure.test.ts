@@ -56,6 +56,8 @@ describe('describeImageError', () => {
 
   it('an error event with no message still says which decoder failed', () => {
     expect(describeImageError({ type: 'error', toString: () => '[object Event]' }, jpeg)).toBe('the JPEG Baseline (1.2.840.10008.1.2.4.50) decoder rejected the pixel data');
+    // A file that names no transfer syntax reads as such, not "the an unnamed transfer syntax decoder".
+    expect(describeImageError(new Error('boom'), { path: '/x.dcm', transferSyntaxUid: '', frame: null })).toBe('the decoder (the file names no transfer syntax) rejected the pixel data (boom)');
   });
 
   it('translates known loader messages into words', () => {

@@ -29,6 +29,9 @@ export const transferSyntaxName = (uid: string): string => {
   return name ? `${name} (${uid})` : uid ? `transfer syntax ${uid}` : 'an unnamed transfer syntax';
 };
 
+/** "the JPEG Baseline (…) decoder", or "the decoder" when the file names no transfer syntax. */
+const decoderOf = (uid: string): string => (uid ? `the ${transferSyntaxName(uid)} decoder` : 'the decoder (the file names no transfer syntax)');
+
 /** The decoded image as the loader hands it over: enough to tell whether the viewport can draw it. */
 export interface DecodedImageShape {
   rows: number;
@@ -98,7 +101,7 @@ const knownMessages: { test: RegExp; say: (source: ImageSource, message: string,
   // cornerstone's big-endian decoder swaps 16-bit samples and passes 8-bit ones; anything else leaves no pixels.
   { test: /reading 'length'|pixelData is undefined/i, say: (s, m, p) => s.transferSyntaxUid === EXPLICIT_BE && p?.bitsAllocated !== 8 && p?.bitsAllocated !== 16
       ? `the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has ${formatText(p)}`
-      : `the ${transferSyntaxName(s.transferSyntaxUid)} decoder rejected the pixel data (${m.slice(0, 200)})` },
+      : `${decoderOf(s.transferSyntaxUid)} rejected the pixel data (${m.slice(0, 200)})` },
   { test: /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i, say: (s) => s.transferSyntaxUid === '1.2.840.10008.1.2.1.99'
       ? 'the viewer could not read pixel data from this deflated data set (Deflated Explicit VR Little Endian)'
       : 'no Pixel Data (7FE0,0010) the viewer can read: float or double pixel data (7FE0,0008/0009) and files without pixels are not displayed' },
@@ -113,11 +116,11 @@ const knownMessages: { test: RegExp; say: (source: ImageSource, message: string,
 export function describeImageError(error: unknown, source: ImageSource, pixel?: PixelFormat): string {
   const message = describeLoadError(unwrapEvent(error));
   for (const known of knownMessages) if (known.test.test(message)) return known.say(source, message, pixel);
-  const codec = transferSyntaxName(source.transferSyntaxUid);
+  const decoder = decoderOf(source.transferSyntaxUid);
   // Anything else is the codec's own complaint: say which codec rejected the data, then what it said.
   return message && message !== '[object Event]' && message !== 'Event'
-    ? `the ${codec} decoder rejected the pixel data (${message.slice(0, 200)})`
-    : `the ${codec} decoder rejected the pixel data`;
+    ? `${decoder} rejected the pixel data (${message.slice(0, 200)})`
+    : `${decoder} rejected the pixel data`;
 }
 
 /** cornerstone sometimes rejects with the worker's ErrorEvent or its own { error } wrapper. */
