@@ -69,15 +69,14 @@ async function expectVolumeViewsHiddenAndFreed(page: Page): Promise<void> {
   for (const axis of AXES) await expect(view(page, axis)).toBeHidden();
 }
 
-/**
- * The stack viewport draws the open series: fitted first, so the check is that it draws in its cell,
- * not which camera it kept (phantom.spec.ts tests the stack's own camera).
- */
+/** The stack viewport still draws the open series in its cell (a new render, and not a flat one). */
 async function expectStackDraws(viewer: ViewerPage): Promise<void> {
   const since = await viewer.renderedAt();
-  await viewer.page.keyboard.press('f');
+  await viewer.page.keyboard.press('i');
   await viewer.waitForRenderAfter(since);
   expect((await viewer.canvasStats()).variance).toBeGreaterThan(200);
+  // Fitted as before, not shrunk to a speck by a resize while hidden.
+  await expect(viewer.page.getByTestId('zoom')).not.toHaveText(/Zoom 0\.0\d×/);
 }
 
 const markers = async (page: Page, axis: Axis) => [await page.getByTestId(`mpr-${axis}-top`).textContent(), await page.getByTestId(`mpr-${axis}-left`).textContent()];
