@@ -1,8 +1,7 @@
-import path from 'node:path';
-import type { Locator, Page } from '@playwright/test';
-import { tsImport } from 'tsx/esm/api';
+import type { Page } from '@playwright/test';
+import { allSaved, newSegmentation, openPhantom as openPhantomWith, segmentRows, voxelsOf } from './draw-page';
 import { expect, ownHostPerTest, test } from './fixtures';
-import { ViewerPage } from './viewer-page';
+import type { ViewerPage } from './viewer-page';
 
 /** Annotators draw: brush strokes on cornerstone labelmaps, per-segment voxel counts, undo/redo, autosave. */
 test.describe('drawing segmentations', () => {
@@ -16,37 +15,10 @@ test.describe('drawing segmentations', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  /** A generated phantom CT (256×256, 1.5 mm pixels, 6 slices) opened in the viewer, with the Segments panel open. */
-  const openPhantom = async (page: Page): Promise<ViewerPage> => {
-    const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
-    const seriesDir = path.join(own.work, 'study');
-    await writePhantomSeries(seriesDir, { slices: 6, rows: 256, columns: 256, patientName: 'Draw^Phantom' });
-    const viewer = new ViewerPage(page);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await viewer.goto(own.host.url);
-    await viewer.openPath(seriesDir);
-    await viewer.waitForImport();
-    await viewer.waitForRender(0);
-    await page.getByTestId('segments-toggle').click();
-    return viewer;
-  };
-
-  const rows = (page: Page): Locator => page.getByTestId('segment-row');
-  const voxels = async (row: Locator): Promise<number> => Number(await row.getByTestId('segment-voxels').textContent());
-  const editor = (page: Page): Locator => page.getByTestId('segmentation-editor');
-
-  /** Waits until every edit is confirmed by the store (autosave done). */
-  const saved = async (page: Page): Promise<void> => {
-    await expect(editor(page)).toHaveAttribute('data-unsaved', 'false', { timeout: 10_000 });
-    await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-    // The toolbar shows the same while the panel is closed.
-    await expect(page.getByTestId('draw-save-state')).toHaveAttribute('data-state', 'saved');
-  };
-
-  const newSegmentation = async (page: Page): Promise<void> => {
-    await page.getByTestId('segmentation-new').click();
-    await expect(rows(page)).toHaveCount(1);
-  };
+  const openPhantom = (page: Page): Promise<ViewerPage> => openPhantomWith(page, own, (message) => pageErrors.push(message));
+  const rows = segmentRows;
+  const voxels = voxelsOf;
+  const saved = allSaved;
 
   test('a brush stroke paints voxels that are saved and come back after a reload; undo removes them, redo restores them', async ({ page }) => {
     const viewer = await openPhantom(page);

@@ -5,6 +5,12 @@ import { chordOf, shortcuts } from '../lib/shortcuts';
 function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean } = {}): CommandTarget & { tools: string[] } {
   const tools: string[] = [];
   const addSegment = vi.fn();
+  const segmentation = {
+    drawMode: 'paint' as 'paint' | 'threshold' | 'grow',
+    setDrawMode: (mode: 'paint' | 'threshold' | 'grow') => {
+      segmentation.drawMode = mode;
+    },
+  };
   return {
     tools,
     hasSeries: over.hasSeries ?? true,
@@ -21,6 +27,13 @@ function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boo
       undo: vi.fn(),
       redo: vi.fn(),
       resizeBrush: vi.fn(),
+      get drawMode() {
+        return segmentation.drawMode;
+      },
+      setDrawMode: segmentation.setDrawMode,
+      interpolate: vi.fn(),
+      removeIslands: vi.fn(),
+      keepLargest: vi.fn(),
     },
   };
 }
@@ -62,6 +75,29 @@ describe('the commands table', () => {
     expect(commandById('edit.undo').describe?.(ready)).toContain('brush stroke');
     expect(runCommand('segmentation.addSegment', fakeTarget({ active: false }))).toBe(false);
     expect(runCommand('segmentation.new', fakeTarget({ hasSeries: false }))).toBe(false);
+  });
+
+  it('binds the brush in its modes (threshold t, region grow g) and runs the whole-segment tools on the chosen segment', () => {
+    const target = fakeTarget();
+    runCommand('tool.thresholdBrush', target);
+    expect(target.segmentation.drawMode).toBe('threshold');
+    expect(target.tools).toEqual(['brush']);
+    expect(commandById('tool.brush').pressed?.(target)).toBe(false);
+    expect(commandForChord('g')?.id).toBe('tool.regionGrow');
+    runCommand('tool.regionGrow', target);
+    expect(target.segmentation.drawMode).toBe('grow');
+    runCommand('tool.brush', target);
+    expect(target.segmentation.drawMode).toBe('paint');
+    for (const [key, id, call] of [
+      ['n', 'segment.interpolate', target.segmentation.interpolate],
+      ['x', 'segment.removeIslands', target.segmentation.removeIslands],
+      ['k', 'segment.keepLargest', target.segmentation.keepLargest],
+    ] as const) {
+      expect(commandForChord(key)?.id).toBe(id);
+      expect(runCommand(id, target)).toBe(true);
+      expect(call).toHaveBeenCalledOnce();
+      expect(runCommand(id, fakeTarget({ active: false }))).toBe(false);
+    }
   });
 
   it('switches the left-drag tool and resizes the brush', () => {

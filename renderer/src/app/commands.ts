@@ -18,6 +18,13 @@ export interface CommandTarget {
     undo(): void;
     redo(): void;
     resizeBrush(factor: number): void;
+    /** What a left press does while the brush tool is bound: paint, threshold brush, region grow. */
+    readonly drawMode: 'paint' | 'threshold' | 'grow';
+    setDrawMode(mode: 'paint' | 'threshold' | 'grow'): void;
+    /** Whole-segment tools on the chosen segment (each one history operation). */
+    interpolate(): void;
+    removeIslands(): void;
+    keepLargest(): void;
   };
 }
 
@@ -38,6 +45,26 @@ export interface Command {
 const BRUSH_STEP = 1.25;
 
 const drawable = (t: CommandTarget): boolean => t.segmentation.active?.editable === true;
+
+/** The brush tool in one of its modes (plain, threshold brush, region grow): left-drag or a click on the image. */
+const brushModeCommands: readonly Command[] = (
+  [
+    ['tool.brush', 'Brush', 'b', 'paint', 'Left-drag paints the chosen segment (b); [ and ] change the size'],
+    ['tool.thresholdBrush', 'Threshold', 't', 'threshold', 'Left-drag paints only pixels in the HU range chosen in the Segments panel (t); [ and ] change the size'],
+    ['tool.regionGrow', 'Grow', 'g', 'grow', 'Click grows the chosen segment over the connected pixels within the HU tolerance of the clicked one, on this slice (g)'],
+  ] as const
+).map(([id, label, key, mode, description]) => ({
+  id,
+  label,
+  keys: [key],
+  enabled: (t: CommandTarget) => t.hasSeries,
+  run: (t: CommandTarget) => {
+    t.segmentation.setDrawMode(mode);
+    t.setPrimaryTool('brush');
+  },
+  pressed: (t: CommandTarget) => t.primaryTool === 'brush' && t.segmentation.drawMode === mode,
+  describe: () => description,
+}));
 
 /** Left-drag measures: one command per measurement kind (the tool draws it; drawn ones stay editable). */
 const measureCommands: readonly Command[] = (
@@ -74,15 +101,7 @@ export const commands: readonly Command[] = [
     enabled: drawable,
     run: (t) => t.segmentation.active?.addSegment(),
   },
-  {
-    id: 'tool.brush',
-    label: 'Brush',
-    keys: ['b'],
-    enabled: (t) => t.hasSeries,
-    run: (t) => t.setPrimaryTool('brush'),
-    pressed: (t) => t.primaryTool === 'brush',
-    describe: () => 'Left-drag paints the chosen segment (b); [ and ] change the size',
-  },
+  ...brushModeCommands,
   {
     id: 'tool.eraser',
     label: 'Eraser',
@@ -107,6 +126,30 @@ export const commands: readonly Command[] = [
     run: (t) => t.segmentation.resizeBrush(BRUSH_STEP),
   },
   {
+    id: 'segment.interpolate',
+    label: 'Interpolate',
+    keys: ['n'],
+    enabled: drawable,
+    run: (t) => t.segmentation.interpolate(),
+    describe: () => 'Fills the empty slices between drawn slices of the chosen segment (n)',
+  },
+  {
+    id: 'segment.removeIslands',
+    label: 'Remove islands',
+    keys: ['x'],
+    enabled: drawable,
+    run: (t) => t.segmentation.removeIslands(),
+    describe: () => 'Removes the chosen segment’s pieces smaller than the size set in the Segments panel (x)',
+  },
+  {
+    id: 'segment.keepLargest',
+    label: 'Keep largest',
+    keys: ['k'],
+    enabled: drawable,
+    run: (t) => t.segmentation.keepLargest(),
+    describe: () => 'Keeps only the chosen segment’s largest connected piece (k)',
+  },
+  {
     id: 'edit.undo',
     label: 'Undo',
     keys: ['Ctrl+z'],
@@ -128,7 +171,19 @@ export const commands: readonly Command[] = [
 export const measureToolbarCommandIds: readonly string[] = measureCommands.map((c) => c.id);
 
 /** The toolbar's drawing buttons, in order (each must name a command; the unit test checks). */
-export const drawToolbarCommandIds: readonly string[] = ['tool.brush', 'tool.eraser', 'brush.smaller', 'brush.larger', 'edit.undo', 'edit.redo'];
+export const drawToolbarCommandIds: readonly string[] = [
+  'tool.brush',
+  'tool.thresholdBrush',
+  'tool.regionGrow',
+  'tool.eraser',
+  'brush.smaller',
+  'brush.larger',
+  'segment.interpolate',
+  'segment.removeIslands',
+  'segment.keepLargest',
+  'edit.undo',
+  'edit.redo',
+];
 
 export function commandById(id: string): Command {
   const command = commands.find((c) => c.id === id);

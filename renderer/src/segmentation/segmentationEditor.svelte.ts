@@ -6,6 +6,10 @@ import { voxelsPerSlice, type Segment, type SegmentationContent } from '../../..
 import { labelColor } from '../../../core/annotations/palette';
 import { paintStroke, type BrushStroke } from '../../../core/annotations/edit/brush';
 import { deltaOfChange, mergeChanges } from '../../../core/annotations/edit/changes';
+import { interpolateSlices } from '../../../core/annotations/edit/interpolate';
+import { keepLargestComponent, removeIslands } from '../../../core/annotations/edit/islands';
+import { floodFill } from '../../../core/annotations/edit/region-grow';
+import { paintThresholdStroke } from '../../../core/annotations/edit/threshold';
 import type { EditHistory, HistoryOperation } from '../../../core/annotations/edit/history';
 import {
   addSegmentOperation,
@@ -14,7 +18,7 @@ import {
   updateSegmentOperation,
   type ContentChange,
 } from '../../../core/annotations/edit/operations';
-import type { Ijk } from '../../../core/annotations/edit/types';
+import type { EditVolume, Ijk, ValueRange } from '../../../core/annotations/edit/types';
 import type { SaveQueue } from '../scoring/saveQueue.svelte';
 import type { SegmentLook } from './labelmapDisplay';
 import { PendingEdits, saveArgsOf, slicesOf } from './pendingEdits';
@@ -43,11 +47,23 @@ export const AUTOSAVE_DELAY_MS = 700;
 /** What changed, for whoever listens (the segmentation state: the list's versions, undo/redo availability). */
 export type EditorEvent = { kind: 'data-modified'; segment: number; slices: number[] } | { kind: 'segments-modified' } | { kind: 'saved'; headVersion: number };
 
+/** A slice's modality values (HU for CT), x fastest; a reason in words when they cannot be read. */
+export type SliceValues = (z: number) => Float32Array | string;
+
+/** The threshold brush's constraint: only voxels whose value lies in `range` change. */
+export interface StrokeThreshold {
+  range: ValueRange;
+  /** Says the range in the history label (a preset's name). */
+  name: string;
+  values: SliceValues;
+}
+
 interface ActiveStroke {
   segment: number;
   value: 0 | 1;
   changed: Uint32Array;
   lastIjk: Ijk;
+  threshold: StrokeThreshold | null;
 }
 
 export class SegmentationEditor {
@@ -56,6 +72,8 @@ export class SegmentationEditor {
   views = $state.raw<ReadonlyMap<number, SegmentView>>(new Map());
   /** Foreground voxels per segment number, kept per slice so an edit recounts only its slices. */
   voxelCounts = $state.raw<ReadonlyMap<number, number>>(new Map());
+  /** The same per slice (index z), for the panel and tests: which slices a segment has voxels on. */
+  sliceVoxelCounts = $state.raw<ReadonlyMap<number, readonly number[]>>(new Map());
   activeSegment = $state<number | null>(null);
   /** Edits made here that the store has not confirmed yet (waiting for the autosave, or being saved). */
   unsaved = $state(false);
@@ -165,10 +183,13 @@ export class SegmentationEditor {
     return null;
   }
 
-  /** Starts a stroke of the active segment at ijk (paint: value 1, erase: 0); false when none can start. */
-  beginStroke(ijk: Ijk, value: 0 | 1, radiusMm: number): boolean {
+  /**
+   * Starts a stroke of the active segment at ijk (paint: value 1, erase: 0), constrained to a value range
+   * when `threshold` is given (the threshold brush); false when none can start.
+   */
+  beginStroke(ijk: Ijk, value: 0 | 1, radiusMm: number, threshold: StrokeThreshold | null = null): boolean {
     if (this.strokeRefusal() !== null || this.activeSegment === null) return false;
-    this.stroke = { segment: this.activeSegment, value, changed: new Uint32Array(0), lastIjk: ijk };
+    this.stroke = { segment: this.activeSegment, value, changed: new Uint32Array(0), lastIjk: ijk, threshold };
     this.paintSegment(ijk, radiusMm);
     return true;
   }
@@ -184,18 +205,121 @@ export class SegmentationEditor {
     if (!stroke || stroke.changed.length === 0) return;
     const delta = deltaOfChange(this.content, stroke.segment, stroke.changed);
     // Already painted: perform writes the same bits again and reports them for counting and saving.
-    this.perform(maskChangeOperation(this.content, delta, { label: stroke.value ? 'brush stroke' : 'eraser stroke', onChange: this.applied }));
+    const label = stroke.threshold ? `threshold brush stroke (${stroke.threshold.name})` : stroke.value ? 'brush stroke' : 'eraser stroke';
+    this.perform(maskChangeOperation(this.content, delta, { label, onChange: this.applied }));
   }
 
   private paintSegment(toIjk: Ijk, radiusMm: number): void {
     const stroke = this.stroke;
     if (!stroke) return;
     const brush: BrushStroke = { fromIjk: stroke.lastIjk, toIjk, radiusMm, shape: 'circle', planeNormal: [0, 0, 1] };
-    const changed = paintStroke(this.maskOf(stroke.segment), { shape: this.content.shape, spacingMm: this.grid.spacingMm }, brush, stroke.value);
+    const changed = stroke.threshold
+      ? this.paintThresholdSlice(stroke.segment, brush, stroke.value, stroke.threshold)
+      : paintStroke(this.maskOf(stroke.segment), this.volume(), brush, stroke.value);
     stroke.lastIjk = toIjk;
     if (!changed.length) return;
     stroke.changed = mergeChanges(stroke.changed, changed);
     this.display?.update(stroke.segment, this.maskOf(stroke.segment), slicesOf(changed, voxelsPerSlice(this.content.shape)));
+  }
+
+  /**
+   * A stack stroke stays on one slice, so the threshold brush reads only that slice's values: the kernel runs
+   * on the slice (a one-slice volume over a view of the mask) and its indices are shifted back into the volume.
+   */
+  private paintThresholdSlice(segment: number, brush: BrushStroke, value: 0 | 1, threshold: StrokeThreshold): Uint32Array {
+    const z = this.sliceOf(brush.fromIjk);
+    const values = z === null ? null : threshold.values(z);
+    if (z === null || values === null || typeof values === 'string') return new Uint32Array(0);
+    const onSlice = (ijk: Ijk): Ijk => [ijk[0], ijk[1], 0];
+    const sliceBrush: BrushStroke = { ...brush, fromIjk: onSlice(brush.fromIjk), toIjk: onSlice(brush.toIjk) };
+    const changed = paintThresholdStroke(this.sliceMask(segment, z), this.sliceVolume(), values, sliceBrush, threshold.range, value);
+    return this.intoVolume(changed, z);
+  }
+
+  // --- one-click and whole-segment tools (each one history operation) ---
+
+  /** Why a tool cannot change the active segment now, or null (the same rules as a stroke). */
+  private toolRefusal(): string | null {
+    return this.strokeRefusal();
+  }
+
+  /**
+   * Region grow from a click, 2D on the clicked slice: the 4-connected voxels within ± toleranceHu of the
+   * clicked voxel's value join the active segment. Returns why nothing was grown, or null.
+   */
+  growRegion(ijk: Ijk, toleranceHu: number, values: SliceValues): string | null {
+    const refusal = this.toolRefusal();
+    if (refusal !== null || this.activeSegment === null) return refusal ?? 'choose a segment to draw on';
+    const segment = this.activeSegment;
+    const z = this.sliceOf(ijk);
+    if (z === null) return 'the click is outside the volume';
+    const slice = values(z);
+    if (typeof slice === 'string') return `cannot read slice ${z + 1}: ${slice}`;
+    const seedIjk: Ijk = [Math.round(ijk[0]), Math.round(ijk[1]), 0];
+    const [w, h] = this.content.shape;
+    if (seedIjk[0] < 0 || seedIjk[1] < 0 || seedIjk[0] >= w || seedIjk[1] >= h) return 'the click is outside the image';
+    const grown = floodFill(this.sliceMask(segment, z), slice, this.sliceVolume(), { seedIjk, values: { tolerance: toleranceHu }, planeNormal: [0, 0, 1] }, 1);
+    if (grown.changed.length === 0) return `the region around the click (${Math.round(grown.range.min)}…${Math.round(grown.range.max)}) is already in the segment`;
+    this.commit(segment, this.intoVolume(grown.changed, z), `region grow (± ${toleranceHu})`);
+    return null;
+  }
+
+  /** Fills the empty slices between drawn slices of the active segment; why nothing was filled, or null. */
+  interpolate(): string | null {
+    return this.wholeSegment('interpolate', (mask) => interpolateSlices(mask, this.volume(), { axis: 2 }), 'nothing to interpolate: draw the segment on two slices with empty slices between them');
+  }
+
+  /** Clears the active segment's connected pieces of fewer than minVoxels voxels; why nothing changed, or null. */
+  removeIslands(minVoxels: number): string | null {
+    return this.wholeSegment(`remove islands under ${minVoxels} voxels`, (mask) => removeIslands(mask, this.volume(), minVoxels), `no piece of the segment is smaller than ${minVoxels} voxels`);
+  }
+
+  /** Keeps only the active segment's largest connected piece; why nothing changed, or null. */
+  keepLargest(): string | null {
+    return this.wholeSegment('keep largest piece', (mask) => keepLargestComponent(mask, this.volume()), 'the segment is one piece already (or empty)');
+  }
+
+  private wholeSegment(what: string, edit: (mask: Uint8Array) => Uint32Array, unchanged: string): string | null {
+    const refusal = this.toolRefusal();
+    if (refusal !== null || this.activeSegment === null) return refusal ?? 'choose a segment to draw on';
+    const segment = this.activeSegment;
+    const changed = edit(this.maskOf(segment));
+    if (changed.length === 0) return unchanged;
+    this.commit(segment, changed, `${what} (${this.segmentOf(segment)?.label ?? segment})`);
+    return null;
+  }
+
+  /** A kernel already changed these voxels in place: one history operation records (and re-applies) them. */
+  private commit(segment: number, changed: Uint32Array, label: string): void {
+    this.perform(maskChangeOperation(this.content, deltaOfChange(this.content, segment, changed), { label, onChange: this.applied }));
+  }
+
+  private volume(): EditVolume {
+    return { shape: this.content.shape, spacingMm: this.grid.spacingMm };
+  }
+
+  private sliceVolume(): EditVolume {
+    return { shape: [this.content.shape[0], this.content.shape[1], 1], spacingMm: this.grid.spacingMm };
+  }
+
+  /** Slice round(k) of a point, or null outside the stack. */
+  private sliceOf(ijk: Ijk): number | null {
+    const z = Math.round(ijk[2]);
+    return z >= 0 && z < this.content.shape[2] ? z : null;
+  }
+
+  /** Slice z of a segment's mask as a view (kernels edit it in place). */
+  private sliceMask(segment: number, z: number): Uint8Array {
+    const n = voxelsPerSlice(this.content.shape);
+    return this.maskOf(segment).subarray(z * n, (z + 1) * n);
+  }
+
+  /** Indices within slice z as indices into the volume (still ascending). */
+  private intoVolume(changed: Uint32Array, z: number): Uint32Array {
+    const offset = z * voxelsPerSlice(this.content.shape);
+    const out = new Uint32Array(changed.length);
+    for (let i = 0; i < changed.length; i++) out[i] = changed[i] + offset;
+    return out;
   }
 
   // --- history ---
@@ -317,8 +441,13 @@ export class SegmentationEditor {
 
   private publishCounts(): void {
     const totals = new Map<number, number>();
-    for (const [segment, counts] of this.sliceCounts) totals.set(segment, counts.reduce((a, b) => a + b, 0));
+    const perSlice = new Map<number, readonly number[]>();
+    for (const [segment, counts] of this.sliceCounts) {
+      totals.set(segment, counts.reduce((a, b) => a + b, 0));
+      perSlice.set(segment, Array.from(counts));
+    }
     this.voxelCounts = totals;
+    this.sliceVoxelCounts = perSlice;
   }
 
   private segmentOf(number: number): Segment | undefined {

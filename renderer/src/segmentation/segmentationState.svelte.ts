@@ -6,16 +6,22 @@ import type { MaskSetInfo } from '../../../core/contract/masks';
 import { withEmptyMasks } from '../../../core/annotations/model';
 import { labelColor } from '../../../core/annotations/palette';
 import { HistoryBook, type EditHistory, type HistoryOperation } from '../../../core/annotations/edit/history';
-import type { Ijk } from '../../../core/annotations/edit/types';
+import { THRESHOLD_PRESETS, type ThresholdPreset } from '../../../core/annotations/edit/threshold';
+import type { Ijk, ValueRange } from '../../../core/annotations/edit/types';
 import { worldToIjk } from '../../../core/geometry/patient-space';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { SaveQueue } from '../scoring/saveQueue.svelte';
 import { VesaliusBrushTool, type StrokeSink } from './brushTool';
 import { LabelmapDisplay } from './labelmapDisplay';
 import { loadContent } from './loadContent';
-import { SegmentationEditor } from './segmentationEditor.svelte';
+import { SegmentationEditor, type SliceValues, type StrokeThreshold } from './segmentationEditor.svelte';
+import { SliceValuesCache } from './sliceValues';
 import { stackGeometry, type StackGeometry } from './stackGeometry';
 import { loadStackImages, pixelSpacingOf } from './stackImages';
+
+/** What a left press does with the brush tool bound: paint, paint within an HU range, or grow a region from the click. */
+export type DrawMode = 'paint' | 'threshold' | 'grow';
+export type ThresholdChoice = ThresholdPreset | 'custom';
 
 export const MIN_BRUSH_MM = 0.5;
 export const MAX_BRUSH_MM = 100;
@@ -33,6 +39,14 @@ export class SegmentationState implements StrokeSink {
   /** The segmentation being edited (shown as labelmaps), or null. */
   active = $state.raw<SegmentationEditor | null>(null);
   brushRadiusMm = $state(5);
+  drawMode = $state<DrawMode>('paint');
+  /** The threshold brush's range: a preset, or the custom min/max. */
+  thresholdChoice = $state<ThresholdChoice>('lung');
+  customRange = $state<ValueRange>({ min: -1000, max: -400 });
+  /** Region grow: the values within ± this of the clicked voxel's join. */
+  growToleranceHu = $state(100);
+  /** Remove islands: connected pieces smaller than this many voxels go. */
+  islandMinVoxels = $state(50);
   cursor = $state.raw<BrushCursor | null>(null);
   /** Loading the images, creating, opening. */
   busy = $state<string | null>(null);
@@ -48,6 +62,7 @@ export class SegmentationState implements StrokeSink {
   private series: OpenSeries | null = null;
   private grid: StackGeometry | null = null;
   private stroking = false;
+  private readonly sliceValues = new SliceValuesCache();
 
   constructor(
     private readonly api: Api,
@@ -71,6 +86,7 @@ export class SegmentationState implements StrokeSink {
     this.active = null;
     this.series = open;
     this.grid = null;
+    this.sliceValues.clear();
     this.notice = null;
     this.list = [];
     if (open) await this.refreshList();
@@ -196,6 +212,56 @@ export class SegmentationState implements StrokeSink {
     this.runHistory((h) => h.redo());
   }
 
+  // --- the brush's modes and the whole-segment tools ---
+
+  /** Binds the brush tool to left-drag in this mode (the threshold brush and region grow are brush modes). */
+  setDrawMode(mode: DrawMode): void {
+    this.drawMode = mode;
+    if (mode === 'grow') this.cursor = null;
+  }
+
+  get thresholdRange(): ValueRange {
+    return this.thresholdChoice === 'custom' ? { ...this.customRange } : { min: THRESHOLD_PRESETS[this.thresholdChoice].min, max: THRESHOLD_PRESETS[this.thresholdChoice].max };
+  }
+
+  /** The range in words: 'Lung −1000…−400' (history labels, the panel). */
+  get thresholdName(): string {
+    const { min, max } = this.thresholdRange;
+    const label = this.thresholdChoice === 'custom' ? 'Custom' : THRESHOLD_PRESETS[this.thresholdChoice].label;
+    return `${label} ${min}…${max}`;
+  }
+
+  interpolate(): void {
+    this.runTool((editor) => editor.interpolate());
+  }
+
+  removeIslands(): void {
+    const minVoxels = Math.max(1, Math.floor(this.islandMinVoxels));
+    this.runTool((editor) => editor.removeIslands(minVoxels));
+  }
+
+  keepLargest(): void {
+    this.runTool((editor) => editor.keepLargest());
+  }
+
+  private runTool(tool: (editor: SegmentationEditor) => string | null): void {
+    const editor = this.active;
+    if (!editor || this.stroking) return;
+    const refusal = tool(editor);
+    this.notice = refusal ? `Nothing changed: ${refusal}` : null;
+    this.historyTick++;
+  }
+
+  /** The open series' slice values for the editor's grid (HU for CT), read from the loaded images. */
+  private valuesOf(editor: SegmentationEditor): SliceValues {
+    const frames = this.series?.frames ?? [];
+    const [width, height] = editor.content.shape;
+    return (z) => {
+      const imageId = frames[z]?.imageId;
+      return imageId ? this.sliceValues.get(imageId, width, height) : `slice ${z + 1} is not in the open series`;
+    };
+  }
+
   // --- the brush ---
 
   get drawing(): boolean {
@@ -223,7 +289,34 @@ export class SegmentationState implements StrokeSink {
     const ijk = this.ijkOf(worldPos, viewport, editor.grid);
     if (!ijk) return false;
     this.notice = null;
-    this.stroking = editor.beginStroke(ijk, this.viewer.primaryTool === 'eraser' ? 0 : 1, this.brushRadiusMm);
+    const painting = this.viewer.primaryTool === 'brush';
+    if (painting && this.drawMode === 'grow') {
+      if (!(this.growToleranceHu >= 0) || !Number.isFinite(this.growToleranceHu)) {
+        this.notice = `Region grow: the tolerance ${this.growToleranceHu} is not a number of 0 or more`;
+        return false;
+      }
+      // One click, one edit: nothing follows the pointer.
+      const refusal = editor.growRegion(ijk, this.growToleranceHu, this.valuesOf(editor));
+      if (refusal) this.notice = `Region grow: ${refusal}`;
+      this.historyTick++;
+      return true;
+    }
+    let threshold: StrokeThreshold | null = null;
+    if (painting && this.drawMode === 'threshold') {
+      const { min, max } = this.thresholdRange;
+      if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+        this.notice = `Cannot use the threshold brush: the range ${min}…${max} needs a minimum no larger than its maximum`;
+        return false;
+      }
+      const values = this.valuesOf(editor);
+      const slice = values(Math.round(ijk[2]));
+      if (typeof slice === 'string') {
+        this.notice = `Cannot use the threshold brush here: ${slice}`;
+        return false;
+      }
+      threshold = { range: this.thresholdRange, name: this.thresholdName, values };
+    }
+    this.stroking = editor.beginStroke(ijk, painting ? 1 : 0, this.brushRadiusMm, threshold);
     return this.stroking;
   }
 
@@ -242,7 +335,7 @@ export class SegmentationState implements StrokeSink {
   }
 
   hover(canvasPos: Types.Point2 | null, viewport: Types.IViewport | null): void {
-    if (!canvasPos || !viewport || !this.drawing) {
+    if (!canvasPos || !viewport || !this.drawing || (this.viewer.primaryTool === 'brush' && this.drawMode === 'grow')) {
       this.cursor = null;
       return;
     }
