@@ -98,6 +98,7 @@ test.describe('drawing tools', () => {
 
     await page.keyboard.press('n');
     await expect.poll(async () => (await sliceVoxelsOf(rows(page).first())).slice(1, 5).every((n) => n > 0)).toBe(true);
+    await page.screenshot({ path: test.info().outputPath('interpolated.png') });
     await expect(page.getByTestId('command-edit.undo')).toHaveAttribute('title', /interpolate/);
     await allSaved(page);
 
