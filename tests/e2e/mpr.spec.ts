@@ -93,8 +93,8 @@ test.describe('MPR layouts of the axial phantom', () => {
   });
 
   test('1×3 shows axial, sagittal and coronal views of the volume; 1×1 shows the stack again', async ({ viewer, page }) => {
-    await page.getByTestId('layout-1x3').click();
-    await expect(page.getByTestId('layout-1x3')).toHaveAttribute('aria-pressed', 'true');
+    await page.getByTestId('command-layout.1x3').click();
+    await expect(page.getByTestId('command-layout.1x3')).toHaveAttribute('aria-pressed', 'true');
     await waitForVolumeViews(page);
     for (const axis of AXES) expect(await canvasVariance(page, axis), `${axis} view is not flat`).toBeGreaterThan(200);
     // Integer CT (int16 stored, intercept −1024) stays two bytes a voxel.
@@ -126,18 +126,18 @@ test.describe('MPR layouts of the axial phantom', () => {
     expect(await luminanceAt(page, 'coronal', 0.69, 0.5)).toBeLessThan(DARK);
     expect(await luminanceAt(page, 'coronal', 0.5, 0.5)).toBeGreaterThan(DARK);
 
-    await page.getByTestId('layout-1x1').click();
+    await page.getByTestId('command-layout.1x1').click();
     await expectVolumeViewsHiddenAndFreed(page);
     await expectStackDraws(viewer);
 
     // Back to 1×3: the volume freed on 1×1 is built again in the same views.
-    await page.getByTestId('layout-1x3').click();
+    await page.getByTestId('command-layout.1x3').click();
     await waitForVolumeViews(page);
     expect(await luminanceAt(page, 'sagittal', 0.71, 0.5)).toBeGreaterThan(BRIGHT);
   });
 
   test('W/L dragged in one view changes all three; the wheel scrolls the view it is over', async ({ page }) => {
-    await page.getByTestId('layout-1x3').click();
+    await page.getByTestId('command-layout.1x3').click();
     await waitForVolumeViews(page);
     for (const axis of AXES) await expect(page.getByTestId(`mpr-${axis}-wl`)).toHaveText('W 400 L 40');
 
@@ -166,7 +166,7 @@ test.describe('MPR layouts of the axial phantom', () => {
   });
 
   test('2×2 shows the stack beside the three volume views', async ({ viewer, page }) => {
-    await page.getByTestId('layout-2x2').click();
+    await page.getByTestId('command-layout.2x2').click();
     await waitForVolumeViews(page);
     await expect(page.getByTestId('viewer-layout')).toHaveAttribute('data-layout', '2x2');
     const stackBox = (await viewer.viewport.boundingBox())!;
@@ -303,7 +303,7 @@ test.describe('MPR of other series', () => {
       await viewer.waitForImport();
       await viewer.seriesItems.filter({ hasText: description }).click();
       await viewer.waitForRender(0);
-      await page.getByTestId('layout-1x3').click();
+      await page.getByTestId('command-layout.1x3').click();
       await waitForVolumeViews(page);
       await expectVerticalPhantomAnatomy(page, angle);
     });
@@ -314,10 +314,10 @@ test.describe('MPR of other series', () => {
     await viewer.openPath(dir);
     await viewer.waitForImport();
     await viewer.waitForRender(0);
-    await page.getByTestId('layout-1x3').click();
+    await page.getByTestId('command-layout.1x3').click();
     await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-status', 'refused');
     await expect(page.getByTestId('mpr-reason').first()).toContainText('a volume needs at least 3 slices, and this series has one image');
-    await page.getByTestId('layout-1x1').click();
+    await page.getByTestId('command-layout.1x1').click();
     await expectVolumeViewsHiddenAndFreed(page);
     await expectStackDraws(viewer);
   });
@@ -328,7 +328,7 @@ test.describe('MPR of other series', () => {
     await viewer.openPath(dir);
     await viewer.waitForImport();
     await viewer.waitForRender(0);
-    await page.getByTestId('layout-2x2').click();
+    await page.getByTestId('command-layout.2x2').click();
     await expect(page.getByTestId('mpr-reason').first()).toContainText('its slice spacing is uneven (5 mm between slice-003.dcm and slice-005.dcm, 2.5 mm elsewhere)');
     // The stack beside the refused views still shows the series.
     await expectStackDraws(viewer);
@@ -374,12 +374,12 @@ test.describe('MPR of other series', () => {
     await viewer.waitForImport();
     await expect(viewer.seriesItems.filter({ hasText: 'Broken slice' })).toHaveAttribute('data-instances', '5');
     await viewer.waitForRender(0);
-    await page.getByTestId('layout-1x3').click();
+    await page.getByTestId('command-layout.1x3').click();
     await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-status', 'refused', { timeout: 60_000 });
     const reason = page.getByTestId('mpr-reason').first();
     await expect(reason).toContainText('the volume is incomplete: broken-slice.dcm could not be read');
     await expect(reason).toContainText('JPEG Baseline');
-    await page.getByTestId('layout-1x1').click();
+    await page.getByTestId('command-layout.1x1').click();
     await expectStackDraws(viewer);
   });
 });

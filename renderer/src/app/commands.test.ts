@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { commandById, commandForChord, commands, drawToolbarCommandIds, runCommand, type CommandTarget } from './commands';
+import { commandById, commandForChord, commands, drawToolbarCommandIds, layoutToolbarCommandIds, measureToolbarCommandIds, runCommand, type CommandTarget } from './commands';
 import { chordOf, shortcuts } from '../lib/shortcuts';
 
 function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean } = {}): CommandTarget & { tools: string[] } {
@@ -15,6 +15,8 @@ function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boo
     tools,
     hasSeries: over.hasSeries ?? true,
     primaryTool: 'windowLevel',
+    layout: '1x1',
+    setLayout: (layout) => tools.push(`layout ${layout}`),
     setPrimaryTool: (tool) => tools.push(tool),
     segmentation: {
       active: over.active === false ? null : { editable: true, addSegment },
@@ -48,8 +50,15 @@ describe('the commands table', () => {
     expect(commandChords.filter((chord) => shortcutChords.includes(chord))).toEqual([]);
   });
 
-  it('names a command for every toolbar drawing button', () => {
-    for (const id of drawToolbarCommandIds) expect(() => commandById(id)).not.toThrow();
+  it('names a command for every toolbar button', () => {
+    for (const id of [...drawToolbarCommandIds, ...measureToolbarCommandIds, ...layoutToolbarCommandIds]) expect(() => commandById(id)).not.toThrow();
+  });
+
+  it('switches the layout through its commands', () => {
+    const target = fakeTarget();
+    expect(runCommand('layout.1x3', target)).toBe(true);
+    expect(target.tools).toEqual(['layout 1x3']);
+    expect(commandById('layout.1x1').pressed?.(target)).toBe(true);
   });
 
   it('maps Ctrl+Z to undo, Ctrl+Shift+Z and Ctrl+Y to redo, [ and ] to the brush size', () => {

@@ -1,5 +1,6 @@
 // Every drawing action as a named command (OHIF's commandsModule): the toolbar, the keyboard and the tests run these.
 import type { PrimaryTool } from '../lib/cornerstone/stackController';
+import { layoutChoices, type Layout } from '../viewer/layout';
 
 /** What the commands act on: the viewer's tool and the segmentation state (the app passes its own; tests pass fakes). */
 export interface CommandTarget {
@@ -7,6 +8,9 @@ export interface CommandTarget {
   readonly hasSeries: boolean;
   readonly primaryTool: PrimaryTool;
   setPrimaryTool(tool: PrimaryTool): void;
+  /** The viewer's layout (stack, MPR, both). */
+  readonly layout: Layout;
+  setLayout(layout: Layout): void;
   readonly segmentation: {
     readonly active: { readonly editable: boolean; addSegment(): void } | null;
     readonly busy: string | null;
@@ -85,8 +89,20 @@ const measureCommands: readonly Command[] = (
   describe: () => description,
 }));
 
+/** One command per layout: 1×1 stack, 1×3 MPR, 2×2 stack and MPR. */
+const layoutCommands: readonly Command[] = layoutChoices.map((choice) => ({
+  id: `layout.${choice.id}`,
+  label: choice.label,
+  keys: [],
+  enabled: () => true,
+  run: (t: CommandTarget) => t.setLayout(choice.id),
+  pressed: (t: CommandTarget) => t.layout === choice.id,
+  describe: () => choice.title,
+}));
+
 export const commands: readonly Command[] = [
   ...measureCommands,
+  ...layoutCommands,
   {
     id: 'segmentation.new',
     label: 'New segmentation',
@@ -169,6 +185,7 @@ export const commands: readonly Command[] = [
 
 /** The view toolbar's tool buttons, in order (each must name a command; the unit test checks). */
 export const measureToolbarCommandIds: readonly string[] = measureCommands.map((c) => c.id);
+export const layoutToolbarCommandIds: readonly string[] = layoutCommands.map((c) => c.id);
 
 /** The toolbar's drawing buttons, in order (each must name a command; the unit test checks). */
 export const drawToolbarCommandIds: readonly string[] = [

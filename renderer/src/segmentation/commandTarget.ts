@@ -1,6 +1,7 @@
 // The app's state as the commands table's target (commands run against this; tests use fakes).
 import type { CommandTarget } from '../app/commands';
 import type { PrimaryTool } from '../lib/cornerstone/stackController';
+import type { Layout } from '../viewer/layout';
 import type { ViewerState } from '../state/viewer.svelte';
 import type { SegmentationState } from './segmentationState.svelte';
 
@@ -13,6 +14,10 @@ export function commandTarget(viewer: ViewerState, segmentation: SegmentationSta
       return viewer.primaryTool;
     },
     setPrimaryTool: (tool: PrimaryTool) => viewer.setPrimaryTool(tool),
+    get layout() {
+      return viewer.mpr.layout;
+    },
+    setLayout: (layout: Layout) => viewer.mpr.setLayout(layout),
     segmentation,
   };
 }
