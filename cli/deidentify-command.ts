@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { ioErrorText } from '../core/fs/io-error';
 import { DeidOutputError, deidentifyFiles, type DeidExportReport } from '../core/report/deid/export-files';
 import { deidOptions, type DeidOption } from '../core/report/deid/method-codes';
-import { UsageError, type CliCommand } from './command';
+import { UsageError, walkArgs, type CliCommand } from './command';
 import { shown } from './index-command';
 
 const help = `Usage: vesalius deidentify <file|dir>... --out <dir> [--option NAME]... [--json]
@@ -40,28 +40,11 @@ interface DeidArgs {
 }
 
 function parseArgs(argv: string[]): DeidArgs | 'help' {
-  const inputs: string[] = [];
   const options = new Set<DeidOption>();
   let out: string | undefined;
   let json = false;
-  let optionsEnded = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
-      inputs.push(arg);
-      continue;
-    }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  const walked = walkArgs(argv, ({ flag, value }) => {
     switch (flag) {
-      case '--':
-        optionsEnded = true;
-        break;
       case '--help':
       case '-h':
         return 'help';
@@ -78,9 +61,11 @@ function parseArgs(argv: string[]): DeidArgs | 'help' {
         }
         break;
       default:
-        throw new UsageError(`unknown option '${arg}'`);
+        throw new UsageError(`unknown option '${flag}'`);
     }
-  }
+  });
+  if (walked === 'help') return 'help';
+  const inputs = walked;
   if (inputs.length === 0) throw new UsageError('give the DICOM files or folders to de-identify');
   if (!out) throw new UsageError('--out is required (the folder the de-identified files go to)');
   return { inputs, out, options: [...options], json };

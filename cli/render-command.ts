@@ -7,7 +7,7 @@ import { wlPresets } from '../core/imaging/presets';
 import type { AppliedRendering, RenderOptions } from '../core/render/render-frame';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
-import { UsageError, type CliCommand } from './command';
+import { UsageError, walkArgs, type CliCommand } from './command';
 import { shown } from './index-command';
 
 const presetIds = wlPresets.filter((p) => p.voi).map((p) => p.id);
@@ -43,29 +43,12 @@ interface RenderArgs {
 }
 
 function parseArgs(argv: string[]): RenderArgs | 'help' {
-  const inputs: string[] = [];
   let out: string | undefined;
   let frame: number | null = null;
   let window: RenderOptions['window'];
   let json = false;
-  let optionsEnded = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
-      inputs.push(arg);
-      continue;
-    }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  const walked = walkArgs(argv, ({ flag, value }) => {
     switch (flag) {
-      case '--':
-        optionsEnded = true;
-        break;
       case '--help':
       case '-h':
         return 'help';
@@ -101,9 +84,11 @@ function parseArgs(argv: string[]): RenderArgs | 'help' {
         break;
       }
       default:
-        throw new UsageError(`unknown option '${arg}'`);
+        throw new UsageError(`unknown option '${flag}'`);
     }
-  }
+  });
+  if (walked === 'help') return 'help';
+  const inputs = walked;
   if (inputs.length !== 1) throw new UsageError(inputs.length === 0 ? 'give a DICOM file or folder to render' : 'give one file or folder');
   if (!out) throw new UsageError('--out is required (a .png file, or a folder)');
   return { input: inputs[0], out, frame, window, json };
