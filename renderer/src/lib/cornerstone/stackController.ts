@@ -18,6 +18,7 @@ import { failureOf } from './checkedLoader';
 import { nextDraw } from './nextDraw';
 import { rangeToVoi, voiToRange, type Voi } from '../presets';
 import type { MeasurementGeometry, MeasurementKind } from '../../../../core/annotations/measurement';
+import { WARM_UP_IMAGE_ID } from './warmViewport';
 import { annotationOf, geometryOfHandles, kindOfTool, measurementKinds, measurementToolOf, roiTextLines } from './measurementTools';
 
 /** What the UI shows about the viewport; replaced as a whole on every cornerstone event. */
@@ -378,8 +379,9 @@ export class StackController {
   }
 
   private readonly listeners: [string, (event: CustomEvent) => void][] = [
-    // Resizes render the empty viewport too; only a render with an image counts as "rendered".
-    [Enums.Events.IMAGE_RENDERED, () => this.viewport?.getCornerstoneImage() ? this.refresh({ renderedAt: performance.now() }) : undefined],
+    // Resizes render the empty viewport too, and the warm-up image is redrawn while the next stack loads
+    // (warmViewport): only a render of an image of the current stack counts as "rendered".
+    [Enums.Events.IMAGE_RENDERED, () => (this.drawsStackImage() ? this.refresh({ renderedAt: performance.now() }) : undefined)],
     [Enums.Events.STACK_NEW_IMAGE, () => this.refresh()],
     [Enums.Events.VOI_MODIFIED, () => this.refresh()],
     [Enums.Events.CAMERA_MODIFIED, () => this.refresh()],
@@ -405,6 +407,12 @@ export class StackController {
     if (change === 'removed' && this.removingOwn.has(uid)) return;
     if (!this.engine.getViewport(this.viewportId) || !this.viewport.getImageIds().includes(imageId)) return;
     this.onMeasurement({ change, annotationUID: uid, imageId, geometry });
+  }
+
+  /** The viewport shows an image of its own stack (not nothing, and not the warm-up image of another stack). */
+  private drawsStackImage(): boolean {
+    const imageId = this.viewport?.getCornerstoneImage()?.imageId;
+    return imageId !== undefined && imageId !== WARM_UP_IMAGE_ID && this.viewport.getImageIds().includes(imageId);
   }
 
   private refresh(extra: Partial<ViewportSnapshot> = {}): void {
