@@ -36,6 +36,7 @@ import {
   type DataElement,
   type Syntax,
 } from './element-codec';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../dicom/writer-identity';
 import type { DeidSession, PatientPseudonym } from './deid-session';
 import { BASIC_PROFILE_CODE, optionCodes, type DeidOption } from './method-codes';
 import { profileRowOf, type BasicAction, type OptionAction, type TableOption } from './profile-table';
@@ -99,8 +100,6 @@ const TAG = {
 const IMPLICIT_LE = '1.2.840.10008.1.2';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
-const IMPLEMENTATION_CLASS_UID = '2.25.191918466318404853402389178364218813642';
-const IMPLEMENTATION_VERSION = 'VESALIUS_DEID';
 /** An inflated data set larger than this is refused (a deflate bomb would otherwise fill memory). */
 const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
 
@@ -252,7 +251,7 @@ function metaHeader(sopClassUid: string, sopInstanceUid: string, transferSyntaxU
     textElement(0x00020003, 'UI', sopInstanceUid, syntax),
     textElement(0x00020010, 'UI', transferSyntaxUid, syntax),
     textElement(0x00020012, 'UI', IMPLEMENTATION_CLASS_UID, syntax),
-    textElement(0x00020013, 'SH', IMPLEMENTATION_VERSION, syntax),
+    textElement(0x00020013, 'SH', IMPLEMENTATION_VERSION_NAME, syntax),
   ]);
   const groupLength = Buffer.concat([elementHeader(0x00020000, 'UL', 4, syntax), Buffer.alloc(4)]);
   groupLength.writeUInt32LE(rest.length, 8);
