@@ -4,6 +4,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { perSliceIou, scoreCase } from '../core/metrics/segmentation';
 import { seededRandom } from '../core/metrics/test-volumes';
 import type { LabelVolume } from '../core/metrics/types';
+import { timeRuns, type Timing } from './timing';
 
 const SHAPE = [512, 512, 500] as const;
 const LABELS = 5;
@@ -123,30 +124,6 @@ function readFloor(truth: Uint8Array, pred: Uint8Array): number {
     acc |= p[w] | p[w + 1] | p[w + 2] | p[w + 3] | p[w + 4] | p[w + 5] | p[w + 6] | p[w + 7];
   }
   return acc;
-}
-
-interface Timing {
-  median: number;
-  min: number;
-  /** Median CPU time (user + system) of this process per run: less inflated by other processes than wall time. */
-  cpuMedian: number;
-}
-
-/** Wall time (median, min) and CPU time (median) of `runs` calls, in ms. */
-function timeRuns(runs: number, fn: () => void): Timing {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    fn();
-    wall.push(performance.now() - start);
-    const used = process.cpuUsage(cpuStart);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  wall.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  return { median: wall[wall.length >> 1], min: wall[0], cpuMedian: cpu[cpu.length >> 1] };
 }
 
 export async function run(): Promise<void> {

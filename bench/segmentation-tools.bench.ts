@@ -11,6 +11,7 @@ import { floodFill } from '../core/annotations/edit/region-grow';
 import { paintThresholdStroke, THRESHOLD_PRESETS } from '../core/annotations/edit/threshold';
 import type { EditVolume, ValueRange } from '../core/annotations/edit/types';
 import type { SegmentationContent } from '../core/annotations/model';
+import { timeRuns, type Timing } from './timing';
 
 const SHAPE = [512, 512, 500] as const;
 const [W, H, D] = SHAPE;
@@ -20,29 +21,6 @@ const BRUSH_TARGET_MS = 16;
 const INTERPOLATION_TARGET_MS = 1000;
 const BRUSH_RADIUS_MM = 10;
 const STROKE_Z = 250;
-
-interface Timing {
-  median: number;
-  cpuMedian: number;
-}
-
-/** Wall and CPU (user + system) medians of `runs` calls, in ms; `setup` runs before each call, untimed. */
-function timeRuns(runs: number, fn: () => void, setup: () => void = () => {}): Timing {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    setup();
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    fn();
-    wall.push(performance.now() - start);
-    const used = process.cpuUsage(cpuStart);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  wall.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  return { median: wall[wall.length >> 1], cpuMedian: cpu[cpu.length >> 1] };
-}
 
 const fmt = (t: Timing): string => `${t.median.toFixed(2)} ms wall, ${t.cpuMedian.toFixed(2)} ms CPU`;
 const ratio = (baseline: Timing, ours: Timing): string => `${(baseline.median / Math.max(ours.median, 1e-3)).toFixed(0)}×`;
@@ -197,7 +175,9 @@ export async function run(): Promise<void> {
   const segments = strokeSegments(40);
   paintLikeBaseline(mask, segments);
   let next = 0;
-  const clear = (): void => mask.fill(0, STROKE_Z * SLICE, (STROKE_Z + 1) * SLICE);
+  const clear = (): void => {
+    mask.fill(0, STROKE_Z * SLICE, (STROKE_Z + 1) * SLICE);
+  };
   const brush = timeRuns(segments.length, () => paintStroke(mask, VOLUME, segments[next++ % segments.length], 1), clear);
   const naiveBrush = timeRuns(5, () => naiveStroke(mask, segments[next++ % segments.length], 1), clear);
   console.log(`brush stroke per mouse-move segment (r ${BRUSH_RADIUS_MM} mm): ${fmt(brush)}   target ${BRUSH_TARGET_MS} ms: ${brush.median <= BRUSH_TARGET_MS ? 'met' : 'NOT met'}; whole-slice hypot loop ${fmt(naiveBrush)} → ${ratio(naiveBrush, brush)} faster`);
@@ -212,7 +192,9 @@ export async function run(): Promise<void> {
   const seed: [number, number, number] = [160, 256, 250];
   const blob = { min: 45, max: 75 };
   const blobZ = [250 - 23, 250 + 24] as const;
-  const clearBlob = (): void => mask.fill(0, blobZ[0] * SLICE, blobZ[1] * SLICE);
+  const clearBlob = (): void => {
+    mask.fill(0, blobZ[0] * SLICE, blobZ[1] * SLICE);
+  };
   let filled = 0;
   const fill = timeRuns(5, () => (filled = floodFill(mask, image, VOLUME, { seedIjk: seed, values: { tolerance: 15 } }, 1).changed.length), clearBlob);
   let naiveFilled = 0;
@@ -225,10 +207,12 @@ export async function run(): Promise<void> {
   const content: SegmentationContent = { shape: SHAPE, segments: [{ number: 1, label: 'bench', color: [255, 0, 0] }], masks: new Map([[1, mask]]) };
   const near = 200;
   const far = 250;
-  const clearGap = (): void => mask.fill(0, (near + 1) * SLICE, far * SLICE);
+  const clearGap = (): void => {
+    mask.fill(0, (near + 1) * SLICE, far * SLICE);
+  };
   drawDisc(mask, near, 60);
   drawDisc(mask, far, 90);
-  let changed = new Uint32Array(0);
+  let changed: Uint32Array = new Uint32Array(0);
   const interpolation = timeRuns(3, () => (changed = interpolateSlices(mask, VOLUME)), clearGap);
   const ourGap = mask.slice((near + 1) * SLICE, far * SLICE);
   clearGap();
