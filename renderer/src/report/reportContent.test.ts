@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { emptyReportContent, reportContentSchema, type KeyImage } from '../../../core/report/model';
+import { aiItemOf, contentDiffers, draftContent, holdsAnswer, pdfPathIn, reviewLine, signatureLine, versionLine, withKeyImage } from './reportContent';
+
+const caption = { action: 'caption' as const, request: 'Description', text: 'Axial CT of the chest.', model: 'vesalius-tiny' };
+const asked = { action: 'ask' as const, request: 'is there a pneumothorax?', text: 'no', model: 'vesalius-tiny' };
+
+const keyImage = (sop: string, frame = 1, png: Uint8Array | null = null): KeyImage => ({
+  seriesKey: '1.2.3',
+  sopInstanceUid: sop,
+  frame,
+  window: { center: 40, width: 400 },
+  caption: '',
+  png,
+});
+
+describe('aiItemOf', () => {
+  it('makes a caption and a kept answer with its question, both valid report content as AI drafts', () => {
+    const c = aiItemOf(caption, 'ai-1', '0.3.0');
+    const a = aiItemOf(asked, 'ai-2', null);
+    expect(c).toMatchObject({ kind: 'caption', question: null, text: caption.text, model: { name: 'vesalius-tiny', version: '0.3.0' }, status: 'ai-draft' });
+    expect(a).toMatchObject({ kind: 'answer', question: 'is there a pneumothorax?', model: { version: 'unknown' } });
+    const parsed = reportContentSchema.parse({ aiItems: [c, a] });
+    expect(parsed.aiItems.map((i) => i.status)).toEqual(['ai-draft', 'ai-draft']);
+  });
+
+  it('gives no item for a segmentation result', () => {
+    expect(aiItemOf({ action: 'segment', request: 'lung', text: 'mask', model: 'm' }, 'ai-3', '1')).toBeNull();
+  });
+
+  it('recognises an answer already inserted (even after its text was confirmed, not after it was edited)', () => {
+    const item = aiItemOf(asked, 'ai-2', '1')!;
+    expect(holdsAnswer([item], asked)).toBe(true);
+    expect(holdsAnswer([item], { ...asked, request: 'another question?' })).toBe(false);
+    expect(holdsAnswer([item], caption)).toBe(false);
+    expect(holdsAnswer([{ ...item, text: 'no pneumothorax seen' }], asked)).toBe(false);
+  });
+});
+
+describe('withKeyImage', () => {
+  it('adds a new frame and replaces the same SOP instance and frame', () => {
+    const first = withKeyImage([], keyImage('1.1'));
+    const second = withKeyImage(first, keyImage('1.1', 2));
+    expect(second.map((k) => k.frame)).toEqual([1, 2]);
+    const replaced = withKeyImage(second, { ...keyImage('1.1'), caption: 'again' });
+    expect(replaced).toHaveLength(2);
+    expect(replaced[0].caption).toBe('again');
+  });
+});
+
+describe('draftContent', () => {
+  const edited = { findings: 'Clear lungs.', impression: 'Normal.', aiItems: [], keyImages: [] };
+
+  it('cites the study’s measurements and segmentations as they are now, keeping a cited version and the scores', () => {
+    const previous = reportContentSchema.parse({
+      measurementIds: ['meas-0000000000000001'],
+      segmentations: [{ segmentationId: 'seg-00000000000000aa', version: 2 }],
+      scores: [{ truth: 't', prediction: 'p', label: 'lung', metric: 'Dice', value: 0.9 }],
+    });
+    const content = draftContent(edited, previous, {
+      measurementIds: ['meas-0000000000000002', 'meas-0000000000000002'],
+      segmentationIds: ['seg-00000000000000aa', 'seg-00000000000000bb'],
+    });
+    expect(content.measurementIds).toEqual(['meas-0000000000000002']);
+    expect(content.segmentations).toEqual([
+      { segmentationId: 'seg-00000000000000aa', version: 2, segments: null },
+      { segmentationId: 'seg-00000000000000bb', version: null, segments: null },
+    ]);
+    expect(content.scores).toHaveLength(1);
+    expect(reportContentSchema.parse(content)).toEqual(content);
+  });
+
+  it('keeps what was cited when the study’s references could not be read', () => {
+    const previous = reportContentSchema.parse({ measurementIds: ['meas-0000000000000001'] });
+    expect(draftContent(edited, previous, null).measurementIds).toEqual(['meas-0000000000000001']);
+  });
+});
+
+describe('contentDiffers', () => {
+  it('is false for an empty draft of a study without a report, true once something is written', () => {
+    expect(contentDiffers(null, emptyReportContent())).toBe(false);
+    expect(contentDiffers(null, { ...emptyReportContent(), findings: 'x' })).toBe(true);
+  });
+
+  it('sees text, AI items, key images and references', () => {
+    const saved = { ...emptyReportContent(), findings: 'a', keyImages: [keyImage('1.1', 1, new Uint8Array(3))] };
+    expect(contentDiffers(saved, { ...saved })).toBe(false);
+    expect(contentDiffers(saved, { ...saved, findings: 'b' })).toBe(true);
+    expect(contentDiffers(saved, { ...saved, keyImages: [] })).toBe(true);
+    expect(contentDiffers(saved, { ...saved, keyImages: [keyImage('1.1', 1, new Uint8Array(4))] })).toBe(true);
+    expect(contentDiffers(saved, { ...saved, measurementIds: ['meas-0000000000000001'] })).toBe(true);
+    expect(contentDiffers(saved, { ...saved, aiItems: [aiItemOf(caption, 'ai-1', '1')!] })).toBe(true);
+  });
+});
+
+describe('labels', () => {
+  it('says who signed and when, and nothing for a draft', () => {
+    expect(signatureLine({ state: 'final', signature: { signer: 'Dr. Ada Byron', signedAt: '2026-12-01T18:30:12.000Z' } })).toBe('Signed by Dr. Ada Byron at 2026-12-01 18:30 UTC');
+    expect(signatureLine({ state: 'amended', signature: { signer: 'B', signedAt: '2026-12-02T08:00:00.000Z' } })).toBe('Amendment signed by B at 2026-12-02 08:00 UTC');
+    expect(signatureLine({ state: 'draft', signature: null })).toBeNull();
+  });
+
+  it('lists a superseded version with its state and what replaced it', () => {
+    const line = versionLine({ studyKey: '1.2', number: 3, edition: 1, state: 'final', savedBy: 'A', savedAt: '2026-12-01T18:00:00.000Z', note: '', signature: { signer: 'A', signedAt: '2026-12-01T18:00:00.000Z' }, supersededBy: 4 });
+    expect(line).toBe('v3 · final, signed · A, 2026-12-01 18:00 UTC · superseded by v4');
+    const amendment = versionLine({ studyKey: '1.2', number: 4, edition: 2, state: 'draft', savedBy: 'A', savedAt: '2026-12-01T19:00:00.000Z', note: 'typo', signature: null, supersededBy: null });
+    expect(amendment).toBe('v4 · draft (edition 2) · A, 2026-12-01 19:00 UTC — typo');
+  });
+
+  it('says who confirmed or edited an AI item', () => {
+    expect(reviewLine({ status: 'ai-draft', reviewedBy: null, reviewedAt: null })).toBeNull();
+    expect(reviewLine({ status: 'confirmed', reviewedBy: 'A', reviewedAt: '2026-12-01T18:00:00.000Z' })).toBe('Confirmed by A at 2026-12-01 18:00 UTC');
+    expect(reviewLine({ status: 'edited', reviewedBy: 'B', reviewedAt: null })).toBe('Edited by B');
+  });
+
+  it('offers a PDF path in a chosen folder', () => {
+    expect(pdfPathIn('/tmp/out/', '1.2.840.1')).toBe('/tmp/out/report-1.2.840.1.pdf');
+    expect(pdfPathIn('C:\\Reports', 'derived:ab')).toBe('C:\\Reports\\report-derived_ab.pdf');
+  });
+});
