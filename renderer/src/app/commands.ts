@@ -22,9 +22,9 @@ export interface CommandTarget {
     undo(): void;
     redo(): void;
     resizeBrush(factor: number): void;
-    /** What a left press does while the brush tool is bound: paint, threshold brush, region grow. */
-    readonly drawMode: 'paint' | 'threshold' | 'grow';
-    setDrawMode(mode: 'paint' | 'threshold' | 'grow'): void;
+    /** What a left press does while the brush tool is bound: paint, threshold brush, region grow, contour fill, scissors. */
+    readonly drawMode: DrawModeId;
+    setDrawMode(mode: DrawModeId): void;
     /** Whole-segment tools on the chosen segment (each one history operation). */
     interpolate(): void;
     removeIslands(): void;
@@ -46,6 +46,8 @@ export interface Command {
   describe?(target: CommandTarget): string;
 }
 
+type DrawModeId = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors';
+
 const BRUSH_STEP = 1.25;
 
 const drawable = (t: CommandTarget): boolean => t.segmentation.active?.editable === true;
@@ -56,6 +58,8 @@ const brushModeCommands: readonly Command[] = (
     ['tool.brush', 'Brush', 'b', 'paint', 'Left-drag paints the chosen segment (b); [ and ] change the size'],
     ['tool.thresholdBrush', 'Threshold', 't', 'threshold', 'Left-drag paints only pixels in the HU range chosen in the Segments panel (t); [ and ] change the size'],
     ['tool.regionGrow', 'Grow', 'g', 'grow', 'Click grows the chosen segment over the connected pixels within the HU tolerance of the clicked one, on this slice (g)'],
+    ['tool.contour', 'Contour', 'c', 'contour', 'Left-drag a closed freehand outline: its inside joins the chosen segment on this slice (c)'],
+    ['tool.scissors', 'Scissors', 's', 'scissors', 'Left-drag a closed freehand outline: its inside is cut from the chosen segment on this slice (s)'],
   ] as const
 ).map(([id, label, key, mode, description]) => ({
   id,
@@ -192,6 +196,8 @@ export const drawToolbarCommandIds: readonly string[] = [
   'tool.brush',
   'tool.thresholdBrush',
   'tool.regionGrow',
+  'tool.contour',
+  'tool.scissors',
   'tool.eraser',
   'brush.smaller',
   'brush.larger',

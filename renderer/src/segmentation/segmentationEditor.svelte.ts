@@ -6,6 +6,7 @@ import { voxelsPerSlice, type Segment, type SegmentationContent } from '../../..
 import { labelColor } from '../../../core/annotations/palette';
 import { paintStroke, type BrushStroke } from '../../../core/annotations/edit/brush';
 import { deltaOfChange, mergeChanges } from '../../../core/annotations/edit/changes';
+import { fillContour } from '../../../core/annotations/edit/contour';
 import { interpolateSlices } from '../../../core/annotations/edit/interpolate';
 import { keepLargestComponent, removeIslands } from '../../../core/annotations/edit/islands';
 import { floodFill } from '../../../core/annotations/edit/region-grow';
@@ -64,6 +65,9 @@ interface ActiveStroke {
   changed: Uint32Array;
   lastIjk: Ijk;
   threshold: StrokeThreshold | null;
+  shape: BrushStroke['shape'];
+  /** The plane the stroke is drawn in (ijk axes): the stack's slices, or a volume view's plane. */
+  planeNormal: BrushStroke['planeNormal'];
 }
 
 export class SegmentationEditor {
@@ -185,11 +189,19 @@ export class SegmentationEditor {
 
   /**
    * Starts a stroke of the active segment at ijk (paint: value 1, erase: 0), constrained to a value range
-   * when `threshold` is given (the threshold brush); false when none can start.
+   * when `threshold` is given (the threshold brush); false when none can start. A sphere also paints the
+   * neighbouring slices within radiusMm (the threshold brush stays on the slice: it reads one slice's values).
    */
-  beginStroke(ijk: Ijk, value: 0 | 1, radiusMm: number, threshold: StrokeThreshold | null = null): boolean {
+  beginStroke(
+    ijk: Ijk,
+    value: 0 | 1,
+    radiusMm: number,
+    threshold: StrokeThreshold | null = null,
+    shape: BrushStroke['shape'] = 'circle',
+    planeNormal: BrushStroke['planeNormal'] = [0, 0, 1],
+  ): boolean {
     if (this.strokeRefusal() !== null || this.activeSegment === null) return false;
-    this.stroke = { segment: this.activeSegment, value, changed: new Uint32Array(0), lastIjk: ijk, threshold };
+    this.stroke = { segment: this.activeSegment, value, changed: new Uint32Array(0), lastIjk: ijk, threshold, shape, planeNormal };
     this.paintSegment(ijk, radiusMm);
     return true;
   }
@@ -212,7 +224,7 @@ export class SegmentationEditor {
   private paintSegment(toIjk: Ijk, radiusMm: number): void {
     const stroke = this.stroke;
     if (!stroke) return;
-    const brush: BrushStroke = { fromIjk: stroke.lastIjk, toIjk, radiusMm, shape: 'circle', planeNormal: [0, 0, 1] };
+    const brush: BrushStroke = { fromIjk: stroke.lastIjk, toIjk, radiusMm, shape: stroke.shape, planeNormal: stroke.planeNormal };
     const changed = stroke.threshold
       ? this.paintThresholdSlice(stroke.segment, brush, stroke.value, stroke.threshold)
       : paintStroke(this.maskOf(stroke.segment), this.volume(), brush, stroke.value);
@@ -261,6 +273,21 @@ export class SegmentationEditor {
     const grown = floodFill(this.sliceMask(segment, z), slice, this.sliceVolume(), { seedIjk, values: { tolerance: toleranceHu }, planeNormal: [0, 0, 1] }, 1);
     if (grown.changed.length === 0) return `the region around the click (${Math.round(grown.range.min)}…${Math.round(grown.range.max)}) is already in the segment`;
     this.commit(segment, this.intoVolume(grown.changed, z), `region grow (± ${toleranceHu})`);
+    return null;
+  }
+
+  /**
+   * A closed freehand contour on the slice of its first point: its inside (pixel centres, even–odd) joins the
+   * active segment (value 1, contour fill) or leaves it (value 0, scissors). Returns why nothing changed, or null.
+   */
+  fillContour(pointsIjk: readonly Ijk[], value: 0 | 1): string | null {
+    const refusal = this.toolRefusal();
+    if (refusal !== null || this.activeSegment === null) return refusal ?? 'choose a segment to draw on';
+    if (pointsIjk.length < 3) return 'the contour needs at least 3 points: drag round the region';
+    const segment = this.activeSegment;
+    const changed = fillContour(this.maskOf(segment), this.volume(), { pointsIjk, planeNormal: [0, 0, 1] }, value);
+    if (changed.length === 0) return value ? 'the inside of the contour is in the segment already' : 'the segment has no voxels inside the contour';
+    this.commit(segment, changed, `${value ? 'contour fill' : 'scissors'} (${this.segmentOf(segment)?.label ?? segment})`);
     return null;
   }
 

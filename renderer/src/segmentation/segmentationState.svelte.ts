@@ -12,15 +12,24 @@ import { worldToIjk } from '../../../core/geometry/patient-space';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { SaveQueue } from '../scoring/saveQueue.svelte';
 import { VesaliusBrushTool, type StrokeSink } from './brushTool';
+import { extendContour, startContour, type ContourDraft } from './contourDraft';
 import { LabelmapDisplay } from './labelmapDisplay';
 import { loadContent } from './loadContent';
 import { SegmentationEditor, type SliceValues, type StrokeThreshold } from './segmentationEditor.svelte';
 import { SliceValuesCache } from './sliceValues';
 import { stackGeometry, type StackGeometry } from './stackGeometry';
+import { isSlicePlane, isVolumeView, viewPlaneNormalIjk } from '../viewer/viewPlane';
+import type { StackFrame } from '../lib/imageIds';
 import { loadStackImages, pixelSpacingOf } from './stackImages';
 
-/** What a left press does with the brush tool bound: paint, paint within an HU range, or grow a region from the click. */
-export type DrawMode = 'paint' | 'threshold' | 'grow';
+/**
+ * What a left press does with the brush tool bound: paint, paint within an HU range, grow a region from the click,
+ * or draw a closed freehand contour whose inside is filled (contour) or cut (scissors) on release.
+ */
+export type DrawMode = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors';
+/** The brush's shape: a disk on the shown slice, or a sphere that also reaches the neighbouring slices within its radius. */
+export type BrushShape = 'circle' | 'sphere';
+const contourModes: readonly DrawMode[] = ['contour', 'scissors'];
 export type ThresholdChoice = ThresholdPreset | 'custom';
 
 export const MIN_BRUSH_MM = 0.5;
@@ -39,7 +48,10 @@ export class SegmentationState implements StrokeSink {
   /** The segmentation being edited (shown as labelmaps), or null. */
   active = $state.raw<SegmentationEditor | null>(null);
   brushRadiusMm = $state(5);
+  brushShape = $state<BrushShape>('circle');
   drawMode = $state<DrawMode>('paint');
+  /** The freehand contour being drawn (contour fill, scissors), or null. */
+  contour = $state.raw<ContourDraft | null>(null);
   /** The threshold brush's range: a preset, or the custom min/max. */
   thresholdChoice = $state<ThresholdChoice>('lung');
   customRange = $state<ValueRange>({ min: -1000, max: -400 });
@@ -63,12 +75,27 @@ export class SegmentationState implements StrokeSink {
   private grid: StackGeometry | null = null;
   private stroking = false;
   private readonly sliceValues = new SliceValuesCache();
+  /** The active editor's labelmap layers (the stack's, and the volume views' while they show this series). */
+  private display: LabelmapDisplay | null = null;
+  /** The volume views' viewports while they show a series' volume, and which frames they show. */
+  private volumeViews: { viewportIds: readonly string[]; frames: readonly StackFrame[] } | null = null;
 
   constructor(
     private readonly api: Api,
     private readonly viewer: ViewerState,
   ) {
     viewer.setDrawingTool(VesaliusBrushTool, { sink: this });
+    // The labelmaps are shown (and drawn on) in the volume views too while they show the same series.
+    viewer.mpr.setVolumeViewsListener({
+      shown: (viewportIds, frames) => {
+        this.volumeViews = { viewportIds, frames };
+        this.attachVolumeViews();
+      },
+      released: (viewportIds) => {
+        this.volumeViews = null;
+        for (const id of viewportIds) this.display?.detachVolumeViewport(id);
+      },
+    });
     // Leaving with edits the store has not confirmed: send them now and ask the browser to hold the page.
     addEventListener('beforeunload', (event) => {
       if (![...this.editors.values()].some((e) => e.unsaved)) return;
@@ -217,7 +244,7 @@ export class SegmentationState implements StrokeSink {
   /** Binds the brush tool to left-drag in this mode (the threshold brush and region grow are brush modes). */
   setDrawMode(mode: DrawMode): void {
     this.drawMode = mode;
-    if (mode === 'grow') this.cursor = null;
+    if (mode === 'grow' || contourModes.includes(mode)) this.cursor = null;
   }
 
   get thresholdRange(): ValueRange {
@@ -287,9 +314,20 @@ export class SegmentationState implements StrokeSink {
       return false;
     }
     const ijk = this.ijkOf(worldPos, viewport, editor.grid);
-    if (!ijk) return false;
+    const planeNormal = viewPlaneNormalIjk(viewport, editor.grid.geometry);
+    if (!ijk || !planeNormal) return false;
     this.notice = null;
     const painting = this.viewer.primaryTool === 'brush';
+    // Threshold brush, region grow and contours work slice by slice of the stack: a volume view across it cannot take them.
+    if (painting && this.drawMode !== 'paint' && !isSlicePlane(planeNormal)) {
+      this.notice = 'The threshold brush, region grow, contour fill and scissors draw on the stack’s own slices: use them in the stack or axial view (the brush and eraser work in every view)';
+      return false;
+    }
+    if (painting && contourModes.includes(this.drawMode)) {
+      // The outline follows the pointer; the fill is one edit on release.
+      this.contour = startContour(this.drawMode === 'contour' ? 1 : 0, ijk, canvasOf(viewport, worldPos));
+      return true;
+    }
     if (painting && this.drawMode === 'grow') {
       if (!(this.growToleranceHu >= 0) || !Number.isFinite(this.growToleranceHu)) {
         this.notice = `Region grow: the tolerance ${this.growToleranceHu} is not a number of 0 or more`;
@@ -316,18 +354,31 @@ export class SegmentationState implements StrokeSink {
       }
       threshold = { range: this.thresholdRange, name: this.thresholdName, values };
     }
-    this.stroking = editor.beginStroke(ijk, painting ? 1 : 0, this.brushRadiusMm, threshold);
+    this.stroking = editor.beginStroke(ijk, painting ? 1 : 0, this.brushRadiusMm, threshold, this.brushShape, planeNormal);
     return this.stroking;
   }
 
   extend(worldPos: Types.Point3, viewport: Types.IViewport): void {
     const editor = this.active;
+    if (editor && this.contour) {
+      const ijk = this.ijkOf(worldPos, viewport, editor.grid);
+      if (ijk) this.contour = extendContour(this.contour, ijk, canvasOf(viewport, worldPos));
+      return;
+    }
     if (!editor || !this.stroking) return;
     const ijk = this.ijkOf(worldPos, viewport, editor.grid);
     if (ijk) editor.extendStroke(ijk, this.brushRadiusMm);
   }
 
   end(): void {
+    const contour = this.contour;
+    if (contour) {
+      this.contour = null;
+      const refusal = this.active?.fillContour(contour.pointsIjk, contour.value) ?? 'no segmentation is open';
+      this.notice = refusal ? `${contour.value ? 'Contour fill' : 'Scissors'}: nothing changed: ${refusal}` : null;
+      this.historyTick++;
+      return;
+    }
     if (!this.stroking) return;
     this.stroking = false;
     this.active?.endStroke();
@@ -335,7 +386,8 @@ export class SegmentationState implements StrokeSink {
   }
 
   hover(canvasPos: Types.Point2 | null, viewport: Types.IViewport | null): void {
-    if (!canvasPos || !viewport || !this.drawing || (this.viewer.primaryTool === 'brush' && this.drawMode === 'grow')) {
+    // The outline is drawn over the stack viewport only (a volume view shows none yet).
+    if (!canvasPos || !viewport || isVolumeView(viewport) || !this.drawing || (this.viewer.primaryTool === 'brush' && (this.drawMode === 'grow' || contourModes.includes(this.drawMode)))) {
       this.cursor = null;
       return;
     }
@@ -352,10 +404,22 @@ export class SegmentationState implements StrokeSink {
     this.active?.flush();
     this.active?.hide();
     this.active = editor;
+    this.display = null;
     const target = this.viewer.viewportId;
     const open = this.series;
-    if (target && open) editor.showOn(new LabelmapDisplay({ viewportId: target, referencedImageIds: open.frames.map((f) => f.imageId) }));
+    if (target && open) {
+      this.display = new LabelmapDisplay({ viewportId: target, referencedImageIds: open.frames.map((f) => f.imageId) });
+      editor.showOn(this.display);
+      this.attachVolumeViews();
+    }
     this.historyTick++;
+  }
+
+  /** Shows the active layers in the volume views when they show the series being edited. */
+  private attachVolumeViews(): void {
+    const views = this.volumeViews;
+    if (!views || !this.display || views.frames !== this.series?.frames) return;
+    for (const id of views.viewportIds) this.display.attachVolumeViewport(id);
   }
 
   private editorFor(info: MaskSetInfo, make: () => SegmentationEditor): SegmentationEditor {
@@ -414,8 +478,16 @@ export class SegmentationState implements StrokeSink {
     return grid;
   }
 
-  /** Continuous ijk of a world point on the shown slice: k is the stack index shown, i and j from the image plane. */
+  /**
+   * Continuous ijk of a world point on the shown slice: on the stack k is the stack index shown, i and j from the
+   * image plane; in a volume view all three come from the point (which lies on the view's plane).
+   */
   private ijkOf(worldPos: Types.Point3, viewport: Types.IViewport, grid: StackGeometry): Ijk | null {
+    if (isVolumeView(viewport)) {
+      if (!grid.geometry) return null;
+      const [i, j, k] = worldToIjk(grid.geometry, [worldPos[0], worldPos[1], worldPos[2]]);
+      return [i, j, k];
+    }
     const stack = viewport as Types.IStackViewport;
     const k = stack.getCurrentImageIdIndex();
     if (grid.geometry) {
@@ -436,4 +508,10 @@ export class SegmentationState implements StrokeSink {
   private flushAll(): void {
     for (const editor of this.editors.values()) editor.flush();
   }
+}
+
+/** A world point on the viewport's canvas (css px). */
+function canvasOf(viewport: Types.IViewport, worldPos: Types.Point3): [number, number] {
+  const [x, y] = viewport.worldToCanvas(worldPos);
+  return [x, y];
 }
