@@ -195,7 +195,7 @@ export const reportCommand: CliCommand = async (argv, io) => {
       api.service.catalog.grant([dir], 'cli');
       const readers = sharedReaderSandbox();
       const written = await writeReportDicom(
-        { call: api.call, patientStudy: readers.patientStudy, segSource: readers.segSource, checkPath: (p) => api.service.catalog.checkGranted(p) },
+        { call: api.call, patientStudy: readers.patientStudy, segSource: readers.segSource, modalityFrame: readers.modalityFrame, checkPath: (p) => api.service.catalog.checkGranted(p) },
         { studyKey, pdfPath: e.path, outDir: dir, version: e.version },
       );
       if (!written.ok) return fail(io, written.error.message) ?? 1;

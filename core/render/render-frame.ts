@@ -74,7 +74,7 @@ export interface RenderFailure {
   reason: string;
 }
 
-const NATIVE_SYNTAXES = new Set([IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, EXPLICIT_BE]);
+export const NATIVE_SYNTAXES = new Set([IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, EXPLICIT_BE]);
 const MIB = 2 ** 20;
 
 /** Renders frame `options.frame` of a DICOM file. Never throws: every failure is a reason. */
@@ -170,7 +170,7 @@ async function render(image: LoadedImage, options: RenderOptions): Promise<Rende
 const lutSummary = (lut: Lut): LutSummary => ({ entries: lut.entries.length, firstMapped: lut.firstMapped, bitsPerEntry: lut.bitsPerEntry });
 
 /** The 0-based index of 1-based frame `frameNumber`, refused past the image's frames. */
-function checkedFrameIndex(frameNumber: number, numberOfFrames: number): number {
+export function checkedFrameIndex(frameNumber: number, numberOfFrames: number): number {
   if (!Number.isInteger(frameNumber) || frameNumber < 1 || frameNumber > numberOfFrames) {
     throw new RenderRefusal(`there is no frame ${frameNumber}: the image has ${numberOfFrames} frame(s) (Number of Frames (0028,0008))`);
   }
@@ -227,7 +227,7 @@ function renderFloat(image: LoadedImage, options: RenderOptions): RenderedFrame 
 }
 
 /** Declared sizes against the cap, before anything is allocated for them. */
-function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
+export function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
   const pixels = layout.rows * layout.columns;
   const frameBytes = (pixels * layout.samplesPerPixel * layout.bitsAllocated) / 8;
   const totalBytes = frameBytes * layout.numberOfFrames;
@@ -243,13 +243,13 @@ function checkDeclaredSizes(layout: PixelLayout, maxBytes: number): void {
   }
 }
 
-interface DecodedFrame {
+export interface DecodedFrame {
   raw: RawSamples;
   /** What the samples are after decoding (a JPEG codec hands back YBR as RGB). */
   photometric: Photometric;
 }
 
-async function decodeFrame(
+export async function decodeFrame(
   dataSet: DataSet,
   byteArray: Uint8Array,
   element: Element,

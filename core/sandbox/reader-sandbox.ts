@@ -8,6 +8,7 @@ import type { SegSource } from '../masks/seg-writer';
 import { SegWriteError } from '../masks/seg-writer-error';
 import type { Series } from '../contract/dicom';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
+import type { ModalityFrame } from './modality-frame';
 import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
 import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -50,6 +51,18 @@ export class ReaderSandbox {
 
   /** patientStudyOfImage on a reader thread; refusals as SegWriteError, like segSource's. */
   readonly patientStudy = (filePath: string): Promise<NaturalDataset> => this.runForExport('patientStudy', { filePath }, `image ${filePath}`);
+
+  /**
+   * One frame's modality values (HU on CT) decoded on a reader thread, for ROI statistics: never
+   * rejects; a reader stopped by its limits becomes the reason.
+   */
+  readonly modalityFrame = async (filePath: string, frame: number): Promise<ModalityFrame> => {
+    try {
+      return await this.pool.run<ModalityFrame>('modalityFrame', { filePath, frame });
+    } catch (e) {
+      return { ok: false, reason: e instanceof SandboxFailure ? e.reason : e instanceof Error ? e.message : String(e) };
+    }
+  };
 
   close(): Promise<void> {
     return this.pool.close();

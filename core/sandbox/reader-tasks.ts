@@ -13,6 +13,7 @@ import { readMaskFile, type MaskSet } from '../masks/read-mask';
 import type { SegSource } from '../masks/seg-writer';
 import { patientStudyOfImage, segSourceOfSeries } from '../masks/seg-writer-source';
 import { encodePng } from '../render/png-output';
+import { modalityFrame, type ModalityFrame } from './modality-frame';
 import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../render/render-frame';
 
 /** One frame of a file rendered on a reader thread: its PNG bytes and what was applied, or why not. */
@@ -32,6 +33,8 @@ export interface ReaderTaskArgs {
   segSource: { series: Series };
   /** The Patient / General Study attributes of one image (patientStudyOfImage), for the report's DICOM outputs. */
   patientStudy: { filePath: string };
+  /** One frame's modality values (HU on CT), for ROI statistics; `frame` 1-based. */
+  modalityFrame: { filePath: string; frame: number };
 }
 
 export interface ReaderTaskValues {
@@ -41,6 +44,7 @@ export interface ReaderTaskValues {
   indexHeaders: HeaderReadResult;
   segSource: SegSource;
   patientStudy: NaturalDataset;
+  modalityFrame: ModalityFrame;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
@@ -90,4 +94,11 @@ export const readerTasks = {
     inThreadHeaderReader({ readOnThread: true }).readHeaders({ files: paths, prefixBytes, statFiles }),
   segSource: ({ series }: ReaderTaskArgs['segSource']): Promise<SegSource> => segSourceOfSeries(series),
   patientStudy: ({ filePath }: ReaderTaskArgs['patientStudy']): Promise<NaturalDataset> => patientStudyOfImage(filePath),
+  modalityFrame: async ({ filePath, frame }: ReaderTaskArgs['modalityFrame']): Promise<ModalityFrame> => {
+    try {
+      return await modalityFrame(await readRegularFile(filePath, DEFAULT_RENDER_MAX_BYTES), frame);
+    } catch (e) {
+      return { ok: false, reason: e instanceof MaskReadError ? e.reason : String(e) };
+    }
+  },
 } satisfies { [K in ReaderTaskKind]: (args: ReaderTaskArgs[K]) => Promise<ReaderTaskValues[K]> };

@@ -19,6 +19,9 @@ const untouched = (checkPath: ReportDicomDeps['checkPath']): ReportDicomDeps => 
   segSource: async () => {
     throw new Error('unexpected header read');
   },
+  modalityFrame: async () => {
+    throw new Error('unexpected pixel read');
+  },
   checkPath,
 });
 

@@ -17,6 +17,9 @@ import { voxelVolumeMl } from '../metrics/volume';
 import { EncapsulatedPdfError, encodeEncapsulatedPdf } from '../report/dicom/encapsulated-pdf';
 import { encodeMeasurementReport, MeasurementSrError, type SrMeasurement, type SrSegmentation } from '../report/dicom/measurement-sr';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
+import { roiStats, type RoiStats } from '../annotations/roi-stats';
+import type { MeasurementGeometry } from '../annotations/measurement';
+import type { ModalityFrame } from '../sandbox/modality-frame';
 import { writeWhole } from './export-handlers';
 
 /** The file names written in the output folder (SEGs are named after their segmentation). */
@@ -30,6 +33,8 @@ export interface ReportDicomDeps {
   patientStudy: (filePath: string) => Promise<NaturalDataset>;
   /** A series' image headers as a SEG copies them, read on a reader thread (ReaderSandbox.segSource). */
   segSource: (series: Series) => Promise<SegSource>;
+  /** One frame's modality values (HU on CT), decoded on a reader thread (ReaderSandbox.modalityFrame), for ROI statistics. */
+  modalityFrame: (filePath: string, frame: number) => Promise<ModalityFrame>;
   /** Refuses an output path outside what the user granted (the catalog's checkGranted). */
   checkPath: (p: string) => Result<string>;
 }
@@ -84,6 +89,21 @@ function srImageOf(source: SegSource, image: { sopInstanceUid: string | null; fr
   return { sopClassUid: frame.sopClassUid, sopInstanceUid: frame.sopInstanceUid, frameNumber: frame.frameNumber, seriesInstanceUid: source.seriesInstanceUid, geometry: placed.geometry };
 }
 
+/** The statistics of an ellipse or rectangle from its image's modality values, decoded on a reader thread; a reason when there are none. */
+async function roiStatsOf(
+  deps: ReportDicomDeps,
+  series: StudyOfCatalog['series'][number],
+  image: SrMeasurement['image'],
+  roi: Extract<MeasurementGeometry, { kind: 'ellipse' | 'rectangle' }>,
+): Promise<{ ok: true; stats: RoiStats } | { ok: false; reason: string }> {
+  const instance = series.instances.find((i) => i.sopInstanceUid === image.sopInstanceUid);
+  if (!instance) return { ok: false, reason: `its image ${image.sopInstanceUid} is not in the catalog's series ${series.seriesInstanceUid}` };
+  const decoded = await deps.modalityFrame(instance.path, image.frameNumber ?? 1);
+  if (!decoded.ok) return { ok: false, reason: `${instance.path}: ${decoded.reason}` };
+  const { values, columns, rows } = decoded;
+  return roiStats({ columns, rows, valueAt: (index) => values[index], geometry: image.geometry }, roi);
+}
+
 /** Writes the report's DICOM outputs into `outDir`; a refusal names the file or the study and says why. */
 export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDicomRequest): Promise<Result<ReportDicomOutputs>> {
   const what = `report DICOM of study ${request.studyKey}`;
@@ -130,9 +150,18 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
 
       for (const m of listed.value.measurements) {
         const image = srImageOf(source, m.image);
-        if (typeof image === 'string') skipped.push({ what: `measurement "${m.label}" (${m.id})`, reason: image });
-        // ROI statistics need the image's modality values, which no reader task decodes yet: the SR carries the area.
-        else measurements.push({ label: m.label || m.id, geometry: m.geometry, image, roiStats: null, valueUnits: series.modality === 'CT' ? 'hounsfield' : 'unitless' });
+        if (typeof image === 'string') {
+          skipped.push({ what: `measurement "${m.label}" (${m.id})`, reason: image });
+          continue;
+        }
+        let stats: RoiStats | null = null;
+        if (m.geometry.kind === 'ellipse' || m.geometry.kind === 'rectangle') {
+          const computed = await roiStatsOf(deps, series, image, m.geometry);
+          // Without its statistics the ROI still goes in with its area; the reason is reported.
+          if (computed.ok) stats = computed.stats;
+          else skipped.push({ what: `the statistics of measurement "${m.label}" (${m.id})`, reason: computed.reason });
+        }
+        measurements.push({ label: m.label || m.id, geometry: m.geometry, image, roiStats: stats, valueUnits: series.modality === 'CT' ? 'hounsfield' : 'unitless' });
       }
 
       for (const maskSet of withVoxels) {
