@@ -30,7 +30,7 @@ const commands: Record<string, CommandEntry> = {
   },
   score: {
     summary: 'score predicted masks against truth masks (IoU, mIoU, Dice) per case and over a dataset',
-    usage: 'vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--empty skip|one]',
+    usage: 'vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--csv <file>] [--empty skip|one]',
     load: async () => (await import('./score-command')).scoreCommand,
   },
   agree: {

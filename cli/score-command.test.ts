@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../core/config/data-dir';
 import { labelPng, niftiFile } from '../core/masks/mask-fixtures';
+import { readFile } from 'node:fs/promises';
+import { runCli } from './main';
 
 interface Run {
   code: number;
@@ -54,6 +56,9 @@ describe('vesalius score', () => {
     await write('truth4/deep/y.png', labelPng(1, 1, [1]));
     await write('truth4/z.nii.gz', niftiFile({ shape: [1, 1, 1], values: [1], datatype: 'uint8', gzip: true }));
     await write('pred4/x.png', labelPng(1, 1, [1]));
+    // A case whose name holds a comma, quotes and a line break, for the CSV.
+    await write('truth5/we, "odd"\nname.png', labelPng(2, 1, [1, 0]));
+    await write('pred5/we, "odd"\nname.png', labelPng(2, 1, [1, 1]));
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -140,6 +145,44 @@ describe('vesalius score', () => {
     expect(result.stdout).toMatch(/case\s+label\s+IoU\s+Dice/);
     expect(result.stdout).toMatch(/a\.png\s+1\s+0\.5000\s+0\.6667\s+2\s+1\s+0\.7500/);
     expect(result.stdout).toMatch(/mIoU mean 0\.7500/);
+  });
+
+  it('--csv writes a row per case and label, per case and the dataset summary (in process); quoting per RFC 4180', async () => {
+    const file = dir('scores.csv');
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(['score', '--truth', dir('truth'), '--pred', dir('pred'), '--csv', file], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    expect(code).toBe(1); // only-truth.png has no prediction, as without --csv
+    expect(stdout).toMatch(/mIoU mean/); // the table is still printed
+    const lines = (await readFile(file, 'utf8')).split('\r\n');
+    expect(lines).toEqual([
+      'row,case,label,iou,dice,precision,recall,truth_voxels,pred_voxels,truth_ml,pred_ml,empty,cases',
+      `label,a.png,1,0.5,${2 / 3},1,0.5,2,1,0.002,0.001,false,`,
+      'label,a.png,7,1,1,1,1,1,1,0.001,0.001,false,',
+      `case,a.png,,0.75,${(2 / 3 + 1) / 2},,,,,,,false,`,
+      'case,empty.png,,1,1,,,,,,,true,',
+      'label,sub/b.png,1000,0.5,0.6666666666666666,0.6666666666666666,0.6666666666666666,3,3,0.003,0.003,false,',
+      'case,sub/b.png,,0.5,0.6666666666666666,,,,,,,false,',
+      'dataset-label,,1,0.5,0.6666666666666666,,,,,,,,1',
+      'dataset-label,,7,1,1,,,,,,,,1',
+      'dataset-label,,1000,0.5,0.6666666666666666,,,,,,,,1',
+      `dataset-mean,,,${(0.75 + 1 + 0.5) / 3},${(5 / 6 + 1 + 2 / 3) / 3},,,,,,,,3`,
+      'dataset-median,,,0.75,,,,,,,,,3',
+      'dataset-min,,,0.5,,,,,,,,,3',
+      'dataset-max,,,1,,,,,,,,,3',
+      '',
+    ]);
+
+    const odd = dir('odd.csv');
+    expect(await runCli(['score', '--truth', dir('truth5'), '--pred', dir('pred5'), '--json', '--csv', odd], { stdout: () => undefined, stderr: () => undefined })).toBe(0);
+    const text = await readFile(odd, 'utf8');
+    expect(text).toContain('\r\nlabel,"we, ""odd""\nname.png",1,0.5,');
+    expect(text).toContain('\r\ncase,"we, ""odd""\nname.png",,0.5,');
+
+    stderr = '';
+    const unwritable = await runCli(['score', '--truth', dir('truth3'), '--pred', dir('pred3'), '--csv', dir('no-such-folder/x.csv')], { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    expect(unwritable).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^vesalius score: cannot write the CSV ${dir('no-such-folder/x.csv').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+\n$`));
   });
 
   it('usage errors exit 2 with a reason', async () => {

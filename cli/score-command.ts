@@ -1,14 +1,16 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { summarizeDataset } from '../core/metrics/segmentation';
 import type { CaseScore, EmptyRule, LabelScore } from '../core/metrics/types';
 import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../core/masks/score-pairs';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { maskSetIdSchema } from '../core/contract/masks';
+import { ioErrorText } from '../core/fs/io-error';
+import { scoresCsv } from '../core/report/csv/score-csv';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { openDirectApi } from './direct';
 
-const help = `Usage: vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--empty one|skip]
+const help = `Usage: vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--csv <file>] [--empty one|skip]
 
 Scores predicted segmentation masks against truth masks: IoU, Dice, precision, recall and
 volumes per label, mIoU per case, and mean / median / min / max mIoU over a dataset.
@@ -17,6 +19,12 @@ volumes per label, mIoU per case, and mean / median / min / max mIoU over a data
                       see vesalius masks list) from the annotation store of VESALIUS_HOME
   --pred <…>          predicted mask file, folder or stored segmentation id (same kind as --truth)
   --json              print one JSON document on stdout instead of a table
+  --csv <file>        also write the scores as CSV (RFC 4180, UTF-8, CRLF): a row per case and
+                      label (row=label: case, label, iou, dice, precision, recall, truth_voxels,
+                      pred_voxels, truth_ml, pred_ml), a row per case (row=case: iou = mIoU,
+                      dice = mean Dice), per-label means (row=dataset-label) and the dataset's
+                      mIoU mean / median / min / max (row=dataset-…); an empty cell is an undefined
+                      score (null in JSON)
   --empty one|skip    a case with no foreground in truth or prediction scores mIoU 1 ('one',
                       the default) or is left out of the means ('skip')
 
@@ -37,6 +45,7 @@ interface ScoreArgs {
   truth: string;
   pred: string;
   json: boolean;
+  csv: string | null;
   emptyRule: EmptyRule;
 }
 
@@ -44,6 +53,7 @@ function parseArgs(argv: string[]): ScoreArgs | 'help' {
   let truth: string | undefined;
   let pred: string | undefined;
   let json = false;
+  let csv: string | null = null;
   let emptyRule: EmptyRule = 'one';
   for (let i = 0; i < argv.length; i++) {
     const [flag, inlineValue] = argv[i].startsWith('--') && argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
@@ -65,6 +75,9 @@ function parseArgs(argv: string[]): ScoreArgs | 'help' {
       case '--json':
         json = true;
         break;
+      case '--csv':
+        csv = value();
+        break;
       case '--empty': {
         const rule = value();
         if (rule !== 'one' && rule !== 'skip') throw new UsageError(`--empty must be 'one' or 'skip', not '${rule}'`);
@@ -76,7 +89,7 @@ function parseArgs(argv: string[]): ScoreArgs | 'help' {
     }
   }
   if (!truth || !pred) throw new UsageError(`${!truth ? '--truth' : '--pred'} is required`);
-  return { truth, pred, json, emptyRule };
+  return { truth, pred, json, csv, emptyRule };
 }
 
 async function kindOf(flag: string, p: string): Promise<'file' | 'dir'> {
@@ -147,7 +160,8 @@ export const scoreCommand: CliCommand = async (argv, io) => {
     if (args.json) io.stdout(JSON.stringify(toJson(stored), null, 2) + '\n');
     else printTable(stored, '', io);
     for (const e of stored.errors) io.stderr(`vesalius score: ${e.message}\n`);
-    return stored.errors.length > 0 ? 1 : 0;
+    const csvWritten = await writeCsv(args.csv, stored, '', io);
+    return stored.errors.length > 0 || !csvWritten ? 1 : 0;
   }
   const [truthKind, predKind] = [await kindOf('--truth', args.truth), await kindOf('--pred', args.pred)];
   if (truthKind !== predKind) {
@@ -170,8 +184,10 @@ export const scoreCommand: CliCommand = async (argv, io) => {
     });
   }
 
+  const truthRoot = truthKind === 'dir' ? args.truth : path.dirname(args.truth);
   if (args.json) io.stdout(JSON.stringify(toJson(result), null, 2) + '\n');
-  else printTable(result, truthKind === 'dir' ? args.truth : path.dirname(args.truth), io);
+  else printTable(result, truthRoot, io);
+  const csvWritten = await writeCsv(args.csv, result, truthRoot, io);
 
   if (result.cases.length === 0 && result.errors.length === 0 && result.onlyInTruth.length === 0) {
     io.stderr('vesalius score: no mask pairs found to score\n');
@@ -185,8 +201,20 @@ export const scoreCommand: CliCommand = async (argv, io) => {
         result.onlyInTruth.map((rel) => `  ${path.join(args.truth, rel)}\n`).join(''),
     );
   }
-  return result.errors.length > 0 || result.onlyInTruth.length > 0 ? 1 : 0;
+  return result.errors.length > 0 || result.onlyInTruth.length > 0 || !csvWritten ? 1 : 0;
 };
+
+/** Writes the CSV of the scores when --csv asked for it (case names as the table shows them); false, said on stderr, when it cannot be written. */
+async function writeCsv(file: string | null, result: DatasetScore, truthRoot: string, io: CliIo): Promise<boolean> {
+  if (file === null) return true;
+  try {
+    await writeFile(file, scoresCsv(result, (name) => (truthRoot ? path.relative(truthRoot, name) : '') || name));
+    return true;
+  } catch (e) {
+    io.stderr(`vesalius score: cannot write the CSV ${file}: ${ioErrorText(e)}\n`);
+    return false;
+  }
+}
 
 function labelJson(l: LabelScore) {
   return {
