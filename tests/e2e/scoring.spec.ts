@@ -4,6 +4,7 @@ import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { test, expect } from './fixtures';
 import { dataDirMissingMessage } from '../../core/config/data-dir';
+import { MIN_TINT, viewportTint } from './overlay-pixels';
 
 /**
  * The Masks & Scoring panel on a generated study: a 64×64×4 phantom series and NIfTI masks whose
@@ -70,22 +71,6 @@ test.afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-/** Counts overlay pixels by their dominant colour channel (TP green, FP red, FN blue). */
-function overlayColours(canvas: HTMLCanvasElement): { red: number; green: number; blue: number } {
-  const context = canvas.getContext('2d');
-  if (!context) throw new Error('overlay has no 2d context');
-  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-  const counts = { red: 0, green: 0, blue: 0 };
-  for (let p = 0; p < data.length; p += 4) {
-    if (data[p + 3] === 0) continue;
-    const [r, g, b] = [data[p], data[p + 1], data[p + 2]];
-    if (r > g && r > b) counts.red++;
-    else if (g > r && g > b) counts.green++;
-    else if (b > r && b > g) counts.blue++;
-  }
-  return counts;
-}
-
 test('scoring panel: truth vs prediction shows the hand-computed mIoU, a per-slice chart and a TP/FP/FN overlay', async ({ viewer, page }) => {
   await viewer.openPath(seriesDir);
   await viewer.waitForImport();
@@ -124,24 +109,24 @@ test('scoring panel: truth vs prediction shows the hand-computed mIoU, a per-sli
   await viewer.waitForRenderAfter(since);
   await expect(viewer.sliceIndex).toHaveText(`2/${slices}`);
 
-  // Label mode: both masks are drawn; hiding both leaves the overlay empty.
-  const drawnPixels = () =>
-    page.getByTestId('mask-overlay').evaluate((canvas: HTMLCanvasElement) => {
-      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-      let n = 0;
-      for (let p = 3; p < data.length; p += 4) if (data[p] > 0) n++;
-      return n;
-    });
-  await expect.poll(drawnPixels).toBeGreaterThan(0);
+  // Label mode: both masks are drawn by cornerstone over the grey phantom (tinted pixels of its canvas);
+  // hiding both leaves the image grey. Label 1 is red in both ([230, 25, 75]), so the slice's tint is red.
+  const drawn = () => viewportTint(viewer.viewport);
+  await expect.poll(async () => (await drawn()).red, { timeout: 15_000 }).toBeGreaterThan(0);
+  expect((await drawn()).green).toBe(0);
+  // Hiding only the truth leaves the prediction's outline: fewer tinted pixels, not none.
+  const both = (await drawn()).tinted;
   await page.getByRole('checkbox', { name: 'Show expert.nii' }).uncheck();
+  await expect.poll(async () => (await drawn()).tinted).toBeLessThan(both);
+  expect((await drawn()).tinted).toBeGreaterThan(0);
   await page.getByRole('checkbox', { name: 'Show model.nii' }).uncheck();
-  await expect.poll(drawnPixels).toBe(0);
+  await expect.poll(async () => (await drawn()).tinted).toBe(0);
 
   // TP / FP / FN on that slice: all three colours are drawn over the image.
   await page.getByTestId('overlay-agreement').click();
   await expect(page.getByTestId('agreement-legend')).toBeVisible();
-  await expect.poll(async () => (await page.getByTestId('mask-overlay').evaluate(overlayColours)).green, { timeout: 15_000 }).toBeGreaterThan(0);
-  const colours = await page.getByTestId('mask-overlay').evaluate(overlayColours);
+  await expect.poll(async () => (await drawn()).green, { timeout: 15_000 }).toBeGreaterThan(0);
+  const colours = await drawn();
   expect(colours.green).toBeGreaterThan(0);
   expect(colours.red).toBeGreaterThan(0);
   expect(colours.blue).toBeGreaterThan(0);
@@ -199,23 +184,34 @@ test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn
 
   // Alignment: under the mask the CT is liver (a narrow band of soft-tissue grey at the default
   // window), while the same mask mirrored left-right lands on a mix of liver, fat, bowel and bone.
-  const under = await viewer.viewport.evaluate((element) => {
-    const [image, overlay] = [element.querySelector('canvas'), element.querySelector('[data-testid="mask-overlay"]')] as HTMLCanvasElement[];
-    if (!image || !overlay || image.width !== overlay.width || image.height !== overlay.height) {
-      throw new Error(`canvas sizes differ: ${image?.width}x${image?.height} vs ${overlay?.width}x${overlay?.height}`);
-    }
-    const { width, height } = image;
-    const ct = image.getContext('2d')!.getImageData(0, 0, width, height).data;
-    const mask = overlay.getContext('2d')!.getImageData(0, 0, width, height).data;
+  // cornerstone blends the mask into its canvas: the mask is where the canvas is tinted with it shown,
+  // the CT's grey is read from the same canvas with it hidden (the camera does not move in between).
+  const canvasPixels = () =>
+    viewer.viewport.evaluate((element) => {
+      const canvas = element.querySelector('canvas')!;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      (window as unknown as { __probePixels: unknown[] }).__probePixels ??= [];
+      (window as unknown as { __probePixels: unknown[] }).__probePixels.push({ width: canvas.width, height: canvas.height, data });
+    });
+  await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted, { timeout: 15_000 }).toBeGreaterThan(1000);
+  await canvasPixels();
+  await page.getByRole('checkbox', { name: 'Show liver.dcm' }).uncheck();
+  await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted).toBe(0);
+  await canvasPixels();
+  const under = await page.evaluate((minTint) => {
+    const [shown, hidden] = (window as unknown as { __probePixels: { width: number; height: number; data: Uint8ClampedArray }[] }).__probePixels;
+    if (shown.width !== hidden.width || shown.height !== hidden.height) throw new Error(`canvas sizes differ: ${shown.width}x${shown.height} vs ${hidden.width}x${hidden.height}`);
+    const { width, height } = shown;
+    const tinted = (o: number) => Math.max(shown.data[o], shown.data[o + 1], shown.data[o + 2]) - Math.min(shown.data[o], shown.data[o + 1], shown.data[o + 2]) >= minTint;
     const stats = (mirror: boolean) => {
       let n = 0;
       let sum = 0;
       let sumSq = 0;
       for (let y = 0; y < height; y++) {
         for (let x = 0; x < width; x++) {
-          if (mask[(y * width + x) * 4 + 3] === 0) continue;
+          if (!tinted((y * width + x) * 4)) continue;
           const sx = mirror ? width - 1 - x : x;
-          const grey = ct[(y * width + sx) * 4];
+          const grey = hidden.data[(y * width + sx) * 4];
           n++;
           sum += grey;
           sumSq += grey * grey;
@@ -225,7 +221,7 @@ test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn
       return { n, mean, sd: Math.sqrt(sumSq / n - mean * mean) };
     };
     return { aligned: stats(false), mirrored: stats(true) };
-  });
+  }, MIN_TINT);
   expect(under.aligned.n).toBeGreaterThan(1000);
   // Liver (about 40–80 HU) at the default window (400 / 40) is mid grey: 255 × (HU − 40 + 200) / 400.
   expect(under.aligned.mean).toBeGreaterThan(100);

@@ -1,17 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { maskAreaCm2, paintMask } from './maskPaint';
+import { maskAreaCm2, maskOnStack, paintMask } from './maskPaint';
 
 describe('paintMask', () => {
-  it('paints mask pixels opaque in the colour and counts them', () => {
-    const painted = paintMask(Uint8Array.from([0, 1, 0, 1, 1, 0]), 3, 2, [10, 20, 30]);
+  it('keeps the mask as 0/1 bytes and counts its pixels', () => {
+    const painted = paintMask(Uint8Array.from([0, 1, 0, 255, 1, 0]), 3, 2);
     expect(painted.pixelCount).toBe(3);
-    expect(Array.from(painted.rgba.slice(4, 8))).toEqual([10, 20, 30, 255]);
-    expect(Array.from(painted.rgba.slice(0, 4))).toEqual([0, 0, 0, 0]);
-    expect(painted.rgba[5 * 4 + 3]).toBe(0);
+    expect(Array.from(painted.mask)).toEqual([0, 1, 0, 1, 1, 0]);
+    expect([painted.width, painted.height]).toEqual([3, 2]);
   });
 
   it('refuses a mask of the wrong size', () => {
     expect(() => paintMask(new Uint8Array(5), 3, 2)).toThrow(/5 bytes but a 3×2 image has 6/);
+  });
+});
+
+describe('maskOnStack', () => {
+  it('puts the slice mask at its slice and leaves the others empty', () => {
+    const painted = paintMask(Uint8Array.from([1, 0]), 2, 1);
+    expect(Array.from(maskOnStack(painted, 1, 3))).toEqual([0, 0, 1, 0, 0, 0]);
+  });
+
+  it('refuses a slice outside the stack', () => {
+    const painted = paintMask(Uint8Array.from([1, 0]), 2, 1);
+    expect(() => maskOnStack(painted, 3, 3)).toThrow(/slice 4 is not one of the stack's 3/);
   });
 });
 

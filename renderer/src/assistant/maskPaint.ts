@@ -1,28 +1,27 @@
-/** A segmentation mask painted in one colour on the image's pixel grid, and its size. */
+/** The assistant's segmentation mask on the image's pixel grid (0/1 per pixel), and its size. */
 export interface PaintedMask {
-  rgba: Uint8ClampedArray<ArrayBuffer>;
+  /** 1 inside the mask, 0 outside (width × height, rows top to bottom). */
+  mask: Uint8Array;
   width: number;
   height: number;
   /** Pixels inside the mask. */
   pixelCount: number;
 }
 
+/** The colour the assistant's mask is drawn in (one labelmap segment over the image). */
 export const MASK_COLOUR: readonly [number, number, number] = [255, 196, 0];
 
-/** Paints every non-zero mask byte opaque in `colour` (opacity is applied when drawn); others stay clear. */
-export function paintMask(mask: Uint8Array, width: number, height: number, colour: readonly [number, number, number] = MASK_COLOUR): PaintedMask {
+/** Keeps the answer's mask as 0/1 bytes (any non-zero byte is inside) and counts its pixels. */
+export function paintMask(mask: Uint8Array, width: number, height: number): PaintedMask {
   if (mask.length !== width * height) throw new Error(`the mask has ${mask.length} bytes but a ${width}×${height} image has ${width * height} pixels`);
-  const rgba = new Uint8ClampedArray(width * height * 4);
+  const inside = new Uint8Array(mask.length);
   let pixelCount = 0;
   for (let p = 0; p < mask.length; p++) {
     if (mask[p] === 0) continue;
+    inside[p] = 1;
     pixelCount++;
-    rgba[p * 4] = colour[0];
-    rgba[p * 4 + 1] = colour[1];
-    rgba[p * 4 + 2] = colour[2];
-    rgba[p * 4 + 3] = 255;
   }
-  return { rgba, width, height, pixelCount };
+  return { mask: inside, width, height, pixelCount };
 }
 
 /** Area in cm² from a pixel count and the row/column spacing in mm; null when the spacing is unknown. */
@@ -30,4 +29,16 @@ export function maskAreaCm2(pixelCount: number, rowSpacingMm: number | null, col
   const valid = (mm: number | null): mm is number => mm !== null && Number.isFinite(mm) && mm > 0;
   if (!valid(rowSpacingMm) || !valid(columnSpacingMm)) return null;
   return (pixelCount * rowSpacingMm * columnSpacingMm) / 100;
+}
+
+/**
+ * The mask of one slice placed in a whole-stack mask (slice `sliceIndex` of `sliceCount`, x fastest, then
+ * y, then z), as a labelmap over the stack needs it.
+ */
+export function maskOnStack(painted: PaintedMask, sliceIndex: number, sliceCount: number): Uint8Array {
+  if (sliceIndex < 0 || sliceIndex >= sliceCount) throw new Error(`slice ${sliceIndex + 1} is not one of the stack's ${sliceCount}`);
+  const perSlice = painted.width * painted.height;
+  const stack = new Uint8Array(perSlice * sliceCount);
+  stack.set(painted.mask, sliceIndex * perSlice);
+  return stack;
 }

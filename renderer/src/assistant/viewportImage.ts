@@ -1,7 +1,7 @@
 import { cache, type Types } from '@cornerstonejs/core';
 import type { AssistantImage } from '../../../core/contract/assistant';
 import type { ViewerState } from '../state/viewer.svelte';
-import { findStackViewport } from '../scoring/overlayPainter';
+import { findStackViewport } from '../lib/cornerstone/findStackViewport';
 import { assistantImageOf } from './imagePayload';
 
 /** The slice on screen as the assistant receives it, with what is needed to place and measure a mask on it. */

@@ -5,6 +5,7 @@ import type { EmptyRule } from '../../../core/metrics/types';
 import { followJob } from '../lib/jobs';
 import { sortCases, nextSort, type DatasetSort, type DatasetSortKey } from './datasetSort';
 import { allocateMask, placeChunk, slicesPerChunk, type MaskVolume } from './maskVolume';
+import { labelCounts } from './labelMasks';
 import type { SaveQueue } from './saveQueue.svelte';
 
 export type OverlayMode = 'labels' | 'agreement';
@@ -24,6 +25,13 @@ export class ScoringState {
   maskSets = $state.raw<MaskSetInfo[]>([]);
   display = $state<Record<string, MaskDisplay>>({});
   volumes = $state.raw<ReadonlyMap<string, MaskVolume>>(new Map());
+  /**
+   * Segments that overlap others, read whole (0/1 per voxel) per segmentation: in the label map a shared
+   * voxel carries one label only. Set together with the volume it completes.
+   */
+  wholeSegments = $state.raw<ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>>(new Map());
+  /** Why a mask cannot be drawn on the viewport (wrong size, images not loaded), or null. */
+  drawProblem = $state<string | null>(null);
   openErrors = $state.raw<MaskOpenError[]>([]);
   /** A failure that is not about one file (the host unreachable, a score refused). */
   error = $state<string | null>(null);
@@ -164,10 +172,44 @@ export class ScoringState {
       step = chunk.value.zCount;
     }
     if (!data || this.shownVersion(info) !== version) return;
+    const volume: MaskVolume = { shape: info.shape, data };
+    const whole = await this.readOverlappedSegments(info, version, volume);
+    if (!whole || this.shownVersion(info) !== version) return;
+    const nextWhole = new Map(this.wholeSegments);
+    nextWhole.set(info.maskSetId, whole);
     const next = new Map(this.volumes);
-    next.set(info.maskSetId, { shape: info.shape, data });
+    next.set(info.maskSetId, volume);
     this.volumeVersion.set(info.maskSetId, version);
+    this.wholeSegments = nextWhole;
     this.volumes = next;
+  }
+
+  /**
+   * The segments the label map cut short (their voxel count in it is below the store's), each read on its
+   * own so overlapping segments are drawn whole; null when a read failed (the error is set). The store's
+   * counts describe the version `info` lists, so an older version is shown as its label map.
+   */
+  private async readOverlappedSegments(info: MaskSetInfo, version: number, volume: MaskVolume): Promise<Map<number, Uint8Array> | null> {
+    const whole = new Map<number, Uint8Array>();
+    if (version !== info.version) return whole;
+    const counts = labelCounts(volume);
+    const [width, height, depth] = info.shape;
+    for (const label of info.labels) {
+      if ((counts.get(label.value) ?? 0) >= label.voxelCount) continue;
+      const mask = new Uint8Array(width * height * depth);
+      let step = slicesPerChunk(info.shape, 1);
+      for (let zStart = 0; zStart < depth; zStart += step) {
+        const chunk = await this.api['masks.data']({ maskSetId: info.maskSetId, version, zStart, zCount: Math.min(step, depth - zStart), segment: label.value });
+        if (!chunk.ok) {
+          this.error = `${info.name}, segment ${label.name ?? label.value}: ${chunk.error.message}`;
+          return null;
+        }
+        mask.set(chunk.value.labels, zStart * width * height);
+        step = chunk.value.zCount;
+      }
+      whole.set(label.value, mask);
+    }
+    return whole;
   }
 
   /** Marks a segmentation the ground truth of its series and labels (audited in the store). */

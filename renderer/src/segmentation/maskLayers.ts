@@ -1,0 +1,100 @@
+// Masks that are shown but not edited (opened files, agreement views, the assistant's answer) as cornerstone labelmaps.
+import { LabelmapDisplay, type LabelmapTarget, type SegmentLook } from './labelmapDisplay';
+
+/** One segment of a shown mask set: its number, its 0/1 mask over the whole stack, how it looks. */
+export interface MaskLayerSegment {
+  number: number;
+  /** Replaced, never mutated: a new array is copied to cornerstone again, the same one is not. */
+  mask: Uint8Array;
+  look: SegmentLook;
+}
+
+/** A mask set shown on the stack: one cornerstone segmentation per segment (overlaps stay apart). */
+export interface MaskLayer {
+  /** Which set it is (a segmentation id, 'agreement', 'assistant'): the same key keeps its layers. */
+  key: string;
+  /** What a person calls it, for the reason it cannot be shown. */
+  name: string;
+  /** [columns, rows, slices] of its masks. */
+  shape: readonly [number, number, number];
+  segments: readonly MaskLayerSegment[];
+}
+
+/** The stack's voxel grid: [columns, rows, slices]. */
+export type StackGrid = readonly [number, number, number];
+
+interface ShownLayer {
+  display: LabelmapDisplay;
+  /** Per segment number: the mask last copied and the look last set (as JSON, to compare). */
+  segments: Map<number, { mask: Uint8Array; look: string }>;
+}
+
+/**
+ * Keeps a list of mask sets on one stack viewport, changing in cornerstone only what changed since the
+ * last `sync`: a new mask is copied, a new look (colour, visibility, opacity, fill/outline) only restyled.
+ */
+export class MaskLayers {
+  private readonly shown = new Map<string, ShownLayer>();
+
+  constructor(
+    private readonly target: LabelmapTarget,
+    private readonly grid: StackGrid,
+  ) {}
+
+  /** Shows exactly `layers`; returns, in words, why any of them cannot be shown (empty when all are). */
+  sync(layers: readonly MaskLayer[]): string[] {
+    const problems: string[] = [];
+    const wanted = new Set<string>();
+    for (const layer of layers) {
+      if (layer.shape.some((n, i) => n !== this.grid[i])) {
+        problems.push(`${layer.name} is ${layer.shape.join('×')} voxels but this series is ${this.grid.join('×')}: it is not drawn`);
+        continue;
+      }
+      wanted.add(layer.key);
+      try {
+        this.syncLayer(layer);
+      } catch (e) {
+        problems.push(`${layer.name} cannot be drawn: ${e instanceof Error ? e.message : String(e)}`);
+        this.drop(layer.key);
+      }
+    }
+    for (const key of [...this.shown.keys()]) if (!wanted.has(key)) this.drop(key);
+    return problems;
+  }
+
+  destroy(): void {
+    for (const key of [...this.shown.keys()]) this.drop(key);
+  }
+
+  /** The keys shown and their segment numbers (the e2e harness reads them). */
+  get keys(): Record<string, number[]> {
+    return Object.fromEntries([...this.shown].map(([key, shown]) => [key, [...shown.segments.keys()]]));
+  }
+
+  private syncLayer(layer: MaskLayer): void {
+    let shown = this.shown.get(layer.key);
+    if (!shown) {
+      shown = { display: new LabelmapDisplay(this.target), segments: new Map() };
+      this.shown.set(layer.key, shown);
+    }
+    const numbers = new Set<number>();
+    for (const segment of layer.segments) {
+      numbers.add(segment.number);
+      const before = shown.segments.get(segment.number);
+      const look = JSON.stringify(segment.look);
+      if (!before || before.mask !== segment.mask) shown.display.show(segment.number, segment.mask, segment.look);
+      else if (before.look !== look) shown.display.setLook(segment.number, segment.look);
+      shown.segments.set(segment.number, { mask: segment.mask, look });
+    }
+    for (const number of [...shown.segments.keys()]) {
+      if (numbers.has(number)) continue;
+      shown.display.remove(number);
+      shown.segments.delete(number);
+    }
+  }
+
+  private drop(key: string): void {
+    this.shown.get(key)?.display.destroy();
+    this.shown.delete(key);
+  }
+}
