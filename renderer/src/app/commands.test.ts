@@ -18,6 +18,7 @@ function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boo
     layout: '1x1',
     setLayout: (layout) => tools.push(`layout ${layout}`),
     setPrimaryTool: (tool) => tools.push(tool),
+    openDock: (id) => tools.push(`dock ${id}`),
     segmentation: {
       active: over.active === false ? null : { editable: true, addSegment },
       busy: null,
@@ -52,6 +53,14 @@ describe('the commands table', () => {
 
   it('names a command for every toolbar button', () => {
     for (const id of [...drawToolbarCommandIds, ...measureToolbarCommandIds, ...layoutToolbarCommandIds]) expect(() => commandById(id)).not.toThrow();
+  });
+
+  it('opens the Report dock with Shift+R (plain r stays the viewer reset)', () => {
+    const target = fakeTarget({ hasSeries: false });
+    expect(commandForChord('R')?.id).toBe('report.open');
+    expect(commandForChord('r')).toBeNull();
+    expect(runCommand('report.open', target)).toBe(true);
+    expect(target.tools).toEqual(['dock report-toggle']);
   });
 
   it('switches the layout through its commands', () => {

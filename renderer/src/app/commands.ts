@@ -11,6 +11,8 @@ export interface CommandTarget {
   /** The viewer's layout (stack, MPR, both). */
   readonly layout: Layout;
   setLayout(layout: Layout): void;
+  /** Opens a right-edge dock by its tab's id (e.g. REPORT_DOCK_ID), closing the one open. */
+  openDock(id: string): void;
   readonly segmentation: {
     readonly active: { readonly editable: boolean; addSegment(): void } | null;
     readonly busy: string | null;
@@ -104,9 +106,21 @@ const layoutCommands: readonly Command[] = layoutChoices.map((choice) => ({
   describe: () => choice.title,
 }));
 
+/** The Report dock's id in the docks' layout (its tab's test id). */
+export const REPORT_DOCK_ID = 'report-toggle';
+
 export const commands: readonly Command[] = [
   ...measureCommands,
   ...layoutCommands,
+  {
+    id: 'report.open',
+    label: 'Report',
+    // 'r' resets the view; Shift+R opens the report.
+    keys: ['R'],
+    enabled: () => true,
+    run: (t) => t.openDock(REPORT_DOCK_ID),
+    describe: () => 'Opens the Report dock: findings, AI texts, key images, signing and the PDF (Shift+R)',
+  },
   {
     id: 'segmentation.new',
     label: 'New segmentation',

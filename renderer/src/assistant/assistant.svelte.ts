@@ -34,6 +34,13 @@ export interface SegmentationResult {
   ms: number;
 }
 
+/** The page's assistant (one dock per page), read by the Report dock to offer its answers for insertion. */
+let pageAssistant: AssistantState | null = null;
+export const pageAssistantAnswers = (): { answers: readonly AssistantAnswer[]; modelVersion: string | null } => ({
+  answers: pageAssistant?.answers ?? [],
+  modelVersion: pageAssistant?.status?.version ?? null,
+});
+
 const idle = (): Record<AssistantAction, boolean> => ({ caption: false, ask: false, segment: false });
 const noErrors = (): Record<AssistantAction, string | null> => ({ caption: null, ask: null, segment: null });
 
@@ -59,7 +66,9 @@ export class AssistantState {
   constructor(
     private readonly api: Api,
     private readonly viewer: ViewerState,
-  ) {}
+  ) {
+    pageAssistant = this;
+  }
 
   async refreshStatus(): Promise<void> {
     try {

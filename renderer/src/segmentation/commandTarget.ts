@@ -5,7 +5,7 @@ import type { Layout } from '../viewer/layout';
 import type { ViewerState } from '../state/viewer.svelte';
 import type { SegmentationState } from './segmentationState.svelte';
 
-export function commandTarget(viewer: ViewerState, segmentation: SegmentationState): CommandTarget {
+export function commandTarget(viewer: ViewerState, segmentation: SegmentationState, docks: { open: string | null }): CommandTarget {
   return {
     get hasSeries() {
       return viewer.open !== null;
@@ -18,6 +18,9 @@ export function commandTarget(viewer: ViewerState, segmentation: SegmentationSta
       return viewer.mpr.layout;
     },
     setLayout: (layout: Layout) => viewer.mpr.setLayout(layout),
+    openDock: (id: string) => {
+      docks.open = id;
+    },
     segmentation,
   };
 }
