@@ -6,15 +6,10 @@ import { ViewerPage } from './viewer-page';
 import { projectRoot } from '../../core/config/data-dir';
 import { DEFAULT_MODEL_NAME } from '../../core/model/config';
 import { PHANTOM_HU, phantomHuAt } from '../../core/fixtures/phantom';
+import { tintedPoints } from './overlay-pixels';
 
 // As on a fresh machine: no data directory, the built-in phantom and the bundled model.
 test.use({ withDataDir: false });
-
-/** Where the painted overlay pixels lie, as fractions (0..1) of the displayed image, every `step`-th pixel each way. */
-interface OverlayPoints {
-  painted: number;
-  points: [number, number][];
-}
 
 test.describe('assistant panel on the phantom sample', () => {
   test.beforeEach(async ({ viewer, page }) => {
@@ -74,39 +69,14 @@ test.describe('assistant panel on the phantom sample', () => {
     expect(pixelCount).toBeLessThan(imagePixels);
     await expect(page.getByTestId('assistant-mask-area')).toHaveText(/^[\d,]+ px · \d+\.\d\d cm²$/);
 
-    const overlay = page.getByTestId('assistant-overlay');
-    await expect(overlay).toHaveCount(1);
+    // cornerstone draws the mask (amber) into its own canvas over the grey phantom: its pixels are the tinted ones.
     const rect = JSON.parse((await viewer.viewport.getAttribute('data-image-rect')) ?? 'null') as { left: number; top: number; width: number; height: number };
     expect(rect).not.toBeNull();
-    const readOverlay = (step: number) =>
-      page.evaluate(
-        ({ step, rect }): OverlayPoints => {
-          const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="assistant-overlay"]');
-          const viewportElement = document.querySelector<HTMLElement>('[data-testid="viewport"]');
-          if (!canvas || !viewportElement) throw new Error('no assistant overlay or viewport');
-          const context = canvas.getContext('2d');
-          if (!context) throw new Error('overlay has no 2d context');
-          const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-          const canvasBox = canvas.getBoundingClientRect();
-          const viewportBox = viewportElement.getBoundingClientRect();
-          const cssPerPixelX = canvasBox.width / canvas.width;
-          const cssPerPixelY = canvasBox.height / canvas.height;
-          let painted = 0;
-          const points: [number, number][] = [];
-          for (let y = 0; y < canvas.height; y++) {
-            for (let x = 0; x < canvas.width; x++) {
-              if (data[(y * canvas.width + x) * 4 + 3] === 0) continue;
-              painted++;
-              if (x % step || y % step) continue;
-              const fx = (canvasBox.left + (x + 0.5) * cssPerPixelX - viewportBox.left - rect.left) / rect.width;
-              const fy = (canvasBox.top + (y + 0.5) * cssPerPixelY - viewportBox.top - rect.top) / rect.height;
-              points.push([fx, fy]);
-            }
-          }
-          return { painted, points };
-        },
-        { step, rect },
-      );
+    const readOverlay = async (step: number) => {
+      const { tinted, points } = await tintedPoints(viewer.viewport, step, rect);
+      return { painted: tinted, points };
+    };
+    await expect.poll(async () => (await readOverlay(64)).painted, { timeout: 15_000 }).toBeGreaterThan(0);
 
     const drawn = await readOverlay(3);
     expect(drawn.painted).toBeGreaterThan(0);
