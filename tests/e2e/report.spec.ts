@@ -1,0 +1,166 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_MODEL_NAME } from '../../core/model/config';
+import { expect, ownHostPerTest, test } from './fixtures';
+import { ViewerPage } from './viewer-page';
+
+const PDFTOTEXT = '/usr/bin/pdftotext';
+const PDFIMAGES = '/usr/bin/pdfimages';
+
+/** The radiologist's report in the app: write, insert the AI caption, confirm it, key image, sign, PDF; reload → signed and locked. */
+test.describe('report dock', () => {
+  const own = ownHostPerTest('report');
+  let pageErrors: string[] = [];
+  test.beforeEach(() => {
+    pageErrors = [];
+  });
+  test.afterEach(() => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('a report written on the phantom, with the confirmed AI caption and a key image, is signed, exported as PDF and comes back locked', async ({ page }) => {
+    // The bundled model describes the slice on two shared cores: the caption alone may take a minute.
+    test.setTimeout(300_000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const viewer = new ViewerPage(page);
+    await viewer.goto(own.host.url);
+    await page.getByRole('button', { name: 'Open sample study' }).click();
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+
+    // A length on the image: the report cites the study's measurements by itself.
+    await page.keyboard.press('l');
+    await viewer.dragOnImage([0.3, 0.5], [0.7, 0.5]);
+    await page.getByTestId('scoring-toggle').click();
+    await expect(page.getByTestId('measurement-item')).toHaveCount(1);
+    await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+
+    // The assistant describes the slice.
+    await page.getByTestId('assistant-toggle').click();
+    await page.getByTestId('assistant-caption').click();
+    await expect(page.getByTestId('assistant-answer')).toHaveCount(1, { timeout: 120_000 });
+    const captionText = ((await page.getByTestId('assistant-answer-text').first().textContent()) ?? '').trim();
+    expect(captionText).not.toBe('');
+
+    // Shift+R (the report.open command) opens the Report dock in place of the Assistant.
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+R');
+    const panel = page.getByTestId('report-panel');
+    await expect(panel).toBeVisible();
+    await expect(page.getByTestId('assistant-panel')).toHaveCount(0);
+    const saveState = page.getByTestId('report-save-state');
+
+    const findings = 'Phantom chest: both lungs aerated, no focal lesion. Reported by the e2e test.';
+    await page.getByTestId('report-findings').fill(findings);
+    await page.getByTestId('report-impression').fill('No abnormality in the phantom.');
+    await expect(saveState).toHaveAttribute('data-state', 'saved');
+
+    // The caption goes in as an AI draft, badged with the model, until confirmed.
+    await page.getByTestId('report-insert-answer').click();
+    const aiItem = page.getByTestId('report-ai-item');
+    await expect(aiItem).toHaveCount(1);
+    await expect(aiItem).toHaveAttribute('data-status', 'ai-draft');
+    await expect(aiItem.getByTestId('report-ai-badge')).toContainText(`AI draft — not a diagnosis (model ${DEFAULT_MODEL_NAME}`);
+    await expect(aiItem.getByTestId('report-ai-text')).toHaveValue(captionText);
+    await expect(page.getByTestId('report-insert-answer')).toHaveCount(0);
+    await expect(saveState).toHaveAttribute('data-state', 'saved');
+    await aiItem.getByTestId('report-ai-confirm').click();
+    await expect(aiItem).toHaveAttribute('data-status', 'confirmed');
+    await expect(aiItem.getByTestId('report-ai-badge')).toHaveCount(0);
+    await expect(aiItem.getByTestId('report-ai-review')).toContainText('Confirmed by');
+
+    // The key image is the viewport as shown: a PNG of its size, with the image's SOP instance and frame.
+    await page.getByTestId('report-add-key-image').click();
+    const keyImage = page.getByTestId('report-key-image');
+    await expect(keyImage).toHaveCount(1);
+    await expect(keyImage).toHaveAttribute('data-sop', /^[0-9.]+$/);
+    await expect(keyImage).toHaveAttribute('data-frame', '1');
+    const thumb = await keyImage.locator('img').evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let lit = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 60) lit++;
+      return { width: img.naturalWidth, height: img.naturalHeight, litFraction: lit / (data.length / 4) };
+    });
+    const box = (await viewer.viewport.boundingBox())!;
+    expect(Math.abs(thumb.width - box.width)).toBeLessThanOrEqual(2);
+    expect(Math.abs(thumb.height - box.height)).toBeLessThanOrEqual(2);
+    // The phantom's body is bright on a black background: the capture is the image, not a blank canvas.
+    expect(thumb.litFraction).toBeGreaterThan(0.05);
+    await expect(saveState).toHaveAttribute('data-state', 'saved');
+    await expect(page.getByTestId('report-references')).toContainText('1 measurement and 0 segmentations');
+
+    // Signing locks it.
+    const signer = 'Dr. Ada Reader';
+    await page.getByTestId('report-signer').fill(signer);
+    await page.getByTestId('report-sign').click();
+    await expect(page.getByTestId('report-signature')).toContainText(`Signed by ${signer} at `);
+    await expect(page.getByTestId('report-findings')).toHaveAttribute('readonly', '');
+    await expect(page.getByTestId('report-sign')).toHaveCount(0);
+    await expect(page.getByTestId('report-error')).toHaveCount(0);
+
+    // PDF to a typed path (browser mode has no picker).
+    // A folder that does not exist: the error says so in words, naming the path.
+    const missing = path.join(own.work, 'no-such-folder', 'report.pdf');
+    await page.getByTestId('report-pdf-path').fill(missing);
+    await page.getByTestId('report-export').click();
+    await expect(page.getByTestId('report-export-error')).toContainText(missing);
+    await expect(page.getByTestId('report-export-result')).toHaveCount(0);
+
+    const pdfPath = path.join(own.work, 'phantom-report.pdf');
+    await page.getByTestId('report-pdf-path').fill(pdfPath);
+    await page.getByTestId('report-export').click();
+    const result = page.getByTestId('report-export-result');
+    await expect(result).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('report-export-error')).toHaveCount(0);
+    await expect(result).toHaveAttribute('data-path', pdfPath);
+    const bytes = await readFile(pdfPath);
+    expect(Number(await result.getAttribute('data-bytes'))).toBe(bytes.length);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    await expect(result).toContainText(`${bytes.length.toLocaleString('en')} bytes`);
+    if (existsSync(PDFTOTEXT)) {
+      const text = execFileSync(PDFTOTEXT, ['-layout', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+      expect(text).toContain('both lungs aerated, no focal lesion');
+      expect(text).toContain(signer);
+    } else test.info().annotations.push({ type: 'note', description: `${PDFTOTEXT} is missing: the PDF's text was not checked` });
+    if (existsSync(PDFIMAGES)) {
+      const images = execFileSync(PDFIMAGES, ['-list', pdfPath], { encoding: 'utf8' }).trim().split('\n').slice(2);
+      expect(images.length).toBeGreaterThanOrEqual(1);
+    }
+
+    // After a reload the report is there, signed and locked.
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-signature')).toContainText(`Signed by ${signer} at `);
+    await expect(page.getByTestId('report-findings')).toHaveValue(findings);
+    await expect(page.getByTestId('report-findings')).toHaveAttribute('readonly', '');
+    await expect(page.getByTestId('report-impression')).toHaveAttribute('readonly', '');
+    await expect(page.getByTestId('report-sign')).toHaveCount(0);
+    await expect(page.getByTestId('report-add-key-image')).toHaveCount(0);
+    await expect(page.getByTestId('report-ai-item')).toHaveAttribute('data-status', 'confirmed');
+    await expect(page.getByTestId('report-key-image')).toHaveCount(1);
+    await page.screenshot({ path: test.info().outputPath('signed-report.png') });
+
+    // An amendment opens a new draft; the signed version stays readable, superseded.
+    await page.getByTestId('report-amend-reason').fill('add the impression detail');
+    await page.getByTestId('report-amend').click();
+    await expect(page.getByTestId('report-signature')).toHaveCount(0);
+    await expect(page.getByTestId('report-findings')).not.toHaveAttribute('readonly');
+    await page.getByTestId('report-versions').locator('summary').click();
+    const signedVersion = page.locator('[data-testid="report-version"][data-state="final"]');
+    await expect(signedVersion).toHaveCount(1);
+    await expect(signedVersion).toHaveAttribute('data-superseded', 'true');
+    await signedVersion.getByRole('button', { name: 'Read' }).click();
+    await expect(page.getByTestId('report-version-view')).toContainText('both lungs aerated');
+    await expect(page.getByTestId('report-version-view')).toContainText(`Signed by ${signer}`);
+  });
+});
