@@ -71,6 +71,16 @@ export function worldToIjk(geometry: VolumeGeometry, worldPos: Vec3): Vec3 {
 }
 
 /**
+ * A plane's normal given in patient space (mm) as the normal of the same plane in voxel-index axes:
+ * n·(x − x0) = 0 with x = origin + S·ijk is (Sᵀn)·(ijk − ijk0) = 0, S the step matrix. Not worldToIjk of the
+ * direction, which differs once voxels are anisotropic or the grid is sheared.
+ */
+export function planeNormalToIjk(geometry: VolumeGeometry, normalMm: Vec3): Vec3 {
+  const [a, b, c] = geometry.stepMm;
+  return [dot(a, normalMm), dot(b, normalMm), dot(c, normalMm)];
+}
+
+/**
  * The direction and step (mm) from the first to the last of `sliceCount` evenly spaced slices, or
  * null when there is one slice or both lie at one point.
  */

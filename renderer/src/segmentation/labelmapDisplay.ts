@@ -1,14 +1,17 @@
-// The cornerstone side of a segmentation: one labelmap layer per segment on the stack viewport.
+// The cornerstone side of a segmentation: one labelmap layer per segment on the stack viewport, and on the
+// volume views (axial, sagittal, coronal) while they show the series.
 import { cache, imageLoader, type Types } from '@cornerstonejs/core';
 import { segmentation as csSegmentation, Enums as ToolEnums } from '@cornerstonejs/tools';
 
 const { Labelmap } = ToolEnums.SegmentationRepresentations;
 
-/** How one segment looks: colour (0–255), shown or not, fill opacity (0–1). */
+/** How one segment looks: colour (0–255), shown or not, fill opacity (0–1), inside filled and rim drawn (both by default). */
 export interface SegmentLook {
   color: readonly [number, number, number];
   visible: boolean;
   opacity: number;
+  fill?: boolean;
+  outline?: boolean;
 }
 
 /** Where the labelmaps are drawn: the stack viewport and the image ids it shows (index = z). */
@@ -32,9 +35,29 @@ let nextDisplay = 0;
  */
 export class LabelmapDisplay {
   private readonly layers = new Map<number, Layer>();
+  private readonly looks = new Map<number, SegmentLook>();
+  /** Volume viewports of the same series that show the layers too (the labelmap images are shared, not copied). */
+  private readonly volumeViewportIds = new Set<string>();
   private readonly prefix = `vesalius-seg-${++nextDisplay}`;
 
   constructor(private readonly target: LabelmapTarget) {}
+
+  /**
+   * Shows every layer on a volume viewport of the same series as well. cornerstone renders an image-based
+   * labelmap there through a volume it builds over the same labelmap images, so the voxels stay in one place
+   * and `update` redraws every view.
+   */
+  attachVolumeViewport(viewportId: string): void {
+    if (this.volumeViewportIds.has(viewportId)) return;
+    this.volumeViewportIds.add(viewportId);
+    for (const segment of this.layers.keys()) this.addTo(viewportId, segment);
+  }
+
+  /** Takes the layers off a volume viewport (its volume is released); the layers stay on the stack. */
+  detachVolumeViewport(viewportId: string): void {
+    if (!this.volumeViewportIds.delete(viewportId)) return;
+    for (const layer of this.layers.values()) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: layer.segmentationId }, true);
+  }
 
   /** Adds (or replaces) a segment's layer, filled from its whole mask. */
   show(segment: number, mask: Uint8Array, look: SegmentLook): void {
@@ -57,7 +80,20 @@ export class LabelmapDisplay {
     if (!csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId }).length) {
       throw new Error(`cornerstone did not add segment ${segment}'s labelmap to viewport ${this.target.viewportId} (the viewport is gone or shows other images)`);
     }
+    this.looks.set(segment, look);
+    for (const viewportId of this.volumeViewportIds) this.addTo(viewportId, segment);
     this.setLook(segment, look);
+  }
+
+  /** Adds a layer's representation to a volume viewport, sharing the stack representation's colour table. */
+  private addTo(viewportId: string, segment: number): void {
+    const layer = this.layers.get(segment);
+    const look = this.looks.get(segment);
+    if (!layer || !look) return;
+    const { segmentationId } = layer;
+    const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId })[0]?.colorLUTIndex;
+    csSegmentation.addLabelmapRepresentationToViewport(viewportId, [{ segmentationId, config: { colorLUTOrIndex: lutIndex ?? [[0, 0, 0, 0], [...look.color, 255]] } }]);
+    this.styleOn(viewportId, layer, look);
   }
 
   /** Copies the given slices of a segment's mask to its layer and redraws them. */
@@ -72,10 +108,19 @@ export class LabelmapDisplay {
   setLook(segment: number, look: SegmentLook): void {
     const layer = this.layers.get(segment);
     if (!layer) return;
-    const { viewportId } = this.target;
+    this.looks.set(segment, look);
+    for (const viewportId of [this.target.viewportId, ...this.volumeViewportIds]) this.styleOn(viewportId, layer, look);
+  }
+
+  private styleOn(viewportId: string, layer: Layer, look: SegmentLook): void {
     const alpha = Math.round(Math.min(1, Math.max(0, look.opacity)) * 255);
+    const fill = look.fill ?? true;
+    const outline = look.outline ?? true;
     csSegmentation.config.color.setSegmentIndexColor(viewportId, layer.segmentationId, 1, [look.color[0], look.color[1], look.color[2], alpha]);
-    csSegmentation.config.style.setStyle({ viewportId, segmentationId: layer.segmentationId, type: Labelmap }, { fillAlpha: look.opacity, fillAlphaInactive: look.opacity, renderOutline: true, outlineOpacity: 1, outlineOpacityInactive: 1 });
+    csSegmentation.config.style.setStyle(
+      { viewportId, segmentationId: layer.segmentationId, type: Labelmap },
+      { renderFill: fill, renderFillInactive: fill, fillAlpha: look.opacity, fillAlphaInactive: look.opacity, renderOutline: outline, renderOutlineInactive: outline, outlineOpacity: 1, outlineOpacityInactive: 1 },
+    );
     csSegmentation.config.visibility.setSegmentationRepresentationVisibility(viewportId, { segmentationId: layer.segmentationId, type: Labelmap }, look.visible);
   }
 
@@ -83,7 +128,9 @@ export class LabelmapDisplay {
     const layer = this.layers.get(segment);
     if (!layer) return;
     this.layers.delete(segment);
-    // Each layer's representation has its own colour table: it goes with the layer.
+    this.looks.delete(segment);
+    for (const viewportId of this.volumeViewportIds) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: layer.segmentationId }, true);
+    // Each layer's representation has its own colour table (the volume views share it): it goes with the layer.
     const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId })[0]?.colorLUTIndex;
     csSegmentation.removeSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId }, true);
     csSegmentation.removeSegmentation(layer.segmentationId);

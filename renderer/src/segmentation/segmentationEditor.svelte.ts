@@ -30,6 +30,9 @@ export interface SegmentView {
   visible: boolean;
   locked: boolean;
   opacity: number;
+  /** Inside filled, rim drawn (the labelmap representation's renderFill / renderOutline). */
+  fill: boolean;
+  outline: boolean;
 }
 
 /** Where the segments are drawn: LabelmapDisplay, one cornerstone labelmap layer per segment on the stack viewport. */
@@ -42,6 +45,7 @@ export interface LayerDisplay {
 }
 
 const DEFAULT_OPACITY = 0.5;
+const defaultView = (): SegmentView => ({ visible: true, locked: false, opacity: DEFAULT_OPACITY, fill: true, outline: true });
 /** Edits are saved this long after the last one (the issue asks for ≤ 2 s). */
 export const AUTOSAVE_DELAY_MS = 700;
 
@@ -424,7 +428,7 @@ export class SegmentationEditor {
   private syncSegments(): void {
     const numbers = new Set(this.content.segments.map((s) => s.number));
     const views = new Map<number, SegmentView>();
-    for (const segment of this.content.segments) views.set(segment.number, this.views.get(segment.number) ?? { visible: true, locked: false, opacity: DEFAULT_OPACITY });
+    for (const segment of this.content.segments) views.set(segment.number, this.views.get(segment.number) ?? defaultView());
     for (const number of [...this.sliceCounts.keys()]) {
       if (numbers.has(number)) continue;
       this.sliceCounts.delete(number);
@@ -488,9 +492,9 @@ export class SegmentationEditor {
   }
 
   private lookOf(number: number): SegmentLook {
-    const view = this.views.get(number) ?? { visible: true, locked: false, opacity: DEFAULT_OPACITY };
+    const view = this.views.get(number) ?? defaultView();
     const segment = this.segmentOf(number);
-    return { color: segment?.color ?? [255, 0, 0], visible: view.visible, opacity: view.opacity };
+    return { color: segment?.color ?? [255, 0, 0], visible: view.visible, opacity: view.opacity, fill: view.fill, outline: view.outline };
   }
 
   private emit(event: EditorEvent): void {

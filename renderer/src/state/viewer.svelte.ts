@@ -123,6 +123,7 @@ export class ViewerState implements ShortcutTarget {
   setDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
     this.drawingTool = { tool, configuration };
     this.controller?.addDrawingTool(tool, configuration);
+    this.mpr.setDrawingTool(tool, configuration);
   }
 
   /** Measurements drawn, moved or removed go to `listener` (one listener: the measurement store). */
@@ -238,6 +239,7 @@ export class ViewerState implements ShortcutTarget {
   setPrimaryTool(tool: PrimaryTool): void {
     this.primaryTool = tool;
     this.controller?.setPrimaryTool(tool);
+    this.mpr.setPrimaryTool(tool);
   }
 
   toggleCine(): void {

@@ -12,8 +12,11 @@ import {
   PanTool,
   ZoomTool,
   StackScrollTool,
+  addTool,
+  state as toolState,
   type Types as ToolTypes,
 } from '@cornerstonejs/tools';
+import type { PrimaryTool, ToolClass } from '../lib/cornerstone/stackController';
 import type { OrientationMarkers } from '../lib/orientation';
 import { markersOfCamera } from './cameraMarkers';
 import type { ImageFailure } from '../lib/imageFailure';
@@ -74,6 +77,9 @@ export class MprController {
   private fitOnResizeUntil = 0;
   private token = 0;
   private onProgress: ((progress: VolumeProgress) => void) | null = null;
+  /** The segmentation's brush/eraser tool (bound to left-drag while one of them is the primary tool). */
+  private drawingToolName: string | null = null;
+  private primaryTool: PrimaryTool = 'windowLevel';
 
   constructor(
     private readonly elements: Record<MprAxis, HTMLDivElement>,
@@ -165,6 +171,35 @@ export class MprController {
     this.fitOnNextResize();
     volume.load?.();
     for (const axis of MPR_AXES) this.refresh(axis);
+  }
+
+  /** The views' cornerstone viewport ids (labelmap representations are added to them). */
+  get viewportIdList(): string[] {
+    return MPR_AXES.map((axis) => this.viewportIds[axis]);
+  }
+
+  /** Adds the tool that brush and eraser bind to left-drag (the stack's one: strokes go to the same sink). */
+  addDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
+    const name = (tool as unknown as { toolName: string }).toolName;
+    if (!toolState.tools[name]) addTool(tool);
+    if (!this.toolGroup.hasTool(name)) this.toolGroup.addTool(name, configuration);
+    this.drawingToolName = name;
+    this.setPrimaryTool(this.primaryTool);
+  }
+
+  /** Left-drag draws with brush or eraser; any other choice (measurements are stack-only) is window/level. */
+  setPrimaryTool(tool: PrimaryTool): void {
+    this.primaryTool = tool;
+    const name = this.drawingToolName;
+    const drawing = (tool === 'brush' || tool === 'eraser') && name !== null;
+    const primary = [{ mouseButton: MouseBindings.Primary }];
+    if (drawing) {
+      this.toolGroup.setToolDisabled(WindowLevelTool.toolName);
+      this.toolGroup.setToolActive(name, { bindings: primary });
+    } else {
+      if (name) this.toolGroup.setToolDisabled(name);
+      this.toolGroup.setToolActive(WindowLevelTool.toolName, { bindings: primary });
+    }
   }
 
   /** Frees the shown volume (its images stay in cornerstone's image cache for the stack, within its limit). */

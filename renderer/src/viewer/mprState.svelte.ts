@@ -5,6 +5,7 @@ import type { ImageFailure } from '../lib/imageFailure';
 import { describeLoadError } from '../lib/errors';
 import { ImageLoadFailure } from '../lib/cornerstone/checkedLoader';
 import type { Voi } from '../lib/presets';
+import type { PrimaryTool, ToolClass } from '../lib/cornerstone/stackController';
 import { layoutPanes, type Layout, type MprAxis } from './layout';
 import { emptyMprView, type MprController, type MprViewSnapshot } from './mprController';
 import { slicesOfFrames, volumeEligibility } from './volumeEligibility';
@@ -15,6 +16,14 @@ export type VolumeStatus =
   | { kind: 'ready'; scalarType: string }
   /** The series cannot form a volume, or an image of it could not be loaded: the reason is shown in the views. */
   | { kind: 'refused'; reason: string };
+
+/** Who shows more on the volume views (the segmentation's labelmaps): told when the views have a series' volume and before it goes. */
+export interface VolumeViewsListener {
+  /** The views show `frames`' volume (it may still be streaming in). */
+  shown(viewportIds: readonly string[], frames: readonly StackFrame[]): void;
+  /** The volume is about to be released (another series, 1×1, the views unmounted). */
+  released(viewportIds: readonly string[]): void;
+}
 
 const emptyViews = (): Record<MprAxis, MprViewSnapshot> => ({ axial: emptyMprView, sagittal: emptyMprView, coronal: emptyMprView });
 
@@ -35,6 +44,11 @@ export class MprState {
   private frames: readonly StackFrame[] | null = null;
   /** Bumped per volume asked for, so a late answer for an earlier series is dropped. */
   private request = 0;
+  private drawingTool: { tool: ToolClass; configuration: Record<string, unknown> } | null = null;
+  private primaryTool: PrimaryTool = 'windowLevel';
+  private listener: VolumeViewsListener | null = null;
+  /** The views' viewport ids while they show a volume (the listener was told). */
+  private shownOn: readonly string[] | null = null;
 
   /** `onImageFailure`: the viewer's record of images that cannot be shown (the stack and the thumbnails show it too). */
   constructor(private readonly onImageFailure: (failure: ImageFailure) => void) {}
@@ -56,8 +70,32 @@ export class MprState {
     void this.show();
   }
 
+  /** One listener (the segmentation state); told at once when the views already show a volume. */
+  setVolumeViewsListener(listener: VolumeViewsListener | null): void {
+    this.listener = listener;
+    if (listener && this.shownOn && this.frames) listener.shown(this.shownOn, this.frames);
+  }
+
+  /** The brush/eraser tool, added to the views' tool group (now or once mounted). */
+  setDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
+    this.drawingTool = { tool, configuration };
+    this.controller?.addDrawingTool(tool, configuration);
+  }
+
+  setPrimaryTool(tool: PrimaryTool): void {
+    this.primaryTool = tool;
+    this.controller?.setPrimaryTool(tool);
+  }
+
+  private tellReleased(): void {
+    const shownOn = this.shownOn;
+    this.shownOn = null;
+    if (shownOn) this.listener?.released(shownOn);
+  }
+
   private releaseVolume(): void {
     this.request++;
+    this.tellReleased();
     this.controller?.releaseVolume();
     this.views = emptyViews();
     this.status = { kind: 'idle' };
@@ -66,9 +104,12 @@ export class MprState {
   /** The views were mounted with this controller; the returned function detaches it (the views unmount, destroying it and its volume). */
   attach(controller: MprController): () => void {
     this.controller = controller;
+    if (this.drawingTool) controller.addDrawingTool(this.drawingTool.tool, this.drawingTool.configuration);
+    controller.setPrimaryTool(this.primaryTool);
     void this.show();
     return () => {
       if (this.controller !== controller) return;
+      this.tellReleased();
       this.controller = null;
       this.request++;
       this.views = emptyViews();
@@ -124,6 +165,9 @@ export class MprState {
           this.status = progress.complete ? { kind: 'ready', scalarType: progress.scalarType } : { kind: 'loading', framesDone: progress.framesDone, framesTotal: progress.framesTotal };
         },
       );
+      if (!current()) return;
+      this.shownOn = controller.viewportIdList;
+      this.listener?.shown(this.shownOn, frames);
     } catch (e) {
       if (!current()) return;
       if (e instanceof ImageLoadFailure) this.imageFailed(e.failure);
