@@ -12,6 +12,8 @@ const PDFIMAGES = '/usr/bin/pdfimages';
 /** The radiologist's report in the app: write, insert the AI caption, confirm it, key image, sign, PDF; reload → signed and locked. */
 test.describe('report dock', () => {
   const own = ownHostPerTest('report');
+  // The smallest screen the app is made for: the dock takes its width from the viewport.
+  test.use({ viewport: { width: 1280, height: 720 } });
   let pageErrors: string[] = [];
   test.beforeEach(() => {
     pageErrors = [];
@@ -86,14 +88,21 @@ test.describe('report dock', () => {
       ctx.drawImage(img, 0, 0);
       const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
       let lit = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 60) lit++;
-      return { width: img.naturalWidth, height: img.naturalHeight, litFraction: lit / (data.length / 4) };
+      let coloured = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] + data[i + 1] + data[i + 2] > 60) lit++;
+        // The phantom is grey (r = g = b); the length annotation is drawn in colour (green, yellow) over it.
+        if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 80) coloured++;
+      }
+      return { width: img.naturalWidth, height: img.naturalHeight, litFraction: lit / (data.length / 4), coloured };
     });
     const box = (await viewer.viewport.boundingBox())!;
     expect(Math.abs(thumb.width - box.width)).toBeLessThanOrEqual(2);
     expect(Math.abs(thumb.height - box.height)).toBeLessThanOrEqual(2);
     // The phantom's body is bright on a black background: the capture is the image, not a blank canvas.
     expect(thumb.litFraction).toBeGreaterThan(0.05);
+    // …with the measurement drawn on it (cornerstone's SVG layer composited over the canvas).
+    expect(thumb.coloured).toBeGreaterThan(20);
     await expect(saveState).toHaveAttribute('data-state', 'saved');
     await expect(page.getByTestId('report-references')).toContainText('1 measurement and 0 segmentations');
 
@@ -129,6 +138,7 @@ test.describe('report dock', () => {
       const text = execFileSync(PDFTOTEXT, ['-layout', pdfPath, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
       expect(text).toContain('both lungs aerated, no focal lesion');
       expect(text).toContain(signer);
+      expect(text).toContain(captionText.replace(/\s+/g, ' '));
     } else test.info().annotations.push({ type: 'note', description: `${PDFTOTEXT} is missing: the PDF's text was not checked` });
     if (existsSync(PDFIMAGES)) {
       const images = execFileSync(PDFIMAGES, ['-list', pdfPath], { encoding: 'utf8' }).trim().split('\n').slice(2);
@@ -139,7 +149,10 @@ test.describe('report dock', () => {
     await page.reload();
     await page.getByTestId('study-item').click();
     await viewer.waitForRender(0);
+    const beforeDock = (await viewer.viewport.getAttribute('data-rendered-at')) ?? '';
     await page.getByTestId('report-toggle').click();
+    // The viewport gives the dock its width and draws the image again at its new size.
+    await viewer.waitForRenderAfter(beforeDock);
     await expect(page.getByTestId('report-signature')).toContainText(`Signed by ${signer} at `);
     await expect(page.getByTestId('report-findings')).toHaveValue(findings);
     await expect(page.getByTestId('report-findings')).toHaveAttribute('readonly', '');
