@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ioErrorText } from '../core/fs/io-error';
 import { DeidOutputError, deidentifyFiles, type DeidExportReport } from '../core/report/deid/export-files';
-import { deidOptions, type DeidOption } from '../core/report/deid/method-codes';
+import { deidOptions, optionConflict, type DeidOption } from '../core/report/deid/method-codes';
 import { UsageError, walkArgs, type CliCommand } from './command';
 import { shown } from './index-command';
 
@@ -19,13 +19,24 @@ captures and ultrasound without it) are flagged, since text in the pixels is not
   <file|dir>        DICOM files and folders; other files are reported and skipped
   --out DIR         the output folder (must lie outside every input): one file per input DICOM file at
                     the same relative path (with several inputs, a folder per input, named after it)
-  --option NAME     add an option (repeat, or separate with commas):
-                      retain-safe-private             keep the few private attributes known to be safe
-                      modified-dates                  shift dates by a per-patient number of days instead of removing them
-                      retain-uids                     keep the UIDs
-                      retain-device-identity          keep device serial numbers, station names, …
-                      retain-patient-characteristics  keep sex, age, size, weight, …
-                      clean-descriptions              keep descriptions and comments with identifying names and IDs cut out
+  --option NAME     add an option (repeat, or separate with commas); each is named in De-identification
+                    Method and coded in its Code Sequence (CID 7050, in brackets):
+                      retain-safe-private             keep the few private attributes known to be safe (113111)
+                      retain-uids                     keep the UIDs (113110)
+                      retain-device-identity          keep device serial numbers, station names, … (113109)
+                      retain-institution-identity     keep the institution's name, address, department and code,
+                                                      and clinical trial site and centre names (113112); its
+                                                      people (physicians, operators) are still removed
+                      retain-patient-characteristics  keep sex, age, size, weight, … (113108)
+                      retain-full-dates               keep every date and time of the study as it is (113106);
+                                                      birth date is still removed; not with modified-dates
+                      modified-dates                  shift dates by a per-patient number of days instead of
+                                                      removing them; times kept (113107)
+                      clean-descriptions              keep descriptions, protocol names and comments, with every
+                                                      name, ID, institution and date the export removes (from
+                                                      any of its files) cut out (113105). It cannot find a name
+                                                      that appears only in free text: review such texts, or
+                                                      leave this option out so they are removed
   --json            print one JSON document: { outDir, options, files: [{ source, output, actions, flags }], skipped, failed }
 
 Exit status: 0 when every DICOM file was de-identified (files that are not DICOM are skipped and listed);
@@ -68,6 +79,8 @@ function parseArgs(argv: string[]): DeidArgs | 'help' {
   const inputs = walked;
   if (inputs.length === 0) throw new UsageError('give the DICOM files or folders to de-identify');
   if (!out) throw new UsageError('--out is required (the folder the de-identified files go to)');
+  const conflict = optionConflict(options);
+  if (conflict) throw new UsageError(conflict);
   return { inputs, out, options: [...options], json };
 }
 

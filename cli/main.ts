@@ -50,7 +50,7 @@ const commands: Record<string, CommandEntry> = {
   },
   deidentify: {
     summary: 'write de-identified copies of DICOM files (PS3.15 Basic Application Level Confidentiality Profile; UIDs mapped across the export)',
-    usage: 'vesalius deidentify <file|dir>... --out <dir> [--option retain-safe-private|modified-dates|retain-uids|…] [--json]',
+    usage: 'vesalius deidentify <file|dir>... --out <dir> [--option retain-safe-private|modified-dates|retain-full-dates|retain-uids|retain-institution-identity|…] [--json]',
     load: async () => (await import('./deidentify-command')).deidentifyCommand,
   },
 };

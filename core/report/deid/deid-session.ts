@@ -3,7 +3,7 @@
 // SEG still points at its images), each patient's pseudonym and each patient's date shift.
 import { randomInt } from 'node:crypto';
 import { newUid } from '../../dicom/part10-writer';
-import type { DeidOption } from './method-codes';
+import { optionConflict, type DeidOption } from './method-codes';
 
 export interface PatientPseudonym {
   /** Written as Patient ID and Patient's Name: the same for every file of the patient in this export. */
@@ -23,6 +23,8 @@ export class DeidSession {
 
   constructor(options: Iterable<DeidOption> = []) {
     this.options = new Set(options);
+    const conflict = optionConflict(this.options);
+    if (conflict) throw new Error(`de-identification: ${conflict}`);
   }
 
   /** The export's replacement for a source UID (2.25.<random 128-bit integer>, PS3.5 B.2), made on first sight. */
@@ -43,6 +45,23 @@ export class DeidSession {
       this.patients.set(key, patient);
     }
     return patient;
+  }
+
+  /** Identifying values seen in the export's files (names, IDs, institution, dates), cut out of the texts Clean Descriptors keeps. */
+  private readonly identifying = new Set<string>();
+  private pattern: { size: number; regex: RegExp | null } = { size: 0, regex: null };
+
+  addIdentifying(values: Iterable<string>): void {
+    for (const value of values) this.identifying.add(value);
+  }
+
+  /** One pattern of every identifying value seen so far, longest first (rebuilt only when a value was added); null when none. */
+  identifyingPattern(): RegExp | null {
+    if (this.pattern.size !== this.identifying.size) {
+      const escaped = [...this.identifying].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      this.pattern = { size: this.identifying.size, regex: escaped.length > 0 ? new RegExp(escaped.join('|'), 'gi') : null };
+    }
+    return this.pattern.regex;
   }
 
   get uidCount(): number {

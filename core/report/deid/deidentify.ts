@@ -6,13 +6,14 @@
 //   X remove · Z zero-length value · D a dummy valid for the VR (ANONYMIZED, 19000101, 000000, 0) ·
 //   U the export's replacement UID · K keep · C clean: dates shifted by the patient's whole-day shift
 //   (Modified Dates option), texts with the file's identifying strings cut out (names, IDs, institution).
+//   Retain Full Dates keeps (K) every attribute Modified Dates would shift; the two exclude each other.
 //   Compound actions, without per-IOD types: X/Z → Z, X/D, X/Z/D and Z/D → D (always conformant), and
 //   X/Z/U* (reference sequences) → kept with their UIDs replaced.
 //   Sequences: X removes; Z and X/Z empty the sequence (no items); a code sequence under D, Z/D, X/D or
 //   X/Z/D gets one dummy code item (its codes may name a person or institution); every other sequence is
 //   kept (a type 1 sequence stays present) and the profile is applied to each of its items.
 // Beyond the table (PS3.15 E.1.1 note 4: handle by VR what a newer table may list): any other PN is
-// emptied, any other DA/DT gets a dummy (or is shifted), any other ST/LT/UT gets a dummy (or is cleaned).
+// emptied, any other DA/DT gets a dummy (or is shifted, or kept under Retain Full Dates), any other ST/LT/UT gets a dummy (or is cleaned).
 // All private attributes go, Private Creators too, unless Retain Safe Private keeps one of
 // safe-private.ts's. Whole overlay groups (60xx) go: their data and comments are X and the rest is
 // meaningless without them. Group lengths go (they would be wrong). Patient's Name and Patient ID
@@ -113,8 +114,17 @@ const SECONDARY_CAPTURE_PREFIX = '1.2.840.10008.5.1.4.1.1.7';
 const ULTRASOUND_CLASSES: ReadonlySet<string> = new Set(['1.2.840.10008.5.1.4.1.1.6.1', '1.2.840.10008.5.1.4.1.1.6.2', '1.2.840.10008.5.1.4.1.1.3.1']);
 
 /** Options in the order their codes are written, after the Basic Profile. */
-const OPTION_ORDER: readonly DeidOption[] = ['retain-safe-private', 'retain-uids', 'retain-device-identity', 'retain-patient-characteristics', 'modified-dates', 'clean-descriptions'];
-const TABLE_OPTIONS: readonly TableOption[] = ['retain-uids', 'retain-device-identity', 'retain-patient-characteristics', 'modified-dates', 'clean-descriptions'];
+const OPTION_ORDER: readonly DeidOption[] = [
+  'retain-safe-private',
+  'retain-uids',
+  'retain-device-identity',
+  'retain-institution-identity',
+  'retain-patient-characteristics',
+  'retain-full-dates',
+  'modified-dates',
+  'clean-descriptions',
+];
+const TABLE_OPTIONS: readonly TableOption[] = ['retain-uids', 'retain-device-identity', 'retain-institution-identity', 'retain-patient-characteristics', 'retain-full-dates', 'modified-dates', 'clean-descriptions'];
 
 interface FileContext {
   session: DeidSession;
@@ -171,8 +181,17 @@ function readMeta(file: Uint8Array): MetaInfo {
 
 const syntaxOf = (uid: string): Syntax => ({ explicit: uid !== IMPLICIT_LE, littleEndian: uid !== EXPLICIT_BE });
 
-/** De-identifies one Part 10 file with the session's options; throws NotDicomError or DeidError. */
-export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFileResult {
+interface ParsedFile {
+  meta: MetaInfo;
+  deflated: boolean;
+  /** The bytes the elements' offsets point into: the file, or its inflated data set. */
+  body: Uint8Array;
+  syntax: Syntax;
+  elements: DataElement[];
+}
+
+/** The file's meta information and data set as elements (a deflated data set inflated); throws NotDicomError or DeidError. */
+function parseFile(file: Uint8Array): ParsedFile {
   const meta = readMeta(file);
   const deflated = meta.transferSyntaxUid === DEFLATED_LE;
   let body: Uint8Array = file;
@@ -191,14 +210,31 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
     start = 0;
   }
   const syntax = syntaxOf(meta.transferSyntaxUid);
-  let elements: DataElement[];
   try {
-    elements = parseDataSet(body, start, body.length, syntax);
+    return { meta, deflated, body, syntax, elements: parseDataSet(body, start, body.length, syntax) };
   } catch (e) {
     if (!(e instanceof DataSetFormatError)) throw e;
     const where = deflated ? `byte ${e.offset} of the inflated data set` : `byte ${e.offset}`;
     throw new DeidError(`${e.message} (at ${where})`);
   }
+}
+
+/** Whether the options keep texts that must be cleaned of identifying values (so every file's such values are gathered first). */
+export const cleansTexts = (options: ReadonlySet<DeidOption>): boolean => options.has('clean-descriptions') || options.has('retain-patient-characteristics');
+
+/**
+ * Gathers a file's identifying values (names, IDs, institution, dates the profile removes) into the
+ * session, so texts kept by Clean Descriptors are cleaned of every such value of the whole export, not
+ * only of their own file's (a comment naming another patient of the export). Throws as deidentifyPart10 does.
+ */
+export function gatherIdentifying(file: Uint8Array, session: DeidSession): void {
+  const { body, elements } = parseFile(file);
+  session.addIdentifying(identifyingValues(body, elements, session.options));
+}
+
+/** De-identifies one Part 10 file with the session's options; throws NotDicomError or DeidError. */
+export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFileResult {
+  const { meta, deflated, body, syntax, elements } = parseFile(file);
 
   const top = new Map(elements.map((e) => [e.tag, e]));
   const text = (tag: number): string => {
@@ -207,7 +243,10 @@ export function deidentifyPart10(file: Uint8Array, session: DeidSession): DeidFi
   };
   const patientKey = text(TAG.patientId) ? `id:${text(TAG.patientId)}\u0000${text(TAG.issuerOfPatientId)}` : `name:${text(TAG.patientName)}`;
   const ctx: FileContext = { session, bytes: body, patient: session.patientFor(patientKey), actions: emptyCounts(), scrub: undefined, outputSopInstanceUid: null };
-  if (session.options.has('clean-descriptions') || session.options.has('retain-patient-characteristics')) ctx.scrub = scrubPattern(body, elements, session.options);
+  if (cleansTexts(session.options)) {
+    session.addIdentifying(identifyingValues(body, elements, session.options));
+    ctx.scrub = session.identifyingPattern();
+  }
 
   const sopClassUid = text(TAG.sopClassUid) || meta.sopClassUid;
   const flags = burnedInFlags(sopClassUid, text(TAG.modality), top.has(TAG.burnedInAnnotation) ? text(TAG.burnedInAnnotation) : null);
@@ -299,7 +338,7 @@ function addedElements(options: ReadonlySet<DeidOption>, syntax: Syntax): Array<
     { tag: TAG.deidentificationMethodCodes, bytes: codeSequence },
     {
       tag: TAG.longitudinalTemporalInformationModified,
-      bytes: textElement(TAG.longitudinalTemporalInformationModified, 'CS', options.has('modified-dates') ? 'MODIFIED' : 'REMOVED', syntax),
+      bytes: textElement(TAG.longitudinalTemporalInformationModified, 'CS', options.has('modified-dates') ? 'MODIFIED' : options.has('retain-full-dates') ? 'UNMODIFIED' : 'REMOVED', syntax),
     },
   ];
 }
@@ -407,7 +446,7 @@ function actionOf(tag: number, vr: string | null, options: ReadonlySet<DeidOptio
   }
   // Not in the table: handled by VR (see the header comment).
   if (vr === 'PN') return 'Z';
-  if (vr === 'DA' || vr === 'DT') return options.has('modified-dates') ? 'C' : 'D';
+  if (vr === 'DA' || vr === 'DT') return options.has('retain-full-dates') ? 'K' : options.has('modified-dates') ? 'C' : 'D';
   if (vr === 'ST' || vr === 'LT' || vr === 'UT') return options.has('clean-descriptions') ? 'C' : 'D';
   return 'K';
 }
@@ -516,8 +555,8 @@ export function shiftDate(value: string, vr: 'DA' | 'DT' | 'TM', days: number): 
   return shifted + match[4];
 }
 
-/** Values the profile removes or replaces in this file (names, IDs, institution, dates), as one pattern to cut out of cleaned texts. */
-function scrubPattern(bytes: Uint8Array, elements: DataElement[], options: ReadonlySet<DeidOption>): RegExp | null {
+/** Values the profile removes or replaces in this file (names, IDs, institution, dates): what cleaned texts must not keep. */
+function identifyingValues(bytes: Uint8Array, elements: DataElement[], options: ReadonlySet<DeidOption>): Set<string> {
   const found = new Set<string>();
   const visit = (list: DataElement[]): void => {
     for (const e of list) {
@@ -536,7 +575,5 @@ function scrubPattern(bytes: Uint8Array, elements: DataElement[], options: Reado
     }
   };
   visit(elements);
-  if (found.size === 0) return null;
-  const escaped = [...found].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(escaped.join('|'), 'gi');
+  return found;
 }

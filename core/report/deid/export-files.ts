@@ -10,7 +10,7 @@ import { MaskReadError } from '../../masks/mask-error';
 import { openRegularFile, readWhole } from '../../masks/open-regular-file';
 import { writeWhole } from '../../services/export-handlers';
 import { DeidSession } from './deid-session';
-import { DeidError, NotDicomError, deidentifyPart10, type DeidActionCounts, type DeidFlag } from './deidentify';
+import { DeidError, NotDicomError, cleansTexts, deidentifyPart10, gatherIdentifying, type DeidActionCounts, type DeidFlag } from './deidentify';
 import type { DeidOption } from './method-codes';
 
 /** Larger files are refused before they are read (a Part 10 file is read whole). */
@@ -164,13 +164,26 @@ export async function deidentifyFiles(inputs: string[], outDir: string, options:
   const roots = await outputRoots(inputs, outDir);
   const session = new DeidSession(options);
   const foldersMade = new Set<string>();
+  const inputJobs: Array<Array<{ source: string; output: string }>> = [];
   for (let i = 0; i < inputs.length; i++) {
     const input = path.resolve(inputs[i]);
     const walk = await collectFiles([input], signal);
     for (const error of walk.errors) report.failed.push({ source: error.path, reason: error.reason });
     const inputIsFolder = (await stat(input).catch(() => null))?.isDirectory() ?? false;
-    const jobs = walk.files.map((source) => ({ source, output: path.join(roots[i], inputIsFolder ? path.relative(input, source) : path.basename(source)) }));
-    await deidentifyInOrder(jobs, session, report, foldersMade, signal);
+    inputJobs.push(walk.files.map((source) => ({ source, output: path.join(roots[i], inputIsFolder ? path.relative(input, source) : path.basename(source)) })));
   }
+  // A text kept by Clean Descriptors may name anyone of the export (a comment naming another patient):
+  // every file's identifying values are gathered first, at the cost of reading the files twice.
+  if (cleansTexts(session.options)) {
+    for (const { source } of inputJobs.flat()) {
+      signal?.throwIfAborted();
+      try {
+        gatherIdentifying(await readInput(source), session);
+      } catch {
+        // Unreadable, not DICOM or damaged: the de-identifying pass reports it.
+      }
+    }
+  }
+  for (const jobs of inputJobs) await deidentifyInOrder(jobs, session, report, foldersMade, signal);
   return report;
 }

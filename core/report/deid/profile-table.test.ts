@@ -25,10 +25,13 @@ describe('PS3.15 Table E.1-1 as data', () => {
     [tag(0x0008, 0x1155), 'Referenced SOP Instance UID', 'U', { 'retain-uids': 'K' }],
     [tag(0x0008, 0x1140), 'Referenced Image Sequence', 'X/Z/U*', { 'retain-uids': 'K' }],
     [tag(0x0008, 0x1120), 'Referenced Patient Sequence', 'X', { 'retain-uids': 'X' }],
-    [tag(0x0008, 0x0020), 'Study Date', 'Z', { 'modified-dates': 'C' }],
+    [tag(0x0008, 0x0020), 'Study Date', 'Z', { 'modified-dates': 'C', 'retain-full-dates': 'K' }],
+    [tag(0x0008, 0x0201), 'Timezone Offset From UTC', 'X', { 'modified-dates': 'C', 'retain-full-dates': 'K' }],
     [tag(0x0008, 0x0023), 'Content Date', 'Z/D', { 'modified-dates': 'C' }],
     [tag(0x0008, 0x002a), 'Acquisition DateTime', 'X/Z/D', { 'modified-dates': 'C' }],
-    [tag(0x0008, 0x0080), 'Institution Name', 'X/Z/D', {}],
+    [tag(0x0008, 0x0080), 'Institution Name', 'X/Z/D', { 'retain-institution-identity': 'K' }],
+    [tag(0x0008, 0x1040), 'Institutional Department Name', 'X', { 'retain-institution-identity': 'K' }],
+    [tag(0x0012, 0x0031), 'Clinical Trial Site Name', 'Z', { 'retain-institution-identity': 'K' }],
     [tag(0x0008, 0x0090), "Referring Physician's Name", 'Z', {}],
     [tag(0x0008, 0x1030), 'Study Description', 'X', { 'clean-descriptions': 'C' }],
     [tag(0x0020, 0x4000), 'Image Comments', 'X', { 'clean-descriptions': 'C' }],
@@ -65,7 +68,15 @@ describe('Retain Safe Private allow-list and CID 7050', () => {
     expect(isSafePrivate(0x0043, 'OTHER VENDOR', 0x27)).toBe(false);
   });
 
+  it('marks Retain Full Dates on exactly the rows Modified Dates cleans, and Retain Institution Identity on nine', () => {
+    expect(profileRows.filter((r) => r.options['retain-full-dates'] === 'K').map((r) => r.tag)).toEqual(profileRows.filter((r) => r.options['modified-dates'] === 'C').map((r) => r.tag));
+    expect(profileRows.filter((r) => r.options['retain-institution-identity'] === 'K').map((r) => r.tag)).toEqual(['(0008,0080)', '(0008,0081)', '(0008,0082)', '(0008,1040)', '(0008,1041)', '(0012,0030)', '(0012,0031)', '(0012,0060)', '(0012,0081)']);
+  });
+
   it('codes the profile and each option in DCM', () => {
+    expect(optionCodes['retain-full-dates'].value).toBe('113106');
+    expect(optionCodes['retain-institution-identity'].value).toBe('113112');
+    expect(optionCodes['clean-descriptions'].value).toBe('113105');
     expect(BASIC_PROFILE_CODE.value).toBe('113100');
     expect(optionCodes['retain-safe-private'].value).toBe('113111');
     expect(optionCodes['modified-dates'].value).toBe('113107');

@@ -1,7 +1,7 @@
 // PS3.15 Annex E, Table E.1-1 "Application Level Confidentiality Profile Attributes", as data: one row
 // per attribute with its Basic Profile action and the actions of the options implemented here.
 //
-// Transcribed by hand (tag, name, Basic Profile column and six option columns) from the text of the
+// Transcribed by hand (tag, name, Basic Profile column and the option columns) from the text of the
 // standard: the reStructuredText conversion of PS3.15 chapter E in github.com/chsasank/dicom_standard
 // (source/part15/chapter_E.rst). That conversion names no edition; its Table E.1-1 has the Retain
 // Institution Identity column and is followed by the Clean Structured Content concept table (Table
@@ -11,7 +11,10 @@
 // Line format: tag|name|Basic Profile action|option actions, where the options are
 //   uid  Retain UIDs Option                    dev  Retain Device Identity Option
 //   pat  Retain Patient Characteristics Option  mod  Retain Longitudinal Temporal Information with Modified Dates Option
-//   desc Clean Descriptors Option
+//   desc Clean Descriptors Option               inst Retain Institution Identity Option
+// The Retain Longitudinal Temporal Information with Full Dates column is not written out: the standard
+// marks it K on exactly the rows where the Modified Dates column has C (checked row by row against
+// innolitics/dicom-standard's confidentiality_profile_attributes.json), so parseRow derives it.
 // ("Private attributes" (gggg,eeee) with gggg odd: Basic X, Retain Safe Private C — see safe-private.ts.)
 // Repeating groups are written with x: 50xx,xxxx (curves), 60xx,3000 / 60xx,4000 (overlays).
 
@@ -22,7 +25,14 @@ export type BasicAction = 'D' | 'Z' | 'X' | 'K' | 'C' | 'U' | 'Z/D' | 'X/Z' | 'X
 export type OptionAction = 'K' | 'C' | 'X';
 
 /** The options of PS3.15 E.3 whose columns are transcribed (Retain Safe Private is in safe-private.ts). */
-export type TableOption = 'retain-uids' | 'retain-device-identity' | 'retain-patient-characteristics' | 'modified-dates' | 'clean-descriptions';
+export type TableOption =
+  | 'retain-uids'
+  | 'retain-device-identity'
+  | 'retain-institution-identity'
+  | 'retain-patient-characteristics'
+  | 'retain-full-dates'
+  | 'modified-dates'
+  | 'clean-descriptions';
 
 export interface ProfileRow {
   /** '(gggg,eeee)' as the standard writes it, x for a repeating group's digits. */
@@ -38,6 +48,7 @@ const OPTION_COLUMNS: Record<string, TableOption> = {
   pat: 'retain-patient-characteristics',
   mod: 'modified-dates',
   desc: 'clean-descriptions',
+  inst: 'retain-institution-identity',
 };
 
 const BASIC_ACTIONS: ReadonlySet<string> = new Set(['D', 'Z', 'X', 'K', 'C', 'U', 'Z/D', 'X/Z', 'X/D', 'X/Z/D', 'X/Z/U*']);
@@ -65,9 +76,9 @@ const TRANSCRIPTION = `
 0008,0035|Curve Time|X|mod=C
 0008,0050|Accession Number|Z|
 0008,0058|Failed SOP Instance UID List|U|uid=K
-0008,0080|Institution Name|X/Z/D|
-0008,0081|Institution Address|X|
-0008,0082|Institution Code Sequence|X/Z/D|
+0008,0080|Institution Name|X/Z/D|inst=K
+0008,0081|Institution Address|X|inst=K
+0008,0082|Institution Code Sequence|X/Z/D|inst=K
 0008,0090|Referring Physician's Name|Z|
 0008,0092|Referring Physician's Address|X|
 0008,0094|Referring Physician's Telephone Numbers|X|
@@ -78,8 +89,8 @@ const TRANSCRIPTION = `
 0008,1010|Station Name|X/Z/D|dev=K
 0008,1030|Study Description|X|desc=C
 0008,103E|Series Description|X|desc=C
-0008,1040|Institutional Department Name|X|
-0008,1041|Institutional Department Type Code Sequence|X|
+0008,1040|Institutional Department Name|X|inst=K
+0008,1041|Institutional Department Type Code Sequence|X|inst=K
 0008,1048|Physician(s) of Record|X|
 0008,1049|Physician(s) of Record Identification Sequence|X|
 0008,1050|Performing Physician's Name|X|
@@ -143,16 +154,16 @@ const TRANSCRIPTION = `
 0012,0010|Clinical Trial Sponsor Name|D|
 0012,0020|Clinical Trial Protocol ID|D|
 0012,0021|Clinical Trial Protocol Name|Z|
-0012,0030|Clinical Trial Site ID|Z|
-0012,0031|Clinical Trial Site Name|Z|
+0012,0030|Clinical Trial Site ID|Z|inst=K
+0012,0031|Clinical Trial Site Name|Z|inst=K
 0012,0040|Clinical Trial Subject ID|D|
 0012,0042|Clinical Trial Subject Reading ID|D|
 0012,0050|Clinical Trial Time Point ID|Z|
 0012,0051|Clinical Trial Time Point Description|X|desc=C
-0012,0060|Clinical Trial Coordinating Center Name|Z|
+0012,0060|Clinical Trial Coordinating Center Name|Z|inst=K
 0012,0071|Clinical Trial Series ID|X|
 0012,0072|Clinical Trial Series Description|X|desc=C
-0012,0081|Clinical Trial Protocol Ethics Committee Name|D|
+0012,0081|Clinical Trial Protocol Ethics Committee Name|D|inst=K
 0012,0082|Clinical Trial Protocol Ethics Committee Approval Number|X|
 0016,002B|Maker Note|X|desc=C
 0016,004B|Device Setting Description|X|desc=C
@@ -496,6 +507,7 @@ function parseRow(line: string): ProfileRow {
     if (!option || !['K', 'C', 'X'].includes(action)) throw new Error(`profile-table: bad option '${cell}' in '${line}'`);
     parsed[option] = action as OptionAction;
   }
+  if (parsed['modified-dates'] === 'C') parsed['retain-full-dates'] = 'K';
   return { tag: `(${tag})`, name, basic: basic as BasicAction, options: parsed };
 }
 
