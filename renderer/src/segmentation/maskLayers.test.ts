@@ -1,0 +1,74 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SegmentLook } from './labelmapDisplay';
+
+// cornerstone is not on the test's page: a display that records what it was asked to do.
+const calls: string[] = [];
+vi.mock('./labelmapDisplay', () => {
+  let next = 0;
+  return {
+    LabelmapDisplay: class {
+      private readonly id = ++next;
+      show(segment: number, mask: Uint8Array, look: SegmentLook): void {
+        if (look.color[0] === 666) throw new Error('the viewport is gone');
+        calls.push(`show ${this.id}:${segment} (${mask.length} voxels)`);
+      }
+      setLook(segment: number, look: SegmentLook): void {
+        calls.push(`look ${this.id}:${segment} ${look.visible ? 'shown' : 'hidden'}`);
+      }
+      remove(segment: number): void {
+        calls.push(`remove ${this.id}:${segment}`);
+      }
+      destroy(): void {
+        calls.push(`destroy ${this.id}`);
+      }
+    },
+  };
+});
+
+const { MaskLayers } = await import('./maskLayers');
+
+const look = (visible = true, color: [number, number, number] = [1, 2, 3]): SegmentLook => ({ color, visible, opacity: 0.5 });
+const target = { viewportId: 'stack', referencedImageIds: ['a', 'b'] };
+const grid = [2, 1, 2] as const;
+
+describe('MaskLayers', () => {
+  beforeEach(() => void calls.splice(0));
+
+  it('copies a mask once, restyles on a new look only, and removes what is no longer asked for', () => {
+    const layers = new MaskLayers(target, grid);
+    const one = new Uint8Array(4);
+    const two = new Uint8Array(4);
+    expect(layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: one, look: look() }, { number: 2, mask: two, look: look() }] }])).toEqual([]);
+    expect(calls).toEqual(['show 1:1 (4 voxels)', 'show 1:2 (4 voxels)']);
+
+    calls.splice(0);
+    // The same masks: a hidden segment is restyled, an unchanged one left alone, a dropped one removed.
+    layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: one, look: look(false) }] }]);
+    expect(calls).toEqual(['look 1:1 hidden', 'remove 1:2']);
+
+    calls.splice(0);
+    // A new mask array is copied again; a set no longer listed goes whole.
+    layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: new Uint8Array(4), look: look(false) }] }, { key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
+    expect(calls).toEqual(['show 1:1 (4 voxels)']);
+    expect(layers.keys).toEqual({ x: [1], y: [] });
+    calls.splice(0);
+    layers.sync([{ key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
+    expect(calls).toEqual(['destroy 1']);
+    layers.destroy();
+    expect(calls).toEqual(['destroy 1', 'destroy 2']);
+  });
+
+  it('names a mask set that does not fit the stack, or that cornerstone refuses, and shows the others', () => {
+    const layers = new MaskLayers(target, grid);
+    const problems = layers.sync([
+      { key: 'small', name: 'small.nii', shape: [1, 1, 2], segments: [{ number: 1, mask: new Uint8Array(2), look: look() }] },
+      { key: 'refused', name: 'refused.dcm', shape: grid, segments: [{ number: 1, mask: new Uint8Array(4), look: look(true, [666, 0, 0]) }] },
+      { key: 'fine', name: 'fine.nii', shape: grid, segments: [{ number: 3, mask: new Uint8Array(4), look: look() }] },
+    ]);
+    expect(problems).toEqual([
+      'small.nii is 1×1×2 voxels but this series is 2×1×2: it is not drawn',
+      'refused.dcm cannot be drawn: the viewport is gone',
+    ]);
+    expect(layers.keys).toEqual({ fine: [3] });
+  });
+});
