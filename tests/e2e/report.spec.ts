@@ -176,4 +176,51 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-version-view')).toContainText('both lungs aerated');
     await expect(page.getByTestId('report-version-view')).toContainText(`Signed by ${signer}`);
   });
+
+  test('two windows editing one report: the later save is refused in words and neither text is lost until the person chooses', async ({ page }) => {
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const viewer = new ViewerPage(page);
+    await viewer.goto(own.host.url);
+    await page.getByRole('button', { name: 'Open sample study' }).click();
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await page.getByTestId('report-findings').fill('First window.');
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+
+    // A second window on the same study reads that version, then the first window saves another.
+    const other = await page.context().newPage();
+    other.on('pageerror', (e) => pageErrors.push(e.message));
+    const otherViewer = new ViewerPage(other);
+    await otherViewer.goto(own.host.url);
+    await other.getByTestId('study-item').click();
+    await otherViewer.waitForRender(0);
+    await other.getByTestId('report-toggle').click();
+    await expect(other.getByTestId('report-findings')).toHaveValue('First window.');
+    await page.getByTestId('report-findings').fill('First window, edited again.');
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+
+    await other.getByTestId('report-findings').fill('Second window.');
+    const conflict = other.getByTestId('report-conflict');
+    await expect(conflict).toContainText('was saved since');
+    await expect(other.getByTestId('report-save-state')).toHaveAttribute('data-state', 'conflict');
+    await expect(other.getByTestId('report-findings')).toHaveValue('Second window.');
+    // Nothing was written over the first window's version while the conflict waits.
+    await other.waitForTimeout(1_500);
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-findings')).toHaveValue('First window, edited again.');
+
+    // The second window keeps its text, saved as the next version on top.
+    await other.getByRole('button', { name: 'Save mine on top' }).click();
+    await expect(other.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-findings')).toHaveValue('Second window.');
+    await other.close();
+  });
 });
