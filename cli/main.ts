@@ -45,7 +45,7 @@ const commands: Record<string, CommandEntry> = {
   },
   report: {
     summary: 'write the PDF report of a study (a folder is imported first, with its SEG files)',
-    usage: 'vesalius report <study key|dir> --out <file.pdf> [--version N] [--json]',
+    usage: 'vesalius report <study key|dir> --out <file.pdf> [--dicom <dir>] [--csv <file>] [--version N] [--json]',
     load: async () => (await import('./report-command')).reportCommand,
   },
   deidentify: {

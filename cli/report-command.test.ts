@@ -9,6 +9,7 @@ import type { Series } from '../core/contract/dicom';
 import { encodeDicomSeg } from '../core/masks/seg-writer';
 import { overlappingContent, testPlanes, writeSourceSeries } from '../core/masks/seg-writer.fixtures';
 import { segSourceOfSeries } from '../core/masks/seg-writer-source';
+import { csvField } from '../core/report/csv/csv';
 import { StoreHandle } from '../core/store/store-handle';
 import { vesalius } from './test-run';
 
@@ -121,7 +122,8 @@ describe('vesalius report', () => {
     store.close();
 
     const out = path.join(tmp, 'scores.pdf');
-    const run = await vesalius(['report', await studyKeyOf(env), '--out', out, '--json'], env);
+    const csv = path.join(tmp, 'scores.csv');
+    const run = await vesalius(['report', await studyKeyOf(env), '--out', out, '--csv', csv, '--json'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // The draft holds what masks.score answered; the PDF prints it.
@@ -136,6 +138,11 @@ describe('vesalius report', () => {
     expect(dice.value).toBeGreaterThan(0);
     expect(dice.value).toBeLessThan(1); // the model missed part of it
     if (poppler) expect(text(out)).toMatch(new RegExp(`expert-seg\\.dcm\\s+model-seg\\.dcm\\s+${label}\\s+Dice\\s+${dice.value!.toFixed(3)}`));
+    // --csv: the same scores, one row each, at full precision.
+    const lines = readFileSync(csv, 'utf8').split('\r\n');
+    expect(lines[0]).toBe('study,report_version,truth,prediction,label,metric,value');
+    expect(lines).toHaveLength(scores.length + 2); // header, rows, and the empty string after the last CRLF
+    expect(lines).toContain(`${studyKey},1,expert-seg.dcm,model-seg.dcm,${csvField(label)},Dice,${dice.value}`);
   }, 240_000);
 
   it('refuses usage errors with exit 2 and an unknown study with exit 1', async () => {

@@ -1,11 +1,13 @@
 // vesalius report: the PDF report of a study (imported first when given a folder) through the report.* calls.
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importSummarySchema, type ImportSummary } from '../core/contract/dicom';
 import type { MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
 import { isInside, realPathOf } from '../core/catalog/grants';
 import { nonImageReason } from '../core/dicom/sop-class';
+import { ioErrorText } from '../core/fs/io-error';
+import { reportScoresCsv } from '../core/report/csv/report-scores-csv';
 import type { ReportContentInput, ScoreRow } from '../core/report/model';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { writeReportDicom, type ReportDicomOutputs } from '../core/services/report-dicom';
@@ -13,7 +15,7 @@ import { UsageError, type CliCommand, type CliIo } from './command';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { shown, terminalProgress } from './index-command';
 
-const help = `Usage: vesalius report <study key | dir> --out <file.pdf> [--dicom <dir>] [--version N] [--json]
+const help = `Usage: vesalius report <study key | dir> --out <file.pdf> [--dicom <dir>] [--csv <file>] [--version N] [--json]
 
 Writes the report of a study as PDF (one template, as the app prints it): patient and study in the
 header, state and signer and page numbers on every page, findings, impression, the assistant's texts
@@ -27,7 +29,11 @@ volumes (ml) / areas (mm²) and scores against ground truth.
   --dicom DIR    also write the DICOM outputs into DIR (created when missing; not inside the input folder):
                  report.pdf.dcm (the PDF as Encapsulated PDF), one <segmentation name>.seg.dcm per stored
                  segmentation of the study's series that holds voxels, and measurements.sr.dcm (a TID 1500
-                 measurement report: the study's measurements on their images and each SEG segment's volume)
+                 measurement report: the study's measurements on their images, each ellipse / rectangle with
+                 its area and the mean, SD, min and max of the pixels it encloses (HU on CT), and each SEG
+                 segment's volume)
+  --csv FILE     also write the report's scores as CSV (RFC 4180): study, report_version, truth, prediction,
+                 label, metric (Dice / IoU / …), value (empty: undefined)
   --version N    an older version of the report (read-only, shown as superseded)
   --json         print what was written as one JSON document
 
@@ -35,7 +41,8 @@ When the study has no report yet, a draft is saved first from what the store kno
 its segmentations (volumes, areas) and, where a series has a ground-truth segmentation, the Dice and IoU
 of every other segmentation of that series against it. A stored report is printed as it is. Key images:
 the report's own, else the middle image of each series, rendered with the file's window.
-The SR carries each ellipse / rectangle's area but not its pixel statistics (mean, SD, min, max) yet.
+ROI statistics are computed from the image's modality values, decoded on a reader thread; where they
+cannot be (a colour image, a file that cannot be decoded) the ROI keeps its area and the reason is listed.
 
 Exit status: 0 when the PDF (and with --dicom its DICOM files) was written (key images and measurements
 that could not be placed are listed); 1 when the import, the report, the PDF or a DICOM output failed;
@@ -46,6 +53,7 @@ interface ReportArgs {
   input: string;
   out: string;
   dicomDir: string | null;
+  csv: string | null;
   version: number | null;
   json: boolean;
 }
@@ -54,6 +62,7 @@ function parseArgs(argv: string[]): ReportArgs | 'help' {
   const inputs: string[] = [];
   let out: string | undefined;
   let dicomDir: string | null = null;
+  let csv: string | null = null;
   let version: number | null = null;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
@@ -72,11 +81,12 @@ function parseArgs(argv: string[]): ReportArgs | 'help' {
       if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new UsageError(`--version takes a version number from 1 (got '${text}')`);
       version = Number(text);
     } else if (arg === '--dicom') dicomDir = value();
+    else if (arg === '--csv') csv = value();
     else throw new UsageError(`unknown option '${arg}'`);
   }
   if (inputs.length !== 1) throw new UsageError(inputs.length === 0 ? 'give a study key or a folder' : 'give one study key or folder');
   if (!out) throw new UsageError('--out is required (the PDF file to write)');
-  return { input: inputs[0], out, dicomDir, version, json };
+  return { input: inputs[0], out, dicomDir, csv, version, json };
 }
 
 /** The import's reason for a DICOM SEG file: the files to store as segmentations. */
@@ -203,10 +213,23 @@ export const reportCommand: CliCommand = async (argv, io) => {
       for (const s of dicom.skipped) io.stderr(`vesalius report: ${s.what} left out of the SR: ${s.reason}\n`);
     }
 
-    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e, ...(dicom ? { dicom } : {}) }, null, 2)}\n`);
+    let csvPath: string | null = null;
+    if (args.csv) {
+      const shownVersion = await api.call('report.get', { studyKey, version: e.version });
+      if (!shownVersion.ok) return fail(io, shownVersion.error.message) ?? 1;
+      csvPath = path.resolve(args.csv);
+      try {
+        await writeFile(csvPath, reportScoresCsv(studyKey, e.version, shownVersion.value.report?.content.scores ?? []));
+      } catch (err) {
+        return fail(io, `cannot write the CSV ${csvPath}: ${ioErrorText(err)}`) ?? 1;
+      }
+    }
+
+    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e, ...(dicom ? { dicom } : {}), ...(csvPath ? { csv: csvPath } : {}) }, null, 2)}\n`);
     else {
       io.stdout(`Wrote ${e.path}: report of study ${studyKey}, version ${e.version} (${e.state}${assembled ? ', a draft assembled now' : ''}), ${e.keyImages} key image(s), ${e.bytes} bytes\n`);
       for (const f of dicom?.files ?? []) io.stdout(`Wrote ${f.path} (${f.kind === 'seg' ? 'DICOM SEG' : f.kind === 'sr' ? `measurement SR, ${dicom!.measurements} measurement(s)` : 'Encapsulated PDF'})\n`);
+      if (csvPath) io.stdout(`Wrote ${csvPath} (the report's scores as CSV)\n`);
     }
     return 0;
   });
