@@ -147,6 +147,8 @@ describe('vesalius report --dicom', () => {
     const volumes = content.segments.map((segment) => (voxels(content.masks.get(segment.number)!) * 0.8 * 0.6 * 2.5) / 1000);
     expect(numValues(sr.ContentSequence, '118565006').map((v) => v.toFixed(4)).sort()).toEqual([...volumes, ...volumes].map((v) => v.toFixed(4)).sort());
     expect(numValues(sr.ContentSequence, '410668003')).toHaveLength(1); // the length measurement
+    expect(numValues(sr.ContentSequence, '42798000')).toHaveLength(1); // the ellipse's area
+    expect(numValues(sr.ContentSequence, '112031')).toHaveLength(4); // its mean, SD, min and max (HU), from the decoded image
     expect(pdf.StudyInstanceUID).toBe(source.patientStudy.StudyInstanceUID);
   }, 240_000);
 
