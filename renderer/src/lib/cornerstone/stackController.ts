@@ -248,7 +248,10 @@ export class StackController {
    */
   private dropCarriedProperties(): void {
     const viewport = this.viewport as Types.IStackViewport & { clearDefaultProperties(imageId?: string): void };
-    if (!viewport.getCornerstoneImage()) return;
+    // Nothing sets properties on the warm-up image, and clearing them renders the shown image once more: on
+    // the first series' path that was a whole software render of the black warm-up image (render bench).
+    const shown = viewport.getCornerstoneImage()?.imageId;
+    if (shown === undefined || shown === WARM_UP_IMAGE_ID) return;
     try {
       viewport.clearDefaultProperties();
     } catch {
