@@ -89,19 +89,31 @@ function srImageOf(source: SegSource, image: { sopInstanceUid: string | null; fr
   return { sopClassUid: frame.sopClassUid, sopInstanceUid: frame.sopInstanceUid, frameNumber: frame.frameNumber, seriesInstanceUid: source.seriesInstanceUid, geometry: placed.geometry };
 }
 
+/** Decoded frames by file and frame, the most recent few: several ROIs on one image decode it once, and a study's many images are not all held. */
+type DecodedFrames = Map<string, Promise<ModalityFrame>>;
+const DECODED_FRAMES_KEPT = 8;
+
 /** The statistics of an ellipse or rectangle from its image's modality values, decoded on a reader thread; a reason when there are none. */
 async function roiStatsOf(
   deps: ReportDicomDeps,
+  decoded: DecodedFrames,
   series: StudyOfCatalog['series'][number],
   image: SrMeasurement['image'],
   roi: Extract<MeasurementGeometry, { kind: 'ellipse' | 'rectangle' }>,
 ): Promise<{ ok: true; stats: RoiStats } | { ok: false; reason: string }> {
   const instance = series.instances.find((i) => i.sopInstanceUid === image.sopInstanceUid);
   if (!instance) return { ok: false, reason: `its image ${image.sopInstanceUid} is not in the catalog's series ${series.seriesInstanceUid}` };
-  const decoded = await deps.modalityFrame(instance.path, image.frameNumber ?? 1);
-  if (!decoded.ok) return { ok: false, reason: `${instance.path}: ${decoded.reason}` };
-  const { values, columns, rows } = decoded;
-  return roiStats({ columns, rows, valueAt: (index) => values[index], geometry: image.geometry }, roi);
+  const frame = image.frameNumber ?? 1;
+  const key = `${instance.path}\u0000${frame}`;
+  if (!decoded.has(key)) {
+    if (decoded.size >= DECODED_FRAMES_KEPT) decoded.delete(decoded.keys().next().value!);
+    decoded.set(key, deps.modalityFrame(instance.path, frame));
+  }
+  const values = await decoded.get(key)!;
+  if (!values.ok) return { ok: false, reason: `${instance.path}: ${values.reason}` };
+  const { columns, rows } = values;
+  const at = values.values;
+  return roiStats({ columns, rows, valueAt: (index) => at[index], geometry: image.geometry }, roi);
 }
 
 /** Writes the report's DICOM outputs into `outDir`; a refusal names the file or the study and says why. */
@@ -137,6 +149,7 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
   const measurements: SrMeasurement[] = [];
   const segmentations: SrSegmentation[] = [];
   const taken = new Set([REPORT_PDF_DICOM_FILE, MEASUREMENT_SR_FILE]);
+  const decoded: DecodedFrames = new Map();
   try {
     const patientStudy = await deps.patientStudy(firstImage.path);
     for (const series of study.series) {
@@ -156,7 +169,7 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
         }
         let stats: RoiStats | null = null;
         if (m.geometry.kind === 'ellipse' || m.geometry.kind === 'rectangle') {
-          const computed = await roiStatsOf(deps, series, image, m.geometry);
+          const computed = await roiStatsOf(deps, decoded, series, image, m.geometry);
           // Without its statistics the ROI still goes in with its area; the reason is reported.
           if (computed.ok) stats = computed.stats;
           else skipped.push({ what: `the statistics of measurement "${m.label}" (${m.id})`, reason: computed.reason });
