@@ -228,3 +228,32 @@ test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn
   expect(under.aligned.mean).toBeLessThan(170);
   expect(under.aligned.sd).toBeLessThan(under.mirrored.sd * 0.7);
 });
+
+test('a SEG with overlapping segments (highdicom) shows each segment whole, as its own labelmap', async ({ viewer, page, dataDir }) => {
+  test.skip(!dataDir, dataDirMissingMessage());
+  await viewer.openPath(path.join(dataDir!, 'dicom', 'pydicom', 'dicomdirtests', '77654033', 'CT2'));
+  await viewer.waitForImport();
+  await viewer.waitForRender();
+
+  await page.getByTestId('scoring-toggle').click();
+  await page.getByTestId('mask-path').fill(path.join(dataDir!, 'dicom', 'highdicom', 'seg_image_ct_binary_overlap.dcm'));
+  await page.getByTestId('mask-path-submit').click();
+  const item = page.getByTestId('mask-list').locator('li');
+  await expect(item).toHaveCount(1);
+  await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
+
+  // The store's voxel count of each segment (a chip's title) is what its labelmap holds: the voxels the
+  // two segments share are in both, not given to one of them as a label map would.
+  const chips = item.locator('.chip');
+  await expect(chips).toHaveCount(2);
+  const listed = await chips.evaluateAll((elements) => elements.map((e) => Number.parseInt(e.getAttribute('title') ?? '', 10)));
+  expect(listed.every((n) => n > 0)).toBe(true);
+  const shown = () =>
+    page.evaluate(() => {
+      const layers = (window as unknown as { __vesaliusMaskLayers: () => Record<string, Record<string, Record<string, number>>> }).__vesaliusMaskLayers();
+      return Object.values(layers.scoring ?? {})[0] ?? null;
+    });
+  await expect.poll(shown, { timeout: 15_000 }).toEqual({ 1: listed[0], 2: listed[1] });
+  await expect(page.getByTestId('mask-draw-problem')).toHaveCount(0);
+  await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted).toBeGreaterThan(0);
+});

@@ -7,7 +7,7 @@ import { loadStackImages } from './stackImages';
 
 /** Every MaskLayers on the page by its owner's name, for the e2e harness (window.__vesaliusMaskLayers). */
 const registry = new Map<string, MaskLayers>();
-(globalThis as { __vesaliusMaskLayers?: () => Record<string, Record<string, number[]>> }).__vesaliusMaskLayers = () =>
+(globalThis as { __vesaliusMaskLayers?: () => Record<string, MaskLayers['keys']> }).__vesaliusMaskLayers = () =>
   Object.fromEntries([...registry].map(([owner, layers]) => [owner, layers.keys]));
 
 /**

@@ -50,7 +50,7 @@ describe('MaskLayers', () => {
     // A new mask array is copied again; a set no longer listed goes whole.
     layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: new Uint8Array(4), look: look(false) }] }, { key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
     expect(calls).toEqual(['show 1:1 (4 voxels)']);
-    expect(layers.keys).toEqual({ x: [1], y: [] });
+    expect(layers.keys).toEqual({ x: { 1: 0 }, y: {} });
     calls.splice(0);
     layers.sync([{ key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
     expect(calls).toEqual(['destroy 1']);
@@ -63,12 +63,12 @@ describe('MaskLayers', () => {
     const problems = layers.sync([
       { key: 'small', name: 'small.nii', shape: [1, 1, 2], segments: [{ number: 1, mask: new Uint8Array(2), look: look() }] },
       { key: 'refused', name: 'refused.dcm', shape: grid, segments: [{ number: 1, mask: new Uint8Array(4), look: look(true, [666, 0, 0]) }] },
-      { key: 'fine', name: 'fine.nii', shape: grid, segments: [{ number: 3, mask: new Uint8Array(4), look: look() }] },
+      { key: 'fine', name: 'fine.nii', shape: grid, segments: [{ number: 3, mask: Uint8Array.from([0, 1, 1, 0]), look: look() }] },
     ]);
     expect(problems).toEqual([
       'small.nii is 1×1×2 voxels but this series is 2×1×2: it is not drawn',
       'refused.dcm cannot be drawn: the viewport is gone',
     ]);
-    expect(layers.keys).toEqual({ fine: [3] });
+    expect(layers.keys).toEqual({ fine: { 3: 2 } });
   });
 });

@@ -25,8 +25,8 @@ export type StackGrid = readonly [number, number, number];
 
 interface ShownLayer {
   display: LabelmapDisplay;
-  /** Per segment number: the mask last copied and the look last set (as JSON, to compare). */
-  segments: Map<number, { mask: Uint8Array; look: string }>;
+  /** Per segment number: the mask last copied (and its voxel count) and the look last set (as JSON, to compare). */
+  segments: Map<number, { mask: Uint8Array; voxels: number; look: string }>;
 }
 
 /**
@@ -66,9 +66,9 @@ export class MaskLayers {
     for (const key of [...this.shown.keys()]) this.drop(key);
   }
 
-  /** The keys shown and their segment numbers (the e2e harness reads them). */
-  get keys(): Record<string, number[]> {
-    return Object.fromEntries([...this.shown].map(([key, shown]) => [key, [...shown.segments.keys()]]));
+  /** The keys shown and the voxels of each of their segments (the e2e harness reads them). */
+  get keys(): Record<string, Record<number, number>> {
+    return Object.fromEntries([...this.shown].map(([key, shown]) => [key, Object.fromEntries([...shown.segments].map(([number, s]) => [number, s.voxels]))]));
   }
 
   private syncLayer(layer: MaskLayer): void {
@@ -82,9 +82,13 @@ export class MaskLayers {
       numbers.add(segment.number);
       const before = shown.segments.get(segment.number);
       const look = JSON.stringify(segment.look);
-      if (!before || before.mask !== segment.mask) shown.display.show(segment.number, segment.mask, segment.look);
-      else if (before.look !== look) shown.display.setLook(segment.number, segment.look);
-      shown.segments.set(segment.number, { mask: segment.mask, look });
+      if (!before || before.mask !== segment.mask) {
+        shown.display.show(segment.number, segment.mask, segment.look);
+        shown.segments.set(segment.number, { mask: segment.mask, voxels: countOf(segment.mask), look });
+      } else if (before.look !== look) {
+        shown.display.setLook(segment.number, segment.look);
+        before.look = look;
+      }
     }
     for (const number of [...shown.segments.keys()]) {
       if (numbers.has(number)) continue;
@@ -97,4 +101,10 @@ export class MaskLayers {
     this.shown.get(key)?.display.destroy();
     this.shown.delete(key);
   }
+}
+
+function countOf(mask: Uint8Array): number {
+  let voxels = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) voxels++;
+  return voxels;
 }
