@@ -66,6 +66,8 @@ export class ReportState {
   /** A signed version is locked: only an amendment changes it. */
   readonly locked = $derived(this.head !== null && this.head.state !== 'draft');
 
+  /** The study last asked for (showStudy may wait for a save before it shows it). */
+  private wantedKey: string | null = null;
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<void> | null = null;
@@ -74,8 +76,16 @@ export class ReportState {
 
   /** Follows the viewer's study: the previous study's pending edits are saved first. */
   async showStudy(study: Study | null): Promise<void> {
-    if ((study?.studyInstanceUid ?? null) === this.studyKey) return;
+    const key = study?.studyInstanceUid ?? null;
+    if (key === this.studyKey && key === this.wantedKey) {
+      // The same study, perhaps with more series imported since: cite theirs too.
+      if (study) this.study = study;
+      return;
+    }
+    this.wantedKey = key;
     await this.flush();
+    // Another study was chosen while the pending edits were saved: that call shows it.
+    if (this.wantedKey !== key) return;
     this.study = study;
     this.head = null;
     this.viewing = null;
