@@ -1,14 +1,14 @@
-// Runs every benchmark in bench/*.bench.ts (each exports `run(): Promise<void>` and prints its own ratios).
+// Runs every benchmark in bench/*.bench.ts, or those named (`npx tsx bench/run.ts memory metrics`); each exports `run(): Promise<void>` and prints its own ratios.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(benchDir)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .sort();
+const all = readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts'));
+// A bench's whole name (`memory`) picks that one alone; otherwise a name picks every bench containing it.
+const picked = (o: string): string[] => (all.includes(`${o}.bench.ts`) ? [`${o}.bench.ts`] : all.filter((f) => f.includes(o)));
+const files = (only.length === 0 ? all : [...new Set(only.flatMap(picked))]).sort();
 
 for (const file of files) {
   console.log(`\n== ${file} ==`);
