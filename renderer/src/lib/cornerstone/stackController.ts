@@ -209,9 +209,10 @@ export class StackController {
     if (!imageId) return;
     const stop = () => eventTarget.removeEventListener(Enums.Events.IMAGE_LOADED, onLoaded);
     const onLoaded = (event: Event) => {
-      const detail = (event as CustomEvent<{ image?: { imageId?: string } }>).detail;
+      const detail = (event as CustomEvent<{ image?: { imageId?: string; decodeTimeInMS?: number } }>).detail;
       if (detail?.image?.imageId !== imageId) return;
-      performance.mark('vesalius:first-image-loaded');
+      // With the codec's own time (the decoder worker's, from its start to the decoded pixels), so the bench can tell it from the parse and the queue.
+      performance.mark('vesalius:first-image-loaded', { detail: { workerDecodeMs: detail.image.decodeTimeInMS ?? null } });
       stop();
     };
     // A cached image fires no IMAGE_LOADED: the listener then goes with the next stack or destroy().
