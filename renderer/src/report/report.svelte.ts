@@ -213,6 +213,8 @@ export class ReportState {
       const imageId = viewport?.getCurrentImageId();
       const frame = open.frames.find((f) => f.imageId === imageId);
       if (!viewport || !frame) throw new Error('the viewer is not showing an image yet');
+      // The MPR-only layout hides the stack view: its image is not what the person sees.
+      if (viewport.element.getClientRects().length === 0) throw new Error('the stack view is not on screen; choose the 1×1 or 2×2 layout to capture it');
       const { png } = await captureViewportPng(viewport.element);
       const voi = viewer.snapshot.voi;
       const window = voi && Number.isFinite(voi.windowCenter) && voi.windowWidth > 0 ? { center: voi.windowCenter, width: voi.windowWidth } : null;
