@@ -64,7 +64,9 @@ export class LabelmapDisplay {
     this.remove(segment);
     const segmentationId = `${this.prefix}-${segment}`;
     const images = imageLoader.createAndCacheDerivedLabelmapImages([...this.target.referencedImageIds], {
-      getDerivedImageId: (referencedImageId: string) => `${segmentationId}:${this.target.referencedImageIds.indexOf(referencedImageId)}`,
+      // cornerstone's own prefix for images made in memory: a volume built over them (the volume views) then never
+      // tries to load one through an image loader (our ids have no loader; 5.14 reads the VOI that way otherwise).
+      getDerivedImageId: (referencedImageId: string) => `derived:${segmentationId}:${this.target.referencedImageIds.indexOf(referencedImageId)}`,
     } as Parameters<typeof imageLoader.createAndCacheDerivedLabelmapImages>[1]);
     const layer: Layer = { segmentationId, images };
     this.layers.set(segment, layer);

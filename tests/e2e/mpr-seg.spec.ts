@@ -1,0 +1,180 @@
+import type { Page } from '@playwright/test';
+import { labelColor } from '../../core/annotations/palette';
+import { allSaved, newSegmentation, openPhantom, segmentationEditor, segmentRows, sliceVoxelsOf, voxelsOf } from './draw-page';
+import { expect, ownHostPerTest, test } from './fixtures';
+
+type Axis = 'axial' | 'sagittal' | 'coronal';
+interface Rect { left: number; top: number; width: number; height: number }
+
+// The phantom: 256 × 256 at 1.5 mm, SLICES axial slices 2.5 mm apart (k grows toward the head).
+const SIZE = 256;
+const SLICES = 24;
+
+/** The axial view counts its slices from the head (cornerstone's axial camera looks from the feet), the stack's k from the feet. */
+const axialIndexOf = (k: number): number => SLICES - 1 - k;
+
+const view = (page: Page, axis: Axis) => page.getByTestId(`mpr-${axis}`);
+const nextFrame = (page: Page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+
+async function waitForVolumeViews(page: Page): Promise<void> {
+  await expect(page.getByTestId('mpr-views')).toHaveAttribute('data-status', 'ready', { timeout: 60_000 });
+  for (const axis of ['axial', 'sagittal', 'coronal'] as const) await expect(view(page, axis)).not.toHaveAttribute('data-rendered-at', '', { timeout: 30_000 });
+  await nextFrame(page);
+}
+
+async function imageRect(page: Page, axis: Axis): Promise<Rect> {
+  await expect(view(page, axis)).not.toHaveAttribute('data-image-rect', '');
+  return JSON.parse((await view(page, axis).getAttribute('data-image-rect'))!) as Rect;
+}
+
+/** A point of a view (fractions of the volume's outline there) in page px. */
+async function pagePoint(page: Page, axis: Axis, fx: number, fy: number): Promise<{ x: number; y: number }> {
+  const rect = await imageRect(page, axis);
+  const box = (await view(page, axis).boundingBox())!;
+  return { x: box.x + rect.left + fx * rect.width, y: box.y + rect.top + fy * rect.height };
+}
+
+/**
+ * Where a view's canvas shows the segment's colour (blended over the grey image at any opacity), as fractions of
+ * the volume's outline there: a pixel counts when its chroma (its channels less their mean) points the way the
+ * colour's does. Grey image pixels have none; the crosshairs' lines are other colours.
+ */
+async function colouredPoints(page: Page, axis: Axis, colour: readonly [number, number, number]): Promise<[number, number][]> {
+  const rect = await imageRect(page, axis);
+  return view(page, axis).evaluate(
+    (element, { rect, colour }) => {
+      const canvas = element.querySelector('canvas');
+      const context = canvas?.getContext('2d');
+      if (!canvas || !context) throw new Error('no 2d canvas in the view');
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      const box = canvas.getBoundingClientRect();
+      const viewBox = element.getBoundingClientRect();
+      const mean = (colour[0] + colour[1] + colour[2]) / 3;
+      const want = colour.map((c) => c - mean);
+      const wantLength = Math.hypot(want[0], want[1], want[2]);
+      const points: [number, number][] = [];
+      for (let y = 0; y < canvas.height; y++) {
+        for (let x = 0; x < canvas.width; x++) {
+          const o = (y * canvas.width + x) * 4;
+          const m = (data[o] + data[o + 1] + data[o + 2]) / 3;
+          const chroma = [data[o] - m, data[o + 1] - m, data[o + 2] - m];
+          const length = Math.hypot(chroma[0], chroma[1], chroma[2]);
+          if (length < 20 || (chroma[0] * want[0] + chroma[1] * want[1] + chroma[2] * want[2]) / (length * wantLength) < 0.9) continue;
+          const fx = (box.left + ((x + 0.5) * box.width) / canvas.width - viewBox.left - rect.left) / rect.width;
+          const fy = (box.top + ((y + 0.5) * box.height) / canvas.height - viewBox.top - rect.top) / rect.height;
+          points.push([fx, fy]);
+        }
+      }
+      return points;
+    },
+    { rect, colour },
+  );
+}
+
+/** Scrolls a view with the wheel (one slice a notch) until it shows slice `index` (0-based, as data-slice-index counts). */
+async function scrollTo(page: Page, axis: Axis, index: number): Promise<void> {
+  const centre = await pagePoint(page, axis, 0.5, 0.5);
+  await page.mouse.move(centre.x, centre.y);
+  const shownIndex = async () => Number(await view(page, axis).getAttribute('data-slice-index'));
+  for (let round = 0; round < 4; round++) {
+    const shown = await shownIndex();
+    if (shown === index) break;
+    for (let notch = 0; notch < Math.abs(index - shown); notch++) await page.mouse.wheel(0, shown < index ? 100 : -100);
+    await expect.poll(shownIndex, { timeout: 5_000 }).not.toBe(shown);
+    await nextFrame(page);
+  }
+  await expect(view(page, axis)).toHaveAttribute('data-slice-index', String(index));
+  await nextFrame(page);
+}
+
+/** Segmentation in the volume views (issue 10 item 2): drawn in one view, shown in the others, one edit path with the stack. */
+test.describe('segmentation in the MPR views', () => {
+  // Wide enough that a voxel of the 256-wide phantom is more than a canvas pixel in each of the three views.
+  test.use({ viewport: { width: 1600, height: 1000 } });
+  const own = ownHostPerTest('mpr-seg');
+  let pageErrors: string[] = [];
+  test.beforeEach(() => {
+    pageErrors = [];
+  });
+  test.afterEach(() => {
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('a brush stroke in the sagittal view paints that sagittal plane, shows in the axial view at its place, and undo removes it', async ({ page }) => {
+    await openPhantom(page, own, (message) => pageErrors.push(message), SLICES);
+    await newSegmentation(page);
+    const row = segmentRows(page).first();
+    await page.keyboard.press('b');
+    await page.getByTestId('command-layout.1x3').click();
+    await waitForVolumeViews(page);
+
+    // A sagittal plane off the middle, so a mix-up of the x index (or its direction) shows.
+    const sagittalIndex = 112;
+    await scrollTo(page, 'sagittal', sagittalIndex);
+    // Sagittal: anterior on the left (j grows to the right), the head at the top. A stroke from feet to the middle
+    // at j ≈ 0.35 · 256 paints the lower slices only.
+    const strokeFx = 0.35;
+    const strokeJ = Math.round(strokeFx * SIZE);
+    const colour = labelColor(1);
+    // The axial view on a slice in the lower half (k = 8) shows no segment yet.
+    const sliceInside = 8;
+    await scrollTo(page, 'axial', axialIndexOf(sliceInside));
+    expect(await colouredPoints(page, 'axial', colour)).toEqual([]);
+    const from = await pagePoint(page, 'sagittal', strokeFx, 0.95);
+    const to = await pagePoint(page, 'sagittal', strokeFx, 0.6);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await nextFrame(page);
+    await page.mouse.move(to.x, to.y, { steps: 10 });
+    await nextFrame(page);
+    await page.mouse.up();
+
+    await expect.poll(() => voxelsOf(row)).toBeGreaterThan(0);
+    const perSlice = await sliceVoxelsOf(row);
+    const paintedSlices = perSlice.flatMap((n, z) => (n > 0 ? [z] : []));
+    // Across several slices, all in the lower half (k small = feet).
+    expect(paintedSlices.length).toBeGreaterThan(3);
+    expect(Math.max(...paintedSlices)).toBeLessThan(SLICES / 2);
+    await allSaved(page);
+
+    // The stored voxels: every one on a single column x, the sagittal plane shown, and around j of the stroke.
+    const maskSetId = (await segmentationEditor(page).getAttribute('data-mask-set-id'))!;
+    const data = await own.host.service.handlers['masks.data']({ maskSetId, segment: 1, zStart: 0 }, { transport: 'direct', caller: 'mpr-seg e2e' });
+    if (!data.ok) throw new Error(data.error.message);
+    const xs = new Set<number>();
+    const ys: number[] = [];
+    data.value.labels.forEach((label, index) => {
+      if (!label) return;
+      xs.add(index % SIZE);
+      ys.push(Math.floor(index / SIZE) % SIZE);
+    });
+    expect([...xs]).toEqual([sagittalIndex]);
+    const meanY = ys.reduce((a, b) => a + b, 0) / ys.length;
+    expect(Math.abs(meanY - strokeJ)).toBeLessThan(3);
+    await page.screenshot({ path: test.info().outputPath('sagittal-stroke.png') });
+
+    // The sagittal view moves on, so its crosshair line in the axial view no longer lies over column x.
+    await scrollTo(page, 'sagittal', sagittalIndex + 6);
+    // The axial view, on a slice the stroke painted: the segment's colour on column x, around j of the stroke, and nowhere else.
+    expect(paintedSlices).toContain(sliceInside);
+    await scrollTo(page, 'axial', axialIndexOf(sliceInside));
+    await expect.poll(async () => (await colouredPoints(page, 'axial', colour)).length).toBeGreaterThan(0);
+    const shown = await colouredPoints(page, 'axial', colour);
+    await page.screenshot({ path: test.info().outputPath('axial-shows-stroke.png') });
+    const voxelWidth = 1 / SIZE;
+    for (const [fx, fy] of shown) {
+      expect(Math.abs(fx - (sagittalIndex + 0.5) * voxelWidth)).toBeLessThan(2 * voxelWidth);
+      expect(Math.abs(fy - (strokeJ + 0.5) * voxelWidth)).toBeLessThan(6 * voxelWidth);
+    }
+    // A slice above the stroke shows none of it.
+    await scrollTo(page, 'axial', axialIndexOf(SLICES - 3));
+    expect(await colouredPoints(page, 'axial', colour)).toEqual([]);
+
+    // Undo: one edit, gone from the voxels and from the axial view.
+    await scrollTo(page, 'axial', axialIndexOf(sliceInside));
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => voxelsOf(row)).toBe(0);
+    await expect.poll(async () => (await colouredPoints(page, 'axial', colour)).length).toBe(0);
+    await allSaved(page);
+  });
+});
