@@ -1,4 +1,4 @@
-import { Enums, getEnabledElement, type Types } from '@cornerstonejs/core';
+import { Enums, getEnabledElement, imageLoader, type Types } from '@cornerstonejs/core';
 import type { StackController } from './stackController';
 import { nextDraw } from './nextDraw';
 // Not inlined (Vite would make a small file a data: URL, which the page's connect-src refuses): served beside the bundle.
@@ -26,14 +26,18 @@ const WARM_UP_LIMIT_MS = 10_000;
  */
 export async function warmViewport(controller: StackController, element: HTMLDivElement): Promise<void> {
   const started = performance.now();
+  const stackViewport = () => getEnabledElement(element)?.viewport as Types.IStackViewport | undefined;
+  // A series chosen before the warm-up is drawn takes the viewport: the warm-up then draws nothing (its
+  // draw would only compete with that series' first image) and never hides that series' image.
+  const seriesChosen = () => (stackViewport()?.getImageIds() ?? []).some((id) => id !== WARM_UP_IMAGE_ID);
   try {
+    // Loaded first and shown from the cache, so that a series chosen meanwhile is not followed by the warm-up's draw.
+    await imageLoader.loadAndCacheImage(WARM_UP_IMAGE_ID, { requestType: Enums.RequestType.Prefetch, priority: 0 });
+    if (seriesChosen()) return;
     await controller.setStack([WARM_UP_IMAGE_ID], 0);
-    // A series chosen while the warm-up loaded has taken the viewport: its image is not to be hidden.
-    const stackViewport = () => getEnabledElement(element)?.viewport as Types.IStackViewport | undefined;
-    const showsWarmUp = () => stackViewport()?.getCurrentImageId() === WARM_UP_IMAGE_ID;
-    if (!showsWarmUp()) return;
+    if (seriesChosen()) return;
     await nextDraw(element, WARM_UP_LIMIT_MS);
-    if (!showsWarmUp()) return;
+    if (seriesChosen()) return;
     // What was compiled stays with the context; the image is hidden, so that redraws before a series is
     // chosen (the layout settling, a resize) draw an empty viewport instead of filling it in software.
     // Not drawn hidden now: the idle viewport is not visible, and that draw, one whole software render,
