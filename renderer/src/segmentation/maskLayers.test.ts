@@ -15,6 +15,9 @@ vi.mock('./labelmapDisplay', () => {
       setLook(segment: number, look: SegmentLook): void {
         calls.push(`look ${this.id}:${segment} ${look.visible ? 'shown' : 'hidden'}`);
       }
+      update(segment: number, mask: Uint8Array, slices: Iterable<number>): void {
+        calls.push(`update ${this.id}:${segment} slices ${[...slices].join(',')}`);
+      }
       remove(segment: number): void {
         calls.push(`remove ${this.id}:${segment}`);
       }
@@ -25,7 +28,7 @@ vi.mock('./labelmapDisplay', () => {
   };
 });
 
-const { MaskLayers } = await import('./maskLayers');
+const { MaskLayers, changedSlices } = await import('./maskLayers');
 
 const look = (visible = true, color: [number, number, number] = [1, 2, 3]): SegmentLook => ({ color, visible, opacity: 0.5 });
 const target = { viewportId: 'stack', referencedImageIds: ['a', 'b'] };
@@ -47,10 +50,10 @@ describe('MaskLayers', () => {
     expect(calls).toEqual(['look 1:1 hidden', 'remove 1:2']);
 
     calls.splice(0);
-    // A new mask array is copied again; a set no longer listed goes whole.
-    layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: new Uint8Array(4), look: look(false) }] }, { key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
-    expect(calls).toEqual(['show 1:1 (4 voxels)']);
-    expect(layers.keys).toEqual({ x: { 1: 0 }, y: {} });
+    // A new mask array: only its changed slices are copied (slice 1 of 2 here); a set no longer listed goes whole.
+    layers.sync([{ key: 'x', name: 'x.nii', shape: grid, segments: [{ number: 1, mask: Uint8Array.from([0, 0, 1, 0]), look: look(false) }] }, { key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
+    expect(calls).toEqual(['update 1:1 slices 1']);
+    expect(layers.keys).toEqual({ x: { 1: 1 }, y: {} });
     calls.splice(0);
     layers.sync([{ key: 'y', name: 'y.nii', shape: grid, segments: [] }]);
     expect(calls).toEqual(['destroy 1']);
@@ -70,5 +73,12 @@ describe('MaskLayers', () => {
       'refused.dcm cannot be drawn: the viewport is gone',
     ]);
     expect(layers.keys).toEqual({ fine: { 3: 2 } });
+  });
+});
+
+describe('changedSlices', () => {
+  it('lists the slices where two masks differ', () => {
+    expect(changedSlices(Uint8Array.from([0, 0, 1, 1, 0, 0]), Uint8Array.from([0, 1, 1, 1, 0, 1]), 2)).toEqual([0, 2]);
+    expect(changedSlices(new Uint8Array(4), new Uint8Array(4), 2)).toEqual([]);
   });
 });

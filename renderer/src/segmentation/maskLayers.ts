@@ -82,8 +82,13 @@ export class MaskLayers {
       numbers.add(segment.number);
       const before = shown.segments.get(segment.number);
       const look = JSON.stringify(segment.look);
-      if (!before || before.mask !== segment.mask) {
+      if (!before || before.mask.length !== segment.mask.length) {
         shown.display.show(segment.number, segment.mask, segment.look);
+        shown.segments.set(segment.number, { mask: segment.mask, voxels: countOf(segment.mask), look });
+      } else if (before.mask !== segment.mask) {
+        // A new version of the same segment (e.g. saved again): only the slices that differ are copied.
+        shown.display.update(segment.number, segment.mask, changedSlices(before.mask, segment.mask, this.grid[0] * this.grid[1]));
+        if (before.look !== look) shown.display.setLook(segment.number, segment.look);
         shown.segments.set(segment.number, { mask: segment.mask, voxels: countOf(segment.mask), look });
       } else if (before.look !== look) {
         shown.display.setLook(segment.number, segment.look);
@@ -107,4 +112,19 @@ function countOf(mask: Uint8Array): number {
   let voxels = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) voxels++;
   return voxels;
+}
+
+/** The slices (of `perSlice` voxels) where two masks of the same size differ. */
+export function changedSlices(before: Uint8Array, after: Uint8Array, perSlice: number): number[] {
+  const changed: number[] = [];
+  for (let start = 0, z = 0; start < after.length; start += perSlice, z++) {
+    const end = Math.min(after.length, start + perSlice);
+    for (let i = start; i < end; i++) {
+      if (before[i] !== after[i]) {
+        changed.push(z);
+        break;
+      }
+    }
+  }
+  return changed;
 }
