@@ -153,6 +153,17 @@ test.describe('segmentation in the MPR views', () => {
     expect(Math.abs(meanY - strokeJ)).toBeLessThan(3);
     await page.screenshot({ path: test.info().outputPath('sagittal-stroke.png') });
 
+    // Fill and outline are per segment switches of every view's labelmap style: both off hide the stroke, either one shows it.
+    const sagittalColoured = async () => (await colouredPoints(page, 'sagittal', colour)).length;
+    await expect.poll(sagittalColoured).toBeGreaterThan(0);
+    await row.getByTestId('segment-fill').uncheck();
+    await expect.poll(sagittalColoured).toBeGreaterThan(0);
+    await row.getByTestId('segment-outline').uncheck();
+    await expect.poll(sagittalColoured).toBe(0);
+    await row.getByTestId('segment-fill').check();
+    await expect.poll(sagittalColoured).toBeGreaterThan(0);
+    await row.getByTestId('segment-outline').check();
+
     // The sagittal view moves on, so its crosshair line in the axial view no longer lies over column x.
     await scrollTo(page, 'sagittal', sagittalIndex + 6);
     // The axial view, on a slice the stroke painted: the segment's colour on column x, around j of the stroke, and nowhere else.
@@ -172,7 +183,8 @@ test.describe('segmentation in the MPR views', () => {
 
     // Undo: one edit, gone from the voxels and from the axial view.
     await scrollTo(page, 'axial', axialIndexOf(sliceInside));
-    await page.keyboard.press('Control+z');
+    // The toolbar's Undo: the same command as Ctrl+Z, which is not taken as a shortcut while a panel checkbox has the focus.
+    await page.getByTestId('command-edit.undo').click();
     await expect.poll(() => voxelsOf(row)).toBe(0);
     await expect.poll(async () => (await colouredPoints(page, 'axial', colour)).length).toBe(0);
     await allSaved(page);
