@@ -104,20 +104,20 @@ export async function run(): Promise<void> {
     const stack = await sample(page, rootPid);
 
     const started = performance.now();
-    await page.getByTestId('layout-1x3').click();
+    await page.getByTestId('command-layout.1x3').click();
     await page.locator('[data-testid="mpr-views"][data-status="ready"]').waitFor({ timeout: 180_000 });
     const loadMs = performance.now() - started;
     const mpr = await sample(page, rootPid);
     const scalarType = await page.getByTestId('mpr-views').getAttribute('data-scalar-type');
 
-    await page.getByTestId('layout-1x1').click();
+    await page.getByTestId('command-layout.1x1').click();
     await page.locator('[data-testid="mpr-views"][data-hidden="true"][data-status="idle"]').waitFor({ state: 'attached' });
     const back = await sample(page, rootPid);
     // Twice more: a volume that was not freed would add its texture and voxels again each time.
     for (let round = 0; round < 2; round++) {
-      await page.getByTestId('layout-1x3').click();
+      await page.getByTestId('command-layout.1x3').click();
       await page.locator('[data-testid="mpr-views"][data-status="ready"]').waitFor({ timeout: 180_000 });
-      await page.getByTestId('layout-1x1').click();
+      await page.getByTestId('command-layout.1x1').click();
       await page.locator('[data-testid="mpr-views"][data-hidden="true"][data-status="idle"]').waitFor({ state: 'attached' });
     }
     const again = await sample(page, rootPid);
