@@ -8,7 +8,7 @@
 // For scale: the volume's voxels alone are 100 × 512 KiB = 50 MiB as Int16.
 // Target (issue 10): renderer and host ≤ 1.5 GB with a 512 × 512 × 500 series and 3 segmentations;
 // this bench covers the volume's share on a smaller series.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,42 +16,17 @@ import { chromium, type Page } from 'playwright-core';
 import { projectRoot } from '../core/config/data-dir';
 import { writePhantomSeries } from '../core/fixtures/phantom';
 import { startHost } from '../host/server';
+import { byKind, memoryOf, processTree } from './process-memory';
 
 const SLICES = 100;
 const SIZE = 512;
 const chromiumPath = process.env.VESALIUS_CHROMIUM ?? '/usr/bin/chromium';
 
-/** PSS (MiB) of `rootPid` and every process below it, by Chromium process type, from /proc (Linux); processes that end meanwhile count 0. */
+/** PSS (MiB) of `rootPid`'s process tree, and of its renderer and GPU processes (bench/process-memory.ts reads /proc). */
 function treePssMb(rootPid: number): { total: number; renderer: number; gpu: number } {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'latin1'));
-      if (ppid) parentOf.set(Number(entry), Number(ppid[1]));
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parentOf.get(p)) if (p === rootPid) return true;
-    return false;
-  };
-  const kib = { total: 0, renderer: 0, gpu: 0 };
-  for (const pid of parentOf.keys()) {
-    if (!inTree(pid)) continue;
-    try {
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'));
-      if (!pss) continue;
-      const type = /--type=([a-z-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'latin1'))?.[1];
-      kib.total += Number(pss[1]);
-      if (type === 'renderer') kib.renderer += Number(pss[1]);
-      if (type === 'gpu-process') kib.gpu += Number(pss[1]);
-    } catch {
-      // Ended, or not readable: counted as nothing.
-    }
-  }
-  return { total: kib.total / 1024, renderer: kib.renderer / 1024, gpu: kib.gpu / 1024 };
+  const tree = memoryOf(processTree(rootPid));
+  const kinds = byKind(tree);
+  return { total: tree.pssMiB, renderer: kinds.get('renderer') ?? 0, gpu: kinds.get('gpu-process') ?? 0 };
 }
 
 interface Sample {
