@@ -223,4 +223,52 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-findings')).toHaveValue('Second window.');
     await other.close();
   });
+  test('text typed just before a reload is recovered: the notice offers it, Restore saves it, and after another reload it is there without the notice', async ({ page }) => {
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The save started on unload can reach the store before the new page opens (a race on a fast machine):
+    // while `holdSaves` is set, report saves are dropped, as when a window closes before its save lands.
+    let holdSaves = false;
+    await page.routeWebSocket(/.*/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        if (holdSaves && typeof message === 'string' && message.includes('report.saveDraft')) return;
+        server.send(message);
+      });
+    });
+    const viewer = new ViewerPage(page);
+    await viewer.goto(own.host.url);
+    await page.getByRole('button', { name: 'Open sample study' }).click();
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+
+    const typed = 'Typed and reloaded at once, before the autosave.';
+    holdSaves = true;
+    await page.getByTestId('report-findings').fill(typed);
+    await page.reload();
+    holdSaves = false;
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    const notice = page.getByTestId('report-recovery');
+    await expect(notice).toContainText(/Unsaved text from .+ was recovered/);
+    // Not saved: the fields show the stored (empty) report until the person chooses.
+    await expect(page.getByTestId('report-findings')).toHaveValue('');
+
+    await notice.getByRole('button', { name: 'Restore' }).click();
+    await expect(page.getByTestId('report-findings')).toHaveValue(typed);
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+    await expect(page.getByTestId('report-save-state')).toContainText('(v1)');
+    await expect(notice).toHaveCount(0);
+
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-findings')).toHaveValue(typed);
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+    await expect(page.getByTestId('report-recovery')).toHaveCount(0);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('vesalius.report-recovery.')))).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@ import { describeLoadError } from '../lib/errors';
 import { findStackViewport } from '../lib/cornerstone/findStackViewport';
 import { captureViewportPng } from './captureViewport';
 import { aiItemOf, contentDiffers, draftContent, pdfPathIn, withKeyImage, type InsertableAnswer, type StudyReferences } from './reportContent';
+import { readRecovery, recoveryOffer, removeRecovery, writeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
 
 /** Typing is saved this long after the last keystroke. */
 const AUTOSAVE_MS = 800;
@@ -62,6 +63,11 @@ export class ReportState {
   exported = $state.raw<ExportResult | null>(null);
   exportError = $state<string | null>(null);
 
+  /** Text kept locally when the page went away before it was saved, offered on open (null: none, or it matched the store). */
+  recovered = $state.raw<RecoveryCopy | null>(null);
+  /** The recovery copy could not be read or written (the reason, in words). */
+  recoveryError = $state<string | null>(null);
+
   readonly studyKey = $derived(this.study?.studyInstanceUid ?? null);
   /** A signed version is locked: only an amendment changes it. */
   readonly locked = $derived(this.head !== null && this.head.state !== 'draft');
@@ -72,7 +78,62 @@ export class ReportState {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<void> | null = null;
 
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    /** Where recovery copies are kept: the window's localStorage (null where it is unavailable). */
+    private readonly storage: RecoveryStorage | null = windowStorage(),
+  ) {}
+
+  /** Edits that are not in the store yet: pending, being saved, refused or waiting on a conflict. */
+  get hasUnsavedEdits(): boolean {
+    return this.dirty || this.inFlight !== null || this.saveState.state !== 'saved';
+  }
+
+  /**
+   * The page is going away (close, reload) or hidden: unsaved findings and impression are written
+   * locally at once (synchronously; the save may not finish in time), then the save is started.
+   */
+  keepRecoveryCopy(): void {
+    const key = this.studyKey;
+    if (!key || this.locked || !this.storage || !this.hasUnsavedEdits) return;
+    const problem = writeRecovery(this.storage, {
+      studyKey: key,
+      baseVersion: this.head?.number ?? 0,
+      findings: this.findings,
+      impression: this.impression,
+      savedAt: new Date().toISOString(),
+    });
+    if (problem) this.recoveryError = problem;
+    void this.flush();
+  }
+
+  /** Puts the recovered text in the fields and saves it as the next version (a version saved since it was written is a conflict to choose on). */
+  async restoreRecovered(): Promise<void> {
+    const copy = this.recovered;
+    if (!copy || this.locked || copy.studyKey !== this.studyKey) return;
+    this.recovered = null;
+    this.findings = copy.findings;
+    this.impression = copy.impression;
+    const headNumber = this.head?.number ?? 0;
+    if (copy.baseVersion !== headNumber) {
+      this.dirty = true;
+      this.saveState = {
+        state: 'conflict',
+        message: `The recovered text was written on ${copy.baseVersion === 0 ? 'no saved version' : `version ${copy.baseVersion}`}; version ${headNumber} was saved since. Your recovered text is in the fields.`,
+      };
+      return;
+    }
+    this.edited();
+    await this.flush();
+  }
+
+  /** Throws the recovery copy away (the stored version stays as it is). */
+  discardRecovered(): void {
+    const key = this.studyKey;
+    if (key && this.storage) removeRecovery(this.storage, key);
+    this.recovered = null;
+    this.recoveryError = null;
+  }
 
   /** Follows the viewer's study: the previous study's pending edits are saved first. */
   async showStudy(study: Study | null): Promise<void> {
@@ -94,6 +155,8 @@ export class ReportState {
     this.actionError = null;
     this.references = null;
     this.versions = [];
+    this.recovered = null;
+    this.recoveryError = null;
     this.fill(null);
     this.saveState = { state: 'saved' };
     if (study) await this.load();
@@ -117,6 +180,7 @@ export class ReportState {
     this.head = got.value.report;
     this.fill(this.head);
     this.saveState = { state: 'saved' };
+    this.offerRecovery(key);
     void this.refreshVersions();
     void this.readReferences();
   }
@@ -227,7 +291,9 @@ export class ReportState {
         caption: `Slice ${index + 1} of ${open.frames.length}`,
         png,
       });
+      // Saved at once, not after the typing delay: the recovery copy keeps text only, never images.
       this.edited();
+      await this.flush();
     });
   }
 
@@ -354,7 +420,10 @@ export class ReportState {
     if (key !== this.studyKey) return;
     const content = draftContent({ findings: this.findings, impression: this.impression, aiItems: this.aiItems, keyImages: this.keyImages }, this.head?.content ?? null, references);
     if (!contentDiffers(this.head?.content ?? null, content)) {
-      if (!this.dirty) this.saveState = { state: 'saved' };
+      if (!this.dirty) {
+        this.saveState = { state: 'saved' };
+        this.dropRecoveryCopy(key);
+      }
       return;
     }
     const expectedVersion = this.head?.number ?? 0;
@@ -364,6 +433,7 @@ export class ReportState {
       this.head = saved.value;
       this.syncAiReview();
       this.saveState = this.dirty ? { state: 'saving' } : { state: 'saved' };
+      if (!this.dirty) this.dropRecoveryCopy(key);
       void this.refreshVersions();
       if (this.dirty) this.timer = setTimeout(() => void this.flush(), AUTOSAVE_MS);
       return;
@@ -451,9 +521,39 @@ export class ReportState {
     }
   }
 
+  /** A copy matching the stored head is dropped; one that differs is offered (read-only over a signed head). */
+  private offerRecovery(key: string): void {
+    if (!this.storage) return;
+    const read = readRecovery(this.storage, key);
+    if (!read.ok) {
+      this.recoveryError = `Unsaved text could not be recovered: ${read.reason}.`;
+      return;
+    }
+    if (recoveryOffer(read.copy, this.head) === 'none') {
+      if (read.copy) removeRecovery(this.storage, key);
+      this.recovered = null;
+      return;
+    }
+    this.recovered = read.copy;
+  }
+
+  /** Everything is saved: the local copy is no longer needed, unless it is still offered (its text is not what was saved). */
+  private dropRecoveryCopy(key: string): void {
+    if (this.storage && !this.recovered) removeRecovery(this.storage, key);
+  }
+
   private clearTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+}
+
+/** The window's localStorage, or null where reading it throws (sandboxed, disabled) or there is no window (tests). */
+function windowStorage(): RecoveryStorage | null {
+  try {
+    return typeof window !== 'undefined' ? window.localStorage : null;
+  } catch {
+    return null;
   }
 }
 
