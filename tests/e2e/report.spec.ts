@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import type { Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -225,16 +226,7 @@ test.describe('report dock', () => {
   });
   test('text typed just before a reload is recovered: the notice offers it, Restore saves it, and after another reload it is there without the notice', async ({ page }) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    // The save started on unload can reach the store before the new page opens (a race on a fast machine):
-    // while `holdSaves` is set, report saves are dropped, as when a window closes before its save lands.
-    let holdSaves = false;
-    await page.routeWebSocket(/.*/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage((message) => {
-        if (holdSaves && typeof message === 'string' && message.includes('report.saveDraft')) return;
-        server.send(message);
-      });
-    });
+    const saves = await dropReportSavesWhenHeld(page);
     const viewer = new ViewerPage(page);
     await viewer.goto(own.host.url);
     await page.getByRole('button', { name: 'Open sample study' }).click();
@@ -244,10 +236,10 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
 
     const typed = 'Typed and reloaded at once, before the autosave.';
-    holdSaves = true;
+    saves.held = true;
     await page.getByTestId('report-findings').fill(typed);
     await page.reload();
-    holdSaves = false;
+    saves.held = false;
     await page.getByTestId('study-item').click();
     await viewer.waitForRender(0);
     await page.getByTestId('report-toggle').click();
@@ -271,4 +263,68 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-recovery')).toHaveCount(0);
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('vesalius.report-recovery.')))).toEqual([]);
   });
+  test('recovered text over a signed report is shown read-only (never written to the signed version) until discarded', async ({ page }) => {
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const saves = await dropReportSavesWhenHeld(page);
+    const viewer = new ViewerPage(page);
+    await viewer.goto(own.host.url);
+    await page.getByRole('button', { name: 'Open sample study' }).click();
+    await viewer.waitForImport();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    const saved = 'Saved before signing.';
+    await page.getByTestId('report-findings').fill(saved);
+    await expect(page.getByTestId('report-save-state')).toContainText('(v1)');
+
+    saves.held = true;
+    await page.getByTestId('report-findings').fill('Typed after, lost by the reload.');
+    await page.reload();
+    saves.held = false;
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    const notice = page.getByTestId('report-recovery');
+    await expect(notice).toHaveAttribute('data-mode', 'restore');
+
+    // Signed while the copy is still offered: the copy stays, read-only, and Restore is gone.
+    await page.getByTestId('report-signer').fill('Dr. Ada Reader');
+    await page.getByTestId('report-sign').click();
+    await expect(page.getByTestId('report-signature')).toContainText('Signed by Dr. Ada Reader');
+    await expect(notice).toHaveAttribute('data-mode', 'read-only');
+    await expect(notice).toContainText('amend it to use this text');
+    await expect(page.getByTestId('report-recovery-findings')).toHaveValue('Typed after, lost by the reload.');
+    await expect(page.getByTestId('report-recovery-restore')).toHaveCount(0);
+    await expect(page.getByTestId('report-findings')).toHaveValue(saved);
+
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(notice).toHaveAttribute('data-mode', 'read-only');
+    await page.getByTestId('report-recovery-discard').click();
+    await expect(notice).toHaveCount(0);
+    await page.reload();
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await page.getByTestId('report-toggle').click();
+    await expect(page.getByTestId('report-signature')).toContainText('Signed by Dr. Ada Reader');
+    await expect(page.getByTestId('report-findings')).toHaveValue(saved);
+    await expect(notice).toHaveCount(0);
+  });
 });
+
+/**
+ * The save started on unload can reach the store before the new page opens (a race on a fast machine):
+ * while `held` is set, the page's report saves are dropped, as when a window closes before its save lands.
+ */
+async function dropReportSavesWhenHeld(page: Page): Promise<{ held: boolean }> {
+  const saves = { held: false };
+  await page.routeWebSocket(/.*/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      if (saves.held && typeof message === 'string' && message.includes('report.saveDraft')) return;
+      server.send(message);
+    });
+  });
+  return saves;
+}
