@@ -1,6 +1,6 @@
 // The cornerstone side of a segmentation: one labelmap layer per segment on the stack viewport, and on the
 // volume views (axial, sagittal, coronal) while they show the series.
-import { cache, imageLoader, type Types } from '@cornerstonejs/core';
+import { cache, imageLoader, utilities, type Types } from '@cornerstonejs/core';
 import { segmentation as csSegmentation, Enums as ToolEnums } from '@cornerstonejs/tools';
 
 const { Labelmap } = ToolEnums.SegmentationRepresentations;
@@ -22,8 +22,10 @@ export interface LabelmapTarget {
 
 interface Layer {
   segmentationId: string;
-  /** One derived image per slice; its scalar data is the slice's 0/1 bytes. */
+  /** One derived image per slice; its scalar data is a view of the slice's 0/1 bytes in `mask`. */
   images: Types.IImage[];
+  /** The caller's mask the images' pixels are views of (a 512×512×500 copy would cost 125 MiB a segment). */
+  mask: Uint8Array;
 }
 
 let nextDisplay = 0;
@@ -31,7 +33,8 @@ let nextDisplay = 0;
 /**
  * Each segment is its own cornerstone segmentation with one labelmap (label 1), so overlapping
  * segments stay separate layers and can be shown, hidden and coloured one by one. The voxels
- * themselves are owned by the caller (SegmentationContent); this copies only the slices it is told.
+ * themselves are owned by the caller (SegmentationContent): each labelmap image's pixels are a view of
+ * its slice of the caller's mask, never a copy, and never written here.
  */
 export class LabelmapDisplay {
   private readonly layers = new Map<number, Layer>();
@@ -68,9 +71,9 @@ export class LabelmapDisplay {
       // tries to load one through an image loader (our ids have no loader; 5.14 reads the VOI that way otherwise).
       getDerivedImageId: (referencedImageId: string) => `derived:${segmentationId}:${this.target.referencedImageIds.indexOf(referencedImageId)}`,
     } as Parameters<typeof imageLoader.createAndCacheDerivedLabelmapImages>[1]);
-    const layer: Layer = { segmentationId, images };
+    const layer: Layer = { segmentationId, images, mask };
     this.layers.set(segment, layer);
-    for (let z = 0; z < images.length; z++) this.copySlice(layer, mask, z);
+    this.viewMask(layer, mask);
     csSegmentation.addSegmentations([
       {
         segmentationId,
@@ -98,12 +101,13 @@ export class LabelmapDisplay {
     this.styleOn(viewportId, layer, look);
   }
 
-  /** Copies the given slices of a segment's mask to its layer and redraws them. */
+  /** Redraws the given slices of a segment (its images already show `mask`'s bytes, or are pointed at this new mask). */
   update(segment: number, mask: Uint8Array, slices: Iterable<number>): void {
     const layer = this.layers.get(segment);
     if (!layer) return;
     const changed = [...new Set(slices)];
-    for (const z of changed) this.copySlice(layer, mask, z);
+    // A new array (another version of the segment): the images view it instead; the old one is the caller's, left as it is.
+    if (layer.mask !== mask) this.viewMask(layer, mask);
     if (changed.length) csSegmentation.triggerSegmentationEvents.triggerSegmentationDataModified(layer.segmentationId, changed, 1);
   }
 
@@ -149,9 +153,18 @@ export class LabelmapDisplay {
     return [...this.layers.keys()];
   }
 
-  private copySlice(layer: Layer, mask: Uint8Array, z: number): void {
-    const data = layer.images[z]?.voxelManager?.getScalarData() as Uint8Array | undefined;
-    if (!data) return;
-    data.set(mask.subarray(z * data.length, (z + 1) * data.length));
+  /**
+   * Points every image of the layer at its slice of `mask`: cornerstone made each with a buffer of its own,
+   * which is dropped here (the stack view and the volume built over the images read through voxelManager).
+   */
+  private viewMask(layer: Layer, mask: Uint8Array): void {
+    layer.mask = mask;
+    for (let z = 0; z < layer.images.length; z++) {
+      const image = layer.images[z];
+      const perSlice = image.rows * image.columns;
+      const scalarData = mask.subarray(z * perSlice, (z + 1) * perSlice);
+      image.voxelManager = utilities.VoxelManager.createImageVoxelManager({ width: image.columns, height: image.rows, scalarData, numberOfComponents: 1, id: image.imageId }) as Types.IImage['voxelManager'];
+      image.getPixelData = () => scalarData;
+    }
   }
 }
