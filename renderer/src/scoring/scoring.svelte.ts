@@ -44,6 +44,8 @@ export class ScoringState {
   viewing = $state<Record<string, number>>({});
   /** Which version each loaded volume holds. */
   private readonly volumeVersion = new Map<string, number>();
+  /** The load in flight per segmentation and the version it reads: every store.changed asks again, and each load holds a whole label map. */
+  private readonly loading = new Map<string, { version: number; done: Promise<void> }>();
 
   truthId = $state<string | null>(null);
   predId = $state<string | null>(null);
@@ -154,15 +156,27 @@ export class ScoringState {
   }
 
   /** Fetches a mask's labels (of the version shown) slice range by slice range, so no single answer is huge. */
-  private async loadVolume(info: MaskSetInfo): Promise<void> {
+  private loadVolume(info: MaskSetInfo): Promise<void> {
     this.display[info.maskSetId] ??= { visible: true, opacity: 0.5 };
     const version = this.shownVersion(info);
-    if (this.volumes.has(info.maskSetId) && this.volumeVersion.get(info.maskSetId) === version) return;
+    if (this.volumes.has(info.maskSetId) && this.volumeVersion.get(info.maskSetId) === version) return Promise.resolve();
+    const inFlight = this.loading.get(info.maskSetId);
+    if (inFlight?.version === version) return inFlight.done;
+    const done = this.readVolume(info, version).finally(() => {
+      if (this.loading.get(info.maskSetId)?.done === done) this.loading.delete(info.maskSetId);
+    });
+    this.loading.set(info.maskSetId, { version, done });
+    return done;
+  }
+
+  private async readVolume(info: MaskSetInfo, version: number): Promise<void> {
     const [width, height, depth] = info.shape;
     let data: MaskVolume['data'] | null = null;
     let step = slicesPerChunk(info.shape, 4);
     for (let zStart = 0; zStart < depth; zStart += step) {
       const chunk = await this.api['masks.data']({ maskSetId: info.maskSetId, version, zStart, zCount: step });
+      // A newer version is being read instead: let this label map go now rather than after its last chunk.
+      if (this.loading.get(info.maskSetId)?.version !== version) return;
       if (!chunk.ok) {
         this.error = `${info.name}: ${chunk.error.message}`;
         return;
