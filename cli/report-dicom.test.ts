@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,6 +14,7 @@ import { overlappingContent, testPlanes, writeSourceSeries } from '../core/masks
 import { segSourceOfSeries } from '../core/masks/seg-writer-source';
 import { StoreHandle } from '../core/store/store-handle';
 import { vesalius } from './test-run';
+import { hasDciodvfy, dciodvfyErrors } from '../core/fixtures/dciodvfy';
 
 const require = createRequire(import.meta.url);
 const dcmjs = require('dcmjs') as {
@@ -24,15 +24,7 @@ const dcmjs = require('dcmjs') as {
   };
 };
 
-const DCIODVFY = '/usr/bin/dciodvfy';
-const hasDciodvfy = existsSync(DCIODVFY);
 if (!hasDciodvfy) console.warn('cli/report-dicom.test.ts: dciodvfy checks skipped: dicom3tools is not installed: apt-get install -y dicom3tools');
-
-/** dciodvfy's Error lines (it writes its findings to stderr). */
-function dciodvfyErrors(file: string): string[] {
-  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
-}
 
 function readNatural(file: string): Record<string, any> {
   const bytes = readFileSync(file);

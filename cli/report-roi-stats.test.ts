@@ -1,8 +1,7 @@
 // The SR's ROI statistics come from the images' own modality values, decoded on a reader thread:
 // on the CT phantom, an ellipse inside soft tissue and a rectangle inside a lung give exactly the
 // phantom's HU (mean = min = max, SD 0) and the shapes' own areas. In process (runCli), not spawned.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { stackVolumeGeometry } from '../core/geometry/stack-geometry';
 import type { Vec3 } from '../core/geometry/vec3';
 import { StoreHandle } from '../core/store/store-handle';
 import { runCli } from './main';
+import { hasDciodvfy, dciodvfyErrors } from '../core/fixtures/dciodvfy';
 
 const require = createRequire(import.meta.url);
 const dcmjs = require('dcmjs') as {
@@ -24,8 +24,6 @@ const dcmjs = require('dcmjs') as {
   };
 };
 
-const DCIODVFY = '/usr/bin/dciodvfy';
-const hasDciodvfy = existsSync(DCIODVFY);
 if (!hasDciodvfy) console.warn('cli/report-roi-stats.test.ts: the dciodvfy check is skipped: dicom3tools is not installed (apt-get install -y dicom3tools)');
 
 function readNatural(file: string): Record<string, any> {
@@ -105,8 +103,7 @@ describe('vesalius report --dicom: ROI statistics', () => {
     expect(doc.dicom).toMatchObject({ measurements: 2, skipped: [] });
     const srPath = doc.dicom.files.find((f) => f.kind === 'sr')!.path;
     if (hasDciodvfy) {
-      const run = spawnSync(DCIODVFY, [srPath], { encoding: 'utf8' });
-      expect(`${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line))).toEqual([]);
+      expect(dciodvfyErrors(srPath)).toEqual([]);
     }
     const groups = groupNums(readNatural(srPath));
     for (const [label, geometry, hu] of shapes) {

@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import dicomParser from 'dicom-parser';
 import { describe, expect, it } from 'vitest';
@@ -13,21 +12,14 @@ import { readMaskFile } from './read-mask';
 import { encodeDicomSeg, SegWriteError, type SegSource, type SegWriteInput } from './seg-writer';
 import { overlappingContent, testPlanes, writeSourceSeries } from './seg-writer.fixtures';
 import { segSourceOfSeries } from './seg-writer-source';
+import { hasDciodvfy, dciodvfyErrors } from '../fixtures/dciodvfy';
 
-const DCIODVFY = '/usr/bin/dciodvfy';
-const hasDciodvfy = existsSync(DCIODVFY);
 const hasPydicom = spawnSync('/usr/bin/python3', ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
 if (!hasDciodvfy) console.warn('seg-writer: dciodvfy (Debian dicom3tools) is not installed; the validator checks are skipped');
 if (!hasPydicom) console.warn('seg-writer: /usr/bin/python3 with pydicom is not available; the pydicom voxel counts are skipped');
 
 const scratch = scratchFolder('seg-writer');
 const annotator: Provenance = { role: 'annotator', author: 'Ann Otator', origin: { kind: 'drawn' } };
-
-/** dciodvfy's "Error" lines for a file (it writes its findings to stderr). */
-export function dciodvfyErrors(file: string): string[] {
-  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
-}
 
 /** Per-segment voxel counts as pydicom reads the file (bits unpacked by numpy, frames grouped by ReferencedSegmentNumber). */
 function pydicomCounts(file: string): Record<string, number> {

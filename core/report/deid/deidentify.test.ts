@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import { DeidError, NotDicomError, deidentifyPart10, shiftDate } from './deident
 import { deidentifyFiles, type DeidExportReport } from './export-files';
 import { BASIC_PROFILE_CODE, optionCodes, type DeidOption } from './method-codes';
 import { SEEDED_PHI, writePhiStudy, type PhiStudy } from './phi-study.fixtures';
+import { hasDciodvfy, dciodvfyErrors } from '../../fixtures/dciodvfy';
 
 const require = createRequire(import.meta.url);
 interface DcmjsRead {
@@ -21,9 +22,7 @@ interface DcmjsRead {
 }
 const dcmjs = require('dcmjs') as DcmjsRead;
 
-const DCIODVFY = '/usr/bin/dciodvfy';
 const PYTHON = '/usr/bin/python3';
-const hasDciodvfy = existsSync(DCIODVFY);
 const hasPydicom = spawnSync(PYTHON, ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
 if (!hasDciodvfy) console.warn('deidentify: dciodvfy (Debian dicom3tools) is not installed; the validator comparison is skipped');
 if (!hasPydicom) console.warn('deidentify: /usr/bin/python3 with pydicom is not available; the pydicom read-back is skipped');
@@ -43,11 +42,6 @@ function searchableBytes(file: string): Buffer[] {
   if (!bytes.includes(Buffer.from('1.2.840.10008.1.2.1.99'))) return [bytes];
   return [bytes, inflateRawSync(bytes.subarray(metaHeaderEnd(bytes)))];
 }
-
-const dciodvfyErrors = (file: string): string[] => {
-  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
-};
 
 const DEFLATED_LE = '1.2.840.10008.1.2.1.99';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';

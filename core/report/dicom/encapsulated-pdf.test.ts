@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import dicomParser from 'dicom-parser';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,20 +9,14 @@ import { SegWriteError } from '../../masks/seg-writer-error';
 import { ReaderSandbox } from '../../sandbox/reader-sandbox';
 import { writeReportStudy } from './dicom-outputs.fixtures';
 import { EncapsulatedPdfError, encodeEncapsulatedPdf, ENCAPSULATED_PDF_STORAGE } from './encapsulated-pdf';
+import { hasDciodvfy, dciodvfyErrors } from '../../fixtures/dciodvfy';
 
-const DCIODVFY = '/usr/bin/dciodvfy';
 const PYTHON = '/usr/bin/python3';
-const hasDciodvfy = existsSync(DCIODVFY);
 const hasPydicom = spawnSync(PYTHON, ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
 if (!hasDciodvfy) console.warn('encapsulated-pdf: dciodvfy (Debian dicom3tools) is not installed; the validator check is skipped');
 if (!hasPydicom) console.warn('encapsulated-pdf: /usr/bin/python3 with pydicom is not available; the pydicom read-back is skipped');
 
 const scratch = scratchFolder('encapsulated-pdf');
-
-function dciodvfyErrors(file: string): string[] {
-  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
-}
 
 /** A one-page PDF with a line of text, of odd or even length (a newline after %%EOF adds one byte). */
 async function samplePdf(oddLength: boolean): Promise<Uint8Array> {

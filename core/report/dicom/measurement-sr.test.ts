@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry } from '../../annotations/measurement';
 import { roiStats, type RoiGeometry } from '../../annotations/roi-stats';
@@ -10,21 +9,14 @@ import type { Vec3 } from '../../geometry/vec3';
 import { SEG_STORAGE_SOP_CLASS } from '../../masks/seg-writer';
 import { writeReportStudy, type ReportStudy } from './dicom-outputs.fixtures';
 import { encodeMeasurementReport, MeasurementSrError, type SrMeasurement } from './measurement-sr';
+import { hasDciodvfy, dciodvfyErrors } from '../../fixtures/dciodvfy';
 
-const DCIODVFY = '/usr/bin/dciodvfy';
 const PYTHON = '/usr/bin/python3';
-const hasDciodvfy = existsSync(DCIODVFY);
 const hasPydicom = spawnSync(PYTHON, ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
 if (!hasDciodvfy) console.warn('measurement-sr: dciodvfy (Debian dicom3tools) is not installed; the validator check is skipped');
 if (!hasPydicom) console.warn('measurement-sr: /usr/bin/python3 with pydicom is not available; the pydicom read-back is skipped');
 
 const scratch = scratchFolder('measurement-sr');
-
-/** dciodvfy's Error lines (it writes its findings to stderr). */
-function dciodvfyErrors(file: string): string[] {
-  const run = spawnSync(DCIODVFY, [file], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => /^\s*Error/.test(line));
-}
 
 interface ReadBack {
   evidence: Record<string, string[]>;
