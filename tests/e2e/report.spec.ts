@@ -27,11 +27,7 @@ test.describe('report dock', () => {
     // The bundled model describes the slice on two shared cores: the caption alone may take a minute.
     test.setTimeout(300_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    const viewer = new ViewerPage(page);
-    await viewer.goto(own.host.url);
-    await page.getByRole('button', { name: 'Open sample study' }).click();
-    await viewer.waitForImport();
-    await viewer.waitForRender(0);
+    const viewer = await openSample(page, own.host.url);
 
     // A length on the image: the report cites the study's measurements by itself.
     await page.keyboard.press('l');
@@ -180,11 +176,7 @@ test.describe('report dock', () => {
 
   test('two windows editing one report: the later save is refused in words and neither text is lost until the person chooses', async ({ page }) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    const viewer = new ViewerPage(page);
-    await viewer.goto(own.host.url);
-    await page.getByRole('button', { name: 'Open sample study' }).click();
-    await viewer.waitForImport();
-    await viewer.waitForRender(0);
+    const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
     await page.getByTestId('report-findings').fill('First window.');
     await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
@@ -208,30 +200,20 @@ test.describe('report dock', () => {
     await expect(other.getByTestId('report-findings')).toHaveValue('Second window.');
     // Nothing was written over the first window's version while the conflict waits.
     await other.waitForTimeout(1_500);
-    await page.reload();
-    await page.getByTestId('study-item').click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('report-toggle').click();
+    await reopenReport(page, viewer);
     await expect(page.getByTestId('report-findings')).toHaveValue('First window, edited again.');
 
     // The second window keeps its text, saved as the next version on top.
     await other.getByRole('button', { name: 'Save mine on top' }).click();
     await expect(other.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
-    await page.reload();
-    await page.getByTestId('study-item').click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('report-toggle').click();
+    await reopenReport(page, viewer);
     await expect(page.getByTestId('report-findings')).toHaveValue('Second window.');
     await other.close();
   });
   test('text typed just before a reload is recovered: the notice offers it, Restore saves it, and after another reload it is there without the notice', async ({ page }) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const saves = await dropReportSavesWhenHeld(page);
-    const viewer = new ViewerPage(page);
-    await viewer.goto(own.host.url);
-    await page.getByRole('button', { name: 'Open sample study' }).click();
-    await viewer.waitForImport();
-    await viewer.waitForRender(0);
+    const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
     await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
 
@@ -254,10 +236,7 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-save-state')).toContainText('(v1)');
     await expect(notice).toHaveCount(0);
 
-    await page.reload();
-    await page.getByTestId('study-item').click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('report-toggle').click();
+    await reopenReport(page, viewer);
     await expect(page.getByTestId('report-findings')).toHaveValue(typed);
     await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
     await expect(page.getByTestId('report-recovery')).toHaveCount(0);
@@ -266,11 +245,7 @@ test.describe('report dock', () => {
   test('recovered text over a signed report is shown read-only (never written to the signed version) until discarded', async ({ page }) => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const saves = await dropReportSavesWhenHeld(page);
-    const viewer = new ViewerPage(page);
-    await viewer.goto(own.host.url);
-    await page.getByRole('button', { name: 'Open sample study' }).click();
-    await viewer.waitForImport();
-    await viewer.waitForRender(0);
+    const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
     const saved = 'Saved before signing.';
     await page.getByTestId('report-findings').fill(saved);
@@ -296,22 +271,34 @@ test.describe('report dock', () => {
     await expect(page.getByTestId('report-recovery-restore')).toHaveCount(0);
     await expect(page.getByTestId('report-findings')).toHaveValue(saved);
 
-    await page.reload();
-    await page.getByTestId('study-item').click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('report-toggle').click();
+    await reopenReport(page, viewer);
     await expect(notice).toHaveAttribute('data-mode', 'read-only');
     await page.getByTestId('report-recovery-discard').click();
     await expect(notice).toHaveCount(0);
-    await page.reload();
-    await page.getByTestId('study-item').click();
-    await viewer.waitForRender(0);
-    await page.getByTestId('report-toggle').click();
+    await reopenReport(page, viewer);
     await expect(page.getByTestId('report-signature')).toContainText('Signed by Dr. Ada Reader');
     await expect(page.getByTestId('report-findings')).toHaveValue(saved);
     await expect(notice).toHaveCount(0);
   });
 });
+
+/** Opens the phantom sample study in a new viewer page and waits for its first image. */
+async function openSample(page: Page, url: string): Promise<ViewerPage> {
+  const viewer = new ViewerPage(page);
+  await viewer.goto(url);
+  await page.getByRole('button', { name: 'Open sample study' }).click();
+  await viewer.waitForImport();
+  await viewer.waitForRender(0);
+  return viewer;
+}
+
+/** Reloads the page, chooses the study again and opens the Report dock. */
+async function reopenReport(page: Page, viewer: ViewerPage): Promise<void> {
+  await page.reload();
+  await page.getByTestId('study-item').click();
+  await viewer.waitForRender(0);
+  await page.getByTestId('report-toggle').click();
+}
 
 /**
  * The save started on unload can reach the store before the new page opens (a race on a fast machine):
