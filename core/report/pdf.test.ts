@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AiItem } from './model';
-import { renderReportPdf, ReportPdfError, stateLine, type ReportDocument } from './pdf';
+import { renderReport, renderReportPdf, ReportPdfError, stateLine, type ReportDocument } from './pdf';
 
 const poppler = existsSync('/usr/bin/pdftotext') && existsSync('/usr/bin/pdfimages');
 const skipReason = 'poppler-utils (pdftotext, pdfimages) is not installed: apt-get install -y poppler-utils';
@@ -108,11 +108,28 @@ describe('renderReportPdf', () => {
     expect([...first.data.subarray(0, 16)].filter((_, i) => i % 4 === 0)).toEqual([0, 7, 14, 21]);
   });
 
-  it.skipIf(!poppler)('prints a character the font lacks as U+FFFD, not as blank space', async () => {
-    const header = { ...sampleDocument().header, patientName: 'Yamada^Tarō 山田' };
-    const text = pdfText(await renderReportPdf(sampleDocument({ header, findings: 'Lésion (中) — 12 mm²', keyImages: [] })), 'cjk.pdf');
-    expect(text).toContain('Yamada^Tarō \ufffd\ufffd · Patient ID');
-    expect(text).toContain('Lésion (\ufffd) — 12 mm²');
+  it.skipIf(!poppler)('prints CJK in the fallback font as selectable text, embeds both fonts, and prints and reports a character no font has as U+FFFD', async () => {
+    const header = { ...sampleDocument().header, patientName: '山田太郎 Yamada^Tarō' };
+    // Thai and Devanagari: in neither DejaVu Sans nor WenQuanYi Micro Hei.
+    const rendered = await renderReport(sampleDocument({ header, findings: 'Lésion (中) — 12 mm²; 김철수 환자 in 東京, กन', keyImages: [] }));
+    const text = pdfText(rendered.pdf, 'cjk.pdf');
+    expect(text).toContain('山田太郎 Yamada^Tarō · Patient ID');
+    expect(text).toContain('Lésion (中) — 12 mm²; 김철수 환자 in 東京, \ufffd\ufffd');
+    expect(rendered.missingCharacters).toEqual(['ก', 'न']);
+    const fonts = execFileSync('/usr/bin/pdffonts', [path.join(dir, 'cjk.pdf')], { encoding: 'utf8' });
+    expect(fonts).toMatch(/DejaVuSans\S*\s+CID TrueType\s+Identity-H\s+yes\s+\S+\s+yes/);
+    expect(fonts).toMatch(/WenQuanYiMicroHei\S*\s+CID TrueType\s+Identity-H\s+yes\s+\S+\s+yes/);
+    // Only the glyphs used are embedded: the fallback TTF alone is 4.6 MB.
+    expect(rendered.pdf.length).toBeLessThan(150_000);
+  });
+
+  it.skipIf(!poppler)('embeds only DejaVu Sans when every character is in it', async () => {
+    const rendered = await renderReport(sampleDocument({ findings: 'Short.', keyImages: [] }));
+    expect(rendered.missingCharacters).toEqual([]);
+    writeFileSync(path.join(dir, 'latin.pdf'), rendered.pdf);
+    const fonts = execFileSync('/usr/bin/pdffonts', [path.join(dir, 'latin.pdf')], { encoding: 'utf8' });
+    expect(fonts).toContain('DejaVuSans');
+    expect(fonts).not.toContain('WenQuanYi');
   });
 
   it('names the key image that is not a PNG', async () => {

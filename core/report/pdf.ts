@@ -1,4 +1,5 @@
-// The report PDF, one template for app, browser mode and CLI: pdf-lib with DejaVu Sans embedded, so text is selectable.
+// The report PDF, one template for app, browser mode and CLI: pdf-lib with DejaVu Sans embedded, so text is selectable,
+// and WenQuanYi Micro Hei embedded beside it where the text has characters DejaVu Sans lacks (CJK, Hangul).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,7 @@ import {
   type RGB,
 } from 'pdf-lib';
 import { ioErrorText } from '../fs/io-error';
+import { fontRuns, needsFallback, printedCharacter } from './font-fallback';
 import { aiDraftNotice, type AiItem, type ReportState, type ScoreRow } from './model';
 import { embedPngDirect } from './png-xobject';
 
@@ -59,25 +61,33 @@ export interface ReportDocument {
 export class ReportPdfError extends Error {}
 
 const FONT_FILE = 'DejaVuSans.ttf';
-let fontBytes: Uint8Array | null = null;
+/**
+ * WenQuanYi Micro Hei (Apache-2.0, Debian fonts-wqy-microhei, face 0 of its .ttc): CJK ideographs, kana
+ * and Hangul, for the characters DejaVu Sans lacks (see fonts/LICENSE.txt).
+ */
+const FALLBACK_FONT_FILE = 'WenQuanYiMicroHei.ttf';
+const fontBytes = new Map<string, Uint8Array>();
 
 /**
- * DejaVu Sans from fonts/ beside this module: core/report/fonts under tsx and in the CLI bundle (which keeps
- * each module's own URL), dist/main/fonts in the Electron bundle (build/esbuild.mjs copies it there).
+ * A report font from fonts/ beside this module: core/report/fonts under tsx and in the CLI bundle (which keeps
+ * each module's own URL), dist/main/fonts in the Electron bundle (build/esbuild.mjs copies the folder there).
  */
-export function reportFontPath(): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'fonts', FONT_FILE);
+export function reportFontPath(file: string = FONT_FILE): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'fonts', file);
 }
 
-function loadFont(): Uint8Array {
-  if (fontBytes) return fontBytes;
-  const file = reportFontPath();
+function loadFont(name: string): Uint8Array {
+  const cached = fontBytes.get(name);
+  if (cached) return cached;
+  const file = reportFontPath(name);
+  let bytes: Uint8Array;
   try {
-    fontBytes = new Uint8Array(readFileSync(file));
+    bytes = new Uint8Array(readFileSync(file));
   } catch (e) {
     throw new ReportPdfError(`${file}: cannot read the report font (it ships in core/report/fonts): ${ioErrorText(e)}`);
   }
-  return fontBytes;
+  fontBytes.set(name, bytes);
+  return bytes;
 }
 
 // A4 in points, margins, type sizes.
@@ -95,66 +105,84 @@ const RED = rgb(0.72, 0.05, 0.05);
 /** Tabs and control characters as spaces (the font has no glyphs for them); line breaks kept for the wrapper. */
 const printable = (text: string): string => text.replace(/\r\n?/g, '\n').replace(/[\t\u0000-\u0009\u000b-\u001f\u007f]/g, ' ');
 
-/**
- * Text width in points from per-character advance widths, cached per font: pdf-lib's widthOfTextAtSize
- * lays the whole string out on every call, which made wrapping long findings take seconds. (Layout can
- * only narrow a run through ligatures, so the sum never understates a line.)
- */
-const charWidths = new WeakMap<PDFFont, Map<string, number>>();
-const coverage = new WeakMap<PDFFont, Set<number>>();
-
-/**
- * The character as printed: itself where the font has a glyph, else U+FFFD (�), so a name in a script
- * DejaVu Sans lacks (CJK) shows that something is missing instead of vanishing as blank space.
- */
-function glyphChar(font: PDFFont, ch: string): string {
-  let covered = coverage.get(font);
-  if (!covered) coverage.set(font, (covered = new Set(font.getCharacterSet())));
-  return covered.has(ch.codePointAt(0)!) ? ch : covered.has(0xfffd) ? '\ufffd' : '?';
-}
-
-function measure(font: PDFFont, text: string, size: number): number {
-  let widths = charWidths.get(font);
-  if (!widths) charWidths.set(font, (widths = new Map()));
-  let total = 0;
-  for (const ch of text) {
-    let w = widths.get(ch);
-    if (w === undefined) widths.set(ch, (w = font.widthOfTextAtSize(glyphChar(font, ch), 1000) / 1000));
-    total += w;
-  }
-  return total * size;
+/** A character as one PDF prints it: in which font, with which glyph code (hex) and advance width at size 1. */
+interface Glyph {
+  font: PDFFont;
+  code: string;
+  width: number;
 }
 
 /**
- * One line of text from glyph codes cached per character: pdf-lib's page.drawText runs fontkit's
- * shaper over every line (a few ms a line, most of a report's time). Characters are coded one by
- * one, so no ligatures: fine for report text, and it extracts exactly as written.
+ * The fonts of one PDF in the order they are tried, character by character (the first with a glyph
+ * prints it; one no font has prints as U+FFFD and is listed in `missing`). Widths and glyph codes are
+ * cached per character: pdf-lib's widthOfTextAtSize and drawText lay out and shape every string on each
+ * call, which made wrapping long findings take seconds. Characters are coded one by one, so no
+ * ligatures (layout could only narrow a run, so the sum never understates a line) and the text
+ * extracts exactly as written.
  */
-const glyphCodes = new WeakMap<PDFFont, Map<string, string>>();
-const fontKeys = new WeakMap<PDFPage, PDFName>();
-function drawText(page: PDFPage, text: string, opts: { x: number; y: number; size: number; font: PDFFont; color: RGB }): void {
-  let codes = glyphCodes.get(opts.font);
-  if (!codes) glyphCodes.set(opts.font, (codes = new Map()));
-  let hex = '';
-  for (const ch of text) {
-    let code = codes.get(ch);
-    if (code === undefined) codes.set(ch, (code = opts.font.encodeText(glyphChar(opts.font, ch)).asString()));
-    hex += code;
+class ReportFonts {
+  private readonly coverages: Set<number>[];
+  private readonly glyphs = new Map<string, Glyph>();
+  /** Characters printed as the replacement because no font has them, in order of appearance. */
+  readonly missing = new Set<string>();
+
+  constructor(readonly fonts: readonly PDFFont[]) {
+    this.coverages = fonts.map((font) => new Set(font.getCharacterSet()));
   }
-  let key = fontKeys.get(page);
-  if (!key) fontKeys.set(page, (key = page.node.newFontDictionary(opts.font.name, opts.font.ref)));
-  page.pushOperators(pushGraphicsState(), beginText(), setFillingColor(opts.color), setFontAndSize(key, opts.size), setTextMatrix(1, 0, 0, 1, opts.x, opts.y), showText(PDFHexString.of(hex)), endText(), popGraphicsState());
+
+  private glyph(ch: string): Glyph {
+    let glyph = this.glyphs.get(ch);
+    if (!glyph) {
+      const printed = printedCharacter(this.coverages, ch);
+      const font = this.fonts[printed.font];
+      glyph = { font, code: font.encodeText(printed.char).asString(), width: font.widthOfTextAtSize(printed.char, 1000) / 1000 };
+      this.glyphs.set(ch, glyph);
+    }
+    return glyph;
+  }
+
+  /** Width of `text` in points at `size`, each character in the font that prints it. */
+  measure(text: string, size: number): number {
+    let total = 0;
+    for (const ch of text) total += this.glyph(ch).width;
+    return total * size;
+  }
+
+  /** The text as runs of one font each, as hex glyph codes; characters no font has are noted as missing. */
+  runs(text: string): { font: PDFFont; hex: string }[] {
+    const { runs, missing } = fontRuns(this.coverages, text);
+    for (const ch of missing) this.missing.add(ch);
+    return runs.map((run) => {
+      let hex = '';
+      for (const ch of run.text) hex += this.glyph(ch).code;
+      return { font: this.fonts[run.font], hex };
+    });
+  }
+}
+
+/** One line of text: one text object, the font switched between runs (the PDF advances by each font's own widths). */
+const fontKeys = new WeakMap<PDFPage, Map<PDFFont, PDFName>>();
+function drawText(page: PDFPage, text: string, opts: { x: number; y: number; size: number; fonts: ReportFonts; color: RGB }): void {
+  let keys = fontKeys.get(page);
+  if (!keys) fontKeys.set(page, (keys = new Map()));
+  const operators = [pushGraphicsState(), beginText(), setFillingColor(opts.color), setTextMatrix(1, 0, 0, 1, opts.x, opts.y)];
+  for (const run of opts.fonts.runs(text)) {
+    let key = keys.get(run.font);
+    if (!key) keys.set(run.font, (key = page.node.newFontDictionary(run.font.name, run.font.ref)));
+    operators.push(setFontAndSize(key, opts.size), showText(PDFHexString.of(run.hex)));
+  }
+  page.pushOperators(...operators, endText(), popGraphicsState());
 }
 
 /** Splits text into lines no wider than `width` at `size`: at spaces, and inside a word too long for one line. */
-export function wrapText(text: string, font: PDFFont, size: number, width: number): string[] {
+function wrapText(text: string, fonts: ReportFonts, size: number, width: number): string[] {
   const lines: string[] = [];
-  const space = measure(font, ' ', size);
+  const space = fonts.measure(' ', size);
   for (const paragraph of printable(text).split('\n')) {
     let line = '';
     let lineWidth = 0;
     for (const word of paragraph.split(/ +/)) {
-      const wordWidth = measure(font, word, size);
+      const wordWidth = fonts.measure(word, size);
       const candidate = line ? lineWidth + space + wordWidth : wordWidth;
       if (candidate <= width) {
         line = line ? `${line} ${word}` : word;
@@ -169,7 +197,7 @@ export function wrapText(text: string, font: PDFFont, size: number, width: numbe
         let cut = 0;
         let headWidth = 0;
         for (const ch of rest) {
-          const w = measure(font, ch, size);
+          const w = fonts.measure(ch, size);
           if (cut > 0 && headWidth + w > width) break;
           headWidth += w;
           cut += ch.length;
@@ -217,7 +245,7 @@ class Flow {
 
   constructor(
     private readonly doc: PDFDocument,
-    readonly font: PDFFont,
+    readonly fonts: ReportFonts,
   ) {
     this.newPage();
   }
@@ -252,27 +280,27 @@ class Flow {
   /** Wrapped text; long text continues on the next pages. */
   paragraph(text: string, opts: { size?: number; color?: RGB; indent?: number } = {}): void {
     const size = opts.size ?? BODY;
-    for (const line of wrapText(text, this.font, size, WIDTH - (opts.indent ?? 0))) this.line(line, { ...opts, size });
+    for (const line of wrapText(text, this.fonts, size, WIDTH - (opts.indent ?? 0))) this.line(line, { ...opts, size });
   }
 
   private line(text: string, opts: { size: number; color?: RGB; indent?: number }): void {
     const height = opts.size * LEADING;
     this.ensure(height);
     this.y -= height;
-    if (text) drawText(this.page, text, { x: MARGIN_X + (opts.indent ?? 0), y: this.y + opts.size * 0.25, size: opts.size, font: this.font, color: opts.color ?? BLACK });
+    if (text) drawText(this.page, text, { x: MARGIN_X + (opts.indent ?? 0), y: this.y + opts.size * 0.25, size: opts.size, fonts: this.fonts, color: opts.color ?? BLACK });
   }
 
   /** A table: a header row, then rows whose cells wrap; a row never splits across pages, the header repeats on each. */
   table(headers: string[], fractions: number[], rows: string[][]): void {
     const size = 9;
     const widths = fractions.map((f) => f * WIDTH);
-    const cellLines = (cells: string[]) => cells.map((cell, i) => wrapText(cell, this.font, size, widths[i] - 6));
+    const cellLines = (cells: string[]) => cells.map((cell, i) => wrapText(cell, this.fonts, size, widths[i] - 6));
     const drawRow = (lines: string[][], color: RGB): void => {
       const height = Math.max(1, ...lines.map((l) => l.length)) * size * LEADING + 4;
       this.y -= height;
       let x = MARGIN_X;
       lines.forEach((cell, i) => {
-        cell.forEach((text, k) => drawText(this.page, text, { x: x + 3, y: this.y + height - (k + 1) * size * LEADING + 1, size, font: this.font, color }));
+        cell.forEach((text, k) => drawText(this.page, text, { x: x + 3, y: this.y + height - (k + 1) * size * LEADING + 1, size, fonts: this.fonts, color }));
         x += widths[i];
       });
       this.page.drawLine({ start: { x: MARGIN_X, y: this.y }, end: { x: MARGIN_X + WIDTH, y: this.y }, thickness: 0.3, color: GREY });
@@ -300,7 +328,7 @@ class Flow {
     for (let i = 0; i < images.length; i += 2) {
       const pair = images.slice(i, i + 2).map(({ image, caption }) => {
         const scale = Math.min(cell / image.width, maxHeight / image.height);
-        return { image, w: image.width * scale, h: image.height * scale, caption: wrapText(caption, this.font, 8, cell) };
+        return { image, w: image.width * scale, h: image.height * scale, caption: wrapText(caption, this.fonts, 8, cell) };
       });
       const height = Math.max(...pair.map((p) => p.h + p.caption.length * 8 * LEADING)) + 12;
       this.ensure(height);
@@ -308,7 +336,7 @@ class Flow {
       pair.forEach((p, k) => {
         const x = MARGIN_X + k * (cell + gap);
         p.image.draw(this.page, { x, y: top - p.h, width: p.w, height: p.h });
-        p.caption.forEach((text, n) => drawText(this.page, text, { x, y: top - p.h - (n + 1) * 8 * LEADING, size: 8, font: this.font, color: GREY }));
+        p.caption.forEach((text, n) => drawText(this.page, text, { x, y: top - p.h - (n + 1) * 8 * LEADING, size: 8, fonts: this.fonts, color: GREY }));
       });
       this.y = top - height;
     }
@@ -330,43 +358,63 @@ const reviewLine = (item: AiItem): string | null =>
 const fixed = (n: number, digits: number): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** One line no wider than `width`, cut with an ellipsis. */
-function fitLine(text: string, font: PDFFont, size: number, width: number): string {
-  if (measure(font, text, size) <= width) return text;
+function fitLine(text: string, fonts: ReportFonts, size: number, width: number): string {
+  if (fonts.measure(text, size) <= width) return text;
   let cut = text.length;
-  while (cut > 1 && measure(font, `${text.slice(0, cut)}…`, size) > width) cut--;
+  while (cut > 1 && fonts.measure(`${text.slice(0, cut)}…`, size) > width) cut--;
   return `${text.slice(0, cut)}…`;
 }
 
-function drawFrame(page: PDFPage, font: PDFFont, doc: ReportDocument, index: number, count: number): void {
+function drawFrame(page: PDFPage, fonts: ReportFonts, doc: ReportDocument, index: number, count: number): void {
   const { header } = doc;
   const [w, h] = PAGE;
   const line1 = `${header.patientName || '(no patient name)'} · Patient ID ${header.patientId || '—'}`;
   const line2 = `Study ${header.studyDate || '—'} ${header.studyDescription || ''} · Accession ${header.accessionNumber || '—'}`.replace(/ +·/g, ' ·');
-  drawText(page, fitLine(line1, font, 12, WIDTH), { x: MARGIN_X, y: h - 40, size: 12, font, color: BLACK });
-  drawText(page, fitLine(line2, font, 9, WIDTH), { x: MARGIN_X, y: h - 56, size: 9, font, color: GREY });
-  drawText(page, fitLine(stateLine(doc.version), font, 9, WIDTH), { x: MARGIN_X, y: h - 70, size: 9, font, color: doc.version.state === 'draft' || doc.version.supersededBy !== null ? RED : BLACK });
+  drawText(page, fitLine(line1, fonts, 12, WIDTH), { x: MARGIN_X, y: h - 40, size: 12, fonts, color: BLACK });
+  drawText(page, fitLine(line2, fonts, 9, WIDTH), { x: MARGIN_X, y: h - 56, size: 9, fonts, color: GREY });
+  drawText(page, fitLine(stateLine(doc.version), fonts, 9, WIDTH), { x: MARGIN_X, y: h - 70, size: 9, fonts, color: doc.version.state === 'draft' || doc.version.supersededBy !== null ? RED : BLACK });
   page.drawLine({ start: { x: MARGIN_X, y: h - 78 }, end: { x: w - MARGIN_X, y: h - 78 }, thickness: 0.8, color: GREY });
 
   page.drawLine({ start: { x: MARGIN_X, y: 48 }, end: { x: w - MARGIN_X, y: 48 }, thickness: 0.5, color: GREY });
   const pageText = `Page ${index + 1} of ${count}`;
-  const pageWidth = measure(font, pageText, 8);
-  drawText(page, fitLine(stateLine(doc.version), font, 8, WIDTH - pageWidth - 12), { x: MARGIN_X, y: 36, size: 8, font, color: GREY });
-  drawText(page, pageText, { x: w - MARGIN_X - pageWidth, y: 36, size: 8, font, color: GREY });
-  drawText(page, fitLine(`Vesalius report · study ${header.studyKey} · generated ${doc.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, font, 7, WIDTH), { x: MARGIN_X, y: 24, size: 7, font, color: GREY });
+  const pageWidth = fonts.measure(pageText, 8);
+  drawText(page, fitLine(stateLine(doc.version), fonts, 8, WIDTH - pageWidth - 12), { x: MARGIN_X, y: 36, size: 8, fonts, color: GREY });
+  drawText(page, pageText, { x: w - MARGIN_X - pageWidth, y: 36, size: 8, fonts, color: GREY });
+  drawText(page, fitLine(`Vesalius report · study ${header.studyKey} · generated ${doc.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}`, fonts, 7, WIDTH), { x: MARGIN_X, y: 24, size: 7, fonts, color: GREY });
+}
+
+/** All the text a report prints (the key images' PNGs left out), to see whether it needs the fallback font. */
+const documentText = (report: ReportDocument): string => JSON.stringify({ ...report, keyImages: report.keyImages.map((k) => k.caption) });
+
+/** A rendered report: the PDF, and the characters no embedded font has (printed as U+FFFD), each once. */
+export interface RenderedReport {
+  pdf: Uint8Array;
+  missingCharacters: string[];
 }
 
 /** Renders the report; a key image that is not a PNG pdf-lib can read fails with a ReportPdfError naming it. */
 export async function renderReportPdf(report: ReportDocument): Promise<Uint8Array> {
+  return (await renderReport(report)).pdf;
+}
+
+/**
+ * Renders the report and says which characters it could not print. The fallback font is embedded
+ * (as a subset, like DejaVu Sans) only when some text needs it, so a Latin report carries one font.
+ */
+export async function renderReport(report: ReportDocument): Promise<RenderedReport> {
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(loadFont(), { subset: true });
+  const main = await doc.embedFont(loadFont(FONT_FILE), { subset: true });
+  const embedded = [main];
+  if (needsFallback(new Set(main.getCharacterSet()), documentText(report))) embedded.push(await doc.embedFont(loadFont(FALLBACK_FONT_FILE), { subset: true }));
+  const fonts = new ReportFonts(embedded);
   doc.setTitle(`Report — ${report.header.patientName || report.header.patientId || report.header.studyKey}`);
   doc.setProducer('Vesalius');
   doc.setCreator('Vesalius');
   doc.setCreationDate(new Date(report.generatedAt));
   doc.setModificationDate(new Date(report.generatedAt));
 
-  const flow = new Flow(doc, font);
+  const flow = new Flow(doc, fonts);
   flow.heading('Findings');
   flow.paragraph(report.findings || '(none)');
   flow.heading('Impression');
@@ -419,6 +467,6 @@ export async function renderReportPdf(report: ReportDocument): Promise<Uint8Arra
     flow.table(['Series', 'Modality', 'Description', 'Images'], [0.15, 0.15, 0.55, 0.15], report.series.map((s) => [s.number, s.modality || '—', s.description || '—', String(s.images)]));
   }
 
-  flow.pages.forEach((page, i) => drawFrame(page, font, report, i, flow.pages.length));
-  return doc.save({ useObjectStreams: true });
+  flow.pages.forEach((page, i) => drawFrame(page, fonts, report, i, flow.pages.length));
+  return { pdf: await doc.save({ useObjectStreams: true }), missingCharacters: [...fonts.missing] };
 }
