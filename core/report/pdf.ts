@@ -387,7 +387,7 @@ function drawFrame(page: PDFPage, fonts: ReportFonts, doc: ReportDocument, index
 const documentText = (report: ReportDocument): string => JSON.stringify({ ...report, keyImages: report.keyImages.map((k) => k.caption) });
 
 /** A rendered report: the PDF, and the characters no embedded font has (printed as U+FFFD), each once. */
-export interface RenderedReport {
+export interface RenderedPdf {
   pdf: Uint8Array;
   missingCharacters: string[];
 }
@@ -401,7 +401,7 @@ export async function renderReportPdf(report: ReportDocument): Promise<Uint8Arra
  * Renders the report and says which characters it could not print. The fallback font is embedded
  * (as a subset, like DejaVu Sans) only when some text needs it, so a Latin report carries one font.
  */
-export async function renderReport(report: ReportDocument): Promise<RenderedReport> {
+export async function renderReport(report: ReportDocument): Promise<RenderedPdf> {
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
   const main = await doc.embedFont(loadFont(FONT_FILE), { subset: true });
