@@ -2,12 +2,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { commandById, commandForChord, commands, drawToolbarCommandIds, layoutToolbarCommandIds, measureToolbarCommandIds, runCommand, type CommandTarget } from './commands';
 import { chordOf, shortcuts } from '../lib/shortcuts';
 
+type DrawMode = CommandTarget['segmentation']['drawMode'];
+
 function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean } = {}): CommandTarget & { tools: string[] } {
   const tools: string[] = [];
   const addSegment = vi.fn();
   const segmentation = {
-    drawMode: 'paint' as 'paint' | 'threshold' | 'grow',
-    setDrawMode: (mode: 'paint' | 'threshold' | 'grow') => {
+    drawMode: 'paint' as DrawMode,
+    setDrawMode: (mode: DrawMode) => {
       segmentation.drawMode = mode;
     },
   };
@@ -116,6 +118,23 @@ describe('the commands table', () => {
       expect(call).toHaveBeenCalledOnce();
       expect(runCommand(id, fakeTarget({ active: false }))).toBe(false);
     }
+  });
+
+  it('binds the rectangle fill and scissors to Shift+C and Shift+S, beside the freehand c and s', () => {
+    const target = fakeTarget();
+    const chord = (key: string) => chordOf({ key, ctrlKey: false, altKey: false, metaKey: false, shiftKey: true });
+    expect(commandForChord(chord('C'))?.id).toBe('tool.rectangleFill');
+    expect(commandForChord(chord('S'))?.id).toBe('tool.rectangleScissors');
+    expect(commandForChord('c')?.id).toBe('tool.contour');
+    runCommand('tool.rectangleFill', target);
+    expect(target.segmentation.drawMode).toBe('rectangle');
+    expect(target.tools).toEqual(['brush']);
+    expect(commandById('tool.rectangleFill').pressed?.({ ...target, primaryTool: 'brush' })).toBe(true);
+    expect(commandById('tool.contour').pressed?.({ ...target, primaryTool: 'brush' })).toBe(false);
+    runCommand('tool.rectangleScissors', target);
+    expect(target.segmentation.drawMode).toBe('rectangleScissors');
+    expect(drawToolbarCommandIds).toEqual(expect.arrayContaining(['tool.rectangleFill', 'tool.rectangleScissors']));
+    expect(runCommand('tool.rectangleFill', fakeTarget({ hasSeries: false }))).toBe(false);
   });
 
   it('switches the left-drag tool and resizes the brush', () => {

@@ -24,7 +24,7 @@ export interface CommandTarget {
     undo(): void;
     redo(): void;
     resizeBrush(factor: number): void;
-    /** What a left press does while the brush tool is bound: paint, threshold brush, region grow, contour fill, scissors. */
+    /** What a left press does while the brush tool is bound: paint, threshold brush, region grow, contour fill, scissors, rectangle fill or scissors. */
     readonly drawMode: DrawModeId;
     setDrawMode(mode: DrawModeId): void;
     /** Whole-segment tools on the chosen segment (each one history operation). */
@@ -48,7 +48,7 @@ export interface Command {
   describe?(target: CommandTarget): string;
 }
 
-type DrawModeId = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors';
+type DrawModeId = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors' | 'rectangle' | 'rectangleScissors';
 
 const BRUSH_STEP = 1.25;
 
@@ -62,6 +62,9 @@ const brushModeCommands: readonly Command[] = (
     ['tool.regionGrow', 'Grow', 'g', 'grow', 'Click grows the chosen segment over the connected pixels within the HU tolerance of the clicked one, on this slice (g)'],
     ['tool.contour', 'Contour', 'c', 'contour', 'Left-drag a closed freehand outline: its inside joins the chosen segment on this slice (c)'],
     ['tool.scissors', 'Scissors', 's', 'scissors', 'Left-drag a closed freehand outline: its inside is cut from the chosen segment on this slice (s)'],
+    // Shift with the freehand tool's key: the same fill or cut, over a rectangle (cornerstone's RectangleScissors).
+    ['tool.rectangleFill', 'Rect fill', 'C', 'rectangle', 'Left-drag a rectangle from corner to corner: its inside joins the chosen segment on this slice (Shift+C)'],
+    ['tool.rectangleScissors', 'Rect cut', 'S', 'rectangleScissors', 'Left-drag a rectangle from corner to corner: its inside is cut from the chosen segment on this slice (Shift+S)'],
   ] as const
 ).map(([id, label, key, mode, description]) => ({
   id,
@@ -212,6 +215,8 @@ export const drawToolbarCommandIds: readonly string[] = [
   'tool.regionGrow',
   'tool.contour',
   'tool.scissors',
+  'tool.rectangleFill',
+  'tool.rectangleScissors',
   'tool.eraser',
   'brush.smaller',
   'brush.larger',

@@ -86,6 +86,7 @@ export class SegmentationEditor {
   /** Edits made here that the store has not confirmed yet (waiting for the autosave, or being saved). */
   unsaved = $state(false);
   private savesInFlight = 0;
+  private performedAny = false;
 
   private readonly sliceCounts = new Map<number, Uint32Array>();
   private display: LayerDisplay | null = null;
@@ -282,16 +283,17 @@ export class SegmentationEditor {
 
   /**
    * A closed freehand contour on the slice of its first point: its inside (pixel centres, even–odd) joins the
-   * active segment (value 1, contour fill) or leaves it (value 0, scissors). Returns why nothing changed, or null.
+   * active segment (value 1, contour fill) or leaves it (value 0, scissors); `name` is the history's word for it
+   * (a rectangle is its 4 corners). Returns why nothing changed, or null.
    */
-  fillContour(pointsIjk: readonly Ijk[], value: 0 | 1): string | null {
+  fillContour(pointsIjk: readonly Ijk[], value: 0 | 1, name: string = value ? 'contour fill' : 'scissors'): string | null {
     const refusal = this.toolRefusal();
     if (refusal !== null || this.activeSegment === null) return refusal ?? 'choose a segment to draw on';
     if (pointsIjk.length < 3) return 'the contour needs at least 3 points: drag round the region';
     const segment = this.activeSegment;
     const changed = fillContour(this.maskOf(segment), this.volume(), { pointsIjk, planeNormal: [0, 0, 1] }, value);
     if (changed.length === 0) return value ? 'the inside of the contour is in the segment already' : 'the segment has no voxels inside the contour';
-    this.commit(segment, changed, `${value ? 'contour fill' : 'scissors'} (${this.segmentOf(segment)?.label ?? segment})`);
+    this.commit(segment, changed, `${name} (${this.segmentOf(segment)?.label ?? segment})`);
     return null;
   }
 
@@ -355,7 +357,13 @@ export class SegmentationEditor {
 
   // --- history ---
 
+  /** Whether it has put an operation in the series' history, which holds its content: then it is kept for the session. */
+  get inHistory(): boolean {
+    return this.performedAny;
+  }
+
   private perform(op: HistoryOperation): void {
+    this.performedAny = true;
     this.history.perform(op);
   }
 

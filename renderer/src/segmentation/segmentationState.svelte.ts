@@ -12,10 +12,11 @@ import { worldToIjk } from '../../../core/geometry/patient-space';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { SaveQueue } from '../scoring/saveQueue.svelte';
 import { VesaliusBrushTool, type StrokeSink } from './brushTool';
-import { extendContour, startContour, type ContourDraft } from './contourDraft';
+import { extendContour, rectangleContour, rectangleRefusal, resizeRectangle, startContour, type CanvasToIjk, type ContourDraft } from './contourDraft';
 import { LabelmapDisplay } from './labelmapDisplay';
 import { loadContent } from './loadContent';
 import { SegmentationEditor, type SliceValues, type StrokeThreshold } from './segmentationEditor.svelte';
+import { releasableEditors } from './editorRetention';
 import { SliceValuesCache } from './sliceValues';
 import { stackGeometry, type StackGeometry } from './stackGeometry';
 import { isSlicePlane, isVolumeView, viewPlaneNormalIjk } from '../viewer/viewPlane';
@@ -24,22 +25,27 @@ import { loadStackImages, pixelSpacingOf } from './stackImages';
 
 /**
  * What a left press does with the brush tool bound: paint, paint within an HU range, grow a region from the click,
- * or draw a closed freehand contour whose inside is filled (contour) or cut (scissors) on release.
+ * or draw a closed freehand contour or a rectangle whose inside is filled (contour, rectangle) or cut (scissors,
+ * rectangleScissors) on release.
  */
-export type DrawMode = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors';
+export type DrawMode = 'paint' | 'threshold' | 'grow' | 'contour' | 'scissors' | 'rectangle' | 'rectangleScissors';
 /** The brush's shape: a disk on the shown slice, or a sphere that also reaches the neighbouring slices within its radius. */
 export type BrushShape = 'circle' | 'sphere';
-const contourModes: readonly DrawMode[] = ['contour', 'scissors'];
+const contourModes: readonly DrawMode[] = ['contour', 'scissors', 'rectangle', 'rectangleScissors'];
+const rectangleModes: readonly DrawMode[] = ['rectangle', 'rectangleScissors'];
+/** What an outline does, in words (notices, the history's label). */
+const outlineName = (draft: ContourDraft): string => (draft.shape === 'rectangle' ? (draft.value ? 'rectangle fill' : 'rectangle scissors') : draft.value ? 'contour fill' : 'scissors');
 export type ThresholdChoice = ThresholdPreset | 'custom';
 
 export const MIN_BRUSH_MM = 0.5;
 export const MAX_BRUSH_MM = 100;
 
-/** The brush outline under the pointer (canvas px). */
+/** The brush outline under the pointer (canvas px of the viewport it is over: the stack or a volume view). */
 export interface BrushCursor {
   x: number;
   y: number;
   radiusPx: number;
+  viewportId: string;
 }
 
 export class SegmentationState implements StrokeSink {
@@ -69,7 +75,10 @@ export class SegmentationState implements StrokeSink {
   readonly saves = new SaveQueue();
 
   private readonly histories = new HistoryBook();
-  /** Editors by segmentation id: their content is what the history operations change, so they live for the session. */
+  /**
+   * Editors by segmentation id. One whose content the history operations change, or with edits not yet saved, lives
+   * for the session; one that was only shown is let go when another is opened (editorRetention.ts).
+   */
   private readonly editors = new Map<string, SegmentationEditor>();
   private series: OpenSeries | null = null;
   private grid: StackGeometry | null = null;
@@ -86,7 +95,7 @@ export class SegmentationState implements StrokeSink {
   ) {
     viewer.setDrawingTool(VesaliusBrushTool, { sink: this });
     // The labelmaps are shown (and drawn on) in the volume views too while they show the same series.
-    viewer.mpr.setVolumeViewsListener({
+    viewer.mpr.addVolumeViewsListener({
       shown: (viewportIds, frames) => {
         this.volumeViews = { viewportIds, frames };
         this.attachVolumeViews();
@@ -111,6 +120,7 @@ export class SegmentationState implements StrokeSink {
     this.flushAll();
     this.active?.hide();
     this.active = null;
+    this.releaseIdleEditors();
     this.series = open;
     this.grid = null;
     this.sliceValues.clear();
@@ -130,8 +140,10 @@ export class SegmentationState implements StrokeSink {
 
   /** Opens the newest segmentation drawn here, when none is being edited (the segments panel opened). */
   async openLatestDrawn(): Promise<void> {
-    if (this.active || this.busy) return;
+    if (this.busy) return;
+    // Listed again even while one is edited: a file imported in the Scoring dock since is one more to open here.
     await this.refreshList();
+    if (this.active || this.busy) return;
     const drawn = this.list.filter((m) => m.provenance.origin.kind === 'drawn' && !m.readOnly);
     const latest = drawn[drawn.length - 1];
     if (latest) await this.open(latest.maskSetId);
@@ -198,6 +210,7 @@ export class SegmentationState implements StrokeSink {
     this.active?.flush();
     this.active?.hide();
     this.active = null;
+    this.releaseIdleEditors();
   }
 
   // --- undo / redo of the open series ---
@@ -320,13 +333,15 @@ export class SegmentationState implements StrokeSink {
     const painting = this.viewer.primaryTool === 'brush';
     // Threshold brush, region grow and contours work slice by slice of the stack: a volume view across it cannot take them.
     if (painting && this.drawMode !== 'paint' && !isSlicePlane(planeNormal)) {
-      this.notice = 'The threshold brush, region grow, contour fill and scissors draw on the stack’s own slices: use them in the stack or axial view (the brush and eraser work in every view)';
+      this.notice = 'The threshold brush, region grow, contour fill, scissors and the rectangle tools draw on the stack’s own slices: use them in the stack or axial view (the brush and eraser work in every view)';
       return false;
     }
     if (painting && contourModes.includes(this.drawMode)) {
       // The outline follows the pointer; the fill is one edit on release.
-      this.contour = startContour(this.drawMode === 'contour' ? 1 : 0, ijk, canvasOf(viewport, worldPos));
-      return true;
+      const value = this.drawMode === 'contour' || this.drawMode === 'rectangle' ? 1 : 0;
+      const canvas = canvasOf(viewport, worldPos);
+      this.contour = rectangleModes.includes(this.drawMode) ? rectangleContour(value, canvas, canvas, this.canvasToIjk(viewport, editor.grid)) : startContour(value, ijk, canvas);
+      return this.contour !== null;
     }
     if (painting && this.drawMode === 'grow') {
       if (!(this.growToleranceHu >= 0) || !Number.isFinite(this.growToleranceHu)) {
@@ -361,6 +376,10 @@ export class SegmentationState implements StrokeSink {
   extend(worldPos: Types.Point3, viewport: Types.IViewport): void {
     const editor = this.active;
     if (editor && this.contour) {
+      if (this.contour.shape === 'rectangle') {
+        this.contour = resizeRectangle(this.contour, canvasOf(viewport, worldPos), this.canvasToIjk(viewport, editor.grid));
+        return;
+      }
       const ijk = this.ijkOf(worldPos, viewport, editor.grid);
       if (ijk) this.contour = extendContour(this.contour, ijk, canvasOf(viewport, worldPos));
       return;
@@ -374,8 +393,9 @@ export class SegmentationState implements StrokeSink {
     const contour = this.contour;
     if (contour) {
       this.contour = null;
-      const refusal = this.active?.fillContour(contour.pointsIjk, contour.value) ?? 'no segmentation is open';
-      this.notice = refusal ? `${contour.value ? 'Contour fill' : 'Scissors'}: nothing changed: ${refusal}` : null;
+      const name = outlineName(contour);
+      const refusal = rectangleRefusal(contour) ?? this.active?.fillContour(contour.pointsIjk, contour.value, name) ?? 'no segmentation is open';
+      this.notice = refusal ? `${name[0].toUpperCase()}${name.slice(1)}: nothing changed: ${refusal}` : null;
       this.historyTick++;
       return;
     }
@@ -386,8 +406,8 @@ export class SegmentationState implements StrokeSink {
   }
 
   hover(canvasPos: Types.Point2 | null, viewport: Types.IViewport | null): void {
-    // The outline is drawn over the stack viewport only (a volume view shows none yet).
-    if (!canvasPos || !viewport || isVolumeView(viewport) || !this.drawing || (this.viewer.primaryTool === 'brush' && (this.drawMode === 'grow' || contourModes.includes(this.drawMode)))) {
+    // Drawn over whichever viewport the pointer is on, stack or volume view, at that view's own zoom.
+    if (!canvasPos || !viewport || !this.drawing || (this.viewer.primaryTool === 'brush' && (this.drawMode === 'grow' || contourModes.includes(this.drawMode)))) {
       this.cursor = null;
       return;
     }
@@ -395,7 +415,7 @@ export class SegmentationState implements StrokeSink {
     const a = viewport.canvasToWorld([canvasPos[0], canvasPos[1]]);
     const b = viewport.canvasToWorld([canvasPos[0] + 1, canvasPos[1]]);
     const mmPerPx = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-    this.cursor = mmPerPx > 0 ? { x: canvasPos[0], y: canvasPos[1], radiusPx: this.brushRadiusMm / mmPerPx } : null;
+    this.cursor = mmPerPx > 0 ? { x: canvasPos[0], y: canvasPos[1], radiusPx: this.brushRadiusMm / mmPerPx, viewportId: viewport.id } : null;
   }
 
   // --- internals ---
@@ -404,6 +424,7 @@ export class SegmentationState implements StrokeSink {
     this.active?.flush();
     this.active?.hide();
     this.active = editor;
+    this.releaseIdleEditors();
     this.display = null;
     const target = this.viewer.viewportId;
     const open = this.series;
@@ -420,6 +441,15 @@ export class SegmentationState implements StrokeSink {
     const views = this.volumeViews;
     if (!views || !this.display || views.frames !== this.series?.frames) return;
     for (const id of views.viewportIds) this.display.attachVolumeViewport(id);
+  }
+
+  /** Lets go of the editors that only showed a segmentation (opening one again reads it from the store). */
+  private releaseIdleEditors(): void {
+    const holds = [...this.editors.values()].map((e) => ({ maskSetId: e.maskSetId, active: e === this.active, unsaved: e.unsaved, inHistory: e.inHistory }));
+    for (const id of releasableEditors(holds)) {
+      this.editors.get(id)?.destroy();
+      this.editors.delete(id);
+    }
   }
 
   private editorFor(info: MaskSetInfo, make: () => SegmentationEditor): SegmentationEditor {
@@ -503,6 +533,11 @@ export class SegmentationState implements StrokeSink {
       // A frame without an image plane: there is no point on it to paint.
       return null;
     }
+  }
+
+  /** A canvas point (css px) of this viewport in the grid's continuous ijk, on the slice it shows. */
+  private canvasToIjk(viewport: Types.IViewport, grid: StackGeometry): CanvasToIjk {
+    return (canvas) => this.ijkOf(viewport.canvasToWorld([canvas[0], canvas[1]]), viewport, grid);
   }
 
   private flushAll(): void {
