@@ -33,3 +33,4 @@ export {
   type RetrievalQuery,
 } from './retrieval';
 export { accuracy, macroF1, auroc, aurocOneVsRest, type ClassLabel, type ClassF1 } from './classification';
+export { expectedCalibrationError, calibrationBin } from './calibration';

@@ -34,7 +34,6 @@ from model import Linear  # noqa: E402
 from infer import greedy_generate, vqa_prefix, caption_prefix, seg_prompt, mask_probs  # noqa: E402
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
 from preprocess import MEAN, STD  # noqa: E402
-from tokenizer import split_words  # noqa: E402
 import data as datamod  # noqa: E402
 
 PROMPTS = ["lung", "left lung", "right lung"]
@@ -72,9 +71,10 @@ def vqa_scores(preds: list[str], rows: list[dict]) -> dict:
 
 
 def caption_scores(cands: list[str], refs: list[str]) -> dict:
-    c = [split_words(x) for x in cands]
-    r = [split_words(x) for x in refs]
-    return {"bleu4": bleu4(c, r), "rouge_l": rouge_l(c, r), "cider_d": cider_d(c, r)}
+    """One reference per image; tokens as core/metrics counts them (metrics.tokenize: no
+    punctuation tokens), so the figures equal the app's scoring of the same texts."""
+    r = [[x] for x in refs]
+    return {"bleu4": bleu4(cands, r), "rouge_l": rouge_l(cands, r), "cider_d": cider_d(cands, r)}
 
 
 def run_model(model, tok, arrays, meta, blank: bool, max_len: int, dev=torch.device("cpu")) -> dict:
