@@ -1,12 +1,12 @@
 // Colour frames → 8-bit RGB: RGB as is, YBR_FULL / YBR_FULL_422 through PS3.3 C.7.6.3.1.2's
 // equations, palette colour through its three LUTs; 16-bit samples and entries scaled to 8 bits.
+// Deeper samples are scaled by Bits Stored through core/imaging/colour-depth, which the viewer calls too.
+import { greatestSample, sampleTo8Bits as to8 } from '../imaging/colour-depth';
 import { lutValue, type Lut } from './image-attributes';
-
-const to8 = (value: number, max: number): number => Math.round((Math.min(Math.max(value, 0), max) * 255) / max);
 
 /** Pixel-interleaved RGB or YBR_FULL stored values of `bitsStored` bits → 8-bit RGB. */
 export function rgbBytes(values: Float64Array, bitsStored: number, ybr: boolean): Uint8Array {
-  const max = 2 ** bitsStored - 1;
+  const max = greatestSample(bitsStored);
   const out = new Uint8Array(values.length);
   if (!ybr) {
     for (let i = 0; i < values.length; i++) out[i] = to8(values[i], max);

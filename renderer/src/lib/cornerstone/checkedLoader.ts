@@ -5,7 +5,10 @@ import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
+import { isNativeRgb32 } from './deepRgbFrame';
+import { loadNativeRgb32 } from './deepRgb';
 import { isRealValuedImage, loadFloatGrey } from './floatPixels';
+import { afterDecode, pixelBytesDropped } from './pixelBytes';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 import { effectiveVoiFunction } from '../../../../core/imaging/voi';
 
@@ -86,23 +89,36 @@ export function registerCheckedLoader(): void {
   metaData.addProvider(wadouri.metaData.metaDataProvider as (type: string, ...query: string[]) => unknown, -1000);
   registerImageLoader('wadouri', (imageId, options) => {
     const source = sources.get(imageId);
-    const inner = source?.transferSyntaxUid === DEFLATED_LE ? dataSetLoader(imageId, options) : natural(imageId, options);
+    // An image decoded before whose pixel bytes the metadata let go (pixelBytes.ts) is read from its file again.
+    const again = pixelBytesDropped(imageId);
+    const fromNatural = source?.transferSyntaxUid !== DEFLATED_LE && !again;
+    const inner = fromNatural ? natural(imageId, options) : dataSetLoader(imageId, options);
+    /** What the loader asked decoded, to tell it from an image one of the readers below made instead. */
+    let decoded: unknown = null;
     return {
       ...inner,
       promise: Promise.resolve(inner.promise)
-        .catch((error: unknown) => {
-          // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
-          const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
-          if (source && isBigEndian32Grey(source.transferSyntaxUid, pixel)) return loadBigEndian32Grey(imageId, (options ?? {}) as Record<string, unknown>);
-          // So is real-valued pixel data (parametric maps: floatPixels.ts).
-          if (source && NATIVE_NON_DEFLATED.has(source.transferSyntaxUid) && /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i.test(String((error as Error)?.message ?? error))) {
-            return loadFloatGrey(imageId).then((image) => {
-              if (!image) throw error;
-              return image;
-            });
-          }
-          throw error;
-        })
+        .then((image) => (decoded = image))
+        .then(
+          (image) =>
+            // 32-bit colour that cornerstone did decode is its raw words (or, plane by plane, clamped into bytes): read here instead.
+            source && isNativeRgb32(source.transferSyntaxUid, metaData.get('imagePixelModule', imageId) as PixelFormat | undefined) ? loadNativeRgb32(imageId, source.transferSyntaxUid) : image,
+          (error: unknown) => {
+            // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
+            const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
+            if (source && isBigEndian32Grey(source.transferSyntaxUid, pixel)) return loadBigEndian32Grey(imageId, (options ?? {}) as Record<string, unknown>);
+            // And 32-bit colour, which its big-endian decoder leaves without pixels (deepRgbFrame.ts).
+            if (source && isNativeRgb32(source.transferSyntaxUid, pixel)) return loadNativeRgb32(imageId, source.transferSyntaxUid);
+            // So is real-valued pixel data (parametric maps: floatPixels.ts).
+            if (source && NATIVE_NON_DEFLATED.has(source.transferSyntaxUid) && /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i.test(String((error as Error)?.message ?? error))) {
+              return loadFloatGrey(imageId).then((image) => {
+                if (!image) throw error;
+                return image;
+              });
+            }
+            throw error;
+          },
+        )
         .then((image) => {
           // cornerstone's own Float Pixel Data decode keeps NaN and infinities, which leave the image's range not a
           // number: such a file is read by floatPixels.ts instead (null: not real-valued, the check below says why).
@@ -113,7 +129,7 @@ export function registerCheckedLoader(): void {
           return image;
         })
         .then(
-          (image) => checkImage(imageId, image as LoadedImage),
+          (image) => afterDecode(imageId, checkImage(imageId, image as LoadedImage), { byNaturalLoader: fromNatural && image === decoded, fileReadAgain: again }),
           (error: unknown) => {
             throw error instanceof ImageLoadFailure ? error : new ImageLoadFailure(failureOf(imageId, error));
           },

@@ -1,0 +1,50 @@
+import { metaData, utilities, type Types } from '@cornerstonejs/core';
+import { parsedFile } from './bigEndian32';
+import { nativeRgbTo8Bits } from './deepRgbFrame';
+
+/**
+ * Native RGB / YBR_FULL with 32-bit samples (see isNativeRgb32): the frame is read from the file
+ * itself and scaled to 8-bit RGB by Bits Stored (deepRgbFrame.ts, the functions `vesalius render`
+ * uses), and handed to the viewport as the 8-bit RGB image cornerstone makes of an 8-bit file:
+ * colour, three components, the colour window 0 … 255.
+ */
+export async function loadNativeRgb32(imageId: string, transferSyntaxUid: string): Promise<Types.IImage> {
+  const [url, query] = imageId.replace(/^wadouri:/, '').split('?');
+  const frameIndex = Math.max(0, Number(new URLSearchParams(query ?? '').get('frame') ?? '1') - 1);
+  const { byteArray, dataSet } = await parsedFile(url);
+  const { rgb, rows, columns } = nativeRgbTo8Bits(byteArray, dataSet, transferSyntaxUid, frameIndex);
+  let min = 255;
+  let max = 0;
+  for (const v of rgb) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const voxelManager = utilities.VoxelManager.createImageVoxelManager({ width: columns, height: rows, numberOfComponents: 3, scalarData: rgb });
+  const plane = metaData.get('imagePlaneModule', imageId) as { rowPixelSpacing?: number; columnPixelSpacing?: number } | undefined;
+  return {
+    imageId,
+    rows,
+    columns,
+    width: columns,
+    height: rows,
+    color: true,
+    rgba: false,
+    numberOfComponents: 3,
+    minPixelValue: min,
+    maxPixelValue: max,
+    slope: 1,
+    intercept: 0,
+    windowCenter: 128,
+    windowWidth: 256,
+    invert: false,
+    rowPixelSpacing: plane?.rowPixelSpacing,
+    columnPixelSpacing: plane?.columnPixelSpacing,
+    sizeInBytes: rgb.byteLength,
+    dataType: 'Uint8Array',
+    getCanvas: undefined,
+    getPixelData: () => rgb,
+    voxelManager,
+    // What the pixels now are: 8-bit RGB (a YBR_FULL file's samples were converted).
+    imageFrame: { photometricInterpretation: 'RGB', bitsAllocated: 8, pixelData: rgb, pixelDataLength: rgb.length },
+  } as unknown as Types.IImage;
+}
