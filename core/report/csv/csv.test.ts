@@ -22,6 +22,19 @@ describe('RFC 4180 CSV', () => {
     expect(csvField(true)).toBe('true');
   });
 
+  it('defuses text a spreadsheet would run as a formula, but writes negative numbers as numbers', () => {
+    expect(csvField('=HYPERLINK("http://x","click")')).toBe('"\'=HYPERLINK(""http://x"",""click"")"');
+    expect(csvField('+1+1')).toBe("'+1+1");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField('\r=1')).toBe('"\'\r=1"');
+    expect(csvField('a=1')).toBe('a=1');
+    expect(csvField(-850)).toBe('-850');
+    expect(csvField(-0.5)).toBe('-0.5');
+    expect(toCsv(['label', 'value'], [['=cmd|calc', -1]])).toBe("label,value\r\n'=cmd|calc,-1\r\n");
+  });
+
   it('ends every record with CRLF, keeps line breaks inside quoted fields, and refuses a ragged record', () => {
     const text = toCsv(['case', 'iou'], [['a, "b"\nc', 0.5], ['', null]]);
     expect(text).toBe('case,iou\r\n"a, ""b""\nc",0.5\r\n,\r\n');
