@@ -2,6 +2,7 @@
 import { angleDegrees, areaMm2, lengthMm, type MeasurementGeometry, type MeasurementImage } from '../annotations/measurement';
 import type { Segment, Shape } from '../annotations/model';
 import { voxelVolumeMl } from '../metrics/volume';
+import type { KeyImageView } from './model';
 import type { ReportDocument } from './pdf';
 
 /** A measurement's value in words: length in mm, angle in degrees, enclosed area in mm². */
@@ -50,10 +51,26 @@ export function segmentRows(
     });
 }
 
-/** A key image's caption: the reader's words, then where it is from and the window it is shown with. */
-export function keyImageCaption(opts: { caption: string; series: string; sopInstanceUid: string; frame: number; window: { center: number; width: number } | null }): string {
+const viewNames: Record<KeyImageView, string> = { stack: 'Stack', axial: 'Axial', sagittal: 'Sagittal', coronal: 'Coronal' };
+
+/**
+ * A key image's caption: the reader's words, then where it is from (the stack's image, or the volume
+ * view and slice) and the window it is shown with.
+ */
+export function keyImageCaption(opts: {
+  caption: string;
+  series: string;
+  sopInstanceUid: string;
+  frame: number;
+  window: { center: number; width: number } | null;
+  view?: KeyImageView;
+  slice?: { number: number; count: number } | null;
+}): string {
   const wl = opts.window ? `W/L ${round(opts.window.width)}/${round(opts.window.center)}` : 'colour (no W/L)';
-  return [opts.caption, `${opts.series} · image ${opts.sopInstanceUid} frame ${opts.frame}`, wl].filter(Boolean).join(' · ');
+  const view = opts.view ?? 'stack';
+  const slice = opts.slice ? ` slice ${opts.slice.number} of ${opts.slice.count}` : '';
+  const where = view === 'stack' ? `${opts.series} ·${slice ? ` stack${slice} ·` : ''} image ${opts.sopInstanceUid} frame ${opts.frame}` : `${opts.series} · ${viewNames[view]} view (volume)${slice}`;
+  return [opts.caption, where, wl].filter(Boolean).join(' · ');
 }
 
 const round = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));

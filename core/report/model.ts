@@ -39,9 +39,15 @@ export type AiItem = z.infer<typeof aiItemSchema>;
 /** W/L the key image is shown with, in modality units (HU for CT). */
 export const windowSchema = z.object({ center: z.number().finite(), width: z.number().finite().positive() }).strict();
 
+/** The view a key image was captured from: the stack (the images as acquired) or a plane of the series' volume (MPR). */
+export const keyImageViewSchema = z.enum(['stack', 'axial', 'sagittal', 'coronal']);
+export type KeyImageView = z.infer<typeof keyImageViewSchema>;
+
 /**
  * One key image: the frame (series, SOP instance, 1-based frame) with its W/L and the PNG as it was
- * shown; without a PNG it is a render request (the export renders the frame with that window).
+ * shown; without a PNG it is a render request (the export renders the frame with that window). From
+ * a volume view (axial/sagittal/coronal) it is always a PNG: the view and slice say what it shows, and
+ * the SOP instance is the image the stack showed with it (a reference into the series, not the plane).
  */
 export const keyImageSchema = z
   .object({
@@ -51,9 +57,21 @@ export const keyImageSchema = z
     window: windowSchema.nullable().default(null),
     caption: z.string().max(1000).default(''),
     png: typedArraySchema('Uint8Array').nullable().default(null),
+    view: keyImageViewSchema.default('stack'),
+    /** The slice shown, 1-based, of how many the view has; null where it was not recorded (key images saved before views were). */
+    slice: z.object({ number: z.number().int().min(1), count: z.number().int().min(1) }).strict().nullable().default(null),
   })
   .strict();
 export type KeyImage = z.infer<typeof keyImageSchema>;
+
+/**
+ * What makes a key image one of its own (a report lists each once): a stack key image is its frame; a
+ * volume view's is its view and slice (two sagittal slices of one series are two key images).
+ */
+export function keyImageIdentity(image: { sopInstanceUid: string; frame: number; view?: KeyImageView; slice?: { number: number } | null }): string {
+  const view = image.view ?? 'stack';
+  return view === 'stack' ? `${image.sopInstanceUid}#${image.frame}` : `${view}#${image.slice?.number ?? '?'}`;
+}
 
 /** A segmentation of the annotation store the report cites (its volumes/areas are read from the store). */
 export const segmentationRefSchema = z
@@ -132,8 +150,8 @@ export function reportContentProblem(content: ReportContent): string | null {
   }
   const images = new Set<string>();
   for (const image of content.keyImages) {
-    const key = `${image.sopInstanceUid}#${image.frame}`;
-    if (images.has(key)) return `key image ${image.sopInstanceUid} frame ${image.frame} is listed twice`;
+    const key = keyImageIdentity(image);
+    if (images.has(key)) return image.view === 'stack' ? `key image ${image.sopInstanceUid} frame ${image.frame} is listed twice` : `key image ${image.view} slice ${image.slice?.number ?? '?'} is listed twice`;
     images.add(key);
   }
   if (new Set(content.measurementIds).size !== content.measurementIds.length) return 'a measurement is cited twice';

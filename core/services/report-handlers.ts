@@ -36,7 +36,7 @@ const seriesName = (s: Series): string => `Series ${s.seriesNumber ?? '—'}${s.
 function automaticKeyImages(study: CatalogStudy['patient']['studies'][number]): KeyImage[] {
   return study.series.flatMap((s) => {
     const middle = s.frames[Math.floor(s.frames.length / 2)];
-    return middle ? [{ seriesKey: s.seriesInstanceUid, sopInstanceUid: middle.sopInstanceUid, frame: middle.frame ?? 1, window: null, caption: 'automatic: middle image of the series', png: null }] : [];
+    return middle ? [{ seriesKey: s.seriesInstanceUid, sopInstanceUid: middle.sopInstanceUid, frame: middle.frame ?? 1, window: null, caption: 'automatic: middle image of the series', png: null, view: 'stack' as const, slice: { number: Math.floor(s.frames.length / 2) + 1, count: s.frames.length } }] : [];
   });
 }
 
@@ -51,7 +51,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       const series = study.series.find((s) => s.seriesInstanceUid === image.seriesKey);
       const name = series ? seriesName(series) : `Series ${image.seriesKey}`;
       if (image.png) {
-        out.push({ png: image.png, caption: keyImageCaption({ caption: image.caption, series: name, sopInstanceUid: image.sopInstanceUid, frame: image.frame, window: image.window }) });
+        out.push({ png: image.png, caption: keyImageCaption({ ...image, series: name }) });
         continue;
       }
       const instance = series?.instances.find((i) => i.sopInstanceUid === image.sopInstanceUid);

@@ -2,10 +2,13 @@ import type { Api } from '../../../core/contract/index';
 import type { Study } from '../../../core/contract/dicom';
 import type { ReportVersionSummary } from '../../../core/contract/report';
 import type { Result } from '../../../core/contract/result';
-import type { AiItem, KeyImage, ReportVersion } from '../../../core/report/model';
+import type { AiItem, KeyImage, KeyImageView, ReportVersion } from '../../../core/report/model';
 import type { ViewerState } from '../state/viewer.svelte';
 import { describeLoadError } from '../lib/errors';
 import { findStackViewport } from '../lib/cornerstone/findStackViewport';
+import { findViewportElement } from '../lib/cornerstone/findViewportElement';
+import type { MprAxis } from '../viewer/layout';
+import { captureTarget, keyImageStartCaption, keyImageViewName } from './keyImageView';
 import { captureViewportPng } from './captureViewport';
 import { aiItemOf, contentDiffers, draftContent, pdfPathIn, withKeyImage, type InsertableAnswer, type StudyReferences } from './reportContent';
 import { readRecovery, recoveryOffer, removeRecovery, writeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
@@ -62,6 +65,9 @@ export class ReportState {
   exportPath = $state('');
   exported = $state.raw<ExportResult | null>(null);
   exportError = $state<string | null>(null);
+
+  /** The view the pointer was last over (the Report dock follows it): what "Add key image" captures. */
+  pointedView = $state<KeyImageView | null>(null);
 
   /** Text kept locally when the page went away before it was saved, offered on open (null: none, or it matched the store). */
   recovered = $state.raw<RecoveryCopy | null>(null);
@@ -267,31 +273,19 @@ export class ReportState {
     });
   }
 
-  /** Captures the viewport as shown (image, overlays, measurements) with its SOP instance, frame and W/L. */
+  /**
+   * Captures a view as shown (image, overlays, measurements) with its W/L, view and slice: the view the
+   * pointer was last over, else the stack where shown, else the axial view (see keyImageView.ts).
+   */
   addKeyImage(viewer: ViewerState): Promise<void> {
     return this.act('capture', async () => {
       const open = viewer.open;
       if (!open || open.study.studyInstanceUid !== this.studyKey) throw new Error('open a series of this study first: the key image is the viewport as shown');
-      const shownId = viewer.currentFrame?.imageId;
-      const viewport = shownId ? findStackViewport(shownId) : null;
-      const imageId = viewport?.getCurrentImageId();
-      const frame = open.frames.find((f) => f.imageId === imageId);
-      if (!viewport || !frame) throw new Error('the viewer is not showing an image yet');
-      // The MPR-only layout hides the stack view: its image is not what the person sees.
-      if (viewport.element.getClientRects().length === 0) throw new Error('the stack view is not on screen; choose the 1×1 or 2×2 layout to capture it');
-      const { png } = await captureViewportPng(viewport.element);
-      const voi = viewer.snapshot.voi;
-      const window = voi && Number.isFinite(voi.windowCenter) && voi.windowWidth > 0 ? { center: voi.windowCenter, width: voi.windowWidth } : null;
-      const index = open.frames.indexOf(frame);
-      this.keyImages = withKeyImage(this.keyImages, {
-        seriesKey: open.series.seriesInstanceUid,
-        sopInstanceUid: frame.instance.sopInstanceUid,
-        frame: frame.frame ?? 1,
-        window,
-        caption: `Slice ${index + 1} of ${open.frames.length}`,
-        png,
-      });
-      // Saved at once, not after the typing delay: the recovery copy keeps text only, never images.
+      const target = captureTarget(viewer.mpr.panes, this.pointedView);
+      if (!target) throw new Error('no view is on screen');
+      const image = target === 'stack' ? await captureStack(viewer) : await captureVolumeView(viewer, target);
+      this.keyImages = withKeyImage(this.keyImages, { seriesKey: open.series.seriesInstanceUid, caption: keyImageStartCaption(target, image.slice), view: target, ...image });
+      // Saved at once, not after the typing delay (a PNG is too big to keep in every recovery copy).
       this.edited();
       await this.flush();
     });
@@ -546,6 +540,42 @@ export class ReportState {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** A captured view: its PNG, the frame it refers to, its W/L and slice. */
+type Captured = Pick<KeyImage, 'sopInstanceUid' | 'frame' | 'window' | 'png'> & { slice: { number: number; count: number } };
+
+const windowOf = (voi: { windowCenter: number; windowWidth: number } | null): KeyImage['window'] =>
+  voi && Number.isFinite(voi.windowCenter) && voi.windowWidth > 0 ? { center: voi.windowCenter, width: voi.windowWidth } : null;
+
+/** The stack view as shown, with the SOP instance and frame of its image. */
+async function captureStack(viewer: ViewerState): Promise<Captured> {
+  const open = viewer.open!;
+  const shownId = viewer.currentFrame?.imageId;
+  const viewport = shownId ? findStackViewport(shownId) : null;
+  const imageId = viewport?.getCurrentImageId();
+  const frame = open.frames.find((f) => f.imageId === imageId);
+  if (!viewport || !frame) throw new Error('the viewer is not showing an image yet');
+  // The MPR-only layout hides the stack view: its image is not what the person sees.
+  if (viewport.element.getClientRects().length === 0) throw new Error('the stack view is not on screen; choose the 1×1 or 2×2 layout to capture it');
+  const { png } = await captureViewportPng(viewport.element);
+  return { sopInstanceUid: frame.instance.sopInstanceUid, frame: frame.frame ?? 1, window: windowOf(viewer.snapshot.voi), png, slice: { number: open.frames.indexOf(frame) + 1, count: open.frames.length } };
+}
+
+/** A volume view as shown; it refers to the series through the image the stack shows with it. */
+async function captureVolumeView(viewer: ViewerState, axis: MprAxis): Promise<Captured> {
+  const mpr = viewer.mpr;
+  const name = keyImageViewName(axis);
+  if (mpr.status.kind === 'refused') throw new Error(`the ${name.toLowerCase()} view shows no volume: ${mpr.status.reason}`);
+  if (mpr.status.kind !== 'ready') throw new Error(`the ${name.toLowerCase()} view is still loading the volume; add the key image once it is shown`);
+  const view = mpr.views[axis];
+  const id = mpr.viewportIdOf(axis);
+  const element = id ? findViewportElement(id) : null;
+  if (!element || element.getClientRects().length === 0 || view.sliceCount === 0) throw new Error(`the ${name.toLowerCase()} view is not on screen`);
+  const { png } = await captureViewportPng(element);
+  const open = viewer.open!;
+  const reference = viewer.currentFrame ?? open.frames[0];
+  return { sopInstanceUid: reference.instance.sopInstanceUid, frame: reference.frame ?? 1, window: windowOf(view.voi), png, slice: { number: view.sliceIndex + 1, count: view.sliceCount } };
 }
 
 /** The window's localStorage, or null where reading it throws (sandboxed, disabled) or there is no window (tests). */

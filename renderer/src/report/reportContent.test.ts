@@ -12,6 +12,8 @@ const keyImage = (sop: string, frame = 1, png: Uint8Array | null = null): KeyIma
   window: { center: 40, width: 400 },
   caption: '',
   png,
+  view: 'stack',
+  slice: null,
 });
 
 describe('aiItemOf', () => {
@@ -45,6 +47,17 @@ describe('withKeyImage', () => {
     const replaced = withKeyImage(second, { ...keyImage('1.1'), caption: 'again' });
     expect(replaced).toHaveLength(2);
     expect(replaced[0].caption).toBe('again');
+  });
+
+  it('keeps two slices of one volume view apart, and replaces the same view and slice', () => {
+    const sagittal = (n: number, caption = ''): KeyImage => ({ ...keyImage('1.1'), view: 'sagittal', slice: { number: n, count: 256 }, caption });
+    const images = withKeyImage(withKeyImage([keyImage('1.1')], sagittal(120)), sagittal(121));
+    expect(images.map((k) => `${k.view}:${k.slice?.number ?? ''}`)).toEqual(['stack:', 'sagittal:120', 'sagittal:121']);
+    const again = withKeyImage(images, sagittal(120, 'again'));
+    expect(again).toHaveLength(3);
+    expect(again[1].caption).toBe('again');
+    // The store agrees: the same frame from the stack and from a volume view is not a duplicate.
+    expect(reportContentSchema.safeParse({ keyImages: images }).success).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 // What the Report dock edits and sends (pure: content assembly, AI item insertion, labels; no Svelte, no DOM).
-import type { AiItem, KeyImage, ReportContent, ReportVersion, SegmentationRef } from '../../../core/report/model';
+import { keyImageIdentity, type AiItem, type KeyImage, type ReportContent, type ReportVersion, type SegmentationRef } from '../../../core/report/model';
 import type { ReportVersionSummary } from '../../../core/contract/report';
 
 /** An assistant answer as the Report dock can insert it (the assistant's own AssistantAnswer fits). */
@@ -47,13 +47,14 @@ export const holdsAnswer = (items: readonly AiItem[], answer: InsertableAnswer):
       item.text === answer.text,
   );
 
-/** The key images with `image` added, replacing one of the same SOP instance and frame (the store refuses duplicates). */
+/** The key images with `image` added, replacing one of the same frame, or view and slice (the store refuses duplicates). */
 export function withKeyImage(images: readonly KeyImage[], image: KeyImage): KeyImage[] {
-  const same = (other: KeyImage) => other.sopInstanceUid === image.sopInstanceUid && other.frame === image.frame;
+  const key = keyImageIdentity(image);
+  const same = (other: KeyImage) => keyImageIdentity(other) === key;
   return images.some(same) ? images.map((other) => (same(other) ? image : other)) : [...images, image];
 }
 
-export const keyImageKey = (image: Pick<KeyImage, 'sopInstanceUid' | 'frame'>): string => `${image.sopInstanceUid}#${image.frame}`;
+export const keyImageKey = (image: Pick<KeyImage, 'sopInstanceUid' | 'frame' | 'view' | 'slice'>): string => keyImageIdentity(image);
 
 /**
  * The content to save: what the person edited, citing the study's measurements and segmentations as
