@@ -9,8 +9,7 @@ import { nonImageReason } from '../core/dicom/sop-class';
 import { ioErrorText } from '../core/fs/io-error';
 import { reportScoresCsv } from '../core/report/csv/report-scores-csv';
 import type { ReportContentInput, ScoreRow } from '../core/report/model';
-import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
-import { writeReportDicom, type ReportDicomOutputs } from '../core/services/report-dicom';
+import type { CallResult } from '../core/contract/index';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { shown, terminalProgress } from './index-command';
@@ -193,25 +192,26 @@ export const reportCommand: CliCommand = async (argv, io) => {
     const out = path.resolve(args.out);
     // The output path on the command line is the user's choice: grant exactly it, as a save dialog would.
     api.service.catalog.grant([out], 'cli');
-    const exported = await api.call('report.exportPdf', { studyKey, outPath: out, ...(args.version !== null ? { version: args.version } : {}) });
-    if (!exported.ok) return fail(io, exported.error.message) ?? 1;
-    const e = exported.value;
-    for (const s of e.skippedKeyImages) io.stderr(`vesalius report: key image ${s.sopInstanceUid} frame ${s.frame} left out: ${s.reason}\n`);
-
-    let dicom: ReportDicomOutputs | null = null;
+    const version = args.version !== null ? { version: args.version } : {};
+    let e: CallResult<'report.exportPdf'>;
+    let dicom: CallResult<'report.exportDicom'> | null = null;
     if (args.dicomDir) {
       const dir = path.resolve(args.dicomDir);
       // The folder on the command line is the user's choice, as a folder picked in a dialog would be.
       api.service.catalog.grant([dir], 'cli');
-      const readers = sharedReaderSandbox();
-      const written = await writeReportDicom(
-        { call: api.call, patientStudy: readers.patientStudy, segSource: readers.segSource, modalityFrame: readers.modalityFrame, checkPath: (p) => api.service.catalog.checkGranted(p) },
-        { studyKey, pdfPath: e.path, outDir: dir, version: e.version },
-      );
+      // One rendering for the PDF and its Encapsulated PDF, as the app's Export DICOM writes them.
+      const written = await api.call('report.exportDicom', { studyKey, outDir: dir, pdfOutPath: out, ...version });
       if (!written.ok) return fail(io, written.error.message) ?? 1;
       dicom = written.value;
-      for (const s of dicom.skipped) io.stderr(`vesalius report: ${s.what} left out of the SR: ${s.reason}\n`);
+      const pdf = dicom.pdf!;
+      e = { path: pdf.path, bytes: pdf.bytes, version: dicom.version, state: dicom.state, keyImages: dicom.keyImages, skippedKeyImages: dicom.skippedKeyImages };
+    } else {
+      const exported = await api.call('report.exportPdf', { studyKey, outPath: out, ...version });
+      if (!exported.ok) return fail(io, exported.error.message) ?? 1;
+      e = exported.value;
     }
+    for (const s of e.skippedKeyImages) io.stderr(`vesalius report: key image ${s.sopInstanceUid} frame ${s.frame} left out: ${s.reason}\n`);
+    for (const s of dicom?.skipped ?? []) io.stderr(`vesalius report: ${s.what} left out of the SR: ${s.reason}\n`);
 
     let csvPath: string | null = null;
     if (args.csv) {
@@ -225,7 +225,8 @@ export const reportCommand: CliCommand = async (argv, io) => {
       }
     }
 
-    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e, ...(dicom ? { dicom } : {}), ...(csvPath ? { csv: csvPath } : {}) }, null, 2)}\n`);
+    const dicomJson = dicom ? { files: dicom.files, measurements: dicom.measurements, skipped: dicom.skipped } : null;
+    if (args.json) io.stdout(`${JSON.stringify({ studyKey, assembledDraft: assembled, ...e, ...(dicomJson ? { dicom: dicomJson } : {}), ...(csvPath ? { csv: csvPath } : {}) }, null, 2)}\n`);
     else {
       io.stdout(`Wrote ${e.path}: report of study ${studyKey}, version ${e.version} (${e.state}${assembled ? ', a draft assembled now' : ''}), ${e.keyImages} key image(s), ${e.bytes} bytes\n`);
       for (const f of dicom?.files ?? []) io.stdout(`Wrote ${f.path} (${f.kind === 'seg' ? 'DICOM SEG' : f.kind === 'sr' ? `measurement SR, ${dicom!.measurements} measurement(s)` : 'Encapsulated PDF'})\n`);

@@ -69,4 +69,38 @@ export const reportCalls = {
       skippedKeyImages: z.array(z.object({ sopInstanceUid: z.string(), frame: z.number().int(), reason: z.string() })),
     }),
   ),
+  /**
+   * Writes the report's DICOM outputs into a folder the user granted (created when missing): report.pdf.dcm
+   * (the report PDF as Encapsulated PDF, its state printed as in the PDF), one <name>.seg.dcm per stored
+   * segmentation of the study with voxels, and measurements.sr.dcm (TID 1500: the measurements on their
+   * images and the segments' volumes, referencing those SEGs). With `pdfOutPath` the same PDF is also
+   * written there (one rendering for both). Each file is written beside its name and renamed; audited.
+   */
+  'report.exportDicom': defineCall(
+    z.object({ studyKey: seriesKeySchema, version: versionSchema.optional(), outDir: pathSchema, pdfOutPath: pathSchema.optional(), author: personSchema.optional() }).strict(),
+    z.object({
+      version: z.number().int(),
+      state: z.string(),
+      files: z.array(
+        z.object({
+          kind: z.enum(['encapsulated-pdf', 'sr', 'seg']),
+          path: z.string(),
+          sopClassUid: z.string(),
+          sopInstanceUid: z.string(),
+          seriesInstanceUid: z.string(),
+          bytes: z.number().int(),
+          /** For a SEG: the stored segmentation it was written from. */
+          maskSetId: z.string().optional(),
+        }),
+      ),
+      /** Measurements in the SR. */
+      measurements: z.number().int(),
+      /** What was left out of the SR (or its statistics), each with its reason. */
+      skipped: z.array(z.object({ what: z.string(), reason: z.string() })),
+      /** The PDF written to `pdfOutPath`, when asked. */
+      pdf: z.object({ path: z.string(), bytes: z.number().int() }).nullable(),
+      keyImages: z.number().int(),
+      skippedKeyImages: z.array(z.object({ sopInstanceUid: z.string(), frame: z.number().int(), reason: z.string() })),
+    }),
+  ),
 } as const;

@@ -1,4 +1,6 @@
-import type { Handlers } from '../contract/index';
+import type { CallArgs, CallName, CallResult, Handlers } from '../contract/index';
+import { dispatch } from '../contract/dispatch';
+import type { Result } from '../contract/result';
 import { Catalog, type FileResolver } from '../catalog/catalog';
 import { importIntoCatalog } from '../catalog/import';
 import { ensureHome } from '../config/home';
@@ -101,6 +103,9 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const annotationStore = new StoreHandle(path.join(opts.home, ANNOTATION_DB_FILE));
   const masks = new MaskStore(annotationStore);
   const defaultAuthor = userName();
+  /** A call one service makes of another, validated through dispatch as any transport's. */
+  const innerCall = async <K extends CallName>(name: K, args: CallArgs<K>): Promise<Result<CallResult<K>>> =>
+    (await dispatch(handlers, name, args, { transport: 'direct', caller: 'service' })) as Result<CallResult<K>>;
 
   const handlers = {
     ...createAppHandlers({
@@ -135,6 +140,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
       checkPath: (p) => catalog.checkGranted(p),
       renderFile: readers.renderFile,
       defaultAuthor,
+      // The DICOM outputs are composed from the other calls (SEGs written and audited as masks.export writes them).
+      dicom: { call: innerCall, patientStudy: readers.patientStudy, segSource: readers.segSource, modalityFrame: readers.modalityFrame },
     }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),

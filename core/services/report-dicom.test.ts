@@ -9,6 +9,7 @@ import { writeReportDicom, type ReportDicomDeps } from './report-dicom';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vesalius-report-dicom-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const PDF = new TextEncoder().encode('%PDF-1.4\n%%EOF\n');
 
 /** Deps that fail the test if the service gets as far as reading the study. */
 const untouched = (checkPath: ReportDicomDeps['checkPath']): ReportDicomDeps => ({
@@ -30,7 +31,7 @@ const untouched = (checkPath: ReportDicomDeps['checkPath']): ReportDicomDeps => 
 describe('writeReportDicom', () => {
   it('refuses a folder the user did not grant, before reading or creating anything', async () => {
     const outDir = path.join(tmp, 'not-granted');
-    const written = await writeReportDicom(untouched((p) => err('forbidden', `${p}: not inside a folder you opened or granted`)), { studyKey: '1.2.3', pdfPath: path.join(tmp, 'r.pdf'), outDir });
+    const written = await writeReportDicom(untouched((p) => err('forbidden', `${p}: not inside a folder you opened or granted`)), { studyKey: '1.2.3', pdf: PDF, pdfName: 'the test PDF', outDir });
     expect(written.ok).toBe(false);
     if (!written.ok) {
       expect(written.error.code).toBe('forbidden');
@@ -42,7 +43,7 @@ describe('writeReportDicom', () => {
   it('refuses an output path that is a file', async () => {
     const file = path.join(tmp, 'a-file');
     writeFileSync(file, 'x');
-    const written = await writeReportDicom(untouched((p) => ok(p)), { studyKey: '1.2.3', pdfPath: path.join(tmp, 'r.pdf'), outDir: file });
+    const written = await writeReportDicom(untouched((p) => ok(p)), { studyKey: '1.2.3', pdf: PDF, pdfName: 'the test PDF', outDir: file });
     expect(written.ok).toBe(false);
     if (!written.ok) expect(written.error).toMatchObject({ code: 'bad_input', message: `report DICOM of study 1.2.3: ${file} is a file; give a folder to write the DICOM files into` });
   });
@@ -83,8 +84,6 @@ describe('writeReportDicom: ROI statistics', () => {
       checkPath: (p) => ok(p),
     };
   }
-  const pdfPath = path.join(tmp, 'stats.pdf');
-  writeFileSync(pdfPath, '%PDF-1.4\n%%EOF\n');
 
   it('decodes the image once for both ROIs and writes the SR', async () => {
     const decodes: string[] = [];
@@ -93,7 +92,7 @@ describe('writeReportDicom: ROI statistics', () => {
         decodes.push(`${file}#${frame}`);
         return { ok: true, rows: 4, columns: 4, numberOfFrames: 1, values: Float32Array.from({ length: 16 }, (_, i) => i), rescale: { slope: 1, intercept: 0 }, modalityLut: false };
       }),
-      { studyKey: source.patientStudy.StudyInstanceUID as string, pdfPath, outDir: path.join(tmp, 'stats-ok') },
+      { studyKey: source.patientStudy.StudyInstanceUID as string, pdf: PDF, pdfName: 'the test PDF', outDir: path.join(tmp, 'stats-ok') },
     );
     expect(written.ok && written.value).toMatchObject({ measurements: 2, skipped: [] });
     expect(decodes).toEqual(['/images/ct-1.dcm#1']);
@@ -102,7 +101,7 @@ describe('writeReportDicom: ROI statistics', () => {
   it('keeps an ROI whose image cannot be decoded, with its area, and says why its statistics are missing', async () => {
     const written = await writeReportDicom(
       depsWith(async () => ({ ok: false, reason: 'the image is colour (RGB, 3 sample(s) per pixel): it has no modality values to give statistics of' })),
-      { studyKey: source.patientStudy.StudyInstanceUID as string, pdfPath, outDir: path.join(tmp, 'stats-missing') },
+      { studyKey: source.patientStudy.StudyInstanceUID as string, pdf: PDF, pdfName: 'the test PDF', outDir: path.join(tmp, 'stats-missing') },
     );
     expect(written.ok).toBe(true);
     if (!written.ok) return;

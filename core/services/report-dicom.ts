@@ -2,7 +2,7 @@
 // voxels, and the measurement SR (TID 1500) that references the images measured on and those SEGs.
 // Composed from the contract calls (so SEGs are written and audited as masks.export writes them) and the
 // reader threads (image headers are never parsed on the calling thread).
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogStudy } from '../contract/catalog';
 import type { Series } from '../contract/dicom';
@@ -14,8 +14,9 @@ import { stackVolumeGeometry } from '../geometry/stack-geometry';
 import type { SegSource } from '../masks/seg-writer';
 import { SegWriteError } from '../masks/seg-writer-error';
 import { voxelVolumeMl } from '../metrics/volume';
-import { EncapsulatedPdfError, encodeEncapsulatedPdf } from '../report/dicom/encapsulated-pdf';
-import { encodeMeasurementReport, MeasurementSrError, type SrMeasurement, type SrSegmentation } from '../report/dicom/measurement-sr';
+import { ENCAPSULATED_PDF_STORAGE, EncapsulatedPdfError, encodeEncapsulatedPdf } from '../report/dicom/encapsulated-pdf';
+import { ENHANCED_SR_STORAGE, encodeMeasurementReport, MeasurementSrError, type SrMeasurement, type SrSegmentation } from '../report/dicom/measurement-sr';
+import { SEG_STORAGE_SOP_CLASS } from '../masks/seg-writer';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
 import { roiStats, type RoiStats } from '../annotations/roi-stats';
 import type { MeasurementGeometry } from '../annotations/measurement';
@@ -41,8 +42,10 @@ export interface ReportDicomDeps {
 
 export interface ReportDicomRequest {
   studyKey: string;
-  /** The report PDF already written (report.exportPdf): its bytes become the Encapsulated PDF's document. */
-  pdfPath: string;
+  /** The report PDF (as report.exportPdf renders it): its bytes become the Encapsulated PDF's document. */
+  pdf: Uint8Array;
+  /** What the PDF is, for error messages (e.g. "the report PDF of version 2"). */
+  pdfName: string;
   /** The report version the PDF shows (the newest when omitted): its signature makes the SR verified. */
   version?: number;
   /** The folder to write into; created when missing. */
@@ -53,8 +56,10 @@ export interface ReportDicomRequest {
 export interface ReportDicomFile {
   kind: 'encapsulated-pdf' | 'sr' | 'seg';
   path: string;
+  sopClassUid: string;
   sopInstanceUid: string;
   seriesInstanceUid: string;
+  bytes: number;
   /** For a SEG: the stored segmentation it was written from. */
   maskSetId?: string;
 }
@@ -116,6 +121,25 @@ async function roiStatsOf(
   return roiStats({ columns, rows, valueAt: (index) => at[index], geometry: image.geometry }, roi);
 }
 
+/** A file that could not be written, by its name: the answer names the file and the reason. */
+class FileWriteError extends Error {
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot write ${target}`);
+  }
+}
+
+/** Written beside its name and renamed (writeWhole); a failure names the file. */
+async function writeNamed(target: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await writeWhole(target, bytes);
+  } catch (e) {
+    throw new FileWriteError(target, e);
+  }
+}
+
 /** Writes the report's DICOM outputs into `outDir`; a refusal names the file or the study and says why. */
 export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDicomRequest): Promise<Result<ReportDicomOutputs>> {
   const what = `report DICOM of study ${request.studyKey}`;
@@ -137,12 +161,7 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
   if (!report.ok) return report;
   const firstImage = study.series.flatMap((s) => s.instances)[0];
   if (!firstImage) return err('bad_input', `${what}: the catalog holds no image of the study to copy its patient and study from`);
-  let pdf: Uint8Array;
-  try {
-    pdf = await readFile(request.pdfPath);
-  } catch (e) {
-    return err('io_error', `${what}: cannot read the report PDF ${request.pdfPath}: ${ioErrorText(e)}`);
-  }
+  const { pdf } = request;
 
   const files: ReportDicomFile[] = [];
   const skipped: ReportDicomOutputs['skipped'] = [];
@@ -183,7 +202,7 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
         if (!exported.ok) return exported;
         const { sopInstanceUid, seriesInstanceUid } = exported.value;
         if (!sopInstanceUid || !seriesInstanceUid) return err('io_error', `${what}: the SEG ${exported.value.path} was written without its UIDs`);
-        files.push({ kind: 'seg', path: exported.value.path, sopInstanceUid, seriesInstanceUid, maskSetId: maskSet.maskSetId });
+        files.push({ kind: 'seg', path: exported.value.path, sopClassUid: SEG_STORAGE_SOP_CLASS, sopInstanceUid, seriesInstanceUid, bytes: exported.value.bytes, maskSetId: maskSet.maskSetId });
         const mlPerVoxel = voxelVolumeMl(maskSet.spacingMm);
         segmentations.push({
           sopInstanceUid,
@@ -207,16 +226,17 @@ export async function writeReportDicom(deps: ReportDicomDeps, request: ReportDic
       signed: signature && version?.state !== 'draft' ? { signer: signature.signer, signedAt: new Date(signature.signedAt) } : null,
     });
     const srPath = path.join(outDir, MEASUREMENT_SR_FILE);
-    await writeWhole(srPath, sr.bytes);
-    files.push({ kind: 'sr', path: srPath, sopInstanceUid: sr.sopInstanceUid, seriesInstanceUid: sr.seriesInstanceUid });
+    await writeNamed(srPath, sr.bytes);
+    files.push({ kind: 'sr', path: srPath, sopClassUid: ENHANCED_SR_STORAGE, sopInstanceUid: sr.sopInstanceUid, seriesInstanceUid: sr.seriesInstanceUid, bytes: sr.bytes.length });
 
     const encapsulated = encodeEncapsulatedPdf({ pdf, patientStudy, title: `Radiology report${version ? ` (version ${version.number}, ${version.state})` : ''}`, showsPatientIdentity: true });
     const pdfDicomPath = path.join(outDir, REPORT_PDF_DICOM_FILE);
-    await writeWhole(pdfDicomPath, encapsulated.bytes);
-    files.push({ kind: 'encapsulated-pdf', path: pdfDicomPath, sopInstanceUid: encapsulated.sopInstanceUid, seriesInstanceUid: encapsulated.seriesInstanceUid });
+    await writeNamed(pdfDicomPath, encapsulated.bytes);
+    files.push({ kind: 'encapsulated-pdf', path: pdfDicomPath, sopClassUid: ENCAPSULATED_PDF_STORAGE, sopInstanceUid: encapsulated.sopInstanceUid, seriesInstanceUid: encapsulated.seriesInstanceUid, bytes: encapsulated.bytes.length });
   } catch (e) {
     if (e instanceof SegWriteError || e instanceof MeasurementSrError) return err('bad_input', `${what}: ${e.message}`);
-    if (e instanceof EncapsulatedPdfError) return err('bad_input', `${what}: ${request.pdfPath}: ${e.message}`);
+    if (e instanceof EncapsulatedPdfError) return err('bad_input', `${what}: ${request.pdfName}: ${e.message}`);
+    if (e instanceof FileWriteError) return err('io_error', `${what}: cannot write ${e.target}: ${ioErrorText(e.cause)}`);
     if (e instanceof Error && 'code' in e) return err('io_error', `${what}: cannot write into ${outDir}: ${ioErrorText(e)}`);
     throw e;
   }

@@ -15,6 +15,7 @@ import type { StoreHandle } from '../store/store-handle';
 import type { DomainHandlers } from './context';
 import { writeWhole } from './export-handlers';
 import { apiErrorOf } from './mask-store';
+import { writeReportDicom, type ReportDicomDeps } from './report-dicom';
 
 export interface ReportHandlerDeps {
   store: StoreHandle;
@@ -26,6 +27,19 @@ export interface ReportHandlerDeps {
   renderFile: ReaderSandbox['renderFile'];
   defaultAuthor: string;
   now?: () => number;
+  /**
+   * What report.exportDicom composes (the other calls through dispatch, headers and pixels on reader
+   * threads); without it that call answers `unsupported`.
+   */
+  dicom?: Omit<ReportDicomDeps, 'checkPath'>;
+}
+
+/** A report version rendered as PDF: the bytes and what went into it. */
+interface RenderedReport {
+  report: ReportVersion;
+  bytes: Uint8Array;
+  keyImages: number;
+  skipped: Skipped[];
 }
 
 type Skipped = { sopInstanceUid: string; frame: number; reason: string };
@@ -97,6 +111,49 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
     });
   }
 
+  /** The granted real path of an output (the catalog's checkGranted), refused in words naming the call. */
+  function outputFile(call: string, p: string): Result<string> {
+    const granted = deps.checkPath?.(p);
+    if (granted && !granted.ok) return err('forbidden', `${call}: ${granted.error.message}`);
+    return ok(granted?.ok ? granted.value : path.resolve(p));
+  }
+
+  /** The report (the newest version, or `version`) as PDF, one template for every export. */
+  async function renderPdf(call: string, studyKey: string, version: number | undefined): Promise<Result<RenderedReport>> {
+    const got = store.use((s) => s.reports.get(studyKey, version));
+    if (!got.ok) return apiErrorOf(got.error);
+    const report = got.value;
+    if (!report) return err('not_found', `${call}: study ${studyKey} has no report${version ? ` version ${version}` : ''}; save a draft first`);
+    const catalogStudy = deps.findStudy(studyKey);
+    if (!catalogStudy) return err('bad_input', `${call}: study ${studyKey} is not in the catalog; import its files first (the report's header names the patient and study from them)`);
+    const { patient } = catalogStudy;
+    const study = patient.studies[0];
+
+    const tables = tablesOf(report, study);
+    if (!tables.ok) return apiErrorOf(tables.error);
+    const skipped: Skipped[] = [];
+    const chosen = report.content.keyImages.length > 0 ? report.content.keyImages : automaticKeyImages(study);
+    const keyImages = await keyImagesOf(chosen, study, skipped);
+    const document: ReportDocument = {
+      header: { patientName: patient.patientName, patientId: patient.patientId, studyDate: study.studyDate, studyDescription: study.description, accessionNumber: study.accessionNumber, studyKey },
+      version: { number: report.number, edition: report.edition, state: report.state, signature: report.signature, supersededBy: report.supersededBy },
+      series: study.series.map((s) => ({ number: s.seriesNumber === null ? '—' : String(s.seriesNumber), modality: s.modality, description: s.description, images: s.frames.length })),
+      findings: report.content.findings,
+      impression: report.content.impression,
+      aiItems: report.content.aiItems,
+      keyImages,
+      ...tables.value,
+      scores: report.content.scores,
+      generatedAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
+    };
+    try {
+      return ok({ report, bytes: await renderReportPdf(document), keyImages: keyImages.length, skipped });
+    } catch (e) {
+      if (e instanceof ReportPdfError) return err('bad_input', `${call}: study ${studyKey} version ${report.number}: ${e.message}`);
+      throw e;
+    }
+  }
+
   return {
     'report.get': async ({ studyKey, version }) => {
       const got = store.use((s) => s.reports.get(studyKey, version));
@@ -117,53 +174,56 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
     },
 
     'report.exportPdf': async ({ studyKey, version, outPath, author }) => {
-      const granted = deps.checkPath?.(outPath);
-      if (granted && !granted.ok) return err('forbidden', `report.exportPdf: ${granted.error.message}`);
-      const target = granted?.ok ? granted.value : path.resolve(outPath);
-      const existing = await stat(target).catch(() => null);
-      if (existing?.isDirectory()) return err('bad_input', `report.exportPdf: ${target} is a folder; give the PDF file to write`);
-
-      const got = store.use((s) => s.reports.get(studyKey, version));
-      if (!got.ok) return apiErrorOf(got.error);
-      const report = got.value;
-      if (!report) return err('not_found', `report.exportPdf: study ${studyKey} has no report${version ? ` version ${version}` : ''}; save a draft first`);
-      const catalogStudy = deps.findStudy(studyKey);
-      if (!catalogStudy) return err('bad_input', `report.exportPdf: study ${studyKey} is not in the catalog; import its files first (the report's header names the patient and study from them)`);
-      const { patient } = catalogStudy;
-      const study = patient.studies[0];
-
-      const tables = tablesOf(report, study);
-      if (!tables.ok) return apiErrorOf(tables.error);
-      const skipped: Skipped[] = [];
-      const chosen = report.content.keyImages.length > 0 ? report.content.keyImages : automaticKeyImages(study);
-      const keyImages = await keyImagesOf(chosen, study, skipped);
-      const document: ReportDocument = {
-        header: { patientName: patient.patientName, patientId: patient.patientId, studyDate: study.studyDate, studyDescription: study.description, accessionNumber: study.accessionNumber, studyKey },
-        version: { number: report.number, edition: report.edition, state: report.state, signature: report.signature, supersededBy: report.supersededBy },
-        series: study.series.map((s) => ({ number: s.seriesNumber === null ? '—' : String(s.seriesNumber), modality: s.modality, description: s.description, images: s.frames.length })),
-        findings: report.content.findings,
-        impression: report.content.impression,
-        aiItems: report.content.aiItems,
-        keyImages,
-        ...tables.value,
-        scores: report.content.scores,
-        generatedAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
-      };
-      let bytes: Uint8Array;
+      const target = outputFile('report.exportPdf', outPath);
+      if (!target.ok) return target;
+      const existing = await stat(target.value).catch(() => null);
+      if (existing?.isDirectory()) return err('bad_input', `report.exportPdf: ${target.value} is a folder; give the PDF file to write`);
+      const rendered = await renderPdf('report.exportPdf', studyKey, version);
+      if (!rendered.ok) return rendered;
+      const { report, bytes, keyImages, skipped } = rendered.value;
       try {
-        bytes = await renderReportPdf(document);
+        await writeWhole(target.value, bytes);
       } catch (e) {
-        if (e instanceof ReportPdfError) return err('bad_input', `report.exportPdf: study ${studyKey} version ${report.number}: ${e.message}`);
-        throw e;
+        return err('io_error', `report.exportPdf: cannot write ${target.value}: ${ioErrorText(e)}`);
       }
-      try {
-        await writeWhole(target, bytes);
-      } catch (e) {
-        return err('io_error', `report.exportPdf: cannot write ${target}: ${ioErrorText(e)}`);
-      }
-      const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, author ?? deps.defaultAuthor, `PDF ${target}`));
+      const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, author ?? deps.defaultAuthor, `PDF ${target.value}`));
       if (!audited.ok) return apiErrorOf(audited.error);
-      return ok({ path: target, bytes: bytes.length, version: report.number, state: report.state, keyImages: keyImages.length, skippedKeyImages: skipped });
+      return ok({ path: target.value, bytes: bytes.length, version: report.number, state: report.state, keyImages, skippedKeyImages: skipped });
+    },
+
+    'report.exportDicom': async ({ studyKey, version, outDir, pdfOutPath, author }) => {
+      if (!deps.dicom) return err('unsupported', 'report.exportDicom: this service was started without the DICOM writers');
+      // Both destinations are checked before anything is rendered or written.
+      const folder = outputFile('report.exportDicom', outDir);
+      if (!folder.ok) return folder;
+      const pdfTarget = pdfOutPath === undefined ? null : outputFile('report.exportDicom', pdfOutPath);
+      if (pdfTarget && !pdfTarget.ok) return pdfTarget;
+      if (pdfTarget && (await stat(pdfTarget.value).catch(() => null))?.isDirectory()) return err('bad_input', `report.exportDicom: ${pdfTarget.value} is a folder; give the PDF file to write`);
+
+      const rendered = await renderPdf('report.exportDicom', studyKey, version);
+      if (!rendered.ok) return rendered;
+      const { report, bytes, keyImages, skipped } = rendered.value;
+      const who = author ?? deps.defaultAuthor;
+      let pdf: { path: string; bytes: number } | null = null;
+      if (pdfTarget) {
+        try {
+          await writeWhole(pdfTarget.value, bytes);
+        } catch (e) {
+          return err('io_error', `report.exportDicom: cannot write ${pdfTarget.value}: ${ioErrorText(e)}`);
+        }
+        pdf = { path: pdfTarget.value, bytes: bytes.length };
+        const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, who, `PDF ${pdfTarget.value}`));
+        if (!audited.ok) return apiErrorOf(audited.error);
+      }
+      const written = await writeReportDicom(
+        { ...deps.dicom, checkPath: (p) => deps.checkPath?.(p) ?? ok(path.resolve(p)) },
+        { studyKey, pdf: bytes, pdfName: `the PDF of report version ${report.number}`, version: report.number, outDir: folder.value, author: who },
+      );
+      if (!written.ok) return written;
+      const { files, measurements, skipped: leftOut } = written.value;
+      const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, who, `DICOM ${folder.value}: ${files.map((f) => path.basename(f.path)).join(', ')}`));
+      if (!audited.ok) return apiErrorOf(audited.error);
+      return ok({ version: report.number, state: report.state, files, measurements, skipped: leftOut, pdf, keyImages, skippedKeyImages: skipped });
     },
   };
 }
