@@ -5,8 +5,8 @@ import type { StackFrame } from '../imageIds';
 import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
-import { isNativeRgb32 } from './deepRgbFrame';
-import { loadNativeRgb32 } from './deepRgb';
+import { isNativeDeepRgb } from './deepRgbFrame';
+import { loadNativeDeepRgb } from './deepRgb';
 import { isRealValuedImage, loadFloatGrey } from './floatPixels';
 import { afterDecode, pixelBytesDropped } from './pixelBytes';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
@@ -101,14 +101,14 @@ export function registerCheckedLoader(): void {
         .then((image) => (decoded = image))
         .then(
           (image) =>
-            // 32-bit colour that cornerstone did decode is its raw words (or, plane by plane, clamped into bytes): read here instead.
-            source && isNativeRgb32(source.transferSyntaxUid, metaData.get('imagePixelModule', imageId) as PixelFormat | undefined) ? loadNativeRgb32(imageId, source.transferSyntaxUid) : image,
+            // 16- and 32-bit colour that cornerstone did decode is its raw words (or, plane by plane, clamped into bytes): read here instead.
+            source && isNativeDeepRgb(source.transferSyntaxUid, metaData.get('imagePixelModule', imageId) as PixelFormat | undefined) ? loadNativeDeepRgb(imageId, source.transferSyntaxUid) : image,
           (error: unknown) => {
             // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
             const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
             if (source && isBigEndian32Grey(source.transferSyntaxUid, pixel)) return loadBigEndian32Grey(imageId, (options ?? {}) as Record<string, unknown>);
             // And 32-bit colour, which its big-endian decoder leaves without pixels (deepRgbFrame.ts).
-            if (source && isNativeRgb32(source.transferSyntaxUid, pixel)) return loadNativeRgb32(imageId, source.transferSyntaxUid);
+            if (source && isNativeDeepRgb(source.transferSyntaxUid, pixel)) return loadNativeDeepRgb(imageId, source.transferSyntaxUid);
             // So is real-valued pixel data (parametric maps: floatPixels.ts).
             if (source && NATIVE_NON_DEFLATED.has(source.transferSyntaxUid) && /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i.test(String((error as Error)?.message ?? error))) {
               return loadFloatGrey(imageId).then((image) => {

@@ -3,12 +3,12 @@ import { parsedFile } from './bigEndian32';
 import { nativeRgbTo8Bits } from './deepRgbFrame';
 
 /**
- * Native RGB / YBR_FULL with 32-bit samples (see isNativeRgb32): the frame is read from the file
+ * Native RGB / YBR_FULL with 16- or 32-bit samples (see isNativeDeepRgb): the frame is read from the file
  * itself and scaled to 8-bit RGB by Bits Stored (deepRgbFrame.ts, the functions `vesalius render`
  * uses), and handed to the viewport as the 8-bit RGB image cornerstone makes of an 8-bit file:
  * colour, three components, the colour window 0 … 255.
  */
-export async function loadNativeRgb32(imageId: string, transferSyntaxUid: string): Promise<Types.IImage> {
+export async function loadNativeDeepRgb(imageId: string, transferSyntaxUid: string): Promise<Types.IImage> {
   const [url, query] = imageId.replace(/^wadouri:/, '').split('?');
   const frameIndex = Math.max(0, Number(new URLSearchParams(query ?? '').get('frame') ?? '1') - 1);
   const { byteArray, dataSet } = await parsedFile(url);

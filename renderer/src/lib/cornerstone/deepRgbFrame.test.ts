@@ -6,7 +6,7 @@ import { imageFixture } from '../../../../core/render/render-fixtures';
 import { renderFrame } from '../../../../core/render/render-frame';
 import { RenderRefusal } from '../../../../core/render/render-refusal';
 import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
-import { isNativeRgb32, nativeRgbTo8Bits } from './deepRgbFrame';
+import { isNativeDeepRgb, nativeRgbTo8Bits } from './deepRgbFrame';
 
 const converted = (file: Uint8Array, syntax: string, frameIndex = 0) => {
   const bytes = new Uint8Array(file);
@@ -28,7 +28,7 @@ function expectBars(rgb: Uint8Array, rows: number, columns: number): void {
   expect(wrong.slice(0, 5)).toEqual([]);
 }
 
-describe('native 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits Stored)', () => {
+describe('native 16- and 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits Stored)', () => {
   const cases: ColourBarsSpec[] = [];
   for (const syntax of ['explicit-le', 'implicit-le', 'explicit-be'] as const) {
     for (const planarConfiguration of [0, 1] as const) {
@@ -54,9 +54,12 @@ describe('native 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits Stored)
     }
   });
 
-  it('16-bit RGB goes the same way (both byte orders)', () => {
+  it('16-bit RGB goes the same way (both byte orders and planar configurations, 12 bits stored)', () => {
     for (const syntax of ['explicit-le', 'explicit-be'] as const) {
-      expectBars(converted(colourBarsFixture({ bitsAllocated: 16, syntax, planarConfiguration: 1 }), fixtureSyntaxUid[syntax]).rgb, 16, 64);
+      for (const planarConfiguration of [0, 1] as const) {
+        expectBars(converted(colourBarsFixture({ bitsAllocated: 16, syntax, planarConfiguration }), fixtureSyntaxUid[syntax]).rgb, 16, 64);
+        expectBars(converted(colourBarsFixture({ bitsAllocated: 16, bitsStored: 12, bitsAboveHighBit: true, syntax, planarConfiguration }), fixtureSyntaxUid[syntax]).rgb, 16, 64);
+      }
     }
   });
 
@@ -99,18 +102,20 @@ describe('native 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits Stored)
 
 describe('which images take this path', () => {
   const rgb32 = { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' };
-  it('32-bit RGB and YBR_FULL in the three native syntaxes', () => {
+  it('16- and 32-bit RGB and YBR_FULL in the three native syntaxes', () => {
     for (const syntax of [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE]) {
-      expect(isNativeRgb32(syntax, rgb32)).toBe(true);
-      expect(isNativeRgb32(syntax, { ...rgb32, photometricInterpretation: 'YBR_FULL' })).toBe(true);
+      for (const bitsAllocated of [16, 32]) {
+        expect(isNativeDeepRgb(syntax, { ...rgb32, bitsAllocated })).toBe(true);
+        expect(isNativeDeepRgb(syntax, { ...rgb32, bitsAllocated, photometricInterpretation: 'YBR_FULL' })).toBe(true);
+      }
     }
   });
-  it('not 8- or 16-bit colour (cornerstone shows those), 32-bit grey (bigEndian32.ts), palette colour, or the deflated syntax', () => {
-    expect(isNativeRgb32(EXPLICIT_LE, { ...rgb32, bitsAllocated: 8 })).toBe(false);
-    expect(isNativeRgb32(EXPLICIT_BE, { ...rgb32, bitsAllocated: 16 })).toBe(false);
-    expect(isNativeRgb32(EXPLICIT_BE, { bitsAllocated: 32, samplesPerPixel: 1, photometricInterpretation: 'MONOCHROME2' })).toBe(false);
-    expect(isNativeRgb32(EXPLICIT_LE, { bitsAllocated: 32, samplesPerPixel: 1, photometricInterpretation: 'PALETTE COLOR' })).toBe(false);
-    expect(isNativeRgb32(DEFLATED_LE, rgb32)).toBe(false);
-    expect(isNativeRgb32(EXPLICIT_LE, undefined)).toBe(false);
+  it('not 8-bit colour (cornerstone shows it), 32-bit grey (bigEndian32.ts), palette colour, 4:2:2, or the deflated syntax', () => {
+    expect(isNativeDeepRgb(EXPLICIT_LE, { ...rgb32, bitsAllocated: 8 })).toBe(false);
+    expect(isNativeDeepRgb(EXPLICIT_BE, { bitsAllocated: 32, samplesPerPixel: 1, photometricInterpretation: 'MONOCHROME2' })).toBe(false);
+    expect(isNativeDeepRgb(EXPLICIT_LE, { bitsAllocated: 16, samplesPerPixel: 1, photometricInterpretation: 'PALETTE COLOR' })).toBe(false);
+    expect(isNativeDeepRgb(EXPLICIT_LE, { ...rgb32, bitsAllocated: 16, photometricInterpretation: 'YBR_FULL_422' })).toBe(false);
+    expect(isNativeDeepRgb(DEFLATED_LE, rgb32)).toBe(false);
+    expect(isNativeDeepRgb(EXPLICIT_LE, undefined)).toBe(false);
   });
 });

@@ -17,13 +17,15 @@ export interface ColourPixelFormat {
 const NATIVE = new Set([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE]);
 
 /**
- * Whether an image is native colour with 32-bit samples, which cornerstone 5.14 cannot show: its
- * big-endian decoder leaves such pixels undefined, and in little endian it hands the raw 32-bit
- * words on (or clamps them into bytes for planar configuration 1) with a colour window of 0 … 255.
+ * Whether an image is native colour with 16- or 32-bit samples, which cornerstone 5.14 cannot show:
+ * its big-endian decoder leaves 32-bit pixels undefined; otherwise it hands the raw 16- or 32-bit
+ * words on with the colour window 0 … 255 (or, for planar configuration 1, clamps them into bytes),
+ * so every sample above 255 shows as full intensity.
  */
-export function isNativeRgb32(transferSyntaxUid: string, pixel: ColourPixelFormat | undefined): boolean {
+export function isNativeDeepRgb(transferSyntaxUid: string, pixel: ColourPixelFormat | undefined): boolean {
   const photometric = pixel?.photometricInterpretation?.trim().toUpperCase();
-  return NATIVE.has(transferSyntaxUid) && pixel?.bitsAllocated === 32 && pixel.samplesPerPixel === 3 && (photometric === 'RGB' || photometric === 'YBR_FULL');
+  const deep = pixel?.bitsAllocated === 16 || pixel?.bitsAllocated === 32;
+  return NATIVE.has(transferSyntaxUid) && deep && pixel?.samplesPerPixel === 3 && (photometric === 'RGB' || photometric === 'YBR_FULL');
 }
 
 export interface Rgb8Frame {
