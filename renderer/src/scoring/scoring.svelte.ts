@@ -6,6 +6,7 @@ import { followJob } from '../lib/jobs';
 import { sortCases, nextSort, type DatasetSort, type DatasetSortKey } from './datasetSort';
 import { allocateMask, placeChunk, slicesPerChunk, type MaskVolume } from './maskVolume';
 import { labelCounts } from './labelMasks';
+import { neededVolumes } from './volumeNeeds';
 import type { SaveQueue } from './saveQueue.svelte';
 
 export type OverlayMode = 'labels' | 'agreement';
@@ -46,6 +47,12 @@ export class ScoringState {
   private readonly volumeVersion = new Map<string, number>();
   /** The load in flight per segmentation and the version it reads: every store.changed asks again, and each load holds a whole label map. */
   private readonly loading = new Map<string, { version: number; done: Promise<void> }>();
+  /** Whether the Masks & Scoring panel is open: label maps are held only while it is (volumeNeeds.ts). */
+  private panelOpen = false;
+  /** The segmentation the Segments editor has open: it draws that one from its own masks. */
+  private editingId: string | null = null;
+  /** The segmentations whose label maps are loaded or being loaded now (the list's "loading…"). */
+  needed = $state.raw<ReadonlySet<string>>(new Set());
 
   truthId = $state<string | null>(null);
   predId = $state<string | null>(null);
@@ -99,7 +106,33 @@ export class ScoringState {
     if (this.truthId && !this.maskSets.some((m) => m.maskSetId === this.truthId)) this.truthId = null;
     if (this.predId && !this.maskSets.some((m) => m.maskSetId === this.predId)) this.predId = null;
     for (const id of Object.keys(this.versions)) void this.showVersions(id);
-    await Promise.all(listed.value.maskSets.map((m) => this.loadVolume(m)));
+    await this.syncVolumes();
+  }
+
+  /** The Masks & Scoring panel opened or closed: its overlays' label maps are loaded, or let go. */
+  setPanelOpen(open: boolean): Promise<void> {
+    this.panelOpen = open;
+    return this.syncVolumes();
+  }
+
+  /** The Segments editor opened another segmentation (or none). */
+  setEditing(maskSetId: string | null): Promise<void> {
+    this.editingId = maskSetId;
+    return this.syncVolumes();
+  }
+
+  /** Lets go of the label maps no longer needed (a load in flight stops after its chunk) and loads those that are. */
+  private syncVolumes(): Promise<void> {
+    const needed = neededVolumes({ panelOpen: this.panelOpen, maskSetIds: this.maskSets.map((m) => m.maskSetId), editingId: this.editingId, pair: { truthId: this.truthId, predId: this.predId } });
+    this.needed = needed;
+    const kept = (map: ReadonlyMap<string, unknown>): boolean => [...map.keys()].every((id) => needed.has(id));
+    if (!kept(this.volumes) || !kept(this.wholeSegments)) {
+      this.volumes = new Map([...this.volumes].filter(([id]) => needed.has(id)));
+      this.wholeSegments = new Map([...this.wholeSegments].filter(([id]) => needed.has(id)));
+    }
+    for (const id of [...this.volumeVersion.keys()]) if (!needed.has(id)) this.volumeVersion.delete(id);
+    for (const id of [...this.loading.keys()]) if (!needed.has(id)) this.loading.delete(id);
+    return Promise.all(this.maskSets.filter((m) => needed.has(m.maskSetId)).map((m) => this.loadVolume(m))).then(() => undefined);
   }
 
   /** Switches to a series: lists its stored segmentations. */
@@ -148,7 +181,7 @@ export class ScoringState {
         if (!this.truthId) this.truthId = m.maskSetId;
         else if (!this.predId && m.maskSetId !== this.truthId) this.predId = m.maskSetId;
       }
-      await Promise.all(mine.map((m) => this.loadVolume(m)));
+      await this.syncVolumes();
       await this.scoreIfReady();
     } finally {
       this.opening = false;
@@ -158,6 +191,7 @@ export class ScoringState {
   /** Fetches a mask's labels (of the version shown) slice range by slice range, so no single answer is huge. */
   private loadVolume(info: MaskSetInfo): Promise<void> {
     this.display[info.maskSetId] ??= { visible: true, opacity: 0.5 };
+    if (!this.needed.has(info.maskSetId)) return Promise.resolve();
     const version = this.shownVersion(info);
     if (this.volumes.has(info.maskSetId) && this.volumeVersion.get(info.maskSetId) === version) return Promise.resolve();
     const inFlight = this.loading.get(info.maskSetId);
@@ -185,10 +219,10 @@ export class ScoringState {
       placeChunk(data, chunk.value);
       step = chunk.value.zCount;
     }
-    if (!data || this.shownVersion(info) !== version) return;
+    if (!data || this.shownVersion(info) !== version || !this.needed.has(info.maskSetId)) return;
     const volume: MaskVolume = { shape: info.shape, data };
     const whole = await this.readOverlappedSegments(info, version, volume);
-    if (!whole || this.shownVersion(info) !== version) return;
+    if (!whole || this.shownVersion(info) !== version || !this.needed.has(info.maskSetId)) return;
     const nextWhole = new Map(this.wholeSegments);
     nextWhole.set(info.maskSetId, whole);
     const next = new Map(this.volumes);
@@ -290,11 +324,13 @@ export class ScoringState {
 
   setTruth(maskSetId: string | null): Promise<void> {
     this.truthId = maskSetId;
+    void this.syncVolumes();
     return this.scoreIfReady();
   }
 
   setPred(maskSetId: string | null): Promise<void> {
     this.predId = maskSetId;
+    void this.syncVolumes();
     return this.scoreIfReady();
   }
 
