@@ -64,9 +64,10 @@ describe('describeImageError', () => {
     const rle = { path: '/x.dcm', transferSyntaxUid: '1.2.840.10008.1.2.5', frame: null };
     expect(describeImageError(new Error('unsupported pixel format for RLE'), rle)).toContain('RLE decoder does not support this pixel format');
     expect(describeImageError(new Error('unsupported pixel format for RLE'), rle, { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' })).toBe('the RLE decoder does not support 32 bits allocated, 3 sample(s) per pixel (RGB)');
-    const bigEndian = { path: '/rgb32be.dcm', transferSyntaxUid: '1.2.840.10008.1.2.2', frame: null };
-    expect(describeImageError(new TypeError("Cannot read properties of undefined (reading 'length')"), bigEndian, { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' })).toBe(
-      'the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has 32 bits allocated, 3 sample(s) per pixel (RGB)',
+    // 32-bit RGB and grey are read by the checked loader itself; a 1-bit big-endian image is not.
+    const bigEndian = { path: '/bits1be.dcm', transferSyntaxUid: '1.2.840.10008.1.2.2', frame: null };
+    expect(describeImageError(new TypeError("Cannot read properties of undefined (reading 'length')"), bigEndian, { bitsAllocated: 1, samplesPerPixel: 1, photometricInterpretation: 'MONOCHROME2' })).toBe(
+      'the Explicit VR Big Endian reader takes 8- and 16-bit samples, and 32-bit grey or RGB; this image has 1 bits allocated, 1 sample(s) per pixel (MONOCHROME2)',
     );
     expect(describeImageError(new Error('No decoder for transfer syntax 1.2.3'), { ...rle, transferSyntaxUid: '1.2.3' })).toBe('no decoder for transfer syntax 1.2.3');
     expect(describeImageError(new Error('loadImageFromNaturalizedMetadata: no pixel data in NATURALIZED for imageId x'), rle)).toContain('float or double pixel data (7FE0,0008/0009)');

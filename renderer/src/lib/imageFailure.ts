@@ -98,9 +98,10 @@ const formatText = (p: PixelFormat | undefined): string =>
 
 /** Known decoder and loader messages, in words; the library's own text follows in brackets for the log. */
 const knownMessages: { test: RegExp; say: (source: ImageSource, message: string, pixel?: PixelFormat) => string }[] = [
-  // cornerstone's big-endian decoder swaps 16-bit samples and passes 8-bit ones; anything else leaves no pixels.
+  // cornerstone's big-endian decoder swaps 16-bit samples and passes 8-bit ones; anything else leaves no pixels. The checked
+  // loader reads 32-bit grey and RGB itself (bigEndian32.ts, deepRgb.ts): what still lands here is another pixel format.
   { test: /reading 'length'|pixelData is undefined/i, say: (s, m, p) => s.transferSyntaxUid === EXPLICIT_BE && p?.bitsAllocated !== 8 && p?.bitsAllocated !== 16
-      ? `the Explicit VR Big Endian decoder reads only 8- and 16-bit samples; this image has ${formatText(p)}`
+      ? `the Explicit VR Big Endian reader takes 8- and 16-bit samples, and 32-bit grey or RGB; this image has ${formatText(p)}`
       : `${decoderOf(s.transferSyntaxUid)} rejected the pixel data (${m.slice(0, 200)})` },
   { test: /no pixel data in NATURALIZED|no COMPRESSED_FRAME_DATA/i, say: (s) => s.transferSyntaxUid === '1.2.840.10008.1.2.1.99'
       ? 'the viewer could not read pixel data from this deflated data set (Deflated Explicit VR Little Endian)'

@@ -11,6 +11,7 @@ import { isRealValuedImage, loadFloatGrey } from './floatPixels';
 import { afterDecode, pixelBytesDropped } from './pixelBytes';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 import { effectiveVoiFunction } from '../../../../core/imaging/voi';
+import { RenderRefusal } from '../../../../core/render/render-refusal';
 
 
 /** A load that failed for a reason of this one image; cornerstone hands it on to IMAGE_LOAD_ERROR and loadImageToCanvas. */
@@ -33,6 +34,8 @@ const sourceOf = (imageId: string): ImageSource => sources.get(imageId) ?? { pat
 /** The failure a load ended with: ours as is, anything else (a codec's error, a worker event) put in words. */
 export function failureOf(imageId: string, error: unknown): ImageFailure {
   if (error instanceof ImageLoadFailure) return error.failure;
+  // Our own readers (deepRgb.ts, bigEndian32.ts, floatPixels.ts) refuse in core/render's words, naming the tag and byte offset.
+  if (error instanceof RenderRefusal) return imageFailure(imageId, sourceOf(imageId), error.reason);
   // The loader has read the header by the time the codec fails: its pixel module says what the codec could not take.
   const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;
   return imageFailure(imageId, sourceOf(imageId), describeImageError(error, sourceOf(imageId), pixel));
