@@ -11,7 +11,7 @@ import type { MprAxis } from '../viewer/layout';
 import { captureTarget, keyImageStartCaption, keyImageViewName } from './keyImageView';
 import { captureViewportPng } from './captureViewport';
 import { aiItemOf, contentDiffers, draftContent, pdfPathIn, withKeyImage, type InsertableAnswer, type StudyReferences } from './reportContent';
-import { readRecovery, recoveryOffer, removeRecovery, writeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
+import { keepEdits, readRecovery, recoveredContent, recoveryOffer, removeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
 
 /** Typing is saved this long after the last keystroke. */
 const AUTOSAVE_MS = 800;
@@ -96,36 +96,31 @@ export class ReportState {
   }
 
   /**
-   * The page is going away (close, reload) or hidden: unsaved findings and impression are written
-   * locally at once (synchronously; the save may not finish in time), then the save is started.
+   * The page is going away (close, reload) or hidden: unsaved edits are written locally at once
+   * (synchronously; the save may not finish in time), then the save is started.
    */
   keepRecoveryCopy(): void {
-    const key = this.studyKey;
-    if (!key || this.locked || !this.storage || !this.hasUnsavedEdits) return;
-    const problem = writeRecovery(this.storage, {
-      studyKey: key,
-      baseVersion: this.head?.number ?? 0,
-      findings: this.findings,
-      impression: this.impression,
-      savedAt: new Date().toISOString(),
-    });
-    if (problem) this.recoveryError = problem;
+    if (!this.hasUnsavedEdits) return;
+    this.keepLocally();
     void this.flush();
   }
 
-  /** Puts the recovered text in the fields and saves it as the next version (a version saved since it was written is a conflict to choose on). */
+  /** Puts the recovered edits in the dock and saves them as the next version (a version saved since it was written is a conflict to choose on). */
   async restoreRecovered(): Promise<void> {
     const copy = this.recovered;
     if (!copy || this.locked || copy.studyKey !== this.studyKey) return;
+    const edits = recoveredContent(copy, this.head);
     this.recovered = null;
-    this.findings = copy.findings;
-    this.impression = copy.impression;
+    this.findings = edits.findings;
+    this.impression = edits.impression;
+    this.aiItems = edits.aiItems;
+    this.keyImages = edits.keyImages;
     const headNumber = this.head?.number ?? 0;
     if (copy.baseVersion !== headNumber) {
       this.dirty = true;
       this.saveState = {
         state: 'conflict',
-        message: `The recovered text was written on ${copy.baseVersion === 0 ? 'no saved version' : `version ${copy.baseVersion}`}; version ${headNumber} was saved since. Your recovered text is in the fields.`,
+        message: `The recovered edits were made on ${copy.baseVersion === 0 ? 'no saved version' : `version ${copy.baseVersion}`}; version ${headNumber} was saved since. Your recovered edits are in the dock.`,
       };
       return;
     }
@@ -195,6 +190,8 @@ export class ReportState {
   edited(): void {
     if (this.locked || !this.studyKey) return;
     this.dirty = true;
+    // Kept locally at once, so a crash (which fires no pagehide) before the save lands loses nothing.
+    this.keepLocally();
     if (this.saveState.state === 'conflict') return;
     this.saveState = { state: 'saving' };
     this.clearTimer();
@@ -529,6 +526,17 @@ export class ReportState {
       return;
     }
     this.recovered = read.copy;
+  }
+
+  /**
+   * Writes the unsaved edits to the recovery copy (never over a copy still offered: the person has not
+   * chosen on it yet; their new edits are saved by the autosave as usual).
+   */
+  private keepLocally(): void {
+    const key = this.studyKey;
+    if (!key || this.locked || !this.storage || this.recovered) return;
+    const problem = keepEdits(this.storage, key, this.head, { findings: this.findings, impression: this.impression, aiItems: this.aiItems, keyImages: this.keyImages }, new Date().toISOString());
+    if (problem) this.recoveryError = problem;
   }
 
   /** Everything is saved: the local copy is no longer needed, unless it is still offered (its text is not what was saved). */

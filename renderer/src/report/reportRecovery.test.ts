@@ -1,6 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { emptyReportContent, type ReportVersion } from '../../../core/report/model';
-import { parseRecovery, readRecovery, recoveryDiffers, recoveryKey, recoveryOffer, removeRecovery, serialiseRecovery, writeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
+import { emptyReportContent, type AiItem, type KeyImage, type ReportVersion } from '../../../core/report/model';
+import {
+  fromBase64,
+  keepEdits,
+  parseRecovery,
+  readRecovery,
+  recoveredChanges,
+  recoveredContent,
+  recoveryCopyOf,
+  recoveryDiffers,
+  recoveryKey,
+  recoveryOffer,
+  removeRecovery,
+  serialiseRecovery,
+  toBase64,
+  writeRecovery,
+  type EditedContent,
+  type RecoveryCopy,
+  type RecoveryStorage,
+} from './reportRecovery';
 
 const copy: RecoveryCopy = { studyKey: '1.2.840.1', baseVersion: 3, findings: 'Typed just before the reload.', impression: 'Normal.', savedAt: '2026-12-01T19:30:00.000Z' };
 
@@ -72,5 +90,114 @@ describe('recoveryOffer', () => {
 
   it('shows a copy read-only over a signed or amended head (never written to it)', () => {
     expect(recoveryOffer(copy, version('signed text', '', 'final'))).toBe('read-only');
+  });
+});
+
+const aiItem = (id: string, text: string, status: AiItem['status'] = 'ai-draft'): AiItem => ({
+  id,
+  kind: 'caption',
+  question: null,
+  text,
+  model: { name: 'vesalius-vlm', version: '0.2.0' },
+  status,
+  reviewedBy: status === 'ai-draft' ? null : 'Dr A',
+  reviewedAt: null,
+});
+/** A PNG-like byte run big enough to need chunked base64 (over 0x8000 bytes). */
+const pngOf = (seed: number, length = 40_000): Uint8Array => {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed) & 0xff;
+  return bytes;
+};
+const sameBytes = (a: Uint8Array | null, b: Uint8Array): boolean => a !== null && Buffer.from(a).equals(Buffer.from(b));
+const keyImage = (sop: string, png: Uint8Array | null, over: Partial<KeyImage> = {}): KeyImage => ({
+  seriesKey: '1.2.840.1.5',
+  sopInstanceUid: sop,
+  frame: 1,
+  window: { center: 40, width: 400 },
+  caption: '',
+  png,
+  view: 'stack',
+  slice: { number: 3, count: 40 },
+  ...over,
+});
+
+/** Version 3 with one AI caption (confirmed) and one key image. */
+const stored = (): ReportVersion => {
+  const v = version('Saved findings.', 'Saved impression.');
+  return { ...v, content: { ...v.content, aiItems: [aiItem('cap', 'AI caption.', 'confirmed')], keyImages: [keyImage('1.2.840.1.5.1', pngOf(1))] } };
+};
+const editsOf = (v: ReportVersion): EditedContent => ({ findings: v.content.findings, impression: v.content.impression, aiItems: v.content.aiItems, keyImages: v.content.keyImages });
+
+describe('recovery of everything unsaved', () => {
+  it('base64 round-trips bytes longer than one chunk', () => {
+    const bytes = pngOf(7);
+    expect(sameBytes(fromBase64(toBase64(bytes)), bytes)).toBe(true);
+  });
+
+  it('keeps AI texts edited, inserted and removed, and key images added, re-captioned and removed, through storage', () => {
+    const head = stored();
+    const captured = pngOf(2);
+    const edits: EditedContent = {
+      ...editsOf(head),
+      aiItems: [aiItem('cap', 'Edited by the reader.', 'confirmed'), aiItem('qa', 'A kept answer.')],
+      keyImages: [{ ...head.content.keyImages[0], caption: 'the nodule' }, keyImage('1.2.840.1.5.2', captured, { view: 'sagittal', slice: { number: 120, count: 256 } })],
+    };
+    const storage = mapStorage();
+    expect(keepEdits(storage, copy.studyKey, head, edits, copy.savedAt)).toBeNull();
+    const read = readRecovery(storage, copy.studyKey);
+    if (!read.ok || !read.copy) throw new Error('no copy read back');
+    // The key image the version holds is not copied again; the new capture is.
+    expect(read.copy.keyImages?.map((k) => [k.pngInVersion, k.pngBase64 !== null])).toEqual([[true, false], [false, true]]);
+    expect(recoveryDiffers(read.copy, head)).toBe(true);
+    expect(recoveryOffer(read.copy, head)).toBe('restore');
+    const back = recoveredContent(read.copy, head);
+    expect(back.aiItems.map((i) => i.text)).toEqual(['Edited by the reader.', 'A kept answer.']);
+    expect(back.keyImages.map((k) => [k.view, k.slice?.number, k.caption])).toEqual([['stack', 3, 'the nodule'], ['sagittal', 120, '']]);
+    expect(back.keyImages[0].png).toBe(head.content.keyImages[0].png);
+    expect(sameBytes(back.keyImages[1].png, captured)).toBe(true);
+    expect(recoveredChanges(read.copy, head)).toEqual(['2 AI texts', '2 key images']);
+  });
+
+  it('offers a copy whose only change is an AI item or a key image removed', () => {
+    const head = stored();
+    const noAi = recoveryCopyOf(copy.studyKey, head, { ...editsOf(head), aiItems: [] }, copy.savedAt);
+    const noKeys = recoveryCopyOf(copy.studyKey, head, { ...editsOf(head), keyImages: [] }, copy.savedAt);
+    expect(recoveryOffer(noAi, head)).toBe('restore');
+    expect(recoveredChanges(noAi, head)).toEqual(['1 AI text']);
+    expect(recoveryOffer(noKeys, head)).toBe('restore');
+    expect(recoveredChanges(noKeys, head)).toEqual(['1 key image']);
+    // A copy of exactly what is stored is not offered.
+    expect(recoveryOffer(recoveryCopyOf(copy.studyKey, head, editsOf(head), copy.savedAt), head)).toBe('none');
+  });
+
+  it('reads a copy written before AI texts and key images were kept as text only (the version keeps its own)', () => {
+    const head = stored();
+    expect(recoveryOffer({ ...copy, findings: head.content.findings, impression: head.content.impression }, head)).toBe('none');
+    const back = recoveredContent({ ...copy, findings: 'Newer.' }, head);
+    expect(back.aiItems).toBe(head.content.aiItems);
+    expect(back.keyImages).toBe(head.content.keyImages);
+  });
+
+  it('keeps the edits without the new pictures where the storage cannot take them (the key image stays, rendered at export)', () => {
+    const map = new Map<string, string>();
+    const small: RecoveryStorage = {
+      getItem: (k) => map.get(k) ?? null,
+      setItem: (k, v) => {
+        if (v.length > 20_000) throw new Error('QuotaExceededError');
+        map.set(k, v);
+      },
+      removeItem: (k) => void map.delete(k),
+    };
+    const head = stored();
+    const edits = { ...editsOf(head), keyImages: [...head.content.keyImages, keyImage('1.2.840.1.5.9', pngOf(3))] };
+    expect(keepEdits(small, copy.studyKey, head, edits, copy.savedAt)).toBeNull();
+    const read = readRecovery(small, copy.studyKey);
+    if (!read.ok || !read.copy) throw new Error('no copy read back');
+    const back = recoveredContent(read.copy, head);
+    expect(back.keyImages.map((k) => [k.sopInstanceUid, k.png === null])).toEqual([['1.2.840.1.5.1', false], ['1.2.840.1.5.9', true]]);
+    // A storage that takes nothing at all: the reason, in words.
+    const none: RecoveryStorage = { ...small, setItem: () => { throw new Error('QuotaExceededError'); } };
+    expect(keepEdits(none, copy.studyKey, head, edits, copy.savedAt)).toContain('could not be written: QuotaExceededError');
   });
 });

@@ -1,8 +1,11 @@
 // The Report dock's local recovery copy (pure: schema, key, parse, decision; storage is passed in).
-// Text typed within the autosave delay before a close or reload is kept here synchronously, since
-// the save itself cannot finish once the page goes away.
+// Everything the person changed that the store has not saved yet (findings, impression, AI texts
+// inserted, edited or removed, key images added, re-captioned or removed) is kept here synchronously
+// on every change and when the page goes away, since a save cannot finish once the page is gone (or
+// crashed). An AI confirmation is not kept: it is one store call made at once, shown only once stored.
 import { z } from 'zod';
-import type { ReportVersion } from '../../../core/report/model';
+import { aiItemSchema, keyImageIdentity, keyImageSchema, type KeyImage, type ReportContent, type ReportVersion } from '../../../core/report/model';
+import { contentDiffers, draftContent } from './reportContent';
 
 export const RECOVERY_KEY_PREFIX = 'vesalius.report-recovery.';
 
@@ -12,6 +15,17 @@ export const recoveryKey = (studyKey: string): string => `${RECOVERY_KEY_PREFIX}
 // Same bound as the report's own text fields (core/report/model): a copy the store would refuse is refused here.
 const recoveryText = z.string().max(200_000);
 
+/**
+ * A key image as the copy keeps it: its PNG as base64 where the version it was made on lacks it (a new
+ * capture whose save did not land), else `pngInVersion` (taken back from that version on restore),
+ * else none (the export renders the frame: what a copy too big for the storage falls back to).
+ */
+export const recoveredKeyImageSchema = keyImageSchema
+  .omit({ png: true })
+  .extend({ pngBase64: z.string().max(8_000_000).nullable(), pngInVersion: z.boolean() })
+  .strict();
+export type RecoveredKeyImage = z.infer<typeof recoveredKeyImageSchema>;
+
 export const recoveryCopySchema = z
   .object({
     studyKey: z.string().min(1).max(256),
@@ -19,6 +33,10 @@ export const recoveryCopySchema = z
     baseVersion: z.number().int().min(0),
     findings: recoveryText,
     impression: recoveryText,
+    /** The AI texts as edited; absent in copies written before they were kept (the version's stand). */
+    aiItems: z.array(aiItemSchema).max(500).optional(),
+    /** The key images as edited; absent in copies written before they were kept (the version's stand). */
+    keyImages: z.array(recoveredKeyImageSchema).max(64).optional(),
     /** When the copy was written (ISO 8601). */
     savedAt: z.string().min(1).max(64),
   })
@@ -75,6 +93,16 @@ export function writeRecovery(storage: RecoveryStorage, copy: RecoveryCopy): str
   }
 }
 
+/**
+ * Writes the copy of `edited`; where the storage cannot take its new pictures, the copy without them
+ * (those key images come back without their PNG and are rendered at export). Null when written, else the reason.
+ */
+export function keepEdits(storage: RecoveryStorage, studyKey: string, base: ReportVersion | null, edited: EditedContent, savedAt: string): string | null {
+  const full = writeRecovery(storage, recoveryCopyOf(studyKey, base, edited, savedAt));
+  if (full === null) return null;
+  return writeRecovery(storage, recoveryCopyOf(studyKey, base, edited, savedAt, false)) === null ? null : full;
+}
+
 export function removeRecovery(storage: RecoveryStorage, studyKey: string): void {
   try {
     storage.removeItem(recoveryKey(studyKey));
@@ -83,9 +111,75 @@ export function removeRecovery(storage: RecoveryStorage, studyKey: string): void
   }
 }
 
-/** Whether the copy holds text the stored head does not (only then is it offered). */
-export const recoveryDiffers = (copy: RecoveryCopy, head: ReportVersion | null): boolean =>
-  copy.findings !== (head?.content.findings ?? '') || copy.impression !== (head?.content.impression ?? '');
+/** What the person edits, as the copy is made from and restored to. */
+export type EditedContent = Pick<ReportContent, 'findings' | 'impression' | 'aiItems' | 'keyImages'>;
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
+
+/** Base64 of bytes (btoa over a binary string, in chunks: spreading a whole PNG into one call overflows the stack). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// A copy is written on every keystroke: a new capture's PNG is encoded once, not each time.
+const base64s = new WeakMap<Uint8Array, string>();
+function cachedBase64(bytes: Uint8Array): string {
+  let text = base64s.get(bytes);
+  if (text === undefined) base64s.set(bytes, (text = toBase64(bytes)));
+  return text;
+}
+
+/**
+ * The copy of `edited`, made on `base` (null: no version yet). With `withPictures` false a new
+ * capture's PNG is left out (for a storage too full to take it): the key image stays, rendered at export.
+ */
+export function recoveryCopyOf(studyKey: string, base: ReportVersion | null, edited: EditedContent, savedAt: string, withPictures = true): RecoveryCopy {
+  const stored = new Map((base?.content.keyImages ?? []).map((image) => [keyImageIdentity(image), image.png]));
+  const keyImages = edited.keyImages.map(({ png, ...image }): RecoveredKeyImage => {
+    const inVersion = stored.get(keyImageIdentity(image));
+    if (!png) return { ...image, pngBase64: null, pngInVersion: false };
+    if (inVersion && sameBytes(inVersion, png)) return { ...image, pngBase64: null, pngInVersion: true };
+    return { ...image, pngBase64: withPictures ? cachedBase64(png) : null, pngInVersion: false };
+  });
+  return { studyKey, baseVersion: base?.number ?? 0, findings: edited.findings, impression: edited.impression, aiItems: [...edited.aiItems], keyImages, savedAt };
+}
+
+/** The edits the copy holds, on `head` (the AI texts and key images the copy does not name are the head's). */
+export function recoveredContent(copy: RecoveryCopy, head: ReportVersion | null): EditedContent {
+  const stored = new Map((head?.content.keyImages ?? []).map((image) => [keyImageIdentity(image), image.png]));
+  const keyImages = copy.keyImages?.map(({ pngBase64, pngInVersion, ...image }): KeyImage => ({
+    ...image,
+    png: pngBase64 !== null ? fromBase64(pngBase64) : pngInVersion ? (stored.get(keyImageIdentity(image)) ?? null) : null,
+  }));
+  return { findings: copy.findings, impression: copy.impression, aiItems: copy.aiItems ?? head?.content.aiItems ?? [], keyImages: keyImages ?? head?.content.keyImages ?? [] };
+}
+
+/** Whether the copy holds edits the stored head does not (only then is it offered): the same comparison a save makes. */
+export function recoveryDiffers(copy: RecoveryCopy, head: ReportVersion | null): boolean {
+  const saved = head?.content ?? null;
+  return contentDiffers(saved, draftContent(recoveredContent(copy, head), saved, null));
+}
+
+/** What a copy changes against the head, in words for the notice ("2 AI texts, 1 key image"); empty when only text differs or nothing does. */
+export function recoveredChanges(copy: RecoveryCopy, head: ReportVersion | null): string[] {
+  const edited = recoveredContent(copy, head);
+  const before = head?.content;
+  const ai = new Map((before?.aiItems ?? []).map((item) => [item.id, item.text]));
+  const aiChanged = edited.aiItems.filter((item) => ai.get(item.id) !== item.text).length + [...ai.keys()].filter((id) => !edited.aiItems.some((item) => item.id === id)).length;
+  const keys = new Map((before?.keyImages ?? []).map((image) => [keyImageIdentity(image), image.caption]));
+  const keyChanged = edited.keyImages.filter((image) => keys.get(keyImageIdentity(image)) !== image.caption).length + [...keys.keys()].filter((id) => !edited.keyImages.some((image) => keyImageIdentity(image) === id)).length;
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  return [...(aiChanged ? [plural(aiChanged, 'AI text')] : []), ...(keyChanged ? [plural(keyChanged, 'key image')] : [])];
+}
 
 /**
  * What the dock does with a copy on open: nothing (it matches what is stored: remove it), offer to
