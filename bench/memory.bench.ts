@@ -139,7 +139,7 @@ const editorOf = (page: Page, maskSetId: string) => page.locator(`[data-testid="
 /** Opens the list's `index`th segmentation (a click while the panel is busy is ignored, so it waits first). */
 async function openSegmentation(page: Page, index: number, maskSetId: string): Promise<void> {
   await panelSettled(page, 'the panel');
-  await page.getByTestId('segmentation-item').nth(index).click();
+  await page.getByTestId('segmentation-item').nth(index).click({ timeout: 300_000 });
   await editorOf(page, maskSetId).waitFor({ timeout: 600_000 });
   await panelSettled(page, `opening segmentation ${index + 1}`);
 }
@@ -215,7 +215,7 @@ export async function run(): Promise<void> {
     // In the stack first, so each segmentation's cost is apart from the volume's: the Segments dock opens the
     // newest drawn segmentation by itself (loading the stack's images for its grid first), then the others in turn.
     const newest = SEGMENTATIONS - 1;
-    await page.getByTestId('segments-toggle').click();
+    await page.getByTestId('segments-toggle').click({ timeout: 300_000 });
     await editorOf(page, maskSetIds[newest]).waitFor({ timeout: 600_000 });
     await panelSettled(page, `opening segmentation ${newest + 1}`);
     record({ name: `1×1 + segmentation ${newest + 1} (dock)`, expectMiB: CT_MIB + MASK_MIB, why: 'stack images for the grid + its mask (its labelmap views the mask)', s: await sample(page, browserPid) });
