@@ -8,6 +8,7 @@ import { isInside, realPathOf } from '../core/catalog/grants';
 import { nonImageReason } from '../core/dicom/sop-class';
 import { ioErrorText } from '../core/fs/io-error';
 import { reportScoresCsv } from '../core/report/csv/report-scores-csv';
+import { describeCharacter } from '../core/report/font-fallback';
 import type { ReportContentInput, ScoreRow } from '../core/report/model';
 import type { CallResult } from '../core/contract/index';
 import { UsageError, type CliCommand, type CliIo } from './command';
@@ -204,13 +205,14 @@ export const reportCommand: CliCommand = async (argv, io) => {
       if (!written.ok) return fail(io, written.error.message) ?? 1;
       dicom = written.value;
       const pdf = dicom.pdf!;
-      e = { path: pdf.path, bytes: pdf.bytes, version: dicom.version, state: dicom.state, keyImages: dicom.keyImages, skippedKeyImages: dicom.skippedKeyImages };
+      e = { path: pdf.path, bytes: pdf.bytes, version: dicom.version, state: dicom.state, keyImages: dicom.keyImages, skippedKeyImages: dicom.skippedKeyImages, missingCharacters: dicom.missingCharacters };
     } else {
       const exported = await api.call('report.exportPdf', { studyKey, outPath: out, ...version });
       if (!exported.ok) return fail(io, exported.error.message) ?? 1;
       e = exported.value;
     }
     for (const s of e.skippedKeyImages) io.stderr(`vesalius report: key image ${s.sopInstanceUid} frame ${s.frame} left out: ${s.reason}\n`);
+    if (e.missingCharacters.length) io.stderr(`vesalius report: no embedded font has ${e.missingCharacters.map(describeCharacter).join(', ')}; printed as \ufffd\n`);
     for (const s of dicom?.skipped ?? []) io.stderr(`vesalius report: ${s.what} left out of the SR: ${s.reason}\n`);
 
     let csvPath: string | null = null;

@@ -67,6 +67,8 @@ export const reportCalls = {
       keyImages: z.number().int(),
       /** Key images that could not be rendered, each with its reason (the PDF is written without them). */
       skippedKeyImages: z.array(z.object({ sopInstanceUid: z.string(), frame: z.number().int(), reason: z.string() })),
+      /** Characters of the report that no embedded font has, each once: printed as U+FFFD (�). */
+      missingCharacters: z.array(z.string()),
     }),
   ),
   /**
@@ -101,6 +103,8 @@ export const reportCalls = {
       pdf: z.object({ path: z.string(), bytes: z.number().int() }).nullable(),
       keyImages: z.number().int(),
       skippedKeyImages: z.array(z.object({ sopInstanceUid: z.string(), frame: z.number().int(), reason: z.string() })),
+      /** Characters of the report that no embedded font has, each once: printed as U+FFFD (�). */
+      missingCharacters: z.array(z.string()),
     }),
   ),
 } as const;

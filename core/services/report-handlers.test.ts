@@ -69,7 +69,8 @@ describe('report.* through dispatch', () => {
         studyKey,
         expectedVersion: 0,
         content: {
-          findings: 'Small hypodense lesion in segment VII.',
+          // 肝臓 prints in the CJK fallback font; Thai ก is in no embedded font (printed as U+FFFD and reported).
+          findings: 'Small hypodense lesion in segment VII. 肝臓 ก',
           aiItems: [{ id: 'cap', kind: 'caption', text: 'Axial CT of the abdomen.', model: { name: 'vesalius-vlm', version: '0.2.0' } }],
           keyImages: [{ seriesKey: series.seriesInstanceUid, sopInstanceUid: series.instances[2].sopInstanceUid, window: { center: 60, width: 350 }, caption: 'the lesion' }],
           measurementIds: [measured.value.id],
@@ -87,14 +88,14 @@ describe('report.* through dispatch', () => {
     expect(locked.ok || locked.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/version 3 is final, signed by Dr Ada Lee .* and locked; amend it to change it/) });
 
     const out = path.join(grantedRoot, 'report.pdf');
-    const exported = value(await call<{ path: string; version: number; keyImages: number; skippedKeyImages: unknown[] }>('report.exportPdf', { studyKey, outPath: out }));
-    expect(exported).toMatchObject({ path: out, version: 3, keyImages: 1, skippedKeyImages: [] });
+    const exported = value(await call<{ path: string; version: number; keyImages: number; skippedKeyImages: unknown[]; missingCharacters: string[] }>('report.exportPdf', { studyKey, outPath: out }));
+    expect(exported).toMatchObject({ path: out, version: 3, keyImages: 1, skippedKeyImages: [], missingCharacters: ['ก'] });
     expect(rendered).toEqual([`${path.basename(series.instances[2].path)}#1@60/350`]);
     expect(readFileSync(out).subarray(0, 5).toString()).toBe('%PDF-');
     if (poppler) {
       const text = execFileSync('/usr/bin/pdftotext', ['-layout', out, '-'], { encoding: 'utf8' });
       expect(text).toContain('Roe^Richard · Patient ID PID-9');
-      expect(text).toContain('Small hypodense lesion in segment VII.');
+      expect(text).toContain('Small hypodense lesion in segment VII. 肝臓 \ufffd');
       expect(text).not.toContain('AI draft — not a diagnosis'); // confirmed
       expect(text).toContain('confirmed by dr lee');
       expect(text).toMatch(/lesion\s+length\s+5\.0 mm/);

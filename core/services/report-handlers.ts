@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../contract/result';
 import { ioErrorText } from '../fs/io-error';
 import { keyImageCaption, measurementRow, segmentRows } from '../report/document';
 import type { KeyImage, ReportVersion } from '../report/model';
-import { renderReportPdf, ReportPdfError, type ReportDocument } from '../report/pdf';
+import { renderReport, ReportPdfError, type ReportDocument } from '../report/pdf';
 import type { ReaderSandbox } from '../sandbox/reader-sandbox';
 import type { MeasurementRecord, StoreResult } from '../store/annotation-store';
 import type { StoreHandle } from '../store/store-handle';
@@ -40,6 +40,8 @@ interface RenderedReport {
   bytes: Uint8Array;
   keyImages: number;
   skipped: Skipped[];
+  /** Characters no embedded font has (printed as U+FFFD). */
+  missingCharacters: string[];
 }
 
 type Skipped = { sopInstanceUid: string; frame: number; reason: string };
@@ -147,7 +149,8 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       generatedAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
     };
     try {
-      return ok({ report, bytes: await renderReportPdf(document), keyImages: keyImages.length, skipped });
+      const rendered = await renderReport(document);
+      return ok({ report, bytes: rendered.pdf, keyImages: keyImages.length, skipped, missingCharacters: rendered.missingCharacters });
     } catch (e) {
       if (e instanceof ReportPdfError) return err('bad_input', `${call}: study ${studyKey} version ${report.number}: ${e.message}`);
       throw e;
@@ -180,7 +183,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       if (existing?.isDirectory()) return err('bad_input', `report.exportPdf: ${target.value} is a folder; give the PDF file to write`);
       const rendered = await renderPdf('report.exportPdf', studyKey, version);
       if (!rendered.ok) return rendered;
-      const { report, bytes, keyImages, skipped } = rendered.value;
+      const { report, bytes, keyImages, skipped, missingCharacters } = rendered.value;
       try {
         await writeWhole(target.value, bytes);
       } catch (e) {
@@ -188,7 +191,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       }
       const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, author ?? deps.defaultAuthor, `PDF ${target.value}`));
       if (!audited.ok) return apiErrorOf(audited.error);
-      return ok({ path: target.value, bytes: bytes.length, version: report.number, state: report.state, keyImages, skippedKeyImages: skipped });
+      return ok({ path: target.value, bytes: bytes.length, version: report.number, state: report.state, keyImages, skippedKeyImages: skipped, missingCharacters });
     },
 
     'report.exportDicom': async ({ studyKey, version, outDir, pdfOutPath, author }) => {
@@ -202,7 +205,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
 
       const rendered = await renderPdf('report.exportDicom', studyKey, version);
       if (!rendered.ok) return rendered;
-      const { report, bytes, keyImages, skipped } = rendered.value;
+      const { report, bytes, keyImages, skipped, missingCharacters } = rendered.value;
       const who = author ?? deps.defaultAuthor;
       let pdf: { path: string; bytes: number } | null = null;
       if (pdfTarget) {
@@ -223,7 +226,7 @@ export function createReportHandlers(deps: ReportHandlerDeps): DomainHandlers<ty
       const { files, measurements, skipped: leftOut } = written.value;
       const audited = store.use((s) => s.reports.recordExport(studyKey, report.number, who, `DICOM ${folder.value}: ${files.map((f) => path.basename(f.path)).join(', ')}`));
       if (!audited.ok) return apiErrorOf(audited.error);
-      return ok({ version: report.number, state: report.state, files, measurements, skipped: leftOut, pdf, keyImages, skippedKeyImages: skipped });
+      return ok({ version: report.number, state: report.state, files, measurements, skipped: leftOut, pdf, keyImages, skippedKeyImages: skipped, missingCharacters });
     },
   };
 }

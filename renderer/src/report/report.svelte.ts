@@ -9,6 +9,7 @@ import { findStackViewport } from '../lib/cornerstone/findStackViewport';
 import { findViewportElement } from '../lib/cornerstone/findViewportElement';
 import type { MprAxis } from '../viewer/layout';
 import { captureTarget, keyImageStartCaption, keyImageViewName } from './keyImageView';
+import { describeCharacter } from '../../../core/report/font-fallback';
 import { captureViewportPng } from './captureViewport';
 import { aiItemOf, contentDiffers, draftContent, pdfPathIn, withKeyImage, type InsertableAnswer, type StudyReferences } from './reportContent';
 import { keepEdits, readRecovery, recoveredContent, recoveryOffer, removeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
@@ -31,6 +32,8 @@ export interface ExportResult {
   state: string;
   keyImages: number;
   skipped: { sopInstanceUid: string; frame: number; reason: string }[];
+  /** Characters no embedded font has, printed as U+FFFD, as "U+0E01 ก". */
+  missingCharacters: string[];
 }
 
 /**
@@ -386,7 +389,7 @@ export class ReportState {
       }
       const written = await this.call('report.exportPdf', () => this.api['report.exportPdf']({ studyKey: key, outPath }));
       if (key !== this.studyKey) return;
-      if (written.ok) this.exported = { ...written.value, skipped: written.value.skippedKeyImages };
+      if (written.ok) this.exported = { ...written.value, skipped: written.value.skippedKeyImages, missingCharacters: written.value.missingCharacters.map(describeCharacter) };
       else this.exportError = written.error.message;
     });
   }
