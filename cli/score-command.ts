@@ -1,12 +1,12 @@
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { summarizeDataset } from '../core/metrics/segmentation';
-import type { CaseScore, EmptyRule, LabelScore } from '../core/metrics/types';
+import type { CaseScore, EmptyRule } from '../core/metrics/types';
 import { scoreMaskFiles, scoreMaskFolders, type DatasetScore } from '../core/masks/score-pairs';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import { maskSetIdSchema } from '../core/contract/masks';
 import { ioErrorText } from '../core/fs/io-error';
-import { scoresCsv } from '../core/report/csv/score-csv';
+import { scoreFileText, storedPairRun } from '../core/report/score-file';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { openDirectApi } from './direct';
 
@@ -135,11 +135,7 @@ async function scoreStoredPair(args: ScoreArgs, io: CliIo): Promise<DatasetScore
   }
   try {
     const scored = await api.call('masks.score', { truthId: args.truth, predId: args.pred, emptyRule: args.emptyRule });
-    const cases: DatasetScore['cases'] = [];
-    const errors: DatasetScore['errors'] = [];
-    if (scored.ok) cases.push({ truthPath: args.truth, predPath: args.pred, score: { ...scored.value.caseScore, name: args.truth } });
-    else errors.push({ truth: args.truth, pred: args.pred, message: scored.error.message });
-    return { cases, summary: summarizeDataset(cases.map((c) => c.score), args.emptyRule), onlyInTruth: [], onlyInPred: [], errors, ignored: [] };
+    return storedPairRun(args.truth, args.pred, args.emptyRule, scored.ok ? { ok: true, caseScore: scored.value.caseScore } : { ok: false, message: scored.error.message });
   } finally {
     await api.close();
   }
@@ -157,7 +153,7 @@ export const scoreCommand: CliCommand = async (argv, io) => {
     }
     const stored = await scoreStoredPair(args, io);
     if (!stored) return 1;
-    if (args.json) io.stdout(JSON.stringify(toJson(stored), null, 2) + '\n');
+    if (args.json) io.stdout(scoreFileText(stored, 'json', ''));
     else printTable(stored, '', io);
     for (const e of stored.errors) io.stderr(`vesalius score: ${e.message}\n`);
     const csvWritten = await writeCsv(args.csv, stored, '', io);
@@ -185,7 +181,7 @@ export const scoreCommand: CliCommand = async (argv, io) => {
   }
 
   const truthRoot = truthKind === 'dir' ? args.truth : path.dirname(args.truth);
-  if (args.json) io.stdout(JSON.stringify(toJson(result), null, 2) + '\n');
+  if (args.json) io.stdout(scoreFileText(result, 'json', truthRoot));
   else printTable(result, truthRoot, io);
   const csvWritten = await writeCsv(args.csv, result, truthRoot, io);
 
@@ -208,56 +204,12 @@ export const scoreCommand: CliCommand = async (argv, io) => {
 async function writeCsv(file: string | null, result: DatasetScore, truthRoot: string, io: CliIo): Promise<boolean> {
   if (file === null) return true;
   try {
-    await writeFile(file, scoresCsv(result, (name) => (truthRoot ? path.relative(truthRoot, name) : '') || name));
+    await writeFile(file, scoreFileText(result, 'csv', truthRoot));
     return true;
   } catch (e) {
     io.stderr(`vesalius score: cannot write the CSV ${file}: ${ioErrorText(e)}\n`);
     return false;
   }
-}
-
-function labelJson(l: LabelScore) {
-  return {
-    iou: l.iou,
-    dice: l.dice,
-    precision: l.precision,
-    recall: l.recall,
-    truth_voxels: l.truthVoxels,
-    pred_voxels: l.predVoxels,
-    tp: l.tp,
-    fp: l.fp,
-    fn: l.fn,
-    truth_ml: l.truthVolumeMl,
-    pred_ml: l.predVolumeMl,
-  };
-}
-
-/** The documented JSON shape (snake_case, label keys are label values as strings). */
-export function toJson(result: DatasetScore) {
-  const s = result.summary;
-  return {
-    cases: result.cases.map(({ predPath, score }) => ({
-      name: score.name,
-      pred: predPath,
-      labels: Object.fromEntries(score.labels.map((l) => [String(l.label), labelJson(l)])),
-      miou: score.miou,
-      mean_dice: score.meanDice,
-      empty: score.empty,
-    })),
-    miou: s.miou.mean,
-    median_miou: s.miou.median,
-    min_miou: s.miou.min,
-    max_miou: s.miou.max,
-    mean_dice: s.meanDice,
-    empty_rule: s.emptyRule,
-    case_count: s.caseCount,
-    scored_case_count: s.scoredCaseCount,
-    per_label: Object.fromEntries(s.perLabel.map((p) => [String(p.label), { mean_iou: p.meanIou, mean_dice: p.meanDice, cases: p.cases }])),
-    only_in_truth: result.onlyInTruth,
-    only_in_pred: result.onlyInPred,
-    errors: result.errors,
-    ignored: result.ignored,
-  };
 }
 
 // A table stays readable; a mask with thousands of labels (often an image given by mistake) is cut short.

@@ -8,6 +8,7 @@ import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
 import { measurementCalls } from './measurements';
 import { reportCalls } from './report';
+import { scoreCalls } from './scores';
 import type { Result } from './result';
 
 /**
@@ -23,6 +24,7 @@ export const contract = {
   ...jobCalls,
   ...measurementCalls,
   ...reportCalls,
+  ...scoreCalls,
 } as const;
 
 export type Contract = typeof contract;

@@ -22,6 +22,7 @@ import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
 import { createExportHandlers } from './export-handlers';
 import { createReportHandlers } from './report-handlers';
+import { createScoreExportHandlers } from './score-export-handlers';
 import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -143,6 +144,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       // The DICOM outputs are composed from the other calls (SEGs written and audited as masks.export writes them).
       dicom: { call: innerCall, patientStudy: readers.patientStudy, segSource: readers.segSource, modalityFrame: readers.modalityFrame },
     }),
+    ...createScoreExportHandlers({ checkPath: (p) => catalog.checkGranted(p), readMask: readers.readMask, call: innerCall }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),
   } satisfies Handlers<CallContext>;

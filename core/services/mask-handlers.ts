@@ -49,7 +49,8 @@ async function folderProblem(dir: string): Promise<string | null> {
   }
 }
 
-async function foldersProblem(truthDir: string, predDir: string): Promise<string | null> {
+/** Why two paths cannot be a dataset's truth and prediction folders, naming the side; null when both are folders. */
+export async function foldersProblem(truthDir: string, predDir: string): Promise<string | null> {
   for (const [side, dir] of [['truth', truthDir], ['prediction', predDir]] as const) {
     const problem = await folderProblem(dir);
     if (problem) return `${side} folder ${dir}: ${problem}`;
