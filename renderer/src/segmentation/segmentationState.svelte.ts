@@ -394,7 +394,9 @@ export class SegmentationState implements StrokeSink {
     if (contour) {
       this.contour = null;
       const name = outlineName(contour);
-      const refusal = rectangleRefusal(contour) ?? this.active?.fillContour(contour.pointsIjk, contour.value, name) ?? 'no segmentation is open';
+      // fillContour answers null when it filled: only a missing editor means "none open".
+      const editor = this.active;
+      const refusal = rectangleRefusal(contour) ?? (editor ? editor.fillContour(contour.pointsIjk, contour.value, name) : 'no segmentation is open');
       this.notice = refusal ? `${name[0].toUpperCase()}${name.slice(1)}: nothing changed: ${refusal}` : null;
       this.historyTick++;
       return;
