@@ -8,8 +8,12 @@ the numbers are for the exact shipped weights. In the same run:
     lung IoU (prompt "lung" vs the binary expert mask; mean over slices) and mIoU = mean of the
     IoUs of "left lung" and "right lung" vs the connected-component labels (data.py);
   * captions of the 203 test images vs their derived reference captions: BLEU-4, ROUGE-L, CIDEr-D;
-  * baselines: majority answer per question type (from train) and a constant most frequent
-    training caption; and the same model with the image blanked (pixel_values all zeros).
+  * baselines: majority answer per question type (from train), chance answerers and constant
+    answers, and a constant most frequent training caption; the same model with the image
+    blanked (pixel_values all zeros) and with another test image, with the fraction of answers
+    that do not change; the classical lung mask (lung_baseline.py, settings chosen on train) per
+    val slice, and the "no lung" rate on head images and CT slices below the lung base
+    (baselines.py).
   * latency on CPU with torch.set_num_threads(2) (PyTorch; the product runs onnxruntime).
 Writes <folder>/eval.json.
 """
@@ -30,11 +34,13 @@ sys.path.insert(0, HERE)
 
 from captions import captions_by_image, normalise_answer  # noqa: E402
 from export import VERSION, load_onnx_weights  # noqa: E402
-from model import Linear  # noqa: E402
+from model import Linear, VesaliusVLM  # noqa: E402
+from tokenizer import WordTokenizer  # noqa: E402
 from infer import greedy_generate, vqa_prefix, caption_prefix, seg_prompt, mask_probs  # noqa: E402
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
 from preprocess import MEAN, STD  # noqa: E402
 import data as datamod  # noqa: E402
+import baselines  # noqa: E402
 
 PROMPTS = ["lung", "left lung", "right lung"]
 
@@ -77,17 +83,23 @@ def caption_scores(cands: list[str], refs: list[str]) -> dict:
     return {"bleu4": bleu4(cands, r), "rouge_l": rouge_l(cands, r), "cider_d": cider_d(cands, r)}
 
 
-def run_model(model, tok, arrays, meta, blank: bool, max_len: int, dev=torch.device("cpu")) -> dict:
+def run_model(model, tok, arrays, meta, blank: bool, max_len: int, dev=torch.device("cpu"),
+              other_image: bool = False) -> dict:
+    """other_image: every test question is asked about ANOTHER test image (the next one in
+    sorted name order, wrapping), and only the answers are computed."""
     names = meta["vqa_names"]
     index = {n: i for i, n in enumerate(names)}
     test = meta["vqa_test"]
     test_images = sorted({r["image_name"] for r in test})
-    imgs = torch.from_numpy(arrays["vqa_images"][[index[n] for n in test_images]].astype(np.float32))[:, None]
+    shown = test_images[1:] + test_images[:1] if other_image else test_images
+    imgs = torch.from_numpy(arrays["vqa_images"][[index[n] for n in shown]].astype(np.float32))[:, None]
     emb, _ = encode_all(model, imgs.to(dev), blank)
     row_of = {n: i for i, n in enumerate(test_images)}
     emb_q = emb[[row_of[r["image_name"]] for r in test]]
     gens = greedy_generate(model, emb_q, [vqa_prefix(tok, r["question"], max_len) for r in test], 8, max_len)
     answers = [tok.decode(g) for g in gens]
+    if other_image:
+        return {"answers": answers}
     caps = greedy_generate(model, emb, [caption_prefix()] * len(test_images), 40, max_len)
     captions = [tok.decode(g) for g in caps]
     # lung val
@@ -155,8 +167,8 @@ def main():
     torch.set_num_threads(2)
     dev = torch.device(args.device)
     if args.checkpoint:
-        from train import load_checkpoint
-        model, tok, _ = load_checkpoint(args.checkpoint)
+        model, vocab, _ = VesaliusVLM.load_checkpoint(args.checkpoint)
+        tok = WordTokenizer(vocab)
     else:
         model, tok = load_onnx_weights(folder)
     size, max_len = model.dims.image_size, model.dims.max_text_len
@@ -167,6 +179,7 @@ def main():
     Linear.conv_path = dev.type == "cpu"
     res = run_model(model, tok, arrays, meta, blank=False, max_len=max_len, dev=dev)
     blank = run_model(model, tok, arrays, meta, blank=True, max_len=max_len, dev=dev)
+    other = run_model(model, tok, arrays, meta, blank=False, max_len=max_len, dev=dev, other_image=True)
     test = meta["vqa_test"]
     train = meta["vqa_train"]
     # baseline: majority (normalised) train answer per question type
@@ -187,8 +200,15 @@ def main():
         "device": args.device, "torch": torch.__version__,
         "vqa_rad_test": {"model": vqa_scores(res["answers"], test),
                          "baseline_majority_per_question_type": vqa_scores(majority, test),
-                         "baseline_blank_image": vqa_scores(blank["answers"], test)},
-        "lung_ct_val": {"model": res["lung"], "baseline_blank_image": blank["lung"]},
+                         "baseline_blank_image": vqa_scores(blank["answers"], test),
+                         "baseline_other_image": vqa_scores(other["answers"], test),
+                         "answers_unchanged_blank_image": baselines.answers_unchanged(res["answers"], blank["answers"], test),
+                         "answers_unchanged_other_image": baselines.answers_unchanged(res["answers"], other["answers"], test),
+                         "other_image_rule": "each question asked about the next test image in sorted name order",
+                         "baseline_chance": baselines.vqa_chance_baselines(train, test)},
+        "lung_ct_val": {"model": res["lung"], "baseline_blank_image": blank["lung"],
+                        "baseline_classical": baselines.lung_baseline_report(res["lung"]["iou_per_slice"])},
+        "no_lung": baselines.no_lung_report(model.cpu(), tok, arrays, meta, size),
         "captions_test_images": {"model": caption_scores(res["captions"], refs),
                                  "baseline_constant_most_frequent_train_caption":
                                      caption_scores([const_caption] * len(refs), refs),
@@ -220,6 +240,18 @@ def print_table(out: dict) -> None:
         print(f"{'captions ' + name:34s} {c['model'][k]:8.3f} "
               f"{c['baseline_constant_most_frequent_train_caption'][k]:9.3f} {c['baseline_blank_image'][k]:9.3f}")
     print("(caption 'majority' column = constant most frequent training caption)")
+    o = v["baseline_other_image"]
+    print(f"{'VQA closed / open, other image':34s} {o['closed']:8.3f} {o['open']:9.3f}   unchanged closed: blank "
+          f"{v['answers_unchanged_blank_image']['closed']:.3f}, other {v['answers_unchanged_other_image']['closed']:.3f}")
+    cb = out["lung_ct_val"]["baseline_classical"]
+    for k in ("chosen_on_train", "issue_settings"):
+        b = cb[k]
+        print(f"{'classical lung ' + k:34s} IoU {b['iou']:.3f} (min {b['iou_min']:.3f}) {b['settings']}; "
+              f"model wins {b['model_wins']}/{b['n']}")
+    nl = out["no_lung"]
+    print(f"{'no lung: empty-mask rate':34s} head images {nl['vqa_rad_head_images']['empty_mask_rate']:.3f} "
+          f"(n {nl['vqa_rad_head_images']['n']}), CT below lung base "
+          f"{nl['ct_series_below_lung_base']['model']['empty_mask_rate']:.3f} (n {nl['ct_series_below_lung_base']['model']['n']})")
     if "latency_cpu" in out:
         print("latency (2 threads, ms):", json.dumps({k: round(v, 1) if isinstance(v, float) else v
                                                         for k, v in out["latency_cpu"].items() if k != "note"}))

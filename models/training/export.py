@@ -15,7 +15,8 @@ import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import ModelDims, VesaliusVLM, EncoderExport, TextExport, MaskExport  # noqa: E402
+from model import (ModelDims, VesaliusVLM, EncoderExport, TextExport, MaskExport,  # noqa: E402
+                   ImageEmbedExport, TextEmbedExport)
 from preprocess import preprocess_hu, preprocess_gray8, write_preprocessor_config  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEG, SEP  # noqa: E402
 
@@ -25,7 +26,7 @@ SEGMENT_PROMPTS = ["lung", "left lung", "right lung"]
 ENCODER_OUTPUTS = ["image_embeds", "pixel_features"]
 
 
-def model_config(dims: ModelDims, n_params: int, extra: dict | None = None) -> dict:
+def model_config(dims: ModelDims, n_params: int, extra: dict | None = None, logit_scale: float | None = None) -> dict:
     cfg = {
         "model_type": "vesalius-vlm",
         "version": VERSION,
@@ -54,6 +55,16 @@ def model_config(dims: ModelDims, n_params: int, extra: dict | None = None) -> d
         "parameters": n_params,
         "architecture": dims.to_json(),
     }
+    if dims.embed_dim > 0:
+        cfg["files"].update({"image_embed": "image_embed.onnx", "text_embed": "text_embed.onnx"})
+        cfg["embeddings"] = {
+            "embed_dim": dims.embed_dim,
+            "image_embed_inputs": ["image_embeds"], "image_embed_outputs": ["image_embed"],
+            "text_embed_inputs": ["input_ids"], "text_embed_outputs": ["text_embed"],
+            "text_format": "<bos> words <eos>, right-padded with <pad> (pad positions are ignored)",
+            "normalised": "L2 (cosine similarity = dot product)",
+            "logit_scale": logit_scale,
+        }
     if extra:
         cfg.update(extra)
     return cfg
@@ -79,6 +90,14 @@ def export_onnx(model: VesaliusVLM, out_dir: str) -> None:
          {"prompt_ids": {0: "batch", 1: "prompt_length"}, "image_embeds": {0: "batch"},
           "pixel_features": {0: "batch"}, "mask_logits": {0: "batch"}}),
     ]
+    if model.has_embeddings:
+        text_ids = torch.tensor([[BOS, 9, 10, EOS], [BOS, 11, EOS, PAD]], dtype=torch.long)
+        jobs += [
+            ("image_embed.onnx", ImageEmbedExport(model), (emb,), ["image_embeds"], ["image_embed"],
+             {"image_embeds": {0: "batch"}, "image_embed": {0: "batch"}}),
+            ("text_embed.onnx", TextEmbedExport(model), (text_ids,), ["input_ids"], ["text_embed"],
+             {"input_ids": {0: "batch", 1: "sequence"}, "text_embed": {0: "batch"}}),
+        ]
     for fname, wrapper, args, in_names, out_names, axes in jobs:
         path = os.path.join(out_dir, fname)
         # The graphs have no dropout/batch-norm, so train mode exports the same computation; it
@@ -183,6 +202,27 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
                       "inputs": {"prompt_ids": ref.put(f"{name}_prompt_ids", pids),
                                  "image_embeds": emb_a_ref, "pixel_features": feat_a_ref},
                       "outputs": {"mask_decoder.onnx:mask_logits": ref.put(f"{name}_mask_logits", ml)}})
+    if model.has_embeddings:
+        with torch.no_grad():
+            ie_a, ie_b = model.contrastive.embed_image(emb_a), model.contrastive.embed_image(emb_b)
+        cases.append({"name": "image_embed_ct", "inputs": {"image_embeds": emb_a_ref},
+                      "outputs": {"image_embed.onnx:image_embed": ref.put("image_embed_ct", ie_a)}})
+        cases.append({"name": "image_embed_gray", "inputs": {"image_embeds": emb_b_ref},
+                      "outputs": {"image_embed.onnx:image_embed": ref.put("image_embed_gray", ie_b)}})
+        texts = ["ct, axial, chest. lungs.", "x-ray, chest."]
+        seqs = [[BOS] + tok.encode(t) + [EOS] for t in texts]
+        single = torch.tensor(seqs[:1], dtype=torch.long)
+        width = max(len(q) for q in seqs)
+        batch = torch.tensor([q + [PAD] * (width - len(q)) for q in seqs], dtype=torch.long)  # row 2 padded
+        with torch.no_grad():
+            te_single, te_batch = model.contrastive.embed_text(single), model.contrastive.embed_text(batch)
+        cases.append({"name": "text_embed_lung", "text": f"<bos> {texts[0]} <eos>",
+                      "inputs": {"input_ids": ref.put("text_embed_lung_input_ids", single)},
+                      "outputs": {"text_embed.onnx:text_embed": ref.put("text_embed_lung", te_single)}})
+        # a right-padded batch: pad positions must not change the embedding (no "text": two rows)
+        cases.append({"name": "text_embed_padded_batch",
+                      "inputs": {"input_ids": ref.put("text_embed_batch_input_ids", batch)},
+                      "outputs": {"text_embed.onnx:text_embed": ref.put("text_embed_batch", te_batch)}})
     manifest = {
         "note": ("Reference outputs computed by PyTorch (not onnxruntime). Files may be shared between "
                  "cases: a case's inputs are the exact ONNX input names of the model file named in its "
@@ -198,14 +238,16 @@ def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_co
     os.makedirs(out_dir, exist_ok=True)
     model.eval()
     with open(os.path.join(out_dir, "config.json"), "w") as f:
-        json.dump(model_config(model.dims, model.num_parameters(), extra_config), f, indent=1)
+        scale = float(model.contrastive.logit_scale) if model.has_embeddings else None
+        json.dump(model_config(model.dims, model.num_parameters(), extra_config, scale), f, indent=1)
     tok.save(os.path.join(out_dir, "tokenizer.json"))
     write_preprocessor_config(os.path.join(out_dir, "preprocessor_config.json"), model.dims.image_size)
     export_onnx(model, out_dir)
     write_reference(model, tok, out_dir)
 
 
-ONNX_PREFIX = {"image_encoder.onnx": "encoder.", "text_decoder.onnx": "text.", "mask_decoder.onnx": "mask."}
+ONNX_PREFIX = {"image_encoder.onnx": "encoder.", "text_decoder.onnx": "text.", "mask_decoder.onnx": "mask.",
+               "image_embed.onnx": "contrastive.", "text_embed.onnx": "contrastive."}
 
 
 def onnx_float_weights(graph: onnx.GraphProto) -> dict:
@@ -252,9 +294,13 @@ def load_onnx_weights(folder: str) -> tuple[VesaliusVLM, WordTokenizer]:
     state = {}
     for fname, prefix in ONNX_PREFIX.items():
         path = os.path.join(folder, fname)
+        if fname not in cfg["files"].values():
+            continue  # a folder without the contrastive graphs (0.2.0)
         for name, arr in onnx_float_weights(onnx.load(path).graph).items():
             if name.startswith("m."):
                 state[prefix + name[2:]] = torch.from_numpy(np.array(arr))  # a writable copy
+    if model.has_embeddings:  # the temperature is in no graph: config.json carries it
+        state["contrastive.logit_scale"] = torch.tensor(float(cfg["embeddings"]["logit_scale"]))
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     if missing:
@@ -267,8 +313,8 @@ def load_onnx_weights(folder: str) -> tuple[VesaliusVLM, WordTokenizer]:
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: export.py <checkpoint.npz> <out_dir>")
-    from train import load_checkpoint  # checkpoint: numpy arrays + JSON (see train.save_checkpoint)
-    m, t, info = load_checkpoint(sys.argv[1])
+    m, vocab, info = VesaliusVLM.load_checkpoint(sys.argv[1])  # numpy arrays + JSON (model.py)
+    t = WordTokenizer(vocab)
     export_folder(m, t, sys.argv[2], {"training": {k: info[k] for k in ("best", "train_minutes", "device_name", "torch")
                                                    if k in info}})
     print(f"exported {sys.argv[2]}")

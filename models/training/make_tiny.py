@@ -26,7 +26,8 @@ def build_tiny() -> tuple[VesaliusVLM, WordTokenizer]:
     tok = WordTokenizer.build([WORDS])
     dims = ModelDims(image_size=64, hidden_size=32, num_heads=2, encoder_layers=1, decoder_layers=1,
                      mask_layers=1, stem_channels=(8, 8, 16), pixel_feature_channels=8,
-                     mask_channels=(8, 8, 8), max_text_len=32, vocab_size=len(tok.vocab), mlp_ratio=2)
+                     mask_channels=(8, 8, 8), max_text_len=32, vocab_size=len(tok.vocab), mlp_ratio=2,
+                     embed_dim=16, text_encoder_layers=1)
     model = VesaliusVLM(dims)
     # random init leaves tiny outputs near zero; a larger spread makes parity tests meaningful
     with torch.no_grad():

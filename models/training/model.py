@@ -38,6 +38,9 @@ class ModelDims:
     vocab_size: int = 1000
     pad_token_id: int = 0
     mlp_ratio: int = 4
+    # contrastive stage (0 = no image/text embedding heads, as in 0.2.0 folders)
+    embed_dim: int = 0
+    text_encoder_layers: int = 2
 
     @property
     def patch_size(self) -> int:
@@ -55,7 +58,7 @@ class ModelDims:
 
     @staticmethod
     def from_json(d: dict) -> "ModelDims":
-        d = dict(d)
+        d = {k: v for k, v in d.items() if k in ModelDims.__dataclass_fields__}
         d["stem_channels"] = tuple(d["stem_channels"])
         d["mask_channels"] = tuple(d["mask_channels"])
         return ModelDims(**d)
@@ -293,6 +296,83 @@ class MaskDecoder(nn.Module):
         return logits + bias.unsqueeze(-1).unsqueeze(-1)
 
 
+def masked_mean(x, valid):
+    """Mean of x [B,T,D] over the positions where valid [B,T] is 1 (at least one counted)."""
+    return (x * valid.unsqueeze(-1)).sum(1) / valid.sum(1, keepdim=True).clamp(min=1.0)
+
+
+def l2_normalise(x, eps: float = 1e-6):
+    return x / x.pow(2).sum(-1, keepdim=True).add(eps * eps).sqrt()
+
+
+class TextEncoder(nn.Module):
+    """Bidirectional transformer over a text's tokens (pad keys masked), mean-pooled."""
+
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        d = dims.hidden_size
+        self.pad_id = dims.pad_token_id
+        self.embed = nn.Embedding(dims.vocab_size, d)
+        self.pos = nn.Parameter(torch.randn(1, dims.max_text_len, d) * 0.02)
+        self.layers = nn.ModuleList(
+            [EncoderLayer(d, dims.num_heads, dims.mlp_ratio) for _ in range(dims.text_encoder_layers)])
+        self.norm = nn.LayerNorm(d)
+
+    def forward(self, input_ids):
+        t = input_ids.shape[1]
+        valid = (input_ids != self.pad_id).float()
+        key_bias = ((1.0 - valid) * -1e4).unsqueeze(1).unsqueeze(1)  # [B,1,1,T]
+        x = self.embed(input_ids) + self.pos[:, :t]
+        for layer in self.layers:
+            h = layer.n1(x)
+            x = x + layer.attn(h, h, key_bias)
+            x = x + layer.mlp(layer.n2(x))
+        return masked_mean(self.norm(x), valid)
+
+
+class Contrastive(nn.Module):
+    """CLIP-style heads (HF CLIPModel's image/text projections): the image tokens of the shared
+    ImageEncoder, mean-pooled and projected, and a TextEncoder's pooled text, projected, both
+    L2-normalised into one embed_dim space; logit_scale = log(1/temperature), learnable."""
+
+    INIT_TEMPERATURE = 0.07
+    MAX_LOGIT_SCALE = math.log(100.0)
+
+    def __init__(self, dims: ModelDims):
+        super().__init__()
+        d, e = dims.hidden_size, dims.embed_dim
+        self.image_norm = nn.LayerNorm(d)
+        self.image_projection = Linear(d, e, bias=False)
+        self.text = TextEncoder(dims)
+        self.text_projection = Linear(d, e, bias=False)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / self.INIT_TEMPERATURE)))
+
+    def embed_image(self, image_embeds):
+        return l2_normalise(self.image_projection(self.image_norm(image_embeds.mean(1))))
+
+    def embed_text(self, input_ids):
+        return l2_normalise(self.text_projection(self.text(input_ids)))
+
+    def scale(self):
+        return self.logit_scale.clamp(max=self.MAX_LOGIT_SCALE).exp()
+
+
+def info_nce(image_embed, text_embed, scale, positive=None):
+    """Symmetric InfoNCE (CLIP) over a batch of L2-normalised pairs. `positive` [B,B] (optional,
+    default the identity) marks every image-text entry that is a correct match: a batch can hold
+    the same text for several images ("ct, axial, chest. lungs." on every lung slice) or several
+    texts of one image; each row's loss is -log of its softmax mass on all its positives, so
+    true matches are never pushed apart."""
+    logits = scale * image_embed @ text_embed.t()
+    if positive is None:
+        positive = torch.eye(logits.shape[0], dtype=torch.bool, device=logits.device)
+
+    def one_way(lg, pos):
+        return -(lg.log_softmax(-1).masked_fill(~pos, float("-inf")).logsumexp(-1)).mean()
+
+    return 0.5 * (one_way(logits, positive) + one_way(logits.t(), positive.t()))
+
+
 class VesaliusVLM(nn.Module):
     def __init__(self, dims: ModelDims):
         super().__init__()
@@ -300,9 +380,35 @@ class VesaliusVLM(nn.Module):
         self.encoder = ImageEncoder(dims)
         self.text = TextDecoder(dims)
         self.mask = MaskDecoder(dims)
+        if dims.embed_dim > 0:
+            self.contrastive = Contrastive(dims)
+
+    @property
+    def has_embeddings(self) -> bool:
+        return self.dims.embed_dim > 0
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    # ---- checkpoint I/O (plain numpy arrays + JSON, so any torch version can read it) ----
+    def save_checkpoint(self, path: str, vocab: dict, info: dict) -> None:
+        import json
+        import numpy as np
+        arrays = {f"p:{k}": v.detach().cpu().numpy() for k, v in self.state_dict().items()}
+        meta = {"dims": self.dims.to_json(), "vocab": vocab, "info": info}
+        np.savez(path, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
+
+    @staticmethod
+    def load_checkpoint(path: str) -> tuple["VesaliusVLM", dict, dict]:
+        """(model in eval mode, vocabulary, training info) from save_checkpoint's file."""
+        import json
+        import numpy as np
+        z = np.load(path)
+        meta = json.loads(bytes(z["meta"]).decode())
+        model = VesaliusVLM(ModelDims.from_json(meta["dims"]))
+        model.load_state_dict({k[2:]: torch.from_numpy(z[k]) for k in z.files if k.startswith("p:")})
+        model.eval()
+        return model, meta["vocab"], meta["info"]
 
 
 # Thin wrappers with the exact ONNX input/output names.
@@ -322,6 +428,29 @@ class TextExport(nn.Module):
 
     def forward(self, input_ids, image_embeds):
         return self.m(input_ids, image_embeds)
+
+
+class ImageEmbedExport(nn.Module):
+    """image_embeds (the encoder's tokens) -> image_embed [B,E], L2-normalised: the app runs the
+    encoder once and reuses its tokens, so this graph holds only the projection."""
+
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.contrastive
+
+    def forward(self, image_embeds):
+        return self.m.embed_image(image_embeds)
+
+
+class TextEmbedExport(nn.Module):
+    """input_ids [B,T] (<bos> words <eos>, right-padded with <pad>) -> text_embed [B,E], L2-normalised."""
+
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.contrastive
+
+    def forward(self, input_ids):
+        return self.m.embed_text(input_ids)
 
 
 class MaskExport(nn.Module):

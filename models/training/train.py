@@ -373,23 +373,6 @@ class Trainer:
                 "torch": torch.__version__, "threads": torch.get_num_threads(), "steps": step}
 
 
-def save_checkpoint(path: str, model: VesaliusVLM, tok: WordTokenizer, info: dict) -> None:
-    """Plain numpy arrays + JSON, so any torch version can read it."""
-    arrays = {f"p:{k}": v.detach().cpu().numpy() for k, v in model.state_dict().items()}
-    meta = {"dims": model.dims.to_json(), "vocab": tok.vocab, "info": info}
-    np.savez(path, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
-
-
-def load_checkpoint(path: str) -> tuple[VesaliusVLM, WordTokenizer, dict]:
-    z = np.load(path)
-    meta = json.loads(bytes(z["meta"]).decode())
-    model = VesaliusVLM(ModelDims.from_json(meta["dims"]))
-    state = {k[2:]: torch.from_numpy(z[k]) for k in z.files if k.startswith("p:")}
-    model.load_state_dict(state)
-    model.eval()
-    return model, WordTokenizer(meta["vocab"]), meta["info"]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu", help="cpu (the shipped recipe) or cuda (exploration only)")
@@ -410,7 +393,7 @@ def main():
     info["total_minutes"] = (time.time() - t_start) / 60
     Linear.conv_path = False
     os.makedirs(os.path.dirname(os.path.abspath(args.checkpoint)), exist_ok=True)
-    save_checkpoint(args.checkpoint, trainer.model, trainer.tok, info)
+    trainer.model.save_checkpoint(args.checkpoint, trainer.tok.vocab, info)
     print(f"best: {json.dumps(info['best'])}; trained {info['train_minutes']:.1f} min "
           f"({info['total_minutes']:.1f} min with data loading) on {info['device_name']}", flush=True)
     if not args.no_export:

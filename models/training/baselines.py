@@ -1,0 +1,163 @@
+"""Baselines and failure checks that evaluate.py runs beside the model (issue 12, item 5):
+  * lung_baseline_report: the classical lung mask (lung_baseline.py, settings chosen on train)
+    per val slice against the model's per-slice IoU, and how many slices the model wins;
+  * no_lung_report: the "lung" prompt on images without lungs — VQA-RAD head images
+    (image_organ HEAD) and the slices of the real CT series labelled no_lung in
+    no_lung_ct_slices.json — fraction with an empty mask (no pixel >= the mask threshold) and
+    the painted fraction of the image; the classical baseline on the CT slices too;
+  * vqa_chance_baselines: random yes/no and random train answer (expected accuracies) and
+    always-"yes" / always-"no";
+  * answers_unchanged: how many closed answers stay the same when the image is replaced.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+
+import numpy as np
+import pydicom
+import torch
+from PIL import Image
+
+import data as datamod
+import lung_baseline
+from captions import normalise_answer
+from infer import seg_prompt, mask_probs
+from metrics import iou
+from preprocess import hu_to_unit, resize_unit, MEAN, STD
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NO_LUNG_LIST = os.path.join(HERE, "no_lung_ct_slices.json")
+MASK_THRESHOLD = 0.5
+
+
+def load_lung_hu(split: str) -> tuple[list[str], list[np.ndarray], list[np.ndarray]]:
+    """Full-resolution HU slices and binary expert masks of a lung-ct split."""
+    root = os.path.join(datamod.data_dir(), "lung-ct", split)
+    names = sorted(os.listdir(os.path.join(root, "images")))
+    hu, masks = [], []
+    for n in names:
+        hu.append(datamod.read_hu_png(os.path.join(root, "images", n)) - 1024)
+        m = np.array(Image.open(os.path.join(root, "masks", n)))
+        masks.append((m[..., 0] if m.ndim == 3 else m) > 127)
+    return names, hu, masks
+
+
+SEARCH_CACHE = os.path.join(datamod.WORK_DIR, "lung_baseline_search.json")
+
+
+def train_settings_search() -> dict:
+    """lung_baseline.choose_settings on lung-ct train; the result is kept in .work/ (keyed by the
+    train file names and the grid) because the search is 20 x 187 full-resolution masks."""
+    train_names, train_hu, train_masks = load_lung_hu("train")
+    key = {"train_names": train_names, "thresholds": list(lung_baseline.THRESHOLDS),
+           "radii": list(lung_baseline.CLOSING_RADII)}
+    if os.path.exists(SEARCH_CACHE):
+        with open(SEARCH_CACHE) as f:
+            cached = json.load(f)
+        if cached.get("key") == key:
+            return cached["result"]
+    result = lung_baseline.choose_settings(train_hu, train_masks, iou)
+    os.makedirs(datamod.WORK_DIR, exist_ok=True)
+    with open(SEARCH_CACHE, "w") as f:
+        json.dump({"key": key, "result": result}, f)
+    return result
+
+
+def lung_baseline_report(model_iou_per_slice: dict[str, float]) -> dict:
+    choice = train_settings_search()
+    names, val_hu, val_masks = load_lung_hu("val")
+    out = {"settings_search": choice}
+    for key, s in (("chosen_on_train", choice["chosen"]), ("issue_settings", lung_baseline.ISSUE_SETTINGS)):
+        per = {n: iou(lung_baseline.lung_mask(h, s["threshold_hu"], s["closing_radius"]), m)
+               for n, h, m in zip(names, val_hu, val_masks)}
+        vals = list(per.values())
+        wins = [n for n in names if model_iou_per_slice[n] > per[n]]
+        out[key] = {"settings": s, "iou": float(np.mean(vals)), "iou_min": float(np.min(vals)),
+                    "iou_median": float(np.median(vals)), "iou_per_slice": per,
+                    "model_wins": len(wins), "baseline_wins": sum(model_iou_per_slice[n] < per[n] for n in names),
+                    "n": len(names), "slices_model_wins": wins}
+    return out
+
+
+def no_lung_ct_slices() -> list[tuple[str, np.ndarray]]:
+    """(file, HU array) of the slices labelled no_lung in no_lung_ct_slices.json."""
+    with open(NO_LUNG_LIST) as f:
+        listing = json.load(f)
+    folder = os.path.join(datamod.data_dir(), "dicom", "ct-series-totalseg")
+    out = []
+    for s in listing["slices"]:
+        if s["label"] != "no_lung":
+            continue
+        d = pydicom.dcmread(os.path.join(folder, s["file"]))
+        hu = d.pixel_array.astype(np.float32) * float(d.RescaleSlope) + float(d.RescaleIntercept)
+        out.append((s["file"], hu))
+    return out
+
+
+@torch.no_grad()
+def lung_prompt_painted(model, tok, unit_images: torch.Tensor, out_size) -> np.ndarray:
+    """Painted fraction of each image under the "lung" prompt (probability >= threshold)."""
+    fr = []
+    for i in range(0, len(unit_images), 16):
+        emb, feat = model.encoder((unit_images[i:i + 16] - MEAN) / STD)
+        p = mask_probs(model, seg_prompt(tok, "lung"), emb, feat, out_size)
+        fr += (p >= MASK_THRESHOLD).float().mean((1, 2)).tolist()
+    return np.array(fr)
+
+
+def summary(painted: np.ndarray, names: list[str]) -> dict:
+    return {"n": len(painted), "empty_mask_rate": float(np.mean(painted == 0)),
+            "mean_painted_fraction": float(painted.mean()), "max_painted_fraction": float(painted.max()),
+            "painted_fraction_per_image": {n: float(v) for n, v in zip(names, painted)}}
+
+
+def no_lung_report(model, tok, arrays: dict, meta: dict, size: int) -> dict:
+    rows = meta["vqa_train"] + meta["vqa_test"]
+    head = sorted({r["image_name"] for r in rows if r["image_organ"].strip().upper() == "HEAD"})
+    index = {n: i for i, n in enumerate(meta["vqa_names"])}
+    x = torch.from_numpy(arrays["vqa_images"][[index[n] for n in head]].astype(np.float32))[:, None]
+    head_painted = lung_prompt_painted(model, tok, x, (size, size))
+    slices = no_lung_ct_slices()
+    ct_unit = torch.cat([resize_unit(hu_to_unit(hu, 1.0, 0.0), size) for _, hu in slices])
+    ct_painted = lung_prompt_painted(model, tok, ct_unit, slices[0][1].shape)
+    names = [f for f, _ in slices]
+    s = lung_baseline.ISSUE_SETTINGS
+    base = np.array([lung_baseline.lung_mask(hu, s["threshold_hu"], s["closing_radius"]).mean() for _, hu in slices])
+    return {"definition": "lung prompt; empty = no pixel with probability >= 0.5 (VQA-RAD at the model's "
+                          f"{size}x{size} input, CT slices at 512x512 after the runtime's resize)",
+            "vqa_rad_head_images": summary(head_painted, head),
+            "ct_series_below_lung_base": {"model": summary(ct_painted, names),
+                                          "baseline_classical_issue_settings": summary(base, names),
+                                          "labels": os.path.basename(NO_LUNG_LIST)}}
+
+
+def vqa_chance_baselines(train: list[dict], test: list[dict]) -> dict:
+    """Expected accuracies of chance answerers (no sampling noise) and constant answers."""
+    def closed(r):
+        return r["answer_type"].strip().upper() == "CLOSED"
+    gold = [normalise_answer(str(r["answer"])) for r in test]
+    is_closed = [closed(r) for r in test]
+    open_answers = sorted({normalise_answer(str(r["answer"])) for r in train if not closed(r)})
+    n_c = sum(is_closed)
+    n_o = len(test) - n_c
+    rand_closed = sum(0.5 for g, c in zip(gold, is_closed) if c and g in ("yes", "no")) / n_c
+    rand_open = sum(1 / len(open_answers) for g, c in zip(gold, is_closed) if not c and g in open_answers) / n_o
+    out = {"random_yes_no_closed": rand_closed, "random_train_open_answer_open": rand_open,
+           "n_distinct_train_open_answers": len(open_answers)}
+    for const in ("yes", "no"):
+        out[f"always_{const}_closed"] = sum(g == const for g, c in zip(gold, is_closed) if c) / n_c
+    top_open = Counter(normalise_answer(str(r["answer"])) for r in train if not closed(r)).most_common(1)[0][0]
+    out["most_frequent_train_open_answer"] = top_open
+    out["most_frequent_train_open_answer_open"] = sum(g == top_open for g, c in zip(gold, is_closed) if not c) / n_o
+    return out
+
+
+def answers_unchanged(a: list[str], b: list[str], rows: list[dict]) -> dict:
+    """Fraction of closed / open answers that are identical (normalised) between two runs."""
+    out = {}
+    for kind in ("CLOSED", "OPEN"):
+        pairs = [(x, y) for x, y, r in zip(a, b, rows) if r["answer_type"].strip().upper() == kind]
+        out[kind.lower()] = float(np.mean([normalise_answer(x) == normalise_answer(y) for x, y in pairs]))
+    return out
