@@ -1,5 +1,5 @@
 // `vesalius render` on 32-bit RGB (issue 9: RGB in every bit depth the standard allows): the generated
-// colour bars (core/fixtures/colour-bars) in both byte orders, both planar configurations and with
+// colour bars (core/fixtures/colour-bars) in both byte orders (and deflated), both planar configurations and with
 // Bits Stored below 32, pixel by pixel; and pydicom's reading of the same files, where Debian's
 // python3-pydicom is installed.
 import { spawnSync } from 'node:child_process';
@@ -38,7 +38,7 @@ function wrongBars(pixels: Uint8Array, rows: number, columns: number): string[] 
 }
 
 const cases: ColourBarsSpec[] = [];
-for (const syntax of ['explicit-le', 'implicit-le', 'explicit-be'] as const) {
+for (const syntax of ['explicit-le', 'implicit-le', 'explicit-be', 'deflate'] as const) {
   for (const planarConfiguration of [0, 1] as const) {
     cases.push({ bitsAllocated: 32, syntax, planarConfiguration });
     cases.push({ bitsAllocated: 32, bitsStored: 20, syntax, planarConfiguration, bitsAboveHighBit: true });

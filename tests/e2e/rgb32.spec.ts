@@ -75,11 +75,15 @@ test.describe('RGB in every bit depth', () => {
   test.beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-rgb32-'));
     const study = newUid();
-    const series = (description: string, number: number) => ({ StudyInstanceUID: study, SeriesDescription: description, SeriesNumber: number, PixelSpacing: [1, 1] });
+    // A plane position too: the viewer reports where a deflated data set's image lies only from one (stackController.ts).
+    const series = (description: string, number: number) => ({
+      StudyInstanceUID: study, SeriesDescription: description, SeriesNumber: number, PixelSpacing: [1, 1], ImagePositionPatient: [0, 0, 0], ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
+    });
     const bars = (name: string, description: string, number: number, spec: Omit<ColourBarsSpec, 'extra' | 'rows' | 'columns'>) =>
       writeFile(path.join(dir, name), colourBarsFixture({ ...spec, rows: SIZE, columns: SIZE, extra: series(description, number) }));
     await bars('rgb32-be.dcm', 'RGB 32-bit big endian', 1, { bitsAllocated: 32, syntax: 'explicit-be', planarConfiguration: 0 });
     await bars('rgb32-le-planar.dcm', 'RGB 32-bit little endian planar 24 stored', 2, { bitsAllocated: 32, bitsStored: 24, bitsAboveHighBit: true, syntax: 'explicit-le', planarConfiguration: 1 });
+    await bars('rgb32-deflated.dcm', 'RGB 32-bit deflated', 6, { bitsAllocated: 32, syntax: 'deflate', planarConfiguration: 0 });
     await bars('rgb16.dcm', 'RGB 16-bit big endian planar 12 stored', 3, { bitsAllocated: 16, bitsStored: 12, bitsAboveHighBit: true, syntax: 'explicit-be', planarConfiguration: 1 });
     await writeFile(
       path.join(dir, 'ybr.dcm'),
@@ -104,12 +108,13 @@ test.describe('RGB in every bit depth', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('32- and 16-bit RGB (big and little endian, planar 0 and 1, bits stored below allocated) show their colours; YBR_FULL and palette colour still do', async ({ viewer }) => {
+  test('32- and 16-bit RGB (big and little endian, deflated, planar 0 and 1, bits stored below allocated) show their colours; YBR_FULL and palette colour still do', async ({ viewer }) => {
     await viewer.openPath(dir);
     await viewer.waitForImport();
-    await expect(viewer.seriesItems).toHaveCount(5);
+    await expect(viewer.seriesItems).toHaveCount(6);
     expectBars(await barsShown(viewer, 'RGB 32-bit big endian'), 3, '32-bit big endian');
     expectBars(await barsShown(viewer, 'RGB 32-bit little endian planar 24 stored'), 3, '32-bit little endian, planar 1, 24 bits stored');
+    expectBars(await barsShown(viewer, 'RGB 32-bit deflated'), 3, '32-bit deflated');
     expectBars(await barsShown(viewer, 'RGB 16-bit big endian planar 12 stored'), 3, '16-bit big endian, planar 1, 12 bits stored');
     expectBars(await barsShown(viewer, 'YBR full 8-bit'), 4, 'YBR_FULL');
     expectBars(await barsShown(viewer, 'Palette colour 8-bit'), 3, 'palette colour');

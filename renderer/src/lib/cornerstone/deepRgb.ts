@@ -1,17 +1,20 @@
 import { metaData, utilities, type Types } from '@cornerstonejs/core';
+import { wadouri } from '@cornerstonejs/dicom-image-loader';
+import type { DataSet } from 'dicom-parser';
+import { DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
 import { parsedFile } from './bigEndian32';
 import { nativeRgbTo8Bits } from './deepRgbFrame';
 
 /**
- * Native RGB / YBR_FULL with 16- or 32-bit samples (see isNativeDeepRgb): the frame is read from the file
- * itself and scaled to 8-bit RGB by Bits Stored (deepRgbFrame.ts, the functions `vesalius render`
- * uses), and handed to the viewport as the 8-bit RGB image cornerstone makes of an 8-bit file:
- * colour, three components, the colour window 0 … 255.
+ * Native RGB / YBR_FULL with 16- or 32-bit samples (see isNativeDeepRgb): the frame is read from the
+ * file itself (a deflated one from the data set cornerstone inflated) and scaled to 8-bit RGB by Bits
+ * Stored (deepRgbFrame.ts, the functions `vesalius render` uses), and handed to the viewport as the
+ * 8-bit RGB image cornerstone makes of an 8-bit file: colour, three components, the window 0 … 255.
  */
 export async function loadNativeDeepRgb(imageId: string, transferSyntaxUid: string): Promise<Types.IImage> {
   const [url, query] = imageId.replace(/^wadouri:/, '').split('?');
   const frameIndex = Math.max(0, Number(new URLSearchParams(query ?? '').get('frame') ?? '1') - 1);
-  const { byteArray, dataSet } = await parsedFile(url);
+  const { byteArray, dataSet } = transferSyntaxUid === DEFLATED_LE ? inflatedDataSet(imageId) : await parsedFile(url);
   const { rgb, rows, columns } = nativeRgbTo8Bits(byteArray, dataSet, transferSyntaxUid, frameIndex);
   let min = 255;
   let max = 0;
@@ -47,4 +50,14 @@ export async function loadNativeDeepRgb(imageId: string, transferSyntaxUid: stri
     // What the pixels now are: 8-bit RGB (a YBR_FULL file's samples were converted).
     imageFrame: { photometricInterpretation: 'RGB', bitsAllocated: 8, pixelData: rgb, pixelDataLength: rgb.length },
   } as unknown as Types.IImage;
+}
+
+/**
+ * A deflated file is read through cornerstone's data-set loader, which inflates it (checkedLoader.ts):
+ * its cache holds that inflated data set while the image is being loaded.
+ */
+function inflatedDataSet(imageId: string): { byteArray: Uint8Array; dataSet: DataSet } {
+  const dataSet = wadouri.dataSetCacheManager.get(wadouri.parseImageId(imageId).url) as DataSet | undefined;
+  if (!dataSet) throw new Error('the inflated data set of this deflated file is no longer held by the loader');
+  return { byteArray: dataSet.byteArray, dataSet };
 }

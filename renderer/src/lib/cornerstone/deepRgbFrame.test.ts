@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import { describe, expect, it } from 'vitest';
 import { colourBarAt, colourBarsFixture, storedForLevel, type ColourBarsSpec } from '../../../../core/fixtures/colour-bars';
@@ -8,9 +9,18 @@ import { RenderRefusal } from '../../../../core/render/render-refusal';
 import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
 import { isNativeDeepRgb, nativeRgbTo8Bits } from './deepRgbFrame';
 
+/** Inflates a deflated data set as cornerstone's data-set loader does (its bytes before `position` kept). */
+const inflater = (bytes: Uint8Array, position: number): Uint8Array => {
+  const inflated = inflateRawSync(bytes.subarray(position));
+  const whole = new Uint8Array(position + inflated.length);
+  whole.set(bytes.subarray(0, position));
+  whole.set(inflated, position);
+  return whole;
+};
+
 const converted = (file: Uint8Array, syntax: string, frameIndex = 0) => {
-  const bytes = new Uint8Array(file);
-  return nativeRgbTo8Bits(bytes, dicomParser.parseDicom(bytes), syntax, frameIndex);
+  const dataSet = dicomParser.parseDicom(new Uint8Array(file), { inflater });
+  return nativeRgbTo8Bits(dataSet.byteArray, dataSet, syntax, frameIndex);
 };
 
 /** Every pixel of a converted colour-bars image against the bar it lies in. */
@@ -30,7 +40,7 @@ function expectBars(rgb: Uint8Array, rows: number, columns: number): void {
 
 describe('native 16- and 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits Stored)', () => {
   const cases: ColourBarsSpec[] = [];
-  for (const syntax of ['explicit-le', 'implicit-le', 'explicit-be'] as const) {
+  for (const syntax of ['explicit-le', 'implicit-le', 'explicit-be', 'deflate'] as const) {
     for (const planarConfiguration of [0, 1] as const) {
       cases.push({ bitsAllocated: 32, syntax, planarConfiguration });
       cases.push({ bitsAllocated: 32, bitsStored: 24, syntax, planarConfiguration, bitsAboveHighBit: true });
@@ -102,20 +112,20 @@ describe('native 16- and 32-bit RGB → 8-bit RGB for the viewer (scaled by Bits
 
 describe('which images take this path', () => {
   const rgb32 = { bitsAllocated: 32, samplesPerPixel: 3, photometricInterpretation: 'RGB' };
-  it('16- and 32-bit RGB and YBR_FULL in the three native syntaxes', () => {
-    for (const syntax of [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE]) {
+  it('16- and 32-bit RGB and YBR_FULL in the native syntaxes, the deflated one included', () => {
+    for (const syntax of [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE, DEFLATED_LE]) {
       for (const bitsAllocated of [16, 32]) {
         expect(isNativeDeepRgb(syntax, { ...rgb32, bitsAllocated })).toBe(true);
         expect(isNativeDeepRgb(syntax, { ...rgb32, bitsAllocated, photometricInterpretation: 'YBR_FULL' })).toBe(true);
       }
     }
   });
-  it('not 8-bit colour (cornerstone shows it), 32-bit grey (bigEndian32.ts), palette colour, 4:2:2, or the deflated syntax', () => {
+  it('not 8-bit colour (cornerstone shows it), 32-bit grey (bigEndian32.ts), palette colour, 4:2:2, or a compressed syntax', () => {
     expect(isNativeDeepRgb(EXPLICIT_LE, { ...rgb32, bitsAllocated: 8 })).toBe(false);
     expect(isNativeDeepRgb(EXPLICIT_BE, { bitsAllocated: 32, samplesPerPixel: 1, photometricInterpretation: 'MONOCHROME2' })).toBe(false);
     expect(isNativeDeepRgb(EXPLICIT_LE, { bitsAllocated: 16, samplesPerPixel: 1, photometricInterpretation: 'PALETTE COLOR' })).toBe(false);
     expect(isNativeDeepRgb(EXPLICIT_LE, { ...rgb32, bitsAllocated: 16, photometricInterpretation: 'YBR_FULL_422' })).toBe(false);
-    expect(isNativeDeepRgb(DEFLATED_LE, rgb32)).toBe(false);
+    expect(isNativeDeepRgb('1.2.840.10008.1.2.5', rgb32)).toBe(false);
     expect(isNativeDeepRgb(EXPLICIT_LE, undefined)).toBe(false);
   });
 });

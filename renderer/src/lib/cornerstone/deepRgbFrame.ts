@@ -4,7 +4,7 @@ import { readPixelLayout } from '../../../../core/render/image-attributes';
 import { nativeFrame, PIXEL_DATA_LABEL } from '../../../../core/render/pixel-frames';
 import { RenderRefusal } from '../../../../core/render/render-refusal';
 import { storedValues } from '../../../../core/render/stored-values';
-import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
 
 /** The pixel module as cornerstone's metadata provider reports it (enough to choose this path). */
 export interface ColourPixelFormat {
@@ -13,8 +13,8 @@ export interface ColourPixelFormat {
   photometricInterpretation?: string;
 }
 
-/** Syntaxes whose pixels lie in the file as they are (the deflated one goes through cornerstone's inflater). */
-const NATIVE = new Set([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE]);
+/** Syntaxes whose pixels are stored natively (the deflated one once its data set is inflated). */
+const NATIVE = new Set([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED_LE]);
 
 /**
  * Whether an image is native colour with 16- or 32-bit samples, which cornerstone 5.14 cannot show:
@@ -42,6 +42,7 @@ export interface Rgb8Frame {
  * `vesalius render` uses (core/render: the pixel layout, the frame's bytes, stored values for either
  * byte order and planar configuration), each sample scaled by Bits Stored (core/imaging/colour-depth),
  * so the screen shows what the exported PNG holds. Refuses (RenderRefusal) what core/render refuses.
+ * For the deflated syntax, `byteArray` and `dataSet` are the inflated data set's.
  */
 export function nativeRgbTo8Bits(byteArray: Uint8Array, dataSet: DataSet, transferSyntaxUid: string, frameIndex: number): Rgb8Frame {
   if (!NATIVE.has(transferSyntaxUid)) throw new RenderRefusal(`transfer syntax ${transferSyntaxUid} does not store pixels natively`);
