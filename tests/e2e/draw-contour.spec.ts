@@ -40,14 +40,7 @@ async function cssPerPixel(page: Page): Promise<number> {
 
 test.describe('contour fill, scissors, sphere brush and export', () => {
   const own = ownHostPerTest('draw-contour');
-  let pageErrors: string[] = [];
-  test.beforeEach(() => {
-    pageErrors = [];
-  });
-  test.afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
-  const open = (page: Page): Promise<ViewerPage> => openPhantom(page, own, (message) => pageErrors.push(message));
+  const open = (page: Page): Promise<ViewerPage> => openPhantom(page, own);
 
   test('a freehand square fills exactly its inside; SEG export re-imports with the same voxels; scissors cut it away', async ({ page }) => {
     const viewer = await open(page);

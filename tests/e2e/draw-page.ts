@@ -6,12 +6,11 @@ import { expect, type OwnHost } from './fixtures';
 import { ViewerPage } from './viewer-page';
 
 /** A generated phantom CT (256×256, 1.5 mm pixels, `slices` slices) opened in the viewer, with the Segments panel open. */
-export async function openPhantom(page: Page, own: OwnHost, onPageError: (message: string) => void, slices = 6): Promise<ViewerPage> {
+export async function openPhantom(page: Page, own: OwnHost, slices = 6): Promise<ViewerPage> {
   const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
   const seriesDir = path.join(own.work, 'study');
   await writePhantomSeries(seriesDir, { slices, rows: 256, columns: 256, patientName: 'Draw^Phantom' });
   const viewer = new ViewerPage(page);
-  page.on('pageerror', (e) => onPageError(e.message));
   await viewer.goto(own.host.url);
   await viewer.openPath(seriesDir);
   await viewer.waitForImport();

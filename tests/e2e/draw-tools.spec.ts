@@ -7,14 +7,7 @@ import type { ViewerPage } from './viewer-page';
 /** The drawing tools beyond the brush, each a command: threshold brush, region grow, interpolation, islands. */
 test.describe('drawing tools', () => {
   const own = ownHostPerTest('draw-tools');
-  let pageErrors: string[] = [];
-  test.beforeEach(() => {
-    pageErrors = [];
-  });
-  test.afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
-  const open = (page: Page): Promise<ViewerPage> => openPhantom(page, own, (message) => pageErrors.push(message));
+  const open = (page: Page): Promise<ViewerPage> => openPhantom(page, own);
 
   // Slice 0 of the 6-slice phantom, in image fractions: the left lung spans x ≈ 0.21…0.41 at y = 0.475 and soft
   // tissue lies between the lungs (core/fixtures/phantom.ts). This stroke runs from lung into soft tissue only.

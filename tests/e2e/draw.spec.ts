@@ -6,16 +6,8 @@ import type { ViewerPage } from './viewer-page';
 /** Annotators draw: brush strokes on cornerstone labelmaps, per-segment voxel counts, undo/redo, autosave. */
 test.describe('drawing segmentations', () => {
   const own = ownHostPerTest('draw');
-  /** Uncaught errors in the page: drawing must not throw anywhere (checked after each test). */
-  let pageErrors: string[] = [];
-  test.beforeEach(() => {
-    pageErrors = [];
-  });
-  test.afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
-
-  const openPhantom = (page: Page): Promise<ViewerPage> => openPhantomWith(page, own, (message) => pageErrors.push(message));
+  // Drawing must not throw anywhere: the fixtures' pageErrors check fails a test on any uncaught page error.
+  const openPhantom = (page: Page): Promise<ViewerPage> => openPhantomWith(page, own);
   const rows = segmentRows;
   const voxels = voxelsOf;
   const saved = allSaved;

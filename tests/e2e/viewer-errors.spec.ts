@@ -1,12 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect } from './fixtures';
+import { test, expect, UNDECODABLE_FILE_ERRORS } from './fixtures';
 import type { ViewerPage } from './viewer-page';
 import { writePhantomSeries } from '../../core/fixtures/phantom';
 import { encodePart10, newUid } from '../../core/fixtures/dicom-writer';
 import { dataDirMissingMessage } from '../../core/config/data-dir';
 import { realCtSampleDir } from '../../core/services/sample-paths';
+
+// Every describe here shows an undecodable file: cornerstone's console errors about it are expected.
+test.use({ allowedPageErrors: [...UNDECODABLE_FILE_ERRORS] });
 
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
