@@ -62,6 +62,8 @@ export class ScoringState {
   overlayMode = $state<OverlayMode>('labels');
 
   dataset = $state.raw<DatasetScore | null>(null);
+  /** The folders `dataset` was scored from (its export scores them again). */
+  datasetFolders = $state.raw<{ truthDir: string; predDir: string } | null>(null);
   datasetError = $state<string | null>(null);
   datasetBusy = $state(false);
   datasetProgress = $state<{ done: number; total: number } | null>(null);
@@ -378,7 +380,10 @@ export class ScoringState {
       }
       const { state, done, total, result, message } = finished.value;
       this.datasetProgress = { done, total };
-      if (state === 'done' && result) this.dataset = result;
+      if (state === 'done' && result) {
+        this.dataset = result;
+        this.datasetFolders = { truthDir, predDir };
+      }
       else this.datasetError = message ?? `dataset scoring ${state}`;
     } finally {
       this.datasetBusy = false;
