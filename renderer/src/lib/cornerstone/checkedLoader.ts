@@ -6,7 +6,8 @@ import { windowForDecodedImage } from '../imageVoi';
 import { convertNativeYbr422 } from './nativeColour';
 import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
 import { isNativeDeepRgb } from './deepRgbFrame';
-import { loadNativeDeepRgb } from './deepRgb';
+import { isDeepRgbImage, loadNativeDeepRgb } from './deepRgb';
+import { loadBigEndianImage } from './bigEndianFirst';
 import { isRealValuedImage, loadFloatGrey } from './floatPixels';
 import { afterDecode, pixelBytesDropped } from './pixelBytes';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
@@ -95,7 +96,13 @@ export function registerCheckedLoader(): void {
     // An image decoded before whose pixel bytes the metadata let go (pixelBytes.ts) is read from its file again.
     const again = pixelBytesDropped(imageId);
     const fromNatural = source?.transferSyntaxUid !== DEFLATED_LE && !again;
-    const inner = fromNatural ? natural(imageId, options) : dataSetLoader(imageId, options);
+    // A big-endian file is read first by bigEndianFirst.ts: the encodings cornerstone's decoder cannot take never reach it.
+    const inner =
+      fromNatural && source?.transferSyntaxUid === EXPLICIT_BE
+        ? { promise: loadBigEndianImage(imageId, (options ?? {}) as Record<string, unknown>, () => Promise.resolve(natural(imageId, options).promise)) }
+        : fromNatural
+          ? natural(imageId, options)
+          : dataSetLoader(imageId, options);
     /** What the loader asked decoded, to tell it from an image one of the readers below made instead. */
     let decoded: unknown = null;
     return {
@@ -105,7 +112,7 @@ export function registerCheckedLoader(): void {
         .then(
           (image) =>
             // 16- and 32-bit colour that cornerstone did decode is its raw words (or, plane by plane, clamped into bytes): read here instead.
-            source && isNativeDeepRgb(source.transferSyntaxUid, metaData.get('imagePixelModule', imageId) as PixelFormat | undefined) ? loadNativeDeepRgb(imageId, source.transferSyntaxUid) : image,
+            source && !isDeepRgbImage(image) && isNativeDeepRgb(source.transferSyntaxUid, metaData.get('imagePixelModule', imageId) as PixelFormat | undefined) ? loadNativeDeepRgb(imageId, source.transferSyntaxUid) : image,
           (error: unknown) => {
             // One encoding cornerstone's decoder leaves without pixels is read here instead (see bigEndian32.ts).
             const pixel = metaData.get('imagePixelModule', imageId) as PixelFormat | undefined;

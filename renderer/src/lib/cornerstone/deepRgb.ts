@@ -5,6 +5,11 @@ import { DEFLATED_LE } from '../../../../core/dicom/transfer-syntax';
 import { parsedFile } from './bigEndian32';
 import { nativeRgbTo8Bits } from './deepRgbFrame';
 
+/** Images this module made (already 8-bit RGB: not to be converted again). */
+const madeHere = new WeakSet<object>();
+
+export const isDeepRgbImage = (image: object): boolean => madeHere.has(image);
+
 /**
  * Native RGB / YBR_FULL with 16- or 32-bit samples (see isNativeDeepRgb): the frame is read from the
  * file itself (a deflated one from the data set cornerstone inflated) and scaled to 8-bit RGB by Bits
@@ -24,7 +29,7 @@ export async function loadNativeDeepRgb(imageId: string, transferSyntaxUid: stri
   }
   const voxelManager = utilities.VoxelManager.createImageVoxelManager({ width: columns, height: rows, numberOfComponents: 3, scalarData: rgb });
   const plane = metaData.get('imagePlaneModule', imageId) as { rowPixelSpacing?: number; columnPixelSpacing?: number } | undefined;
-  return {
+  const image = {
     imageId,
     rows,
     columns,
@@ -50,6 +55,8 @@ export async function loadNativeDeepRgb(imageId: string, transferSyntaxUid: stri
     // What the pixels now are: 8-bit RGB (a YBR_FULL file's samples were converted).
     imageFrame: { photometricInterpretation: 'RGB', bitsAllocated: 8, pixelData: rgb, pixelDataLength: rgb.length },
   } as unknown as Types.IImage;
+  madeHere.add(image);
+  return image;
 }
 
 /**
