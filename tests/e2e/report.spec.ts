@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import type { Page } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MODEL_NAME } from '../../core/model/config';
 import { expect, ownHostPerTest, test } from './fixtures';
+import { dropReportSavesWhenHeld, openSample, reopenReport } from './report-page';
 import { ViewerPage } from './viewer-page';
 
 const PDFTOTEXT = '/usr/bin/pdftotext';
@@ -281,37 +281,3 @@ test.describe('report dock', () => {
     await expect(notice).toHaveCount(0);
   });
 });
-
-/** Opens the phantom sample study in a new viewer page and waits for its first image. */
-async function openSample(page: Page, url: string): Promise<ViewerPage> {
-  const viewer = new ViewerPage(page);
-  await viewer.goto(url);
-  await page.getByRole('button', { name: 'Open sample study' }).click();
-  await viewer.waitForImport();
-  await viewer.waitForRender(0);
-  return viewer;
-}
-
-/** Reloads the page, chooses the study again and opens the Report dock. */
-async function reopenReport(page: Page, viewer: ViewerPage): Promise<void> {
-  await page.reload();
-  await page.getByTestId('study-item').click();
-  await viewer.waitForRender(0);
-  await page.getByTestId('report-toggle').click();
-}
-
-/**
- * The save started on unload can reach the store before the new page opens (a race on a fast machine):
- * while `held` is set, the page's report saves are dropped, as when a window closes before its save lands.
- */
-async function dropReportSavesWhenHeld(page: Page): Promise<{ held: boolean }> {
-  const saves = { held: false };
-  await page.routeWebSocket(/.*/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((message) => {
-      if (saves.held && typeof message === 'string' && message.includes('report.saveDraft')) return;
-      server.send(message);
-    });
-  });
-  return saves;
-}
