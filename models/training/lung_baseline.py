@@ -48,13 +48,20 @@ def closing(mask: np.ndarray, radius: int) -> np.ndarray:
     """Step 5: binary closing with the disk {x² + y² <= r²}, through exact Euclidean distance
     transforms (dilation = within r of the mask; erosion = farther than r from the outside of
     the dilation). The image is padded by r + 1 so the border never erodes the mask."""
-    if radius <= 0:
+    if radius <= 0 or not mask.any():
         return mask
+    # only the mask's bounding box grown by 2r + 1 can change: work on that crop (same result)
+    ys, xs = np.nonzero(mask)
+    g = 2 * radius + 1
+    y0, y1 = max(ys.min() - g, 0), min(ys.max() + g + 1, mask.shape[0])
+    x0, x1 = max(xs.min() - g, 0), min(xs.max() + g + 1, mask.shape[1])
     p = radius + 1
-    padded = np.pad(mask, p)
+    padded = np.pad(mask[y0:y1, x0:x1], p)
     dilated = ndi.distance_transform_edt(~padded) <= radius
     closed = ndi.distance_transform_edt(dilated) > radius
-    return closed[p:-p, p:-p]
+    out = np.zeros_like(mask)
+    out[y0:y1, x0:x1] = closed[p:-p, p:-p]
+    return out
 
 
 def lung_mask(hu: np.ndarray, threshold_hu: float = -250, closing_radius: int = 4) -> np.ndarray:
