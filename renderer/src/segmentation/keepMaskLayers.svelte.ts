@@ -1,7 +1,8 @@
-// A component's shown masks kept on the viewer's stack viewport as cornerstone labelmaps.
+// A component's shown masks kept on the viewer's stack viewport, and on its volume views while they show the same series, as cornerstone labelmaps.
 import { untrack } from 'svelte';
 import { metaData } from '@cornerstonejs/core';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
+import type { StackFrame } from '../lib/imageIds';
 import { MaskLayers, type MaskLayer, type StackGrid } from './maskLayers';
 import { loadStackImages } from './stackImages';
 
@@ -13,7 +14,8 @@ const registry = new Map<string, MaskLayers>();
 /**
  * Keeps `layers` on the stack the viewer shows: once the stack is on the viewport its images are loaded
  * (their headers give the labelmaps their geometry), then every change of the layers is synced; a new
- * stack or viewport starts over; the layers go with the calling component. Call during component setup.
+ * stack or viewport starts over; the layers go with the calling component. While the volume views show
+ * the same series the layers are shown there too. Call during component setup.
  * `report` hears why something cannot be shown (null once everything is).
  */
 export function keepMaskLayers(owner: string, viewerOf: () => ViewerState, layersOf: () => readonly MaskLayer[], report: (problem: string | null) => void): void {
@@ -21,18 +23,38 @@ export function keepMaskLayers(owner: string, viewerOf: () => ViewerState, layer
   /** The stack whose images are loaded, with its grid. */
   let ready = $state.raw<{ stack: OpenSeries; grid: StackGrid } | null>(null);
   let loading: OpenSeries | null = null;
+  /** The volume views' viewports and the frames whose volume they show, while they show one. */
+  let volumeViews = $state.raw<{ viewportIds: readonly string[]; frames: readonly StackFrame[] } | null>(null);
+  /** The volume views the shown layers are on (set in step with `shown.layers.showOnVolumeViews`). */
+  let onVolumeViews: readonly string[] | null = null;
 
   const release = () => {
+    onVolumeViews = null;
     shown?.layers.destroy();
     if (shown && registry.get(owner) === shown.layers) registry.delete(owner);
     shown = null;
   };
+
+  $effect(() =>
+    viewerOf().mpr.addVolumeViewsListener({
+      shown: (viewportIds, frames) => {
+        volumeViews = { viewportIds, frames };
+      },
+      // At once, not in an effect: the views' volume goes right after this.
+      released: () => {
+        volumeViews = null;
+        onVolumeViews = null;
+        shown?.layers.hideFromVolumeViews();
+      },
+    }),
+  );
 
   $effect(() => {
     const viewer = viewerOf();
     const stack = viewer.shownStack;
     const layers = layersOf();
     const loaded = ready;
+    const views = volumeViews;
     untrack(() => {
       const viewportId = viewer.viewportId;
       if (shown && (shown.stack !== stack || shown.viewportId !== viewportId)) release();
@@ -48,6 +70,13 @@ export function keepMaskLayers(owner: string, viewerOf: () => ViewerState, layer
         registry.set(owner, shown.layers);
       }
       const problems = shown.layers.sync(layers);
+      // The volume views show the layers while they show this stack's series (the same frames).
+      const wantedViews = views && views.frames === stack.frames ? views.viewportIds : null;
+      if (wantedViews !== onVolumeViews) {
+        if (wantedViews) shown.layers.showOnVolumeViews(wantedViews);
+        else shown.layers.hideFromVolumeViews();
+        onVolumeViews = wantedViews;
+      }
       report(problems.length ? problems.join('; ') : null);
     });
   });

@@ -21,11 +21,21 @@ export interface LabelmapTarget {
 }
 
 interface Layer {
+  /** The stack viewport's cornerstone segmentation. */
   segmentationId: string;
+  /**
+   * The volume views' own cornerstone segmentation over the same labelmap images (no copy), while any is attached.
+   * Apart from the stack's because cornerstone re-uploads every slice of the labelmap's volume texture on each data
+   * change of a segmentation shown in both a stack and a volume viewport; one shown only in volume viewports has just
+   * the changed slices uploaded.
+   */
+  volumeSegmentationId: string | null;
   /** One derived image per slice; its scalar data is a view of the slice's 0/1 bytes in `mask`. */
   images: Types.IImage[];
   /** The caller's mask the images' pixels are views of (a 512×512×500 copy would cost 125 MiB a segment). */
   mask: Uint8Array;
+  /** The segment's name in cornerstone's state. */
+  label: string;
 }
 
 let nextDisplay = 0;
@@ -59,7 +69,26 @@ export class LabelmapDisplay {
   /** Takes the layers off a volume viewport (its volume is released); the layers stay on the stack. */
   detachVolumeViewport(viewportId: string): void {
     if (!this.volumeViewportIds.delete(viewportId)) return;
-    for (const layer of this.layers.values()) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: layer.segmentationId }, true);
+    // The volume views' segmentation stays with its layer: views shown again reuse it (and the labelmap volume cornerstone built for it).
+    for (const layer of this.layers.values()) {
+      if (layer.volumeSegmentationId) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: layer.volumeSegmentationId }, true);
+    }
+  }
+
+  /** The volume views' segmentation of a layer, made on first use over the layer's labelmap images. */
+  private volumeSegmentationOf(layer: Layer): string {
+    if (layer.volumeSegmentationId) return layer.volumeSegmentationId;
+    const segmentationId = `${layer.segmentationId}-volume`;
+    addSegmentation(segmentationId, layer.images, layer.label);
+    layer.volumeSegmentationId = segmentationId;
+    return segmentationId;
+  }
+
+  /** Drops the volume views' segmentation of a layer that goes (the images are the stack's, freed with the layer). */
+  private removeVolumeSegmentation(layer: Layer): void {
+    if (!layer.volumeSegmentationId) return;
+    csSegmentation.removeSegmentation(layer.volumeSegmentationId);
+    layer.volumeSegmentationId = null;
   }
 
   /** Adds (or replaces) a segment's layer, filled from its whole mask. */
@@ -71,16 +100,10 @@ export class LabelmapDisplay {
       // tries to load one through an image loader (our ids have no loader; 5.14 reads the VOI that way otherwise).
       getDerivedImageId: (referencedImageId: string) => `derived:${segmentationId}:${this.target.referencedImageIds.indexOf(referencedImageId)}`,
     } as Parameters<typeof imageLoader.createAndCacheDerivedLabelmapImages>[1]);
-    const layer: Layer = { segmentationId, images, mask };
+    const layer: Layer = { segmentationId, volumeSegmentationId: null, images, mask, label: `segment ${segment}` };
     this.layers.set(segment, layer);
     this.viewMask(layer, mask);
-    csSegmentation.addSegmentations([
-      {
-        segmentationId,
-        representation: { type: Labelmap, data: { imageIds: images.map((i) => i.imageId) } },
-        config: { segments: { 1: { label: `segment ${segment}`, segmentIndex: 1, locked: false, active: true, cachedStats: {} } } },
-      },
-    ]);
+    addSegmentation(segmentationId, images, layer.label);
     csSegmentation.addLabelmapRepresentationToViewport(this.target.viewportId, [{ segmentationId, config: { colorLUTOrIndex: [[0, 0, 0, 0], [...look.color, 255]] } }]);
     if (!csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId }).length) {
       throw new Error(`cornerstone did not add segment ${segment}'s labelmap to viewport ${this.target.viewportId} (the viewport is gone or shows other images)`);
@@ -95,8 +118,8 @@ export class LabelmapDisplay {
     const layer = this.layers.get(segment);
     const look = this.looks.get(segment);
     if (!layer || !look) return;
-    const { segmentationId } = layer;
-    const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId })[0]?.colorLUTIndex;
+    const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId })[0]?.colorLUTIndex;
+    const segmentationId = this.volumeSegmentationOf(layer);
     csSegmentation.addLabelmapRepresentationToViewport(viewportId, [{ segmentationId, config: { colorLUTOrIndex: lutIndex ?? [[0, 0, 0, 0], [...look.color, 255]] } }]);
     this.styleOn(viewportId, layer, look);
   }
@@ -108,7 +131,12 @@ export class LabelmapDisplay {
     const changed = [...new Set(slices)];
     // A new array (another version of the segment): the images view it instead; the old one is the caller's, left as it is.
     if (layer.mask !== mask) this.viewMask(layer, mask);
-    if (changed.length) csSegmentation.triggerSegmentationEvents.triggerSegmentationDataModified(layer.segmentationId, changed, 1);
+    if (!changed.length) return;
+    csSegmentation.triggerSegmentationEvents.triggerSegmentationDataModified(layer.segmentationId, changed, 1);
+    if (layer.volumeSegmentationId) {
+      const frames = volumeFramesOf(layer.volumeSegmentationId, changed.map((z) => layer.images[z]?.imageId));
+      csSegmentation.triggerSegmentationEvents.triggerSegmentationDataModified(layer.volumeSegmentationId, frames, 1);
+    }
   }
 
   setLook(segment: number, look: SegmentLook): void {
@@ -122,12 +150,14 @@ export class LabelmapDisplay {
     const alpha = Math.round(Math.min(1, Math.max(0, look.opacity)) * 255);
     const fill = look.fill ?? true;
     const outline = look.outline ?? true;
-    csSegmentation.config.color.setSegmentIndexColor(viewportId, layer.segmentationId, 1, [look.color[0], look.color[1], look.color[2], alpha]);
+    const segmentationId = viewportId === this.target.viewportId ? layer.segmentationId : layer.volumeSegmentationId;
+    if (!segmentationId) return;
+    csSegmentation.config.color.setSegmentIndexColor(viewportId, segmentationId, 1, [look.color[0], look.color[1], look.color[2], alpha]);
     csSegmentation.config.style.setStyle(
-      { viewportId, segmentationId: layer.segmentationId, type: Labelmap },
+      { viewportId, segmentationId, type: Labelmap },
       { renderFill: fill, renderFillInactive: fill, fillAlpha: look.opacity, fillAlphaInactive: look.opacity, renderOutline: outline, renderOutlineInactive: outline, outlineOpacity: 1, outlineOpacityInactive: 1 },
     );
-    csSegmentation.config.visibility.setSegmentationRepresentationVisibility(viewportId, { segmentationId: layer.segmentationId, type: Labelmap }, look.visible);
+    csSegmentation.config.visibility.setSegmentationRepresentationVisibility(viewportId, { segmentationId, type: Labelmap }, look.visible);
   }
 
   remove(segment: number): void {
@@ -135,7 +165,9 @@ export class LabelmapDisplay {
     if (!layer) return;
     this.layers.delete(segment);
     this.looks.delete(segment);
-    for (const viewportId of this.volumeViewportIds) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: layer.segmentationId }, true);
+    const volumeSegmentationId = layer.volumeSegmentationId;
+    if (volumeSegmentationId) for (const viewportId of this.volumeViewportIds) csSegmentation.removeSegmentationRepresentations(viewportId, { segmentationId: volumeSegmentationId }, true);
+    this.removeVolumeSegmentation(layer);
     // Each layer's representation has its own colour table (the volume views share it): it goes with the layer.
     const lutIndex = csSegmentation.state.getSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId })[0]?.colorLUTIndex;
     csSegmentation.removeSegmentationRepresentations(this.target.viewportId, { segmentationId: layer.segmentationId }, true);
@@ -167,4 +199,30 @@ export class LabelmapDisplay {
       image.getPixelData = () => scalarData;
     }
   }
+}
+
+/** Registers a cornerstone segmentation of one labelmap (label 1) over `images`. */
+function addSegmentation(segmentationId: string, images: readonly Types.IImage[], label: string): void {
+  csSegmentation.addSegmentations([
+    {
+      segmentationId,
+      representation: { type: Labelmap, data: { imageIds: images.map((i) => i.imageId) } },
+      config: { segments: { 1: { label, segmentIndex: 1, locked: false, active: true, cachedStats: {} } } },
+    },
+  ]);
+}
+
+/**
+ * The frames of the labelmap volume cornerstone built for a volume-view segmentation that hold these images (its
+ * texture is uploaded per frame; the volume may order the images otherwise than the stack). Empty (cornerstone then
+ * uploads every frame) while the volume is not built yet or an image is not in it.
+ */
+function volumeFramesOf(segmentationId: string, imageIds: readonly (string | undefined)[]): number[] {
+  const labelmap = csSegmentation.state.getSegmentation(segmentationId)?.representationData.Labelmap as { labelmaps?: Record<string, { volumeId?: string; geometryVolumeId?: string }> } | undefined;
+  const layer = Object.values(labelmap?.labelmaps ?? {})[0];
+  const volumeId = layer?.volumeId ?? layer?.geometryVolumeId;
+  const frameIds = volumeId ? cache.getVolume(volumeId)?.imageIds : undefined;
+  if (!frameIds) return [];
+  const frames = imageIds.map((id) => (id === undefined ? -1 : frameIds.indexOf(id)));
+  return frames.every((f) => f >= 0) ? frames : [];
 }

@@ -24,6 +24,12 @@ vi.mock('./labelmapDisplay', () => {
       destroy(): void {
         calls.push(`destroy ${this.id}`);
       }
+      attachVolumeViewport(viewportId: string): void {
+        calls.push(`attach ${this.id} ${viewportId}`);
+      }
+      detachVolumeViewport(viewportId: string): void {
+        calls.push(`detach ${this.id} ${viewportId}`);
+      }
     },
   };
 });
@@ -73,6 +79,36 @@ describe('MaskLayers', () => {
       'refused.dcm cannot be drawn: the viewport is gone',
     ]);
     expect(layers.keys).toEqual({ fine: { 3: 2 } });
+  });
+});
+
+describe('MaskLayers on the volume views', () => {
+  beforeEach(() => void calls.splice(0));
+
+  it('shows every set on the volume views while asked to, sets synced later too, and takes them all off again', () => {
+    const layers = new MaskLayers(target, grid);
+    const masks = new Map<string, Uint8Array>();
+    const maskOf = (key: string) => masks.get(key) ?? masks.set(key, new Uint8Array(4)).get(key)!;
+    const set = (key: string) => ({ key, name: `${key}.nii`, shape: grid, segments: [{ number: 1, mask: maskOf(key), look: look() }] });
+    layers.sync([set('truth')]);
+    // The mock numbers its displays across the file: this test's first.
+    const d = Number(/^show (\d+):/.exec(calls[0] ?? '')?.[1]);
+    calls.splice(0);
+    layers.showOnVolumeViews(['axial', 'sagittal']);
+    expect(calls).toEqual([`attach ${d} axial`, `attach ${d} sagittal`]);
+
+    calls.splice(0);
+    // A set shown later goes to the volume views as soon as it is made.
+    layers.sync([set('truth'), set('pred')]);
+    expect(calls).toEqual([`attach ${d + 1} axial`, `attach ${d + 1} sagittal`, `show ${d + 1}:1 (4 voxels)`]);
+
+    calls.splice(0);
+    layers.hideFromVolumeViews();
+    expect(calls).toEqual([`detach ${d} axial`, `detach ${d} sagittal`, `detach ${d + 1} axial`, `detach ${d + 1} sagittal`]);
+    calls.splice(0);
+    // Off the volume views, a new set stays on the stack only.
+    layers.sync([set('truth'), set('pred'), set('assistant')]);
+    expect(calls).toEqual([`show ${d + 2}:1 (4 voxels)`]);
   });
 });
 

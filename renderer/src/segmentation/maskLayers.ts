@@ -30,11 +30,14 @@ interface ShownLayer {
 }
 
 /**
- * Keeps a list of mask sets on one stack viewport, changing in cornerstone only what changed since the
- * last `sync`: a new mask is copied, a new look (colour, visibility, opacity, fill/outline) only restyled.
+ * Keeps a list of mask sets on one stack viewport (and on the volume views while they show the same series),
+ * changing in cornerstone only what changed since the last `sync`: a new mask is copied, a new look (colour,
+ * visibility, opacity, fill/outline) only restyled.
  */
 export class MaskLayers {
   private readonly shown = new Map<string, ShownLayer>();
+  /** The volume views' viewports the layers are shown on too (empty while they show another series or none). */
+  private volumeViewportIds: readonly string[] = [];
 
   constructor(
     private readonly target: LabelmapTarget,
@@ -66,6 +69,19 @@ export class MaskLayers {
     for (const key of [...this.shown.keys()]) this.drop(key);
   }
 
+  /** Shows every layer, now and later synced ones, on these volume viewports of the same series too. */
+  showOnVolumeViews(viewportIds: readonly string[]): void {
+    this.hideFromVolumeViews();
+    this.volumeViewportIds = [...viewportIds];
+    for (const shown of this.shown.values()) for (const id of this.volumeViewportIds) shown.display.attachVolumeViewport(id);
+  }
+
+  /** Takes the layers off the volume views (their volume is about to go); the stack keeps them. */
+  hideFromVolumeViews(): void {
+    for (const shown of this.shown.values()) for (const id of this.volumeViewportIds) shown.display.detachVolumeViewport(id);
+    this.volumeViewportIds = [];
+  }
+
   /** The keys shown and the voxels of each of their segments (the e2e harness reads them). */
   get keys(): Record<string, Record<number, number>> {
     return Object.fromEntries([...this.shown].map(([key, shown]) => [key, Object.fromEntries([...shown.segments].map(([number, s]) => [number, s.voxels]))]));
@@ -75,6 +91,7 @@ export class MaskLayers {
     let shown = this.shown.get(layer.key);
     if (!shown) {
       shown = { display: new LabelmapDisplay(this.target), segments: new Map() };
+      for (const id of this.volumeViewportIds) shown.display.attachVolumeViewport(id);
       this.shown.set(layer.key, shown);
     }
     const numbers = new Set<number>();

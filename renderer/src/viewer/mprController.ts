@@ -178,6 +178,11 @@ export class MprController {
     return MPR_AXES.map((axis) => this.viewportIds[axis]);
   }
 
+  /** One view's cornerstone viewport id. */
+  viewportIdOf(axis: MprAxis): string {
+    return this.viewportIds[axis];
+  }
+
   /** Adds the tool that brush and eraser bind to left-drag (the stack's one: strokes go to the same sink). */
   addDrawingTool(tool: ToolClass, configuration: Record<string, unknown>): void {
     const name = (tool as unknown as { toolName: string }).toolName;

@@ -17,7 +17,7 @@ export type VolumeStatus =
   /** The series cannot form a volume, or an image of it could not be loaded: the reason is shown in the views. */
   | { kind: 'refused'; reason: string };
 
-/** Who shows more on the volume views (the segmentation's labelmaps): told when the views have a series' volume and before it goes. */
+/** Who shows more on the volume views (the segmentation's, the Scoring dock's, the assistant's labelmaps): told when the views have a series' volume and before it goes. */
 export interface VolumeViewsListener {
   /** The views show `frames`' volume (it may still be streaming in). */
   shown(viewportIds: readonly string[], frames: readonly StackFrame[]): void;
@@ -46,7 +46,7 @@ export class MprState {
   private request = 0;
   private drawingTool: { tool: ToolClass; configuration: Record<string, unknown> } | null = null;
   private primaryTool: PrimaryTool = 'windowLevel';
-  private listener: VolumeViewsListener | null = null;
+  private readonly listeners = new Set<VolumeViewsListener>();
   /** The views' viewport ids while they show a volume (the listener was told). */
   private shownOn: readonly string[] | null = null;
 
@@ -70,10 +70,18 @@ export class MprState {
     void this.show();
   }
 
-  /** One listener (the segmentation state); told at once when the views already show a volume. */
-  setVolumeViewsListener(listener: VolumeViewsListener | null): void {
-    this.listener = listener;
-    if (listener && this.shownOn && this.frames) listener.shown(this.shownOn, this.frames);
+  /** Adds a listener, told at once when the views already show a volume; the returned function removes it. */
+  addVolumeViewsListener(listener: VolumeViewsListener): () => void {
+    this.listeners.add(listener);
+    if (this.shownOn && this.frames) listener.shown(this.shownOn, this.frames);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** A view's cornerstone viewport id while the views are mounted (overlays over a view match the pointer's viewport with it). */
+  viewportIdOf(axis: MprAxis): string | null {
+    return this.controller?.viewportIdOf(axis) ?? null;
   }
 
   /** The brush/eraser tool, added to the views' tool group (now or once mounted). */
@@ -90,7 +98,7 @@ export class MprState {
   private tellReleased(): void {
     const shownOn = this.shownOn;
     this.shownOn = null;
-    if (shownOn) this.listener?.released(shownOn);
+    if (shownOn) for (const listener of [...this.listeners]) listener.released(shownOn);
   }
 
   private releaseVolume(): void {
@@ -167,7 +175,7 @@ export class MprState {
       );
       if (!current()) return;
       this.shownOn = controller.viewportIdList;
-      this.listener?.shown(this.shownOn, frames);
+      for (const listener of [...this.listeners]) listener.shown(this.shownOn, frames);
     } catch (e) {
       if (!current()) return;
       if (e instanceof ImageLoadFailure) this.imageFailed(e.failure);
