@@ -114,7 +114,14 @@ export function removeRecovery(storage: RecoveryStorage, studyKey: string): void
 /** What the person edits, as the copy is made from and restored to. */
 export type EditedContent = Pick<ReportContent, 'findings' | 'impression' | 'aiItems' | 'keyImages'>;
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a === b || (a.length === b.length && a.every((v, i) => v === b[i]));
+// A copy is written on every keystroke: whether a key image's PNG is the one its version holds is compared once per pair.
+const knownEqual = new WeakMap<Uint8Array, Uint8Array>();
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b || knownEqual.get(a) === b) return true;
+  const equal = a.length === b.length && a.every((v, i) => v === b[i]);
+  if (equal) knownEqual.set(a, b);
+  return equal;
+}
 
 /** Base64 of bytes (btoa over a binary string, in chunks: spreading a whole PNG into one call overflows the stack). */
 export function toBase64(bytes: Uint8Array): string {
