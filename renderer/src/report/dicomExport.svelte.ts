@@ -15,7 +15,7 @@ export class DicomExportState {
   result = $state.raw<DicomExportResult | null>(null);
   error = $state<string | null>(null);
   /** For which study the result or error was given: another study's are not shown. */
-  private shownFor: string | null = null;
+  private shownFor = $state<string | null>(null);
 
   constructor(
     private readonly api: Api,
