@@ -57,10 +57,15 @@ export class AppState {
 
   /** Shows a study of the list: its series, and the first one with images in the viewer. */
   async openStudy(studyKey: string): Promise<void> {
-    const opened = await this.catalog.select(studyKey);
-    const study = opened?.patient.studies[0];
-    const series = study?.series.find((s) => s.instances.length > 0);
-    if (opened && study && series) this.viewer.select(opened.patient, study, series);
+    const chosen = this.viewer.choosingSeries();
+    try {
+      const opened = await this.catalog.select(studyKey);
+      const study = opened?.patient.studies[0];
+      const series = study?.series.find((s) => s.instances.length > 0);
+      if (opened && study && series) this.viewer.select(opened.patient, study, series);
+    } finally {
+      chosen();
+    }
   }
 
   async pickAndOpen(kind: 'files' | 'folder'): Promise<void> {
@@ -76,13 +81,18 @@ export class AppState {
 
   /** After an import: the list again, and its first series shown so the user sees an image without another click. */
   private async showImported(summary: ImportSummary): Promise<void> {
-    const [studyKey] = summary.studyKeys;
-    if (studyKey) this.catalog.selectedKey = studyKey;
-    await this.catalog.refresh();
-    const study = this.catalog.selected?.patient.studies[0];
-    const series = study?.series.find((s) => summary.seriesKeys.includes(s.seriesInstanceUid) && s.instances.length > 0);
-    if (this.catalog.selected && study && series) this.viewer.select(this.catalog.selected.patient, study, series);
-    else this.viewer.clear();
+    const chosen = this.viewer.choosingSeries();
+    try {
+      const [studyKey] = summary.studyKeys;
+      if (studyKey) this.catalog.selectedKey = studyKey;
+      await this.catalog.refresh();
+      const study = this.catalog.selected?.patient.studies[0];
+      const series = study?.series.find((s) => summary.seriesKeys.includes(s.seriesInstanceUid) && s.instances.length > 0);
+      if (this.catalog.selected && study && series) this.viewer.select(this.catalog.selected.patient, study, series);
+      else this.viewer.clear();
+    } finally {
+      chosen();
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { describeLoadError } from '../lib/errors';
 import type { ImageFailure } from '../lib/imageFailure';
 import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
 import { MprState } from '../viewer/mprState.svelte';
+import { FirstImageGate } from '../lib/firstImageGate';
 
 export interface OpenSeries {
   patient: Patient;
@@ -53,18 +54,30 @@ export class ViewerState implements ShortcutTarget {
   shownStack = $state.raw<OpenSeries | null>(null);
   /** The segmentation feature's drawing tool, added to every viewport this state is attached to. */
   private drawingTool: { tool: ToolClass; configuration: Record<string, unknown> } | null = null;
-  private firstRenderWaiters: (() => void)[] = [];
+  /** Thumbnails wait here for the open series' first image, and while the app is choosing which series to open. */
+  private readonly firstImage = new FirstImageGate(() => this.firstImageSettled());
   private cineTimer: ReturnType<typeof setInterval> | null = null;
 
-  /** Resolves once the open series shows its first image (at once if none is open): thumbnails wait for it. */
+  /** Resolves once the open series shows its first image (at once if none is open and none is being chosen): thumbnails wait for it. */
   whenFirstImageShown(): Promise<void> {
+    return this.firstImage.wait();
+  }
+
+  /**
+   * The app is choosing a series to open (a study's list, and so its thumbnails, appears first): thumbnails
+   * wait until the one chosen shows its first image. Returns the call that ends the choice (with or without a series).
+   */
+  choosingSeries(): () => void {
+    return this.firstImage.hold();
+  }
+
+  private firstImageSettled(): boolean {
     const firstImageId = this.open?.frames[0]?.imageId;
-    if (!this.open || this.firstRenderMs !== null || this.error || (firstImageId && this.imageFailures.has(firstImageId))) return Promise.resolve();
-    return new Promise((resolve) => this.firstRenderWaiters.push(resolve));
+    return !this.open || this.firstRenderMs !== null || this.error !== null || (!!firstImageId && this.imageFailures.has(firstImageId));
   }
 
   private releaseFirstRenderWaiters(): void {
-    for (const resolve of this.firstRenderWaiters.splice(0)) resolve();
+    this.firstImage.release();
   }
 
   attach(controller: StackController): () => void {

@@ -13,11 +13,9 @@ export function renderThumbnail(
 ): Attachment<HTMLCanvasElement> {
   return (canvas) => {
     let cancelled = false;
-    // `after` is asked one task later: a study's series list (and so its thumbnails) appears a few
-    // microtasks before the viewer is given that study's first series, and asked earlier, with no
-    // series open yet, it resolves at once and the thumbnail's fetch, decode and draw run alongside
-    // the first image's (the render bench saw that take the decoder worker first).
-    void Promise.all([initCornerstone(), nextTask().then(after)])
+    // `after` knows a series is being chosen (the viewer state's FirstImageGate): a study's series list,
+    // and so this thumbnail, appears before the viewer is given that study's first series.
+    void Promise.all([initCornerstone(), after()])
       .then(() => {
         if (cancelled) return;
         return utilities.loadImageToCanvas({ canvas, imageId, thumbnail: true, requestType: Enums.RequestType.Thumbnail, priority: 5 });
@@ -30,5 +28,3 @@ export function renderThumbnail(
     };
   };
 }
-
-const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
