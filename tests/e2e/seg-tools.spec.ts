@@ -6,6 +6,7 @@ import type { Page } from '@playwright/test';
 import { tsImport } from 'tsx/esm/api';
 import { allSaved, newSegmentation, openPhantom, segmentationEditor, segmentRows as rows, sliceVoxelsOf, voxelsOf as voxels } from './draw-page';
 import { expect, ownHostPerTest, test, type OwnHost } from './fixtures';
+import { mprView, pagePoint, waitForVolumeViews } from './mpr-page';
 import type { ViewerPage } from './viewer-page';
 
 /** Phantom image pixels (256 a side): pixel edge `n` lies at the image fraction n / 256. */
@@ -158,6 +159,7 @@ test.describe('rectangle tools, NIfTI and SEG export → import', () => {
 
     // Imported through the app: the Masks & Scoring dock's file field, both files at once.
     await page.getByTestId('scoring-toggle').click();
+    await expect(page.getByTestId('scoring-panel')).toBeVisible();
     await page.getByTestId('mask-path').fill(`${niftiPath}; ${segPath}`);
     await page.getByTestId('mask-path-submit').click();
     await expect(page.getByTestId('mask-list').locator('li')).toHaveCount(2);
@@ -165,6 +167,7 @@ test.describe('rectangle tools, NIfTI and SEG export → import', () => {
 
     // The Segments panel lists them beside the drawn one; each opens editable with the same voxels in the same place.
     await page.getByTestId('segments-toggle').click();
+    await expect(page.getByTestId('segments-panel')).toBeVisible();
     const items = page.getByTestId('segmentation-item');
     await expect(items).toHaveCount(3);
     for (const n of [1, 2]) {
@@ -185,5 +188,51 @@ test.describe('rectangle tools, NIfTI and SEG export → import', () => {
     await expect.poll(() => voxels(rows(page).first())).toBe(2100);
     await allSaved(page);
     await expect(segmentationEditor(page)).toHaveAttribute('data-head-version', '2');
+  });
+});
+
+test.describe('rectangle tools in the MPR views', () => {
+  // Wide enough that each of the three views shows the phantom at a useful size.
+  test.use({ viewport: { width: 1600, height: 1000 } });
+  const own = ownHostPerTest('seg-tools-mpr');
+
+  test('the axial view fills a rectangle on the slice it shows; the sagittal view refuses in words, as the contour does', async ({ page }) => {
+    await openPhantom(page, own, SLICES);
+    await newSegmentation(page);
+    const row = rows(page).first();
+    await page.getByTestId('command-layout.1x3').click();
+    await waitForVolumeViews(page);
+    await page.keyboard.press('Shift+C');
+
+    const side = await pagePoint(page, 'sagittal', 0.5, 0.5);
+    await page.mouse.click(side.x, side.y);
+    await expect(page.getByTestId('segments-notice')).toContainText('the rectangle tools draw on the stack’s own slices');
+    expect(await voxels(row)).toBe(0);
+
+    // The axial view counts its slices from the head, the stack's k from the feet.
+    const k = SLICES - 1 - Number(await mprView(page, 'axial').getAttribute('data-slice-index'));
+    const from = await pagePoint(page, 'axial', 0.4, 0.4);
+    const to = await pagePoint(page, 'axial', 0.6, 0.6);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await nextFrame(page);
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await nextFrame(page);
+    await page.mouse.up();
+    await expect.poll(() => voxels(row)).toBeGreaterThan(0);
+    expect(await sliceVoxelsOf(row)).toEqual(Array.from({ length: SLICES }, (_, z) => (z === k ? expect.any(Number) : 0)));
+    await allSaved(page);
+
+    // Stored: a whole rectangle (every voxel of its i range × j range) from about 0.4 to 0.6 of the image both ways.
+    const stored = await storedIndices(own, (await segmentationEditor(page).getAttribute('data-mask-set-id'))!);
+    const is = stored.map((index) => index % PIXELS);
+    const js = stored.map((index) => Math.floor(index / PIXELS) % PIXELS);
+    const [i0, i1, j0, j1] = [Math.min(...is), Math.max(...is), Math.min(...js), Math.max(...js)];
+    expect(stored).toHaveLength((i1 - i0 + 1) * (j1 - j0 + 1));
+    for (const [lo, hi] of [[i0, i1], [j0, j1]]) {
+      expect(Math.abs(lo - 0.4 * PIXELS)).toBeLessThanOrEqual(2);
+      expect(Math.abs(hi + 1 - 0.6 * PIXELS)).toBeLessThanOrEqual(2);
+    }
+    await expect(page.getByTestId('command-edit.undo')).toHaveAttribute('title', /rectangle fill/);
   });
 });
