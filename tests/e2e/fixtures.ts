@@ -6,6 +6,8 @@ import { tsImport } from 'tsx/esm/api';
 import type { RunningHost, HostOptions } from '../../host/server';
 import type { ImportSummary } from '../../core/contract/dicom';
 import { resolveDataDir } from '../../core/config/data-dir';
+import { SAMPLE_FOLDER } from '../../core/fixtures/sample';
+import { writeCachedPhantomSeries } from './phantom-cache';
 import { ViewerPage } from './viewer-page';
 
 export interface E2eFixtures {
@@ -14,10 +16,11 @@ export interface E2eFixtures {
   /** Every URL the browser asked for in this test (pages, workers, sockets). */
   requestLog: string[];
   /**
-   * Option: page errors this test expects (patterns of the messages `pageErrors` holds), e.g.
-   * `test.use({ allowedPageErrors: [/cannot decode/] })`. Everything else it records fails the test.
+   * Option: the page errors this test expects, one pattern over the messages `pageErrors` holds, e.g.
+   * `test.use({ allowedPageErrors: /cannot decode/ })` (one RegExp: test.use reads an array as a fixture tuple).
+   * Everything else it records fails the test.
    */
-  allowedPageErrors: RegExp[];
+  allowedPageErrors: RegExp | null;
   /**
    * Automatic in every test: each uncaught exception and console error of every page of the test's
    * browser context, as `pageerror: <message>` or `console.error: <text> (<url>:<line>)`. After the
@@ -114,6 +117,9 @@ function ownHost(prefix: string, name: string, before: Hook, after: Hook): OwnHo
   before(async () => {
     home = makeTestHome();
     work = mkdtempSync(path.join(os.tmpdir(), `vesalius-e2e-${prefix}-`));
+    // "Open sample study" writes the default phantom into the host's cache folder (seconds): a copy of the cached
+    // one is the same files (ensurePhantomSample writes writePhantomSeries' defaults), there before the host looks.
+    await writeCachedPhantomSeries(path.join(options().cacheDir, SAMPLE_FOLDER), {});
     host = await startTestHost(options());
   });
   after(async () => {
@@ -178,7 +184,7 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
     { scope: 'worker' },
   ],
   requestLog: async ({}, use) => use([]),
-  allowedPageErrors: [[], { option: true }],
+  allowedPageErrors: [null, { option: true }],
   pageErrors: [
     async ({ context, allowedPageErrors }, use) => {
       const errors: string[] = [];
@@ -193,7 +199,7 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
       });
       await use(errors);
       // A CSP violation is never expected: the app must run under its strict CSP (no eval, no inline script, nothing remote).
-      const unexpected = errors.filter((error) => error.startsWith('csp: ') || !allowedPageErrors.some((pattern) => pattern.test(error)));
+      const unexpected = errors.filter((error) => error.startsWith('csp: ') || !allowedPageErrors?.test(error));
       expect(unexpected, 'uncaught page errors, console errors and CSP violations').toEqual([]);
     },
     { auto: true },
@@ -214,10 +220,8 @@ export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
  * failure (a libjpeg error code, or the TypeError of a 32-bit big-endian frame it cannot unpack) and the
  * loader's ImageLoadFailure naming the file. For `allowedPageErrors` in specs that show broken files.
  */
-export const UNDECODABLE_FILE_ERRORS: readonly RegExp[] = [
-  /^console\.error: Error executing method 'decodeTask' on worker 'dicomImageLoader': (\d+\b|TypeError: Cannot read properties of undefined \(reading 'length'\))/,
-  /^console\.error: ImageLoadFailure: .+ decoder rejected the pixel data/,
-];
+export const UNDECODABLE_FILE_ERRORS =
+  /^console\.error: (Error executing method 'decodeTask' on worker 'dicomImageLoader': (\d+\b|TypeError: Cannot read properties of undefined \(reading 'length'\))|ImageLoadFailure: .+ decoder rejected the pixel data)/;
 
 /** What Chromium logs when the page's CSP blocks something. */
 const isCspViolation = (text: string): boolean => /Content Security Policy|Refused to (load|execute|connect|create)/i.test(text);

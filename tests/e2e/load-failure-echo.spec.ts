@@ -6,7 +6,7 @@ import { writePhantomSeries } from '../../core/fixtures/phantom';
 import { encodePart10, newUid } from '../../core/fixtures/dicom-writer';
 
 // The broken JPEG is decoded on purpose: cornerstone's console errors about it are expected, an uncaught error is not.
-test.use({ allowedPageErrors: [...UNDECODABLE_FILE_ERRORS] });
+test.use({ allowedPageErrors: UNDECODABLE_FILE_ERRORS });
 
 test('an image that fails to load is reported on the image, never as an uncaught page error (cornerstone\'s cache re-throws it)', async ({ viewer, page, pageErrors }) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vesalius-e2e-load-echo-'));

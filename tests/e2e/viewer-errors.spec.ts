@@ -9,7 +9,7 @@ import { dataDirMissingMessage } from '../../core/config/data-dir';
 import { realCtSampleDir } from '../../core/services/sample-paths';
 
 // Every describe here shows an undecodable file: cornerstone's console errors about it are expected.
-test.use({ allowedPageErrors: [...UNDECODABLE_FILE_ERRORS] });
+test.use({ allowedPageErrors: UNDECODABLE_FILE_ERRORS });
 
 const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
