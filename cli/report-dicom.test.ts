@@ -1,5 +1,4 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,21 +14,11 @@ import { segSourceOfSeries } from '../core/masks/seg-writer-source';
 import { StoreHandle } from '../core/store/store-handle';
 import { vesalius } from './test-run';
 import { hasDciodvfy, dciodvfyErrors } from '../core/fixtures/dciodvfy';
+import { encapsulatedDocument, readNaturalDicom, referencedSopInstanceUids } from '../core/fixtures/dicom-read';
 
-const require = createRequire(import.meta.url);
-const dcmjs = require('dcmjs') as {
-  data: {
-    DicomMessage: { readFile(buffer: ArrayBuffer): { dict: Record<string, unknown> } };
-    DicomMetaDictionary: { naturalizeDataset(dict: Record<string, unknown>): Record<string, any> };
-  };
-};
 
 if (!hasDciodvfy) console.warn('cli/report-dicom.test.ts: dciodvfy checks skipped: dicom3tools is not installed: apt-get install -y dicom3tools');
 
-function readNatural(file: string): Record<string, any> {
-  const bytes = readFileSync(file);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
-}
 
 /** The values of every NUM item named by this concept code, anywhere in the content tree. */
 function numValues(node: unknown, codeValue: string, into: number[] = []): number[] {
@@ -42,17 +31,6 @@ function numValues(node: unknown, codeValue: string, into: number[] = []): numbe
   return into;
 }
 
-/** Every ReferencedSOPInstanceUID anywhere in the data set (content tree and evidence). */
-function referencedUids(node: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const item of node) referencedUids(item, into);
-  else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'ReferencedSOPInstanceUID' && typeof value === 'string') into.add(value);
-      else referencedUids(value, into);
-    }
-  }
-  return into;
-}
 
 // A generated study folder: one 10×8×6 CT series and two SEGs of it (an expert's and a model's); two measurements on image 2.
 let tmp: string;
@@ -118,22 +96,22 @@ describe('vesalius report --dicom', () => {
     expect(files.map((f) => path.basename(f.path)).sort()).toEqual(['expert.seg.dcm', 'measurements.sr.dcm', 'model.seg.dcm', 'report.pdf.dcm']);
     for (const f of files) {
       expect(path.dirname(f.path)).toBe(dicomDir);
-      const ds = readNatural(f.path);
+      const ds = readNaturalDicom(f.path);
       expect(ds.SOPInstanceUID).toBe(f.sopInstanceUid);
       expect(ds.SeriesInstanceUID).toBe(f.seriesInstanceUid);
       if (hasDciodvfy) expect({ file: path.basename(f.path), errors: dciodvfyErrors(f.path) }).toEqual({ file: path.basename(f.path), errors: [] });
     }
 
     // The Encapsulated PDF's document is the PDF written with --out, byte for byte.
-    const pdf = readNatural(files.find((f) => f.kind === 'encapsulated-pdf')!.path);
+    const pdf = readNaturalDicom(files.find((f) => f.kind === 'encapsulated-pdf')!.path);
     const pdfBytes = readFileSync(out);
     expect(pdf.EncapsulatedDocumentLength).toBe(pdfBytes.length);
-    expect(Buffer.from(pdf.EncapsulatedDocument[0] ?? pdf.EncapsulatedDocument).subarray(0, pdfBytes.length).equals(pdfBytes)).toBe(true);
+    expect(encapsulatedDocument(pdf).equals(pdfBytes)).toBe(true);
 
     // The SR references exactly the SEGs written beside it and the image measured on.
-    const sr = readNatural(files.find((f) => f.kind === 'sr')!.path);
+    const sr = readNaturalDicom(files.find((f) => f.kind === 'sr')!.path);
     const segUids = files.filter((f) => f.kind === 'seg').map((f) => f.sopInstanceUid);
-    expect([...referencedUids(sr)].sort()).toEqual([...segUids, source.frames[2].sopInstanceUid].sort());
+    expect([...referencedSopInstanceUids(sr)].sort()).toEqual([...segUids, source.frames[2].sopInstanceUid].sort());
     expect(sr.StudyInstanceUID).toBe(source.patientStudy.StudyInstanceUID);
     // Each SEG segment's volume: voxels × 0.8 × 0.6 × 2.5 mm³ (the series' spacing), for both SEGs.
     const volumes = content.segments.map((segment) => (voxels(content.masks.get(segment.number)!) * 0.8 * 0.6 * 2.5) / 1000);

@@ -168,7 +168,20 @@ export const agreementSchema = z.object({
 });
 export type Agreement = z.infer<typeof agreementSchema>;
 
-const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict();
+/** What masks.scoreDataset scores (and scores.export of a dataset). */
+export const datasetArgsSchema = z.object({ truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict();
+
+/** What masks.score scores (and scores.export of a pair). */
+export const maskScoreArgsSchema = z
+  .object({
+    truthId: maskSetIdSchema,
+    predId: maskSetIdSchema,
+    emptyRule: emptyRuleSchema.default('one'),
+    /** Versions to score (the heads when omitted). */
+    truthVersion: versionNumberSchema.optional(),
+    predVersion: versionNumberSchema.optional(),
+  })
+  .strict();
 
 export const maskCalls = {
   /** Reads mask files (DICOM SEG, NIfTI, PNG) for a series; each file is either opened or reported with its reason. */
@@ -299,19 +312,7 @@ export const maskCalls = {
     }),
   ),
   /** Scores a prediction against a truth mask set of the same shape. */
-  'masks.score': defineCall(
-    z
-      .object({
-        truthId: maskSetIdSchema,
-        predId: maskSetIdSchema,
-        emptyRule: emptyRuleSchema.default('one'),
-        /** Versions to score (the heads when omitted). */
-        truthVersion: versionNumberSchema.optional(),
-        predVersion: versionNumberSchema.optional(),
-      })
-      .strict(),
-    maskScoreSchema,
-  ),
+  'masks.score': defineCall(maskScoreArgsSchema, maskScoreSchema),
   /** Scores every paired case of two folders in one call (small datasets, scripts, tests). */
   'masks.scoreDataset': defineCall(datasetArgsSchema, datasetScoreSchema),
   /**

@@ -1,26 +1,13 @@
 // Calls that write scores to a file the user chose: the Scoring dock's "Export CSV" / "Export JSON".
 import { z } from 'zod';
 import { defineCall } from './define';
-import { maskSetIdSchema } from './masks';
+import { datasetArgsSchema, maskScoreArgsSchema } from './masks';
 import { pathSchema } from './primitives';
-
-const emptyRuleSchema = z.enum(['one', 'skip']);
-const versionNumberSchema = z.number().int().min(1);
 
 /** What is scored: two stored segmentations of a series (one case), or two folders of mask files (a dataset). */
 export const scoreSourceSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('case'),
-      truthId: maskSetIdSchema,
-      predId: maskSetIdSchema,
-      emptyRule: emptyRuleSchema.default('one'),
-      /** Versions to score (the heads when omitted), as masks.score takes them. */
-      truthVersion: versionNumberSchema.optional(),
-      predVersion: versionNumberSchema.optional(),
-    })
-    .strict(),
-  z.object({ kind: z.literal('dataset'), truthDir: pathSchema, predDir: pathSchema, emptyRule: emptyRuleSchema.default('one') }).strict(),
+  maskScoreArgsSchema.extend({ kind: z.literal('case') }).strict(),
+  datasetArgsSchema.extend({ kind: z.literal('dataset') }).strict(),
 ]);
 export type ScoreSource = z.infer<typeof scoreSourceSchema>;
 

@@ -2,7 +2,6 @@
 // the files the CLI's --dicom writes, from the app's call.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { dispatch } from '../contract/dispatch';
 import type { CallName, CallResult } from '../contract/index';
 import type { Result } from '../contract/result';
 import { dciodvfyErrors, hasDciodvfy } from '../fixtures/dciodvfy';
+import { encapsulatedDocument, readNaturalDicom, referencedSopInstanceUids } from '../fixtures/dicom-read';
 import { testPlanes, writeSourceSeries } from '../masks/seg-writer.fixtures';
 import { SEG_STORAGE_SOP_CLASS } from '../masks/seg-writer';
 import { ENCAPSULATED_PDF_STORAGE } from '../report/dicom/encapsulated-pdf';
@@ -20,13 +20,6 @@ import { createAppService, type AppService } from './app-service';
 import type { CallContext } from './context';
 import { waitForJob } from './test-helpers';
 
-const require = createRequire(import.meta.url);
-const dcmjs = require('dcmjs') as {
-  data: {
-    DicomMessage: { readFile(buffer: ArrayBuffer): { dict: Record<string, unknown> } };
-    DicomMetaDictionary: { naturalizeDataset(dict: Record<string, unknown>): Record<string, any> };
-  };
-};
 const poppler = existsSync('/usr/bin/pdftotext');
 if (!hasDciodvfy) console.warn('report-export-dicom.test.ts: dciodvfy checks skipped: apt-get install -y dicom3tools');
 
@@ -42,21 +35,6 @@ async function call<K extends CallName>(name: K, args: unknown): Promise<Result<
 function value<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value;
-}
-function readNatural(file: string): Record<string, any> {
-  const bytes = readFileSync(file);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
-}
-/** Every ReferencedSOPInstanceUID anywhere in a data set. */
-function referencedUids(node: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const item of node) referencedUids(item, into);
-  else if (node && typeof node === 'object') {
-    for (const [key, v] of Object.entries(node)) {
-      if (key === 'ReferencedSOPInstanceUID' && typeof v === 'string') into.add(v);
-      else referencedUids(v, into);
-    }
-  }
-  return into;
 }
 
 beforeAll(async () => {
@@ -96,15 +74,15 @@ describe('report.exportDicom', () => {
     for (const f of written.files) {
       expect(path.dirname(f.path)).toBe(outDir);
       expect(statSync(f.path).size).toBe(f.bytes);
-      const ds = readNatural(f.path);
+      const ds = readNaturalDicom(f.path);
       expect([ds.SOPClassUID, ds.SOPInstanceUID, ds.StudyInstanceUID]).toEqual([f.sopClassUid, f.sopInstanceUid, studyKey]);
       if (hasDciodvfy) expect({ file: path.basename(f.path), errors: dciodvfyErrors(f.path) }).toEqual({ file: path.basename(f.path), errors: [] });
     }
-    expect([...referencedUids(readNatural(byKind.sr.path))].sort()).toEqual([byKind.seg.sopInstanceUid, imageUid].sort());
+    expect([...referencedSopInstanceUids(readNaturalDicom(byKind.sr.path))].sort()).toEqual([byKind.seg.sopInstanceUid, imageUid].sort());
 
     // The encapsulated document is the report's PDF, its draft state printed.
-    const pdf = readNatural(byKind['encapsulated-pdf'].path);
-    const document = Buffer.from(pdf.EncapsulatedDocument[0] ?? pdf.EncapsulatedDocument).subarray(0, pdf.EncapsulatedDocumentLength);
+    const pdf = readNaturalDicom(byKind['encapsulated-pdf'].path);
+    const document = encapsulatedDocument(pdf);
     expect(document.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     if (poppler) {
       const text = execFileSync('pdftotext', ['-', '-'], { input: document }).toString('utf8');
@@ -120,8 +98,8 @@ describe('report.exportDicom', () => {
     const pdfOutPath = path.join(tmp, 'granted', 'report.pdf');
     const written = value(await call('report.exportDicom', { studyKey, outDir, pdfOutPath }));
     expect(written.pdf).toEqual({ path: pdfOutPath, bytes: statSync(pdfOutPath).size });
-    const pdf = readNatural(written.files.find((f) => f.kind === 'encapsulated-pdf')!.path);
-    const document = Buffer.from(pdf.EncapsulatedDocument[0] ?? pdf.EncapsulatedDocument).subarray(0, pdf.EncapsulatedDocumentLength);
+    const pdf = readNaturalDicom(written.files.find((f) => f.kind === 'encapsulated-pdf')!.path);
+    const document = encapsulatedDocument(pdf);
     expect(document.equals(readFileSync(pdfOutPath))).toBe(true);
 
     const store = new StoreHandle(path.join(tmp, 'home', ANNOTATION_DB_FILE));

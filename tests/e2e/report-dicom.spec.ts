@@ -1,39 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
+import { encapsulatedDocument, readNaturalDicom, referencedSopInstanceUids } from '../../core/fixtures/dicom-read';
 import { expect, hostPerFile, test } from './fixtures';
 import { openSample } from './report-page';
 import { ViewerPage } from './viewer-page';
 
-const require = createRequire(import.meta.url);
-const dcmjs = require('dcmjs') as {
-  data: {
-    DicomMessage: { readFile(buffer: ArrayBuffer): { dict: Record<string, unknown> } };
-    DicomMetaDictionary: { naturalizeDataset(dict: Record<string, unknown>): Record<string, any> };
-  };
-};
 const PDFTOTEXT = '/usr/bin/pdftotext';
 const VESALIUS = fileURLToPath(new URL('../../bin/vesalius', import.meta.url));
-
-function readNatural(file: string): Record<string, any> {
-  const bytes = readFileSync(file);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).dict);
-}
-
-/** Every ReferencedSOPInstanceUID anywhere in a data set (content tree and evidence). */
-function referencedUids(node: unknown, into = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const item of node) referencedUids(item, into);
-  else if (node && typeof node === 'object') {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === 'ReferencedSOPInstanceUID' && typeof value === 'string') into.add(value);
-      else referencedUids(value, into);
-    }
-  }
-  return into;
-}
 
 /** The report's DICOM outputs and the scores' CSV, written from the app and read back in the test. */
 test.describe('report and scores export', () => {
@@ -71,13 +47,13 @@ test.describe('report and scores export', () => {
     if (!listed.ok) throw new Error(listed.error.message);
     const imageUid = listed.value.measurements[0].image.sopInstanceUid;
 
-    const sr = readNatural(srPath);
+    const sr = readNaturalDicom(srPath);
     expect(sr.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.88.22');
-    expect([...referencedUids(sr)]).toEqual([imageUid]);
-    const pdf = readNatural(pdfPath);
+    expect([...referencedSopInstanceUids(sr)]).toEqual([imageUid]);
+    const pdf = readNaturalDicom(pdfPath);
     expect(pdf.SOPClassUID).toBe('1.2.840.10008.5.1.4.1.1.104.1');
     expect(pdf.StudyInstanceUID).toBe(sr.StudyInstanceUID);
-    const document = Buffer.from(pdf.EncapsulatedDocument[0] ?? pdf.EncapsulatedDocument).subarray(0, pdf.EncapsulatedDocumentLength);
+    const document = encapsulatedDocument(pdf);
     expect(document.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     if (existsSync(PDFTOTEXT)) {
       const text = execFileSync(PDFTOTEXT, ['-', '-'], { input: document }).toString('utf8').replace(/\s+/g, ' ');
