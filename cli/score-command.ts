@@ -24,7 +24,9 @@ volumes per label, mIoU per case, and mean / median / min / max mIoU over a data
                       pred_voxels, truth_ml, pred_ml), a row per case (row=case: iou = mIoU,
                       dice = mean Dice), per-label means (row=dataset-label) and the dataset's
                       mIoU mean / median / min / max (row=dataset-…); an empty cell is an undefined
-                      score (null in JSON)
+                      score (null in JSON); a name starting with = + - @ TAB or CR gets a leading '
+                      (a spreadsheet shows it rather than running it as a formula). The app's
+                      Scoring dock writes the same file (Export CSV / Export JSON)
   --empty one|skip    a case with no foreground in truth or prediction scores mIoU 1 ('one',
                       the default) or is left out of the means ('skip')
 
