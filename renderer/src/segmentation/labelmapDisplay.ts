@@ -87,8 +87,11 @@ export class LabelmapDisplay {
   /** Drops the volume views' segmentation of a layer that goes (the images are the stack's, freed with the layer). */
   private removeVolumeSegmentation(layer: Layer): void {
     if (!layer.volumeSegmentationId) return;
+    // cornerstone's removeSegmentation leaves the labelmap volume it built in its cache: it goes too (its images are the layer's, freed with it).
+    const volumeId = labelmapVolumeOf(layer.volumeSegmentationId)?.geometryVolumeId;
     csSegmentation.removeSegmentation(layer.volumeSegmentationId);
     layer.volumeSegmentationId = null;
+    if (volumeId && cache.getVolumeLoadObject(volumeId)) cache.removeVolumeLoadObject(volumeId);
   }
 
   /** Adds (or replaces) a segment's layer, filled from its whole mask. */
@@ -218,11 +221,19 @@ function addSegmentation(segmentationId: string, images: readonly Types.IImage[]
  * uploads every frame) while the volume is not built yet or an image is not in it.
  */
 function volumeFramesOf(segmentationId: string, imageIds: readonly (string | undefined)[]): number[] {
-  const labelmap = csSegmentation.state.getSegmentation(segmentationId)?.representationData.Labelmap as { labelmaps?: Record<string, { volumeId?: string; geometryVolumeId?: string }> } | undefined;
-  const layer = Object.values(labelmap?.labelmaps ?? {})[0];
+  const layer = labelmapVolumeOf(segmentationId);
   const volumeId = layer?.volumeId ?? layer?.geometryVolumeId;
   const frameIds = volumeId ? cache.getVolume(volumeId)?.imageIds : undefined;
   if (!frameIds) return [];
   const frames = imageIds.map((id) => (id === undefined ? -1 : frameIds.indexOf(id)));
   return frames.every((f) => f >= 0) ? frames : [];
+}
+
+/**
+ * The volume ids of a segmentation's labelmap: its own volume (none here: ours are built from images), or the one
+ * cornerstone built over its images for the volume views (`geometryVolumeId`, once built).
+ */
+function labelmapVolumeOf(segmentationId: string): { volumeId?: string; geometryVolumeId?: string } | undefined {
+  const labelmap = csSegmentation.state.getSegmentation(segmentationId)?.representationData.Labelmap as { labelmaps?: Record<string, { volumeId?: string; geometryVolumeId?: string }> } | undefined;
+  return Object.values(labelmap?.labelmaps ?? {})[0];
 }
