@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { expect, ownHostPerTest, test } from './fixtures';
+import { writeCachedPhantomSeries } from './phantom-cache';
 import { ViewerPage } from './viewer-page';
 
 const size = 64;
@@ -18,10 +19,9 @@ test.describe('agreement between annotators', () => {
   const own = ownHostPerTest('agreement');
 
   test('three readers: the pairwise Dice per label, and their majority consensus saved as a segmentation', async ({ page }) => {
-    const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
     const { niftiFile } = (await tsImport('../../core/masks/mask-fixtures.ts', import.meta.url)) as typeof import('../../core/masks/mask-fixtures');
     const seriesDir = path.join(own.work, 'study');
-    await writePhantomSeries(seriesDir, { slices, rows: size, columns: size, patientName: 'Agree^Phantom' });
+    await writeCachedPhantomSeries(seriesDir, { slices, rows: size, columns: size, patientName: 'Agree^Phantom' });
     // a and c agree exactly; b is shifted by 5 columns: Dice(a, b) = 2·50 / 200 = 0.5.
     for (const [name, x0] of [['a', 10], ['b', 15], ['c', 10]] as const) {
       writeFileSync(path.join(own.work, `${name}.nii`), niftiFile({ shape: [size, size, slices], values: box(x0), datatype: 'uint8' }));

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { expect, ownHostPerTest, test } from './fixtures';
+import { writeCachedPhantomSeries } from './phantom-cache';
 import { ViewerPage } from './viewer-page';
 
 const size = 64;
@@ -19,10 +20,9 @@ test.describe('the annotation store', () => {
   const own = ownHostPerTest('annotations');
 
   const writeStudy = async (blankUids: boolean) => {
-    const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
     const { niftiFile } = (await tsImport('../../core/masks/mask-fixtures.ts', import.meta.url)) as typeof import('../../core/masks/mask-fixtures');
     const seriesDir = path.join(own.work, 'study');
-    await writePhantomSeries(seriesDir, { slices, rows: size, columns: size, patientName: 'Store^Phantom', blankUids });
+    await writeCachedPhantomSeries(seriesDir, { slices, rows: size, columns: size, patientName: 'Store^Phantom', blankUids });
     writeFileSync(path.join(own.work, 'expert.nii'), niftiFile({ shape: [size, size, slices], values: boxMask(), datatype: 'uint8', spacingMm: [1.5, 1.5, 2.5] }));
     return seriesDir;
   };

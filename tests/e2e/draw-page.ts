@@ -1,21 +1,40 @@
 // What the drawing specs share: the phantom opened with the Segments panel, the segment rows and their counts, autosave.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { tsImport } from 'tsx/esm/api';
-import { expect, type OwnHost } from './fixtures';
+import { expect, importThroughHost, type OwnHost } from './fixtures';
+import type { RunningHost } from '../../host/server';
+import { writeCachedPhantomSeries } from './phantom-cache';
 import { ViewerPage } from './viewer-page';
 
-/** A generated phantom CT (256×256, 1.5 mm pixels, `slices` slices) opened in the viewer, with the Segments panel open. */
+/** The drawing phantom's series key in each host that has imported it: a host shared by a file imports it once. */
+const phantomSeriesKey = new WeakMap<RunningHost, string>();
+
+/**
+ * A generated phantom CT (256×256, 1.5 mm pixels, `slices` slices) in `own.work/study`, imported once per host,
+ * opened in the viewer from the study list, with the Segments panel open. A host shares the one study with
+ * every test that uses it: each test starts its own segmentation (newSegmentation).
+ */
 export async function openPhantom(page: Page, own: OwnHost, slices = 6): Promise<ViewerPage> {
-  const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
   const seriesDir = path.join(own.work, 'study');
-  await writePhantomSeries(seriesDir, { slices, rows: 256, columns: 256, patientName: 'Draw^Phantom' });
+  let seriesKey = phantomSeriesKey.get(own.host);
+  if (!seriesKey) {
+    if (!existsSync(seriesDir)) await writeCachedPhantomSeries(seriesDir, { slices, rows: 256, columns: 256, patientName: 'Draw^Phantom' });
+    [seriesKey] = (await importThroughHost(own.host, [seriesDir])).seriesKeys;
+    if (!seriesKey) throw new Error(`openPhantom: no series imported from ${seriesDir}`);
+    phantomSeriesKey.set(own.host, seriesKey);
+  }
   const viewer = new ViewerPage(page);
   await viewer.goto(own.host.url);
-  await viewer.openPath(seriesDir);
-  await viewer.waitForImport();
+  await page.getByTestId('study-item').click();
   await viewer.waitForRender(0);
   await page.getByTestId('segments-toggle').click();
+  // Opening the panel opens the series' newest drawn segmentation (an earlier test's, on a shared host): wait for it,
+  // so that newSegmentation's new one is not mistaken for it, nor replaced by it.
+  const listed = await own.host.service.handlers['masks.list']({ seriesKey }, { transport: 'direct', caller: 'e2e set-up' });
+  if (!listed.ok) throw new Error(listed.error.message);
+  const latest = listed.value.maskSets.filter((m) => m.provenance.origin.kind === 'drawn' && !m.readOnly).at(-1);
+  if (latest) await expect(segmentationEditor(page)).toHaveAttribute('data-mask-set-id', latest.maskSetId);
   return viewer;
 }
 
@@ -34,7 +53,12 @@ export async function allSaved(page: Page): Promise<void> {
   await expect(page.getByTestId('draw-save-state')).toHaveAttribute('data-state', 'saved');
 }
 
+/** A new, empty segmentation of the open series, in the editor (never one an earlier test left in the store). */
 export async function newSegmentation(page: Page): Promise<void> {
+  const editor = segmentationEditor(page);
+  const shown = (await editor.count()) ? await editor.getAttribute('data-mask-set-id') : null;
   await page.getByTestId('segmentation-new').click();
+  if (shown) await expect(editor).not.toHaveAttribute('data-mask-set-id', shown);
+  await expect(editor).toBeVisible();
   await expect(segmentRows(page)).toHaveCount(1);
 }

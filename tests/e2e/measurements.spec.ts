@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { tsImport } from 'tsx/esm/api';
 import { PHANTOM_HU } from '../../core/fixtures/phantom';
 import { expect, ownHostPerTest, test } from './fixtures';
+import { writeCachedPhantomSeries } from './phantom-cache';
 import { ViewerPage } from './viewer-page';
 
 /** Normalised phantom coordinates (u, v ∈ [-1, 1], see core/fixtures/phantom.ts) as image fractions. */
@@ -11,9 +11,8 @@ test.describe('measurements', () => {
   const own = ownHostPerTest('measure');
 
   test('ellipse and rectangle ROIs show the phantom tissue HU exactly; an angle; undo and redo; deleted ones stay deleted after a restart', async ({ page }) => {
-    const { writePhantomSeries } = (await tsImport('../../core/fixtures/phantom.ts', import.meta.url)) as typeof import('../../core/fixtures/phantom');
     const seriesDir = path.join(own.work, 'study');
-    await writePhantomSeries(seriesDir, { slices: 3, rows: 128, columns: 128, patientName: 'Measure^Phantom' });
+    await writeCachedPhantomSeries(seriesDir, { slices: 3, rows: 128, columns: 128, patientName: 'Measure^Phantom' });
     const viewer = new ViewerPage(page);
     await viewer.goto(own.host.url);
     await viewer.openPath(seriesDir);
