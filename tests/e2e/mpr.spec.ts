@@ -93,10 +93,6 @@ test.describe('MPR layouts of the axial phantom', () => {
   });
 
   test.describe('the 1×3 layout and back', () => {
-    // Known bug, not what this test checks: at 397af07 this test's layout switches raise 25 uncaught page errors
-    // (these three messages, from the minified bundle; found when every test began to fail on page errors).
-    // Reported to the lead: remove this once they are fixed, and the test then fails on any of them again.
-    test.use({ allowedPageErrors: /^pageerror: (Cannot destructure property 'direction' of '\w+' as it is undefined\.|Cannot read properties of undefined \(reading '1'\)|\w+\.extent is not iterable)$/ });
     test('1×3 shows axial, sagittal and coronal views of the volume; 1×1 shows the stack again', async ({ viewer, page }) => {
       await page.getByTestId('command-layout.1x3').click();
       await expect(page.getByTestId('command-layout.1x3')).toHaveAttribute('aria-pressed', 'true');

@@ -218,11 +218,11 @@ export class MprController {
     if (!volumeId) return;
     for (const axis of MPR_AXES) {
       const viewport = this.viewport(axis);
-      try {
-        viewport?.removeVolumeActors([volumeId]);
-      } catch {
-        // The actor was never added (the volume failed before reaching the views): nothing to remove.
-      }
+      // By the volume each actor shows: cornerstone 5.14 names a volume's actor with a random uid, not the volume's
+      // id. An actor left behind outlives its freed volume, and the next setVolumes' events (VOI, camera,
+      // crosshairs) read it before replacing it: 25 uncaught errors per 1×1 → 1×3 round.
+      const actorUids = viewport?.getActors().filter((actor) => actor.referencedId === volumeId).map((actor) => actor.uid) ?? [];
+      if (actorUids.length) viewport?.removeVolumeActors(actorUids);
       this.publish(axis, emptyMprView);
     }
     const volume = cache.getVolume(volumeId) as (Types.IImageVolume & { cancelLoading?: () => void }) | undefined;
