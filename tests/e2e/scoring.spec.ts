@@ -167,66 +167,70 @@ test('dataset view lists every case with its mIoU and sorting by mIoU puts the w
   void viewer;
 });
 
-test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn over it', async ({ viewer, page, dataDir }) => {
-  test.skip(!dataDir, dataDirMissingMessage());
-  const segDir = path.join(dataDir!, 'dicom', 'dcmqi', 'segmentations');
-  await viewer.openPath(path.join(segDir, 'ct-3slice'));
-  await viewer.waitForImport();
-  await viewer.waitForRender();
+test.describe('a real SEG', () => {
+  // dcmjs logs the dictionary's ambiguous VRs (xs, ox) it resolves while reading the real SEG: a library note, not a failure.
+  test.use({ allowedPageErrors: /^console\.error: Invalid vr type (xs - using US|ox - using OW) / });
+  test('a real expert SEG (dcmqi liver) opens on the CT it references and is drawn over it', async ({ viewer, page, dataDir }) => {
+    test.skip(!dataDir, dataDirMissingMessage());
+    const segDir = path.join(dataDir!, 'dicom', 'dcmqi', 'segmentations');
+    await viewer.openPath(path.join(segDir, 'ct-3slice'));
+    await viewer.waitForImport();
+    await viewer.waitForRender();
 
-  await page.getByTestId('scoring-toggle').click();
-  await page.getByTestId('mask-path').fill(path.join(segDir, 'liver.dcm'));
-  await page.getByTestId('mask-path-submit').click();
-  const item = page.getByTestId('mask-list').locator('li');
-  await expect(item).toHaveCount(1);
-  await expect(item).toContainText('1 Liver');
-  await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
+    await page.getByTestId('scoring-toggle').click();
+    await page.getByTestId('mask-path').fill(path.join(segDir, 'liver.dcm'));
+    await page.getByTestId('mask-path-submit').click();
+    const item = page.getByTestId('mask-list').locator('li');
+    await expect(item).toHaveCount(1);
+    await expect(item).toContainText('1 Liver');
+    await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
 
-  // Alignment: under the mask the CT is liver (a narrow band of soft-tissue grey at the default
-  // window), while the same mask mirrored left-right lands on a mix of liver, fat, bowel and bone.
-  // cornerstone blends the mask into its canvas: the mask is where the canvas is tinted with it shown,
-  // the CT's grey is read from the same canvas with it hidden (the camera does not move in between).
-  const canvasPixels = () =>
-    viewer.viewport.evaluate((element) => {
-      const canvas = element.querySelector('canvas')!;
-      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-      (window as unknown as { __probePixels: unknown[] }).__probePixels ??= [];
-      (window as unknown as { __probePixels: unknown[] }).__probePixels.push({ width: canvas.width, height: canvas.height, data });
-    });
-  await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted, { timeout: 15_000 }).toBeGreaterThan(1000);
-  await canvasPixels();
-  await page.getByRole('checkbox', { name: 'Show liver.dcm' }).uncheck();
-  await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted).toBe(0);
-  await canvasPixels();
-  const under = await page.evaluate((minTint) => {
-    const [shown, hidden] = (window as unknown as { __probePixels: { width: number; height: number; data: Uint8ClampedArray }[] }).__probePixels;
-    if (shown.width !== hidden.width || shown.height !== hidden.height) throw new Error(`canvas sizes differ: ${shown.width}x${shown.height} vs ${hidden.width}x${hidden.height}`);
-    const { width, height } = shown;
-    const tinted = (o: number) => Math.max(shown.data[o], shown.data[o + 1], shown.data[o + 2]) - Math.min(shown.data[o], shown.data[o + 1], shown.data[o + 2]) >= minTint;
-    const stats = (mirror: boolean) => {
-      let n = 0;
-      let sum = 0;
-      let sumSq = 0;
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          if (!tinted((y * width + x) * 4)) continue;
-          const sx = mirror ? width - 1 - x : x;
-          const grey = hidden.data[(y * width + sx) * 4];
-          n++;
-          sum += grey;
-          sumSq += grey * grey;
+    // Alignment: under the mask the CT is liver (a narrow band of soft-tissue grey at the default
+    // window), while the same mask mirrored left-right lands on a mix of liver, fat, bowel and bone.
+    // cornerstone blends the mask into its canvas: the mask is where the canvas is tinted with it shown,
+    // the CT's grey is read from the same canvas with it hidden (the camera does not move in between).
+    const canvasPixels = () =>
+      viewer.viewport.evaluate((element) => {
+        const canvas = element.querySelector('canvas')!;
+        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        (window as unknown as { __probePixels: unknown[] }).__probePixels ??= [];
+        (window as unknown as { __probePixels: unknown[] }).__probePixels.push({ width: canvas.width, height: canvas.height, data });
+      });
+    await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted, { timeout: 15_000 }).toBeGreaterThan(1000);
+    await canvasPixels();
+    await page.getByRole('checkbox', { name: 'Show liver.dcm' }).uncheck();
+    await expect.poll(async () => (await viewportTint(viewer.viewport)).tinted).toBe(0);
+    await canvasPixels();
+    const under = await page.evaluate((minTint) => {
+      const [shown, hidden] = (window as unknown as { __probePixels: { width: number; height: number; data: Uint8ClampedArray }[] }).__probePixels;
+      if (shown.width !== hidden.width || shown.height !== hidden.height) throw new Error(`canvas sizes differ: ${shown.width}x${shown.height} vs ${hidden.width}x${hidden.height}`);
+      const { width, height } = shown;
+      const tinted = (o: number) => Math.max(shown.data[o], shown.data[o + 1], shown.data[o + 2]) - Math.min(shown.data[o], shown.data[o + 1], shown.data[o + 2]) >= minTint;
+      const stats = (mirror: boolean) => {
+        let n = 0;
+        let sum = 0;
+        let sumSq = 0;
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            if (!tinted((y * width + x) * 4)) continue;
+            const sx = mirror ? width - 1 - x : x;
+            const grey = hidden.data[(y * width + sx) * 4];
+            n++;
+            sum += grey;
+            sumSq += grey * grey;
+          }
         }
-      }
-      const mean = sum / n;
-      return { n, mean, sd: Math.sqrt(sumSq / n - mean * mean) };
-    };
-    return { aligned: stats(false), mirrored: stats(true) };
-  }, MIN_TINT);
-  expect(under.aligned.n).toBeGreaterThan(1000);
-  // Liver (about 40–80 HU) at the default window (400 / 40) is mid grey: 255 × (HU − 40 + 200) / 400.
-  expect(under.aligned.mean).toBeGreaterThan(100);
-  expect(under.aligned.mean).toBeLessThan(170);
-  expect(under.aligned.sd).toBeLessThan(under.mirrored.sd * 0.7);
+        const mean = sum / n;
+        return { n, mean, sd: Math.sqrt(sumSq / n - mean * mean) };
+      };
+      return { aligned: stats(false), mirrored: stats(true) };
+    }, MIN_TINT);
+    expect(under.aligned.n).toBeGreaterThan(1000);
+    // Liver (about 40–80 HU) at the default window (400 / 40) is mid grey: 255 × (HU − 40 + 200) / 400.
+    expect(under.aligned.mean).toBeGreaterThan(100);
+    expect(under.aligned.mean).toBeLessThan(170);
+    expect(under.aligned.sd).toBeLessThan(under.mirrored.sd * 0.7);
+  });
 });
 
 test('a SEG with overlapping segments (highdicom) shows each segment whole, as its own labelmap', async ({ viewer, page, dataDir }) => {
