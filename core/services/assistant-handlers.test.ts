@@ -34,7 +34,7 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
   it('reports status without starting the worker, then caption / ask / segment through it', async () => {
     const s = service({ modelDir: tinyRandomDir });
     const before = await s.call('assistant.status', {});
-    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.1.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'] } });
+    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.2.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'] } });
 
     const image = ctPayload(50, 40);
     const caption = await s.call('assistant.caption', { image });
