@@ -57,8 +57,12 @@ export async function allSaved(page: Page): Promise<void> {
 export async function newSegmentation(page: Page): Promise<void> {
   const editor = segmentationEditor(page);
   const shown = (await editor.count()) ? await editor.getAttribute('data-mask-set-id') : null;
+  const viewportBefore = await page.getByTestId('viewport').boundingBox();
   await page.getByTestId('segmentation-new').click();
   if (shown) await expect(editor).not.toHaveAttribute('data-mask-set-id', shown);
   await expect(editor).toBeVisible();
   await expect(segmentRows(page)).toHaveCount(1);
+  // Opening a segmentation (the toolbar's save indicator appears) must not re-flow the layout: a viewport resized
+  // under the pointer moves every stroke drawn next.
+  expect(await page.getByTestId('viewport').boundingBox(), 'the viewport moved or resized when the segmentation opened').toEqual(viewportBefore);
 }
