@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { encapsulatedDocument, readNaturalDicom, referencedSopInstanceUids } from '../../core/fixtures/dicom-read';
 import { expect, hostPerFile, test } from './fixtures';
-import { openSample } from './report-page';
+import { drawSavedLength, openSample } from './report-page';
 import { ViewerPage } from './viewer-page';
 
 const PDFTOTEXT = '/usr/bin/pdftotext';
@@ -18,11 +18,7 @@ test.describe('report and scores export', () => {
 
   test('a draft report with a length is exported as DICOM to a typed folder: an Encapsulated PDF with the findings and an SR referencing the image', async ({ page }) => {
     const viewer = await openSample(page, own.host.url);
-    await page.keyboard.press('l');
-    await viewer.dragOnImage([0.3, 0.5], [0.7, 0.5]);
-    await page.getByTestId('scoring-toggle').click();
-    await expect(page.getByTestId('measurement-item')).toHaveCount(1);
-    await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+    await drawSavedLength(page, viewer);
 
     await page.getByTestId('report-toggle').click();
     const findings = 'Phantom: a length drawn for the DICOM export test.';

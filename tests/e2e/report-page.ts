@@ -1,5 +1,5 @@
 // What the Report dock's specs share: open the sample study, reload and reopen the dock, drop the page's saves.
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { ViewerPage } from './viewer-page';
 
 /** Opens the phantom sample study in a new viewer page and waits for its first image. */
@@ -10,6 +10,15 @@ export async function openSample(page: Page, url: string): Promise<ViewerPage> {
   await viewer.waitForImport();
   await viewer.waitForRender(0);
   return viewer;
+}
+
+/** A length across the image, listed in the Scoring dock and saved: the report cites the study's measurements by itself. */
+export async function drawSavedLength(page: Page, viewer: ViewerPage): Promise<void> {
+  await page.keyboard.press('l');
+  await viewer.dragOnImage([0.3, 0.5], [0.7, 0.5]);
+  await page.getByTestId('scoring-toggle').click();
+  await expect(page.getByTestId('measurement-item')).toHaveCount(1);
+  await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 }
 
 /** Reloads the page, chooses the study again and opens the Report dock. */

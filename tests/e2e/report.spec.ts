@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MODEL_NAME } from '../../core/model/config';
 import { expect, ownHostPerTest, test } from './fixtures';
-import { dropReportSavesWhenHeld, openSample, reopenReport } from './report-page';
+import { drawSavedLength, dropReportSavesWhenHeld, openSample, reopenReport } from './report-page';
 import { ViewerPage } from './viewer-page';
 
 const PDFTOTEXT = '/usr/bin/pdftotext';
@@ -21,12 +21,7 @@ test.describe('report dock', () => {
     test.setTimeout(300_000);
     const viewer = await openSample(page, own.host.url);
 
-    // A length on the image: the report cites the study's measurements by itself.
-    await page.keyboard.press('l');
-    await viewer.dragOnImage([0.3, 0.5], [0.7, 0.5]);
-    await page.getByTestId('scoring-toggle').click();
-    await expect(page.getByTestId('measurement-item')).toHaveCount(1);
-    await expect(page.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+    await drawSavedLength(page, viewer);
 
     // The assistant describes the slice.
     await page.getByTestId('assistant-toggle').click();
