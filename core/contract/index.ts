@@ -9,6 +9,7 @@ import { jobCalls } from './jobs';
 import { measurementCalls } from './measurements';
 import { reportCalls } from './report';
 import { scoreCalls } from './scores';
+import { searchCalls } from './search';
 import type { Result } from './result';
 
 /**
@@ -25,6 +26,7 @@ export const contract = {
   ...measurementCalls,
   ...reportCalls,
   ...scoreCalls,
+  ...searchCalls,
 } as const;
 
 export type Contract = typeof contract;

@@ -5,9 +5,10 @@ import { defineCall } from './define';
 import { importSummarySchema } from './dicom';
 import { datasetScoreSchema } from './masks';
 import { jobIdSchema } from './primitives';
+import { searchIndexSummarySchema } from './search';
 
 /** What a job does; each kind has its own result shape in `jobs.status`. */
-export const jobKindSchema = z.enum(['import', 'datasetScore']);
+export const jobKindSchema = z.enum(['import', 'datasetScore', 'searchIndex']);
 export type JobKind = z.infer<typeof jobKindSchema>;
 
 export const jobStateSchema = z.enum(['running', 'done', 'cancelled', 'failed']);
@@ -32,6 +33,7 @@ export type JobProgress = z.infer<typeof jobProgressSchema>;
 export const jobResultSchemas = {
   import: importSummarySchema,
   datasetScore: datasetScoreSchema,
+  searchIndex: searchIndexSummarySchema,
 } as const satisfies Record<JobKind, z.ZodType>;
 export type JobResults = { [K in JobKind]: z.output<(typeof jobResultSchemas)[K]> };
 
@@ -39,6 +41,7 @@ export type JobResults = { [K in JobKind]: z.output<(typeof jobResultSchemas)[K]
 export const jobStatusSchema = z.discriminatedUnion('kind', [
   jobProgressSchema.extend({ kind: z.literal('import'), result: jobResultSchemas.import.nullable() }),
   jobProgressSchema.extend({ kind: z.literal('datasetScore'), result: jobResultSchemas.datasetScore.nullable() }),
+  jobProgressSchema.extend({ kind: z.literal('searchIndex'), result: jobResultSchemas.searchIndex.nullable() }),
 ]);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 /** The status of a job of one kind. */

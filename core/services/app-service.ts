@@ -23,6 +23,7 @@ import { createStoreHandlers } from './store-handlers';
 import { createExportHandlers } from './export-handlers';
 import { createReportHandlers } from './report-handlers';
 import { createScoreExportHandlers } from './score-export-handlers';
+import { createSearchHandlers } from './search-handlers';
 import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -147,6 +148,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
     ...createScoreExportHandlers({ checkPath: (p) => catalog.checkGranted(p), readMask: readers.readMask, call: innerCall }),
     ...createJobHandlers(jobRegistry),
     ...createCatalogHandlers({ catalog }),
+    ...createSearchHandlers(),
   } satisfies Handlers<CallContext>;
 
   return {
