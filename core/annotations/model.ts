@@ -26,11 +26,42 @@ export type Segment = z.infer<typeof segmentSchema>;
 export const roleSchema = z.enum(['expert', 'annotator', 'model']);
 export type Role = z.infer<typeof roleSchema>;
 
+/** One image a model segmentation was run on (issue 13): its slice, and what the model said about it. */
+export const modelImageSchema = z.object({
+  z: z.number().int().min(0),
+  sopInstanceUid: z.string().max(64).nullable(),
+  /** The presence head's verdict (null for a model without one). */
+  present: z.boolean().nullable(),
+  presenceProbability: z.number().min(0).max(1).nullable(),
+  /** Mean mask probability inside the mask; null when the mask is empty. */
+  probabilityMean: z.number().min(0).max(1).nullable(),
+});
+export type ModelImage = z.infer<typeof modelImageSchema>;
+
+/** The model a segmentation came from, as a draft's provenance names it. */
+const modelNameSchema = { name: z.string().min(1).max(256), version: z.string().min(1).max(64), prompt: z.string().max(4096).nullable() };
+
 /** Where the content came from: a file it was imported from, a model's output, or drawn in the app. */
 export const originSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096), format: z.enum(['png', 'nifti', 'dicom-seg']) }),
-  z.object({ kind: z.literal('model'), name: z.string().min(1).max(256), version: z.string().min(1).max(64), prompt: z.string().max(4096).nullable() }),
+  z.object({
+    kind: z.literal('model'),
+    ...modelNameSchema,
+    // The fields below are absent on model segmentations stored before issue 13.
+    /** One slice asked about, or every slice of the series. */
+    scope: z.enum(['slice', 'series']).optional(),
+    /** false when a whole-series run was cancelled or failed part way: the slices in `images` are the ones done. */
+    complete: z.boolean().optional(),
+    presenceThreshold: z.number().min(0).max(1).nullable().optional(),
+    images: z.array(modelImageSchema).max(100_000).optional(),
+  }),
   z.object({ kind: z.literal('drawn') }),
+  /** An annotator's editable copy of a model segmentation ("Accept as draft"), naming the one it was copied from. */
+  z.object({
+    kind: z.literal('draft'),
+    source: z.object({ id: z.string().min(1).max(64), version: z.number().int().min(1), name: z.string().min(1).max(256) }),
+    model: z.object(modelNameSchema),
+  }),
   /** Combined from other segmentations of the series (each at the version used), e.g. by majority vote. */
   z.object({
     kind: z.literal('consensus'),
@@ -49,6 +80,8 @@ export function describeOrigin(origin: Origin): string {
       return `model ${origin.name} ${origin.version}${origin.prompt ? ` (“${origin.prompt}”)` : ''}`;
     case 'drawn':
       return 'drawn in Vesalius';
+    case 'draft':
+      return `draft from ${origin.source.name} v${origin.source.version} (model ${origin.model.name} ${origin.model.version}${origin.model.prompt ? `, “${origin.model.prompt}”` : ''})`;
     case 'consensus':
       return `${origin.method} consensus of ${origin.inputs.map((i) => `${i.name} v${i.version}`).join(', ')}`;
   }

@@ -7,6 +7,7 @@ import { catalogCalls } from './catalog';
 import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
 import { measurementCalls } from './measurements';
+import { modelOutputCalls } from './model-outputs';
 import { reportCalls } from './report';
 import { scoreCalls } from './scores';
 import { searchCalls } from './search';
@@ -24,6 +25,7 @@ export const contract = {
   ...catalogCalls,
   ...jobCalls,
   ...measurementCalls,
+  ...modelOutputCalls,
   ...reportCalls,
   ...scoreCalls,
   ...searchCalls,

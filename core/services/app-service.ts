@@ -20,6 +20,7 @@ import { createMaskHandlers } from './mask-handlers';
 import { MaskStore } from './mask-store';
 import { createAgreementHandlers } from './agreement-handlers';
 import { createStoreHandlers } from './store-handlers';
+import { createModelOutputHandlers } from './model-segmentation-handlers';
 import { createExportHandlers } from './export-handlers';
 import { createReportHandlers } from './report-handlers';
 import { createScoreExportHandlers } from './score-export-handlers';
@@ -134,6 +135,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       datasetJobs: new DatasetScoreJobs(jobRegistry, readers.readMask),
     }),
     ...createStoreHandlers({ masks, defaultAuthor, emit: events.emit }),
+    ...createModelOutputHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createExportHandlers({ masks, defaultAuthor, findSeries: (key) => catalog.series(key)?.series ?? null, checkPath: (p) => catalog.checkGranted(p), segSource: readers.segSource }),
     ...createAgreementHandlers({ masks, defaultAuthor, emit: events.emit }),
     ...createReportHandlers({
