@@ -1,7 +1,12 @@
 """Export a trained (or random) VesaliusVLM to a model folder (see the model folder spec).
 
 Writes config.json, tokenizer.json, preprocessor_config.json, image_encoder.onnx,
-text_decoder.onnx, mask_decoder.onnx and reference/ (parity data computed by PyTorch).
+text_decoder.onnx, mask_decoder.onnx (+ image_embed.onnx, text_embed.onnx with the contrastive
+heads) and reference/ (parity data computed by PyTorch).
+Layout 0.3 (a model with header fusion and the presence head): config.json gets header_fusion,
+presence_threshold, caption_prefix_slots, vqa, answer_probability; image_encoder.onnx the input
+header_ids; mask_decoder.onnx the output presence_logits; preprocessor_config.json "fit": "pad".
+A 0.2 architecture exports the 0.2.0 layout unchanged (version aside).
 Usage: export.py <checkpoint.npz> <out_dir>   (written by train.py: dims, vocab, weights)
 """
 from __future__ import annotations
@@ -15,21 +20,43 @@ import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import (ModelDims, VesaliusVLM, EncoderExport, TextExport, MaskExport,  # noqa: E402
-                   ImageEmbedExport, TextEmbedExport)
+from model import (ModelDims, VesaliusVLM, EncoderExport, HeaderEncoderExport, TextExport,  # noqa: E402
+                   MaskExport, ImageEmbedExport, TextEmbedExport)
+from header_facts import SLOTS as HEADER_SLOTS, VALUES as HEADER_VALUES, header_facts, header_ids  # noqa: E402
 from preprocess import preprocess_hu, preprocess_gray8, write_preprocessor_config  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEG, SEP  # noqa: E402
 
-VERSION = "0.2.0"
+VERSION = "0.3.0"
 OPSET = 17
 SEGMENT_PROMPTS = ["lung", "left lung", "right lung"]
 ENCODER_OUTPUTS = ["image_embeds", "pixel_features"]
+# layout 0.3 inference rules (interface 0.3; the app and infer.py read them from config.json)
+PRESENCE_THRESHOLD = 0.5
+CAPTION_PREFIX_SLOTS = ["modality", "plane"]
+VQA_RULES = {"max_question_tokens": 40, "max_unknown_fraction": 0.5}
+ANSWER_PROBABILITY = "sequence"
 
 
-def model_config(dims: ModelDims, n_params: int, extra: dict | None = None, logit_scale: float | None = None) -> dict:
+def header_values_for(dims: ModelDims) -> dict:
+    """header_fusion.values of a model: header_facts.VALUES, checked against the table sizes the
+    weights were trained with (a grown list needs a retrained model)."""
+    sizes = [len(HEADER_VALUES[s]) for s in HEADER_SLOTS]
+    if list(dims.header_vocab) != sizes:
+        raise ValueError(f"the model's header tables have {list(dims.header_vocab)} rows, header_facts.VALUES "
+                         f"has {sizes}: export with the value lists it was trained with")
+    return {s: list(HEADER_VALUES[s]) for s in HEADER_SLOTS}
+
+
+def fit_of(dims: ModelDims) -> str:
+    """Preprocessing fit: "pad" (aspect ratio kept) for a 0.3 model, "stretch" for a 0.2 one."""
+    return "pad" if dims.header_vocab or dims.presence_head else "stretch"
+
+
+def model_config(dims: ModelDims, n_params: int, extra: dict | None = None, logit_scale: float | None = None,
+                 version: str = VERSION) -> dict:
     cfg = {
         "model_type": "vesalius-vlm",
-        "version": VERSION,
+        "version": version,
         "image_size": dims.image_size,
         "patch_size": dims.patch_size,
         "hidden_size": dims.hidden_size,
@@ -55,6 +82,17 @@ def model_config(dims: ModelDims, n_params: int, extra: dict | None = None, logi
         "parameters": n_params,
         "architecture": dims.to_json(),
     }
+    if dims.header_vocab:
+        cfg["encoder_inputs"] = ["pixel_values", "header_ids"]
+        cfg["header_fusion"] = {"slots": list(HEADER_SLOTS), "values": header_values_for(dims),
+                                "rule": "models/training/header_facts.py (core/model/header-facts.ts)"}
+        cfg["caption_prefix_slots"] = list(CAPTION_PREFIX_SLOTS)
+    if dims.presence_head:
+        cfg["mask_decoder_outputs"] = ["mask_logits", "presence_logits"]
+        cfg["presence_threshold"] = PRESENCE_THRESHOLD
+    if dims.header_vocab or dims.presence_head:
+        cfg["vqa"] = dict(VQA_RULES)
+        cfg["answer_probability"] = ANSWER_PROBABILITY
     if dims.embed_dim > 0:
         cfg["files"].update({"image_embed": "image_embed.onnx", "text_embed": "text_embed.onnx"})
         cfg["embeddings"] = {
@@ -75,20 +113,31 @@ def export_onnx(model: VesaliusVLM, out_dir: str) -> None:
     d = model.dims
     s = d.image_size
     pv = torch.zeros(2, 1, s, s)
+    fused = model.encoder.fuses_header
+    hid = torch.tensor([[1, 1, 1, 0], [0, 0, 0, 0]], dtype=torch.long)[:, :len(d.header_vocab)]
     with torch.no_grad():
-        emb, feat = model.encoder(pv)
+        emb, feat = model.encoder(pv, hid) if fused else model.encoder(pv)
     ids = torch.tensor([[BOS, VQA, 9, 10, SEP], [BOS, CAPTION, 9, 10, 11]], dtype=torch.long)
     prompt = torch.tensor([[BOS, SEG, 9], [BOS, SEG, 10]], dtype=torch.long)
+    if fused:
+        encoder_job = ("image_encoder.onnx", HeaderEncoderExport(model), (pv, hid), ["pixel_values", "header_ids"],
+                       ENCODER_OUTPUTS, {"pixel_values": {0: "batch"}, "header_ids": {0: "batch"},
+                                         "image_embeds": {0: "batch"}, "pixel_features": {0: "batch"}})
+    else:
+        encoder_job = ("image_encoder.onnx", EncoderExport(model), (pv,), ["pixel_values"], ENCODER_OUTPUTS,
+                       {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}, "pixel_features": {0: "batch"}})
+    mask_outputs = ["mask_logits", "presence_logits"] if d.presence_head else ["mask_logits"]
+    mask_axes = {"prompt_ids": {0: "batch", 1: "prompt_length"}, "image_embeds": {0: "batch"},
+                 "pixel_features": {0: "batch"}, "mask_logits": {0: "batch"}}
+    if d.presence_head:
+        mask_axes["presence_logits"] = {0: "batch"}
     jobs = [
-        ("image_encoder.onnx", EncoderExport(model), (pv,), ["pixel_values"], ENCODER_OUTPUTS,
-         {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}, "pixel_features": {0: "batch"}}),
+        encoder_job,
         ("text_decoder.onnx", TextExport(model), (ids, emb), ["input_ids", "image_embeds"], ["logits"],
          {"input_ids": {0: "batch", 1: "sequence"}, "image_embeds": {0: "batch"},
           "logits": {0: "batch", 1: "sequence"}}),
         ("mask_decoder.onnx", MaskExport(model), (prompt, emb, feat),
-         ["prompt_ids", "image_embeds", "pixel_features"], ["mask_logits"],
-         {"prompt_ids": {0: "batch", 1: "prompt_length"}, "image_embeds": {0: "batch"},
-          "pixel_features": {0: "batch"}, "mask_logits": {0: "batch"}}),
+         ["prompt_ids", "image_embeds", "pixel_features"], mask_outputs, mask_axes),
     ]
     if model.has_embeddings:
         text_ids = torch.tensor([[BOS, 9, 10, EOS], [BOS, 11, EOS, PAD]], dtype=torch.long)
@@ -151,6 +200,8 @@ def synthetic_ct(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: int = 1234) -> None:
     model.eval()
     s = model.dims.image_size
+    fit = fit_of(model.dims)
+    fused = model.encoder.fuses_header
     rng = np.random.default_rng(seed)
     ref = RefWriter(os.path.join(out_dir, "reference"))
     # --- preprocessing cases ---
@@ -158,9 +209,9 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
     yy, xx = np.mgrid[0:130, 0:180]
     gray = ((xx * 1.2 + yy * 0.5 + rng.integers(0, 30, size=(130, 180))) % 256).astype(np.uint8)
     rgb = rng.integers(0, 256, size=(90, 120, 3)).astype(np.uint8)
-    pv_ct = preprocess_hu(ct_raw, s, slope=1.0, intercept=-1024.0)
-    pv_gray = preprocess_gray8(gray, s)
-    pv_rgb = preprocess_gray8(rgb, s)
+    pv_ct = preprocess_hu(ct_raw, s, slope=1.0, intercept=-1024.0, fit=fit)
+    pv_gray = preprocess_gray8(gray, s, fit=fit)
+    pv_rgb = preprocess_gray8(rgb, s, fit=fit)
     preprocess_cases = [
         {"name": "ct_hu_300x280", "kind": "hu", "raw": ref.put("pre_ct_raw", ct_raw), "slope": 1.0,
          "intercept": -1024.0, "pixel_values": ref.put("pre_ct_pixel_values", pv_ct)},
@@ -169,19 +220,41 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
         {"name": "rgb8_120x90", "kind": "gray8", "raw": ref.put("pre_rgb_raw", rgb),
          "pixel_values": ref.put("pre_rgb_pixel_values", pv_rgb)},
     ]
+    if fit == "pad":  # non-square cases: wide HU (96 wide x 48 high), tall gray8 (40 wide x 72 high)
+        wide_ct = synthetic_ct(48, 96, rng)
+        yy, xx = np.mgrid[0:72, 0:40]
+        tall = ((xx * 3 + yy * 2 + rng.integers(0, 40, size=(72, 40))) % 256).astype(np.uint8)
+        preprocess_cases += [
+            {"name": "ct_hu_96x48_wide", "kind": "hu", "raw": ref.put("pre_wide_ct_raw", wide_ct), "slope": 1.0,
+             "intercept": -1024.0,
+             "pixel_values": ref.put("pre_wide_ct_pixel_values", preprocess_hu(wide_ct, s, 1.0, -1024.0, fit))},
+            {"name": "gray8_40x72_tall", "kind": "gray8", "raw": ref.put("pre_tall_gray_raw", tall),
+             "pixel_values": ref.put("pre_tall_gray_pixel_values", preprocess_gray8(tall, s, fit))},
+        ]
     # --- model cases (inputs shared by file with the preprocessing cases) ---
     cases = []
+    ct_inputs = {"pixel_values": preprocess_cases[0]["pixel_values"]}
+    gray_inputs = {"pixel_values": preprocess_cases[1]["pixel_values"]}
+    if fused:
+        # the CT case with the facts of a CT axial chest header (+ contrast); the gray8 case as a
+        # non-DICOM image (all zeros)
+        facts = header_facts({"Modality": "CT", "ImageOrientationPatient": "1\\0\\0\\0\\1\\0",
+                              "BodyPartExamined": "CHEST", "ContrastBolusAgent": "IOHEXOL"})
+        hid_a = torch.tensor([header_ids(facts, header_values_for(model.dims))], dtype=torch.long)
+        hid_b = torch.zeros(1, len(HEADER_SLOTS), dtype=torch.long)
+        ct_inputs["header_ids"] = ref.put("enc_ct_header_ids", hid_a)
+        gray_inputs["header_ids"] = ref.put("enc_gray_header_ids", hid_b)
     with torch.no_grad():
-        emb_a, feat_a = model.encoder(pv_ct)
-        emb_b, _ = model.encoder(pv_gray)
+        emb_a, feat_a = model.encoder(pv_ct, hid_a) if fused else model.encoder(pv_ct)
+        emb_b, _ = model.encoder(pv_gray, hid_b) if fused else model.encoder(pv_gray)
     emb_a_ref = ref.put("enc_ct_image_embeds", emb_a)
     feat_a_ref = ref.put("enc_ct_pixel_features", feat_a)
     emb_b_ref = ref.put("enc_gray_image_embeds", emb_b)
-    cases.append({"name": "encoder_ct", "inputs": {"pixel_values": preprocess_cases[0]["pixel_values"]},
+    cases.append({"name": "encoder_ct_header" if fused else "encoder_ct", "inputs": ct_inputs,
                   "outputs": {"image_encoder.onnx:image_embeds": emb_a_ref,
                               "image_encoder.onnx:pixel_features": feat_a_ref}})
     # second encoder case: only image_embeds stored (keeps reference/ under 2 MB)
-    cases.append({"name": "encoder_gray", "inputs": {"pixel_values": preprocess_cases[1]["pixel_values"]},
+    cases.append({"name": "encoder_gray", "inputs": gray_inputs,
                   "outputs": {"image_encoder.onnx:image_embeds": emb_b_ref}})
     caption_ids = torch.tensor([[BOS, CAPTION]], dtype=torch.long)
     question = "is there a pneumothorax?"
@@ -197,11 +270,15 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
     for name, prompt in (("mask_lung", "lung"), ("mask_left_lung", "left lung")):
         pids = torch.tensor([[BOS, SEG] + tok.encode(prompt)], dtype=torch.long)
         with torch.no_grad():
-            ml = model.mask(pids, emb_a, feat_a)
+            out = model.mask(pids, emb_a, feat_a)
+        ml, presence = out if model.dims.presence_head else (out, None)
+        outputs = {"mask_decoder.onnx:mask_logits": ref.put(f"{name}_mask_logits", ml)}
+        if presence is not None:
+            outputs["mask_decoder.onnx:presence_logits"] = ref.put(f"{name}_presence_logits", presence)
         cases.append({"name": name, "text": f"<bos> <seg> {prompt}",
                       "inputs": {"prompt_ids": ref.put(f"{name}_prompt_ids", pids),
                                  "image_embeds": emb_a_ref, "pixel_features": feat_a_ref},
-                      "outputs": {"mask_decoder.onnx:mask_logits": ref.put(f"{name}_mask_logits", ml)}})
+                      "outputs": outputs})
     if model.has_embeddings:
         with torch.no_grad():
             ie_a, ie_b = model.contrastive.embed_image(emb_a), model.contrastive.embed_image(emb_b)
@@ -234,14 +311,16 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
         json.dump(manifest, f, indent=1)
 
 
-def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_config: dict | None = None) -> None:
+def export_folder(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, extra_config: dict | None = None,
+                  version: str = VERSION) -> None:
     os.makedirs(out_dir, exist_ok=True)
     model.eval()
     with open(os.path.join(out_dir, "config.json"), "w") as f:
         scale = float(model.contrastive.logit_scale) if model.has_embeddings else None
-        json.dump(model_config(model.dims, model.num_parameters(), extra_config, scale), f, indent=1)
+        json.dump(model_config(model.dims, model.num_parameters(), extra_config, scale, version), f, indent=1)
     tok.save(os.path.join(out_dir, "tokenizer.json"))
-    write_preprocessor_config(os.path.join(out_dir, "preprocessor_config.json"), model.dims.image_size)
+    write_preprocessor_config(os.path.join(out_dir, "preprocessor_config.json"), model.dims.image_size,
+                              fit_of(model.dims))
     export_onnx(model, out_dir)
     write_reference(model, tok, out_dir)
 

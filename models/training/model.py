@@ -1,11 +1,18 @@
 """Vesalius VLM: one small model, three tasks (caption, VQA, segmentation).
 
-Layout (see the model folder spec):
-  ImageEncoder  pixel_values [B,1,S,S] -> image_embeds [B,N,D] (N=(S/16)^2 patch tokens)
-                                        -> pixel_features [B,C4,S/4,S/4] (skip features for masks)
+Layout (see the model folder spec, layout 0.3):
+  ImageEncoder  pixel_values [B,1,S,S] (+ header_ids [B,4] when header fusion is on)
+                -> image_embeds [B,N(+4),D] (N=(S/16)^2 patch tokens, then one token per header slot)
+                -> pixel_features [B,C4,S/4,S/4] (skip features for masks)
+                Header fusion is early fusion: one learned embedding table per header slot
+                (index 0 = unknown), its rows appended to the patch tokens before the
+                transformer, so every image token attends to the header facts and the decoders
+                see them as 4 more image tokens.
   TextDecoder   input_ids [B,T] + image_embeds -> logits [B,T,V]
                 causal self-attention among text tokens, cross-attention text -> image tokens
   MaskDecoder   prompt_ids [B,T] + image_embeds + pixel_features -> mask_logits [B,1,S,S]
+                (+ presence_logits [B,1] when the presence head is on: is the prompted
+                structure in the image at all)
                 prompt tokens cross-attend to image tokens, image tokens attend back to the
                 prompt (so they become prompt-aware while keeping their position), then a small
                 conv decoder upsamples them with the 1/4 skip features, and the pooled prompt
@@ -41,6 +48,10 @@ class ModelDims:
     # contrastive stage (0 = no image/text embedding heads, as in 0.2.0 folders)
     embed_dim: int = 0
     text_encoder_layers: int = 2
+    # layout 0.3 (empty / False = a 0.2.0 model): rows of each header slot's embedding table
+    # (len(header_fusion.values[slot]) in slot order) and the mask decoder's presence head
+    header_vocab: tuple = ()
+    presence_head: bool = False
 
     @property
     def patch_size(self) -> int:
@@ -54,6 +65,7 @@ class ModelDims:
         d = asdict(self)
         d["stem_channels"] = list(self.stem_channels)
         d["mask_channels"] = list(self.mask_channels)
+        d["header_vocab"] = list(self.header_vocab)
         return d
 
     @staticmethod
@@ -61,6 +73,7 @@ class ModelDims:
         d = {k: v for k, v in d.items() if k in ModelDims.__dataclass_fields__}
         d["stem_channels"] = tuple(d["stem_channels"])
         d["mask_channels"] = tuple(d["mask_channels"])
+        d["header_vocab"] = tuple(d.get("header_vocab", ()))
         return ModelDims(**d)
 
 
@@ -176,7 +189,8 @@ def conv_block(cin, cout, stride=1):
 
 
 class ImageEncoder(nn.Module):
-    """Conv stem to 1/16 (keeps a 1/4 skip) + transformer over the patch tokens."""
+    """Conv stem to 1/16 (keeps a 1/4 skip) + transformer over the patch tokens and, with header
+    fusion, one token per header slot (appended after the patch tokens)."""
 
     def __init__(self, dims: ModelDims):
         super().__init__()
@@ -191,13 +205,30 @@ class ImageEncoder(nn.Module):
         self.layers = nn.ModuleList(
             [EncoderLayer(d, dims.num_heads, dims.mlp_ratio) for _ in range(dims.encoder_layers)])
         self.norm = nn.LayerNorm(d)
+        self.header = nn.ModuleList([nn.Embedding(n, d) for n in dims.header_vocab]) if dims.header_vocab else None
+        if self.header is not None:
+            for table in self.header:
+                nn.init.normal_(table.weight, 0.0, 0.02)
 
-    def forward(self, pixel_values):
+    @property
+    def fuses_header(self) -> bool:
+        return self.header is not None
+
+    def header_tokens(self, header_ids):
+        """[B,slots] int64 -> [B,slots,D]: row header_ids[:, k] of slot k's table."""
+        return torch.stack([table(header_ids[:, k]) for k, table in enumerate(self.header)], 1)
+
+    def forward(self, pixel_values, header_ids=None):
         f2 = self.stage2(pixel_values)
         f4 = self.stage4(f2)
         f8 = self.stage8(f4)
         p = self.patch(f8)
         tokens = p.flatten(2).transpose(1, 2) + self.pos
+        if self.header is not None:
+            if header_ids is None:  # nothing known (not DICOM): every slot at index 0
+                header_ids = torch.zeros(pixel_values.shape[0], len(self.header), dtype=torch.long,
+                                         device=pixel_values.device)
+            tokens = torch.cat([tokens, self.header_tokens(header_ids)], 1)
         for layer in self.layers:
             tokens = layer(tokens)
         return self.norm(tokens), self.skip(f4)
@@ -262,6 +293,10 @@ class MaskDecoder(nn.Module):
         self.up1 = conv_block(m2, m1)
         self.classifier = Linear(d, m1 + 1)
         self.grid = dims.image_size // 16
+        # presence: the pooled prompt (which has cross-attended to the image) and the mean of the
+        # prompt-aware image tokens -> one logit, "is the prompted structure in this image"
+        self.presence = nn.Sequential(nn.LayerNorm(2 * d), Linear(2 * d, d), nn.GELU(),
+                                      Linear(d, 1)) if dims.presence_head else None
 
     def forward(self, prompt_ids, image_embeds, pixel_features):
         b = prompt_ids.shape[0]
@@ -277,7 +312,9 @@ class MaskDecoder(nn.Module):
         img = image_embeds + self.img_to_prompt(self.img_norm(image_embeds), self.prompt_ctx_norm(x), key_bias)
         img = img + self.img_mlp(self.img_mlp_norm(img))
         d = img.shape[2]
-        grid = img.transpose(1, 2).reshape(b, d, self.grid, self.grid)
+        # the patch tokens come first; header tokens (if any) only take part through attention
+        patches = img[:, :self.grid * self.grid]
+        grid = patches.transpose(1, 2).reshape(b, d, self.grid, self.grid)
         g = self.tok_proj(grid)
         g = F.interpolate(g, size=(pixel_features.shape[2], pixel_features.shape[3]),
                           mode="bilinear", align_corners=False)
@@ -293,7 +330,10 @@ class MaskDecoder(nn.Module):
         weights = w[:, :-1]
         bias = w[:, -1:]
         logits = (h * weights.unsqueeze(-1).unsqueeze(-1)).sum(1, keepdim=True)
-        return logits + bias.unsqueeze(-1).unsqueeze(-1)
+        logits = logits + bias.unsqueeze(-1).unsqueeze(-1)
+        if self.presence is None:
+            return logits
+        return logits, self.presence(torch.cat([pooled, img.mean(1)], -1))
 
 
 def masked_mean(x, valid):
@@ -421,6 +461,17 @@ class EncoderExport(nn.Module):
         return self.m(pixel_values)
 
 
+class HeaderEncoderExport(nn.Module):
+    """The header-fused encoder: inputs pixel_values and header_ids [B,4] int64."""
+
+    def __init__(self, model: VesaliusVLM):
+        super().__init__()
+        self.m = model.encoder
+
+    def forward(self, pixel_values, header_ids):
+        return self.m(pixel_values, header_ids)
+
+
 class TextExport(nn.Module):
     def __init__(self, model: VesaliusVLM):
         super().__init__()
@@ -454,6 +505,8 @@ class TextEmbedExport(nn.Module):
 
 
 class MaskExport(nn.Module):
+    """mask_logits, and presence_logits [B,1] when the model has the presence head."""
+
     def __init__(self, model: VesaliusVLM):
         super().__init__()
         self.m = model.mask
