@@ -62,6 +62,10 @@ export const assistantImageSchema = z
   });
 export type AssistantImage = z.infer<typeof assistantImageSchema>;
 
+/** What a model folder can do (`embed`: image and text into one vector space, for retrieval and zero-shot). */
+export const assistantTaskSchema = z.enum(['caption', 'vqa', 'segment', 'embed']);
+export type AssistantTask = z.infer<typeof assistantTaskSchema>;
+
 export const assistantStatusSchema = z.object({
   /** The model the assistant uses (folder name), null when no model folder is installed. */
   model: z.string().nullable(),
@@ -72,6 +76,8 @@ export const assistantStatusSchema = z.object({
   loaded: z.boolean(),
   /** Prompts the model was trained to segment. */
   segmentPrompts: z.array(z.string()),
+  /** The tasks the model folder supports; empty when there is no usable model. */
+  tasks: z.array(assistantTaskSchema),
   /** Why the assistant cannot run (no model, or a broken model folder naming the file); null when it can. */
   problem: z.string().nullable(),
 });

@@ -2,6 +2,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ModelLoadError } from './errors';
+import type { AssistantTask } from '../contract/assistant';
+import { WordLevelTokenizer } from './tokenizer';
 import {
   modelConfigSchema,
   preprocessorConfigSchema,
@@ -19,8 +21,8 @@ export interface ModelFolder {
   config: ModelConfig;
   tokenizer: TokenizerJson;
   preprocessor: PreprocessorConfig;
-  /** Absolute paths of the ONNX files named in config.files. */
-  onnxPaths: { imageEncoder: string; textDecoder: string; maskDecoder: string };
+  /** Absolute paths of the ONNX files named in config.files (the embedding graphs only when named). */
+  onnxPaths: { imageEncoder: string; textDecoder: string; maskDecoder: string; imageEmbed?: string; textEmbed?: string };
 }
 
 const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
@@ -77,6 +79,20 @@ function checkConsistency(dir: string, config: ModelConfig, tokenizer: Tokenizer
   for (const [token, id] of specials) {
     if (tokenizer.vocab[token] !== id) throw new ModelLoadError(dir, 'tokenizer.json', `${token} has id ${tokenizer.vocab[token]} but config.json says ${id}`);
   }
+  const fusion = config.header_fusion;
+  const words = new WordLevelTokenizer(tokenizer);
+  for (const slot of config.caption_prefix_slots ?? []) {
+    if (!fusion) throw new ModelLoadError(dir, 'config.json', `caption_prefix_slots names "${slot}" but there is no header_fusion`);
+    const values = fusion.values[slot];
+    if (!fusion.slots.includes(slot) || !values) throw new ModelLoadError(dir, 'config.json', `caption_prefix_slots names "${slot}", which is not a header_fusion slot (${fusion.slots.join(', ')})`);
+    for (const value of values.slice(1)) {
+      if (words.encode(value).includes(words.unkId)) throw new ModelLoadError(dir, 'config.json', `header_fusion.values.${slot} "${value}" is not in tokenizer.json's vocabulary, so a caption cannot start with it`);
+    }
+  }
+  if ((config.files.image_embed === undefined) !== (config.files.text_embed === undefined)) {
+    throw new ModelLoadError(dir, 'config.json', 'files names only one of image_embed / text_embed; the embedding space needs both');
+  }
+  if (config.files.image_embed && !config.embeddings) throw new ModelLoadError(dir, 'config.json', 'files names image_embed / text_embed but embeddings (embed_dim) is missing');
   for (const prefix of [config.task_prefixes.caption, config.task_prefixes.vqa, config.task_prefixes.segment, '<sep>', '<unk>']) {
     if (tokenizer.vocab[prefix] === undefined) throw new ModelLoadError(dir, 'tokenizer.json', `vocab lacks the special token ${prefix}`);
   }
@@ -104,8 +120,17 @@ export function loadModelFolder(dir: string): ModelFolder {
       imageEncoder: checkOnnxFile(absDir, config.files.image_encoder),
       textDecoder: checkOnnxFile(absDir, config.files.text_decoder),
       maskDecoder: checkOnnxFile(absDir, config.files.mask_decoder),
+      ...(config.files.image_embed ? { imageEmbed: checkOnnxFile(absDir, config.files.image_embed) } : {}),
+      ...(config.files.text_embed ? { textEmbed: checkOnnxFile(absDir, config.files.text_embed) } : {}),
     },
   };
+}
+
+/** What a model folder can do: every folder captions, answers and segments; `embed` when it has both embedding graphs. */
+export function modelTasks(config: ModelConfig): AssistantTask[] {
+  const tasks: AssistantTask[] = ['caption', 'vqa', 'segment'];
+  if (config.files.image_embed && config.files.text_embed) tasks.push('embed');
+  return tasks;
 }
 
 /** A model folder found under models/: its config.json declares model_type "vesalius-vlm". */

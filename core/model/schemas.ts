@@ -11,6 +11,22 @@ const fileName = z
   .min(1)
   .refine((f) => !f.includes('/') && !f.includes('\\') && f !== '.' && f !== '..', 'must be a plain file name inside the model folder');
 
+/** The header facts the image encoder reads: per slot, its value list with `<unk>` at index 0. */
+export const headerFusionSchema = z
+  .object({
+    slots: z.array(z.string().min(1)).min(1),
+    values: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+  })
+  .superRefine((fusion, ctx) => {
+    for (const slot of fusion.slots) {
+      const values = fusion.values[slot];
+      if (!values) ctx.addIssue({ code: 'custom', path: ['values', slot], message: `slot "${slot}" has no value list` });
+      else if (values[0] !== '<unk>') ctx.addIssue({ code: 'custom', path: ['values', slot, 0], message: `must be "<unk>", got "${values[0]}"` });
+    }
+    if (new Set(fusion.slots).size !== fusion.slots.length) ctx.addIssue({ code: 'custom', path: ['slots'], message: 'lists a slot twice' });
+  });
+export type HeaderFusion = z.infer<typeof headerFusionSchema>;
+
 export const modelConfigSchema = z.object({
   model_type: z.literal('vesalius-vlm'),
   version: z.string().min(1),
@@ -32,9 +48,30 @@ export const modelConfigSchema = z.object({
   max_caption_tokens: z.number().int().min(1),
   segment_prompts: z.array(z.string()),
   mask_threshold: z.number().gt(0).lt(1),
-  files: z.object({ image_encoder: fileName, text_decoder: fileName, mask_decoder: fileName }),
+  /** image_embed / text_embed (the contrastive graphs) are optional: a folder without them has no `embed` task. */
+  files: z.object({
+    image_encoder: fileName,
+    text_decoder: fileName,
+    mask_decoder: fileName,
+    image_embed: fileName.optional(),
+    text_embed: fileName.optional(),
+  }),
   encoder_outputs: z.array(z.string().min(1)).min(1).refine((names) => names.includes('image_embeds'), 'must include image_embeds'),
   parameters: z.number().int().min(0),
+  /** The contrastive embedding space of image_embed.onnx / text_embed.onnx (0.2.0 on). */
+  embeddings: z.object({ embed_dim: z.number().int().min(1), logit_scale: z.number().finite().optional() }).optional(),
+  /** 0.3: the mask decoder's presence probability below this gives an empty mask ("not found"). */
+  presence_threshold: z.number().gt(0).lt(1).optional(),
+  /** 0.3: present ⇔ image_encoder.onnx has the input `header_ids` (core/model/header-facts.ts). */
+  header_fusion: headerFusionSchema.optional(),
+  /** 0.3: the header slots whose known values are forced at the start of a caption, in this order. */
+  caption_prefix_slots: z.array(z.string().min(1)).optional(),
+  /** 0.3: question rules (too long → error; mostly unknown words → refused). */
+  vqa: z.object({ max_question_tokens: z.number().int().min(1), max_unknown_fraction: z.number().min(0).max(1) }).optional(),
+  /** 0.3: how an answer's probability is computed; "sequence" = product of the greedy tokens' probabilities incl. <eos>. */
+  answer_probability: z.literal('sequence').optional(),
+  /** 0.3: answers whose probability is below this are marked uncertain (calibrated on validation). */
+  answer_uncertain_below: z.number().min(0).max(1).optional(),
   /** Written by models/training/quantize.py: how the weights are stored (e.g. int8 per channel) and the compute precision. */
   quantization: z.object({ weights: z.string().min(1), activations: z.string().min(1) }).optional(),
 });
@@ -66,6 +103,8 @@ export const preprocessorConfigSchema = z.object({
   gray8: z.object({ scale: z.number().positive() }),
   mean: z.number(),
   std: z.number().positive(),
+  /** 0.3: "pad" keeps the aspect ratio (top-left on a zero canvas); absent ⇒ "stretch" (0.2.0). */
+  fit: z.enum(['pad', 'stretch']).optional(),
 });
 export type PreprocessorConfig = z.infer<typeof preprocessorConfigSchema>;
 

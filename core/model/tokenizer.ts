@@ -5,6 +5,8 @@ const UNK = '<unk>';
 const WORDLIKE = /^[a-z0-9]/;
 /** Tokens that join their neighbours: `x - ray` decodes as `x-ray`, `t1 / t2` as `t1/t2`. */
 const JOINERS = new Set(['-', '/', "'"]);
+/** A letter or a digit in any script. */
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
 const looksSpecial = (token: string): boolean => /^<[^<>\s]+>$/.test(token);
 
 /** Python's `re` matches whole code points, so prefer the Unicode flag; fall back for patterns it rejects. */
@@ -48,6 +50,19 @@ export class WordLevelTokenizer {
   split(text: string): string[] {
     const normalized = this.json.lowercase ? text.toLowerCase() : text;
     return Array.from(normalized.matchAll(this.splitPattern), (m) => m[0]).filter((piece) => piece.length > 0);
+  }
+
+  /**
+   * The pieces that count as words: those containing a letter or a digit (punctuation pieces do not).
+   * The question rules (too long, mostly unknown) count these, as models/training does.
+   */
+  words(text: string): string[] {
+    return this.split(text).filter((piece) => WORD_CHARACTER.test(piece));
+  }
+
+  /** Whether a piece maps to `<unk>`. */
+  isUnknown(piece: string): boolean {
+    return this.json.vocab[piece] === undefined;
   }
 
   encode(text: string): number[] {

@@ -34,7 +34,7 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
   it('reports status without starting the worker, then caption / ask / segment through it', async () => {
     const s = service({ modelDir: tinyRandomDir });
     const before = await s.call('assistant.status', {});
-    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.2.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'] } });
+    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.2.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'], tasks: ['caption', 'vqa', 'segment', 'embed'] } });
 
     const image = ctPayload(50, 40);
     const caption = await s.call('assistant.caption', { image });
@@ -53,6 +53,15 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     expect(bytes.every((b) => b === 0 || b === 1)).toBe(true);
 
     expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { loaded: true } });
+
+    // Archive search embeds through the same worker (no second process).
+    const shared = s.inference();
+    if (!shared.ok) throw new Error(shared.error.message);
+    const pid = shared.value.client.pid;
+    const embedding = await shared.value.client.embedText('ct, chest.');
+    expect(embedding).toMatchObject({ ok: true, value: { model: 'tiny-random', embedding: expect.any(Float32Array) } });
+    expect(shared.value.client.pid).toBe(pid);
+    expect(shared.value.client.starts).toBe(1);
   });
 
   it('rejects pixels whose count or array type does not match the declared size and dtype', async () => {
@@ -86,5 +95,6 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     const s = service({ modelsDir: path.join(scratch, 'empty-models') });
     expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { model: null, problem: expect.stringMatching(/no model folder found/) } });
     expect(await s.call('assistant.segment', { image: ctPayload(4, 4), prompt: 'lung' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(s.inference()).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 });

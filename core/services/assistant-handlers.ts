@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { AssistantImage, assistantCalls } from '../contract/assistant';
+import type { AssistantImage, AssistantTask, assistantCalls } from '../contract/assistant';
 import { err, ok, type Result } from '../contract/result';
 import { projectRoot } from '../config/data-dir';
-import { defaultModel, loadModelFolder, type ModelFolder } from '../model/config';
+import { defaultModel, loadModelFolder, modelTasks, type ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
 import { InferenceClient, type InferenceClientOptions } from '../../workers/inference/client';
 import type { WorkerImage } from '../../workers/inference/protocol';
@@ -19,6 +19,11 @@ export interface AssistantHandlerDeps {
 
 export interface AssistantService {
   handlers: DomainHandlers<typeof assistantCalls>;
+  /**
+   * The chosen model folder and its inference client: the same worker the assistant calls use, so other
+   * services (archive search's embeddings) do not start a second one. An error when no usable folder is there.
+   */
+  inference(): Result<{ folder: ModelFolder; client: InferenceClient }>;
   /** Stops the inference worker, if one was started. */
   dispose(): Promise<void>;
 }
@@ -76,7 +81,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   const handlers: DomainHandlers<typeof assistantCalls> = {
     'assistant.status': async () => {
       const dir = chosenModelDir();
-      const base = { loaded: false, segmentPrompts: [] as string[] };
+      const base = { loaded: false, segmentPrompts: [] as string[], tasks: [] as AssistantTask[] };
       if (dir === null) return ok({ ...base, model: null, version: null, description: null, parameters: null, problem: noModel() });
       try {
         const folder = loadModelFolder(dir);
@@ -88,6 +93,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
           parameters: config.parameters,
           loaded: client !== null && client.loaded && client.modelDir === folder.dir,
           segmentPrompts: config.segment_prompts,
+          tasks: modelTasks(config),
           problem: null,
         });
       } catch (e) {
@@ -126,6 +132,10 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
 
   return {
     handlers,
+    inference() {
+      const folder = readyFolder('inference');
+      return folder.ok ? ok({ folder: folder.value, client: clientFor(folder.value) }) : folder;
+    },
     async dispose() {
       const running = client;
       client = null;

@@ -66,6 +66,27 @@ describe('InferenceClient + worker process (tiny-random)', () => {
     expect(client.starts).toBe(1);
   });
 
+  it('embeds an image and texts into one space through the worker (unit Float32Array vectors)', async () => {
+    const client = newClient();
+    const load = await client.load();
+    expect(load).toMatchObject({ ok: true, value: { model: 'tiny-random', tasks: ['caption', 'vqa', 'segment', 'embed'] } });
+    const image = await client.embedImage(syntheticCt(120, 100));
+    expect(image.ok, JSON.stringify(image)).toBe(true);
+    const lung = await client.embedText('ct, axial, chest. lungs.');
+    const head = await client.embedText('mri, axial, head.');
+    if (!image.ok || !lung.ok || !head.ok) throw new Error('embedding failed');
+    for (const { value } of [image, lung, head]) {
+      expect(value.embedding).toBeInstanceOf(Float32Array);
+      expect(value.embedding).toHaveLength(16);
+      expect(Math.hypot(...value.embedding)).toBeCloseTo(1, 5);
+      expect(value).toMatchObject({ model: 'tiny-random', version: expect.any(String) });
+    }
+    // Different texts land on different vectors (the graph reads its input).
+    expect(Math.max(...lung.value.embedding.map((v, i) => Math.abs(v - head.value.embedding[i])))).toBeGreaterThan(1e-3);
+    expect(await client.embedText('   ')).toMatchObject({ ok: false, error: { message: expect.stringMatching(/no words to embed/) } });
+    expect(client.starts).toBe(1);
+  });
+
   it('answers an invalid request with an error value from the worker', async () => {
     const client = newClient();
     const result = await client.caption({ kind: 'gray8', width: 4, height: 4, data: new Uint8Array(3) });

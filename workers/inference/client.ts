@@ -109,6 +109,16 @@ export class InferenceClient {
     return this.request('segment', { image, prompt }, options);
   }
 
+  /** The image's unit vector (config.json embeddings.embed_dim values) in the model's image–text space. */
+  embedImage(image: WorkerImage, options?: RequestOptions) {
+    return this.request('embedImage', { image }, options);
+  }
+
+  /** The text's unit vector in the same space as embedImage (cosine similarity = dot product). */
+  embedText(text: string, options?: RequestOptions) {
+    return this.request('embedText', { text }, options);
+  }
+
   request<M extends WorkerMethod>(method: M, params: Params<M>, options: RequestOptions = {}): Promise<Result<WorkerValues[M]>> {
     if (this.disposed) return Promise.resolve(err('model_error', `${this.modelName}: ${method}: the inference client was disposed`));
     let child: WorkerProcess;

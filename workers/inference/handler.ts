@@ -47,7 +47,7 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
     const elapsed = () => performance.now() - started;
     switch (request.method) {
       case 'load':
-        return { model: vlm.name, ms: elapsed() };
+        return { model: vlm.name, tasks: vlm.tasks, ms: elapsed() };
       case 'caption': {
         const out = await vlm.caption(request.image);
         return { model: vlm.name, text: out.text, tokenIds: out.tokenIds, ms: elapsed() };
@@ -59,6 +59,14 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
       case 'segment': {
         const out = await vlm.segment(request.image, request.prompt);
         return { model: vlm.name, ...out, ms: elapsed() };
+      }
+      case 'embedImage': {
+        const embedding = await vlm.embedImage(request.image);
+        return { model: vlm.name, version: vlm.folder.config.version, embedding, ms: elapsed() };
+      }
+      case 'embedText': {
+        const embedding = await vlm.embedText(request.text);
+        return { model: vlm.name, version: vlm.folder.config.version, embedding, ms: elapsed() };
       }
     }
   };

@@ -50,6 +50,12 @@ const grayImage = (): RawImage => {
   return { kind: 'gray8', width: c.raw.shape[1], height: c.raw.shape[0], data: readReferenceTensor(tinyRandomDir, c.raw) as Uint8Array };
 };
 
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let diff = 0;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
+};
+
 const argmaxOfRow = (logits: Float32Array, row: number, vocab: number) => {
   let best = 0;
   for (let v = 1; v < vocab; v++) if (logits[row * vocab + v] > logits[row * vocab + best]) best = v;
@@ -123,6 +129,40 @@ describe('VisionLanguageModel on tiny-random', () => {
     await model.caption({ ...image, data: changed });
     expect(runs.get('image_encoder.onnx')).toBe(afterSame + 1);
     expect(imageKey({ ...image, data: changed })).not.toBe(imageKey(image));
+  });
+
+  it('embedText: feeds <bos> words <eos> and gives the reference text embedding', async () => {
+    const ref = referenceCase('text_embed_lung');
+    const text = ref.text!.replace(/^<bos>\s*/, '').replace(/\s*<eos>$/, '');
+    const ids = Array.from(readReferenceTensor(tinyRandomDir, ref.inputs.input_ids) as BigInt64Array, Number);
+    expect(model.textEmbedIds(text)).toEqual(ids);
+    const expected = readReferenceTensor(tinyRandomDir, ref.outputs['text_embed.onnx:text_embed']) as Float32Array;
+    const embedding = await model.embedText(text);
+    expect(embedding).toBeInstanceOf(Float32Array);
+    expect(embedding).toHaveLength(model.folder.config.embeddings!.embed_dim);
+    expect(maxAbsDiff(embedding, expected)).toBeLessThanOrEqual(1e-4);
+    expect(Math.hypot(...embedding)).toBeCloseTo(1, 5);
+  });
+
+  it('embedText cuts a long text as training does and refuses a text without words', async () => {
+    const { max_text_len: maxTextLen, eos_token_id: eos } = model.folder.config;
+    const ids = model.textEmbedIds(Array(100).fill('lung').join(' '));
+    expect(ids).toHaveLength(maxTextLen);
+    expect(ids.at(-1)).toBe(eos);
+    await expect(model.embedText(' ... ')).rejects.toThrow(/^tiny-random: embed failed: the text has no words/);
+  });
+
+  it('embedImage: the reference image embedding of the CT image, reusing the cached encoder run', async () => {
+    const ref = referenceCase('image_embed_ct');
+    const expected = readReferenceTensor(tinyRandomDir, ref.outputs['image_embed.onnx:image_embed']) as Float32Array;
+    const image = ctImage();
+    await model.caption(image);
+    const before = runs.get('image_encoder.onnx') ?? 0;
+    const embedding = await model.embedImage(image);
+    expect(runs.get('image_encoder.onnx')).toBe(before);
+    expect(embedding).toHaveLength(model.folder.config.embeddings!.embed_dim);
+    expect(maxAbsDiff(embedding, expected)).toBeLessThanOrEqual(1e-4);
+    expect(model.tasks).toEqual(['caption', 'vqa', 'segment', 'embed']);
   });
 
   it('reports bad input as an error naming the model and the step', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ModelFolder } from '../../core/model/config';
+import type { AssistantTask } from '../../core/contract/assistant';
+import { modelTasks, type ModelFolder } from '../../core/model/config';
 import { ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
 import { maskFromLogits, preprocessImage, type MaskResult, type RawImage } from '../../core/model/preprocess';
 import { WordLevelTokenizer } from '../../core/model/tokenizer';
@@ -64,7 +65,14 @@ export class VisionLanguageModel {
     private readonly imageEncoder: InferenceSessionHandle,
     private readonly textDecoder: InferenceSessionHandle,
     private readonly maskDecoder: InferenceSessionHandle,
+    /** The contrastive graphs, when config.files names them (0.2.0 on). */
+    private readonly embedGraphs: { image: InferenceSessionHandle; text: InferenceSessionHandle } | null,
   ) {}
+
+  /** What this model can do (status, the CLI's `models list`). */
+  get tasks(): AssistantTask[] {
+    return modelTasks(this.folder.config);
+  }
 
   get name(): string {
     return this.folder.name;
@@ -102,7 +110,21 @@ export class VisionLanguageModel {
       expectInputs(files.mask_decoder, maskDecoder, 'prompt_ids', encoderOutputs);
       if (!maskDecoder.outputNames.includes('mask_logits')) throw new ModelLoadError(folder.dir, files.mask_decoder, "has no output 'mask_logits'");
 
-      return new VisionLanguageModel(folder, new WordLevelTokenizer(folder.tokenizer), imageEncoder, textDecoder, maskDecoder);
+      let embedGraphs: { image: InferenceSessionHandle; text: InferenceSessionHandle } | null = null;
+      const { imageEmbed, textEmbed } = folder.onnxPaths;
+      if (files.image_embed && files.text_embed && imageEmbed && textEmbed) {
+        const image = await loadOne(files.image_embed, imageEmbed);
+        sessions.push(image);
+        const text = await loadOne(files.text_embed, textEmbed);
+        sessions.push(text);
+        expectInputs(files.image_embed, image, 'image_embeds', []);
+        if (!image.outputNames.includes('image_embed')) throw new ModelLoadError(folder.dir, files.image_embed, "has no output 'image_embed'");
+        expectInputs(files.text_embed, text, 'input_ids', []);
+        if (!text.outputNames.includes('text_embed')) throw new ModelLoadError(folder.dir, files.text_embed, "has no output 'text_embed'");
+        embedGraphs = { image, text };
+      }
+
+      return new VisionLanguageModel(folder, new WordLevelTokenizer(folder.tokenizer), imageEncoder, textDecoder, maskDecoder, embedGraphs);
     } catch (e) {
       await Promise.allSettled(sessions.map((s) => s.release()));
       throw e;
@@ -226,8 +248,51 @@ export class VisionLanguageModel {
     }
   }
 
+  private embedding(graphs: string, output: HostTensor, file: string): Float32Array {
+    const dim = this.folder.config.embeddings?.embed_dim;
+    if (output.dtype !== 'float32' || output.data.length !== dim) {
+      throw new ModelRunError(this.name, `${file} output`, `${graphs} has shape [${output.dims.join(', ')}], expected [1, ${dim}] (config.json embeddings.embed_dim)`);
+    }
+    // Own buffer: the runtime's output array may be a view into memory it reuses.
+    return Float32Array.from(output.data as Float32Array);
+  }
+
+  private requireEmbedGraphs(): { image: InferenceSessionHandle; text: InferenceSessionHandle } {
+    if (!this.embedGraphs) throw new ModelRunError(this.name, 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files)');
+    return this.embedGraphs;
+  }
+
+  /** The image's unit vector in the shared image–text space; the encoder run is the cached one. */
+  async embedImage(image: RawImage): Promise<Float32Array> {
+    const graphs = this.requireEmbedGraphs();
+    const encoding = await this.encode(image);
+    const file = this.folder.config.files.image_embed!;
+    const outputs = await this.runStep(graphs.image, file, { image_embeds: encoding.image_embeds });
+    return this.embedding('image_embed', outputs.image_embed, file);
+  }
+
+  /**
+   * The ids text_embed.onnx reads: `<bos> words <eos>`, cut to max_text_len like the training code
+   * (models/training/contrastive.py text_ids: `([<bos>] + words)[: max_len − 1] + [<eos>]`).
+   */
+  textEmbedIds(text: string): number[] {
+    const { bos_token_id: bos, eos_token_id: eos, max_text_len: maxTextLen } = this.folder.config;
+    if (this.tokenizer.words(text).length === 0) throw new ModelRunError(this.name, 'embed', 'the text has no words to embed');
+    const words = this.tokenizer.encode(text);
+    return [...[bos, ...words].slice(0, maxTextLen - 1), eos];
+  }
+
+  /** The text's unit vector in the shared image–text space. */
+  async embedText(text: string): Promise<Float32Array> {
+    const graphs = this.requireEmbedGraphs();
+    const file = this.folder.config.files.text_embed!;
+    const outputs = await this.runStep(graphs.text, file, { input_ids: int64Tensor(this.textEmbedIds(text)) });
+    return this.embedding('text_embed', outputs.text_embed, file);
+  }
+
   async release(): Promise<void> {
     this.encodings.clear();
-    await Promise.allSettled([this.imageEncoder.release(), this.textDecoder.release(), this.maskDecoder.release()]);
+    const embed = this.embedGraphs ? [this.embedGraphs.image.release(), this.embedGraphs.text.release()] : [];
+    await Promise.allSettled([this.imageEncoder.release(), this.textDecoder.release(), this.maskDecoder.release(), ...embed]);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
+import { assistantTaskSchema, imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
 import { typedArraySchema } from '../../core/contract/primitives';
 
 /**
@@ -24,16 +24,29 @@ export type WorkerImage = z.infer<typeof workerImageSchema>;
 
 const id = z.number().int().min(0);
 
+/** Longest text accepted for embedding (the model reads at most max_text_len tokens of it anyway). */
+export const MAX_EMBED_TEXT_CHARS = 2000;
+
 export const workerRequestSchema = z.discriminatedUnion('method', [
   z.object({ id, method: z.literal('load') }).strict(),
   z.object({ id, method: z.literal('caption'), image: workerImageSchema }).strict(),
   z.object({ id, method: z.literal('answer'), image: workerImageSchema, question: z.string().min(1).max(2000) }).strict(),
   z.object({ id, method: z.literal('segment'), image: workerImageSchema, prompt: z.string().min(1).max(500) }).strict(),
+  z.object({ id, method: z.literal('embedImage'), image: workerImageSchema }).strict(),
+  z.object({ id, method: z.literal('embedText'), text: z.string().min(1).max(MAX_EMBED_TEXT_CHARS) }).strict(),
 ]);
 export type WorkerRequest = z.infer<typeof workerRequestSchema>;
 export type WorkerMethod = WorkerRequest['method'];
 
-export const loadValueSchema = z.object({ model: z.string(), ms: z.number() });
+export const loadValueSchema = z.object({ model: z.string(), tasks: z.array(assistantTaskSchema), ms: z.number() });
+/** A unit vector (L2-normalised) of config.json embeddings.embed_dim values in the model's image–text space. */
+export const embeddingValueSchema = z.object({
+  model: z.string(),
+  /** config.json version: embeddings of different versions are not comparable. */
+  version: z.string(),
+  embedding: typedArraySchema('Float32Array'),
+  ms: z.number(),
+});
 export const generationValueSchema = z.object({
   model: z.string(),
   text: z.string(),
@@ -52,6 +65,7 @@ export const segmentationValueSchema = z.object({
 export type LoadValue = z.infer<typeof loadValueSchema>;
 export type GenerationValue = z.infer<typeof generationValueSchema>;
 export type SegmentationValue = z.infer<typeof segmentationValueSchema>;
+export type EmbeddingValue = z.infer<typeof embeddingValueSchema>;
 
 /** What each method answers with on success. */
 export interface WorkerValues {
@@ -59,6 +73,8 @@ export interface WorkerValues {
   caption: GenerationValue;
   answer: GenerationValue;
   segment: SegmentationValue;
+  embedImage: EmbeddingValue;
+  embedText: EmbeddingValue;
 }
 
 export const valueSchemas = {
@@ -66,6 +82,8 @@ export const valueSchemas = {
   caption: generationValueSchema,
   answer: generationValueSchema,
   segment: segmentationValueSchema,
+  embedImage: embeddingValueSchema,
+  embedText: embeddingValueSchema,
 } as const;
 
 const errorSchema = z.object({ code: z.enum(['model_error', 'bad_input', 'invalid_arguments', 'internal']), message: z.string() });
