@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { SearchIndexStatus } from '../../../core/contract/search';
+import { emptyIndexAdvice, indexIncomplete, indexStatusText, modelLabel, scoreText, searchTextOf } from './format';
+
+const model = { name: 'vesalius-vlm-0.3.0', version: '0.3.0', dim: 256 };
+const status = (over: Partial<SearchIndexStatus>): SearchIndexStatus => ({
+  model,
+  indexed: 0,
+  total: 0,
+  failed: 0,
+  running: false,
+  jobId: null,
+  problem: null,
+  ...over,
+});
+
+describe('search texts', () => {
+  it('searches trimmed text and nothing for blank input', () => {
+    expect(searchTextOf('  chest ct \n')).toBe('chest ct');
+    expect(searchTextOf('')).toBeNull();
+    expect(searchTextOf(' \t\n ')).toBeNull();
+  });
+
+  it('names the model with its version once', () => {
+    expect(modelLabel(model)).toBe('vesalius-vlm 0.3.0');
+    expect(modelLabel({ name: 'tiny-random', version: '0.2.0', dim: 8 })).toBe('tiny-random 0.2.0');
+    expect(modelLabel({ name: 'my-model-0.2.0-int8', version: '0.2.0', dim: 8 })).toBe('my-model-0.2.0-int8');
+  });
+
+  it('says how much is indexed, with which model, and what failed', () => {
+    expect(indexStatusText(status({ indexed: 412, total: 980 }))).toBe('412 of 980 images indexed with vesalius-vlm 0.3.0');
+    expect(indexStatusText(status({ indexed: 1, total: 1 }))).toBe('1 of 1 image indexed with vesalius-vlm 0.3.0');
+    expect(indexStatusText(status({ indexed: 1200, total: 1300, failed: 2 }))).toBe('1,200 of 1,300 images indexed with vesalius-vlm 0.3.0 · 2 images could not be indexed');
+  });
+
+  it('shows the service’s reason when no model can embed', () => {
+    const problem = 'vesalius-vlm-0.2.0 has no image_embed.onnx: search needs a model with embedding heads';
+    expect(indexStatusText(status({ model: null, problem }))).toBe(problem);
+    expect(indexStatusText(status({ model: null }))).toMatch(/No model/);
+  });
+
+  it('offers indexing only when some image lacks an embedding and a model can make one', () => {
+    expect(indexIncomplete(status({ indexed: 3, total: 5 }))).toBe(true);
+    expect(indexIncomplete(status({ indexed: 3, failed: 2, total: 5 }))).toBe(false);
+    expect(indexIncomplete(status({ indexed: 5, total: 5 }))).toBe(false);
+    expect(indexIncomplete(status({ model: null, problem: 'no model', total: 5 }))).toBe(false);
+  });
+
+  it('advises what to do when there is nothing to search', () => {
+    expect(emptyIndexAdvice(status({ total: 0 }))).toMatch(/no images yet/);
+    expect(emptyIndexAdvice(status({ total: 4 }))).toMatch(/Index the archive/);
+    expect(emptyIndexAdvice(status({ indexed: 2, total: 4 }))).toBeNull();
+    expect(emptyIndexAdvice(null)).toBeNull();
+  });
+
+  it('shows scores with two decimals and a real minus sign', () => {
+    expect(scoreText(0.8765)).toBe('0.88');
+    expect(scoreText(-0.125)).toBe('−0.13');
+    expect(scoreText(1)).toBe('1.00');
+  });
+});

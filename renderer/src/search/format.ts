@@ -1,0 +1,41 @@
+import type { EmbeddingModel, SearchIndexStatus } from '../../../core/contract/search';
+
+/** The text to search for, or null when there is nothing to search (empty or only whitespace). */
+export function searchTextOf(typed: string): string | null {
+  const text = typed.trim();
+  return text.length > 0 ? text : null;
+}
+
+/**
+ * How a person names the model: "vesalius-vlm 0.3.0". A model folder is often named after its version
+ * ("vesalius-vlm-0.3.0"); the version is then said once, not twice.
+ */
+export function modelLabel(model: EmbeddingModel): string {
+  const suffix = `-${model.version}`;
+  if (model.name.endsWith(suffix)) return `${model.name.slice(0, -suffix.length)} ${model.version}`;
+  return model.name.includes(model.version) ? model.name : `${model.name} ${model.version}`;
+}
+
+const imagesWord = (count: number): string => `${count.toLocaleString('en-US')} image${count === 1 ? '' : 's'}`;
+
+/** "412 of 980 images indexed with vesalius-vlm 0.3.0", with the failures; or why search cannot run. */
+export function indexStatusText(status: SearchIndexStatus): string {
+  if (!status.model) return status.problem ?? 'No model with image and text embeddings is installed.';
+  const counts = `${status.indexed.toLocaleString('en-US')} of ${imagesWord(status.total)} indexed with ${modelLabel(status.model)}`;
+  return status.failed > 0 ? `${counts} · ${imagesWord(status.failed)} could not be indexed` : counts;
+}
+
+/** Whether indexing would add something: images without an embedding of the current model (failed ones are not retried). */
+export const indexIncomplete = (status: SearchIndexStatus): boolean =>
+  status.model !== null && status.problem === null && status.indexed + status.failed < status.total;
+
+/** A cosine similarity as shown beside a result: two decimals, the sign kept (−1…1). */
+export const scoreText = (score: number): string => score.toFixed(2).replace('-', '−');
+
+/** What to tell a person whose search found nothing to compare with, or null when the index has images. */
+export function emptyIndexAdvice(status: SearchIndexStatus | null): string | null {
+  if (!status || !status.model) return null;
+  if (status.total === 0) return 'The catalog has no images yet: open a folder or the sample study, then index the archive.';
+  if (status.indexed === 0) return 'No image is indexed yet: press “Index the archive” to compute the embeddings search needs.';
+  return null;
+}
