@@ -1,8 +1,9 @@
-import { cache, type Types } from '@cornerstonejs/core';
+import { cache, imageLoader, type Types } from '@cornerstonejs/core';
 import type { AssistantImage } from '../../../core/contract/assistant';
 import type { ViewerState } from '../state/viewer.svelte';
 import { findStackViewport } from '../lib/cornerstone/findStackViewport';
 import { assistantImageOf } from './imagePayload';
+import type { StackFrame } from '../lib/imageIds';
 
 /** The slice on screen as the assistant receives it, with what is needed to place and measure a mask on it. */
 export interface CurrentSlice {
@@ -31,17 +32,7 @@ export function currentSlice(viewer: ViewerState): CurrentSlice {
   if (!imageId) throw new Error('the viewer is not showing an image yet');
   const image = viewport.getCornerstoneImage() ?? cache.getImage(imageId);
   if (!image || image.imageId !== imageId) throw new Error('the current slice is still loading; try again when it is shown');
-  const payload = assistantImageOf({
-    width: image.columns,
-    height: image.rows,
-    pixels: image.getPixelData(),
-    numberOfComponents: image.numberOfComponents ?? (image.color ? 3 : 1),
-    modality: open.series.modality,
-    prescaled: image.preScale?.scaled === true,
-    slope: image.slope ?? 1,
-    intercept: image.intercept ?? 0,
-    invert: image.invert === true,
-  });
+  const payload = payloadOfImage(image, open.series.modality);
   return {
     imageId,
     sliceIndex: viewport.getCurrentImageIdIndex(),
@@ -50,4 +41,27 @@ export function currentSlice(viewer: ViewerState): CurrentSlice {
     rowSpacingMm: spacingOrNull(image.rowPixelSpacing),
     columnSpacingMm: spacingOrNull(image.columnPixelSpacing),
   };
+}
+
+/** A loaded cornerstone image as the assistant's `image` argument (the same for the slice on screen and a whole-series run). */
+export function payloadOfImage(image: Types.IImage, modality: string): AssistantImage {
+  return assistantImageOf({
+    width: image.columns,
+    height: image.rows,
+    pixels: image.getPixelData(),
+    numberOfComponents: image.numberOfComponents ?? (image.color ? 3 : 1),
+    modality,
+    prescaled: image.preScale?.scaled === true,
+    slope: image.slope ?? 1,
+    intercept: image.intercept ?? 0,
+    invert: image.invert === true,
+  });
+}
+
+/** Slice `index` of the open series loaded (from cornerstone's cache when it is there) and made the assistant's argument. */
+export async function seriesSliceImage(frames: readonly StackFrame[], index: number, modality: string): Promise<AssistantImage> {
+  const frame = frames[index];
+  if (!frame) throw new Error(`slice ${index + 1} is not one of the series' ${frames.length}`);
+  const image = cache.getImage(frame.imageId) ?? (await imageLoader.loadAndCacheImage(frame.imageId));
+  return payloadOfImage(image, modality);
 }
