@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelFolder } from './config';
-import { maskFromLogits, preprocessImage, resizeBilinear, toUnitRange, type PixelData, type RawImage } from './preprocess';
+import { contentSize, maskFromLogits, preprocessImage, resizeBilinear, toUnitRange, type PixelData, type RawImage } from './preprocess';
 import { readReferenceManifest, readReferenceTensor } from './reference';
 import type { PreprocessorConfig } from './schemas';
 import { parityModelDirs } from './test-models';
@@ -72,6 +72,39 @@ describe('maskFromLogits', () => {
     // Inside: the left column (p ≈ 1) and the columns interpolated ¾ from it (p ≈ 0.75).
     expect(result.probabilityMean).toBeCloseTo((1 + 0.75) / 2, 4);
     expect(maskFromLogits([-5, -5, -5, -5], 2, 3, 3, 0.5).probabilityMean).toBeNull();
+  });
+});
+
+describe('fit "pad": aspect ratio kept, image at the top-left of a zero canvas', () => {
+  it('sizes the content by the longer side, rounding half up, at least 1 pixel', () => {
+    expect(contentSize(1024, 512, 64, 'pad')).toEqual({ contentWidth: 64, contentHeight: 32 });
+    expect(contentSize(40, 72, 64, 'pad')).toEqual({ contentWidth: 36, contentHeight: 64 }); // 35.56 → 36
+    expect(contentSize(3, 2, 4, 'pad')).toEqual({ contentWidth: 4, contentHeight: 3 }); // 2.67 → 3
+    expect(contentSize(5, 2, 4, 'pad')).toEqual({ contentWidth: 4, contentHeight: 2 }); // 1.6 → 2
+    expect(contentSize(7, 1, 4, 'pad')).toEqual({ contentWidth: 4, contentHeight: 1 }); // 0.57 → 1
+    expect(contentSize(8, 1, 4, 'pad')).toEqual({ contentWidth: 4, contentHeight: 1 }); // 0.5 → 1 (half up)
+    expect(contentSize(1024, 512, 64)).toEqual({ contentWidth: 64, contentHeight: 64 });
+  });
+
+  it('places a wide image in the top rows and normalises the padding too', () => {
+    const pad = { ...config, fit: 'pad' as const, mean: 0.5, std: 0.5 };
+    // 8×4 all-white gray8 → 4×2 content of 1 → (1 − 0.5)/0.5 = 1; padding 0 → −1.
+    const out = preprocessImage({ kind: 'gray8', width: 8, height: 4, data: new Uint8Array(32).fill(255) }, pad);
+    expect(Array.from(out)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1, -1]);
+    // A tall one fills the left columns.
+    const tall = preprocessImage({ kind: 'gray8', width: 2, height: 4, data: new Uint8Array(8).fill(255) }, pad);
+    expect(Array.from(tall)).toEqual([1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1]);
+  });
+
+  it('crops the mask logits to the content before resizing back, so padding never reaches the image', () => {
+    // 4×4 logits: the content (top 2 rows of a 8×4 image) is inside on the left half; the padding rows say
+    // "inside" everywhere, which must not leak into the mask.
+    const logits = [10, 10, -10, -10, 10, 10, -10, -10, 10, 10, 10, 10, 10, 10, 10, 10];
+    const { mask } = maskFromLogits(logits, 4, 8, 4, 0.5, 'pad');
+    const row = [1, 1, 1, 1, 0, 0, 0, 0];
+    expect(Array.from(mask)).toEqual([...row, ...row, ...row, ...row]);
+    // Stretched, the same logits would mark the lower half inside.
+    expect(Array.from(maskFromLogits(logits, 4, 8, 4, 0.5).mask.slice(24))).toEqual(Array(8).fill(1));
   });
 });
 

@@ -9,9 +9,32 @@ import type { PreprocessorConfig } from './schemas';
  *      - `hu`:    HU = stored·slope + intercept, clipped to [hu_min, hu_max], scaled to [0,1] (never the display window);
  *      - `gray8`: value / scale;
  *      - `rgb8`:  luminance 0.299R + 0.587G + 0.114B, then / scale;
- *   2. resize to S×S with torch's bilinear, align_corners=False, antialias=False (aspect not kept);
- *   3. normalise (x − mean) / std.
+ *   2. resize with torch's bilinear, align_corners=False, antialias=False: to S×S (`fit` "stretch", 0.2.0), or
+ *      (`fit` "pad", 0.3) keeping the aspect ratio to cw×ch at the top-left of an S×S canvas of zeros;
+ *   3. normalise (x − mean) / std (the padding too).
  */
+
+/** How an image is fitted into the model's S×S input; absent in preprocessor_config.json ⇒ "stretch". */
+export type ImageFit = 'pad' | 'stretch';
+
+/** The part of the S×S model input that holds the image (the rest is padding). */
+export interface ContentSize {
+  contentWidth: number;
+  contentHeight: number;
+}
+
+/** Round half up, as the Python side does (`math.floor(x + 0.5)`), not to even. */
+const roundHalfUp = (x: number): number => Math.floor(x + 0.5);
+
+/**
+ * Where a w×h image goes in the S×S input: all of it when stretched; with "pad", scale = S / max(w, h) and
+ * the content is max(1, round(w·scale)) × max(1, round(h·scale)).
+ */
+export function contentSize(width: number, height: number, size: number, fit: ImageFit = 'stretch'): ContentSize {
+  if (fit === 'stretch') return { contentWidth: size, contentHeight: size };
+  const scale = size / Math.max(width, height);
+  return { contentWidth: Math.max(1, roundHalfUp(width * scale)), contentHeight: Math.max(1, roundHalfUp(height * scale)) };
+}
 
 export type PixelData = Float32Array | Int16Array | Uint16Array | Uint8Array;
 export type ImageKind = 'hu' | 'gray8' | 'rgb8';
@@ -149,12 +172,17 @@ export function resizeBilinear(
 export function preprocessImage(image: RawImage, config: PreprocessorConfig): Float32Array {
   const size = config.image_size;
   const unit = toUnitRange(image, config);
-  const resized = resizeBilinear(unit, image.width, image.height, size, size);
+  const { contentWidth, contentHeight } = contentSize(image.width, image.height, size, config.fit);
+  const resized = resizeBilinear(unit, image.width, image.height, contentWidth, contentHeight);
   const mean = f32(config.mean);
   const std = f32(config.std);
-  const pixelValues = new Float32Array(size * size);
+  // The canvas is 0 in [0,1] units before normalising; the image fills its top-left content rectangle.
+  const padValue = f32(f32(0 - mean) / std);
+  const pixelValues = new Float32Array(size * size).fill(padValue);
   // Two float32 steps, like torch's (t - mean) / std on a float32 tensor.
-  for (let i = 0; i < resized.length; i++) pixelValues[i] = f32(f32(resized[i]) - mean) / std;
+  for (let y = 0; y < contentHeight; y++) {
+    for (let x = 0; x < contentWidth; x++) pixelValues[y * size + x] = f32(f32(resized[y * contentWidth + x]) - mean) / std;
+  }
   return pixelValues;
 }
 
@@ -170,8 +198,9 @@ export interface MaskResult {
 }
 
 /**
- * The inverse for masks: model-resolution mask logits (S×S) → probabilities → bilinear resize to the
- * original image size (same torch convention) → threshold (probability > threshold is inside).
+ * The inverse for masks: model-resolution mask logits (S×S) → probabilities → the image's content rectangle
+ * ([0:ch, 0:cw] with "pad", all of it with "stretch") → bilinear resize to the original image size (same
+ * torch convention) → threshold (probability > threshold is inside).
  */
 export function maskFromLogits(
   logits: ArrayLike<number>,
@@ -179,10 +208,15 @@ export function maskFromLogits(
   width: number,
   height: number,
   threshold: number,
+  fit: ImageFit = 'stretch',
 ): MaskResult {
-  const probabilities = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) probabilities[i] = sigmoid(logits[i]);
-  const resized = resizeBilinear(probabilities, modelSize, modelSize, width, height);
+  if (logits.length !== modelSize * modelSize) throw new Error(`mask logits have ${logits.length} values, expected ${modelSize}×${modelSize}`);
+  const { contentWidth, contentHeight } = contentSize(width, height, modelSize, fit);
+  const probabilities = new Float64Array(contentWidth * contentHeight);
+  for (let y = 0; y < contentHeight; y++) {
+    for (let x = 0; x < contentWidth; x++) probabilities[y * contentWidth + x] = sigmoid(logits[y * modelSize + x]);
+  }
+  const resized = resizeBilinear(probabilities, contentWidth, contentHeight, width, height);
   const mask = new Uint8Array(width * height);
   let insideSum = 0;
   let insideCount = 0;
