@@ -2,9 +2,12 @@
   * lung_baseline_report: the classical lung mask (lung_baseline.py, settings chosen on train)
     per val slice against the model's per-slice IoU, and how many slices the model wins;
   * no_lung_report: the "lung" prompt on images without lungs — VQA-RAD head images
-    (image_organ HEAD) and the slices of the real CT series labelled no_lung in
-    no_lung_ct_slices.json — fraction with an empty mask (no pixel >= the mask threshold) and
-    the painted fraction of the image; the classical baseline on the CT slices too;
+    (image_organ HEAD; JPEG, so no header facts) and the slices of the real CT series labelled
+    no_lung in no_lung_ct_slices.json (fed with their own DICOM headers' facts when the folder
+    has header fusion) — fraction with an empty mask as the app returns it (presence below
+    presence_threshold, or no pixel >= the mask threshold) and the painted fraction of the
+    image; with a presence head also the fraction judged absent and the mean presence
+    probability; the classical baseline on the CT slices too;
   * vqa_chance_baselines: random yes/no and random train answer (expected accuracies) and
     always-"yes" / always-"no";
   * answers_unchanged: how many closed answers stay the same when the image is replaced.
@@ -22,10 +25,11 @@ from PIL import Image
 
 import data as datamod
 import lung_baseline
+from header_facts import header_facts, tags_of_dataset
 from captions import normalise_answer
-from infer import seg_prompt, mask_probs
+from infer import encode, predict_masks, seg_prompt
 from metrics import iou
-from preprocess import hu_to_unit, resize_unit, MEAN, STD
+from preprocess import fit_unit, hu_to_unit, MEAN, STD
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NO_LUNG_LIST = os.path.join(HERE, "no_lung_ct_slices.json")
@@ -66,8 +70,11 @@ def train_settings_search() -> dict:
 
 
 def lung_baseline_report(model_iou_per_slice: dict[str, float]) -> dict:
+    """The classical mask on the val slices the model was scored on (all, or --limit's first ones)."""
     choice = train_settings_search()
     names, val_hu, val_masks = load_lung_hu("val")
+    keep = [i for i, n in enumerate(names) if n in model_iou_per_slice]
+    names, val_hu, val_masks = [names[i] for i in keep], [val_hu[i] for i in keep], [val_masks[i] for i in keep]
     out = {"settings_search": choice}
     for key, s in (("chosen_on_train", choice["chosen"]), ("issue_settings", lung_baseline.ISSUE_SETTINGS)):
         per = {n: iou(lung_baseline.lung_mask(h, s["threshold_hu"], s["closing_radius"]), m)
@@ -81,55 +88,71 @@ def lung_baseline_report(model_iou_per_slice: dict[str, float]) -> dict:
     return out
 
 
-def no_lung_ct_slices() -> list[tuple[str, np.ndarray]]:
-    """(file, HU array) of the slices labelled no_lung in no_lung_ct_slices.json."""
+def ct_series_slices(labels: tuple[str, ...] | None = None) -> list[dict]:
+    """The slices of dicom/ct-series-totalseg listed in no_lung_ct_slices.json (those with one of
+    `labels`, or all): {"file", "label", "hu" (float32 HU), "tags" (header_facts.tags_of_dataset)}."""
     with open(NO_LUNG_LIST) as f:
         listing = json.load(f)
     folder = os.path.join(datamod.data_dir(), "dicom", "ct-series-totalseg")
     out = []
     for s in listing["slices"]:
-        if s["label"] != "no_lung":
+        if labels is not None and s["label"] not in labels:
             continue
         d = pydicom.dcmread(os.path.join(folder, s["file"]))
         hu = d.pixel_array.astype(np.float32) * float(d.RescaleSlope) + float(d.RescaleIntercept)
-        out.append((s["file"], hu))
+        out.append({"file": s["file"], "label": s["label"], "hu": hu, "tags": tags_of_dataset(d)})
     return out
 
 
 @torch.no_grad()
-def lung_prompt_painted(model, tok, unit_images: torch.Tensor, out_size) -> np.ndarray:
-    """Painted fraction of each image under the "lung" prompt (probability >= threshold)."""
-    fr = []
-    for i in range(0, len(unit_images), 16):
-        emb, feat = model.encoder((unit_images[i:i + 16] - MEAN) / STD)
-        p = mask_probs(model, seg_prompt(tok, "lung"), emb, feat, out_size)
-        fr += (p >= MASK_THRESHOLD).float().mean((1, 2)).tolist()
-    return np.array(fr)
+def lung_prompt_masks(model, tok, rules, units: list[np.ndarray], facts_per_image: list[dict | None]) -> dict:
+    """The app's "lung" mask of each [0,1] image at its own size: painted fraction, whether the
+    presence head judged it present, and the presence probability."""
+    painted, present, presence = [], [], []
+    prompt = seg_prompt(tok, "lung")
+    for unit, facts in zip(units, facts_per_image):
+        x, content = fit_unit(unit, rules.image_size, rules.fit)
+        ids = rules.header_ids_of(facts)
+        hid = None if ids is None else torch.tensor([ids], dtype=torch.long)
+        emb, feat = encode(model, (x - MEAN) / STD, hid)
+        masks, ok, prob = predict_masks(model, rules, prompt, emb, feat, unit.shape, content)
+        painted.append(float(masks[0].mean()))
+        present.append(ok[0])
+        presence.append(prob[0])
+    return {"painted": np.array(painted), "present": present, "presence": presence}
 
 
-def summary(painted: np.ndarray, names: list[str]) -> dict:
-    return {"n": len(painted), "empty_mask_rate": float(np.mean(painted == 0)),
-            "mean_painted_fraction": float(painted.mean()), "max_painted_fraction": float(painted.max()),
-            "painted_fraction_per_image": {n: float(v) for n, v in zip(names, painted)}}
+def summary(result: dict, names: list[str]) -> dict:
+    painted = result["painted"]
+    out = {"n": len(painted), "empty_mask_rate": float(np.mean(painted == 0)),
+           "mean_painted_fraction": float(painted.mean()), "max_painted_fraction": float(painted.max()),
+           "painted_fraction_per_image": {n: float(v) for n, v in zip(names, painted)}}
+    if result.get("presence") and result["presence"][0] is not None:
+        out["judged_absent_rate"] = float(np.mean([not p for p in result["present"]]))
+        out["mean_presence_probability"] = float(np.mean(result["presence"]))
+    return out
 
 
-def no_lung_report(model, tok, arrays: dict, meta: dict, size: int) -> dict:
-    rows = meta["vqa_train"] + meta["vqa_test"]
-    head = sorted({r["image_name"] for r in rows if r["image_organ"].strip().upper() == "HEAD"})
-    index = {n: i for i, n in enumerate(meta["vqa_names"])}
-    x = torch.from_numpy(arrays["vqa_images"][[index[n] for n in head]].astype(np.float32))[:, None]
-    head_painted = lung_prompt_painted(model, tok, x, (size, size))
-    slices = no_lung_ct_slices()
-    ct_unit = torch.cat([resize_unit(hu_to_unit(hu, 1.0, 0.0), size) for _, hu in slices])
-    ct_painted = lung_prompt_painted(model, tok, ct_unit, slices[0][1].shape)
-    names = [f for f, _ in slices]
-    s = lung_baseline.ISSUE_SETTINGS
-    base = np.array([lung_baseline.lung_mask(hu, s["threshold_hu"], s["closing_radius"]).mean() for _, hu in slices])
-    return {"definition": "lung prompt; empty = no pixel with probability >= 0.5 (VQA-RAD at the model's "
-                          f"{size}x{size} input, CT slices at 512x512 after the runtime's resize)",
-            "vqa_rad_head_images": summary(head_painted, head),
-            "ct_series_below_lung_base": {"model": summary(ct_painted, names),
-                                          "baseline_classical_issue_settings": summary(base, names),
+def no_lung_report(model, tok, rules, head_units: list[np.ndarray], head_names: list[str],
+                   limit: int | None = None) -> dict:
+    head = lung_prompt_masks(model, tok, rules, head_units, [None] * len(head_units))
+    slices = ct_series_slices(("no_lung",))[:limit]
+    units = [hu_to_unit(s["hu"], 1.0, 0.0) for s in slices]
+    facts = [header_facts(s["tags"]) for s in slices]
+    ct = lung_prompt_masks(model, tok, rules, units, facts if rules.header_fusion else [None] * len(units))
+    names = [s["file"] for s in slices]
+    st = lung_baseline.ISSUE_SETTINGS
+    base = np.array([lung_baseline.lung_mask(s["hu"], st["threshold_hu"], st["closing_radius"]).mean()
+                     for s in slices])
+    return {"definition": "lung prompt; empty = the app's mask has no pixel: presence probability below "
+                          "presence_threshold (when the folder has a presence head) or no pixel with "
+                          f"probability >= {rules.mask_threshold}; each image at its own size after the "
+                          f'runtime\'s crop and resize (fit "{rules.fit}")',
+            "vqa_rad_head_images": summary(head, head_names),
+            "ct_series_below_lung_base": {"model": summary(ct, names),
+                                          "header_facts_fed": bool(rules.header_fusion),
+                                          "header_facts": facts[0] if facts else None,
+                                          "baseline_classical_issue_settings": summary({"painted": base}, names),
                                           "labels": os.path.basename(NO_LUNG_LIST)}}
 
 

@@ -1,21 +1,30 @@
-"""Evaluate a model folder (default: the version export.VERSION names) — npm run model:eval.
+"""Evaluate a model folder — npm run model:eval -- [--model DIR] [--out FILE] [--limit N] ...
+
+  /usr/bin/python3 models/training/evaluate.py --model models/vesalius-vlm-0.3.0
+  /usr/bin/python3 models/training/evaluate.py --model models/tiny-random --limit 8 --out /tmp/eval.json
 
 The PyTorch model is rebuilt from the folder's ONNX initializers (export.load_onnx_weights), so
-the numbers are for the exact shipped weights. In the same run:
-  * VQA-RAD test (451 QA): accuracy, closed / open, normalised exact match
-    (captions.normalise_answer: lowercase, word tokens, articles dropped);
-  * lung-ct val (27 slices, scored at 512 after the runtime's bilinear resize of probabilities):
-    lung IoU (prompt "lung" vs the binary expert mask; mean over slices) and mIoU = mean of the
-    IoUs of "left lung" and "right lung" vs the connected-component labels (data.py);
-  * captions of the 203 test images vs their derived reference captions: BLEU-4, ROUGE-L, CIDEr-D;
-  * baselines: majority answer per question type (from train), chance answerers and constant
-    answers, and a constant most frequent training caption; the same model with the image
-    blanked (pixel_values all zeros) and with another test image, with the fraction of answers
-    that do not change; the classical lung mask (lung_baseline.py, settings chosen on train) per
-    val slice, and the "no lung" rate on head images and CT slices below the lung base
-    (baselines.py).
-  * latency on CPU with torch.set_num_threads(2) (PyTorch; the product runs onnxruntime).
-Writes <folder>/eval.json.
+the numbers are for the exact shipped weights, and every input goes through the folder's
+inference rules (infer.py: padding "fit", header facts, presence, question refusals, forced
+caption prefix) as the app applies them. A 0.2.0 folder runs too: a feature whose field or graph
+the folder lacks keeps the 0.2.0 behaviour, and a figure that needs it is "n/a". In one run:
+  * VQA-RAD test (451 QA): closed / open / overall exact match (captions.normalise_answer; a
+    refused question counts as wrong), refusals by kind, the answers' sequence probabilities, the
+    image blanked and another image (baselines.py), chance / majority baselines; calibration on
+    the validation questions (vqa_eval.py: ECE, answer_uncertain_below) and the refusal probes;
+  * lung-ct val (27 slices, each scored at 512 after the runtime's crop and resize, presence
+    applied): lung IoU ("lung" vs the binary expert mask; mean, median, worst slice), mIoU of
+    "left lung" / "right lung", the classical baseline per slice with the slices the model wins;
+  * "no lung": VQA-RAD head images and the real CT slices below the lung base (baselines.py);
+  * captions: BLEU-4 / ROUGE-L / CIDEr-D of the 203 test images vs their derived reference
+    captions, and modality / plane / region accuracy (caption_facts.py) on those, on lung-ct val
+    (CT axial chest; with and without the header facts a DICOM chest CT would give) and on the
+    real CT series with its own headers;
+  * retrieval text <-> image and zero-shot modality / region (retrieval_eval.py), when the folder
+    has image_embed / text_embed;
+  * latency (ms, median of 5, torch.set_num_threads(2), PyTorch CPU).
+Writes <folder>/eval.json (or --out); --write-calibration also writes the calibrated
+answer_uncertain_below into the folder's config.json.
 """
 from __future__ import annotations
 
@@ -36,13 +45,19 @@ from captions import captions_by_image, normalise_answer  # noqa: E402
 from export import VERSION, load_onnx_weights  # noqa: E402
 from model import Linear, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer  # noqa: E402
-from infer import greedy_generate, vqa_prefix, caption_prefix, seg_prompt, mask_probs  # noqa: E402
+from infer import (FolderRules, QuestionError, caption_prefix, checked_vqa_prefix, encode,  # noqa: E402
+                   greedy_generate_scored, predict_masks, seg_prompt, mask_outputs)
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
-from preprocess import MEAN, STD  # noqa: E402
-import data as datamod  # noqa: E402
+from preprocess import MEAN, STD, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
 import baselines  # noqa: E402
+from header_facts import header_facts  # noqa: E402
+import caption_facts  # noqa: E402
+import data as datamod  # noqa: E402
+import retrieval_eval  # noqa: E402
+import vqa_eval  # noqa: E402
 
 PROMPTS = ["lung", "left lung", "right lung"]
+CHEST_CT_FACTS = {"modality": "ct", "plane": "axial", "body_part": "chest", "contrast": "<unk>"}
 
 
 def answer_type(r) -> str:
@@ -53,17 +68,64 @@ def qtype(r) -> str:
     return r["question_type"].strip().upper()
 
 
+# ---- images ------------------------------------------------------------------------------------
+
+class Encoded:
+    """Encoder outputs of a list of [0,1] images under the folder's rules, and each image's content
+    size on the canvas (for the inverse crop of masks)."""
+
+    def __init__(self, emb: torch.Tensor, feat: torch.Tensor, contents: list[tuple[int, int]]):
+        self.emb, self.feat, self.contents = emb, feat, contents
+
+
 @torch.no_grad()
-def encode_all(model, unit_images: torch.Tensor, blank: bool, batch: int = 16):
-    embs, feats = [], []
-    for i in range(0, len(unit_images), batch):
-        x = (unit_images[i:i + batch] - MEAN) / STD
+def encode_units(model, rules: FolderRules, units: list[np.ndarray], facts: list[dict | None],
+                 blank: bool = False, batch: int = 16) -> Encoded:
+    """blank: pixel_values all zeros (the header facts are still fed)."""
+    embs, feats, contents = [], [], []
+    for i in range(0, len(units), batch):
+        xs, ids = [], []
+        for unit, f in zip(units[i:i + batch], facts[i:i + batch]):
+            x, content = fit_unit(unit, rules.image_size, rules.fit)
+            xs.append(x)
+            contents.append(content)
+            ids.append(rules.header_ids_of(f))
+        x = (torch.cat(xs) - MEAN) / STD
         if blank:
             x = torch.zeros_like(x)
-        e, f = model.encoder(x)
+        hid = None if ids[0] is None else torch.tensor(ids, dtype=torch.long)
+        e, f = encode(model, x, hid)
         embs.append(e)
         feats.append(f)
-    return torch.cat(embs), torch.cat(feats)
+    return Encoded(torch.cat(embs), torch.cat(feats), contents)
+
+
+def vqa_units(names: list[str]) -> list[np.ndarray]:
+    folder = os.path.join(datamod.data_dir(), "vqa-rad", "images")
+    return [gray8_to_unit(datamod.read_gray8(os.path.join(folder, n))) for n in names]
+
+
+# ---- VQA ---------------------------------------------------------------------------------------
+
+def answer_questions(model, tok, rules: FolderRules, enc: Encoded, row_of_image: dict, rows: list[dict],
+                     questions: list[str] | None = None) -> list[dict]:
+    """Per question: {"answer", "probability", "refused" (kind or None), "message"}."""
+    questions = questions or [r["question"] for r in rows]
+    out: list[dict] = []
+    prefixes, idx = [], []
+    for k, (r, q) in enumerate(zip(rows, questions)):
+        try:
+            prefixes.append(checked_vqa_prefix(tok, q, rules))
+            idx.append(k)
+            out.append({"refused": None})
+        except QuestionError as e:
+            out.append({"answer": "", "probability": None, "refused": e.kind, "message": str(e)})
+    if idx:
+        emb = enc.emb[[row_of_image[rows[k]["image_name"]] for k in idx]]
+        gens = greedy_generate_scored(model, emb, prefixes, rules.max_answer_tokens, rules.max_len)
+        for k, (g, p) in zip(idx, gens):
+            out[k].update({"answer": tok.decode(g), "probability": p})
+    return out
 
 
 def vqa_scores(preds: list[str], rows: list[dict]) -> dict:
@@ -72,177 +134,374 @@ def vqa_scores(preds: list[str], rows: list[dict]) -> dict:
         ok = normalise_answer(p) == normalise_answer(str(r["answer"]))
         hits[answer_type(r)].append(ok)
         hits["ALL"].append(ok)
-    return {"closed": float(np.mean(hits["CLOSED"])), "open": float(np.mean(hits["OPEN"])),
-            "overall": float(np.mean(hits["ALL"])), "n_closed": len(hits["CLOSED"]), "n_open": len(hits["OPEN"])}
+
+    def mean(v):
+        return float(np.mean(v)) if v else None
+    return {"closed": mean(hits["CLOSED"]), "open": mean(hits["OPEN"]), "overall": mean(hits["ALL"]),
+            "n_closed": len(hits["CLOSED"]), "n_open": len(hits["OPEN"])}
+
+
+def correct(answers: list[dict], rows: list[dict]) -> list[bool]:
+    return [normalise_answer(a["answer"]) == normalise_answer(str(r["answer"])) for a, r in zip(answers, rows)]
+
+
+def refusals(answers: list[dict]) -> dict:
+    return {"n": len(answers), "refused": sum(a["refused"] is not None for a in answers),
+            "by_kind": dict(Counter(a["refused"] for a in answers if a["refused"]))}
+
+
+def vqa_section(model, tok, rules, meta, limit) -> dict:
+    test = meta["vqa_test"][:limit]
+    val = [r for r in meta["vqa_train"] if r.get("split") == "val"][:limit]
+    test_images = sorted({r["image_name"] for r in test})
+    val_images = sorted({r["image_name"] for r in val})
+    test_units = vqa_units(test_images)
+    no_header = [None] * len(test_images)
+    enc = encode_units(model, rules, test_units, no_header)
+    blank = encode_units(model, rules, test_units, no_header, blank=True)
+    shifted = test_units[1:] + test_units[:1]  # each question asked about the next test image
+    other = encode_units(model, rules, shifted, no_header)
+    row = {n: i for i, n in enumerate(test_images)}
+    ans = answer_questions(model, tok, rules, enc, row, test)
+    ans_blank = answer_questions(model, tok, rules, blank, row, test)
+    ans_other = answer_questions(model, tok, rules, other, row, test)
+    val_enc = encode_units(model, rules, vqa_units(val_images), [None] * len(val_images))
+    ans_val = answer_questions(model, tok, rules, val_enc, {n: i for i, n in enumerate(val_images)}, val)
+    # calibration on validation, reported on validation and test (answered questions only)
+    val_ok = correct(ans_val, val)
+    val_answered = [(a["probability"], ok) for a, ok in zip(ans_val, val_ok) if a["refused"] is None]
+    calib = vqa_eval.calibrate_uncertain_below([p for p, _ in val_answered], [ok for _, ok in val_answered])
+    thr = calib["answer_uncertain_below"]
+    test_ok = correct(ans, test)
+    test_answered = [(a["probability"], ok) for a, ok in zip(ans, test_ok) if a["refused"] is None]
+    # refusal probes, asked about the first test image
+    probes = [{"kind": k, "question": q} for k, q in vqa_eval.REFUSAL_PROBES]
+    probe_rows = [{"image_name": test_images[0]}] * len(probes)
+    probe_ans = answer_questions(model, tok, rules, enc, row, probe_rows, [p["question"] for p in probes])
+    for p, a in zip(probes, probe_ans):
+        p.update({"refused": a["refused"], "answer": a.get("answer"), "probability": a.get("probability"),
+                  "message": a.get("message")})
+    # baselines: majority (normalised) train answer per question type
+    per_type = defaultdict(Counter)
+    for r in meta["vqa_train"]:
+        per_type[qtype(r)][normalise_answer(str(r["answer"]))] += 1
+    overall = Counter(normalise_answer(str(r["answer"])) for r in meta["vqa_train"]).most_common(1)[0][0]
+    majority = [per_type[qtype(r)].most_common(1)[0][0] if qtype(r) in per_type else overall for r in test]
+    words = [a["answer"] for a in ans]
+    return {
+        "enc": enc, "blank_enc": blank, "test_images": test_images, "test_units": test_units,
+        "report": {
+            "model": vqa_scores(words, test),
+            "refusals_test": refusals(ans),
+            "answer_probability_test": vqa_eval.probability_report([p for p, _ in test_answered],
+                                                                   [ok for _, ok in test_answered], thr),
+            "calibration_val": {**calib, **vqa_eval.probability_report([p for p, _ in val_answered],
+                                                                       [ok for _, ok in val_answered], thr),
+                                "model_on_val": vqa_scores([a["answer"] for a in ans_val], val),
+                                "refusals_val": refusals(ans_val)},
+            "refusal_probes": {"refusal_rate": float(np.mean([p["refused"] is not None for p in probes])),
+                               "by_kind": {k: float(np.mean([p["refused"] is not None for p in probes if p["kind"] == k]))
+                                           for k in sorted({p["kind"] for p in probes})},
+                               "probes": probes},
+            "baseline_majority_per_question_type": vqa_scores(majority, test),
+            "baseline_blank_image": vqa_scores([a["answer"] for a in ans_blank], test),
+            "baseline_other_image": vqa_scores([a["answer"] for a in ans_other], test),
+            "answers_unchanged_blank_image": baselines.answers_unchanged(words, [a["answer"] for a in ans_blank], test),
+            "answers_unchanged_other_image": baselines.answers_unchanged(words, [a["answer"] for a in ans_other], test),
+            "other_image_rule": "each question asked about the next test image in sorted name order",
+            "baseline_chance": baselines.vqa_chance_baselines(meta["vqa_train"], test),
+            "question_rules": rules.vqa or "none (folder without \"vqa\": questions cut silently, as 0.2.0 does)",
+        }}
+
+
+# ---- captions ----------------------------------------------------------------------------------
+
+def generate_captions(model, tok, rules, enc: Encoded, facts: list[dict | None]) -> list[str]:
+    prefixes = [caption_prefix(tok, f, rules.caption_prefix_slots) for f in facts]
+    gens = greedy_generate_scored(model, enc.emb, prefixes, rules.max_caption_tokens, rules.max_len)
+    # the returned caption includes the forced header words (interface 0.3)
+    return [tok.decode(p[2:] + g) for p, (g, _) in zip(prefixes, gens)]
 
 
 def caption_scores(cands: list[str], refs: list[str]) -> dict:
-    """One reference per image; tokens as core/metrics counts them (metrics.tokenize: no
-    punctuation tokens), so the figures equal the app's scoring of the same texts."""
+    """One reference per image; tokens as core/metrics counts them (metrics.tokenize)."""
     r = [[x] for x in refs]
     return {"bleu4": bleu4(cands, r), "rouge_l": rouge_l(cands, r), "cider_d": cider_d(cands, r)}
 
 
-def run_model(model, tok, arrays, meta, blank: bool, max_len: int, dev=torch.device("cpu"),
-              other_image: bool = False) -> dict:
-    """other_image: every test question is asked about ANOTHER test image (the next one in
-    sorted name order, wrapping), and only the answers are computed."""
-    names = meta["vqa_names"]
-    index = {n: i for i, n in enumerate(names)}
-    test = meta["vqa_test"]
-    test_images = sorted({r["image_name"] for r in test})
-    shown = test_images[1:] + test_images[:1] if other_image else test_images
-    imgs = torch.from_numpy(arrays["vqa_images"][[index[n] for n in shown]].astype(np.float32))[:, None]
-    emb, _ = encode_all(model, imgs.to(dev), blank)
-    row_of = {n: i for i, n in enumerate(test_images)}
-    emb_q = emb[[row_of[r["image_name"]] for r in test]]
-    gens = greedy_generate(model, emb_q, [vqa_prefix(tok, r["question"], max_len) for r in test], 8, max_len)
-    answers = [tok.decode(g) for g in gens]
-    if other_image:
-        return {"answers": answers}
-    caps = greedy_generate(model, emb, [caption_prefix()] * len(test_images), 40, max_len)
-    captions = [tok.decode(g) for g in caps]
-    # lung val
-    lung_imgs = torch.from_numpy(arrays["lung_val_images"].astype(np.float32))[:, None]
-    labels = arrays["lung_val_labels_full"]
-    le, lf = encode_all(model, lung_imgs.to(dev), blank)
-    probs = {p: mask_probs(model, seg_prompt(tok, p), le, lf, labels.shape[1:]).cpu().numpy() for p in PROMPTS}
-    ious = [iou(probs["lung"][j] > 0.5, labels[j] > 0) for j in range(len(labels))]
-    right = [iou(probs["right lung"][j] > 0.5, labels[j] == 1) for j in range(len(labels))]
-    left = [iou(probs["left lung"][j] > 0.5, labels[j] == 2) for j in range(len(labels))]
-    return {"answers": answers, "captions": captions, "test_images": test_images,
-            "lung": {"iou": float(np.mean(ious)), "iou_min": float(np.min(ious)),
-                     "iou_median": float(np.median(ious)),
-                     "iou_pooled": iou(probs["lung"] > 0.5, labels > 0),
-                     "iou_per_slice": {n: float(v) for n, v in zip(meta["lung_val_names"], ious)},
-                     "miou": float(np.mean([(a + b) / 2 for a, b in zip(left, right)])),
-                     "iou_left_lung": float(np.mean(left)), "iou_right_lung": float(np.mean(right)),
-                     "n": len(labels)}}
+def chest_ct_caption_section(model, tok, rules, lung_units, ct_slices) -> dict:
+    """Caption facts on chest CT slices: lung-ct val (PNG, known CT axial chest) without and with
+    the header facts, and the real CT series with its own headers' facts as reference."""
+    ref = caption_facts.header_reference_facts(CHEST_CT_FACTS)
+    out = {}
+    variants = [("lung_ct_val_no_header", [None] * len(lung_units))]
+    if rules.header_fusion or rules.caption_prefix_slots:
+        variants.append(("lung_ct_val_with_chest_ct_header", [CHEST_CT_FACTS] * len(lung_units)))
+    for key, facts in variants:
+        enc = encode_units(model, rules, lung_units, facts)
+        caps = generate_captions(model, tok, rules, enc, facts)
+        out[key] = {"facts_accuracy": caption_facts.facts_accuracy(caps, [ref] * len(caps)),
+                    "reference_facts": ref, "distinct_captions": dict(Counter(caps).most_common(5))}
+    if ct_slices:
+        units = [hu_to_unit(s["hu"], 1.0, 0.0) for s in ct_slices]
+        facts = [header_facts(s["tags"]) for s in ct_slices]
+        fed = facts if (rules.header_fusion or rules.caption_prefix_slots) else [None] * len(units)
+        enc = encode_units(model, rules, units, fed)
+        caps = generate_captions(model, tok, rules, enc, fed)
+        refs = [caption_facts.header_reference_facts(f) for f in facts]
+        out["ct_series_totalseg_own_headers"] = {
+            "facts_accuracy": caption_facts.facts_accuracy(caps, refs), "header_facts": facts[0],
+            "note": "the real series is upper abdomen (no lung slice; its BodyPartExamined PARTIALBODY "
+                    "states no region), so only modality and plane are scored there",
+            "distinct_captions": dict(Counter(caps).most_common(5))}
+    best = out.get("lung_ct_val_with_chest_ct_header", out["lung_ct_val_no_header"])["facts_accuracy"]
+    out["headline"] = (f"names the right modality and region on "
+                       f"{100 * (best['modality_and_region']['accuracy'] or 0):.1f} % of chest CT slices "
+                       f"(lung-ct val, n {best['modality_and_region']['n']}"
+                       f"{', with the chest CT header facts' if 'lung_ct_val_with_chest_ct_header' in out else ''})")
+    return out
 
+
+# ---- lung --------------------------------------------------------------------------------------
+
+def lung_section(model, tok, rules, arrays, meta, limit, blank=False) -> dict:
+    names = meta["lung_val_names"][:limit]
+    labels = arrays["lung_val_labels_full"][: len(names)]
+    _, hu, _ = baselines.load_lung_hu("val")
+    units = [hu_to_unit(h, 1.0, 0.0) for h in hu[: len(names)]]
+    enc = encode_units(model, rules, units, [None] * len(units), blank=blank)
+    masks, present = {}, {}
+    for p in PROMPTS:
+        ms, ok = [], []
+        for j in range(len(units)):
+            m, pr, _ = predict_masks(model, rules, seg_prompt(tok, p), enc.emb[j:j + 1], enc.feat[j:j + 1],
+                                     labels.shape[1:], enc.contents[j])
+            ms.append(m[0])
+            ok.append(pr[0])
+        masks[p], present[p] = np.stack(ms), ok
+
+    def iou0(a, b):  # an empty prediction of an empty truth is undefined: count it as 0 here
+        v = iou(a, b)
+        return 0.0 if v is None else v
+    ious = [iou0(masks["lung"][j], labels[j] > 0) for j in range(len(names))]
+    right = [iou0(masks["right lung"][j], labels[j] == 1) for j in range(len(names))]
+    left = [iou0(masks["left lung"][j], labels[j] == 2) for j in range(len(names))]
+    worst = int(np.argmin(ious))
+    return {"iou": float(np.mean(ious)), "iou_min": float(np.min(ious)), "iou_median": float(np.median(ious)),
+            "worst_slice": {"name": names[worst], "iou": ious[worst]},
+            "iou_pooled": iou(masks["lung"], labels > 0),
+            "iou_per_slice": {n: float(v) for n, v in zip(names, ious)},
+            "miou": float(np.mean([(a + b) / 2 for a, b in zip(left, right)])),
+            "iou_left_lung": float(np.mean(left)), "iou_right_lung": float(np.mean(right)),
+            "judged_present_rate": {p: float(np.mean(v)) for p, v in present.items()},
+            "n": len(names), "_units": units}
+
+
+# ---- latency -----------------------------------------------------------------------------------
 
 @torch.no_grad()
-def latency(model, tok, size: int, max_len: int) -> dict:
+def latency(model, tok, rules: FolderRules) -> dict:
     torch.set_num_threads(2)
-    x = torch.randn(1, 1, size, size)
+    s = rules.image_size
+    x = torch.randn(1, 1, s, s)
+    ids = rules.header_ids_of(CHEST_CT_FACTS) if rules.header_fusion else None
+    hid = None if ids is None else torch.tensor([ids], dtype=torch.long)
 
     def timed(fn, n=5):
         fn()
-        t = time.perf_counter()
+        times = []
         for _ in range(n):
+            t = time.perf_counter()
             fn()
-        return (time.perf_counter() - t) / n * 1000
+            times.append((time.perf_counter() - t) * 1000)
+        return float(np.median(times))
 
-    emb, feat = model.encoder(x)
-    prefix = vqa_prefix(tok, "is there a pneumothorax?", max_len)
+    emb, feat = encode(model, x, hid)
+    prefix = checked_vqa_prefix(tok, "is there a pneumothorax?", rules)
 
-    def answer(steps=3):  # re-run the decoder on the growing sequence (no cache), as the runtime does
-        seq = torch.tensor([prefix])
+    def decode(start, steps):  # re-run the decoder on the growing sequence (no cache), as the runtime does
+        seq = torch.tensor([start])
         for _ in range(steps):
             nxt = model.text(seq, emb)[:, -1].argmax(-1)
             seq = torch.cat([seq, nxt[:, None]], 1)
 
-    def caption(steps=20):
-        seq = torch.tensor([caption_prefix()])
-        for _ in range(steps):
-            nxt = model.text(seq, emb)[:, -1].argmax(-1)
-            seq = torch.cat([seq, nxt[:, None]], 1)
+    pid = seg_prompt(tok, "left lung")
+    out = {"threads": 2, "image_encode_ms": timed(lambda: encode(model, x, hid)),
+           "answer_3_tokens_ms": timed(lambda: decode(prefix, 3)),
+           "mask_ms": timed(lambda: mask_outputs(model, pid, emb, feat)),
+           "caption_20_tokens_ms": timed(lambda: decode(caption_prefix(), 20), 3),
+           "note": "PyTorch CPU, median of 5 (caption 3), decoder re-run per token without cache (as the ONNX "
+                   "runtime does); encode excluded from answer/mask/caption"}
+    if getattr(model, "has_embeddings", False):
+        t_ids = retrieval_eval.text_ids(tok, ["ct, axial, chest. lungs."], rules.max_len)
+        out["image_embed_ms"] = timed(lambda: model.contrastive.embed_image(emb))
+        out["text_embed_ms"] = timed(lambda: model.contrastive.embed_text(t_ids))
+    return out
 
-    pid = torch.tensor([seg_prompt(tok, "left lung")])
-    return {"threads": 2, "image_encode_ms": timed(lambda: model.encoder(x)),
-            "answer_3_tokens_ms": timed(answer, 3), "mask_ms": timed(lambda: model.mask(pid, emb, feat)),
-            "caption_20_tokens_ms": timed(caption, 2),
-            "note": "PyTorch CPU, decoder re-run per token without cache (as the ONNX runtime does); "
-                    "encode excluded from answer/mask/caption"}
+
+# ---- the run -----------------------------------------------------------------------------------
+
+def retrieval_section(model, tok, rules, vqa, refs_all, meta) -> dict:
+    if not (rules.has_embeddings and getattr(model, "has_embeddings", False)):
+        return {"n/a": "the folder has no image_embed / text_embed graphs"}
+    names = vqa["test_images"]
+    texts = [refs_all[n] for n in names]
+    img_e = retrieval_eval.embed_images(model, vqa["enc"].emb)
+    txt_e = retrieval_eval.embed_texts(model, tok, texts, rules.max_len)
+    test_set = set(meta["vqa_test_image_set"])
+    train_caps = captions_by_image([r for r in meta["vqa_train"] if r["image_name"] not in test_set])
+    truth = [caption_facts.caption_facts(t) for t in texts]
+    train_truth = [caption_facts.caption_facts(t) for t in train_caps.values()]
+    return {"retrieval_test_images": retrieval_eval.retrieval_report(img_e, txt_e, texts),
+            "zero_shot_modality": retrieval_eval.zero_shot(
+                model, tok, img_e, [t["modality"] for t in truth], retrieval_eval.MODALITY_CLASSES,
+                retrieval_eval.MODALITY_TEMPLATES, [t["modality"] for t in train_truth], rules.max_len),
+            "zero_shot_region": retrieval_eval.zero_shot(
+                model, tok, img_e, [t["region"] for t in truth], retrieval_eval.REGION_CLASSES,
+                retrieval_eval.REGION_TEMPLATES, [t["region"] for t in train_truth], rules.max_len),
+            "truth": "modality / region stated by each test image's derived reference caption "
+                     "(caption_facts.py); images whose caption states none are left out"}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=os.path.join(HERE, "..", f"vesalius-vlm-{VERSION}"))
+    ap = argparse.ArgumentParser(
+        description="Evaluate a Vesalius model folder (0.2.0 or 0.3 layout) with its baselines in one run; "
+                    "writes eval.json. Example for the trained 0.3 folder: "
+                    "nice -n 10 npm run model:eval -- --model models/vesalius-vlm-0.3.0 "
+                    "(a fast check: --model models/tiny-random --limit 8 --no-latency --out /tmp/eval.json)")
+    ap.add_argument("--model", default=os.path.join(HERE, "..", f"vesalius-vlm-{VERSION}"),
+                    help="model folder (default: the version export.VERSION names)")
+    ap.add_argument("--out", help="where to write eval.json (default: <model>/eval.json)")
+    ap.add_argument("--limit", type=int, help="only the first N test / val questions, test images, lung val "
+                                              "slices, head images and CT slices (fast runs; figures not comparable)")
+    ap.add_argument("--data-dir", help="the data directory (default: $VESALIUS_DATA_DIR or ../shared/data)")
+    ap.add_argument("--write-calibration", action="store_true",
+                    help="write the calibrated answer_uncertain_below into the folder's config.json")
     ap.add_argument("--no-latency", action="store_true")
-    ap.add_argument("--checkpoint", help="evaluate a train.py checkpoint instead of the folder's ONNX weights")
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--out", help="where to write eval.json (default: the model folder)")
+    ap.add_argument("--checkpoint", help="evaluate a train.py checkpoint with the folder's rules instead of "
+                                         "the folder's ONNX weights")
+    ap.add_argument("--device", default="cpu", help="only cpu is supported by the folder rules' tensors")
     args = ap.parse_args()
+    if args.data_dir:
+        os.environ["VESALIUS_DATA_DIR"] = os.path.abspath(args.data_dir)
     folder = os.path.normpath(args.model)
     torch.set_num_threads(2)
-    dev = torch.device(args.device)
+    rules = FolderRules.load(folder)
     if args.checkpoint:
         model, vocab, _ = VesaliusVLM.load_checkpoint(args.checkpoint)
         tok = WordTokenizer(vocab)
     else:
         model, tok = load_onnx_weights(folder)
-    size, max_len = model.dims.image_size, model.dims.max_text_len
-    model = model.to(dev)
-    arrays, meta = datamod.load_cache(datamod.build_cache(size))
+    arrays, meta = datamod.load_cache(datamod.build_cache(model.dims.image_size))
+    meta["vqa_test_image_set"] = sorted({r["image_name"] for r in meta["vqa_test"]})
+    limit = args.limit
     t0 = time.time()
-    # same weights and math through MKL-DNN instead of the generic BLAS (~5x faster; see model.Linear)
-    Linear.conv_path = dev.type == "cpu"
-    res = run_model(model, tok, arrays, meta, blank=False, max_len=max_len, dev=dev)
-    blank = run_model(model, tok, arrays, meta, blank=True, max_len=max_len, dev=dev)
-    other = run_model(model, tok, arrays, meta, blank=False, max_len=max_len, dev=dev, other_image=True)
-    test = meta["vqa_test"]
-    train = meta["vqa_train"]
-    # baseline: majority (normalised) train answer per question type
-    per_type = defaultdict(Counter)
-    for r in train:
-        per_type[qtype(r)][normalise_answer(str(r["answer"]))] += 1
-    overall = Counter(normalise_answer(str(r["answer"])) for r in train).most_common(1)[0][0]
-    majority = [per_type[qtype(r)].most_common(1)[0][0] if qtype(r) in per_type else overall for r in test]
-    # captions: references derived from ALL QA pairs of each test image (train + test questions)
+    # same weights and math through MKL-DNN instead of the generic BLAS (see model.Linear)
+    Linear.conv_path = True
+    vqa = vqa_section(model, tok, rules, meta, limit)
+    lung = lung_section(model, tok, rules, arrays, meta, limit)
+    lung_units = lung.pop("_units")
+    lung_blank = lung_section(model, tok, rules, arrays, meta, limit, blank=True)
+    lung_blank.pop("_units")
+    # captions of the test images vs references derived from ALL QA pairs of each image
+    test, train = meta["vqa_test"], meta["vqa_train"]
     refs_all = captions_by_image(train + test)
-    refs = [refs_all[n] for n in res["test_images"]]
-    test_set = {r["image_name"] for r in test}
+    names = vqa["test_images"]
+    refs = [refs_all[n] for n in names]
+    no_header = [None] * len(names)
+    caps = generate_captions(model, tok, rules, vqa["enc"], no_header)
+    caps_blank = generate_captions(model, tok, rules, vqa["blank_enc"], no_header)
+    test_set = set(meta["vqa_test_image_set"])
     train_caps = captions_by_image([r for r in train if r["image_name"] not in test_set])
     const_caption = Counter(train_caps.values()).most_common(1)[0][0]
+    ref_facts = [caption_facts.caption_facts(r) for r in refs]
+    rows = train + test
+    head = sorted({r["image_name"] for r in rows if r["image_organ"].strip().upper() == "HEAD"})[:limit]
+    ct_all = baselines.ct_series_slices()[:limit]
     out = {
         "model": os.path.basename(folder),
+        "version": rules.config.get("version"),
         "weights": args.checkpoint and "checkpoint" or "onnx initializers",
-        "device": args.device, "torch": torch.__version__,
-        "vqa_rad_test": {"model": vqa_scores(res["answers"], test),
-                         "baseline_majority_per_question_type": vqa_scores(majority, test),
-                         "baseline_blank_image": vqa_scores(blank["answers"], test),
-                         "baseline_other_image": vqa_scores(other["answers"], test),
-                         "answers_unchanged_blank_image": baselines.answers_unchanged(res["answers"], blank["answers"], test),
-                         "answers_unchanged_other_image": baselines.answers_unchanged(res["answers"], other["answers"], test),
-                         "other_image_rule": "each question asked about the next test image in sorted name order",
-                         "baseline_chance": baselines.vqa_chance_baselines(train, test)},
-        "lung_ct_val": {"model": res["lung"], "baseline_blank_image": blank["lung"],
-                        "baseline_classical": baselines.lung_baseline_report(res["lung"]["iou_per_slice"])},
-        "no_lung": baselines.no_lung_report(model.cpu(), tok, arrays, meta, size),
-        "captions_test_images": {"model": caption_scores(res["captions"], refs),
+        "device": args.device, "torch": torch.__version__, "limit": limit,
+        "folder_rules": {"fit": rules.fit, "presence_threshold": rules.presence_threshold,
+                         "header_fusion": bool(rules.header_fusion), "caption_prefix_slots": rules.caption_prefix_slots,
+                         "vqa": rules.vqa, "embeddings": rules.has_embeddings},
+        "vqa_rad_test": vqa["report"],
+        "lung_ct_val": {"model": lung, "baseline_blank_image": lung_blank,
+                        "baseline_classical": baselines.lung_baseline_report(lung["iou_per_slice"])},
+        "no_lung": baselines.no_lung_report(model, tok, rules, vqa_units(head), head, limit),
+        "captions_test_images": {"model": caption_scores(caps, refs),
+                                 "facts_accuracy": caption_facts.facts_accuracy(caps, ref_facts),
                                  "baseline_constant_most_frequent_train_caption":
                                      caption_scores([const_caption] * len(refs), refs),
-                                 "baseline_blank_image": caption_scores(blank["captions"], refs),
-                                 "n_images": len(refs)},
-        "examples": [{"image": n, "reference": r, "generated": g}
-                     for n, r, g in list(zip(res["test_images"], refs, res["captions"]))[:8]],
-        "eval_seconds": time.time() - t0,
+                                 "baseline_constant_facts_accuracy":
+                                     caption_facts.facts_accuracy([const_caption] * len(refs), ref_facts),
+                                 "baseline_blank_image": caption_scores(caps_blank, refs),
+                                 "distinct_captions": len(set(caps)), "n_images": len(refs)},
+        "captions_chest_ct": chest_ct_caption_section(model, tok, rules, lung_units, ct_all),
+        "examples": [{"image": n, "reference": r, "generated": g} for n, r, g in list(zip(names, refs, caps))[:8]],
     }
+    out.update(retrieval_section(model, tok, rules, vqa, refs_all, meta))
+    out["eval_seconds"] = time.time() - t0
     Linear.conv_path = False
-    if not args.no_latency and dev.type == "cpu":
-        out["latency_cpu"] = latency(model, tok, size, max_len)
-    with open(args.out or os.path.join(folder, "eval.json"), "w") as f:
+    if not args.no_latency:
+        out["latency_cpu"] = latency(model, tok, rules)
+    dst = args.out or os.path.join(folder, "eval.json")
+    with open(dst, "w") as f:
         json.dump(out, f, indent=1)
+    if args.write_calibration:
+        write_calibration(folder, out["vqa_rad_test"]["calibration_val"]["answer_uncertain_below"], limit)
     print_table(out)
+    print(f"wrote {dst}")
+
+
+def write_calibration(folder: str, threshold: float | None, limit: int | None) -> None:
+    """A targeted edit of config.json: only answer_uncertain_below changes (removed when None)."""
+    if limit is not None:
+        raise SystemExit("--write-calibration needs a full run (no --limit)")
+    path = os.path.join(folder, "config.json")
+    with open(path) as f:
+        cfg = json.load(f)
+    if threshold is None:
+        cfg.pop("answer_uncertain_below", None)
+    else:
+        cfg["answer_uncertain_below"] = threshold
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    print(f"config.json answer_uncertain_below = {threshold}")
+
+
+def fmt(v, spec="8.3f") -> str:
+    return format(v, spec) if isinstance(v, (int, float)) else format(str(v), spec.split(".")[0] + "s")
 
 
 def print_table(out: dict) -> None:
     v = out["vqa_rad_test"]
     print(f"\n{'metric':34s} {'model':>8s} {'majority':>9s} {'blank img':>9s}")
     for k in ("closed", "open", "overall"):
-        print(f"{'VQA-RAD test ' + k:34s} {v['model'][k]:8.3f} {v['baseline_majority_per_question_type'][k]:9.3f} "
-              f"{v['baseline_blank_image'][k]:9.3f}")
+        print(f"{'VQA-RAD test ' + k:34s} {fmt(v['model'][k])} {fmt(v['baseline_majority_per_question_type'][k], '9.3f')} "
+              f"{fmt(v['baseline_blank_image'][k], '9.3f')}")
     lm, lb = out["lung_ct_val"]["model"], out["lung_ct_val"]["baseline_blank_image"]
-    print(f"{'lung-ct val IoU (lung)':34s} {lm['iou']:8.3f} {'-':>9s} {lb['iou']:9.3f}")
-    print(f"{'lung-ct val mIoU (left/right)':34s} {lm['miou']:8.3f} {'-':>9s} {lb['miou']:9.3f}")
+    print(f"{'lung-ct val IoU (lung)':34s} {fmt(lm['iou'])} {'-':>9s} {fmt(lb['iou'], '9.3f')}   worst "
+          f"{lm['worst_slice']['iou']:.3f} ({lm['worst_slice']['name']})")
+    print(f"{'lung-ct val mIoU (left/right)':34s} {fmt(lm['miou'])} {'-':>9s} {fmt(lb['miou'], '9.3f')}")
     c = out["captions_test_images"]
     for k, name in (("bleu4", "BLEU-4"), ("rouge_l", "ROUGE-L"), ("cider_d", "CIDEr-D")):
-        print(f"{'captions ' + name:34s} {c['model'][k]:8.3f} "
-              f"{c['baseline_constant_most_frequent_train_caption'][k]:9.3f} {c['baseline_blank_image'][k]:9.3f}")
+        print(f"{'captions ' + name:34s} {fmt(c['model'][k])} "
+              f"{fmt(c['baseline_constant_most_frequent_train_caption'][k], '9.3f')} {fmt(c['baseline_blank_image'][k], '9.3f')}")
     print("(caption 'majority' column = constant most frequent training caption)")
+    for slot in ("modality", "plane", "region"):
+        a, b = c["facts_accuracy"][slot], c["baseline_constant_facts_accuracy"][slot]
+        print(f"{'caption ' + slot + ' accuracy':34s} {fmt(a['accuracy'])} {fmt(b['accuracy'], '9.3f')}   (n {a['n']})")
+    print(f"{'chest CT captions':34s} {out['captions_chest_ct']['headline']}")
     o = v["baseline_other_image"]
-    print(f"{'VQA closed / open, other image':34s} {o['closed']:8.3f} {o['open']:9.3f}   unchanged closed: blank "
-          f"{v['answers_unchanged_blank_image']['closed']:.3f}, other {v['answers_unchanged_other_image']['closed']:.3f}")
+    print(f"{'VQA closed / open, other image':34s} {fmt(o['closed'])} {fmt(o['open'], '9.3f')}   unchanged closed: blank "
+          f"{fmt(v['answers_unchanged_blank_image']['closed'], '.3f')}, other {fmt(v['answers_unchanged_other_image']['closed'], '.3f')}")
+    cal = v["calibration_val"]
+    print(f"{'VQA val ECE (10 bins)':34s} {fmt(cal.get('ece_10_bins'))}   answer_uncertain_below "
+          f"{cal['answer_uncertain_below']}; test ECE {fmt(v['answer_probability_test'].get('ece_10_bins'), '.3f')}")
+    print(f"{'VQA refusals':34s} test {v['refusals_test']['refused']}/{v['refusals_test']['n']} "
+          f"{v['refusals_test']['by_kind']}; probes {v['refusal_probes']['refusal_rate']:.2f} {v['refusal_probes']['by_kind']}")
     cb = out["lung_ct_val"]["baseline_classical"]
     for k in ("chosen_on_train", "issue_settings"):
         b = cb[k]
@@ -252,6 +511,19 @@ def print_table(out: dict) -> None:
     print(f"{'no lung: empty-mask rate':34s} head images {nl['vqa_rad_head_images']['empty_mask_rate']:.3f} "
           f"(n {nl['vqa_rad_head_images']['n']}), CT below lung base "
           f"{nl['ct_series_below_lung_base']['model']['empty_mask_rate']:.3f} (n {nl['ct_series_below_lung_base']['model']['n']})")
+    if "retrieval_test_images" in out:
+        r = out["retrieval_test_images"]
+        for d in ("text_to_image", "image_to_text"):
+            print(f"{'retrieval ' + d:34s} R@1/5/10 " + " / ".join(f"{r[d]['recall_at_k'][k]:.3f}" for k in ("1", "5", "10"))
+                  + f", MRR {r[d]['mrr']:.3f}   random R@5 {r['baseline_random']['recall_at_k']['5']:.3f}, "
+                    f"MRR {r['baseline_random']['mrr']:.3f} (n {r['n']})")
+        for k in ("zero_shot_modality", "zero_shot_region"):
+            z = out[k]
+            if z.get("n"):
+                print(f"{k:34s} acc {z['ensembled']['accuracy']:.3f} F1 {z['ensembled']['macro_f1']:.3f}   random acc "
+                      f"{z['baseline_random']['accuracy']:.3f}, majority acc {z['baseline_majority']['accuracy']:.3f} (n {z['n']})")
+    else:
+        print("retrieval / zero-shot: n/a (no embedding graphs)")
     if "latency_cpu" in out:
         print("latency (2 threads, ms):", json.dumps({k: round(v, 1) if isinstance(v, float) else v
                                                         for k, v in out["latency_cpu"].items() if k != "note"}))
