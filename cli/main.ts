@@ -48,6 +48,26 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius report <study key|dir> --out <file.pdf> [--dicom <dir>] [--csv <file>] [--version N] [--json]',
     load: async () => (await import('./report-command')).reportCommand,
   },
+  caption: {
+    summary: 'describe an image with the local assistant model (DICOM, PNG or JPEG)',
+    usage: 'vesalius caption <image> [--model DIR|NAME] [--json]',
+    load: async () => (await import('./caption-command')).captionCommand,
+  },
+  ask: {
+    summary: 'answer a question about an image; --batch answers a JSONL file of {id, image, question}',
+    usage: 'vesalius ask <image> "<question>" [--model DIR|NAME] [--json] | ask --batch <in.jsonl> --out <out.jsonl>',
+    load: async () => (await import('./ask-command')).askCommand,
+  },
+  segment: {
+    summary: 'segment images with the assistant model: one 8-bit PNG mask per image (255 inside)',
+    usage: 'vesalius segment <image|dir>... --prompt <text> --out <dir> [--model DIR|NAME] [--json]',
+    load: async () => (await import('./segment-command')).segmentCommand,
+  },
+  models: {
+    summary: 'list the model folders (bundled and $VESALIUS_HOME/models): version, tasks, prompts, problems',
+    usage: 'vesalius models list [--json]',
+    load: async () => (await import('./models-command')).modelsCommand,
+  },
   deidentify: {
     summary: 'write de-identified copies of DICOM files (PS3.15 Basic Application Level Confidentiality Profile; UIDs mapped across the export)',
     usage: 'vesalius deidentify <file|dir>... --out <dir> [--option retain-safe-private|modified-dates|retain-full-dates|retain-uids|retain-institution-identity|…] [--json]',

@@ -5,13 +5,14 @@ import { mkdir, readdir, readFile, realpath, rename, stat, writeFile } from 'nod
 import path from 'node:path';
 import { encodePart10, uidFromText } from '../dicom/part10-writer';
 import { decodeGrayPng, type GrayPng } from '../masks/png';
+import { DEFAULT_HU_OFFSET } from './hu-offset';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
-/** Default for 16-bit images: stored value = HU + 1024, the convention of lung-ct and of most CT exports. */
-export const DEFAULT_HU_OFFSET = 1024;
+// In a module of its own so the reader threads (core/sandbox/model-input.ts) take it without this file's imports.
+export { DEFAULT_HU_OFFSET };
 
 export interface PngDatasetCase {
   /** The file name without `.png`, shared by the image and its mask. */

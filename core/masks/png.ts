@@ -41,11 +41,21 @@ function headerSize(bytes: Uint8Array, source: string): { width: number; height:
   return { width, height };
 }
 
+/** A PNG's samples as pngjs hands them back: RGBA, 8-bit values (a Uint8Array) or 16-bit ones (a Uint16Array). */
+export interface RgbaPng {
+  width: number;
+  height: number;
+  /** The file's bit depth (1, 2, 4, 8 or 16); 16-bit samples are kept as they are (never rescaled), lower ones come as 8-bit values. */
+  depth: number;
+  /** Four samples a pixel (alpha 255 or 65535 where the file has none), row-major. */
+  rgba: Uint8Array | Uint16Array;
+}
+
 /**
- * Decodes a grayscale PNG. Palette and RGB images are accepted when every pixel has R = G = B (how label maps
- * saved as colour usually look); `what` names the image in the refusal ("a label mask", "a dataset image").
+ * Decodes any PNG to RGBA after the size checks (signature, declared size, inflated image data):
+ * the one decoding path of label masks, dataset images and the assistant's image input.
  */
-export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): GrayPng {
+export function decodePngRgba(bytes: Uint8Array, source: string): RgbaPng {
   if (!isPngBytes(bytes)) throw new MaskReadError(source, 'not a PNG file (signature missing)');
   headerSize(bytes, source);
   checkPngImageData(bytes, source);
@@ -58,9 +68,18 @@ export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): 
   const { width, height } = png;
   // pngjs always hands back RGBA samples: a Buffer up to 8 bits, a Uint16Array at 16 bits.
   const rgba = png.data as Uint8Array | Uint16Array;
+  if (rgba.length < width * height * 4) throw new MaskReadError(source, 'corrupt PNG (pixel data shorter than the image size)');
+  return { width, height, depth: png.depth, rgba };
+}
+
+/**
+ * Decodes a grayscale PNG. Palette and RGB images are accepted when every pixel has R = G = B (how label maps
+ * saved as colour usually look); `what` names the image in the refusal ("a label mask", "a dataset image").
+ */
+export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): GrayPng {
+  const { width, height, depth, rgba } = decodePngRgba(bytes, source);
   const pixelCount = width * height;
-  if (rgba.length < pixelCount * 4) throw new MaskReadError(source, 'corrupt PNG (pixel data shorter than the image size)');
-  const values = png.depth === 16 ? new Uint16Array(pixelCount) : new Uint8Array(pixelCount);
+  const values = depth === 16 ? new Uint16Array(pixelCount) : new Uint8Array(pixelCount);
   for (let i = 0; i < pixelCount; i++) {
     const r = rgba[i * 4];
     if (rgba[i * 4 + 1] !== r || rgba[i * 4 + 2] !== r) {
@@ -73,7 +92,7 @@ export function decodeGrayPng(bytes: Uint8Array, source: string, what: string): 
     }
     values[i] = r;
   }
-  return { width, height, bitDepth: png.depth, values };
+  return { width, height, bitDepth: depth, values };
 }
 
 /** Decodes a PNG label image into a depth-1 label volume (value = label). */

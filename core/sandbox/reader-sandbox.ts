@@ -9,6 +9,7 @@ import { SegWriteError } from '../masks/seg-writer-error';
 import type { Series } from '../contract/dicom';
 import type { NaturalDataset } from '../dicom/dcmjs-api';
 import type { ModalityFrame } from './modality-frame';
+import type { ModelInput } from './model-input';
 import type { ReaderTaskArgs, ReaderTaskKind, ReaderTaskValues, RenderedFile } from './reader-tasks';
 import { defaultReaderEntry } from './worker-entry';
 import { SandboxFailure, WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -59,6 +60,18 @@ export class ReaderSandbox {
   readonly modalityFrame = async (filePath: string, frame: number): Promise<ModalityFrame> => {
     try {
       return await this.pool.run<ModalityFrame>('modalityFrame', { filePath, frame });
+    } catch (e) {
+      return { ok: false, reason: e instanceof SandboxFailure ? e.reason : e instanceof Error ? e.message : String(e) };
+    }
+  };
+
+  /**
+   * One frame of an image file (DICOM, PNG, JPEG) as the assistant's model input, decoded on a reader
+   * thread: never rejects; a reader stopped by its limits becomes the reason.
+   */
+  readonly modelInput = async (filePath: string, frame = 1): Promise<ModelInput> => {
+    try {
+      return await this.pool.run<ModelInput>('modelInput', { filePath, frame });
     } catch (e) {
       return { ok: false, reason: e instanceof SandboxFailure ? e.reason : e instanceof Error ? e.message : String(e) };
     }

@@ -14,6 +14,7 @@ import type { SegSource } from '../masks/seg-writer';
 import { patientStudyOfImage, segSourceOfSeries } from '../masks/seg-writer-source';
 import { encodePng } from '../render/png-output';
 import { modalityFrame, type ModalityFrame } from './modality-frame';
+import { modelInputOf, type ModelInput } from './model-input';
 import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame, type AppliedRendering, type RenderOptions } from '../render/render-frame';
 
 /** One frame of a file rendered on a reader thread: its PNG bytes and what was applied, or why not. */
@@ -35,6 +36,8 @@ export interface ReaderTaskArgs {
   patientStudy: { filePath: string };
   /** One frame's modality values (HU on CT), for ROI statistics; `frame` 1-based. */
   modalityFrame: { filePath: string; frame: number };
+  /** One frame of a DICOM, PNG or JPEG file as the assistant's model input, with its header tags (the CLI's caption / ask / segment). */
+  modelInput: { filePath: string; frame: number };
 }
 
 export interface ReaderTaskValues {
@@ -45,6 +48,7 @@ export interface ReaderTaskValues {
   segSource: SegSource;
   patientStudy: NaturalDataset;
   modalityFrame: ModalityFrame;
+  modelInput: ModelInput;
 }
 
 export type ReaderTaskKind = keyof ReaderTaskArgs;
@@ -97,6 +101,13 @@ export const readerTasks = {
   modalityFrame: async ({ filePath, frame }: ReaderTaskArgs['modalityFrame']): Promise<ModalityFrame> => {
     try {
       return await modalityFrame(await readRegularFile(filePath, DEFAULT_RENDER_MAX_BYTES), frame);
+    } catch (e) {
+      return { ok: false, reason: e instanceof MaskReadError ? e.reason : String(e) };
+    }
+  },
+  modelInput: async ({ filePath, frame }: ReaderTaskArgs['modelInput']): Promise<ModelInput> => {
+    try {
+      return await modelInputOf(await readRegularFile(filePath, DEFAULT_RENDER_MAX_BYTES), frame);
     } catch (e) {
       return { ok: false, reason: e instanceof MaskReadError ? e.reason : String(e) };
     }

@@ -1,0 +1,94 @@
+import { UsageError, walkArgs, type CliCommand } from './command';
+import { isProblem, readOneImage } from './image-input';
+import { shown } from './index-command';
+import { chooseModelFolder, startModel } from './model-session';
+
+const help = `Usage: vesalius caption <image> [--model DIR|NAME] [--json]
+
+Describes one image with the local assistant model (modality, plane, organ, findings): the same model,
+worker and preprocessing as the app's assistant. Research and annotation aid, not for diagnosis.
+
+  <image>           a DICOM file (frame 1; CT as HU from its rescale, other images as rendered with
+                    their window), a PNG (16-bit grey = CT values HU + 1024) or a JPEG
+  --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list');
+                    default: the bundled model
+  --json            print { file, frame, caption, model, version, tokens, ms, input }
+
+Exit status: 0 with a caption; 1 when the image cannot be read or the model fails (the reason is
+printed); 2 for usage errors.
+`;
+
+interface CaptionArgs {
+  image: string;
+  model: string | undefined;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): CaptionArgs | 'help' {
+  let model: string | undefined;
+  let json = false;
+  const walked = walkArgs(argv, ({ flag, value }) => {
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--json':
+        json = true;
+        break;
+      case '--model':
+        model = value();
+        break;
+      default:
+        throw new UsageError(`unknown option '${flag}'`);
+    }
+  });
+  if (walked === 'help') return 'help';
+  if (walked.length !== 1) throw new UsageError(walked.length === 0 ? 'give the image to caption' : 'give one image');
+  return { image: walked[0], model, json };
+}
+
+export const captionCommand: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    io.stdout(help);
+    return 0;
+  }
+  const chosen = chooseModelFolder(args.model);
+  if (!chosen.ok) {
+    io.stderr(`vesalius caption: ${chosen.message}\n`);
+    return 1;
+  }
+  const input = await readOneImage(args.image);
+  if (isProblem(input)) {
+    io.stderr(`vesalius caption: ${shown(input.file)}: ${input.reason}\n`);
+    return 1;
+  }
+  const client = startModel(chosen.folder);
+  try {
+    const started = performance.now();
+    const result = await client.caption(input.image);
+    if (!result.ok) {
+      io.stderr(`vesalius caption: ${shown(input.file)}: ${result.error.message}\n`);
+      return 1;
+    }
+    const { text, tokenIds, model } = result.value;
+    if (args.json) {
+      const report = {
+        file: input.file,
+        frame: input.frame,
+        caption: text,
+        model,
+        version: chosen.folder.config.version,
+        tokens: tokenIds.length,
+        ms: Math.round(performance.now() - started),
+        input: input.how,
+      };
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      io.stdout(`${text}\n`);
+    }
+    return 0;
+  } finally {
+    await client.dispose();
+  }
+};

@@ -1,0 +1,151 @@
+import path from 'node:path';
+import type { AssistantTask } from '../core/contract/assistant';
+import { defaultModel, loadModelFolder, modelTasks } from '../core/model/config';
+import { errorMessage } from '../core/model/errors';
+import { defaultModelsDir } from '../core/services/assistant-handlers';
+import { UsageError, walkArgs, type CliCommand } from './command';
+import { shown } from './index-command';
+import { modelFolderCandidates, startModel, userModelsDir } from './model-session';
+
+const help = `Usage: vesalius models list [--check] [--json]
+
+Lists the assistant's model folders: the bundled ones (models/) and the user's ($VESALIUS_HOME/models,
+one folder per model in the Hugging Face layout), each with its version, the tasks it offers, the
+prompts it segments, what of the 0.3 layout it has (header fusion, presence, answer probability) and
+its problems (the file and the reason, from validating its JSON files). The model the assistant
+commands use without --model is marked default.
+
+  --check   also load every usable model's ONNX graphs in the inference worker (a few seconds each),
+            so a graph onnxruntime cannot load, or with the wrong inputs, shows as a problem
+  --json    print { models: [{ name, dir, source, default, version, description, parameters, tasks,
+            prompts, features, problem }], userDir }
+
+Exit status: 0 (problems are listed, not failures); 2 for usage errors.
+`;
+
+interface ListedModel {
+  name: string;
+  dir: string;
+  source: 'bundled' | 'user';
+  default: boolean;
+  version: string | null;
+  description: string | null;
+  parameters: number | null;
+  tasks: AssistantTask[];
+  prompts: string[];
+  /** What of the 0.3 layout the folder declares. */
+  features: { headerFusion: boolean; presence: boolean; answerProbability: boolean; keepsAspect: boolean };
+  problem: string | null;
+}
+
+function parseArgs(argv: string[]): { json: boolean; check: boolean } | 'help' {
+  let json = false;
+  let check = false;
+  const walked = walkArgs(argv, ({ flag }) => {
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--json':
+        json = true;
+        break;
+      case '--check':
+        check = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${flag}'`);
+    }
+  });
+  if (walked === 'help') return 'help';
+  if (walked.length === 0) throw new UsageError("give a subcommand: 'list'");
+  if (walked[0] !== 'list') throw new UsageError(`unknown subcommand '${walked[0]}' (subcommands: list)`);
+  if (walked.length > 1) throw new UsageError('models list takes no arguments');
+  return { json, check };
+}
+
+function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaultDir: string | undefined): ListedModel {
+  const base: ListedModel = {
+    name: path.basename(candidate.dir),
+    dir: candidate.dir,
+    source: candidate.source,
+    default: candidate.dir === defaultDir,
+    version: null,
+    description: null,
+    parameters: null,
+    tasks: [],
+    prompts: [],
+    features: { headerFusion: false, presence: false, answerProbability: false, keepsAspect: false },
+    problem: null,
+  };
+  try {
+    const folder = loadModelFolder(candidate.dir);
+    const { config } = folder;
+    return {
+      ...base,
+      version: config.version,
+      description: config.description ?? null,
+      parameters: config.parameters,
+      tasks: modelTasks(config),
+      prompts: config.segment_prompts,
+      features: {
+        headerFusion: config.header_fusion !== undefined,
+        presence: config.presence_threshold !== undefined,
+        answerProbability: config.answer_probability !== undefined,
+        keepsAspect: folder.preprocessor.fit === 'pad',
+      },
+    };
+  } catch (e) {
+    return { ...base, problem: errorMessage(e) };
+  }
+}
+
+/** Loads the folder's graphs in a worker: the problem onnxruntime (or the input check) names, or null. */
+async function checkGraphs(model: ListedModel): Promise<string | null> {
+  const client = startModel(loadModelFolder(model.dir));
+  try {
+    const loaded = await client.load();
+    return loaded.ok ? null : loaded.error.message;
+  } finally {
+    await client.dispose();
+  }
+}
+
+function formatList(models: ListedModel[], userDir: string): string {
+  const lines: string[] = [];
+  for (const m of models) {
+    lines.push(`${m.name}${m.version ? ` ${m.version}` : ''} (${m.source}${m.default ? ', default' : ''}) ${shown(m.dir)}`);
+    if (m.problem) {
+      lines.push(`  problem: ${m.problem}`);
+      continue;
+    }
+    if (m.description) lines.push(`  ${m.description}`);
+    lines.push(`  tasks: ${m.tasks.join(', ')}${m.parameters !== null ? `; ${m.parameters.toLocaleString('en-US')} parameters` : ''}`);
+    lines.push(`  segments: ${m.prompts.join(', ') || '(no prompts)'}`);
+    const features = [
+      m.features.headerFusion && 'header fusion',
+      m.features.presence && 'presence',
+      m.features.answerProbability && 'answer probability',
+      m.features.keepsAspect && 'aspect ratio kept',
+    ].filter(Boolean);
+    if (features.length) lines.push(`  0.3: ${features.join(', ')}`);
+  }
+  if (models.length === 0) lines.push(`No model folders under ${shown(defaultModelsDir())} or ${shown(userDir)}.`);
+  else lines.push('', `User models go into ${shown(userDir)} (one folder per model).`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const modelsCommand: CliCommand = async (argv, io) => {
+  const args = parseArgs(argv);
+  if (args === 'help') {
+    io.stdout(help);
+    return 0;
+  }
+  const defaultDir = defaultModel(defaultModelsDir())?.dir;
+  const models = modelFolderCandidates().map((c) => describe(c, defaultDir));
+  if (args.check) {
+    for (const m of models) if (!m.problem) m.problem = await checkGraphs(m);
+  }
+  const userDir = userModelsDir();
+  io.stdout(args.json ? `${JSON.stringify({ models, userDir }, null, 2)}\n` : formatList(models, userDir));
+  return 0;
+};
