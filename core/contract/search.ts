@@ -46,8 +46,10 @@ export const searchIndexSummarySchema = z.object({
   embedded: z.number().int().min(0),
   /** Images skipped because they already had an embedding of this model version and an unchanged file. */
   skipped: z.number().int().min(0),
-  /** Images that failed in this run, with the reason (the file path and 1-based frame named). */
+  /** Images that failed in this run, with the reason (the file path and 1-based frame named); the first 500. */
   failed: z.array(z.object({ filePath: z.string(), frame: z.number().int().min(1), reason: z.string() })),
+  /** How many failed in this run (all are stored with their reason). */
+  failedCount: z.number().int().min(0),
   /** Embeddings removed because their file left the catalog or went missing. */
   removed: z.number().int().min(0),
   ms: z.number(),
@@ -74,7 +76,7 @@ export type SearchHit = z.infer<typeof searchHitSchema>;
 
 export const searchResultsSchema = z.object({
   model: embeddingModelSchema,
-  /** Best first; at most k. Ties keep the catalog's order (stable). */
+  /** Best first; at most k. Equal scores keep file path then frame order (stable). */
   results: z.array(searchHitSchema),
   /** Embeddings the query was compared with. */
   searched: z.number().int().min(0),

@@ -1,14 +1,25 @@
 import type { searchCalls } from '../contract/search';
-import { err } from '../contract/result';
+import { err, ok } from '../contract/result';
+import { DatabaseError } from '../db/open-database';
+import type { SearchService } from '../search/search-service';
 import type { DomainHandlers } from './context';
 
-/** The search calls; until the index lands (core/search) every call answers `unsupported` in words. */
-export function createSearchHandlers(): DomainHandlers<typeof searchCalls> {
-  const notYet = (call: string) => err('unsupported', `${call}: archive search is not available in this build yet`);
+/** A database failure (search.db or catalog.db) as an error value naming the file; anything else is a bug and is rethrown. */
+const guarded = async <T>(call: string, work: () => Promise<T>): Promise<T | ReturnType<typeof err>> => {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof DatabaseError) return err('io_error', `${call}: ${e.message}`);
+    throw e;
+  }
+};
+
+/** The archive search calls over the one SearchService of the app (core/search). */
+export function createSearchHandlers(search: SearchService): DomainHandlers<typeof searchCalls> {
   return {
-    'search.indexStatus': async () => notYet('search.indexStatus'),
-    'search.indexStart': async () => notYet('search.indexStart'),
-    'search.text': async () => notYet('search.text'),
-    'search.similar': async () => notYet('search.similar'),
+    'search.indexStatus': (_args) => guarded('search.indexStatus', async () => ok(search.status())),
+    'search.indexStart': (_args) => guarded('search.indexStart', async () => search.startIndexing()),
+    'search.text': ({ text, k }) => guarded('search.text', () => search.searchText(text, k)),
+    'search.similar': (args) => guarded('search.similar', () => search.searchSimilar(args)),
   };
 }

@@ -1,0 +1,65 @@
+// The images search indexes, read from the catalog: every instance whose file is present, with what a search
+// hit shows. One embedding per instance: frame 1 of a single-frame file, the middle frame of a multi-frame one
+// (core/search/README.md says why).
+import type { Catalog } from '../catalog/catalog';
+import { databaseError } from '../db/open-database';
+import type { FileStamp, ImageRef } from './embedding-store';
+
+export interface CatalogImage extends ImageRef, FileStamp {
+  numberOfFrames: number;
+  seriesKey: string;
+  studyKey: string;
+  sopInstanceUid: string;
+  fileKey: string;
+  modality: string;
+  /** The series description. */
+  description: string;
+}
+
+/** The 1-based frame indexed for an instance of `numberOfFrames` frames: the middle one (frame 1 of 1). */
+export const indexedFrame = (numberOfFrames: number): number => Math.max(1, Math.ceil(numberOfFrames / 2));
+
+interface Row {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  number_of_frames: number;
+  series_key: string;
+  study_key: string;
+  sop_instance_uid: string;
+  file_key: string;
+  modality: string;
+  description: string;
+}
+
+/** Every catalogued image whose file is present, ordered by file path. */
+export function catalogImages(catalog: Catalog): CatalogImage[] {
+  let rows: Row[];
+  try {
+    rows = catalog.db
+      .prepare<[], Row>(
+        `SELECT f.path, f.size, f.mtime_ms, i.number_of_frames, s.series_key, st.study_key, i.sop_instance_uid, i.file_key, s.modality, s.description
+         FROM instances i JOIN files f ON f.id = i.file_row JOIN series s ON s.id = i.series_row JOIN studies st ON st.id = s.study_row
+         WHERE f.status = 'present' ORDER BY f.path`,
+      )
+      .all();
+  } catch (e) {
+    throw databaseError(catalog.file, 'list the catalogued images', e);
+  }
+  return rows.map((r) => ({
+    filePath: r.path,
+    frame: indexedFrame(r.number_of_frames),
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    numberOfFrames: r.number_of_frames,
+    seriesKey: r.series_key,
+    studyKey: r.study_key,
+    sopInstanceUid: r.sop_instance_uid,
+    fileKey: r.file_key,
+    modality: r.modality,
+    description: r.description,
+  }));
+}
+
+/** Changes whenever another process commits to the catalog (this process's own imports emit catalog.changed). */
+export const catalogDataVersion = (catalog: Catalog): number => catalog.db.pragma('data_version', { simple: true }) as number;

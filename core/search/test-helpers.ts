@@ -1,0 +1,53 @@
+// For the search tests: a deterministic fake embedding model and a small catalog of our own tiny studies.
+import { err, ok, type Result } from '../contract/result';
+import type { EmbeddingModel } from '../contract/search';
+import type { RawImage } from '../model/preprocess';
+import type { EmbeddingPort } from './embedding-port';
+import { unitVector } from './top-k';
+
+export const FAKE_MODEL: EmbeddingModel = { name: 'fake-embedder', version: '1.0.0', dim: 4 };
+
+/** Calls the fake saw, for assertions on what was (not) embedded again. */
+export interface FakeCalls {
+  images: RawImage[];
+  texts: string[];
+}
+
+/**
+ * A fake model whose image vector depends only on the pixels (mean, spread, size), and whose text vector is the
+ * vector of an image filled with the number the text names ("value 3" ≈ an image of 3s): deterministic, so
+ * ranking is predictable. `failWhen(image)` makes it answer a model error for chosen images.
+ */
+export function fakeEmbeddingPort(model: EmbeddingModel = FAKE_MODEL, failWhen?: (image: RawImage) => string | null): EmbeddingPort & { calls: FakeCalls } {
+  const calls: FakeCalls = { images: [], texts: [] };
+  const vectorOfValue = (value: number, spread: number, size: number): Float32Array => {
+    const v = [Math.cos(value / 10), Math.sin(value / 10), spread, size / 1000];
+    return unitVector(v.slice(0, model.dim).concat(Array(Math.max(0, model.dim - v.length)).fill(0.1)), 'fake');
+  };
+  return {
+    model,
+    calls,
+    async embedImage(image): Promise<Result<Float32Array>> {
+      calls.images.push(image);
+      const failure = failWhen?.(image);
+      if (failure) return err('model_error', failure);
+      let sum = 0;
+      let max = -Infinity;
+      let min = Infinity;
+      for (const value of image.data) {
+        const v = image.kind === 'hu' ? value * (image.slope ?? 1) + (image.intercept ?? 0) : value;
+        sum += v;
+        max = Math.max(max, v);
+        min = Math.min(min, v);
+      }
+      return ok(vectorOfValue(sum / image.data.length, max - min, image.width * image.height));
+    },
+    async embedText(text): Promise<Result<Float32Array>> {
+      calls.texts.push(text);
+      const value = Number(/-?\d+(\.\d+)?/.exec(text)?.[0] ?? Number.NaN);
+      if (!Number.isFinite(value)) return err('bad_input', `the fake model understands only "value N", not "${text}"`);
+      return ok(vectorOfValue(value, 0, 16));
+    },
+    async dispose() {},
+  };
+}
