@@ -2,7 +2,7 @@
 import { err, ok, type Result } from '../contract/result';
 import type { EmbeddingModel } from '../contract/search';
 import type { RawImage } from '../model/preprocess';
-import type { EmbeddingPort } from './embedding-port';
+import type { EmbeddingAnswer, EmbeddingClient, EmbeddingPort } from './embedding-port';
 import { unitVector } from './top-k';
 
 export const FAKE_MODEL: EmbeddingModel = { name: 'fake-embedder', version: '1.0.0', dim: 4 };
@@ -49,5 +49,17 @@ export function fakeEmbeddingPort(model: EmbeddingModel = FAKE_MODEL, failWhen?:
       return ok(vectorOfValue(value, 0, 16));
     },
     async dispose() {},
+  };
+}
+
+/** The fake model as the inference client answers (what the composition roots inject), with the answers' version. */
+export function fakeEmbeddingClient(model: EmbeddingModel, failWhen?: (image: RawImage) => string | null): EmbeddingClient & { calls: FakeCalls } {
+  const port = fakeEmbeddingPort(model, failWhen);
+  const answer = (result: Result<Float32Array>): Result<EmbeddingAnswer> => (result.ok ? ok({ model: model.name, version: model.version, embedding: result.value }) : result);
+  return {
+    calls: port.calls,
+    embedImage: async (image) => answer(await port.embedImage(image)),
+    embedText: async (text) => answer(await port.embedText(text)),
+    dispose: () => port.dispose(),
   };
 }

@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeTinyStudy, type WrittenStudy } from '../catalog/test-fixtures';
+import type { JobProgress } from '../contract/jobs';
+import { dispatch } from '../contract/dispatch';
+import type { CallArgs, CallName, CallResult } from '../contract/index';
+import type { Result } from '../contract/result';
+import { embeddingModelOf } from '../search/search-service';
+import { fakeEmbeddingClient } from '../search/test-helpers';
+import { createAppService, type AppService } from './app-service';
+import { defaultModelsDir } from './assistant-handlers';
+import { waitForJob } from './test-helpers';
+
+const TINY = path.join(defaultModelsDir(), 'tiny-random');
+const ctx = { transport: 'direct' as const, caller: 'test' };
+let home: string;
+let service: AppService;
+let ct: WrittenStudy;
+let clients: Array<ReturnType<typeof fakeEmbeddingClient>>;
+
+const call = async <K extends CallName>(name: K, args: CallArgs<K>) => (await dispatch(service.handlers, name, args, ctx)) as Result<CallResult<K>>;
+const value = <T>(result: Result<T>): T => {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+};
+
+function open(withWorker: boolean): AppService {
+  const tinyModel = value(embeddingModelOf(TINY));
+  return createAppService({
+    dataDir: null,
+    home,
+    transport: 'direct',
+    cacheDir: path.join(home, 'cache'),
+    assistant: { modelDir: TINY },
+    search: withWorker
+      ? {
+          startClient: () => {
+            const client = fakeEmbeddingClient(tinyModel);
+            clients.push(client);
+            return client;
+          },
+        }
+      : {},
+  });
+}
+
+/** Imports our tiny CT (3 slices, pixel value = slice index) and MR (2 slices) studies through the app's import job. */
+async function importStudies(): Promise<void> {
+  ct = await writeTinyStudy(path.join(home, 'files', 'ct'), { patientName: 'A', patientId: '1', studyDate: '20240101', modality: 'CT', studyDescription: 'chest', seriesDescription: 'axial chest', slices: 3 });
+  await writeTinyStudy(path.join(home, 'files', 'mr'), { patientName: 'B', patientId: '2', studyDate: '20240102', modality: 'MR', studyDescription: 'head', slices: 2 });
+  const { jobId } = value(await call('dicom.startImport', { paths: [path.join(home, 'files')] }));
+  expect((await waitForJob(service, jobId)).state).toBe('done');
+}
+
+async function indexAll(): Promise<{ status: CallResult<'jobs.status'>; events: JobProgress[] }> {
+  const events: JobProgress[] = [];
+  const off = service.events.on('jobs.progress', (p) => events.push(p));
+  const { jobId } = value(await call('search.indexStart', {}));
+  for (;;) {
+    const status = value(await call('jobs.status', { jobId }));
+    if (status.state !== 'running') {
+      off();
+      return { status, events: events.filter((e) => e.jobId === jobId) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeEach(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'vesalius-search-handlers-'));
+  clients = [];
+});
+
+afterEach(async () => {
+  service.dispose();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('search.* through the app service (real catalog, reader threads; a fake embedding worker)', () => {
+  it('indexes the catalog as a searchIndex job with progress, then says so in search.indexStatus', async () => {
+    service = open(true);
+    await importStudies();
+    const before = value(await call('search.indexStatus', {}));
+    expect(before).toMatchObject({ indexed: 0, total: 5, failed: 0, running: false, jobId: null, problem: null });
+    expect(before.model).toMatchObject({ name: 'tiny-random', dim: value(embeddingModelOf(TINY)).dim });
+
+    const { status, events } = await indexAll();
+    expect(status.kind).toBe('searchIndex');
+    expect(status.state).toBe('done');
+    if (status.kind !== 'searchIndex' || !status.result) throw new Error('no summary');
+    expect(status.result).toMatchObject({ embedded: 5, skipped: 0, failedCount: 0, removed: 0 });
+    expect(events.at(-1)).toMatchObject({ kind: 'searchIndex', state: 'done', done: 5, total: 5 });
+    // Both decoding paths ran: HU for CT, rendered 8-bit grey for MR.
+    expect(clients[0].calls.images.map((i) => i.kind).sort()).toEqual(['gray8', 'gray8', 'hu', 'hu', 'hu']);
+    expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 5, total: 5, running: false });
+
+    // Resumable: nothing to do the second time.
+    const again = await indexAll();
+    expect(again.status.kind === 'searchIndex' && again.status.result).toMatchObject({ embedded: 0, skipped: 5 });
+  });
+
+  it('ranks by text and by image: results best first, named by file, frame, series, study, score; the image itself left out', async () => {
+    service = open(true);
+    await importStudies();
+    await indexAll();
+    const byText = value(await call('search.text', { text: 'value 2', k: 3 }));
+    expect(byText.results).toHaveLength(3);
+    expect(byText.searched).toBe(5);
+    for (let i = 1; i < byText.results.length; i++) expect(byText.results[i - 1].score).toBeGreaterThanOrEqual(byText.results[i].score);
+    for (const hit of byText.results) {
+      expect(hit.filePath.startsWith(path.join(home, 'files'))).toBe(true);
+      expect(hit.frame).toBe(1);
+      expect(hit.fileKey).not.toContain('/');
+      expect(['CT', 'MR']).toContain(hit.modality);
+      expect(hit.score).toBeLessThanOrEqual(1 + 1e-6);
+    }
+
+    const self = path.resolve(ct.files[1]);
+    const similar = value(await call('search.similar', { seriesKey: ct.seriesUid, filePath: self, k: 10 }));
+    expect(similar.results).toHaveLength(4);
+    expect(similar.results.map((r) => r.filePath)).not.toContain(self);
+    const bySop = value(await call('search.similar', { seriesKey: ct.seriesUid, sopInstanceUid: similar.results.find((r) => r.modality === 'CT')!.sopInstanceUid, k: 1 }));
+    expect(bySop.results).toHaveLength(1);
+  });
+
+  it('refuses in words: empty text, both or neither image keys, an image not in the series, a frame it lacks', async () => {
+    service = open(true);
+    await importStudies();
+    expect(await call('search.text', { text: '   ', k: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call('search.similar', { seriesKey: ct.seriesUid, k: 5 })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    const missing = await call('search.similar', { seriesKey: ct.seriesUid, sopInstanceUid: '1.2.3', k: 5 });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    if (!missing.ok) expect(missing.error.message).toMatch(/instance 1\.2\.3 is not in series/);
+    const frame = await call('search.similar', { seriesKey: ct.seriesUid, filePath: path.resolve(ct.files[0]), frame: 3, k: 5 });
+    expect(frame.ok || frame.error.message).toMatch(/has 1 frame\(s\), there is no frame 3/);
+  });
+
+  it('cancels through jobs.cancel; the next run resumes', async () => {
+    service = open(true);
+    await importStudies();
+    const { jobId } = value(await call('search.indexStart', {}));
+    expect(value(await call('search.indexStart', {})).jobId).toBe(jobId);
+    expect(value(await call('jobs.cancel', { jobId })).cancelled).toBe(true);
+    expect(value(await call('jobs.status', { jobId })).state).toBe('cancelled');
+    const { status } = await indexAll();
+    expect(status.state).toBe('done');
+    expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 5 });
+  });
+
+  it('without an embedding worker: status says why, indexStart and search answer unsupported', async () => {
+    service = open(false);
+    await importStudies();
+    expect(value(await call('search.indexStatus', {})).problem).toMatch(/no inference worker/);
+    expect(await call('search.indexStart', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    expect(await call('search.text', { text: 'chest', k: 5 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+});
