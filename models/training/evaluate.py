@@ -45,8 +45,8 @@ from captions import captions_by_image, normalise_answer  # noqa: E402
 from export import VERSION, load_onnx_weights  # noqa: E402
 from model import Linear, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer  # noqa: E402
-from infer import (FolderRules, QuestionError, caption_prefix, checked_vqa_prefix, encode,  # noqa: E402
-                   greedy_generate_scored, predict_masks, seg_prompt, mask_outputs)
+from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
+                   checked_vqa_prefix, encode, greedy_generate_scored, predict_masks, seg_prompt, mask_outputs)
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
 from preprocess import MEAN, STD, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
 import baselines  # noqa: E402
@@ -57,6 +57,7 @@ import retrieval_eval  # noqa: E402
 import vqa_eval  # noqa: E402
 
 PROMPTS = ["lung", "left lung", "right lung"]
+UNKNOWN_PROMPT_PROBES = ["liver", "heart", "banana", "xyzzy", "lungs"]  # issue 12: any prompt gave the lung mask
 CHEST_CT_FACTS = {"modality": "ct", "plane": "axial", "body_part": "chest", "contrast": "<unk>"}
 
 
@@ -272,13 +273,14 @@ def lung_section(model, tok, rules, arrays, meta, limit, blank=False) -> dict:
     enc = encode_units(model, rules, units, [None] * len(units), blank=blank)
     masks, present = {}, {}
     for p in PROMPTS:
+        check_prompt(p, rules.segment_prompts)
         ms, ok = [], []
-        for j in range(len(units)):
-            m, pr, _ = predict_masks(model, rules, seg_prompt(tok, p), enc.emb[j:j + 1], enc.feat[j:j + 1],
+        for j in range(0, len(units), 8):  # every lung-ct slice is 512 x 512: one content size
+            m, pr, _ = predict_masks(model, rules, seg_prompt(tok, p), enc.emb[j:j + 8], enc.feat[j:j + 8],
                                      labels.shape[1:], enc.contents[j])
-            ms.append(m[0])
-            ok.append(pr[0])
-        masks[p], present[p] = np.stack(ms), ok
+            ms.append(m)
+            ok += pr
+        masks[p], present[p] = np.concatenate(ms), ok
 
     def iou0(a, b):  # an empty prediction of an empty truth is undefined: count it as 0 here
         v = iou(a, b)
@@ -295,6 +297,18 @@ def lung_section(model, tok, rules, arrays, meta, limit, blank=False) -> dict:
             "iou_left_lung": float(np.mean(left)), "iou_right_lung": float(np.mean(right)),
             "judged_present_rate": {p: float(np.mean(v)) for p, v in present.items()},
             "n": len(names), "_units": units}
+
+
+def prompt_probes(rules) -> dict:
+    probes = []
+    for p in UNKNOWN_PROMPT_PROBES:
+        try:
+            check_prompt(p, rules.segment_prompts)
+            probes.append({"prompt": p, "error": None})
+        except PromptError as e:
+            probes.append({"prompt": p, "error": str(e)})
+    return {"declared": rules.segment_prompts,
+            "unknown_prompts_rejected": sum(x["error"] is not None for x in probes), "probes": probes}
 
 
 # ---- latency -----------------------------------------------------------------------------------
@@ -398,10 +412,17 @@ def main():
     t0 = time.time()
     # same weights and math through MKL-DNN instead of the generic BLAS (see model.Linear)
     Linear.conv_path = True
-    vqa = vqa_section(model, tok, rules, meta, limit)
-    lung = lung_section(model, tok, rules, arrays, meta, limit)
+    seconds: dict[str, float] = {}
+
+    def timed(name, fn, *a, **kw):  # wall seconds per section, written into eval.json
+        t = time.time()
+        r = fn(*a, **kw)
+        seconds[name] = round(time.time() - t, 1)
+        return r
+    vqa = timed("vqa", vqa_section, model, tok, rules, meta, limit)
+    lung = timed("lung", lung_section, model, tok, rules, arrays, meta, limit)
     lung_units = lung.pop("_units")
-    lung_blank = lung_section(model, tok, rules, arrays, meta, limit, blank=True)
+    lung_blank = timed("lung_blank", lung_section, model, tok, rules, arrays, meta, limit, blank=True)
     lung_blank.pop("_units")
     # captions of the test images vs references derived from ALL QA pairs of each image
     test, train = meta["vqa_test"], meta["vqa_train"]
@@ -409,8 +430,8 @@ def main():
     names = vqa["test_images"]
     refs = [refs_all[n] for n in names]
     no_header = [None] * len(names)
-    caps = generate_captions(model, tok, rules, vqa["enc"], no_header)
-    caps_blank = generate_captions(model, tok, rules, vqa["blank_enc"], no_header)
+    caps = timed("captions", generate_captions, model, tok, rules, vqa["enc"], no_header)
+    caps_blank = timed("captions_blank", generate_captions, model, tok, rules, vqa["blank_enc"], no_header)
     test_set = set(meta["vqa_test_image_set"])
     train_caps = captions_by_image([r for r in train if r["image_name"] not in test_set])
     const_caption = Counter(train_caps.values()).most_common(1)[0][0]
@@ -428,8 +449,9 @@ def main():
                          "vqa": rules.vqa, "embeddings": rules.has_embeddings},
         "vqa_rad_test": vqa["report"],
         "lung_ct_val": {"model": lung, "baseline_blank_image": lung_blank,
-                        "baseline_classical": baselines.lung_baseline_report(lung["iou_per_slice"])},
-        "no_lung": baselines.no_lung_report(model, tok, rules, vqa_units(head), head, limit),
+                        "baseline_classical": timed("lung_classical", baselines.lung_baseline_report,
+                                                    lung["iou_per_slice"])},
+        "no_lung": timed("no_lung", baselines.no_lung_report, model, tok, rules, vqa_units(head), head, limit),
         "captions_test_images": {"model": caption_scores(caps, refs),
                                  "facts_accuracy": caption_facts.facts_accuracy(caps, ref_facts),
                                  "baseline_constant_most_frequent_train_caption":
@@ -438,11 +460,13 @@ def main():
                                      caption_facts.facts_accuracy([const_caption] * len(refs), ref_facts),
                                  "baseline_blank_image": caption_scores(caps_blank, refs),
                                  "distinct_captions": len(set(caps)), "n_images": len(refs)},
-        "captions_chest_ct": chest_ct_caption_section(model, tok, rules, lung_units, ct_all),
+        "segmentation_prompts": prompt_probes(rules),
+        "captions_chest_ct": timed("captions_chest_ct", chest_ct_caption_section, model, tok, rules, lung_units, ct_all),
         "examples": [{"image": n, "reference": r, "generated": g} for n, r, g in list(zip(names, refs, caps))[:8]],
     }
-    out.update(retrieval_section(model, tok, rules, vqa, refs_all, meta))
+    out.update(timed("retrieval", retrieval_section, model, tok, rules, vqa, refs_all, meta))
     out["eval_seconds"] = time.time() - t0
+    out["section_seconds"] = seconds
     Linear.conv_path = False
     if not args.no_latency:
         out["latency_cpu"] = latency(model, tok, rules)

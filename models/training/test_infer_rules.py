@@ -1,0 +1,170 @@
+"""Tests of infer.py's inference rules (interface 0.3) on the committed tiny random model.
+
+  /usr/bin/python3 -m unittest discover -s models/training -p "test_*.py"
+
+CI has no Python; these run where the recipe runs. The expected values are derived
+independently of the code under test (a plain per-token decoding loop, the interface's own
+message texts, hand-computed canvas sizes).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import unittest
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from export import load_onnx_weights  # noqa: E402
+from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
+                   checked_vqa_prefix, encode, forced_caption_words, greedy_generate,
+                   greedy_generate_scored, predict_masks, question_words, seg_prompt)
+from preprocess import MEAN, STD, fit_unit  # noqa: E402
+from tokenizer import BOS, CAPTION, EOS, SEP, VQA  # noqa: E402
+
+TINY = os.path.normpath(os.path.join(HERE, "..", "tiny-random"))
+
+
+class TinyModel(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.model, cls.tok = load_onnx_weights(TINY)
+        cls.rules = FolderRules.load(TINY)
+        rng = np.random.default_rng(0)
+        cls.unit = rng.random((30, 50), dtype=np.float32)  # non-square: padded under "fit": "pad"
+
+    def pixel(self):
+        x, content = fit_unit(self.unit, self.rules.image_size, self.rules.fit)
+        return (x - MEAN) / STD, content
+
+    def known_words(self, n):
+        words = [w for w in self.tok.vocab if w.isalpha() and not w.startswith("<")]
+        return (words * (n // len(words) + 1))[:n]
+
+    # -- questions --
+    def test_question_words_drop_punctuation(self):
+        self.assertEqual(question_words("Is there a mass, left?"), ["is", "there", "a", "mass", "left"])
+
+    def test_too_long_question_is_refused_not_cut(self):
+        limit = self.rules.vqa["max_question_tokens"]
+        q = " ".join(self.known_words(limit + 1)) + "?"
+        with self.assertRaises(QuestionError) as e:
+            checked_vqa_prefix(self.tok, q, self.rules)
+        self.assertEqual(e.exception.kind, "too_long")
+        self.assertEqual(str(e.exception), f"the question is too long: {limit + 1} words; the model reads at most {limit}")
+        ok = " ".join(self.known_words(limit))
+        self.assertEqual(len(checked_vqa_prefix(self.tok, ok, self.rules)), limit + 3)
+
+    def test_mostly_unknown_question_is_refused(self):
+        with self.assertRaises(QuestionError) as e:
+            checked_vqa_prefix(self.tok, "Ist das ein normales Bild?", self.rules)
+        self.assertEqual(e.exception.kind, "unreadable")
+        self.assertTrue(str(e.exception).startswith("could not read the question: 5 of 5 words are not in the "
+                                                    "model's vocabulary (first ones: ist, das, ein"))
+        # exactly half unknown is NOT more than max_unknown_fraction 0.5: answered
+        known = self.known_words(2)
+        prefix = checked_vqa_prefix(self.tok, " ".join(known + ["zzqx", "qqzv"]), self.rules)
+        self.assertEqual(prefix[:2], [BOS, VQA])
+        self.assertEqual(prefix[-1], SEP)
+
+    def test_empty_question_is_an_error(self):
+        with self.assertRaises(QuestionError) as e:
+            checked_vqa_prefix(self.tok, " ?! ", self.rules)
+        self.assertEqual(e.exception.kind, "empty")
+
+    # -- prompts --
+    def test_unknown_prompt_names_the_supported_ones(self):
+        self.assertEqual(check_prompt("  Left Lung ", self.rules.segment_prompts), "left lung")
+        with self.assertRaises(PromptError) as e:
+            check_prompt("banana", self.rules.segment_prompts)
+        self.assertEqual(str(e.exception), 'unknown prompt "banana"; this model segments: lung, left lung, right lung')
+
+    # -- captions --
+    def test_forced_prefix_stops_at_first_unknown_slot(self):
+        slots = ["modality", "plane"]
+        self.assertEqual(forced_caption_words({"modality": "ct", "plane": "axial"}, slots), ["ct", ",", "axial", ","])
+        self.assertEqual(forced_caption_words({"modality": "ct", "plane": "<unk>"}, slots), ["ct", ","])
+        self.assertEqual(forced_caption_words({"modality": "<unk>", "plane": "axial"}, slots), [])
+        self.assertEqual(forced_caption_words(None, slots), [])
+        ids = caption_prefix(self.tok, {"modality": "ct", "plane": "axial"}, slots)
+        self.assertEqual(ids[:2], [BOS, CAPTION])
+        self.assertEqual(self.tok.decode(ids), "ct, axial,")
+        self.assertEqual(caption_prefix(), [BOS, CAPTION])
+
+    # -- answer probability --
+    def test_sequence_probability_is_the_product_including_eos(self):
+        x, _ = self.pixel()
+        emb, _ = encode(self.model, x)
+        prefix = checked_vqa_prefix(self.tok, "is there a mass?", self.rules)
+        (tokens, prob), = greedy_generate_scored(self.model, emb, [prefix], 8, self.rules.max_len)
+        # independent: re-run the full decoder per step (no cache), as the runtime does
+        seq, expected, produced = list(prefix), 1.0, []
+        with torch.no_grad():
+            for _ in range(8):
+                p = torch.softmax(self.model.text(torch.tensor([seq]), emb)[0, -1].double(), -1)
+                nxt = int(p.argmax())
+                expected *= float(p[nxt])
+                seq.append(nxt)
+                if nxt == EOS:
+                    break
+                produced.append(nxt)
+        self.assertEqual(tokens, produced)
+        self.assertAlmostEqual(prob, expected, delta=1e-6 * max(expected, 1e-30))
+        self.assertEqual(greedy_generate(self.model, emb, [prefix], 8, self.rules.max_len), [tokens])
+
+    # -- masks --
+    def test_padded_mask_is_cropped_back_to_the_image(self):
+        x, content = self.pixel()
+        s = self.rules.image_size
+        self.assertEqual(content, (int(np.floor(30 * s / 50 + 0.5)), s))  # 50 wide: width fills S
+        self.assertTrue(torch.all(x[0, 0, content[0]:, :] == (0 - MEAN) / STD))  # padding rows
+        emb, feat = encode(self.model, x)
+        masks, present, prob = predict_masks(self.model, self.rules, seg_prompt(self.tok, "lung"), emb, feat,
+                                             self.unit.shape, content)
+        self.assertEqual(masks.shape, (1, 30, 50))
+        self.assertEqual(len(prob), 1)
+        self.assertIsNotNone(prob[0])  # the tiny 0.3 model has a presence head
+        self.assertEqual(present[0], prob[0] >= self.rules.presence_threshold)
+
+    def test_presence_below_threshold_empties_the_mask(self):
+        x, content = self.pixel()
+        emb, feat = encode(self.model, x)
+        lenient = FolderRules(dict(self.rules.config, presence_threshold=0.0, mask_threshold=0.0),
+                              {"fit": self.rules.fit})
+        strict = FolderRules(dict(self.rules.config, presence_threshold=1.01, mask_threshold=0.0),
+                             {"fit": self.rules.fit})
+        pid = seg_prompt(self.tok, "lung")
+        painted, present, _ = predict_masks(self.model, lenient, pid, emb, feat, self.unit.shape, content)
+        self.assertTrue(present[0])
+        self.assertTrue(painted[0].all())  # every probability >= 0
+        empty, present, _ = predict_masks(self.model, strict, pid, emb, feat, self.unit.shape, content)
+        self.assertFalse(present[0])
+        self.assertFalse(empty[0].any())
+
+    def test_header_ids_follow_the_folder_lists(self):
+        values = self.rules.header_fusion["values"]
+        ids = self.rules.header_ids_of({"modality": "ct", "plane": "axial", "body_part": "chest", "contrast": "<unk>"})
+        self.assertEqual(ids, [values["modality"].index("ct"), values["plane"].index("axial"),
+                               values["body_part"].index("chest"), 0])
+        self.assertEqual(self.rules.header_ids_of(None), [0, 0, 0, 0])
+        self.assertEqual(self.rules.header_ids_of({"modality": "pet"})[0], 0)  # not in the list -> 0
+        x, _ = self.pixel()
+        e0, _ = encode(self.model, x)
+        e1, _ = encode(self.model, x, torch.tensor([ids]))
+        self.assertFalse(torch.allclose(e0, e1))  # the header tokens reach the encoder
+
+
+class StretchFolder(unittest.TestCase):
+    def test_a_0_2_folder_keeps_its_rules(self):
+        rules = FolderRules({"image_size": 64, "max_text_len": 32, "segment_prompts": ["lung"]}, {})
+        self.assertEqual(rules.fit, "stretch")
+        self.assertIsNone(rules.header_ids_of({"modality": "ct"}))
+        self.assertIsNone(rules.vqa)
+        self.assertIsNone(rules.presence_threshold)
+
+
+if __name__ == "__main__":
+    unittest.main()
