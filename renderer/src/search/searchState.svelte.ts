@@ -120,8 +120,9 @@ export class SearchState {
       const summary = result ? searchIndexSummarySchema.safeParse(result) : null;
       this.indexFailed = state === 'failed';
       if (state === 'done' && summary?.success) {
-        const { embedded, skipped, failed } = summary.data;
-        this.indexOutcome = `Indexed ${embedded} new image${embedded === 1 ? '' : 's'} (${skipped} already indexed${failed.length ? `, ${failed.length} failed: ${failed[0].filePath} frame ${failed[0].frame}: ${failed[0].reason}` : ''}).`;
+        const { embedded, skipped, failed, failedCount } = summary.data;
+        const firstFailure = failed[0] ? `, ${failedCount} failed, the first ${failed[0].filePath} frame ${failed[0].frame}: ${failed[0].reason}` : '';
+        this.indexOutcome = `Indexed ${embedded} new image${embedded === 1 ? '' : 's'} (${skipped} already indexed${firstFailure}).`;
       } else if (state === 'cancelled') this.indexOutcome = 'Indexing cancelled; what was indexed is kept, and indexing again goes on from there.';
       else this.indexOutcome = `Indexing ${state}${message ? `: ${message}` : ''}`;
     }
