@@ -8,7 +8,6 @@ import type { EventListener, EventName } from '../core/contract/events';
 import type { CallArgs, CallName, CallResult } from '../core/contract/index';
 import type { Result } from '../core/contract/result';
 import { createAppService, type AppService } from '../core/services/app-service';
-import { InferenceClient } from '../workers/inference/client';
 import type { CliIo } from './command';
 
 export interface DirectApi {
@@ -39,8 +38,6 @@ export async function openDirectApi(opts: DirectOptions = {}): Promise<DirectApi
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
-    // vesalius search / embed: the embeddings come from a worker client over the assistant's model folder.
-    search: { startClient: (modelDir) => new InferenceClient({ modelDir }) },
   });
   const ctx = { transport: 'direct' as const, caller: 'cli' };
   return {

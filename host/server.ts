@@ -5,7 +5,6 @@ import path from 'node:path';
 import { projectRoot } from '../core/config/data-dir';
 import { resolveHome } from '../core/config/home';
 import { createAppService, type AppService, type AppServiceOptions } from '../core/services/app-service';
-import { InferenceClient } from '../workers/inference/client';
 import { newToken } from './auth';
 import { createRequestHandler } from './http-routes';
 import { createSocketEndpoint } from './socket-endpoint';
@@ -58,8 +57,6 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
     assistant: opts.assistant,
-    // Archive search's embeddings: its own worker client over the assistant's model folder.
-    search: { startClient: (modelDir) => new InferenceClient({ ...opts.assistant?.client, modelDir }) },
   });
   let boundPort = 0;
   const port = () => boundPort;

@@ -4,7 +4,6 @@ import { app, dialog, utilityProcess, type BrowserWindow } from 'electron';
 import { resolveDataDir } from '../core/config/data-dir';
 import { resolveHome } from '../core/config/home';
 import { createAppService } from '../core/services/app-service';
-import { InferenceClient } from '../workers/inference/client';
 import { registerIpcHandlers } from './ipc';
 import { pickPathsWithDialog } from './pick-paths';
 import { handleAppProtocol, registerAppScheme } from './protocol';
@@ -51,8 +50,6 @@ if (!app.requestSingleInstanceLock()) {
           modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models'),
           client: { launch: utilityWorkerLauncher(utilityProcess) },
         },
-        // Archive search's embeddings: a utility-process worker of its own over the assistant's model folder.
-        search: { startClient: (modelDir) => new InferenceClient({ modelDir, launch: utilityWorkerLauncher(utilityProcess) }) },
       });
     } catch (e) {
       // A home that cannot be created or a database that cannot be opened: say which and why, then quit

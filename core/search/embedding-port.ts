@@ -1,5 +1,5 @@
-// What search needs of a model: its identity and two embedding calls. core/ never imports workers/: the
-// composition roots (host/, main/, cli/) hand in the inference client, which fits EmbeddingClient as it is.
+// What search needs of a model: its identity and two embedding calls. The client is the assistant's own
+// inference worker client (one model load per process), which fits EmbeddingClient as it is.
 import type { EmbeddingModel } from '../contract/search';
 import { err, ok, type Result } from '../contract/result';
 import type { RawImage } from '../model/preprocess';
@@ -10,8 +10,6 @@ export interface EmbeddingPort {
   readonly model: EmbeddingModel;
   embedImage(image: RawImage): Promise<Result<Float32Array>>;
   embedText(text: string): Promise<Result<Float32Array>>;
-  /** Stops whatever serves the model (the inference worker). */
-  dispose(): Promise<void>;
 }
 
 /** An embedding as the inference worker answers it. */
@@ -25,11 +23,7 @@ export interface EmbeddingAnswer {
 export interface EmbeddingClient {
   embedImage(image: RawImage): Promise<Result<EmbeddingAnswer>>;
   embedText(text: string): Promise<Result<EmbeddingAnswer>>;
-  dispose(): Promise<void>;
 }
-
-/** Starts the client that serves the model folder `modelDir` (the worker starts on its first request). */
-export type StartEmbeddingClient = (modelDir: string) => EmbeddingClient;
 
 /**
  * The port over an inference client for a model known from its folder. An answer from another version or of
@@ -52,6 +46,5 @@ export function clientEmbeddingPort(model: EmbeddingModel, client: EmbeddingClie
     model,
     embedImage: async (image) => checked('the image embedding', await client.embedImage(image)),
     embedText: async (text) => checked('the text embedding', await client.embedText(text)),
-    dispose: () => client.dispose(),
   };
 }

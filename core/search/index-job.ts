@@ -52,7 +52,7 @@ export async function indexCatalog(deps: IndexDeps, signal: AbortSignal, onProgr
     failedCount++;
     if (failed.length < MAX_LISTED_FAILURES) failed.push({ filePath: image.filePath, frame: image.frame, reason });
   };
-  const decode = (image: CatalogImage | undefined): Promise<FrameImage> | null => (image ? deps.decode(image.filePath, image.frame, image.modality) : null);
+  const decode = (image: CatalogImage | undefined): Promise<FrameImage> | null => (image ? deps.decode(image.filePath, image.frame) : null);
 
   // The next image decodes (on a reader thread) while the model embeds this one.
   let next = decode(todo[0]);

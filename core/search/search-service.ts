@@ -4,41 +4,34 @@ import type { Catalog } from '../catalog/catalog';
 import { err, ok, type Result } from '../contract/result';
 import type { EmbeddingModel, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs } from '../contract/search';
 import type { JobRegistry } from '../jobs/job-registry';
-import { loadModelFolder } from '../model/config';
+import type { ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
 import { catalogDataVersion, catalogImages, type CatalogImage } from './catalog-images';
-import { clientEmbeddingPort, type EmbeddingPort, type StartEmbeddingClient } from './embedding-port';
+import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort } from './embedding-port';
 import { imageKey, type EmbeddingStore } from './embedding-store';
 import type { DecodeFrame } from './frame-image';
 import { indexCatalog, upToDate } from './index-job';
 import { topKCosine } from './top-k';
 
-/** The model folder search uses now, or why there is none. */
-export type ModelChoice = { ok: true; dir: string } | { ok: false; problem: string };
+/** The model folder in use and the client serving it (the assistant's worker: one model load per process). */
+export type SearchInference = () => Result<{ folder: ModelFolder; client: EmbeddingClient }>;
 
 export interface SearchServiceDeps {
   catalog: Catalog;
   store: EmbeddingStore;
   jobs: JobRegistry;
   decode: DecodeFrame;
-  /** The assistant's model folder (search embeds with the model the assistant uses). */
-  chooseModel: () => ModelChoice;
-  /** Starts the inference client of a model folder; absent where no worker can run (search then says so). */
-  startClient?: StartEmbeddingClient;
+  /** Search embeds with the model the assistant uses, through its worker (AssistantService.inference). */
+  inference: SearchInference;
 }
 
 /** The embedding model a folder declares, or why it has none. */
-export function embeddingModelOf(dir: string): Result<EmbeddingModel> {
-  try {
-    const folder = loadModelFolder(dir);
-    const dim = folder.config.embeddings?.embed_dim;
-    if (!folder.onnxPaths.imageEmbed || !folder.onnxPaths.textEmbed || dim === undefined) {
-      return err('unsupported', `${folder.name} has no embedding graphs (config.json files.image_embed / text_embed and embeddings.embed_dim): it cannot search`);
-    }
-    return ok({ name: folder.name, version: folder.config.version, dim });
-  } catch (e) {
-    return err('model_error', errorMessage(e));
+export function embeddingModelOf(folder: ModelFolder): Result<EmbeddingModel> {
+  const dim = folder.config.embeddings?.embed_dim;
+  if (!folder.onnxPaths.imageEmbed || !folder.onnxPaths.textEmbed || dim === undefined) {
+    return err('unsupported', `${folder.name} has no embedding graphs (config.json files.image_embed / text_embed and embeddings.embed_dim): it cannot search`);
   }
+  return ok({ name: folder.name, version: folder.config.version, dim });
 }
 
 interface SearchMatrix {
@@ -49,7 +42,7 @@ interface SearchMatrix {
 }
 
 export class SearchService {
-  private port: { dir: string; port: EmbeddingPort } | null = null;
+  private port: { client: EmbeddingClient; model: EmbeddingModel; port: EmbeddingPort } | null = null;
   private matrix: SearchMatrix | null = null;
   private runningJobId: string | null = null;
   /** Bumped when this process's catalog changed (its own imports: data_version counts only other connections'). */
@@ -62,17 +55,22 @@ export class SearchService {
     this.catalogChanges++;
   }
 
-  /** The model search uses now with its port, or why there is none. */
+  /** The model search uses now (its folder read again: a changed folder is noticed), or why there is none. */
+  private currentModel(): Result<{ model: EmbeddingModel; client: EmbeddingClient }> {
+    const inference = this.deps.inference();
+    if (!inference.ok) return inference;
+    const model = embeddingModelOf(inference.value.folder);
+    return model.ok ? ok({ model: model.value, client: inference.value.client }) : model;
+  }
+
+  /** The port over the current model and its client. */
   private ready(call: string): Result<EmbeddingPort> {
-    const choice = this.deps.chooseModel();
-    if (!choice.ok) return err('unsupported', `${call}: ${choice.problem}`);
-    if (this.port?.dir === choice.dir) return ok(this.port.port);
-    const model = embeddingModelOf(choice.dir);
-    if (!model.ok) return err(model.error.code, `${call}: ${model.error.message}`);
-    if (!this.deps.startClient) return err('unsupported', `${call}: no inference worker is available in this process`);
-    void this.port?.port.dispose();
-    this.port = { dir: choice.dir, port: clientEmbeddingPort(model.value, this.deps.startClient(choice.dir)) };
-    return ok(this.port.port);
+    const current = this.currentModel();
+    if (!current.ok) return err(current.error.code, `${call}: ${current.error.message}`);
+    const { model, client } = current.value;
+    const same = this.port && this.port.client === client && this.port.model.name === model.name && this.port.model.version === model.version && this.port.model.dim === model.dim;
+    if (!same) this.port = { client, model, port: clientEmbeddingPort(model, client) };
+    return ok(this.port!.port);
   }
 
   private runningJob(): string | null {
@@ -84,13 +82,11 @@ export class SearchService {
   status(): SearchIndexStatus {
     const jobId = this.runningJob();
     const base = { running: jobId !== null, jobId };
-    const total = () => catalogImages(this.deps.catalog).length;
-    const choice = this.deps.chooseModel();
-    if (!choice.ok) return { ...base, model: null, indexed: 0, total: total(), failed: 0, problem: choice.problem };
-    const model = embeddingModelOf(choice.dir);
-    if (!model.ok) return { ...base, model: null, indexed: 0, total: total(), failed: 0, problem: model.error.message };
     const images = catalogImages(this.deps.catalog);
-    const states = this.deps.store.states(model.value);
+    const current = this.currentModel();
+    if (!current.ok) return { ...base, model: null, indexed: 0, total: images.length, failed: 0, problem: current.error.message };
+    const { model } = current.value;
+    const states = this.deps.store.states(model);
     let indexed = 0;
     let failed = 0;
     for (const image of images) {
@@ -99,8 +95,7 @@ export class SearchService {
       if (state!.kind === 'vector') indexed++;
       else failed++;
     }
-    const problem = this.deps.startClient ? null : 'no inference worker is available in this process';
-    return { ...base, model: model.value, indexed, total: images.length, failed, problem };
+    return { ...base, model, indexed, total: images.length, failed, problem: null };
   }
 
   /** Starts indexing (or returns the job already running). */
@@ -144,7 +139,7 @@ export class SearchService {
     const states = this.deps.store.states(model);
     let vector = upToDate(states.get(imageKey(ref)), image) ? this.deps.store.vectorOf(ref, model) : null;
     if (!vector) {
-      const decoded = await this.deps.decode(ref.filePath, ref.frame, image.modality);
+      const decoded = await this.deps.decode(ref.filePath, ref.frame);
       if (!decoded.ok) return err('bad_input', `search.similar: ${ref.filePath} frame ${ref.frame} cannot be decoded: ${decoded.reason}`);
       const embedded = await port.value.embedImage(decoded.image);
       if (!embedded.ok) return err(embedded.error.code, `search.similar: ${embedded.error.message}`);
@@ -188,12 +183,10 @@ export class SearchService {
     return this.matrix;
   }
 
-  /** Cancels indexing and stops the worker. */
-  async dispose(): Promise<void> {
+  /** Cancels indexing (the worker is the assistant's: it stops it). */
+  dispose(): void {
     this.deps.jobs.cancelAll('searchIndex');
-    const running = this.port;
     this.port = null;
-    if (running) await running.port.dispose();
   }
 }
 

@@ -48,7 +48,6 @@ export function fakeEmbeddingPort(model: EmbeddingModel = FAKE_MODEL, failWhen?:
       if (!Number.isFinite(value)) return err('bad_input', `the fake model understands only "value N", not "${text}"`);
       return ok(vectorOfValue(value, 0, 16));
     },
-    async dispose() {},
   };
 }
 
@@ -60,6 +59,5 @@ export function fakeEmbeddingClient(model: EmbeddingModel, failWhen?: (image: Ra
     calls: port.calls,
     embedImage: async (image) => answer(await port.embedImage(image)),
     embedText: async (text) => answer(await port.embedText(text)),
-    dispose: () => port.dispose(),
   };
 }

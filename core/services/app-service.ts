@@ -9,7 +9,7 @@ import { JobRegistry } from '../jobs/job-registry';
 import { EventBus } from '../transport/event-bus';
 import { ensurePhantomSample } from '../fixtures/sample';
 import { createAppHandlers, type PathPicker } from './app-handlers';
-import { createAssistantHandlers, defaultModelsDir, type AssistantHandlerDeps } from './assistant-handlers';
+import { createAssistantHandlers, type AssistantHandlerDeps } from './assistant-handlers';
 import { createCatalogHandlers } from './catalog-handlers';
 import type { CallContext, Transport } from './context';
 import { createDicomHandlers } from './dicom-handlers';
@@ -25,11 +25,9 @@ import { createExportHandlers } from './export-handlers';
 import { createReportHandlers } from './report-handlers';
 import { createScoreExportHandlers } from './score-export-handlers';
 import { createSearchHandlers } from './search-handlers';
-import { defaultModel } from '../model/config';
 import { EmbeddingStore } from '../search/embedding-store';
-import type { StartEmbeddingClient } from '../search/embedding-port';
 import { readerFrameDecoder } from '../search/frame-image';
-import { SearchService } from '../search/search-service';
+import { SearchService, type SearchInference } from '../search/search-service';
 import { HeaderSandbox } from '../sandbox/header-sandbox';
 import { ReaderSandbox } from '../sandbox/reader-sandbox';
 import { ANNOTATION_DB_FILE } from '../store/annotation-store';
@@ -52,11 +50,8 @@ export interface AppServiceOptions {
   pickPaths?: PathPicker;
   /** Model folders and inference worker options for the assistant; defaults to the bundled models/. */
   assistant?: AssistantHandlerDeps;
-  /**
-   * Archive search (core/search): how to start an inference client for the model's embeddings. The composition
-   * roots pass the worker client (core never imports workers/); without it search reports that it cannot run.
-   */
-  search?: { startClient?: StartEmbeddingClient };
+  /** Archive search (core/search) embeds through the assistant's worker; `inference` replaces it (tests). */
+  search?: { inference?: SearchInference };
 }
 
 export interface AppService {
@@ -116,19 +111,15 @@ export function createAppService(opts: AppServiceOptions): AppService {
   const annotationStore = new StoreHandle(path.join(opts.home, ANNOTATION_DB_FILE));
   const masks = new MaskStore(annotationStore);
   const defaultAuthor = userName();
-  // Search embeds with the assistant's model folder, in a worker of its own (indexing never queues ahead of the dock).
-  const modelsDir = opts.assistant?.modelsDir ?? defaultModelsDir();
+  // Search embeds with the assistant's model through its worker: one model load; an indexing run sends one image
+  // at a time, so a request from the dock waits for at most one embedding.
   const searchStore = EmbeddingStore.open(opts.home);
   const search = new SearchService({
     catalog,
     store: searchStore,
     jobs: jobRegistry,
     decode: readerFrameDecoder(readers),
-    chooseModel: () => {
-      const dir = opts.assistant?.modelDir ?? defaultModel(modelsDir)?.dir;
-      return dir ? { ok: true, dir } : { ok: false, problem: `no model folder found under ${modelsDir}` };
-    },
-    startClient: opts.search?.startClient,
+    inference: opts.search?.inference ?? (() => assistant.inference()),
   });
   events.on('catalog.changed', () => search.catalogChanged());
   /** A call one service makes of another, validated through dispatch as any transport's. */
@@ -187,7 +178,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
       jobRegistry.cancelAll();
       startedJobIds.clear();
       void assistant.dispose(); // Kills the inference worker at once; the promise only waits for its exit.
-      void search.dispose(); // the same for search's worker (its indexing job was cancelled above)
+      search.dispose();
       catalog.close(); // an import still winding down then fails quietly: its job is cancelled already
       annotationStore.close();
       searchStore.close(); // after its job was cancelled: a run winding down checks the signal before each write

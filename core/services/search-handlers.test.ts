@@ -6,7 +6,8 @@ import { writeTinyStudy, type WrittenStudy } from '../catalog/test-fixtures';
 import type { JobProgress } from '../contract/jobs';
 import { dispatch } from '../contract/dispatch';
 import type { CallArgs, CallName, CallResult } from '../contract/index';
-import type { Result } from '../contract/result';
+import { err, ok, type Result } from '../contract/result';
+import { loadModelFolder } from '../model/config';
 import { embeddingModelOf } from '../search/search-service';
 import { fakeEmbeddingClient } from '../search/test-helpers';
 import { createAppService, type AppService } from './app-service';
@@ -26,23 +27,17 @@ const value = <T>(result: Result<T>): T => {
   return result.value;
 };
 
-function open(withWorker: boolean): AppService {
-  const tinyModel = value(embeddingModelOf(TINY));
+/** The app service on the temp home; search embeds with a fake client of tiny-random's identity (or has no model). */
+function open(withModel: boolean): AppService {
+  const folder = loadModelFolder(TINY);
+  const client = fakeEmbeddingClient(value(embeddingModelOf(folder)));
+  clients.push(client);
   return createAppService({
     dataDir: null,
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
-    assistant: { modelDir: TINY },
-    search: withWorker
-      ? {
-          startClient: () => {
-            const client = fakeEmbeddingClient(tinyModel);
-            clients.push(client);
-            return client;
-          },
-        }
-      : {},
+    search: { inference: () => (withModel ? ok({ folder, client }) : err('not_found', 'no model folder found under /nowhere')) },
   });
 }
 
@@ -84,7 +79,7 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     await importStudies();
     const before = value(await call('search.indexStatus', {}));
     expect(before).toMatchObject({ indexed: 0, total: 5, failed: 0, running: false, jobId: null, problem: null });
-    expect(before.model).toMatchObject({ name: 'tiny-random', dim: value(embeddingModelOf(TINY)).dim });
+    expect(before.model).toMatchObject({ name: 'tiny-random', dim: value(embeddingModelOf(loadModelFolder(TINY))).dim });
 
     const { status, events } = await indexAll();
     expect(status.kind).toBe('searchIndex');
@@ -149,11 +144,20 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 5 });
   });
 
-  it('without an embedding worker: status says why, indexStart and search answer unsupported', async () => {
+  it('without a model: status says why, indexStart and search refuse naming it', async () => {
     service = open(false);
     await importStudies();
-    expect(value(await call('search.indexStatus', {})).problem).toMatch(/no inference worker/);
+    expect(value(await call('search.indexStatus', {}))).toMatchObject({ model: null, total: 5, problem: 'no model folder found under /nowhere' });
+    expect(await call('search.indexStart', {})).toMatchObject({ ok: false, error: { code: 'not_found', message: 'search.indexStart: no model folder found under /nowhere' } });
+    expect(await call('search.text', { text: 'chest', k: 5 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('a model without embedding graphs cannot search, and says so', async () => {
+    const folder = loadModelFolder(TINY);
+    const { image_embed: _i, text_embed: _t, ...files } = folder.config.files;
+    const noEmbed = { ...folder, config: { ...folder.config, files }, onnxPaths: { ...folder.onnxPaths, imageEmbed: undefined, textEmbed: undefined } };
+    service = createAppService({ dataDir: null, home, transport: 'direct', cacheDir: path.join(home, 'cache'), search: { inference: () => ok({ folder: noEmbed, client: clients[0] ?? fakeEmbeddingClient({ name: 'x', version: '1', dim: 4 }) }) } });
+    expect(value(await call('search.indexStatus', {})).problem).toMatch(/tiny-random has no embedding graphs/);
     expect(await call('search.indexStart', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
-    expect(await call('search.text', { text: 'chest', k: 5 })).toMatchObject({ ok: false, error: { code: 'unsupported' } });
   });
 });
