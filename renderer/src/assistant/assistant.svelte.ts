@@ -1,11 +1,16 @@
 import type { Api } from '../../../core/contract/index';
 import type { AssistantStatus } from '../../../core/contract/assistant';
+import type { MaskSetInfo } from '../../../core/contract/masks';
+import type { ModelScore, ModelSlice } from '../../../core/contract/model-outputs';
 import type { Result } from '../../../core/contract/result';
 import type { ViewerState } from '../state/viewer.svelte';
+import type { SegmentationState } from '../segmentation/segmentationState.svelte';
 import { describeLoadError } from '../lib/errors';
-import { currentSlice, type CurrentSlice } from './viewportImage';
+import { currentSlice, seriesSliceImage, type CurrentSlice } from './viewportImage';
 import { maskAreaCm2, paintMask, type PaintedMask } from './maskPaint';
 import { answerLine, segmentationLine } from './format';
+import { modelSliceOf, notFoundText, structureFound, type SegmentAnswerLike } from './modelSlice';
+import { runSeries, seriesOutcomeLine } from './seriesRun';
 
 export type AssistantAction = 'caption' | 'ask' | 'segment';
 
@@ -21,6 +26,20 @@ export interface AssistantAnswer {
   model: string;
   ms: number;
   sliceLabel: string;
+  /** Probability of the answer (product of its tokens'), when the model reports one. */
+  probability: number | null;
+  /** Below the model's calibrated threshold; null when the model has none. */
+  uncertain: boolean | null;
+  /** The image it was asked about and when: the report's AI text carries this as provenance. */
+  image: AnswerImage;
+}
+
+export interface AnswerImage {
+  seriesKey: string | null;
+  sopInstanceUid: string | null;
+  /** 1-based slice of how many in the stack shown. */
+  slice: { number: number; count: number };
+  answeredAt: string;
 }
 
 export interface SegmentationResult {
@@ -30,8 +49,18 @@ export interface SegmentationResult {
   painted: PaintedMask;
   areaCm2: number | null;
   probabilityMean: number | null;
+  /** The presence head's probability that the structure is in the image (models with one). */
+  presenceProbability: number | null;
+  /** The structure was found (presence, or a non-empty mask for a model without a presence head). */
+  found: boolean;
   model: string;
   ms: number;
+}
+
+/** A whole-series run in progress: slices done of all. */
+export interface SeriesProgress {
+  done: number;
+  total: number;
 }
 
 /** The page's assistant (one dock per page), read by the Report dock to offer its answers for insertion. */
@@ -55,6 +84,20 @@ export class AssistantState {
   errors = $state(noErrors());
   answers = $state.raw<AssistantAnswer[]>([]);
   segmentation = $state.raw<SegmentationResult | null>(null);
+  /** The model segmentation in the store made from the latest Segment or whole-series run, shown in the Segments panel. */
+  stored = $state.raw<MaskSetInfo | null>(null);
+  /** "not found (p = 0.03)" when the latest run found nothing (then nothing is stored). */
+  notFound = $state<string | null>(null);
+  /** The stored prediction against the series' expert segmentation (truth null: there is none). */
+  score = $state.raw<ModelScore | null>(null);
+  scoreError = $state<string | null>(null);
+  /** The annotator's draft copied from `stored` (Accept as draft), opened in the editor. */
+  draft = $state.raw<MaskSetInfo | null>(null);
+  draftBusy = $state(false);
+  draftError = $state<string | null>(null);
+  seriesProgress = $state.raw<SeriesProgress | null>(null);
+  /** What became of the last whole-series run, in words. */
+  seriesOutcome = $state<string | null>(null);
   overlayVisible = $state(true);
   reportDraft = $state('');
   question = $state('');
@@ -62,12 +105,19 @@ export class AssistantState {
 
   readonly prompts = $derived(this.status?.segmentPrompts.length ? this.status.segmentPrompts : DEFAULT_SEGMENT_PROMPTS);
   private nextAnswerId = 1;
+  private seriesController: AbortController | null = null;
 
   constructor(
     private readonly api: Api,
     private readonly viewer: ViewerState,
+    /** The page's segmentations: a model segmentation is listed, shown and (as a draft) edited there. */
+    private readonly segmentations: SegmentationState,
   ) {
     pageAssistant = this;
+  }
+
+  get seriesRunning(): boolean {
+    return this.seriesProgress !== null;
   }
 
   async refreshStatus(): Promise<void> {
@@ -101,35 +151,188 @@ export class AssistantState {
     );
   }
 
+  /** Segments the slice on screen; a found structure becomes a model segmentation in the store, shown in the Segments panel. */
   segment(): Promise<void> {
     const prompt = this.prompt.trim();
     if (!prompt) {
       this.errors.segment = 'Choose or type what to segment first.';
       return Promise.resolve();
     }
-    return this.run('segment', (slice) => this.api['assistant.segment']({ image: slice.image, prompt }), (answer, slice) => {
+    if (this.seriesRunning) return Promise.resolve();
+    return this.run('segment', (slice) => this.api['assistant.segment']({ image: slice.image, prompt }), async (answer, slice) => {
       const painted = paintMask(answer.mask, answer.width, answer.height);
+      const withPresence = answer as SegmentAnswerLike;
+      const found = structureFound(withPresence, painted.pixelCount);
       const result: SegmentationResult = {
         imageId: slice.imageId,
         prompt,
         painted,
         areaCm2: maskAreaCm2(painted.pixelCount, slice.rowSpacingMm, slice.columnSpacingMm),
         probabilityMean: answer.probabilityMean ?? null,
+        presenceProbability: withPresence.presenceProbability ?? null,
+        found,
         model: answer.model,
         ms: answer.ms,
       };
+      this.resetOutputs();
       this.segmentation = result;
-      this.overlayVisible = true;
       this.appendToDraft(segmentationLine(result, sliceLabelOf(slice)));
+      if (!found) {
+        this.notFound = notFoundText(result.presenceProbability);
+        return;
+      }
+      const sop = this.viewer.open?.frames[slice.sliceIndex]?.instance.sopInstanceUid ?? null;
+      const error = await this.store([modelSliceOf(withPresence, painted, slice.sliceIndex, sop)], 'slice', true, prompt, answer.model);
+      if (error) this.errors.segment = error;
     });
   }
 
+  /**
+   * Segments every slice of the open series, one at a time through the worker (progress; cancel stops after the
+   * slice in flight). What was done is stored as one model segmentation, also when cancelled or stopped by an error.
+   */
+  async segmentSeries(): Promise<void> {
+    const prompt = this.prompt.trim();
+    const open = this.viewer.open;
+    if (this.seriesRunning || this.busy.segment) return;
+    if (!prompt) {
+      this.errors.segment = 'Choose or type what to segment first.';
+      return;
+    }
+    if (!open) {
+      this.errors.segment = 'open a series first: the assistant segments its slices';
+      return;
+    }
+    const frames = open.frames;
+    const controller = new AbortController();
+    this.seriesController = controller;
+    this.errors.segment = null;
+    this.resetOutputs();
+    this.seriesProgress = { done: 0, total: frames.length };
+    let model = this.status?.model ?? 'assistant';
+    try {
+      const outcome = await runSeries<ModelSlice>({
+        indices: frames.map((_, z) => z),
+        signal: controller.signal,
+        onProgress: (done, total) => (this.seriesProgress = { done, total }),
+        runSlice: async (z) => {
+          const image = await seriesSliceImage(frames, z, open.series.modality);
+          const answer = await this.api['assistant.segment']({ image, prompt });
+          if (!answer.ok) return { ok: false, reason: answer.error.message };
+          model = answer.value.model;
+          const painted = paintMask(answer.value.mask, answer.value.width, answer.value.height);
+          return { ok: true, value: modelSliceOf(answer.value as SegmentAnswerLike, painted, z, frames[z].instance.sopInstanceUid) };
+        },
+      });
+      const slices = outcome.results.map((r) => r.value);
+      const found = slices.some((s) => s.bits !== null);
+      let kept: 'stored' | 'nothing found' | 'not stored' = 'not stored';
+      if (found && this.viewer.open === open) {
+        const error = await this.store(slices, 'series', outcome.state === 'done', prompt, model);
+        if (error) this.errors.segment = error;
+        else kept = 'stored';
+      } else if (!found && slices.length) {
+        kept = 'nothing found';
+        const highest = slices.reduce<number | null>((p, s) => (s.presenceProbability === null ? p : Math.max(p ?? 0, s.presenceProbability)), null);
+        this.notFound = `${notFoundText(highest)} on any of the ${slices.length} slices${highest === null ? '' : ' (the highest)'}`;
+      }
+      this.seriesOutcome = seriesOutcomeLine({ state: outcome.state, total: outcome.total, error: outcome.error, done: slices.length }, kept);
+    } catch (e) {
+      this.errors.segment = `whole-series segmentation: ${describeLoadError(e)}`;
+    } finally {
+      this.seriesProgress = null;
+      this.seriesController = null;
+    }
+    void this.refreshStatus();
+  }
+
+  /** Stops a whole-series run after the slice in flight; the slices done are kept. */
+  cancelSeries(): void {
+    this.seriesController?.abort();
+  }
+
+  /** Copies the stored model segmentation to an editable annotator segmentation and opens the editor on it. */
+  async acceptDraft(): Promise<void> {
+    const source = this.stored;
+    if (!source || this.draftBusy) return;
+    this.draftBusy = true;
+    this.draftError = null;
+    try {
+      const copied = await this.api['modelOutputs.acceptDraft']({ maskSetId: source.maskSetId });
+      if (!copied.ok) {
+        this.draftError = copied.error.message;
+        return;
+      }
+      this.draft = copied.value;
+      await this.segmentations.refreshList();
+      await this.segmentations.open(copied.value.maskSetId);
+      if (this.segmentations.active?.maskSetId !== copied.value.maskSetId) this.draftError = this.segmentations.notice ?? 'the draft was made but could not be opened in the editor';
+    } catch (e) {
+      this.draftError = `modelOutputs.acceptDraft: ${describeLoadError(e)}`;
+    } finally {
+      this.draftBusy = false;
+    }
+  }
+
+  /** Shows or hides the model segmentation in the viewer (its segment in the Segments panel's display). */
+  setOverlayVisible(visible: boolean): void {
+    this.overlayVisible = visible;
+    const editor = this.segmentations.active;
+    if (!editor || editor.maskSetId !== this.stored?.maskSetId) return;
+    for (const segment of editor.segments) editor.setView(segment.number, { visible });
+  }
+
   clearSegmentation(): void {
+    this.resetOutputs();
+  }
+
+  private resetOutputs(): void {
     this.segmentation = null;
+    this.stored = null;
+    this.notFound = null;
+    this.score = null;
+    this.scoreError = null;
+    this.draft = null;
+    this.draftError = null;
+    this.seriesOutcome = null;
+    this.overlayVisible = true;
+  }
+
+  /** Stores the slices as a model segmentation of the open series and shows it; the reason when it could not. */
+  private async store(slices: ModelSlice[], scope: 'slice' | 'series', complete: boolean, prompt: string, model: string): Promise<string | null> {
+    const open = this.viewer.open;
+    if (!open) return 'the series was closed before the segmentation could be stored';
+    const grid = await this.segmentations.gridOfOpenSeries();
+    if (!grid) return this.segmentations.notice ?? 'the series has no voxel grid to store a segmentation on';
+    const saved = await this.api['modelOutputs.saveSegmentation']({
+      seriesKey: open.series.seriesInstanceUid,
+      shape: [grid.shape[0], grid.shape[1], grid.shape[2]],
+      spacingMm: grid.spacingMm,
+      model,
+      version: this.status?.version ?? 'unknown',
+      prompt,
+      scope,
+      complete,
+      presenceThreshold: presenceThresholdOf(this.status),
+      slices,
+    });
+    if (!saved.ok) return saved.error.message;
+    this.stored = saved.value;
+    await this.segmentations.refreshList();
+    await this.segmentations.open(saved.value.maskSetId);
+    await this.scoreStored(saved.value.maskSetId);
+    return null;
+  }
+
+  private async scoreStored(predId: string): Promise<void> {
+    const scored = await this.api['modelOutputs.score']({ predId });
+    if (this.stored?.maskSetId !== predId) return;
+    if (scored.ok) this.score = scored.value;
+    else this.scoreError = scored.error.message;
   }
 
   /** Runs one request for `action` unless one is already running; failures land in errors[action]. */
-  private async run<T>(action: AssistantAction, call: (slice: CurrentSlice) => Promise<Result<T>>, done: (value: T, slice: CurrentSlice) => void): Promise<void> {
+  private async run<T>(action: AssistantAction, call: (slice: CurrentSlice) => Promise<Result<T>>, done: (value: T, slice: CurrentSlice) => void | Promise<void>): Promise<void> {
     if (this.busy[action]) return;
     this.busy[action] = true;
     this.errors[action] = null;
@@ -138,7 +341,7 @@ export class AssistantState {
       await new Promise((resolve) => setTimeout(resolve, 0));
       const slice = currentSlice(this.viewer);
       const result = await call(slice);
-      if (result.ok) done(result.value, slice);
+      if (result.ok) await done(result.value, slice);
       else this.errors[action] = result.error.message;
     } catch (e) {
       this.errors[action] = `assistant.${action}: ${describeLoadError(e)}`;
@@ -149,8 +352,25 @@ export class AssistantState {
     void this.refreshStatus();
   }
 
-  private addAnswer(action: AssistantAction, request: string, answer: { text: string; model: string; ms: number }, slice: CurrentSlice): void {
-    const entry: AssistantAnswer = { id: this.nextAnswerId++, action, request, text: answer.text, model: answer.model, ms: answer.ms, sliceLabel: sliceLabelOf(slice) };
+  private addAnswer(action: AssistantAction, request: string, answer: { text: string; model: string; ms: number; probability?: number; uncertain?: boolean }, slice: CurrentSlice): void {
+    const frame = this.viewer.open?.frames[slice.sliceIndex];
+    const entry: AssistantAnswer = {
+      id: this.nextAnswerId++,
+      action,
+      request,
+      text: answer.text,
+      model: answer.model,
+      ms: answer.ms,
+      sliceLabel: sliceLabelOf(slice),
+      probability: typeof answer.probability === 'number' && Number.isFinite(answer.probability) ? answer.probability : null,
+      uncertain: typeof answer.uncertain === 'boolean' ? answer.uncertain : null,
+      image: {
+        seriesKey: this.viewer.open?.series.seriesInstanceUid ?? null,
+        sopInstanceUid: frame?.instance.sopInstanceUid ?? null,
+        slice: { number: slice.sliceIndex + 1, count: slice.sliceCount },
+        answeredAt: new Date().toISOString(),
+      },
+    };
     this.answers = [entry, ...this.answers];
     this.appendToDraft(answerLine(entry));
   }
@@ -162,3 +382,9 @@ export class AssistantState {
 }
 
 const sliceLabelOf = (slice: CurrentSlice): string => `slice ${slice.sliceIndex + 1}/${slice.sliceCount}`;
+
+/** The model's presence threshold when its status reports one (0.3 models), else null. */
+function presenceThresholdOf(status: AssistantStatus | null): number | null {
+  const threshold = (status as { presenceThreshold?: unknown } | null)?.presenceThreshold;
+  return typeof threshold === 'number' && threshold >= 0 && threshold <= 1 ? threshold : null;
+}

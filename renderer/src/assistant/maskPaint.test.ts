@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskAreaCm2, maskOnStack, paintMask } from './maskPaint';
+import { maskAreaCm2, paintMask } from './maskPaint';
 
 describe('paintMask', () => {
   it('keeps the mask as 0/1 bytes and counts its pixels', () => {
@@ -11,18 +11,6 @@ describe('paintMask', () => {
 
   it('refuses a mask of the wrong size', () => {
     expect(() => paintMask(new Uint8Array(5), 3, 2)).toThrow(/5 bytes but a 3×2 image has 6/);
-  });
-});
-
-describe('maskOnStack', () => {
-  it('puts the slice mask at its slice and leaves the others empty', () => {
-    const painted = paintMask(Uint8Array.from([1, 0]), 2, 1);
-    expect(Array.from(maskOnStack(painted, 1, 3))).toEqual([0, 0, 1, 0, 0, 0]);
-  });
-
-  it('refuses a slice outside the stack', () => {
-    const painted = paintMask(Uint8Array.from([1, 0]), 2, 1);
-    expect(() => maskOnStack(painted, 3, 3)).toThrow(/slice 4 is not one of the stack's 3/);
   });
 });
 

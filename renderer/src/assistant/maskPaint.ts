@@ -8,9 +8,6 @@ export interface PaintedMask {
   pixelCount: number;
 }
 
-/** The colour the assistant's mask is drawn in (one labelmap segment over the image). */
-export const MASK_COLOUR: readonly [number, number, number] = [255, 196, 0];
-
 /** Keeps the answer's mask as 0/1 bytes (any non-zero byte is inside) and counts its pixels. */
 export function paintMask(mask: Uint8Array, width: number, height: number): PaintedMask {
   if (mask.length !== width * height) throw new Error(`the mask has ${mask.length} bytes but a ${width}×${height} image has ${width * height} pixels`);
@@ -29,16 +26,4 @@ export function maskAreaCm2(pixelCount: number, rowSpacingMm: number | null, col
   const valid = (mm: number | null): mm is number => mm !== null && Number.isFinite(mm) && mm > 0;
   if (!valid(rowSpacingMm) || !valid(columnSpacingMm)) return null;
   return (pixelCount * rowSpacingMm * columnSpacingMm) / 100;
-}
-
-/**
- * The mask of one slice placed in a whole-stack mask (slice `sliceIndex` of `sliceCount`, x fastest, then
- * y, then z), as a labelmap over the stack needs it.
- */
-export function maskOnStack(painted: PaintedMask, sliceIndex: number, sliceCount: number): Uint8Array {
-  if (sliceIndex < 0 || sliceIndex >= sliceCount) throw new Error(`slice ${sliceIndex + 1} is not one of the stack's ${sliceCount}`);
-  const perSlice = painted.width * painted.height;
-  const stack = new Uint8Array(perSlice * sliceCount);
-  stack.set(painted.mask, sliceIndex * perSlice);
-  return stack;
 }

@@ -200,9 +200,14 @@ export class SegmentationState implements StrokeSink {
         this.notice = loaded.reason;
         return;
       }
-      editor = this.editorFor(info, () => new SegmentationEditor(this.api, info, loaded.content, grid, this.history(open), this.saves));
+      editor = this.editorFor(info, () => new SegmentationEditor(this.api, info, loaded.content, grid, this.history(open), this.saves, readOnlyReasonOf(info)));
     }
     this.activate(editor);
+  }
+
+  /** The open series' voxel grid (loading its images first), for a segmentation made elsewhere (the assistant's); null with the reason in `notice`. */
+  async gridOfOpenSeries(): Promise<StackGeometry | null> {
+    return this.series ? this.gridFor(this.series) : null;
   }
 
   /** Stops editing (the layers go; the content and its history stay for this session). */
@@ -546,6 +551,10 @@ export class SegmentationState implements StrokeSink {
     for (const editor of this.editors.values()) editor.flush();
   }
 }
+
+/** The assistant's own output is shown, not drawn on: its draft (Accept as draft) is the editable copy. */
+const readOnlyReasonOf = (info: MaskSetInfo): string | null =>
+  info.provenance.origin.kind === 'model' ? 'the model’s output; use “Accept as draft” in the Assistant to edit a copy' : null;
 
 /** A world point on the viewport's canvas (css px). */
 function canvasOf(viewport: Types.IViewport, worldPos: Types.Point3): [number, number] {
