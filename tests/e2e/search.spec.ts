@@ -167,6 +167,13 @@ test.describe('searching an indexed mixed folder with the tiny model', () => {
     await expect(page.locator(`[data-testid="study-item"][data-study-key="${found.value.study.studyInstanceUid}"]`)).toHaveAttribute('aria-pressed', 'true');
     await viewer.waitForRender(expectedIndex);
     await expect(page.getByTestId('patient-name')).toHaveText(found.value.patient.patientName);
+
+    // Another hit of the series on screen: the viewer goes to that image.
+    const sameSeries = hits.and(page.locator(`[data-series-key="${seriesKey}"]:not([data-sop-instance-uid="${sopInstanceUid}"])`)).first();
+    const otherUid = (await sameSeries.getAttribute('data-sop-instance-uid'))!;
+    const otherIndex = found.value.series.frames.findIndex((f) => f.sopInstanceUid === otherUid);
+    await sameSeries.click();
+    await viewer.waitForRender(otherIndex);
     checkOffline();
   });
 

@@ -201,6 +201,15 @@ export class SearchState {
   async open(shown: ShownHit): Promise<void> {
     const { hit } = shown;
     this.error = null;
+    // A hit in the series on screen: straight to its image, without loading the series again.
+    const current = this.viewer.open;
+    if (current?.series.seriesInstanceUid === hit.seriesKey && this.viewer.shownStack === current) {
+      const index = frameIndexOfHit(current.frames, hit);
+      if (index >= 0) {
+        this.viewer.scrollTo(index);
+        return;
+      }
+    }
     const chosen = this.viewer.choosingSeries();
     try {
       const opened = await this.catalog.select(hit.studyKey);
