@@ -33,7 +33,7 @@ const maskSetId = ['seg-0123456789abcdef', 'mask-1'].find((id) => maskSetIdSchem
 beforeAll(async () => {
   const all = handlers as Handlers<CallContext>;
   // A segmentation answer with a binary mask, and the mask data of a 16-bit label map.
-  all['assistant.segment'] = async () => ok({ width: 3, height: 2, mask: segmentMask, model: 'fake', ms: 1 });
+  all['assistant.segment'] = async () => ok({ width: 3, height: 2, mask: segmentMask, present: true, model: 'fake', ms: 1 });
   all['masks.data'] = async ({ maskSetId }) =>
     ok({ maskSetId, shape: [2, 2, 1], zStart: 0, zCount: 1, dtype: 'uint16', labels: Uint16Array.from([0, 300, 65535, 7]) });
   endpoint = createSocketEndpoint({ port: () => port, token, handlers: all, events });

@@ -21,6 +21,27 @@ export const PIXEL_ARRAY_TYPE = { int16: 'Int16Array', uint16: 'Uint16Array', ui
   TypedArrayType
 >;
 
+/** Longest value of a DICOM CS tag (Modality) and of an LO tag (the descriptions, body part, agent). */
+export const HEADER_CODE_MAX = 16;
+export const HEADER_TEXT_MAX = 64;
+
+/**
+ * The DICOM header tags the model reads as facts (core/model/header-facts.ts), as the file states them; any may
+ * be absent, and a non-DICOM image has none. The renderer cuts longer values to these lengths.
+ */
+export const imageHeaderSchema = z
+  .object({
+    modality: z.string().max(HEADER_CODE_MAX).optional(),
+    bodyPartExamined: z.string().max(HEADER_TEXT_MAX).optional(),
+    /** (0020,0037): the row and column direction cosines. */
+    imageOrientationPatient: z.array(z.number().finite()).length(6).optional(),
+    contrastBolusAgent: z.string().max(HEADER_TEXT_MAX).optional(),
+    studyDescription: z.string().max(HEADER_TEXT_MAX).optional(),
+    seriesDescription: z.string().max(HEADER_TEXT_MAX).optional(),
+  })
+  .strict();
+export type ImageHeader = z.infer<typeof imageHeaderSchema>;
+
 /**
  * An image as the renderer holds it: `hu` = stored CT values (HU = stored·slope + intercept), `gray8` = 8-bit
  * grayscale, `rgb8` = 8-bit interleaved RGB. `pixels` is the typed array of `dtype` itself (binary on every
@@ -35,6 +56,8 @@ export const assistantImageSchema = z
     intercept: z.number().finite().optional(),
     dtype: pixelDtypeSchema,
     pixels: typedArraySchema('Int16Array', 'Uint16Array', 'Uint8Array', 'Float32Array'),
+    /** The image's DICOM header tags (absent for PNG/JPEG): the model's header facts and the caption's forced prefix. */
+    header: imageHeaderSchema.optional(),
   })
   .strict()
   .superRefine((image, ctx) => {
@@ -90,6 +113,13 @@ export const textAnswerSchema = z.object({
   model: z.string(),
   /** Round-trip time of the request in milliseconds. */
   ms: z.number(),
+  /**
+   * Answers (0.3 models): the probability of the whole greedy answer, the product of each token's softmax
+   * probability including the end token.
+   */
+  probability: z.number().min(0).max(1).optional(),
+  /** Answers: true when the probability is below the model's calibrated answer_uncertain_below. */
+  uncertain: z.boolean().optional(),
 });
 export type TextAnswer = z.infer<typeof textAnswerSchema>;
 
@@ -100,6 +130,13 @@ export const segmentationAnswerSchema = z.object({
   mask: typedArraySchema('Uint8Array'),
   /** Mean model probability over the pixels inside the mask; absent when the mask is empty. */
   probabilityMean: z.number().optional(),
+  /**
+   * Whether the prompted structure is in the image: false when the model's presence probability is below its
+   * presence_threshold (the mask is then empty). Models without a presence output: whether the mask has pixels.
+   */
+  present: z.boolean(),
+  /** The model's presence probability (0.3 models with a presence output). */
+  presenceProbability: z.number().min(0).max(1).optional(),
   model: z.string(),
   ms: z.number(),
 });

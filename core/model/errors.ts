@@ -34,4 +34,18 @@ export class ModelRunError extends Error {
   }
 }
 
+/**
+ * An input the model refuses by its folder's rules (an undeclared segmentation prompt, a question too long or
+ * mostly out of vocabulary): the user's to change, not a failure of the model. Names the model.
+ */
+export class ModelInputError extends Error {
+  override readonly name = 'ModelInputError';
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`${model}: ${reason}`);
+  }
+}
+
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -34,7 +34,7 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
   it('reports status without starting the worker, then caption / ask / segment through it', async () => {
     const s = service({ modelDir: tinyRandomDir });
     const before = await s.call('assistant.status', {});
-    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.2.0', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'], tasks: ['caption', 'vqa', 'segment', 'embed'] } });
+    expect(before).toMatchObject({ ok: true, value: { model: 'tiny-random', version: '0.3.0-tiny', loaded: false, problem: null, segmentPrompts: ['lung', 'left lung', 'right lung'], tasks: ['caption', 'vqa', 'segment', 'embed'] } });
 
     const image = ctPayload(50, 40);
     const caption = await s.call('assistant.caption', { image });
@@ -62,6 +62,42 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     expect(embedding).toMatchObject({ ok: true, value: { model: 'tiny-random', embedding: expect.any(Float32Array) } });
     expect(shared.value.client.pid).toBe(pid);
     expect(shared.value.client.starts).toBe(1);
+  });
+
+  it('0.3 answers: presence on masks, the answer probability, refusals as bad_input naming the reason', async () => {
+    const s = service({ modelDir: tinyRandomDir });
+    const header = { modality: 'CT', imageOrientationPatient: [1, 0, 0, 0, 1, 0], bodyPartExamined: 'CHEST' };
+    const image = { ...ctPayload(64, 32), header };
+    const mask = await s.call('assistant.segment', { image, prompt: 'Lung' });
+    expect(mask).toMatchObject({ ok: true, value: { present: expect.any(Boolean), presenceProbability: expect.any(Number) } });
+
+    const answer = await s.call('assistant.ask', { image, question: 'is there a pneumothorax?' });
+    expect(answer).toMatchObject({ ok: true, value: { probability: expect.any(Number) } });
+
+    const caption = await s.call('assistant.caption', { image });
+    expect(caption).toMatchObject({ ok: true, value: { text: expect.stringMatching(/^ct, axial,/) } });
+
+    expect(await s.call('assistant.segment', { image, prompt: 'banana' })).toEqual({
+      ok: false,
+      error: { code: 'bad_input', message: 'tiny-random: unknown prompt "banana"; this model segments: lung, left lung, right lung' },
+    });
+    expect(await s.call('assistant.ask', { image, question: Array(41).fill('lung').join(' ') })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_input', message: 'tiny-random: the question is too long: 41 words; the model reads at most 40' },
+    });
+    expect(await s.call('assistant.ask', { image, question: 'xyzzy plugh?' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_input', message: expect.stringMatching(/could not read the question: 2 of 2 words/) },
+    });
+  });
+
+  it('takes the header strictly: known tags only, bounded strings, six finite direction cosines', async () => {
+    const s = service({ modelDir: tinyRandomDir });
+    const call = (header: unknown) => s.call('assistant.caption', { image: { ...ctPayload(2, 2), header } });
+    expect(await call({ modality: 'CT', patientName: 'X' })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call({ studyDescription: 'x'.repeat(65) })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call({ imageOrientationPatient: [1, 0, 0, 0, 1] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+    expect(await call({ imageOrientationPatient: [1, 0, 0, 0, 1, Number.NaN] })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
   });
 
   it('rejects pixels whose count or array type does not match the declared size and dtype', async () => {

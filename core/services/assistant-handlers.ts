@@ -1,11 +1,11 @@
 import path from 'node:path';
-import type { AssistantImage, AssistantTask, assistantCalls } from '../contract/assistant';
+import type { AssistantImage, AssistantTask, TextAnswer, assistantCalls } from '../contract/assistant';
 import { err, ok, type Result } from '../contract/result';
 import { projectRoot } from '../config/data-dir';
 import { defaultModel, loadModelFolder, modelTasks, type ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
 import { InferenceClient, type InferenceClientOptions } from '../../workers/inference/client';
-import type { WorkerImage } from '../../workers/inference/protocol';
+import type { GenerationValue, WorkerImage } from '../../workers/inference/protocol';
 import type { DomainHandlers } from './context';
 
 export interface AssistantHandlerDeps {
@@ -35,6 +35,7 @@ export function workerImageOf(image: AssistantImage): WorkerImage {
   const decoded: WorkerImage = { kind: image.kind, width: image.width, height: image.height, data: image.pixels };
   if (image.slope !== undefined) decoded.slope = image.slope;
   if (image.intercept !== undefined) decoded.intercept = image.intercept;
+  if (image.header !== undefined) decoded.header = image.header;
   return decoded;
 }
 
@@ -70,13 +71,21 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   };
 
   /** Caption and answer come back the same way: the text, how many tokens it took, which model, how long. */
-  const textAnswer = (
-    result: Result<{ text: string; tokenIds: ArrayLike<number>; model: string }>,
-    startedMs: number,
-  ): Result<{ text: string; tokens: number; model: string; ms: number }> =>
+  const textAnswer = (result: Result<GenerationValue>, startedMs: number): Result<TextAnswer> =>
     result.ok
       ? ok({ text: result.value.text, tokens: result.value.tokenIds.length, model: result.value.model, ms: performance.now() - startedMs })
       : result;
+
+  /**
+   * An answer also says how likely it is (0.3 folders with answer_probability "sequence") and, where the folder
+   * calibrated a threshold, whether it is uncertain.
+   */
+  const answerWithProbability = (result: Result<GenerationValue>, folder: ModelFolder, startedMs: number): Result<TextAnswer> => {
+    const answer = textAnswer(result, startedMs);
+    if (!answer.ok || !result.ok || folder.config.answer_probability !== 'sequence') return answer;
+    const { probability, uncertain } = result.value;
+    return ok({ ...answer.value, probability, ...(uncertain === undefined ? {} : { uncertain }) });
+  };
 
   const handlers: DomainHandlers<typeof assistantCalls> = {
     'assistant.status': async () => {
@@ -110,7 +119,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
       const folder = readyFolder('assistant.ask');
       if (!folder.ok) return folder;
       const started = performance.now();
-      return textAnswer(await clientFor(folder.value).answer(workerImageOf(image), question), started);
+      return answerWithProbability(await clientFor(folder.value).answer(workerImageOf(image), question), folder.value, started);
     },
     'assistant.segment': async ({ image, prompt }) => {
       const folder = readyFolder('assistant.segment');
@@ -118,12 +127,14 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
       const started = performance.now();
       const result = await clientFor(folder.value).segment(workerImageOf(image), prompt);
       if (!result.ok) return result;
-      const { width, height, mask, probabilityMean, model } = result.value;
+      const { width, height, mask, probabilityMean, present, presenceProbability, model } = result.value;
       return ok({
         width,
         height,
         mask,
         ...(probabilityMean === null ? {} : { probabilityMean }),
+        present,
+        ...(presenceProbability === null ? {} : { presenceProbability }),
         model,
         ms: performance.now() - started,
       });

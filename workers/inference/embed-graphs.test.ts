@@ -12,6 +12,8 @@ const config = JSON.parse(readFileSync(path.join(tinyRandomDir, 'config.json'), 
   files: Record<string, string>;
   hidden_size: number;
   image_size: number;
+  patch_size: number;
+  header_fusion?: { slots: string[] };
   bos_token_id: number;
   eos_token_id: number;
   pad_token_id: number;
@@ -48,7 +50,8 @@ describe('image_embed / text_embed graphs (tiny-random)', () => {
 
   it('image_embed maps encoder tokens to unit vectors', async () => {
     const s = await load(config.files.image_embed);
-    const tokens = (config.image_size / 16) ** 2;
+    // The encoder's tokens: one per patch, plus one per header slot when the encoder fuses the header (0.3).
+    const tokens = (config.image_size / config.patch_size) ** 2 + (config.header_fusion?.slots.length ?? 0);
     const data = Float32Array.from({ length: 2 * tokens * config.hidden_size }, (_, i) => Math.sin(i * 0.37) * 2);
     const out = (await s.run({ image_embeds: { dtype: 'float32', dims: [2, tokens, config.hidden_size], data } })).image_embed;
     expect(out.dims).toEqual([2, config.embeddings.embed_dim]);

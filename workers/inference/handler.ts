@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadModelFolder } from '../../core/model/config';
-import { ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
+import { ModelInputError, ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
 import type { InferenceBackend } from './backend';
 import { VisionLanguageModel } from './model';
 import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from './protocol';
@@ -50,11 +50,11 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
         return { model: vlm.name, tasks: vlm.tasks, ms: elapsed() };
       case 'caption': {
         const out = await vlm.caption(request.image);
-        return { model: vlm.name, text: out.text, tokenIds: out.tokenIds, ms: elapsed() };
+        return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'answer': {
         const out = await vlm.answer(request.image, request.question);
-        return { model: vlm.name, text: out.text, tokenIds: out.tokenIds, ms: elapsed() };
+        return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'segment': {
         const out = await vlm.segment(request.image, request.prompt);
@@ -83,6 +83,8 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
     try {
       return { id: request.id, result: { ok: true, value: await answer } };
     } catch (e) {
+      // A refused input (undeclared prompt, unreadable question) is the caller's to fix: bad_input, not a model failure.
+      if (e instanceof ModelInputError) return { id: request.id, result: { ok: false, error: { code: 'bad_input', message: e.message } } };
       const text =
         e instanceof ModelLoadError || e instanceof ModelRunError
           ? e.message

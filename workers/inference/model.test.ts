@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../core/model/config';
-import { ModelRunError } from '../../core/model/errors';
+import { ModelInputError, ModelRunError } from '../../core/model/errors';
+import { sigmoid } from '../../core/model/preprocess';
 import { maskFromLogits, type RawImage } from '../../core/model/preprocess';
 import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
 import { tinyRandomDir } from '../../core/model/test-models';
 import { createOrtBackend, type InferenceBackend } from './backend';
-import { imageKey, VisionLanguageModel } from './model';
+import { imageKey, VisionLanguageModel, type ModelImage } from './model';
 
 /** The ORT backend, counting runs per file, so tests can see what the model re-runs. */
 function countingBackend(): { backend: InferenceBackend; runs: Map<string, number> } {
@@ -40,10 +41,21 @@ const referenceCase = (name: string) => {
 };
 const preprocessCase = (name: string) => manifest.preprocess.find((c) => c.name.startsWith(name))!;
 
-/** The CT image behind the reference encoder case `encoder_ct` (and the caption/mask cases built on it). */
-const ctImage = (): RawImage => {
+/** The header the exporter gave the reference CT case (header_ids [1, 1, 1, 1]: ct, axial, chest, contrast). */
+const CT_HEADER = { modality: 'CT', imageOrientationPatient: [1, 0, 0, 0, 1, 0], bodyPartExamined: 'CHEST', contrastBolusAgent: 'IOHEXOL' };
+
+/** The CT image behind the reference encoder case `encoder_ct_header` (and the caption/mask cases built on it). */
+const ctImage = (): ModelImage => {
   const c = preprocessCase('ct_hu');
-  return { kind: 'hu', width: c.raw.shape[1], height: c.raw.shape[0], data: readReferenceTensor(tinyRandomDir, c.raw) as Int16Array, slope: c.slope, intercept: c.intercept };
+  return {
+    kind: 'hu',
+    width: c.raw.shape[1],
+    height: c.raw.shape[0],
+    data: readReferenceTensor(tinyRandomDir, c.raw) as Int16Array,
+    slope: c.slope,
+    intercept: c.intercept,
+    header: CT_HEADER,
+  };
 };
 const grayImage = (): RawImage => {
   const c = preprocessCase('gray8');
@@ -75,7 +87,9 @@ describe('VisionLanguageModel on tiny-random', () => {
     const spec = ref.outputs['text_decoder.onnx:logits'];
     const logits = readReferenceTensor(tinyRandomDir, spec) as Float32Array;
     const expectedFirst = argmaxOfRow(logits, spec.shape[1] - 1, spec.shape[2]);
-    const out = await model.caption(ctImage());
+    // The reference case feeds `<bos> <caption>` alone: decode from there, without the header's forced words.
+    const { bos_token_id: bos, task_prefixes: prefixes, max_caption_tokens: maxTokens } = model.folder.config;
+    const out = await model.generate(await model.encode(ctImage()), [bos, model.tokenizer.tokenId(prefixes.caption)], maxTokens);
     if (expectedFirst === model.folder.config.eos_token_id) expect(out.tokenIds).toEqual([]);
     else expect(out.tokenIds[0]).toBe(expectedFirst);
     expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_caption_tokens);
@@ -95,24 +109,113 @@ describe('VisionLanguageModel on tiny-random', () => {
     expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_answer_tokens);
   });
 
-  it('cuts a long question to max_text_len − 12 words, as the training code does', () => {
-    const ids = model.questionIds(Array(40).fill('lung').join(' '));
-    const maxTextLen = model.folder.config.max_text_len;
-    expect(ids).toHaveLength(2 + (maxTextLen - 12) + 1);
-    expect(ids.at(-1)).toBe(model.tokenizer.tokenId('<sep>'));
+  it('answer: the probability is the product of the greedy tokens\' softmax probabilities, <eos> included', async () => {
+    const ref = referenceCase('text_vqa_question');
+    const spec = ref.outputs['text_decoder.onnx:logits'];
+    const logits = readReferenceTensor(tinyRandomDir, spec) as Float32Array;
+    const vocab = spec.shape[2];
+    const row = logits.subarray((spec.shape[1] - 1) * vocab, spec.shape[1] * vocab);
+    const top = Math.max(...row);
+    const firstProbability = 1 / row.reduce((sum, v) => sum + Math.exp(v - top), 0);
+    const out = await model.answer(grayImage(), 'Is there a pneumothorax?');
+    expect(out.probability).toBeGreaterThan(0);
+    if (out.tokenIds.length === 0) expect(out.probability).toBeCloseTo(firstProbability, 4);
+    else expect(out.probability).toBeLessThanOrEqual(firstProbability + 1e-4);
+    expect(out.uncertain).toBeUndefined(); // tiny-random has no answer_uncertain_below
+  });
+
+  it('refuses a question that is too long, mostly out of vocabulary, or empty, with the interface\'s messages', () => {
+    const { max_question_tokens: most } = model.folder.config.vqa!;
+    const refusal = (question: string) => {
+      try {
+        model.questionIds(question);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ModelInputError);
+        return (e as Error).message;
+      }
+      return null;
+    };
+    expect(refusal(Array(most + 1).fill('lung').join(' '))).toBe(`tiny-random: the question is too long: ${most + 1} words; the model reads at most ${most}`);
+    expect(model.questionIds(Array(most).fill('lung').join(' '))).toHaveLength(2 + most + 1); // never cut
+    expect(refusal('Wie geht es dir heute, lung?')).toBe(
+      "tiny-random: could not read the question: 5 of 6 words are not in the model's vocabulary (first ones: wie, geht, es)",
+    );
+    expect(refusal(' ?! ')).toBe('tiny-random: the question is empty: it has no words');
+    // Punctuation is not a word: "lung?" is one known word.
+    expect(refusal('lung?')).toBeNull();
+  });
+
+  it('marks an answer uncertain below answer_uncertain_below when the folder has it', async () => {
+    const folder = loadModelFolder(tinyRandomDir);
+    const strict = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, answer_uncertain_below: 1 } }, backend);
+    const lenient = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, answer_uncertain_below: 0 } }, backend);
+    try {
+      expect((await strict.answer(grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(true);
+      expect((await lenient.answer(grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(false);
+    } finally {
+      await strict.release();
+      await lenient.release();
+    }
+  });
+
+  it('caption: starts with the header\'s modality and plane, never the plane alone, nothing without a header', async () => {
+    const comma = model.tokenizer.encode(',');
+    const ct = await model.caption(ctImage());
+    expect(ct.forcedTokens).toBe(4);
+    expect(ct.tokenIds.slice(0, 4)).toEqual([...model.tokenizer.encode('ct'), ...comma, ...model.tokenizer.encode('axial'), ...comma]);
+    expect(ct.text.startsWith('ct, axial,')).toBe(true);
+    const xray = await model.caption({ ...grayImage(), header: { modality: 'DX', bodyPartExamined: 'CHEST' } });
+    expect(xray.tokenIds.slice(0, xray.forcedTokens)).toEqual([...model.tokenizer.encode('x-ray'), ...comma]);
+    expect(xray.text.startsWith('x-ray,')).toBe(true);
+    expect((await model.caption({ ...grayImage(), header: { imageOrientationPatient: [1, 0, 0, 0, 1, 0] } })).forcedTokens).toBe(0);
+    expect((await model.caption(grayImage())).forcedTokens).toBe(0);
+  });
+
+  it('feeds header_ids from the header facts; the header is part of the encoding cache key', async () => {
+    const ref = referenceCase('encoder_ct_header');
+    const expected = readReferenceTensor(tinyRandomDir, ref.outputs['image_encoder.onnx:image_embeds']) as Float32Array;
+    const withHeader = await model.encode(ctImage());
+    expect(maxAbsDiff(withHeader.image_embeds.data as Float32Array, expected)).toBeLessThanOrEqual(1e-4);
+    const { header: _header, ...bare } = ctImage();
+    const withoutHeader = await model.encode(bare);
+    expect(maxAbsDiff(withoutHeader.image_embeds.data as Float32Array, expected)).toBeGreaterThan(1e-3);
+    expect(imageKey(bare)).not.toBe(imageKey(ctImage()));
   });
 
   it('segment: the mask is the reference mask logits resized to the image and thresholded', async () => {
     const ref = referenceCase('mask_left_lung');
     const size = model.folder.config.image_size;
     const image = ctImage();
-    const expected = maskFromLogits(readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:mask_logits']) as Float32Array, size, image.width, image.height, model.folder.config.mask_threshold);
+    const expected = maskFromLogits(readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:mask_logits']) as Float32Array, size, image.width, image.height, model.folder.config.mask_threshold, model.folder.preprocessor.fit);
     const out = await model.segment(image, 'left lung');
     expect([out.width, out.height]).toEqual([image.width, image.height]);
     let differing = 0;
     for (let i = 0; i < out.mask.length; i++) if (out.mask[i] !== expected.mask[i]) differing++;
     // Logits agree within 1e-4, so only pixels whose probability sits on the threshold may flip.
     expect(differing).toBeLessThanOrEqual(out.mask.length * 1e-3);
+    const presence = sigmoid((readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:presence_logits']) as Float32Array)[0]);
+    expect(out.presenceProbability).toBeCloseTo(presence, 4);
+    expect(out.present).toBe(presence >= model.folder.config.presence_threshold!);
+  });
+
+  it('segment: a presence probability below presence_threshold gives an empty mask and present false', async () => {
+    const folder = loadModelFolder(tinyRandomDir);
+    const picky = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, presence_threshold: 0.99 } }, backend);
+    try {
+      const out = await picky.segment(ctImage(), 'left lung');
+      expect(out).toMatchObject({ present: false, probabilityMean: null });
+      expect(out.presenceProbability).toBeLessThan(0.99);
+      expect(out.mask.every((v) => v === 0)).toBe(true);
+      expect(out.mask).toHaveLength(out.width * out.height);
+    } finally {
+      await picky.release();
+    }
+  });
+
+  it('segment: only the declared prompts (trimmed, any case); another is an error naming them', async () => {
+    expect(model.promptIds('  Left Lung ')).toEqual(model.promptIds('left lung'));
+    await expect(model.segment(ctImage(), 'liver')).rejects.toThrow(new ModelInputError('tiny-random', 'unknown prompt "liver"; this model segments: lung, left lung, right lung'));
+    expect(() => model.promptIds(' banana ')).toThrow('tiny-random: unknown prompt "banana"; this model segments: lung, left lung, right lung');
   });
 
   it('encodes each distinct image once (content hash), whatever the task', async () => {

@@ -1,18 +1,35 @@
 import { createHash } from 'node:crypto';
 import type { AssistantTask } from '../../core/contract/assistant';
 import { modelTasks, type ModelFolder } from '../../core/model/config';
-import { ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
-import { maskFromLogits, preprocessImage, type MaskResult, type RawImage } from '../../core/model/preprocess';
+import { ModelInputError, ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
+import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../../core/model/header-facts';
+import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../../core/model/preprocess';
 import { WordLevelTokenizer } from '../../core/model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
 
 /** The encoder outputs of one image, fed by name to the decoders. */
 export type ImageEncoding = Record<string, HostTensor>;
 
+/** An image with the header tags of its DICOM file (none for PNG/JPEG). */
+export type ModelImage = RawImage & { header?: HeaderTagInput };
+
 export interface GenerationResult {
   text: string;
-  /** Generated token ids, without the final `<eos>`. */
+  /** Token ids of the text: the forced prefix, then the generated ones, without the final `<eos>`. */
   tokenIds: number[];
+  /** How many leading tokenIds were forced (the caption's header prefix). */
+  forcedTokens: number;
+  /** Product of the softmax probabilities of each greedy token, `<eos>` included when reached. */
+  probability: number;
+  /** Set for answers of a model with answer_uncertain_below. */
+  uncertain?: boolean;
+}
+
+export interface SegmentationResult extends MaskResult {
+  /** False when the presence probability is below presence_threshold (the mask is then empty). */
+  present: boolean;
+  /** null for a mask decoder without a presence_logits output (0.2.0). */
+  presenceProbability: number | null;
 }
 
 /** How many encoded images to keep: the user asks several questions about the image on screen. */
@@ -21,13 +38,20 @@ const ENCODING_CACHE_SIZE = 4;
 /** Tokens kept free after a question (prefix, `<sep>`, answer): the training code's own cut. */
 const QUESTION_RESERVE = 12;
 
-/** A content hash of everything that determines pixel_values. */
-export function imageKey(image: RawImage): string {
+/** A content hash of everything that determines the encoder's inputs (pixel_values and the header). */
+export function imageKey(image: ModelImage): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([image.kind, image.width, image.height, image.slope ?? 1, image.intercept ?? 0, image.data.constructor.name]));
+  hash.update(JSON.stringify([image.kind, image.width, image.height, image.slope ?? 1, image.intercept ?? 0, image.data.constructor.name, image.header ?? null]));
   hash.update(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength));
   return hash.digest('hex');
 }
+
+/** The image encoder's input for the header facts (present ⇔ config.json header_fusion). */
+const HEADER_IDS = 'header_ids';
+/** The mask decoder's optional output: logit of "the prompted structure is in the image". */
+const PRESENCE_LOGITS = 'presence_logits';
+/** Without a presence_threshold in config.json, a presence output still decides at even odds. */
+const DEFAULT_PRESENCE_THRESHOLD = 0.5;
 
 const int64Tensor = (ids: readonly number[]): HostTensor => ({
   dtype: 'int64',
@@ -35,8 +59,11 @@ const int64Tensor = (ids: readonly number[]): HostTensor => ({
   data: BigInt64Array.from(ids, (id) => BigInt(id)),
 });
 
-/** Index of the largest logit in row `row` of [1, T, V] logits (first one on ties, like torch.argmax). */
-function argmaxAt(logits: HostTensor, row: number): number {
+/**
+ * The greedy token of row `row` of [1, T, V] logits (first one on ties, like torch.argmax) and its softmax
+ * probability (in float64, as the Python side's log_softmax(logits.double())).
+ */
+function greedyAt(logits: HostTensor, row: number): { token: number; probability: number } {
   const vocab = logits.dims[logits.dims.length - 1];
   const data = logits.data as Float32Array;
   const start = row * vocab;
@@ -49,7 +76,9 @@ function argmaxAt(logits: HostTensor, row: number): number {
       best = v;
     }
   }
-  return best;
+  let sum = 0;
+  for (let v = 0; v < vocab; v++) sum += Math.exp(data[start + v] - bestValue);
+  return { token: best, probability: 1 / sum };
 }
 
 /**
@@ -102,7 +131,11 @@ export class VisionLanguageModel {
         const unknown = session.inputNames.filter((n) => n !== first && !others.includes(n));
         if (unknown.length) throw new ModelLoadError(folder.dir, file, `needs inputs ${unknown.join(', ')} that are neither '${first}' nor listed in config.json encoder_outputs`);
       };
-      expectInputs(files.image_encoder, imageEncoder, 'pixel_values', []);
+      const fusion = folder.config.header_fusion;
+      expectInputs(files.image_encoder, imageEncoder, 'pixel_values', fusion ? [HEADER_IDS] : []);
+      if (fusion && !imageEncoder.inputNames.includes(HEADER_IDS)) {
+        throw new ModelLoadError(folder.dir, files.image_encoder, `has no input '${HEADER_IDS}' although config.json has header_fusion`);
+      }
       const missingOutputs = encoderOutputs.filter((n) => !imageEncoder.outputNames.includes(n));
       if (missingOutputs.length) throw new ModelLoadError(folder.dir, files.image_encoder, `lacks outputs ${missingOutputs.join(', ')} listed in config.json encoder_outputs`);
       expectInputs(files.text_decoder, textDecoder, 'input_ids', encoderOutputs);
@@ -140,7 +173,7 @@ export class VisionLanguageModel {
   }
 
   /** Runs the image encoder once per distinct image (content hash); later calls reuse its outputs. */
-  encode(image: RawImage): Promise<ImageEncoding> {
+  encode(image: ModelImage): Promise<ImageEncoding> {
     const key = imageKey(image);
     const cached = this.encodings.get(key);
     if (cached) {
@@ -160,20 +193,28 @@ export class VisionLanguageModel {
   }
 
   /** Preprocessing and the encoder run, without the cache (the benchmark measures this). */
-  async encodeUncached(image: RawImage): Promise<ImageEncoding> {
+  async encodeUncached(image: ModelImage): Promise<ImageEncoding> {
     let pixelValues: Float32Array;
     try {
       pixelValues = preprocessImage(image, this.folder.preprocessor);
     } catch (e) {
       throw new ModelRunError(this.name, 'preprocessing', errorMessage(e));
     }
-    const size = this.folder.config.image_size;
-    const outputs = await this.runStep(this.imageEncoder, this.folder.config.files.image_encoder, {
-      pixel_values: { dtype: 'float32', dims: [1, 1, size, size], data: pixelValues },
-    });
+    const { image_size: size, header_fusion: fusion } = this.folder.config;
+    const feeds: Record<string, HostTensor> = { pixel_values: { dtype: 'float32', dims: [1, 1, size, size], data: pixelValues } };
+    if (fusion) {
+      const ids = headerIds(this.facts(image), fusion);
+      feeds[HEADER_IDS] = { dtype: 'int64', dims: [1, ids.length], data: ids };
+    }
+    const outputs = await this.runStep(this.imageEncoder, this.folder.config.files.image_encoder, feeds);
     const encoding: ImageEncoding = {};
     for (const name of this.folder.config.encoder_outputs) encoding[name] = outputs[name];
     return encoding;
+  }
+
+  /** The header facts of an image; a PNG/JPEG (no header) has none known, so its header_ids are all 0. */
+  facts(image: ModelImage): HeaderFacts {
+    return headerFacts(image.header ?? {});
   }
 
   private encoderFeeds(session: InferenceSessionHandle, encoding: ImageEncoding): Record<string, HostTensor> {
@@ -182,70 +223,138 @@ export class VisionLanguageModel {
     return feeds;
   }
 
-  /** Greedy decoding: re-runs the decoder on the growing sequence (no KV cache) until `<eos>` or the token budget. */
-  async generate(encoding: ImageEncoding, prefixIds: readonly number[], maxNewTokens: number): Promise<GenerationResult> {
+  /**
+   * Greedy decoding: re-runs the decoder on the growing sequence (no KV cache) until `<eos>` or the token budget.
+   * `forced` ids follow the prefix as if generated (the caption's header words) and are part of the text.
+   */
+  async generate(encoding: ImageEncoding, prefixIds: readonly number[], maxNewTokens: number, forced: readonly number[] = []): Promise<GenerationResult> {
     const { eos_token_id: eosId, max_text_len: maxTextLen, files } = this.folder.config;
     const imageFeeds = this.encoderFeeds(this.textDecoder, encoding);
-    const sequence = [...prefixIds];
-    const tokenIds: number[] = [];
-    while (tokenIds.length < maxNewTokens && sequence.length < maxTextLen) {
+    const sequence = [...prefixIds, ...forced];
+    const generated: number[] = [];
+    let probability = 1;
+    while (generated.length < maxNewTokens && sequence.length < maxTextLen) {
       const outputs = await this.runStep(this.textDecoder, files.text_decoder, { ...imageFeeds, input_ids: int64Tensor(sequence) });
-      const logits = outputs.logits;
-      const next = argmaxAt(logits, sequence.length - 1);
-      if (next === eosId) break;
-      tokenIds.push(next);
-      sequence.push(next);
+      const next = greedyAt(outputs.logits, sequence.length - 1);
+      probability *= next.probability;
+      if (next.token === eosId) break;
+      generated.push(next.token);
+      sequence.push(next.token);
     }
-    return { text: this.tokenizer.decode(tokenIds), tokenIds };
+    const tokenIds = [...forced, ...generated];
+    return { text: this.tokenizer.decode(tokenIds), tokenIds, forcedTokens: forced.length, probability };
   }
 
   private prefix(task: string, words: number[] = [], suffix: number[] = []): number[] {
     return [this.folder.config.bos_token_id, this.tokenizer.tokenId(task), ...words, ...suffix];
   }
 
-  async caption(image: RawImage): Promise<GenerationResult> {
+  /**
+   * The caption's forced start: when the header's modality is known and the folder has caption_prefix_slots,
+   * the known prefix slots' words each followed by "," ("ct , axial ,"), so a caption never contradicts the header.
+   */
+  captionForcedIds(image: ModelImage): number[] {
+    const { header_fusion: fusion, caption_prefix_slots: slots } = this.folder.config;
+    if (!fusion || !slots?.length) return [];
+    return forcedCaptionWords(this.facts(image), fusion, slots).flatMap((word) => this.tokenizer.encode(word));
+  }
+
+  async caption(image: ModelImage): Promise<GenerationResult> {
     const encoding = await this.encode(image);
-    return this.generate(encoding, this.prefix(this.folder.config.task_prefixes.caption), this.folder.config.max_caption_tokens);
+    const { task_prefixes: prefixes, max_caption_tokens: maxTokens } = this.folder.config;
+    return this.generate(encoding, this.prefix(prefixes.caption), maxTokens, this.captionForcedIds(image));
   }
 
   /**
-   * The input ids for a question: `<bos> <vqa> question <sep>`, the question cut to max_text_len − 12 words
-   * exactly as training and evaluation do (models/training/infer.py vqa_prefix), so the answer still fits.
+   * The question rules of a 0.3 folder (config.json vqa): a question without words, with more words than the
+   * model reads, or mostly out of vocabulary is refused with the reason (never cut, never guessed at).
+   * Words are the tokenizer's pieces that contain a letter or a digit (models/training/infer.py check_question).
+   */
+  checkQuestion(question: string): void {
+    const rules = this.folder.config.vqa;
+    const words = this.tokenizer.words(question);
+    if (words.length === 0) throw new ModelInputError(this.name, 'the question is empty: it has no words');
+    if (!rules) return;
+    if (words.length > rules.max_question_tokens) {
+      throw new ModelInputError(this.name, `the question is too long: ${words.length} words; the model reads at most ${rules.max_question_tokens}`);
+    }
+    const unknown = words.filter((w) => this.tokenizer.isUnknown(w));
+    if (unknown.length / words.length > rules.max_unknown_fraction) {
+      throw new ModelInputError(
+        this.name,
+        `could not read the question: ${unknown.length} of ${words.length} words are not in the model's vocabulary (first ones: ${unknown.slice(0, 3).join(', ')})`,
+      );
+    }
+  }
+
+  /**
+   * The input ids for a question: `<bos> <vqa> question <sep>`. A 0.3 folder (config.json vqa) takes the whole
+   * checked question; a 0.2.0 folder cuts it to max_text_len − 12 tokens as its training did
+   * (models/training/infer.py vqa_prefix / checked_vqa_prefix).
    */
   questionIds(question: string): number[] {
-    const { max_text_len: maxTextLen, task_prefixes: prefixes } = this.folder.config;
+    const { max_text_len: maxTextLen, task_prefixes: prefixes, vqa } = this.folder.config;
+    this.checkQuestion(question);
+    const ids = this.tokenizer.encode(question);
     const room = Math.max(1, maxTextLen - QUESTION_RESERVE);
-    return this.prefix(prefixes.vqa, this.tokenizer.encode(question).slice(0, room), [this.tokenizer.tokenId('<sep>')]);
+    return this.prefix(prefixes.vqa, vqa ? ids : ids.slice(0, room), [this.tokenizer.tokenId('<sep>')]);
   }
 
-  async answer(image: RawImage, question: string): Promise<GenerationResult> {
+  async answer(image: ModelImage, question: string): Promise<GenerationResult> {
+    const ids = this.questionIds(question);
     const encoding = await this.encode(image);
-    return this.generate(encoding, this.questionIds(question), this.folder.config.max_answer_tokens);
+    const out = await this.generate(encoding, ids, this.folder.config.max_answer_tokens);
+    const below = this.folder.config.answer_uncertain_below;
+    return below === undefined ? out : { ...out, uncertain: out.probability < below };
   }
 
-  /** The prompt ids for segmentation: `<bos> <seg> prompt`. */
+  /** The declared prompt the user's text names (trimmed, lower-cased, exact), else an error naming the supported ones. */
+  checkPrompt(prompt: string): string {
+    const declared = this.folder.config.segment_prompts;
+    const normalized = prompt.trim().toLowerCase();
+    if (declared.length > 0 && !declared.includes(normalized)) {
+      throw new ModelInputError(this.name, `unknown prompt "${prompt.trim()}"; this model segments: ${declared.join(', ')}`);
+    }
+    return normalized;
+  }
+
+  /** The prompt ids for segmentation: `<bos> <seg> prompt` (a declared prompt). */
   promptIds(prompt: string): number[] {
     const { max_text_len: maxTextLen, task_prefixes: prefixes } = this.folder.config;
-    return this.prefix(prefixes.segment, this.tokenizer.encode(prompt).slice(0, maxTextLen - 2));
+    return this.prefix(prefixes.segment, this.tokenizer.encode(this.checkPrompt(prompt)).slice(0, maxTextLen - 2));
   }
 
-  /** Mask logits at model resolution → probabilities resized to the image → thresholded mask. */
-  async segment(image: RawImage, prompt: string): Promise<MaskResult> {
+  /**
+   * Mask logits at model resolution → probabilities of the image's content → resized to the image → thresholded;
+   * with a presence output, a presence probability below presence_threshold gives an empty mask.
+   */
+  async segment(image: ModelImage, prompt: string): Promise<SegmentationResult> {
+    const promptIds = this.promptIds(prompt);
     const encoding = await this.encode(image);
-    const { files, image_size: size, mask_threshold: threshold } = this.folder.config;
+    const { files, image_size: size, mask_threshold: threshold, presence_threshold: presenceThreshold } = this.folder.config;
     const outputs = await this.runStep(this.maskDecoder, files.mask_decoder, {
       ...this.encoderFeeds(this.maskDecoder, encoding),
-      prompt_ids: int64Tensor(this.promptIds(prompt)),
+      prompt_ids: int64Tensor(promptIds),
     });
     const logits = outputs.mask_logits;
     if (logits.data.length !== size * size) {
       throw new ModelRunError(this.name, `${files.mask_decoder} output`, `mask_logits has shape [${logits.dims.join(', ')}], expected [1, 1, ${size}, ${size}]`);
     }
+    const presence = outputs[PRESENCE_LOGITS];
+    if (presence && presence.data.length !== 1) {
+      throw new ModelRunError(this.name, `${files.mask_decoder} output`, `${PRESENCE_LOGITS} has shape [${presence.dims.join(', ')}], expected [1, 1]`);
+    }
+    const presenceProbability = presence ? sigmoid((presence.data as Float32Array)[0]) : null;
+    if (presenceProbability !== null && presenceProbability < (presenceThreshold ?? DEFAULT_PRESENCE_THRESHOLD)) {
+      return { width: image.width, height: image.height, mask: new Uint8Array(image.width * image.height), probabilityMean: null, present: false, presenceProbability };
+    }
+    let mask: MaskResult;
     try {
-      return maskFromLogits(logits.data as Float32Array, size, image.width, image.height, threshold);
+      mask = maskFromLogits(logits.data as Float32Array, size, image.width, image.height, threshold, this.folder.preprocessor.fit);
     } catch (e) {
       throw new ModelRunError(this.name, 'mask postprocessing', errorMessage(e));
     }
+    return { ...mask, present: presenceProbability !== null || mask.probabilityMean !== null, presenceProbability };
   }
 
   private embedding(graphs: string, output: HostTensor, file: string): Float32Array {
@@ -263,7 +372,7 @@ export class VisionLanguageModel {
   }
 
   /** The image's unit vector in the shared image–text space; the encoder run is the cached one. */
-  async embedImage(image: RawImage): Promise<Float32Array> {
+  async embedImage(image: ModelImage): Promise<Float32Array> {
     const graphs = this.requireEmbedGraphs();
     const encoding = await this.encode(image);
     const file = this.folder.config.files.image_embed!;

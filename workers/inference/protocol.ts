@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assistantTaskSchema, imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
+import { assistantTaskSchema, imageHeaderSchema, imageKindSchema, MAX_IMAGE_SIDE } from '../../core/contract/assistant';
 import { typedArraySchema } from '../../core/contract/primitives';
 
 /**
@@ -15,6 +15,7 @@ export const workerImageSchema = z
     slope: z.number().finite().optional(),
     intercept: z.number().finite().optional(),
     data: typedArraySchema('Float32Array', 'Int16Array', 'Uint16Array', 'Uint8Array'),
+    header: imageHeaderSchema.optional(),
   })
   .strict()
   .refine((img) => img.data.length === img.width * img.height * (img.kind === 'rgb8' ? 3 : 1), {
@@ -51,6 +52,12 @@ export const generationValueSchema = z.object({
   model: z.string(),
   text: z.string(),
   tokenIds: z.array(z.number().int()),
+  /** How many of tokenIds were forced from the header (the caption prefix), not generated. */
+  forcedTokens: z.number().int().min(0),
+  /** Product of the softmax probabilities of each generated token, the end token included. */
+  probability: z.number().min(0).max(1),
+  /** Answers of a model with answer_uncertain_below: whether the probability is below it. */
+  uncertain: z.boolean().optional(),
   /** Time spent in the worker (preprocessing, encoder when not cached, decoding). */
   ms: z.number(),
 });
@@ -60,6 +67,8 @@ export const segmentationValueSchema = z.object({
   height: z.number().int(),
   mask: typedArraySchema('Uint8Array'),
   probabilityMean: z.number().nullable(),
+  present: z.boolean(),
+  presenceProbability: z.number().min(0).max(1).nullable(),
   ms: z.number(),
 });
 export type LoadValue = z.infer<typeof loadValueSchema>;
