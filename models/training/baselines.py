@@ -165,15 +165,18 @@ def vqa_chance_baselines(train: list[dict], test: list[dict]) -> dict:
     open_answers = sorted({normalise_answer(str(r["answer"])) for r in train if not closed(r)})
     n_c = sum(is_closed)
     n_o = len(test) - n_c
-    rand_closed = sum(0.5 for g, c in zip(gold, is_closed) if c and g in ("yes", "no")) / n_c
-    rand_open = sum(1 / len(open_answers) for g, c in zip(gold, is_closed) if not c and g in open_answers) / n_o
+
+    def per(total, n):  # None for a set without such questions (--limit runs)
+        return total / n if n else None
+    rand_closed = per(sum(0.5 for g, c in zip(gold, is_closed) if c and g in ("yes", "no")), n_c)
+    rand_open = per(sum(1 / len(open_answers) for g, c in zip(gold, is_closed) if not c and g in open_answers), n_o)
     out = {"random_yes_no_closed": rand_closed, "random_train_open_answer_open": rand_open,
            "n_distinct_train_open_answers": len(open_answers)}
     for const in ("yes", "no"):
-        out[f"always_{const}_closed"] = sum(g == const for g, c in zip(gold, is_closed) if c) / n_c
+        out[f"always_{const}_closed"] = per(sum(g == const for g, c in zip(gold, is_closed) if c), n_c)
     top_open = Counter(normalise_answer(str(r["answer"])) for r in train if not closed(r)).most_common(1)[0][0]
     out["most_frequent_train_open_answer"] = top_open
-    out["most_frequent_train_open_answer_open"] = sum(g == top_open for g, c in zip(gold, is_closed) if not c) / n_o
+    out["most_frequent_train_open_answer_open"] = per(sum(g == top_open for g, c in zip(gold, is_closed) if not c), n_o)
     return out
 
 
@@ -182,5 +185,5 @@ def answers_unchanged(a: list[str], b: list[str], rows: list[dict]) -> dict:
     out = {}
     for kind in ("CLOSED", "OPEN"):
         pairs = [(x, y) for x, y, r in zip(a, b, rows) if r["answer_type"].strip().upper() == kind]
-        out[kind.lower()] = float(np.mean([normalise_answer(x) == normalise_answer(y) for x, y in pairs]))
+        out[kind.lower()] = float(np.mean([normalise_answer(x) == normalise_answer(y) for x, y in pairs])) if pairs else None
     return out

@@ -189,6 +189,12 @@ def vqa_section(model, tok, rules, meta, limit) -> dict:
     overall = Counter(normalise_answer(str(r["answer"])) for r in meta["vqa_train"]).most_common(1)[0][0]
     majority = [per_type[qtype(r)].most_common(1)[0][0] if qtype(r) in per_type else overall for r in test]
     words = [a["answer"] for a in ans]
+    # unchanged answers over the ANSWERED questions (a refusal depends on the question only)
+    kept = [k for k, a in enumerate(ans) if a["refused"] is None]
+    kept_rows = [test[k] for k in kept]
+
+    def unchanged(other_answers):
+        return baselines.answers_unchanged([words[k] for k in kept], [other_answers[k]["answer"] for k in kept], kept_rows)
     return {
         "enc": enc, "blank_enc": blank, "test_images": test_images, "test_units": test_units,
         "report": {
@@ -207,8 +213,8 @@ def vqa_section(model, tok, rules, meta, limit) -> dict:
             "baseline_majority_per_question_type": vqa_scores(majority, test),
             "baseline_blank_image": vqa_scores([a["answer"] for a in ans_blank], test),
             "baseline_other_image": vqa_scores([a["answer"] for a in ans_other], test),
-            "answers_unchanged_blank_image": baselines.answers_unchanged(words, [a["answer"] for a in ans_blank], test),
-            "answers_unchanged_other_image": baselines.answers_unchanged(words, [a["answer"] for a in ans_other], test),
+            "answers_unchanged_blank_image": unchanged(ans_blank),
+            "answers_unchanged_other_image": unchanged(ans_other),
             "other_image_rule": "each question asked about the next test image in sorted name order",
             "baseline_chance": baselines.vqa_chance_baselines(meta["vqa_train"], test),
             "question_rules": rules.vqa or "none (folder without \"vqa\": questions cut silently, as 0.2.0 does)",
@@ -470,6 +476,7 @@ def main():
     Linear.conv_path = False
     if not args.no_latency:
         out["latency_cpu"] = latency(model, tok, rules)
+    out["targets"] = targets(out, folder)
     dst = args.out or os.path.join(folder, "eval.json")
     with open(dst, "w") as f:
         json.dump(out, f, indent=1)
@@ -477,6 +484,50 @@ def main():
         write_calibration(folder, out["vqa_rad_test"]["calibration_val"]["answer_uncertain_below"], limit)
     print_table(out)
     print(f"wrote {dst}")
+
+
+def target(value, goal: str, met) -> dict:
+    return {"value": value, "target": goal, "met": None if value is None else bool(met)}
+
+
+def targets(out: dict, folder: str) -> dict:
+    """Issue 12's targets beside this run's figures (val stands in for the hidden slices)."""
+    lung = out["lung_ct_val"]["model"]
+    classical = out["lung_ct_val"]["baseline_classical"]["chosen_on_train"]
+    nl = out["no_lung"]
+    n_head, n_ct = nl["vqa_rad_head_images"]["n"], nl["ct_series_below_lung_base"]["model"]["n"]
+    empty = (nl["vqa_rad_head_images"]["empty_mask_rate"] * n_head
+             + nl["ct_series_below_lung_base"]["model"]["empty_mask_rate"] * n_ct) / max(1, n_head + n_ct)
+    chest = out["captions_chest_ct"].get("lung_ct_val_with_chest_ct_header",
+                                         out["captions_chest_ct"]["lung_ct_val_no_header"])
+    chest_acc = chest["facts_accuracy"]["modality_and_region"]["accuracy"]
+    v = out["vqa_rad_test"]
+    closed, blank = v["model"]["closed"], v["baseline_blank_image"]["closed"]
+    size_mb = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
+                  if os.path.isfile(os.path.join(folder, f))) / 1e6
+    t = {"lung_iou": target(lung["iou"], ">= 0.975 and clearly above the classical mask "
+                                         f"({classical['iou']:.3f} on val)",
+                            lung["iou"] >= 0.975 and lung["iou"] > classical["iou"]),
+         "lung_worst_slice": target(lung["iou_min"], ">= 0.90", lung["iou_min"] >= 0.90),
+         "no_lung_empty_mask_rate": target(empty, ">= 0.95 of images without lungs (head images + CT below "
+                                                  "the lung base, pooled)", empty >= 0.95),
+         "chest_ct_caption_modality_and_region": target(chest_acc, ">= 0.90 of chest CT slices",
+                                                        chest_acc is not None and chest_acc >= 0.90),
+         "vqa_closed": target(closed, ">= 0.75 and >= 0.10 over the blanked image",
+                              closed is not None and closed >= 0.75 and closed - blank >= 0.10),
+         "vqa_open": target(v["model"]["open"], ">= 0.40", (v["model"]["open"] or 0) >= 0.40),
+         "folder_mb": target(round(size_mb, 1), "<= 100 MB", size_mb <= 100)}
+    if "retrieval_test_images" in out:
+        r = out["retrieval_test_images"]
+        r5, rand = r["text_to_image"]["recall_at_k"]["5"], r["baseline_random"]["recall_at_k"]["5"]
+        t["text_to_image_recall_at_5"] = target(r5, f"well above random ({rand:.3f}); read as >= 2x random",
+                                                r5 >= 2 * rand)
+    lat = out.get("latency_cpu")
+    if lat:
+        for k, goal in (("image_encode_ms", 100), ("answer_3_tokens_ms", 150), ("mask_ms", 150),
+                        ("caption_20_tokens_ms", 400)):
+            t[k] = target(lat[k], f"<= {goal} ms on 2 cores (PyTorch here; the app runs onnxruntime)", lat[k] <= goal)
+    return t
 
 
 def write_calibration(folder: str, threshold: float | None, limit: int | None) -> None:
@@ -548,6 +599,8 @@ def print_table(out: dict) -> None:
                       f"{z['baseline_random']['accuracy']:.3f}, majority acc {z['baseline_majority']['accuracy']:.3f} (n {z['n']})")
     else:
         print("retrieval / zero-shot: n/a (no embedding graphs)")
+    print("targets (issue 12):", ", ".join(f"{k} {'met' if t['met'] else 'NOT met' if t['met'] is False else 'n/a'}"
+                                           for k, t in out["targets"].items()))
     if "latency_cpu" in out:
         print("latency (2 threads, ms):", json.dumps({k: round(v, 1) if isinstance(v, float) else v
                                                         for k, v in out["latency_cpu"].items() if k != "note"}))
