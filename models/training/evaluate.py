@@ -400,8 +400,10 @@ def main():
     ap.add_argument("--no-latency", action="store_true")
     ap.add_argument("--checkpoint", help="evaluate a train.py checkpoint with the folder's rules instead of "
                                          "the folder's ONNX weights")
-    ap.add_argument("--device", default="cpu", help="only cpu is supported by the folder rules' tensors")
+    ap.add_argument("--device", default="cpu", help="cpu (the only one supported)")
     args = ap.parse_args()
+    if args.device != "cpu":
+        raise SystemExit("evaluate.py runs on the CPU only (the folder rules build CPU tensors)")
     if args.data_dir:
         os.environ["VESALIUS_DATA_DIR"] = os.path.abspath(args.data_dir)
     folder = os.path.normpath(args.model)

@@ -201,6 +201,11 @@ def mask_outputs(model, prompt_ids: list[int], image_embeds, pixel_features):
     return out, None
 
 
+def _hw(out_size):
+    """F.interpolate's size: an int (square) or an (H, W) tuple (a numpy shape becomes one)."""
+    return out_size if isinstance(out_size, int) else tuple(out_size)
+
+
 @torch.no_grad()
 def mask_probs(model, prompt_ids: list[int], image_embeds, pixel_features, out_size,
                content: tuple[int, int] | None = None) -> torch.Tensor:
@@ -210,7 +215,7 @@ def mask_probs(model, prompt_ids: list[int], image_embeds, pixel_features, out_s
     p = torch.sigmoid(logits)
     if content is not None:
         p = p[:, :, :content[0], :content[1]]
-    return F.interpolate(p, size=tuple(out_size), mode="bilinear", align_corners=False)[:, 0]
+    return F.interpolate(p, size=_hw(out_size), mode="bilinear", align_corners=False)[:, 0]
 
 
 @torch.no_grad()
@@ -222,7 +227,7 @@ def predict_masks(model, rules: FolderRules, prompt_ids: list[int], image_embeds
     p = torch.sigmoid(logits)
     if content is not None:
         p = p[:, :, :content[0], :content[1]]
-    p = F.interpolate(p, size=tuple(out_size), mode="bilinear", align_corners=False)[:, 0]
+    p = F.interpolate(p, size=_hw(out_size), mode="bilinear", align_corners=False)[:, 0]
     masks = (p >= rules.mask_threshold).cpu().numpy()
     b = masks.shape[0]
     if presence is None:
