@@ -19,6 +19,25 @@ export const aiItemStatusSchema = z.enum(['ai-draft', 'confirmed', 'edited']);
 export type AiItemStatus = z.infer<typeof aiItemStatusSchema>;
 export const aiItemIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not an AI item id (letters, digits, _ and -)');
 
+/**
+ * Where an AI text came from (issue 13): the image the model looked at, when it answered, and how sure it was.
+ * Set once, when the text is inserted; a person's edit changes the text, never this.
+ */
+export const aiSourceSchema = z
+  .object({
+    seriesKey: seriesKeySchema.nullable(),
+    sopInstanceUid: uidSchema.nullable(),
+    /** The slice shown, 1-based, of how many the stack has. */
+    slice: z.object({ number: z.number().int().min(1), count: z.number().int().min(1) }).strict().nullable(),
+    answeredAt: z.string().max(64),
+    /** The answer's probability (product of its tokens'), when the model reports one. */
+    probability: z.number().min(0).max(1).nullable(),
+    /** Below the model's calibrated threshold ("uncertain"); null when the model has none. */
+    uncertain: z.boolean().nullable(),
+  })
+  .strict();
+export type AiSource = z.infer<typeof aiSourceSchema>;
+
 export const aiItemSchema = z
   .object({
     id: aiItemIdSchema,
@@ -28,6 +47,8 @@ export const aiItemSchema = z
     question: z.string().max(4000).nullable().default(null),
     text: textSchema,
     model: aiModelSchema,
+    /** Absent on items inserted before issue 13. */
+    source: aiSourceSchema.optional(),
     /** Set by the store, never by a caller: a new item is always an AI draft. */
     status: aiItemStatusSchema.default('ai-draft'),
     reviewedBy: z.string().nullable().default(null),
@@ -167,7 +188,9 @@ export function reviewAiItems(previous: readonly AiItem[], next: readonly AiItem
   const before = new Map(previous.map((item) => [item.id, item]));
   return next.map((item) => {
     const old = before.get(item.id);
-    const base = { id: item.id, kind: item.kind, question: item.question, text: item.text, model: item.model };
+    // The provenance is the inserted item's: a save cannot rewrite where an AI text came from.
+    const source = old ? old.source : item.source;
+    const base = { id: item.id, kind: item.kind, question: item.question, text: item.text, model: item.model, ...(source ? { source } : {}) };
     if (!old) return { ...base, status: 'ai-draft', reviewedBy: null, reviewedAt: null };
     if (old.text !== item.text) return { ...base, status: 'edited', reviewedBy: by, reviewedAt: at };
     return { ...base, status: old.status, reviewedBy: old.reviewedBy, reviewedAt: old.reviewedAt };

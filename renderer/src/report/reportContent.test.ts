@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyReportContent, reportContentSchema, type KeyImage } from '../../../core/report/model';
-import { aiItemOf, contentDiffers, draftContent, holdsAnswer, pdfPathIn, reviewLine, signatureLine, versionLine, withKeyImage } from './reportContent';
+import { emptyReportContent, reportContentSchema, reviewAiItems, type KeyImage } from '../../../core/report/model';
+import { aiItemOf, aiSourceLine, contentDiffers, draftContent, holdsAnswer, pdfPathIn, reviewLine, signatureLine, versionLine, withKeyImage } from './reportContent';
 
 const caption = { action: 'caption' as const, request: 'Description', text: 'Axial CT of the chest.', model: 'vesalius-tiny' };
 const asked = { action: 'ask' as const, request: 'is there a pneumothorax?', text: 'no', model: 'vesalius-tiny' };
@@ -36,6 +36,32 @@ describe('aiItemOf', () => {
     expect(holdsAnswer([item], { ...asked, request: 'another question?' })).toBe(false);
     expect(holdsAnswer([item], caption)).toBe(false);
     expect(holdsAnswer([{ ...item, text: 'no pneumothorax seen' }], asked)).toBe(false);
+  });
+});
+
+describe('AI text provenance', () => {
+  const image = { seriesKey: '1.2.840.99.1', sopInstanceUid: '1.2.840.99.1.7', slice: { number: 7, count: 24 }, answeredAt: '2026-12-02T00:41:05.123Z' };
+
+  it('carries the image, the time and the answer’s probability into the AI item, valid report content', () => {
+    const item = aiItemOf({ ...asked, probability: 0.4213, uncertain: true, image }, 'ai-9', '0.3.0')!;
+    expect(item.source).toEqual({ ...image, probability: 0.4213, uncertain: true });
+    expect(reportContentSchema.parse({ aiItems: [item] }).aiItems[0].source).toEqual(item.source);
+    expect(aiSourceLine(item.source)).toBe('slice 7/24 · 2026-12-02 00:41 · p = 0.42 · uncertain');
+    // A model without probabilities: none claimed.
+    const plain = aiItemOf({ ...caption, probability: null, uncertain: null, image }, 'ai-10', '0.2.0')!;
+    expect(plain.source).toMatchObject({ probability: null, uncertain: null });
+    expect(aiSourceLine(plain.source)).toBe('slice 7/24 · 2026-12-02 00:41');
+    // Items inserted before provenance existed have none, and still parse.
+    expect(aiItemOf(caption, 'ai-11', '0.2.0')!.source).toBeUndefined();
+    expect(aiSourceLine(undefined)).toBeNull();
+  });
+
+  it('keeps the inserted provenance through an edit of the text: a save cannot rewrite where it came from', () => {
+    const inserted = reviewAiItems([], [aiItemOf({ ...asked, probability: 0.9, uncertain: false, image }, 'ai-12', '0.3.0')!], 'reader', '2026-12-02T01:00:00Z');
+    expect(inserted[0]).toMatchObject({ status: 'ai-draft', source: { probability: 0.9 } });
+    const tampered = { ...inserted[0], text: 'no pneumothorax seen', source: { ...image, probability: 1, uncertain: false } };
+    const edited = reviewAiItems(inserted, [tampered], 'reader', '2026-12-02T01:01:00Z');
+    expect(edited[0]).toMatchObject({ status: 'edited', text: 'no pneumothorax seen', source: { probability: 0.9 } });
   });
 });
 

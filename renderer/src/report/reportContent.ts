@@ -1,5 +1,5 @@
 // What the Report dock edits and sends (pure: content assembly, AI item insertion, labels; no Svelte, no DOM).
-import { keyImageIdentity, type AiItem, type KeyImage, type ReportContent, type ReportVersion, type SegmentationRef } from '../../../core/report/model';
+import { keyImageIdentity, type AiItem, type AiSource, type KeyImage, type ReportContent, type ReportVersion, type SegmentationRef } from '../../../core/report/model';
 import type { ReportVersionSummary } from '../../../core/contract/report';
 
 /** An assistant answer as the Report dock can insert it (the assistant's own AssistantAnswer fits). */
@@ -10,6 +10,11 @@ export interface InsertableAnswer {
   text: string;
   /** The model's name as the assistant answered it. */
   model: string;
+  /** The answer's probability and "uncertain" (models that report them), null otherwise. */
+  probability?: number | null;
+  uncertain?: boolean | null;
+  /** The image it was asked about and when (the AI text's provenance). */
+  image?: { seriesKey: string | null; sopInstanceUid: string | null; slice: { number: number; count: number }; answeredAt: string };
 }
 
 /** The study's own measurements and segmentations: a draft cites all of them (the PDF prints what is cited). */
@@ -31,10 +36,33 @@ export function aiItemOf(answer: InsertableAnswer, id: string, modelVersion: str
     text: answer.text,
     // The contract needs a version; an assistant whose status names none says so rather than inventing one.
     model: { name: answer.model.slice(0, 128) || 'assistant', version: (modelVersion ?? '').slice(0, 64) || 'unknown' },
+    ...(answer.image ? { source: aiSourceOf(answer, answer.image) } : {}),
     status: 'ai-draft',
     reviewedBy: null,
     reviewedAt: null,
   };
+}
+
+/** The AI text's provenance: the image, the time, and the probability clamped to [0, 1] (the schema's range). */
+function aiSourceOf(answer: InsertableAnswer, image: NonNullable<InsertableAnswer['image']>): AiSource {
+  const p = answer.probability;
+  return {
+    seriesKey: image.seriesKey,
+    sopInstanceUid: image.sopInstanceUid,
+    slice: image.slice,
+    answeredAt: image.answeredAt,
+    probability: typeof p === 'number' && Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : null,
+    uncertain: answer.uncertain ?? null,
+  };
+}
+
+/** The provenance line of an AI text: the slice and time it was answered, and its probability; null for items without one. */
+export function aiSourceLine(source: AiSource | undefined): string | null {
+  if (!source) return null;
+  const parts = [source.slice ? `slice ${source.slice.number}/${source.slice.count}` : 'image', source.answeredAt.replace('T', ' ').slice(0, 16)];
+  if (source.probability !== null) parts.push(`p = ${source.probability.toFixed(2)}`);
+  if (source.uncertain) parts.push('uncertain');
+  return parts.join(' · ');
 }
 
 /** Whether the report already holds this answer (same kind, question, model and original text). */
