@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import shutil
 import sys
+import tempfile
 import unittest
 
 import numpy as np
@@ -101,6 +104,27 @@ class Retrieval(unittest.TestCase):
         self.assertAlmostEqual(s["accuracy"], 2 / 3)
         # F1 ct = 2/(2+1) ; F1 mri = 2/(2+1)
         self.assertAlmostEqual(s["macro_f1"], 2 / 3)
+
+
+class WriteCalibration(unittest.TestCase):
+    def test_only_answer_uncertain_below_changes(self):
+        import evaluate
+        tiny = os.path.join(HERE, "..", "tiny-random", "config.json")
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(tiny, os.path.join(d, "config.json"))
+            with open(tiny) as f:
+                before = json.load(f)
+            evaluate.write_calibration(d, 0.42, None)
+            with open(os.path.join(d, "config.json")) as f:
+                after = json.load(f)
+            self.assertEqual(after.pop("answer_uncertain_below"), 0.42)
+            before.pop("answer_uncertain_below", None)
+            self.assertEqual(after, before)
+            evaluate.write_calibration(d, None, None)  # nothing qualified: the field goes
+            with open(os.path.join(d, "config.json")) as f:
+                self.assertNotIn("answer_uncertain_below", json.load(f))
+            with self.assertRaises(SystemExit):
+                evaluate.write_calibration(d, 0.5, 10)  # a --limit run never writes the folder
 
 
 if __name__ == "__main__":
