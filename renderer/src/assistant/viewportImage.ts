@@ -1,8 +1,9 @@
-import { cache, imageLoader, type Types } from '@cornerstonejs/core';
+import { cache, imageLoader, metaData, type Types } from '@cornerstonejs/core';
 import type { AssistantImage } from '../../../core/contract/assistant';
 import type { ViewerState } from '../state/viewer.svelte';
 import { findStackViewport } from '../lib/cornerstone/findStackViewport';
 import { assistantImageOf } from './imagePayload';
+import { withHeaderTags } from './header-tags';
 import type { StackFrame } from '../lib/imageIds';
 
 /** The slice on screen as the assistant receives it, with what is needed to place and measure a mask on it. */
@@ -45,7 +46,7 @@ export function currentSlice(viewer: ViewerState): CurrentSlice {
 
 /** A loaded cornerstone image as the assistant's `image` argument (the same for the slice on screen and a whole-series run). */
 export function payloadOfImage(image: Types.IImage, modality: string): AssistantImage {
-  return assistantImageOf({
+  return withHeaderTags(assistantImageOf({
     width: image.columns,
     height: image.rows,
     pixels: image.getPixelData(),
@@ -55,7 +56,7 @@ export function payloadOfImage(image: Types.IImage, modality: string): Assistant
     slope: image.slope ?? 1,
     intercept: image.intercept ?? 0,
     invert: image.invert === true,
-  });
+  }), metaData.get, image.imageId);
 }
 
 /** Slice `index` of the open series loaded (from cornerstone's cache when it is there) and made the assistant's argument. */
