@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchIndexStatus } from '../../../core/contract/search';
-import { emptyIndexAdvice, indexIncomplete, indexStatusText, modelLabel, scoreText, searchTextOf } from './format';
+import { emptyIndexAdvice, hitName, indexIncomplete, indexOutcomeText, indexStatusText, modelLabel, scoreText, searchTextOf } from './format';
 
 const model = { name: 'vesalius-vlm-0.3.0', version: '0.3.0', dim: 256 };
 const status = (over: Partial<SearchIndexStatus>): SearchIndexStatus => ({
@@ -57,5 +57,23 @@ describe('search texts', () => {
     expect(scoreText(0.8765)).toBe('0.88');
     expect(scoreText(-0.125)).toBe('−0.13');
     expect(scoreText(1)).toBe('1.00');
+  });
+
+  it('says how an indexing run ended', () => {
+    const summary = { model, embedded: 40, skipped: 2, failed: [], failedCount: 0, removed: 0, ms: 900 };
+    expect(indexOutcomeText('done', summary, null)).toBe('Indexed 40 new images (2 already indexed).');
+    expect(indexOutcomeText('done', { ...summary, embedded: 1 }, null)).toBe('Indexed 1 new image (2 already indexed).');
+    const failed = [{ filePath: '/data/a.dcm', frame: 3, reason: 'the pixel data is truncated' }];
+    expect(indexOutcomeText('done', { ...summary, failed, failedCount: 7 }, null)).toBe(
+      'Indexed 40 new images (2 already indexed, 7 failed, the first /data/a.dcm frame 3: the pixel data is truncated).',
+    );
+    expect(indexOutcomeText('cancelled', null, 'cancelled')).toMatch(/^Indexing cancelled; what was indexed is kept/);
+    expect(indexOutcomeText('failed', null, 'the inference worker exited')).toBe('Indexing failed: the inference worker exited');
+    expect(indexOutcomeText('failed', null, null)).toBe('Indexing failed');
+  });
+
+  it('names a result by rank, content, frame and score', () => {
+    expect(hitName({ modality: 'CT', description: 'Chest axial', frame: 1, score: 0.912 }, 0)).toBe('Result 1: CT Chest axial, frame 1, score 0.91');
+    expect(hitName({ modality: 'MR', description: '', frame: 4, score: -0.2 }, 9)).toBe('Result 10: MR (no description), frame 4, score −0.20');
   });
 });

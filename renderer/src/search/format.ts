@@ -1,4 +1,5 @@
-import type { EmbeddingModel, SearchIndexStatus } from '../../../core/contract/search';
+import type { JobState } from '../../../core/contract/jobs';
+import type { EmbeddingModel, SearchHit, SearchIndexStatus, SearchIndexSummary } from '../../../core/contract/search';
 
 /** The text to search for, or null when there is nothing to search (empty or only whitespace). */
 export function searchTextOf(typed: string): string | null {
@@ -39,3 +40,18 @@ export function emptyIndexAdvice(status: SearchIndexStatus | null): string | nul
   if (status.indexed === 0) return 'No image is indexed yet: press “Index the archive” to compute the embeddings search needs.';
   return null;
 }
+
+/** How an indexing run ended, in one sentence: what it added, what was there, the first failure named. */
+export function indexOutcomeText(state: Exclude<JobState, 'running'>, summary: SearchIndexSummary | null, message: string | null): string {
+  if (state === 'cancelled') return 'Indexing cancelled; what was indexed is kept, and indexing again goes on from there.';
+  if (state === 'done' && summary) {
+    const { embedded, skipped, failed, failedCount } = summary;
+    const firstFailure = failed[0] ? `, ${failedCount} failed, the first ${failed[0].filePath} frame ${failed[0].frame}: ${failed[0].reason}` : '';
+    return `Indexed ${embedded} new image${embedded === 1 ? '' : 's'} (${skipped} already indexed${firstFailure}).`;
+  }
+  return `Indexing ${state}${message ? `: ${message}` : ''}`;
+}
+
+/** A result's accessible name: its rank, what it shows, which frame and how close. */
+export const hitName = (hit: Pick<SearchHit, 'modality' | 'description' | 'frame' | 'score'>, rank: number): string =>
+  `Result ${rank + 1}: ${hit.modality} ${hit.description || '(no description)'}, frame ${hit.frame}, score ${scoreText(hit.score)}`;

@@ -8,7 +8,7 @@ import { rememberImageSources } from '../lib/cornerstone/checkedLoader';
 import type { CatalogState } from '../state/catalog.svelte';
 import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { frameIndexOfHit, seriesKeysOf } from './hitFrames';
-import { searchTextOf } from './format';
+import { indexOutcomeText, searchTextOf } from './format';
 
 /** Results one search shows: a screenful of thumbnails in the browser, not the whole archive. */
 export const RESULTS_SHOWN = 24;
@@ -117,14 +117,10 @@ export class SearchState {
       this.indexOutcome = `Indexing could not run: ${finished.error.message}`;
     } else {
       const { state, message, result } = finished.value;
+      // jobs.status types every kind's result alike: checked as the indexing summary it is.
       const summary = result ? searchIndexSummarySchema.safeParse(result) : null;
-      this.indexFailed = state === 'failed';
-      if (state === 'done' && summary?.success) {
-        const { embedded, skipped, failed, failedCount } = summary.data;
-        const firstFailure = failed[0] ? `, ${failedCount} failed, the first ${failed[0].filePath} frame ${failed[0].frame}: ${failed[0].reason}` : '';
-        this.indexOutcome = `Indexed ${embedded} new image${embedded === 1 ? '' : 's'} (${skipped} already indexed${firstFailure}).`;
-      } else if (state === 'cancelled') this.indexOutcome = 'Indexing cancelled; what was indexed is kept, and indexing again goes on from there.';
-      else this.indexOutcome = `Indexing ${state}${message ? `: ${message}` : ''}`;
+      this.indexFailed = state !== 'done' && state !== 'cancelled';
+      this.indexOutcome = indexOutcomeText(state === 'running' ? 'failed' : state, summary?.success ? summary.data : null, message);
     }
     await this.refreshStatus();
   }
