@@ -25,8 +25,9 @@ preprocessing). Research and annotation aid, not for diagnosis.
                     is not JSON, lacks a field, names an unreadable image, or whose question the model
                     refuses; the run goes on. Blank lines are ignored.
 
-probability: the model's probability of the whole answer (its tokens and the end token), where the
-model reports one (0.3 models); null otherwise. uncertain: below the model's calibrated threshold.
+probability: the model's probability of the whole answer, the product of each greedy token's
+probability including the end token. uncertain: below the model's calibrated answer_uncertain_below
+(null for a model without one).
 Exit status: 0 when every question was answered; 1 when the image, the model or (with --batch) any
 line failed, each named with its reason; 2 for usage errors.
 `;
@@ -76,17 +77,6 @@ function parseArgs(argv: string[]): AskArgs | 'help' {
 /** A question with no letter or digit has no word the model can read: refused before any work. */
 const hasWords = (question: string): boolean => /[\p{L}\p{N}]/u.test(question);
 
-/** The answer's probability, where the worker reports one (0.3 models: product of the greedy tokens' probabilities). */
-function probabilityOf(value: object): number | null {
-  const probability = 'probability' in value ? value.probability : null;
-  return typeof probability === 'number' && Number.isFinite(probability) ? probability : null;
-}
-
-const uncertainOf = (folder: ModelFolder, probability: number | null): boolean | null => {
-  const below = folder.config.answer_uncertain_below;
-  return below === undefined || probability === null ? null : probability < below;
-};
-
 async function askOne(args: Extract<AskArgs, { mode: 'one' }>, folder: ModelFolder, io: CliIo): Promise<number> {
   if (!hasWords(args.question)) {
     io.stderr('vesalius ask: the question is empty: it has no word to read\n');
@@ -105,8 +95,8 @@ async function askOne(args: Extract<AskArgs, { mode: 'one' }>, folder: ModelFold
       io.stderr(`vesalius ask: ${result.error.message}\n`);
       return 1;
     }
-    const probability = probabilityOf(result.value);
-    const uncertain = uncertainOf(folder, probability);
+    const { probability } = result.value;
+    const uncertain = result.value.uncertain ?? null;
     if (args.json) {
       const report = {
         file: input.file,
@@ -122,7 +112,7 @@ async function askOne(args: Extract<AskArgs, { mode: 'one' }>, folder: ModelFold
       };
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      const extra = probability === null ? '' : ` (probability ${probability.toFixed(2)}${uncertain ? ', uncertain' : ''})`;
+      const extra = ` (probability ${probability.toFixed(2)}${uncertain ? ', uncertain' : ''})`;
       io.stdout(`${result.value.text}${extra}\n`);
     }
     return 0;
@@ -211,7 +201,7 @@ async function answerLines(text: string, baseDir: string, client: InferenceClien
   for (let i = 0; i < lines.length; i++) {
     const lineNumber = i + 1;
     if (lines[i].trim() === '') continue;
-    const record = async (id: unknown, fields: { answer: string; probability: number | null } | { error: string }) => {
+    const record = async (id: unknown, fields: { answer: string; probability: number } | { error: string }) => {
       if ('error' in fields) failedLines.push(lineNumber);
       else answered++;
       const line = 'error' in fields ? { id: id ?? null, answer: null, probability: null, error: `line ${lineNumber}: ${fields.error}` } : { id, ...fields };
@@ -230,7 +220,7 @@ async function answerLines(text: string, baseDir: string, client: InferenceClien
     }
     const result = await client.answer(input.image, parsed.question);
     if (!result.ok) await record(parsed.id, { error: result.error.message });
-    else await record(parsed.id, { answer: result.value.text, probability: probabilityOf(result.value) });
+    else await record(parsed.id, { answer: result.value.text, probability: result.value.probability });
   }
   const failedText = failedLines.length ? `; ${failedLines.length} failed (line${failedLines.length > 1 ? 's' : ''} ${failedLines.slice(0, 20).join(', ')}${failedLines.length > 20 ? ', …' : ''})` : '';
   io.stderr(`vesalius ask: ${batchName}: ${answered} answered${failedText}\n`);

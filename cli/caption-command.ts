@@ -12,7 +12,9 @@ worker and preprocessing as the app's assistant. Research and annotation aid, no
                     their window), a PNG (16-bit grey = CT values HU + 1024) or a JPEG
   --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list');
                     default: the bundled model
-  --json            print { file, frame, caption, model, version, tokens, ms, input }
+  --json            print { file, frame, caption, model, version, tokens, forcedTokens, probability,
+                    ms, input }: forcedTokens of the caption's tokens were forced from the DICOM
+                    header's known modality and plane (0.3 models with header fusion), not generated
 
 Exit status: 0 with a caption; 1 when the image cannot be read or the model fails (the reason is
 printed); 2 for usage errors.
@@ -71,7 +73,7 @@ export const captionCommand: CliCommand = async (argv, io) => {
       io.stderr(`vesalius caption: ${shown(input.file)}: ${result.error.message}\n`);
       return 1;
     }
-    const { text, tokenIds, model } = result.value;
+    const { text, tokenIds, forcedTokens, probability, model } = result.value;
     if (args.json) {
       const report = {
         file: input.file,
@@ -80,6 +82,9 @@ export const captionCommand: CliCommand = async (argv, io) => {
         model,
         version: chosen.folder.config.version,
         tokens: tokenIds.length,
+        /** The first tokens, forced from the header's known modality / plane (0.3 models), not generated. */
+        forcedTokens,
+        probability,
         ms: Math.round(performance.now() - started),
         input: input.how,
       };

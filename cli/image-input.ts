@@ -8,8 +8,9 @@ import { scanPaths } from '../core/dicom/indexer';
 import { ioErrorText } from '../core/fs/io-error';
 import { isPngBytes } from '../core/masks/png';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
-import type { HeaderTags, ModelInputFormat } from '../core/sandbox/model-input';
+import type { ModelInputFormat } from '../core/sandbox/model-input';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
+import type { ImageHeader } from '../core/contract/assistant';
 import type { WorkerImage } from '../workers/inference/protocol';
 
 /** One image to run the model on: a file and, for multi-frame DICOM, a frame (1-based). */
@@ -120,7 +121,7 @@ export interface InputImage {
   format: ModelInputFormat;
   image: WorkerImage;
   /** The DICOM header tags the header facts read; null for PNG / JPEG. */
-  header: HeaderTags | null;
+  header: ImageHeader | null;
   /** How the pixels were obtained, in words. */
   how: string;
 }
@@ -133,6 +134,7 @@ export async function readImage(ref: Pick<ImageRef, 'file' | 'frame'>): Promise<
   const image: WorkerImage = { kind, width, height, data };
   if (slope !== undefined) image.slope = slope;
   if (intercept !== undefined) image.intercept = intercept;
+  if (decoded.header) image.header = decoded.header;
   return { file: ref.file, frame: ref.frame, format: decoded.format, image, header: decoded.header, how: decoded.how };
 }
 

@@ -26,8 +26,8 @@ Research and annotation aid, not for diagnosis.
   --json            print { model, version, prompt, segmented: [{ file, frame, output, width, height,
                     present, presence, probability, pixels }], failed, skipped }
 
-present: whether the mask has any pixel (and, for 0.3 models, whether the presence probability is at
-least the model's presence_threshold). presence: the model's presence probability (0.3 models; null
+present: whether the prompted structure is in the image: for 0.3 models, the presence probability is at
+least the model's presence_threshold (below it the mask is empty); before, whether the mask has pixels. presence: the model's presence probability (0.3 models; null
 before). probability: the mean model probability inside the mask (null for an empty mask).
 Exit status: 0 when every image was segmented; 1 when any image could not be (each named with its
 reason); 2 for usage errors, an unknown prompt or clashing output names.
@@ -93,13 +93,6 @@ interface Segmented {
   probability: number | null;
   /** Pixels inside the mask. */
   pixels: number;
-}
-
-/** The presence probability, where the worker reports one (0.3 mask decoders' presence_logits). */
-function presenceOf(value: object): { presence: number | null; present: boolean | null } {
-  const presence = 'presence' in value && typeof value.presence === 'number' ? value.presence : null;
-  const present = 'present' in value && typeof value.present === 'boolean' ? value.present : null;
-  return { presence, present };
 }
 
 export const segmentCommand: CliCommand = async (argv, io) => {
@@ -184,8 +177,8 @@ export const segmentCommand: CliCommand = async (argv, io) => {
           failed.push({ file: ref.file, reason: `cannot write ${shown(output)}: ${ioErrorText(e)}` });
           continue;
         }
-        const { presence, present } = presenceOf(result.value);
-        segmented.push({ file: ref.file, frame: ref.frame, output, width, height, present: (present ?? true) && pixels > 0, presence, probability: probabilityMean, pixels });
+        const { present, presenceProbability } = result.value;
+        segmented.push({ file: ref.file, frame: ref.frame, output, width, height, present, presence: presenceProbability, probability: probabilityMean, pixels });
       }
     } finally {
       await client.dispose();

@@ -11,20 +11,19 @@ import { DEFAULT_RENDER_MAX_BYTES, openImage, renderFrame } from '../render/rend
 import { MaskReadError } from '../masks/mask-error';
 import { decodePngRgba, isPngBytes, MAX_PNG_PIXELS } from '../masks/png';
 import { DEFAULT_HU_OFFSET } from '../datasets/hu-offset';
+import { HEADER_CODE_MAX, HEADER_TEXT_MAX, type ImageHeader } from '../contract/assistant';
+import { orientationNumbers } from '../model/header-facts';
 import { modalityFrame } from './modality-frame';
 
-/** The header tags the header facts read (interface 0.3), by their DICOM keyword: strings as in the header. */
-export const HEADER_TAGS = {
-  Modality: 'x00080060',
-  BodyPartExamined: 'x00180015',
-  ImageOrientationPatient: 'x00200037',
-  ContrastBolusAgent: 'x00180010',
-  StudyDescription: 'x00081030',
-  SeriesDescription: 'x0008103e',
-} as const;
-export type HeaderTagName = keyof typeof HEADER_TAGS;
-/** Only the tags the file has (padding trimmed); ImageOrientationPatient stays the header's backslash-separated text. */
-export type HeaderTags = Partial<Record<HeaderTagName, string>>;
+/** Where the header tags the header facts read (interface 0.3) are: the contract's names for them. */
+const HEADER_TAGS = {
+  modality: 'x00080060',
+  bodyPartExamined: 'x00180015',
+  contrastBolusAgent: 'x00180010',
+  studyDescription: 'x00081030',
+  seriesDescription: 'x0008103e',
+} as const satisfies Record<Exclude<keyof ImageHeader, 'imageOrientationPatient'>, string>;
+const IMAGE_ORIENTATION_PATIENT = 'x00200037';
 
 /** The image fields of the worker's request (workers/inference/protocol.ts WorkerImage). */
 export interface ModelInputImage {
@@ -43,8 +42,8 @@ export type ModelInput =
       ok: true;
       format: ModelInputFormat;
       image: ModelInputImage;
-      /** DICOM only; null for PNG / JPEG (no header: every header fact unknown). */
-      header: HeaderTags | null;
+      /** DICOM only, as the worker takes it; null for PNG / JPEG (no header: every header fact unknown). */
+      header: ImageHeader | null;
       numberOfFrames: number;
       /** How the pixels were obtained, in words (for --json and messages). */
       how: string;
@@ -122,12 +121,19 @@ function jpegInput(bytes: Uint8Array): ModelInput {
   return { ok: true, format: 'jpeg', image, header: null, numberOfFrames: 1, how: `JPEG as ${image.kind}` };
 }
 
-function headerTagsOf(dataSet: Parameters<typeof textValue>[0]): HeaderTags {
-  const tags: HeaderTags = {};
-  for (const [name, tag] of Object.entries(HEADER_TAGS) as [HeaderTagName, string][]) {
-    if (hasElement(dataSet, tag)) tags[name] = textValue(dataSet, tag);
+/**
+ * The tags the file has, padding trimmed, each cut to its contract length (Modality is a 16-character CS, the
+ * others 64-character LO); ImageOrientationPatient as its six numbers, left out when the header's text is not
+ * six finite decimals (the rule then reads no plane, as from the text itself).
+ */
+function imageHeaderOf(dataSet: Parameters<typeof textValue>[0]): ImageHeader {
+  const header: ImageHeader = {};
+  for (const [name, tag] of Object.entries(HEADER_TAGS) as [keyof typeof HEADER_TAGS, string][]) {
+    if (hasElement(dataSet, tag)) header[name] = textValue(dataSet, tag).slice(0, name === 'modality' ? HEADER_CODE_MAX : HEADER_TEXT_MAX);
   }
-  return tags;
+  const orientation = hasElement(dataSet, IMAGE_ORIENTATION_PATIENT) ? orientationNumbers(textValue(dataSet, IMAGE_ORIENTATION_PATIENT)) : null;
+  if (orientation) header.imageOrientationPatient = orientation;
+  return header;
 }
 
 /**
@@ -140,7 +146,7 @@ async function dicomInput(bytes: Uint8Array, frame: number): Promise<ModelInput>
   const opened = await openImage(bytes, { maxBytes: DEFAULT_RENDER_MAX_BYTES });
   if (!opened.ok) return opened;
   const { dataSet, pixelElement } = opened.image;
-  const header = headerTagsOf(dataSet);
+  const header = imageHeaderOf(dataSet);
   const frames = opened.numberOfFrames;
   let grey: boolean;
   try {
@@ -151,7 +157,7 @@ async function dicomInput(bytes: Uint8Array, frame: number): Promise<ModelInput>
   } catch (e) {
     return { ok: false, reason: e instanceof RenderRefusal ? e.reason : thrownText(e) };
   }
-  if (grey && (header.Modality ?? '').trim().toUpperCase() === 'CT') {
+  if (grey && (header.modality ?? '').trim().toUpperCase() === 'CT') {
     const values = await modalityFrame(bytes, frame);
     if (!values.ok) return values;
     const how = values.modalityLut ? 'CT: HU from the Modality LUT' : `CT: HU = stored × ${values.rescale?.slope ?? 1} + ${values.rescale?.intercept ?? 0}`;
@@ -162,7 +168,7 @@ async function dicomInput(bytes: Uint8Array, frame: number): Promise<ModelInput>
   const { width, height, pixels, channels, applied } = rendered;
   const image: ModelInputImage = channels === 3 ? { kind: 'rgb8', width, height, data: pixels } : { kind: 'gray8', width, height, data: pixels };
   const window = applied.window ? `, window C ${applied.window.center} W ${applied.window.width} (${applied.window.source})` : '';
-  const how = `${header.Modality || 'no modality'} ${applied.photometric} rendered to ${image.kind}${window}${applied.inverted ? ', inverted' : ''}`;
+  const how = `${header.modality || 'no modality'} ${applied.photometric} rendered to ${image.kind}${window}${applied.inverted ? ', inverted' : ''}`;
   return { ok: true, format: 'dicom', image, header, numberOfFrames: frames, how };
 }
 
