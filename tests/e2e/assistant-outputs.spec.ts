@@ -154,6 +154,38 @@ test.describe('the assistant’s outputs on the phantom', () => {
     expect(origin.kind === 'model' && origin.images?.map((i) => i.z)).toEqual(Array.from({ length: done }, (_, z) => z));
     expect(partial.name).toContain(`${done} slices (stopped early)`);
   });
+
+  test('a kept answer goes into the study’s report as AI text with its image, time and probability', async ({ page }) => {
+    const viewer = await openPhantom(page, own, PHANTOM_SLICES);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
+    await viewer.waitForRender(2);
+    await openAssistant(page);
+    await page.getByTestId('assistant-question').fill('is there a pneumothorax?');
+    await page.getByTestId('assistant-ask').click();
+    const answer = page.getByTestId('assistant-answer');
+    await expect(answer).toHaveCount(1, { timeout: MODEL_TIMEOUT });
+    await expect(page.getByTestId('assistant-error-ask')).toHaveCount(0);
+
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Shift+R');
+    await expect(page.getByTestId('report-panel')).toBeVisible();
+    await page.getByTestId('report-insert-answer').click();
+    const item = page.getByTestId('report-ai-item');
+    await expect(item).toHaveCount(1);
+    await expect(item).toHaveAttribute('data-status', 'ai-draft');
+    // Where it came from, under the text: the slice asked about and when (and p / uncertain for models that report them).
+    await expect(item.getByTestId('report-ai-source')).toHaveText(new RegExp(`^slice 3/${PHANTOM_SLICES} · \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d( · p = [01]\\.\\d\\d)?( · uncertain)?$`));
+    await expect(page.getByTestId('report-save-state')).toHaveAttribute('data-state', 'saved');
+
+    // Saved with the report: the image is the SOP instance of slice 3.
+    const [study] = own.host.service.catalog.studies().studies;
+    const saved = await own.host.service.handlers['report.get']({ studyKey: study.studyKey }, { transport: 'direct', caller: 'e2e check' });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const source = saved.value.report?.content.aiItems[0]?.source;
+    expect(source).toMatchObject({ slice: { number: 3, count: PHANTOM_SLICES }, sopInstanceUid: expect.stringMatching(/^[0-9.]+$/) });
+    expect(Date.now() - Date.parse(source!.answeredAt)).toBeLessThan(10 * 60_000);
+  });
 });
 
 // The issue's real case: a lung CT slice (val split) whose expert mask comes in with it, segmented by the bundled model.
