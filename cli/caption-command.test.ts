@@ -11,6 +11,8 @@ let dir: string;
 let images: TestImages;
 let env: NodeJS.ProcessEnv;
 const tiny = loadModelFolder(tinyRandomDir);
+/** Each run starts a CLI process and (for most) a worker that loads the model: seconds each on a busy machine. */
+const SLOW = 240_000;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'vesalius-caption-cli-'));
@@ -49,7 +51,7 @@ describe('vesalius caption (tiny-random)', () => {
       expect(doc.caption).toMatch(tiny.config.caption_prefix_slots[1] === 'plane' ? /^ct, axial,/ : /^ct,/);
       expect(doc.forcedTokens).toBeGreaterThan(0);
     }
-  });
+  }, SLOW);
 
   it('captions a PNG and a JPEG (no header: nothing forced), printing the caption alone', async () => {
     for (const file of [images.huPng, images.jpeg]) {
@@ -58,7 +60,7 @@ describe('vesalius caption (tiny-random)', () => {
       expect(run.stdout.endsWith('\n')).toBe(true);
       expect(run.stdout.trim().split('\n').length).toBeLessThanOrEqual(1);
     }
-  });
+  }, SLOW);
 
   it('refuses what is not an image, a SEG, broken pixel data, a folder and a missing file, naming the file', async () => {
     const cases: [string, RegExp][] = [
@@ -74,7 +76,7 @@ describe('vesalius caption (tiny-random)', () => {
       expect(run.stderr).toMatch(reason);
       expect(run.stdout).toBe('');
     }
-  });
+  }, SLOW);
 
   it('names the broken file of a model folder, and usage errors exit 2', async () => {
     const broken = path.join(dir, 'broken-model');
@@ -91,5 +93,5 @@ describe('vesalius caption (tiny-random)', () => {
     const usage = await vesalius(['caption'], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/give the image to caption\nUsage: vesalius caption/);
-  });
+  }, SLOW);
 });
