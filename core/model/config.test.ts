@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, truncateSync, unl
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_NAME, defaultModel, discoverModels, loadModelFolder } from './config';
+import { DEFAULT_MODEL_NAME, defaultModel, discoverModels, loadModelFolder, modelTasks } from './config';
 import { ModelLoadError } from './errors';
 import { tinyRandomDir } from './test-models';
 
@@ -82,6 +82,58 @@ describe('loadModelFolder', () => {
     const e = loadError(empty);
     expect(e.file).toBe('image_encoder.onnx');
     expect(e.reason).toMatch(/empty/);
+  });
+
+  /** Rewrites one JSON file of a fresh copy and returns the load error. */
+  const withJson = (file: string, change: (json: Record<string, unknown>) => void): ModelLoadError => {
+    const dir = copyModel();
+    const filePath = path.join(dir, file);
+    const json = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+    change(json);
+    writeFileSync(filePath, JSON.stringify(json));
+    return loadError(dir);
+  };
+
+  it('reads the 0.3 fields of tiny-random (header fusion, presence, question rules, pad)', () => {
+    const { config, preprocessor, onnxPaths } = loadModelFolder(tinyRandomDir);
+    expect(config.header_fusion?.slots).toEqual(['modality', 'plane', 'body_part', 'contrast']);
+    expect(config.header_fusion?.values.modality[0]).toBe('<unk>');
+    expect(config.caption_prefix_slots).toEqual(['modality', 'plane']);
+    expect(config.presence_threshold).toBe(0.5);
+    expect(config.vqa).toEqual({ max_question_tokens: 40, max_unknown_fraction: 0.5 });
+    expect(config.answer_probability).toBe('sequence');
+    expect(preprocessor.fit).toBe('pad');
+    expect(path.basename(onnxPaths.textEmbed!)).toBe('text_embed.onnx');
+    expect(modelTasks(config)).toEqual(['caption', 'vqa', 'segment', 'embed']);
+  });
+
+  it('names the 0.3 field that is wrong', () => {
+    expect(withJson('config.json', (j) => (j.presence_threshold = 1.5)).reason).toMatch(/presence_threshold/);
+    expect(withJson('config.json', (j) => (j.vqa = { max_question_tokens: 0, max_unknown_fraction: 0.5 })).reason).toMatch(/vqa\.max_question_tokens/);
+    expect(withJson('config.json', (j) => (j.answer_probability = 'mean')).reason).toMatch(/answer_probability/);
+    expect(withJson('config.json', (j) => (j.answer_uncertain_below = -1)).reason).toMatch(/answer_uncertain_below/);
+    expect(withJson('preprocessor_config.json', (j) => (j.fit = 'crop')).reason).toMatch(/fit/);
+    const fusion = (j: Record<string, unknown>) => j.header_fusion as { slots: string[]; values: Record<string, string[]> };
+    expect(withJson('config.json', (j) => (fusion(j).values.plane = ['axial', '<unk>'])).reason).toMatch(/header_fusion\.values\.plane\.0: must be "<unk>"/);
+    expect(withJson('config.json', (j) => delete fusion(j).values.contrast).reason).toMatch(/header_fusion\.values\.contrast: slot "contrast" has no value list/);
+    expect(withJson('config.json', (j) => (j.caption_prefix_slots = ['modality', 'colour'])).reason).toMatch(/caption_prefix_slots names "colour", which is not a header_fusion slot/);
+    expect(withJson('config.json', (j) => fusion(j).values.modality.push('pet-ct-xyz')).reason).toMatch(/header_fusion\.values\.modality "pet-ct-xyz" is not in tokenizer\.json/);
+    expect(withJson('config.json', (j) => delete (j.files as Record<string, string>).text_embed).reason).toMatch(/only one of image_embed \/ text_embed/);
+  });
+
+  it('loads a folder without the 0.3 fields (0.2.0 layout): no embed task without the embedding graphs', () => {
+    const dir = copyModel();
+    const file = path.join(dir, 'config.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    for (const key of ['presence_threshold', 'header_fusion', 'caption_prefix_slots', 'vqa', 'answer_probability', 'embeddings']) delete json[key];
+    const files = json.files as Record<string, string>;
+    delete files.image_embed;
+    delete files.text_embed;
+    writeFileSync(file, JSON.stringify(json));
+    const folder = loadModelFolder(dir);
+    expect(folder.config.header_fusion).toBeUndefined();
+    expect(folder.onnxPaths.imageEmbed).toBeUndefined();
+    expect(modelTasks(folder.config)).toEqual(['caption', 'vqa', 'segment']);
   });
 
   it('names a missing folder', () => {

@@ -126,13 +126,13 @@ export class VisionLanguageModel {
       const maskDecoder = await loadOne(files.mask_decoder, folder.onnxPaths.maskDecoder);
       sessions.push(maskDecoder);
 
-      const expectInputs = (file: string, session: InferenceSessionHandle, first: string, others: readonly string[]) => {
+      const expectInputs = (file: string, session: InferenceSessionHandle, first: string, others: readonly string[], othersFrom = 'listed in config.json encoder_outputs') => {
         if (!session.inputNames.includes(first)) throw new ModelLoadError(folder.dir, file, `has no input '${first}' (inputs: ${session.inputNames.join(', ')})`);
         const unknown = session.inputNames.filter((n) => n !== first && !others.includes(n));
-        if (unknown.length) throw new ModelLoadError(folder.dir, file, `needs inputs ${unknown.join(', ')} that are neither '${first}' nor listed in config.json encoder_outputs`);
+        if (unknown.length) throw new ModelLoadError(folder.dir, file, `needs inputs ${unknown.join(', ')} that are neither '${first}' nor ${othersFrom}`);
       };
       const fusion = folder.config.header_fusion;
-      expectInputs(files.image_encoder, imageEncoder, 'pixel_values', fusion ? [HEADER_IDS] : []);
+      expectInputs(files.image_encoder, imageEncoder, 'pixel_values', fusion ? [HEADER_IDS] : [], `'${HEADER_IDS}' with config.json header_fusion`);
       if (fusion && !imageEncoder.inputNames.includes(HEADER_IDS)) {
         throw new ModelLoadError(folder.dir, files.image_encoder, `has no input '${HEADER_IDS}' although config.json has header_fusion`);
       }

@@ -36,6 +36,21 @@ describe.each(parityModelDirs())('onnxruntime-node reproduces the PyTorch refere
     expect(count(files.mask_decoder)).toBeGreaterThanOrEqual(2);
   });
 
+  it('covers every 0.3 graph feature the folder declares (header-fused encoder, presence output, embeddings)', () => {
+    const { config } = loadModelFolder(modelDir);
+    const { files } = config;
+    const withOutput = (key: string) => manifest.cases.filter((c) => key in c.outputs);
+    if (config.header_fusion) {
+      const fused = manifest.cases.filter((c) => 'header_ids' in c.inputs && Object.keys(c.outputs).some((k) => k.startsWith(`${files.image_encoder}:`)));
+      expect(fused.length, 'a header-fused image_encoder case').toBeGreaterThanOrEqual(1);
+      // One case with known facts, so the header tokens are exercised, not only the all-<unk> row.
+      expect(fused.some((c) => (readReferenceTensor(modelDir, c.inputs.header_ids) as BigInt64Array).some((id) => id !== 0n))).toBe(true);
+    }
+    if (config.presence_threshold !== undefined) expect(withOutput(`${files.mask_decoder}:presence_logits`).length).toBeGreaterThanOrEqual(1);
+    if (files.image_embed) expect(withOutput(`${files.image_embed}:image_embed`).length).toBeGreaterThanOrEqual(1);
+    if (files.text_embed) expect(withOutput(`${files.text_embed}:text_embed`).length).toBeGreaterThanOrEqual(1);
+  });
+
   it.each(manifest.cases.map((c) => [c.name, c] as const))('%s within 1e-4', async (_name, testCase) => {
     const feeds: Record<string, HostTensor> = {};
     for (const [name, spec] of Object.entries(testCase.inputs)) feeds[name] = toHostTensor(modelDir, spec);
@@ -76,6 +91,20 @@ describe('a model folder with an ONNX file the runtime cannot load', () => {
     const loading = VisionLanguageModel.load(loadModelFolder(dir), backend);
     await expect(loading).rejects.toBeInstanceOf(ModelLoadError);
     await expect(loading).rejects.toMatchObject({ file: 'text_decoder.onnx', message: expect.stringMatching(/corrupt: text_decoder\.onnx: onnxruntime cannot load it/) });
+  });
+
+  it('fails naming the encoder when config.json and the graph disagree on header fusion', async () => {
+    const dir = path.join(scratch, 'no-fusion');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    const file = path.join(dir, 'config.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    delete json.header_fusion;
+    delete json.caption_prefix_slots;
+    writeFileSync(file, JSON.stringify(json));
+    await expect(VisionLanguageModel.load(loadModelFolder(dir), backend)).rejects.toMatchObject({
+      file: 'image_encoder.onnx',
+      message: expect.stringMatching(/needs inputs header_ids/),
+    });
   });
 
   it('fails naming the file when the graph lacks an input the spec requires', async () => {
