@@ -8,6 +8,7 @@ import { parserMessage, parserWords } from './parser-words';
 import type { ReadRange } from './file-io';
 import { nonImageReason } from './sop-class';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from './transfer-syntax';
+import { metaElements, readFileMeta, VALID_VRS } from './file-meta';
 import { tagLabel } from './tag-label';
 
 /** A parsed header: every element up to (and including the start of) the pixel data. */
@@ -44,10 +45,6 @@ export const DEFAULT_PREFIX_BYTES = 16 * 1024;
 /** A header is never read beyond this (a garbled length could otherwise pull a huge file into memory). */
 const MAX_HEADER_BYTES = 128 * 2 ** 20;
 const MAX_BARE_HEADER_BYTES = 2 ** 20;
-
-const VALID_VRS = new Set(
-  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
 
 export { parserMessage } from './parser-words';
 
@@ -100,6 +97,12 @@ function inflatePartial(byteArray: Uint8Array, position: number): Uint8Array {
   return full;
 }
 
+/** Where a Part 10 file's deflated data set starts, or null when the file is not deflated (or its meta header unreadable). */
+function deflatedDataSetStart(bytes: Buffer): number | null {
+  const meta = readFileMeta(bytes);
+  return meta && meta.transferSyntaxUid === DEFLATED_LE && meta.dataSetStart > 0 ? meta.dataSetStart : null;
+}
+
 /** The InflateFailure inside what dicom-parser threw (it wraps what its inflater throws), if any. */
 const inflateFailureIn = (e: unknown): InflateFailure | null =>
   e instanceof InflateFailure ? e : e && typeof e === 'object' && 'exception' in e ? inflateFailureIn((e as { exception: unknown }).exception) : null;
@@ -141,9 +144,14 @@ function attemptParse(bytes: Buffer, rawTransferSyntax: string | null): Attempt 
   }
   if (fast) return { kind: 'parsed', dataSet: fast.dataSet, pixelElement: fast.pixelElement };
   try {
-    const dataSet = dicomParser.parseDicom(bytes, {
+    // dicom-parser reads the first data-set element before it sees the meta header has ended; in a deflated
+    // file those are compressed bytes, which now and then look like a sequence (1 file in ~300 was refused).
+    // So the data set is inflated first and the parser is handed the inflated copy.
+    const deflatedStart = rawTransferSyntax ? null : deflatedDataSetStart(bytes);
+    const input = deflatedStart === null ? bytes : inflatePartial(bytes, deflatedStart);
+    const dataSet = dicomParser.parseDicom(input, {
       untilTag: PIXEL_DATA,
-      inflater: inflatePartial,
+      inflater: deflatedStart === null ? inflatePartial : () => input,
       ...(rawTransferSyntax ? { TransferSyntaxUID: rawTransferSyntax } : {}),
     });
     // The same depth limit as the fast path, whatever dicom-parser's stack would have allowed (it only fails
@@ -175,7 +183,7 @@ const hasSequence = (dataSet: DataSet): boolean => Object.values(dataSet.element
 
 /** Where a data set's sequences nest deeper than MAX_SEQUENCE_DEPTH (a deflated one: in its inflated bytes), or null. */
 function deepNestingOffset(bytes: Buffer, rawTransferSyntax: string | null): { offset: number; inflated: boolean } | null {
-  const meta = rawTransferSyntax ? { transferSyntaxUid: rawTransferSyntax, dataSetStart: 0 } : readMeta(bytes);
+  const meta = rawTransferSyntax ? { transferSyntaxUid: rawTransferSyntax, dataSetStart: 0 } : readFileMeta(bytes);
   if (!meta || (meta.dataSetStart <= 0 && !rawTransferSyntax)) return null;
   const inflated = meta.transferSyntaxUid === DEFLATED_LE;
   let data: Uint8Array = bytes;
@@ -228,7 +236,7 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
     // The header goes on past what we read. Objects that are not images (SR, RT plans, PDFs...)
     // are all header: recognise them by the meta header instead of reading them in full.
     if (hasPart10Header) {
-      const nonImage = nonImageReason(readMeta(bytes)?.sopClassUid ?? '');
+      const nonImage = nonImageReason(readFileMeta(bytes)?.sopClassUid ?? '');
       if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
     }
     // A bare data set's header is small; a "header" that keeps going is more likely random bytes.
@@ -247,7 +255,7 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
       return { ok: false, code: 'not_dicom', reason: 'no "DICM" marker at byte 128 and not a plausible bare DICOM data set' };
     }
     // A partial parse (a float pixel element past the prefix) holds no file meta elements: the meta header still says it.
-    const transferSyntaxUid = (hasPart10Header ? (dataSet.string('x00020010') ?? readMeta(bytes)?.transferSyntaxUid) : rawTransferSyntax) ?? '';
+    const transferSyntaxUid = (hasPart10Header ? (dataSet.string('x00020010') ?? readFileMeta(bytes)?.transferSyntaxUid) : rawTransferSyntax) ?? '';
     return {
       ok: true,
       dataSet,
@@ -274,7 +282,7 @@ export async function readHeader(readRange: ReadRange, firstBytes: Buffer, fileS
     if (/0002,0010/.test(message)) {
       return { ok: false, code: 'missing_tag', reason: 'file meta header lacks Transfer Syntax UID (0002,0010)' };
     }
-    const meta = readMeta(bytes);
+    const meta = readFileMeta(bytes);
     const nonImage = meta ? nonImageReason(meta.sopClassUid) : null;
     // Not an image either way; the reason stays the same however much of the file was read.
     if (nonImage) return { ok: false, code: 'not_an_image', reason: nonImage };
@@ -303,45 +311,17 @@ function lastElementNote(partial: DataSet | null): string {
   return ` after element ${label} at byte ${last.dataOffset}`;
 }
 
-interface MetaSummary {
-  sopClassUid: string;
-  transferSyntaxUid: string;
-  /** Offset of the first data set element after the file meta header. */
-  dataSetStart: number;
-}
-
-function readMeta(bytes: Buffer): MetaSummary | null {
-  try {
-    const meta = dicomParser.readPart10Header(bytes) as DataSet & { position?: number };
-    const clean = (tag: string): string => (meta.string(tag) ?? '').replace(/\0/g, '').trim();
-    return { sopClassUid: clean('x00020002'), transferSyntaxUid: clean('x00020010'), dataSetStart: meta.position ?? 0 };
-  } catch {
-    return null;
-  }
-}
-
-const META_LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
-
 /**
  * The file meta header element (group 0002, explicit VR little endian) whose length runs past the
  * bytes read, in words with its tag and offset; null when every one fits. dicom-parser's own
  * message for it names no element.
  */
 function metaElementOverrun(bytes: Buffer): string | null {
-  for (let at = 132; at + 8 <= bytes.length; ) {
-    if (bytes.readUInt16LE(at) !== 0x0002) return null;
-    const element = bytes.readUInt16LE(at + 2);
-    const vr = bytes.toString('latin1', at + 4, at + 6);
-    if (!VALID_VRS.has(vr)) return null;
-    const long = META_LONG_VRS.has(vr);
-    if (long && at + 12 > bytes.length) return null;
-    const length = long ? bytes.readUInt32LE(at + 8) : bytes.readUInt16LE(at + 6);
-    const valueAt = at + (long ? 12 : 8);
+  for (const { at, element, valueAt, length } of metaElements(bytes)) {
     if (valueAt + length > bytes.length) {
       const tag = `(0002,${element.toString(16).padStart(4, '0').toUpperCase()})`;
       return `file meta header element ${tag} at byte ${at} claims ${length} bytes, past the end of the file (${bytes.length} bytes)`;
     }
-    at = valueAt + length;
   }
   return null;
 }

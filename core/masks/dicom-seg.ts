@@ -4,6 +4,7 @@ import { isDicomUid } from '../contract/primitives';
 import { decimalValues, integerValue } from '../dicom/numeric-strings';
 import { parserWords } from '../dicom/parser-words';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
+import { readFileMeta } from '../dicom/file-meta';
 import type { LabelVolume } from '../metrics/types';
 import { buildSliceGrid, type FramePlacement, type Vec3 } from './dicom-seg-geometry';
 import { MaskReadError } from './mask-error';
@@ -100,20 +101,23 @@ const MAX_INFLATED_HEADER_BYTES = 128 * 2 ** 20;
 function parseSeg(bytes: Uint8Array, source: string, maxVolumeBytes: number): DataSet {
   // A Buffer view (no copy): dicom-parser on Node needs Buffer methods.
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let meta: DataSet & { position?: number };
-  try {
-    meta = dicomParser.readPart10Header(buffer) as DataSet & { position?: number };
-  } catch (e) {
-    return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+  const meta = readFileMeta(buffer);
+  if (!meta) {
+    try {
+      dicomParser.readPart10Header(buffer);
+    } catch (e) {
+      return fail(source, `not a readable DICOM file (${parserWords(e)})`);
+    }
+    return fail(source, 'not a readable DICOM file (no file meta header)');
   }
-  if ((meta.string('x00020010') ?? '').replace(/\0/g, '').trim() !== DEFLATED_LE) {
+  if (meta.transferSyntaxUid !== DEFLATED_LE) {
     try {
       return dicomParser.parseDicom(buffer);
     } catch (e) {
       return fail(source, `not a readable DICOM file (${parserWords(e)})`);
     }
   }
-  const start = meta.position ?? 0;
+  const start = meta.dataSetStart;
   const deflated = buffer.subarray(start);
   const withInflated = (inflated: Uint8Array): Buffer => Buffer.concat([buffer.subarray(0, start), inflated]);
   const inflateOrFail = (input: Uint8Array, cap: number, partial: boolean, overCap: string): Buffer => {

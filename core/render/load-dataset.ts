@@ -7,6 +7,7 @@ import { InflateFailure, inflateRawCapped } from '../compress/inflate-capped';
 import { parserWords } from '../dicom/parser-words';
 import { readHeader } from '../dicom/read-header';
 import { DEFLATED_LE } from '../dicom/transfer-syntax';
+import { readFileMeta } from '../dicom/file-meta';
 import { FLOAT_PIXEL_DATA, DOUBLE_FLOAT_PIXEL_DATA } from './float-frame';
 import { readPixelLayout } from './image-attributes';
 import { nativeFrameBits } from './pixel-frames';
@@ -25,24 +26,6 @@ const MIB = 2 ** 20;
 const NO_PIXEL_DATA = 'no Pixel Data (7FE0,0010), Float Pixel Data (7FE0,0008) or Double Float Pixel Data (7FE0,0009) element';
 
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-
-/**
- * The transfer syntax and end of the file meta header, or null for a file without one. The meta
- * header is parsed only up to where its group length (0002,0000) says it ends: dicom-parser's
- * readPart10Header reads one element past the meta group to see that it ended, and on a deflated
- * body that "element" is compressed bytes, which it fails on for about one stream in twenty.
- */
-export function readMeta(bytes: Buffer): { transferSyntaxUid: string; dataSetStart: number } | null {
-  if (bytes.length < 132 || bytes.toString('latin1', 128, 132) !== 'DICM') return null;
-  const hasGroupLength = bytes.length >= 144 && bytes.readUInt16LE(132) === 0x0002 && bytes.readUInt16LE(134) === 0x0000 && bytes.toString('latin1', 136, 138) === 'UL';
-  const metaEnd = hasGroupLength ? 144 + bytes.readUInt32LE(140) : bytes.length;
-  try {
-    const meta = dicomParser.readPart10Header(bytes.subarray(0, Math.min(metaEnd, bytes.length))) as DataSet & { position?: number };
-    return { transferSyntaxUid: (meta.string('x00020010') ?? '').replace(/\0/g, '').trim(), dataSetStart: meta.position ?? 0 };
-  } catch {
-    return null; // readHeader gives the reason
-  }
-}
 
 /** Bytes allowed after the pixel data a header declares (trailing elements, padding). */
 const TRAILING_SLACK = MIB;
@@ -116,7 +99,7 @@ function inflateCapped(bytes: Buffer, dataSetStart: number, maxBytes: number): B
 
 export async function loadImageDataset(fileBytes: Uint8Array, maxBytes: number): Promise<LoadedImage> {
   const bytes = asBuffer(fileBytes);
-  const meta = readMeta(bytes);
+  const meta = readFileMeta(bytes);
   if (meta?.transferSyntaxUid === DEFLATED_LE) {
     const full = inflateCapped(bytes, meta.dataSetStart, maxBytes);
     let dataSet: DataSet;

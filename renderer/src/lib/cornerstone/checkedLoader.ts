@@ -8,6 +8,7 @@ import { isBigEndian32Grey, loadBigEndian32Grey } from './bigEndian32';
 import { isNativeDeepRgb } from './deepRgbFrame';
 import { isDeepRgbImage, loadNativeDeepRgb } from './deepRgb';
 import { loadBigEndianImage } from './bigEndianFirst';
+import { loadDeflatedImage } from './deflatedFirst';
 import { isRealValuedImage, loadFloatGrey } from './floatPixels';
 import { afterDecode, pixelBytesDropped } from './pixelBytes';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../../core/dicom/transfer-syntax';
@@ -102,7 +103,9 @@ export function registerCheckedLoader(): void {
         ? { promise: loadBigEndianImage(imageId, (options ?? {}) as Record<string, unknown>, () => Promise.resolve(natural(imageId, options).promise)) }
         : fromNatural
           ? natural(imageId, options)
-          : dataSetLoader(imageId, options);
+          : source?.transferSyntaxUid === DEFLATED_LE
+            ? loadDeflatedImage(imageId, (options ?? {}) as Record<string, unknown>)
+            : dataSetLoader(imageId, options);
     /** What the loader asked decoded, to tell it from an image one of the readers below made instead. */
     let decoded: unknown = null;
     return {
