@@ -24,6 +24,8 @@ export interface DirectApi {
 
 export interface DirectOptions {
   env?: NodeJS.ProcessEnv;
+  /** The assistant's (and search's) model folder instead of the bundled default (`--model`). */
+  modelDir?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function openDirectApi(opts: DirectOptions = {}): Promise<DirectApi
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
+    ...(opts.modelDir === undefined ? {} : { assistant: { modelDir: opts.modelDir } }),
   });
   const ctx = { transport: 'direct' as const, caller: 'cli' };
   return {
@@ -81,10 +84,10 @@ export async function waitForJob(
  * Runs a command's work on an open DirectApi and closes it after. When the home or its catalog
  * cannot be opened, prints why (`vesalius <command>: …`) and returns exit status 1.
  */
-export async function withDirectApi(command: string, io: CliIo, work: (api: DirectApi) => Promise<number>): Promise<number> {
+export async function withDirectApi(command: string, io: CliIo, work: (api: DirectApi) => Promise<number>, opts: DirectOptions = {}): Promise<number> {
   let api: DirectApi;
   try {
-    api = await openDirectApi();
+    api = await openDirectApi(opts);
   } catch (e) {
     io.stderr(`vesalius ${command}: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;

@@ -68,6 +68,16 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius models list [--json]',
     load: async () => (await import('./models-command')).modelsCommand,
   },
+  embed: {
+    summary: "write the assistant model's embedding of each image (DICOM, PNG, JPEG) to a JSON Lines file",
+    usage: 'vesalius embed <image|dir>... --out <file> [--model DIR|NAME] [--json]',
+    load: async () => (await import('./embed-command')).embedCommand,
+  },
+  search: {
+    summary: "rank the catalog's images by a text or like an image (indexes what is new first)",
+    usage: 'vesalius search "<text>" | --like <image> [--k N] [--in <dir>] [--model DIR|NAME] [--json]',
+    load: async () => (await import('./search-command')).searchCommand,
+  },
   deidentify: {
     summary: 'write de-identified copies of DICOM files (PS3.15 Basic Application Level Confidentiality Profile; UIDs mapped across the export)',
     usage: 'vesalius deidentify <file|dir>... --out <dir> [--option retain-safe-private|modified-dates|retain-full-dates|retain-uids|retain-institution-identity|…] [--json]',

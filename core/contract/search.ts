@@ -4,7 +4,8 @@
 // the summary from `jobs.status` once done.
 import { z } from 'zod';
 import { defineCall } from './define';
-import { pathSchema, seriesKeySchema, jobIdSchema } from './primitives';
+import { assistantImageSchema } from './assistant';
+import { pathSchema, seriesKeySchema, jobIdSchema, typedArraySchema } from './primitives';
 
 /** Most results one search returns. */
 export const MAX_SEARCH_RESULTS = 200;
@@ -113,6 +114,10 @@ export const searchSimilarArgsSchema = z
   });
 export type SearchSimilarArgs = z.output<typeof searchSimilarArgsSchema>;
 
+/** An image's embedding: the model's unit vector (`model.dim` float32 values, binary on every transport). */
+export const imageEmbeddingSchema = z.object({ model: embeddingModelSchema, vector: typedArraySchema('Float32Array') });
+export type ImageEmbedding = z.infer<typeof imageEmbeddingSchema>;
+
 export const searchCalls = {
   /** How much of the catalog is indexed for search, with which model, and whether an indexing job runs. */
   'search.indexStatus': defineCall(z.object({}).strict(), searchIndexStatusSchema),
@@ -125,4 +130,8 @@ export const searchCalls = {
   'search.text': defineCall(searchTextArgsSchema, searchResultsSchema),
   /** Indexed images ranked by similarity to one catalogued image (embedded now if it is not indexed yet). */
   'search.similar': defineCall(searchSimilarArgsSchema, searchResultsSchema),
+  /** Indexed images ranked by similarity to an image given as pixels (one not in the catalog: a PNG, a JPEG). */
+  'search.image': defineCall(z.object({ image: assistantImageSchema, k: kSchema }).strict(), searchResultsSchema),
+  /** An image's embedding with the search model (`vesalius embed`). */
+  'search.embedImage': defineCall(z.object({ image: assistantImageSchema }).strict(), imageEmbeddingSchema),
 } as const;

@@ -2,9 +2,10 @@
 // the stored embeddings (exact cosine over one float32 matrix, rebuilt when the catalog or the embeddings change).
 import type { Catalog } from '../catalog/catalog';
 import { err, ok, type Result } from '../contract/result';
-import type { EmbeddingModel, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs } from '../contract/search';
+import type { EmbeddingModel, ImageEmbedding, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs } from '../contract/search';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { ModelFolder } from '../model/config';
+import type { RawImage } from '../model/preprocess';
 import { errorMessage } from '../model/errors';
 import { catalogDataVersion, catalogImages, type CatalogImage } from './catalog-images';
 import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort } from './embedding-port';
@@ -146,6 +147,24 @@ export class SearchService {
       vector = embedded.value;
     }
     return this.rank(model, vector, args.k, imageKey(ref), started);
+  }
+
+  /** Indexed images ranked by similarity to an image given as pixels. */
+  async searchImage(image: RawImage, k: number): Promise<Result<SearchResults>> {
+    const started = performance.now();
+    const port = this.ready('search.image');
+    if (!port.ok) return port;
+    const query = await port.value.embedImage(image);
+    if (!query.ok) return err(query.error.code, `search.image: ${query.error.message}`);
+    return this.rank(port.value.model, query.value, k, null, started);
+  }
+
+  /** An image's embedding with the search model. */
+  async embedImage(image: RawImage): Promise<Result<ImageEmbedding>> {
+    const port = this.ready('search.embedImage');
+    if (!port.ok) return port;
+    const vector = await port.value.embedImage(image);
+    return vector.ok ? ok({ model: port.value.model, vector: vector.value }) : err(vector.error.code, `search.embedImage: ${vector.error.message}`);
   }
 
   private rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOut: string | null, started: number): Result<SearchResults> {

@@ -2,6 +2,7 @@ import type { searchCalls } from '../contract/search';
 import { err, ok } from '../contract/result';
 import { DatabaseError } from '../db/open-database';
 import type { SearchService } from '../search/search-service';
+import { workerImageOf } from './assistant-handlers';
 import type { DomainHandlers } from './context';
 
 /** A database failure (search.db or catalog.db) as an error value naming the file; anything else is a bug and is rethrown. */
@@ -21,5 +22,7 @@ export function createSearchHandlers(search: SearchService): DomainHandlers<type
     'search.indexStart': (_args) => guarded('search.indexStart', async () => search.startIndexing()),
     'search.text': ({ text, k }) => guarded('search.text', () => search.searchText(text, k)),
     'search.similar': (args) => guarded('search.similar', () => search.searchSimilar(args)),
+    'search.image': ({ image, k }) => guarded('search.image', () => search.searchImage(workerImageOf(image), k)),
+    'search.embedImage': ({ image }) => guarded('search.embedImage', () => search.embedImage(workerImageOf(image))),
   };
 }
