@@ -9,7 +9,7 @@ import { describeLoadError } from '../lib/errors';
 import { currentSlice, seriesSliceImage, type CurrentSlice } from './viewportImage';
 import { maskAreaCm2, paintMask, type PaintedMask } from './maskPaint';
 import { answerLine, segmentationLine } from './format';
-import { modelSliceOf, notFoundText, structureFound, type SegmentAnswerLike } from './modelSlice';
+import { modelSliceOf, notFoundText, structureFound } from './modelSlice';
 import { runSeries, seriesOutcomeLine } from './seriesRun';
 
 export type AssistantAction = 'caption' | 'ask' | 'segment';
@@ -161,15 +161,14 @@ export class AssistantState {
     if (this.seriesRunning) return Promise.resolve();
     return this.run('segment', (slice) => this.api['assistant.segment']({ image: slice.image, prompt }), async (answer, slice) => {
       const painted = paintMask(answer.mask, answer.width, answer.height);
-      const withPresence = answer as SegmentAnswerLike;
-      const found = structureFound(withPresence, painted.pixelCount);
+      const found = structureFound(answer, painted.pixelCount);
       const result: SegmentationResult = {
         imageId: slice.imageId,
         prompt,
         painted,
         areaCm2: maskAreaCm2(painted.pixelCount, slice.rowSpacingMm, slice.columnSpacingMm),
         probabilityMean: answer.probabilityMean ?? null,
-        presenceProbability: withPresence.presenceProbability ?? null,
+        presenceProbability: answer.presenceProbability ?? null,
         found,
         model: answer.model,
         ms: answer.ms,
@@ -182,7 +181,7 @@ export class AssistantState {
         return;
       }
       const sop = this.viewer.open?.frames[slice.sliceIndex]?.instance.sopInstanceUid ?? null;
-      const error = await this.store([modelSliceOf(withPresence, painted, slice.sliceIndex, sop)], 'slice', true, prompt, answer.model);
+      const error = await this.store([modelSliceOf(answer, painted, slice.sliceIndex, sop)], 'slice', true, prompt, answer.model);
       if (error) this.errors.segment = error;
     });
   }
@@ -204,6 +203,15 @@ export class AssistantState {
       return;
     }
     const frames = open.frames;
+    // The series' grid first: a series that cannot hold a segmentation is said before minutes of model time, and its
+    // images (which the run reads anyway) are loaded once.
+    this.seriesProgress = { done: 0, total: frames.length };
+    const grid = await this.segmentations.gridOfOpenSeries();
+    if (!grid || this.viewer.open !== open) {
+      this.seriesProgress = null;
+      this.errors.segment = grid ? null : (this.segmentations.notice ?? 'the series has no voxel grid to store a segmentation on');
+      return;
+    }
     const controller = new AbortController();
     this.seriesController = controller;
     this.errors.segment = null;
@@ -221,7 +229,7 @@ export class AssistantState {
           if (!answer.ok) return { ok: false, reason: answer.error.message };
           model = answer.value.model;
           const painted = paintMask(answer.value.mask, answer.value.width, answer.value.height);
-          return { ok: true, value: modelSliceOf(answer.value as SegmentAnswerLike, painted, z, frames[z].instance.sopInstanceUid) };
+          return { ok: true, value: modelSliceOf(answer.value, painted, z, frames[z].instance.sopInstanceUid) };
         },
       });
       const slices = outcome.results.map((r) => r.value);
