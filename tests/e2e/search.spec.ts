@@ -146,6 +146,18 @@ test.describe('indexing the archive with the tiny model', () => {
     await expect(page.getByRole('button', { name: 'Index the archive' })).toHaveCount(0);
     checkOffline();
   });
+  test('an indexing run the page did not start (another window, a service call) shows its progress and its end', async ({ page }) => {
+    const images = MIXED[0].slices!;
+    await importPhantoms(own, MIXED.slice(0, 1));
+    const { checkOffline } = await openApp(page, own.host);
+    const status = page.getByTestId('search-index-status');
+    await expect(status).toHaveText(`0 of ${images} images indexed with tiny-random 0.3.0-tiny`);
+    await indexThroughHost(own.host);
+    // The job's events reached the page: it followed the run to its end and read the status again.
+    await expect(status).toHaveText(`${images} of ${images} images indexed with tiny-random 0.3.0-tiny`);
+    await expect(page.getByTestId('search-index-outcome')).toHaveText(`Indexed ${images} new images (0 already indexed).`);
+    checkOffline();
+  });
 });
 
 test.describe('searching an indexed mixed folder with the tiny model', () => {

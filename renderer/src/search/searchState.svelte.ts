@@ -60,7 +60,6 @@ export class SearchState {
   pendingImage = $state.raw<{ open: OpenSeries; index: number } | null>(null);
 
   private searchGeneration = 0;
-  private stopCatalogEvents: (() => void) | null = null;
 
   constructor(
     private readonly api: Api,
@@ -68,14 +67,22 @@ export class SearchState {
     private readonly viewer: ViewerState,
   ) {}
 
-  /** Reads the status now and again whenever the catalog changes (an import adds images to index); returns the stop. */
+  /**
+   * Reads the status now and again whenever the catalog changes (an import adds images to index), and follows any
+   * indexing job the service runs (started by another window of this app, say); returns the stop.
+   */
   watch(): () => void {
     void this.refreshStatus();
-    this.stopCatalogEvents = this.api.on('catalog.changed', () => void this.refreshStatus());
-    return () => {
-      this.stopCatalogEvents?.();
-      this.stopCatalogEvents = null;
-    };
+    const stops = [
+      this.api.on('catalog.changed', () => void this.refreshStatus()),
+      this.api.on('jobs.progress', ({ kind, state, jobId }) => {
+        if (kind !== 'searchIndex' || this.indexing) return;
+        if (state === 'running') void this.followIndexing(async () => ok({ jobId }));
+        // The end of a run whose start this page missed (it connected meanwhile): the counts changed.
+        else void this.refreshStatus();
+      }),
+    ];
+    return () => stops.forEach((stop) => stop());
   }
 
   async refreshStatus(): Promise<void> {
