@@ -37,6 +37,7 @@ import {
   type DataElement,
   type Syntax,
 } from './element-codec';
+import { metaElements } from '../../dicom/file-meta';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../dicom/writer-identity';
 import type { DeidSession, PatientPseudonym } from './deid-session';
 import { BASIC_PROFILE_CODE, optionCodes, type DeidOption } from './method-codes';
@@ -161,19 +162,16 @@ function readMeta(file: Uint8Array): MetaInfo {
   if (file.length < 132 || Buffer.from(file.buffer, file.byteOffset + 128, 4).toString('latin1') !== 'DICM') {
     throw new NotDicomError('not a DICOM Part 10 file (no "DICM" marker at byte 128)');
   }
-  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const values = new Map<number, string>();
-  let at = 132;
-  while (at + 8 <= file.length && view.getUint16(at, true) === 0x0002) {
-    const tag = ((view.getUint16(at, true) << 16) | view.getUint16(at + 2, true)) >>> 0;
-    const vr = String.fromCharCode(file[at + 4], file[at + 5]);
-    const long = ['OB', 'OW', 'UN', 'SQ', 'UT', 'UC', 'UR'].includes(vr);
-    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
-    const valueStart = at + (long ? 12 : 8);
-    if (valueStart + length > file.length) throw new DeidError(`File Meta Information element ${tagText(tag)} at byte ${at} runs past the end of the file`);
-    if (vr === 'UI') values.set(tag, Buffer.from(file.buffer, file.byteOffset + valueStart, length).toString('latin1').replace(/[\0 ]+$/, ''));
-    at = valueStart + length;
+  const walk = metaElements(file);
+  let step = walk.next();
+  for (; !step.done; step = walk.next()) {
+    const { at, element, valueAt, length } = step.value;
+    const tag = (0x00020000 | element) >>> 0;
+    if (valueAt + length > file.length) throw new DeidError(`File Meta Information element ${tagText(tag)} at byte ${at} runs past the end of the file`);
+    if (String.fromCharCode(file[at + 4], file[at + 5]) === 'UI') values.set(tag, Buffer.from(file.buffer, file.byteOffset + valueAt, length).toString('latin1').replace(/[\0 ]+$/, ''));
   }
+  const at = step.value.end;
   const transferSyntaxUid = values.get(0x00020010);
   if (!transferSyntaxUid) throw new DeidError('the File Meta Information has no Transfer Syntax UID (0002,0010)');
   return { end: at, transferSyntaxUid, sopClassUid: values.get(0x00020002) ?? '', sopInstanceUid: values.get(0x00020003) ?? '' };
