@@ -4,7 +4,6 @@ import type { MaskSetInfo } from '../../../core/contract/masks';
 import type { ModelScore, ModelSlice } from '../../../core/contract/model-outputs';
 import type { Result } from '../../../core/contract/result';
 import type { ViewerState } from '../state/viewer.svelte';
-import type { SegmentationState } from '../segmentation/segmentationState.svelte';
 import { describeLoadError } from '../lib/errors';
 import { currentSlice, seriesSliceImage, type CurrentSlice } from './viewportImage';
 import { maskAreaCm2, paintMask, type PaintedMask } from './maskPaint';
@@ -63,6 +62,18 @@ export interface SeriesProgress {
   total: number;
 }
 
+/**
+ * What the assistant needs of the page's segmentations (the app's SegmentationState): list and open one through the
+ * normal display, show or hide it, and the open series' voxel grid. Declared here so this panel imports only app/ and viewer/.
+ */
+export interface PageSegmentations {
+  readonly active: { readonly maskSetId: string; readonly segments: readonly { number: number }[]; setView(number: number, patch: { visible: boolean }): void } | null;
+  readonly notice: string | null;
+  refreshList(): Promise<void>;
+  open(maskSetId: string): Promise<void>;
+  gridOfOpenSeries(): Promise<{ readonly shape: readonly [number, number, number]; readonly spacingMm: readonly [number, number, number] } | null>;
+}
+
 /** The page's assistant (one dock per page), read by the Report dock to offer its answers for insertion. */
 let pageAssistant: AssistantState | null = null;
 export const pageAssistantAnswers = (): { answers: readonly AssistantAnswer[]; modelVersion: string | null } => ({
@@ -111,7 +122,7 @@ export class AssistantState {
     private readonly api: Api,
     private readonly viewer: ViewerState,
     /** The page's segmentations: a model segmentation is listed, shown and (as a draft) edited there. */
-    private readonly segmentations: SegmentationState,
+    private readonly segmentations: PageSegmentations,
   ) {
     pageAssistant = this;
   }
@@ -315,7 +326,7 @@ export class AssistantState {
     const saved = await this.api['modelOutputs.saveSegmentation']({
       seriesKey: open.series.seriesInstanceUid,
       shape: [grid.shape[0], grid.shape[1], grid.shape[2]],
-      spacingMm: grid.spacingMm,
+      spacingMm: [grid.spacingMm[0], grid.spacingMm[1], grid.spacingMm[2]],
       model,
       version: this.status?.version ?? 'unknown',
       prompt,
