@@ -6,9 +6,8 @@ import path from 'node:path';
 import type { ImportError } from '../core/contract/dicom';
 import { scanPaths } from '../core/dicom/indexer';
 import { ioErrorText } from '../core/fs/io-error';
-import { isPngBytes } from '../core/masks/png';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
-import type { ModelInputFormat } from '../core/sandbox/model-input';
+import { imageFormatOf, type ModelInputFormat } from '../core/sandbox/model-input';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
 import type { ImageHeader } from '../core/contract/assistant';
 import type { WorkerImage } from '../workers/inference/protocol';
@@ -48,10 +47,7 @@ async function sniffFormat(file: string): Promise<ModelInputFormat | null> {
   try {
     const head = new Uint8Array(8);
     const { bytesRead } = await handle.read(head, 0, 8, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (isPngBytes(bytes)) return 'png';
-    if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-    return 'dicom';
+    return imageFormatOf(head.subarray(0, bytesRead));
   } catch {
     return null;
   } finally {

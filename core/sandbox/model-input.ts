@@ -55,8 +55,8 @@ const JPEG_MAX_MEMORY_MB = 1024;
 
 const isJpegBytes = (bytes: Uint8Array): boolean => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 
-/** DICOM Part 10 files carry "DICM" after a 128-byte preamble; files without it are still tried as DICOM by the parser. */
-const formatOf = (bytes: Uint8Array): ModelInputFormat => (isPngBytes(bytes) ? 'png' : isJpegBytes(bytes) ? 'jpeg' : 'dicom');
+/** The format by the first bytes (8 suffice): PNG and JPEG by their signatures, anything else is tried as DICOM. */
+export const imageFormatOf = (bytes: Uint8Array): ModelInputFormat => (isPngBytes(bytes) ? 'png' : isJpegBytes(bytes) ? 'jpeg' : 'dicom');
 
 /**
  * RGB(A) samples to the model's 8-bit kinds: `gray8` when every pixel has R = G = B (a grayscale image
@@ -177,7 +177,7 @@ async function dicomInput(bytes: Uint8Array, frame: number): Promise<ModelInput>
  * every refusal is a reason in words, without the file's name (the caller names it).
  */
 export async function modelInputOf(bytes: Uint8Array, frame = 1): Promise<ModelInput> {
-  const format = formatOf(bytes);
+  const format = imageFormatOf(bytes);
   try {
     if (format !== 'dicom' && frame !== 1) return { ok: false, reason: `a ${format.toUpperCase()} image has one frame, not frame ${frame}` };
     if (format === 'png') return pngInput(bytes);
