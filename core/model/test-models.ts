@@ -1,5 +1,5 @@
 // Test helper: the model folders committed under models/ that tests and benchmarks run against.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config/data-dir';
 import { DEFAULT_MODEL_NAME } from './config';
@@ -10,6 +10,18 @@ export const shippedModelDir = path.join(modelsDir, DEFAULT_MODEL_NAME);
 /** Its weight-only int8 variant (models/training/quantize.py), with its own reference/. */
 export const shippedInt8ModelDir = path.join(modelsDir, `${DEFAULT_MODEL_NAME}-int8`);
 
-/** tiny-random always; the trained model and its int8 variant once they are there. */
-export const parityModelDirs = (): string[] =>
-  [tinyRandomDir, shippedModelDir, shippedInt8ModelDir].filter((dir) => existsSync(path.join(dir, 'config.json')));
+/**
+ * Every model folder under models/ with parity data (config.json and reference/manifest.json): tiny-random, the
+ * shipped model and its int8 variant, and any newer folder (models/vesalius-vlm-0.3.0 once it is exported), so
+ * a new model is covered without editing this list.
+ */
+export const parityModelDirs = (): string[] => {
+  const hasParityData = (dir: string) => existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'reference', 'manifest.json'));
+  const others = existsSync(modelsDir)
+    ? readdirSync(modelsDir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => path.join(modelsDir, entry.name))
+        .sort()
+    : [];
+  return [...new Set([tinyRandomDir, shippedModelDir, shippedInt8ModelDir, ...others])].filter(hasParityData);
+};
