@@ -72,6 +72,8 @@ describe('maskFromLogits', () => {
     // Inside: the left column (p ≈ 1) and the columns interpolated ¾ from it (p ≈ 0.75).
     expect(result.probabilityMean).toBeCloseTo((1 + 0.75) / 2, 4);
     expect(maskFromLogits([-5, -5, -5, -5], 2, 3, 3, 0.5).probabilityMean).toBeNull();
+    // A probability exactly at the threshold is inside (sigmoid(0) = 0.5), as the Python side counts it.
+    expect(Array.from(maskFromLogits([0], 1, 1, 1, 0.5).mask)).toEqual([1]);
   });
 });
 

@@ -200,7 +200,7 @@ export interface MaskResult {
 /**
  * The inverse for masks: model-resolution mask logits (S×S) → probabilities → the image's content rectangle
  * ([0:ch, 0:cw] with "pad", all of it with "stretch") → bilinear resize to the original image size (same
- * torch convention) → threshold (probability > threshold is inside).
+ * torch convention) → threshold (probability ≥ threshold is inside, as models/training/infer.py predict_masks).
  */
 export function maskFromLogits(
   logits: ArrayLike<number>,
@@ -221,7 +221,7 @@ export function maskFromLogits(
   let insideSum = 0;
   let insideCount = 0;
   for (let i = 0; i < resized.length; i++) {
-    if (resized[i] > threshold) {
+    if (resized[i] >= threshold) {
       mask[i] = 1;
       insideSum += resized[i];
       insideCount++;
