@@ -38,7 +38,8 @@ async function main(): Promise<number> {
   }
 
   const home = resolveHome();
-  const host = await startHost({ port: flags.port, dataDir, home, rendererDir, cacheDir: path.join(projectRoot, '.cache') });
+  // Imported images are embedded for archive search in the background, as in the desktop app.
+  const host = await startHost({ port: flags.port, dataDir, home, rendererDir, cacheDir: path.join(projectRoot, '.cache'), search: { autoIndex: true } });
   process.stdout.write(`Vesalius (browser mode): ${host.url}\n`);
   process.stdout.write(`data home: ${home} (set VESALIUS_HOME to use another)\n`);
   if (flags.open && !(await openInBrowser(host.url))) process.stdout.write('(could not open a browser; open the URL above)\n');

@@ -24,6 +24,8 @@ export interface HostOptions {
   token?: string;
   /** Model folder options for the assistant (default: the project's models/). */
   assistant?: AppServiceOptions['assistant'];
+  /** Archive search options (autoIndex: embed imported images in the background). */
+  search?: AppServiceOptions['search'];
 }
 
 export interface RunningHost {
@@ -57,6 +59,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
     assistant: opts.assistant,
+    search: opts.search,
   });
   let boundPort = 0;
   const port = () => boundPort;

@@ -50,6 +50,8 @@ if (!app.requestSingleInstanceLock()) {
           modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models'),
           client: { launch: utilityWorkerLauncher(utilityProcess) },
         },
+        // Imported images are embedded for archive search in the background (search.indexStatus shows how far).
+        search: { autoIndex: true },
       });
     } catch (e) {
       // A home that cannot be created or a database that cannot be opened: say which and why, then quit

@@ -50,8 +50,12 @@ export interface AppServiceOptions {
   pickPaths?: PathPicker;
   /** Model folders and inference worker options for the assistant; defaults to the bundled models/. */
   assistant?: AssistantHandlerDeps;
-  /** Archive search (core/search) embeds through the assistant's worker; `inference` replaces it (tests). */
-  search?: { inference?: SearchInference };
+  /**
+   * Archive search (core/search) embeds through the assistant's worker; `inference` replaces it (tests).
+   * `autoIndex`: every catalog change starts indexing in the background (the app and browser mode; the CLI
+   * indexes when a search needs it).
+   */
+  search?: { inference?: SearchInference; autoIndex?: boolean };
 }
 
 export interface AppService {
@@ -121,7 +125,11 @@ export function createAppService(opts: AppServiceOptions): AppService {
     decode: readerFrameDecoder(readers),
     inference: opts.search?.inference ?? (() => assistant.inference()),
   });
-  events.on('catalog.changed', () => search.catalogChanged());
+  events.on('catalog.changed', () => {
+    search.catalogChanged();
+    // Where no model can search, there is nothing to start: search.indexStatus says why.
+    if (opts.search?.autoIndex) search.startIndexing();
+  });
   /** A call one service makes of another, validated through dispatch as any transport's. */
   const innerCall = async <K extends CallName>(name: K, args: CallArgs<K>): Promise<Result<CallResult<K>>> =>
     (await dispatch(handlers, name, args, { transport: 'direct', caller: 'service' })) as Result<CallResult<K>>;

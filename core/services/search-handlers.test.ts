@@ -28,7 +28,7 @@ const value = <T>(result: Result<T>): T => {
 };
 
 /** The app service on the temp home; search embeds with a fake client of tiny-random's identity (or has no model). */
-function open(withModel: boolean): AppService {
+function open(withModel: boolean, autoIndex = false): AppService {
   const folder = loadModelFolder(TINY);
   const client = fakeEmbeddingClient(value(embeddingModelOf(folder)));
   clients.push(client);
@@ -37,7 +37,7 @@ function open(withModel: boolean): AppService {
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
-    search: { inference: () => (withModel ? ok({ folder, client }) : err('not_found', 'no model folder found under /nowhere')) },
+    search: { inference: () => (withModel ? ok({ folder, client }) : err('not_found', 'no model folder found under /nowhere')), autoIndex },
   });
 }
 
@@ -130,6 +130,16 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     if (!missing.ok) expect(missing.error.message).toMatch(/instance 1\.2\.3 is not in series/);
     const frame = await call('search.similar', { seriesKey: ct.seriesUid, filePath: path.resolve(ct.files[0]), frame: 3, k: 5 });
     expect(frame.ok || frame.error.message).toMatch(/has 1 frame\(s\), there is no frame 3/);
+  });
+
+  it('with autoIndex, an import starts indexing in the background', async () => {
+    service = open(true, true);
+    await importStudies();
+    for (let tries = 0; value(await call('search.indexStatus', {})).indexed < 5; tries++) {
+      expect(tries).toBeLessThan(500);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(clients[0].calls.images).toHaveLength(5);
   });
 
   it('cancels through jobs.cancel; the next run resumes', async () => {
