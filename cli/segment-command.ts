@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ioErrorText } from '../core/fs/io-error';
+import { declaredPrompt } from '../core/model/segment-prompt';
 import { encodePng } from '../core/render/png-output';
 import { UsageError, walkArgs, type CliCommand } from './command';
 import { findImages, isProblem, readImage, type FileProblem, type ImageRef } from './image-input';
@@ -74,9 +75,6 @@ function parseArgs(argv: string[]): SegmentArgs | 'help' {
   return { inputs: walked, prompt, out, model, json };
 }
 
-/** The prompt as the model matches it (interface 0.3: trimmed, lower-cased, exactly one of segment_prompts). */
-const promptKey = (prompt: string): string => prompt.trim().toLowerCase();
-
 /** '<name>' of an image file: its base name without a DICOM, PNG or JPEG extension. */
 const stemOf = (file: string): string => path.basename(file).replace(/\.(dcm|dicom|png|jpe?g)$/i, '');
 
@@ -107,11 +105,12 @@ export const segmentCommand: CliCommand = async (argv, io) => {
     return 1;
   }
   const { folder } = chosen;
-  const prompts = folder.config.segment_prompts;
-  if (!prompts.includes(promptKey(args.prompt))) {
-    io.stderr(`vesalius segment: unknown prompt "${args.prompt}"; this model segments: ${prompts.join(', ') || '(nothing: it declares no prompts)'}\n`);
+  const declared = declaredPrompt(folder.config.segment_prompts, args.prompt);
+  if (!declared.ok) {
+    io.stderr(`vesalius segment: ${declared.message}\n`);
     return 2;
   }
+  const { prompt } = declared;
 
   const found = await findImages(args.inputs, { allFrames: true });
   // Outputs decided before any work: a clash or an overwritten input is refused whole.
@@ -157,7 +156,7 @@ export const segmentCommand: CliCommand = async (argv, io) => {
           failed.push(input);
           continue;
         }
-        const result = await client.segment(input.image, promptKey(args.prompt));
+        const result = await client.segment(input.image, prompt);
         if (!result.ok) {
           failed.push({ file: ref.file, reason: result.error.message });
           continue;
@@ -186,7 +185,7 @@ export const segmentCommand: CliCommand = async (argv, io) => {
   }
 
   if (args.json) {
-    io.stdout(`${JSON.stringify({ model: folder.name, version: folder.config.version, prompt: promptKey(args.prompt), segmented, failed, skipped: found.skipped }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ model: folder.name, version: folder.config.version, prompt: prompt, segmented, failed, skipped: found.skipped }, null, 2)}\n`);
   } else {
     const lines: string[] = [];
     for (const s of segmented) {
@@ -203,7 +202,7 @@ export const segmentCommand: CliCommand = async (argv, io) => {
       lines.push('', `Skipped, not images (${found.skipped.length}):`);
       for (const s of found.skipped) lines.push(`  ${shown(s.file)}: ${s.reason}`);
     }
-    lines.push('', `${segmented.length} mask(s) written for "${promptKey(args.prompt)}"; ${failed.length} failed; ${found.skipped.length} skipped.`);
+    lines.push('', `${segmented.length} mask(s) written for "${prompt}"; ${failed.length} failed; ${found.skipped.length} skipped.`);
     io.stdout(`${lines.join('\n')}\n`);
   }
   return failed.length > 0 ? 1 : 0;
