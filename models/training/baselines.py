@@ -105,20 +105,28 @@ def ct_series_slices(labels: tuple[str, ...] | None = None) -> list[dict]:
 
 
 @torch.no_grad()
-def lung_prompt_masks(model, tok, rules, units: list[np.ndarray], facts_per_image: list[dict | None]) -> dict:
+def lung_prompt_masks(model, tok, rules, units: list[np.ndarray], facts_per_image: list[dict | None],
+                      batch: int = 16) -> dict:
     """The app's "lung" mask of each [0,1] image at its own size: painted fraction, whether the
-    presence head judged it present, and the presence probability."""
-    painted, present, presence = [], [], []
+    presence head judged it present, and the presence probability. Images of one size and one
+    set of header facts run as a batch (same canvas content, same crop)."""
+    n = len(units)
+    painted, present, presence = [0.0] * n, [True] * n, [None] * n
     prompt = seg_prompt(tok, "lung")
-    for unit, facts in zip(units, facts_per_image):
-        x, content = fit_unit(unit, rules.image_size, rules.fit)
-        ids = rules.header_ids_of(facts)
-        hid = None if ids is None else torch.tensor([ids], dtype=torch.long)
-        emb, feat = encode(model, (x - MEAN) / STD, hid)
-        masks, ok, prob = predict_masks(model, rules, prompt, emb, feat, unit.shape, content)
-        painted.append(float(masks[0].mean()))
-        present.append(ok[0])
-        presence.append(prob[0])
+    groups: dict[str, list[int]] = {}
+    for i, (u, f) in enumerate(zip(units, facts_per_image)):
+        groups.setdefault(json.dumps([u.shape, f], sort_keys=True), []).append(i)
+    for idx_all in groups.values():
+        for j in range(0, len(idx_all), batch):
+            idx = idx_all[j:j + batch]
+            fitted = [fit_unit(units[i], rules.image_size, rules.fit) for i in idx]
+            x = (torch.cat([t for t, _ in fitted]) - MEAN) / STD
+            ids = rules.header_ids_of(facts_per_image[idx[0]])
+            hid = None if ids is None else torch.tensor([ids] * len(idx), dtype=torch.long)
+            emb, feat = encode(model, x, hid)
+            masks, ok, prob = predict_masks(model, rules, prompt, emb, feat, units[idx[0]].shape, fitted[0][1])
+            for k, i in enumerate(idx):
+                painted[i], present[i], presence[i] = float(masks[k].mean()), ok[k], prob[k]
     return {"painted": np.array(painted), "present": present, "presence": presence}
 
 

@@ -48,7 +48,7 @@ from tokenizer import WordTokenizer  # noqa: E402
 from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
                    checked_vqa_prefix, encode, greedy_generate_scored, predict_masks, seg_prompt, mask_outputs)
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
-from preprocess import MEAN, STD, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
+from preprocess import MEAN, STD, content_size, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
 import baselines  # noqa: E402
 from header_facts import header_facts  # noqa: E402
 import caption_facts  # noqa: E402
@@ -83,6 +83,8 @@ class Encoded:
 def encode_units(model, rules: FolderRules, units: list[np.ndarray], facts: list[dict | None],
                  blank: bool = False, batch: int = 16) -> Encoded:
     """blank: pixel_values all zeros (the header facts are still fed)."""
+    if blank:
+        return encode_blank(model, rules, units, facts)
     embs, feats, contents = [], [], []
     for i in range(0, len(units), batch):
         xs, ids = [], []
@@ -92,13 +94,32 @@ def encode_units(model, rules: FolderRules, units: list[np.ndarray], facts: list
             contents.append(content)
             ids.append(rules.header_ids_of(f))
         x = (torch.cat(xs) - MEAN) / STD
-        if blank:
-            x = torch.zeros_like(x)
         hid = None if ids[0] is None else torch.tensor(ids, dtype=torch.long)
         e, f = encode(model, x, hid)
         embs.append(e)
         feats.append(f)
     return Encoded(torch.cat(embs), torch.cat(feats), contents)
+
+
+@torch.no_grad()
+def encode_blank(model, rules: FolderRules, units: list[np.ndarray], facts: list[dict | None]) -> Encoded:
+    """Every blanked image with the same header facts has the same encoding: one encoder run per
+    distinct facts; each image keeps its own content size (for the crop of its mask)."""
+    s = rules.image_size
+    keys = [json.dumps(f, sort_keys=True) for f in facts]
+    distinct: dict[str, dict | None] = {}
+    for k, f in zip(keys, facts):
+        distinct.setdefault(k, f)
+    ids = [rules.header_ids_of(f) for f in distinct.values()]
+    hid = None if ids[0] is None else torch.tensor(ids, dtype=torch.long)
+    e, f = encode(model, torch.zeros(len(distinct), 1, s, s), hid)
+    pos = {k: i for i, k in enumerate(distinct)}
+    rows = [pos[k] for k in keys]
+    return Encoded(e[rows], f[rows], [content_size(u.shape[0], u.shape[1], s, rules.fit) for u in units])
+
+
+def rows_of(enc: Encoded, rows: list[int]) -> Encoded:
+    return Encoded(enc.emb[rows], enc.feat[rows], [enc.contents[i] for i in rows])
 
 
 def vqa_units(names: list[str]) -> list[np.ndarray]:
@@ -156,18 +177,22 @@ def vqa_section(model, tok, rules, meta, limit) -> dict:
     val = [r for r in meta["vqa_train"] if r.get("split") == "val"][:limit]
     test_images = sorted({r["image_name"] for r in test})
     val_images = sorted({r["image_name"] for r in val})
-    test_units = vqa_units(test_images)
+    # every image once (val questions are asked about train images, some shared with test)
+    all_images = sorted(set(test_images) | set(val_images))
+    at = {n: i for i, n in enumerate(all_images)}
+    all_units = vqa_units(all_images)
+    all_enc = encode_units(model, rules, all_units, [None] * len(all_images))
+    test_units = [all_units[at[n]] for n in test_images]
     no_header = [None] * len(test_images)
-    enc = encode_units(model, rules, test_units, no_header)
+    enc = rows_of(all_enc, [at[n] for n in test_images])
     blank = encode_units(model, rules, test_units, no_header, blank=True)
-    shifted = test_units[1:] + test_units[:1]  # each question asked about the next test image
-    other = encode_units(model, rules, shifted, no_header)
+    # each question asked about the next test image in sorted order (wrapping)
+    other = rows_of(enc, list(range(1, len(test_images))) + [0])
     row = {n: i for i, n in enumerate(test_images)}
     ans = answer_questions(model, tok, rules, enc, row, test)
     ans_blank = answer_questions(model, tok, rules, blank, row, test)
     ans_other = answer_questions(model, tok, rules, other, row, test)
-    val_enc = encode_units(model, rules, vqa_units(val_images), [None] * len(val_images))
-    ans_val = answer_questions(model, tok, rules, val_enc, {n: i for i, n in enumerate(val_images)}, val)
+    ans_val = answer_questions(model, tok, rules, all_enc, at, val)
     # calibration on validation, reported on validation and test (answered questions only)
     val_ok = correct(ans_val, val)
     val_answered = [(a["probability"], ok) for a, ok in zip(ans_val, val_ok) if a["refused"] is None]
