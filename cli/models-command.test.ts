@@ -84,4 +84,15 @@ describe('vesalius models list', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/give a subcommand: 'list'/);
   }, SLOW);
+
+  it('--check loads the graphs in the worker: a graph onnxruntime cannot parse becomes the folder\'s problem', async () => {
+    const home = path.join(dir, 'check-home');
+    await cp(tinyRandomDir, path.join(home, 'models', 'bad-graph'), { recursive: true });
+    await writeFile(path.join(home, 'models', 'bad-graph', 'mask_decoder.onnx'), 'not an onnx graph');
+    const run = await vesalius(['models', 'list', '--check', '--json'], { VESALIUS_HOME: home });
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as ModelsJson;
+    expect(doc.models.find((m) => m.name === 'bad-graph')?.problem).toMatch(/^bad-graph: mask_decoder\.onnx: onnxruntime cannot load it/);
+    expect(doc.models.find((m) => m.source === 'bundled' && m.name === 'tiny-random')?.problem).toBeNull();
+  }, SLOW);
 });
