@@ -48,4 +48,16 @@ export class ModelInputError extends Error {
   }
 }
 
+/** A task the model folder does not offer (e.g. embed without image_embed / text_embed graphs): see its tasks. */
+export class ModelTaskUnsupportedError extends Error {
+  override readonly name = 'ModelTaskUnsupportedError';
+  constructor(
+    readonly model: string,
+    readonly task: string,
+    readonly reason: string,
+  ) {
+    super(`${model}: ${task}: ${reason}`);
+  }
+}
+
 export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));

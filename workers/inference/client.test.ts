@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -134,6 +134,19 @@ describe('InferenceClient + worker process (tiny-random)', () => {
 describe('InferenceClient with a broken model folder', () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-client-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('answers embed on a folder without the embedding graphs with code unsupported', async () => {
+    const dir = path.join(scratch, 'no-embed');
+    cpSync(tinyRandomDir, dir, { recursive: true });
+    const configFile = path.join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { files: Record<string, string> };
+    delete config.files.image_embed;
+    delete config.files.text_embed;
+    writeFileSync(configFile, JSON.stringify(config));
+    const client = newClient(dir);
+    expect(await client.load()).toMatchObject({ ok: true, value: { tasks: ['caption', 'vqa', 'segment'] } });
+    expect(await client.embedText('ct, chest.')).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringMatching(/^no-embed: embed: this model folder has no image_embed/) } });
+  });
 
   it('reports the file named by the worker, and recovers once the folder is fixed', async () => {
     const dir = path.join(scratch, 'broken-model');

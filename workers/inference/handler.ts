@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadModelFolder } from '../../core/model/config';
-import { ModelInputError, ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
+import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
 import type { InferenceBackend } from './backend';
 import { VisionLanguageModel } from './model';
 import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from './protocol';
@@ -85,6 +85,7 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
     } catch (e) {
       // A refused input (undeclared prompt, unreadable question) is the caller's to fix: bad_input, not a model failure.
       if (e instanceof ModelInputError) return { id: request.id, result: { ok: false, error: { code: 'bad_input', message: e.message } } };
+      if (e instanceof ModelTaskUnsupportedError) return { id: request.id, result: { ok: false, error: { code: 'unsupported', message: e.message } } };
       const text =
         e instanceof ModelLoadError || e instanceof ModelRunError
           ? e.message

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../core/model/config';
-import { ModelInputError, ModelRunError } from '../../core/model/errors';
+import { ModelInputError, ModelRunError, ModelTaskUnsupportedError } from '../../core/model/errors';
 import { sigmoid } from '../../core/model/preprocess';
 import { maskFromLogits, type RawImage } from '../../core/model/preprocess';
 import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
@@ -266,6 +266,19 @@ describe('VisionLanguageModel on tiny-random', () => {
     expect(embedding).toHaveLength(model.folder.config.embeddings!.embed_dim);
     expect(maxAbsDiff(embedding, expected)).toBeLessThanOrEqual(1e-4);
     expect(model.tasks).toEqual(['caption', 'vqa', 'segment', 'embed']);
+  });
+
+  it('a folder without the embedding graphs cannot embed, and says so as unsupported', async () => {
+    const folder = loadModelFolder(tinyRandomDir);
+    const { image_embed: _image, text_embed: _text, ...files } = folder.config.files;
+    const plain = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, files } }, backend);
+    try {
+      expect(plain.tasks).toEqual(['caption', 'vqa', 'segment']);
+      await expect(plain.embedText('ct, chest.')).rejects.toThrow(new ModelTaskUnsupportedError('tiny-random', 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files), so it cannot embed'));
+      await expect(plain.embedImage(grayImage())).rejects.toBeInstanceOf(ModelTaskUnsupportedError);
+    } finally {
+      await plain.release();
+    }
   });
 
   it('reports bad input as an error naming the model and the step', async () => {

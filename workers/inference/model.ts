@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AssistantTask } from '../../core/contract/assistant';
 import { modelTasks, type ModelFolder } from '../../core/model/config';
-import { ModelInputError, ModelLoadError, ModelRunError, errorMessage } from '../../core/model/errors';
+import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
 import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../../core/model/header-facts';
 import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../../core/model/preprocess';
 import { WordLevelTokenizer } from '../../core/model/tokenizer';
@@ -367,7 +367,7 @@ export class VisionLanguageModel {
   }
 
   private requireEmbedGraphs(): { image: InferenceSessionHandle; text: InferenceSessionHandle } {
-    if (!this.embedGraphs) throw new ModelRunError(this.name, 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files)');
+    if (!this.embedGraphs) throw new ModelTaskUnsupportedError(this.name, 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files), so it cannot embed');
     return this.embedGraphs;
   }
 

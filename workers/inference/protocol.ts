@@ -95,7 +95,7 @@ export const valueSchemas = {
   embedText: embeddingValueSchema,
 } as const;
 
-const errorSchema = z.object({ code: z.enum(['model_error', 'bad_input', 'invalid_arguments', 'internal']), message: z.string() });
+const errorSchema = z.object({ code: z.enum(['model_error', 'bad_input', 'invalid_arguments', 'unsupported', 'internal']), message: z.string() });
 
 export const workerResponseSchema = z.object({
   /** null when the request was too malformed to carry an id. */
