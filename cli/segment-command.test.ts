@@ -72,11 +72,19 @@ describe('vesalius segment (tiny-random)', () => {
     expect(doc.segmented.filter((s) => s.file === path.join(folder, 'cine.dcm')).map((s) => s.frame)).toEqual([1, 2, 3]);
   }, SLOW);
 
-  it('refuses an unknown prompt before any work, naming the prompts the model segments', async () => {
+  it('refuses an unknown prompt before any work, naming the prompts the model segments, and a folder without images', async () => {
     const out = path.join(dir, 'never');
     const run = await vesalius(['segment', images.ct, '--prompt', 'heart', '--out', out, '--model', tinyRandomDir], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`vesalius segment: unknown prompt "heart"; this model segments: ${tiny.config.segment_prompts.join(', ')}\n`);
+    expect(existsSync(out)).toBe(false);
+
+    const emptyFolder = path.join(dir, 'no-images');
+    await mkdir(emptyFolder);
+    await copyFile(images.text, path.join(emptyFolder, 'readme.txt'));
+    const none = await vesalius(['segment', emptyFolder, '--prompt', 'lung', '--out', out, '--model', tinyRandomDir], env);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no images \(DICOM, PNG or JPEG\) under .*no-images \(1 other file\(s\) skipped\)/);
     expect(existsSync(out)).toBe(false);
   }, SLOW);
 

@@ -113,6 +113,10 @@ export const segmentCommand: CliCommand = async (argv, io) => {
   const { prompt } = declared;
 
   const found = await findImages(args.inputs, { allFrames: true });
+  if (found.images.length === 0 && found.failed.length === 0) {
+    io.stderr(`vesalius segment: no images (DICOM, PNG or JPEG) under ${args.inputs.map(shown).join(', ')}${found.skipped.length ? ` (${found.skipped.length} other file(s) skipped)` : ''}\n`);
+    return 1;
+  }
   // Outputs decided before any work: a clash or an overwritten input is refused whole.
   const outDir = path.resolve(args.out);
   const byOutput = new Map<string, ImageRef>();
