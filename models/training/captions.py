@@ -152,6 +152,13 @@ def derive_caption(organ_code: str, qas: list[dict]) -> str:
     return ". ".join(parts) + "."
 
 
+def header_caption(facts: dict, findings: list[str] | None = None) -> str:
+    """A caption in the 0.3 form from header facts: "<modality>, <plane>, <region>." + findings
+    ("<unk>" slots left out), e.g. "mri, sagittal, head." or "ct, axial, chest. lungs."."""
+    head = ", ".join(facts[s] for s in ("modality", "plane", "body_part") if facts.get(s, "<unk>") != "<unk>")
+    return ". ".join(([head] if head else []) + list(findings or [])) + "."
+
+
 def captions_by_image(qa_rows: list[dict]) -> dict[str, str]:
     by_image: dict[str, list[dict]] = {}
     organ: dict[str, str] = {}

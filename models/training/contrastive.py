@@ -35,7 +35,9 @@ import pairs as pairsmod  # noqa: E402
 from metrics import diagonal_ranks, rank_summary  # noqa: E402
 from model import Linear, ModelDims, VesaliusVLM, info_nce  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD  # noqa: E402
-from train import random_affine, intensity_jitter, normalise, set_seed, SIZE  # noqa: E402
+from augment import random_affine, intensity_jitter, normalise, set_seed  # noqa: E402
+
+SIZE = datamod.TRAIN_SIZE
 
 SEED = 4321
 BATCH = 48
@@ -58,6 +60,38 @@ def text_ids(tok: WordTokenizer, texts: list[str], max_len: int) -> torch.Tensor
     seqs = [([BOS] + tok.encode(t))[: max_len - 1] + [EOS] for t in texts]
     width = max(len(s) for s in seqs)
     return torch.tensor([s + [PAD] * (width - len(s)) for s in seqs], dtype=torch.long)
+
+
+def sample_pairs(rng: random.Random, by_source: dict[str, list[int]], batch: int) -> list[int]:
+    """BATCH pair indices: a source by SOURCE_SHARE, then a pair of it uniformly."""
+    shares = [(s, w) for s, w in SOURCE_SHARE.items() if by_source.get(s)]
+    chosen = []
+    for _ in range(batch):
+        src = rng.choices([s for s, _ in shares], [w for _, w in shares])[0]
+        chosen.append(rng.choice(by_source[src]))
+    return chosen
+
+
+def pairs_loss(model, tok, image_embeds: torch.Tensor, image_ids: list[int], texts: list[str]) -> torch.Tensor:
+    """InfoNCE of encoded images [B,T,D] against their texts; positives: same image or same text."""
+    img = torch.tensor(image_ids)
+    tid = {t: i for i, t in enumerate(sorted(set(texts)))}
+    txt = torch.tensor([tid[t] for t in texts])
+    positive = ((img[:, None] == img[None, :]) | (txt[:, None] == txt[None, :])).to(image_embeds.device)
+    ie = model.contrastive.embed_image(image_embeds)
+    te = model.contrastive.embed_text(text_ids(tok, texts, model.dims.max_text_len).to(image_embeds.device))
+    return info_nce(ie, te, model.contrastive.scale(), positive)
+
+
+def contrastive_step_loss(model, tok, images: torch.Tensor, pairs: list, chosen: list[int],
+                          gen: torch.Generator) -> torch.Tensor:
+    """One stage-1 step: the chosen pairs' images augmented, encoded (no header facts: the
+    embedding is the image's own) and contrasted with their texts."""
+    img = [pairs[k][0] for k in chosen]
+    x, _ = random_affine(images[img], gen, 5, 0.05, 0.04)
+    x = normalise(intensity_jitter(x, gen))
+    emb, _ = model.encoder(x)
+    return pairs_loss(model, tok, emb, img, [pairs[k][1] for k in chosen])
 
 
 @torch.no_grad()
@@ -112,7 +146,6 @@ def main():
     by_source: dict[str, list[int]] = {}
     for k, (_, _, src) in enumerate(pairs):
         by_source.setdefault(src, []).append(k)
-    text_id = {t: i for i, t in enumerate(sorted({t for _, t, _ in pairs}))}
     rng = random.Random(SEED)
     gen = torch.Generator().manual_seed(SEED)
     counts = pairsmod.source_counts(pairs)
@@ -121,24 +154,12 @@ def main():
     log = {"sources": counts, "dicom_skipped": p["dicom_skipped"], "dims": dims.to_json(), "batch": args.batch, "size": args.size,
            "threads": args.threads, "conv_path": args.conv_path, "steps": [], "held_out": []}
     log["held_out"].append({"step": 0, **held_out_retrieval(model, tok, images, held)})
-    shares = list(SOURCE_SHARE.items())
     t0 = time.time()
     step, window = 0, []
     model.train()
     while True:
-        chosen = []
-        for _ in range(args.batch):
-            src = rng.choices([s for s, _ in shares], [w for _, w in shares])[0]
-            chosen.append(rng.choice(by_source[src]))
-        img = torch.tensor([pairs[k][0] for k in chosen])
-        txt = torch.tensor([text_id[pairs[k][1]] for k in chosen])
-        positive = (img[:, None] == img[None, :]) | (txt[:, None] == txt[None, :])
-        x, _ = random_affine(images[img], gen, 5, 0.05, 0.04)
-        x = normalise(intensity_jitter(x, gen))
-        emb, _ = model.encoder(x)
-        ie = model.contrastive.embed_image(emb)
-        te = model.contrastive.embed_text(text_ids(tok, [pairs[k][1] for k in chosen], dims.max_text_len))
-        loss = info_nce(ie, te, model.contrastive.scale(), positive)
+        chosen = sample_pairs(rng, by_source, args.batch)
+        loss = contrastive_step_loss(model, tok, images, pairs, chosen, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -26,13 +26,14 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from preprocess import hu_to_unit, gray8_to_unit, resize_unit
+from preprocess import hu_to_unit, gray8_to_unit, fit_unit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 WORK_DIR = os.path.join(HERE, ".work")
 BACKGROUND, RIGHT_LUNG, LEFT_LUNG = 0, 1, 2
 VQA_VAL_FRACTION = 0.1
+TRAIN_SIZE = 160  # S of the recipe's caches and models (train.py, contrastive.py)
 SPLIT_SEED = 20261127
 
 
@@ -123,13 +124,15 @@ def read_gray8(path: str) -> np.ndarray:
     return np.array(im)
 
 
-def load_lung_split(split: str, size: int) -> dict:
+def load_lung_split(split: str, size: int, fit: str = "stretch") -> dict:
     root = os.path.join(data_dir(), "lung-ct", split)
     names = sorted(os.listdir(os.path.join(root, "images")))
     images, targets, labels_full = [], [], []
     for name in names:
         raw = read_hu_png(os.path.join(root, "images", name))
-        images.append(resize_unit(hu_to_unit(raw, 1.0, -1024.0), size)[0, 0].numpy())
+        if fit == "pad" and raw.shape[0] != raw.shape[1]:
+            raise ValueError(f"{name}: lung-ct slices are square; a {raw.shape} slice needs padded targets")
+        images.append(fit_unit(hu_to_unit(raw, 1.0, -1024.0), size, fit)[0][0, 0].numpy())
         mask = np.array(Image.open(os.path.join(root, "masks", name)))
         if mask.ndim == 3:
             mask = mask[..., 0]
@@ -143,15 +146,18 @@ def load_lung_split(split: str, size: int) -> dict:
             "labels_full": np.stack(labels_full)}
 
 
-def load_vqa(size: int) -> dict:
+def load_vqa(size: int, fit: str = "stretch") -> dict:
     root = os.path.join(data_dir(), "vqa-rad")
     with open(os.path.join(root, "trainset.json")) as f:
         train = json.load(f)
     with open(os.path.join(root, "testset.json")) as f:
         test = json.load(f)
     names = sorted({r["image_name"] for r in train + test})
-    images = [resize_unit(gray8_to_unit(read_gray8(os.path.join(root, "images", n))), size)[0, 0].numpy()
-              for n in names]
+    images, content = [], []
+    for n in names:
+        unit, hw = fit_unit(gray8_to_unit(read_gray8(os.path.join(root, "images", n))), size, fit)
+        images.append(unit[0, 0].numpy())
+        content.append(list(hw))
     # VQA validation: 10 % of train QUESTIONS (the standard test split is also by question)
     rng = random.Random(SPLIT_SEED)
     qids = sorted(r["qid"] for r in train)
@@ -160,19 +166,23 @@ def load_vqa(size: int) -> dict:
         r["split"] = "val" if r["qid"] in val_qids else "train"
     for r in test:
         r["split"] = "test"
-    return {"names": names, "images": np.stack(images).astype(np.float16), "train": train, "test": test}
+    return {"names": names, "images": np.stack(images).astype(np.float16), "train": train, "test": test,
+            "content": content}
 
 
-def build_cache(size: int) -> str:
+def build_cache(size: int, fit: str = "stretch") -> str:
+    """The cache file for images at S x S fitted the given way ("stretch": 0.2.0's cache_S<size>.npz;
+    "pad": cache_S<size>_pad.npz, whose meta also holds each VQA-RAD image's content [ch, cw])."""
     os.makedirs(WORK_DIR, exist_ok=True)
-    path = os.path.join(WORK_DIR, f"cache_S{size}.npz")
+    path = os.path.join(WORK_DIR, f"cache_S{size}.npz" if fit == "stretch" else f"cache_S{size}_{fit}.npz")
     if os.path.exists(path):
         return path
-    tr = load_lung_split("train", size)
-    va = load_lung_split("val", size)
-    vqa = load_vqa(size)
+    tr = load_lung_split("train", size, fit)
+    va = load_lung_split("val", size, fit)
+    vqa = load_vqa(size, fit)
     meta = {"lung_train_names": tr["names"], "lung_val_names": va["names"], "vqa_names": vqa["names"],
-            "vqa_train": vqa["train"], "vqa_test": vqa["test"], "size": size}
+            "vqa_train": vqa["train"], "vqa_test": vqa["test"], "size": size, "fit": fit,
+            "vqa_content": vqa["content"]}
     np.savez_compressed(path, lung_train_images=tr["images"], lung_train_targets=tr["targets"],
                         lung_val_images=va["images"], lung_val_targets=va["targets"],
                         lung_val_labels_full=va["labels_full"], vqa_images=vqa["images"],

@@ -7,18 +7,17 @@
   lung_ct      lung-ct train slices (187), HU: "ct, axial, chest. lungs." (one text for all).
   dicom        every single-image (or middle-frame) picture under <data>/dicom that pydicom can
                decode, EXCEPT dicom/ct-series-totalseg (kept for the "no lung" evaluation): a text
-               from its header — "<modality>, <plane>, <body part>." with modality from Modality
-               (CT ct, MR mri, CR/DX x-ray, US ultrasound, NM nuclear medicine, PT pet, MG
-               mammography, XA angiography, OT other), plane from ImageOrientationPatient
-               (largest component of the row x column normal: z axial, y coronal, x sagittal),
-               body part from BodyPartExamined (lower case); parts the header lacks are left out;
-               files with no decodable 2-D image or no Modality are skipped (counted).
+               from its header facts (header_facts.py, the one rule the app uses too) in the
+               caption form "<modality>, <plane>, <body part>." (captions.header_caption; unknown
+               parts left out); files with no decodable 2-D image or an unknown modality are
+               skipped (counted). Their facts are kept (`facts`) for the header tokens of stage 2.
                CT pixels -> HU -> the unit range of preprocess.hu_to_unit; others: the frame's
                own min..max -> [0,1].
 Held out (never trained on): the VQA-RAD test images (203) with their derived captions
 (references from all their QA pairs, as evaluate.py builds them) — text->image retrieval is
 measured on them.
-Images are cached at S x S (unit range, float16) in .work/pairs_S<size>.npz (git-ignored).
+Images are cached at S x S (unit range, float16, fitted as preprocess.fit_unit does: "pad" for
+0.3) in .work/pairs_S<size>[_pad].npz (git-ignored); `content` holds each image's [ch, cw].
 """
 from __future__ import annotations
 
@@ -29,33 +28,18 @@ import numpy as np
 import pydicom
 
 import data as datamod
-from captions import captions_by_image, normalise_answer
-from preprocess import hu_to_unit, resize_unit
+from captions import captions_by_image, normalise_answer, header_caption
+from header_facts import UNK, header_facts, tags_of_dataset
+from preprocess import hu_to_unit, fit_unit
 
 LUNG_TEXT = "ct, axial, chest. lungs."
-MODALITY_WORDS = {"CT": "ct", "MR": "mri", "CR": "x-ray", "DX": "x-ray", "US": "ultrasound",
-                  "NM": "nuclear medicine", "PT": "pet", "MG": "mammography", "XA": "angiography",
-                  "OT": "other"}
+# what lung-ct slices are (the data set's README: axial chest CT); contrast is not stated
+LUNG_FACTS = {"modality": "ct", "plane": "axial", "body_part": "chest", "contrast": UNK}
 DICOM_EXCLUDED = ("ct-series-totalseg",)
 
 
-def plane_of(iop) -> str | None:
-    if iop is None or len(iop) != 6:
-        return None
-    row, col = np.array(iop[:3], float), np.array(iop[3:], float)
-    normal = np.abs(np.cross(row, col))
-    if not np.isfinite(normal).all() or normal.max() == 0:
-        return None
-    return ("sagittal", "coronal", "axial")[int(np.argmax(normal))]
-
-
-def header_text(ds) -> str | None:
-    modality = MODALITY_WORDS.get(str(ds.get("Modality", "")).strip().upper())
-    if modality is None:
-        return None
-    body = str(ds.get("BodyPartExamined", "") or "").strip().lower() or None
-    parts = [p for p in (modality, plane_of(ds.get("ImageOrientationPatient")), body) if p]
-    return ", ".join(parts) + "."
+def dataset_facts(ds) -> dict:
+    return header_facts(tags_of_dataset(ds))
 
 
 def dicom_unit_image(ds) -> np.ndarray | None:
@@ -80,9 +64,11 @@ def dicom_unit_image(ds) -> np.ndarray | None:
     return np.zeros_like(a) if hi <= lo else (a - lo) / (hi - lo)
 
 
-def dicom_pairs(size: int) -> tuple[list[np.ndarray], list[str], dict]:
+def dicom_pairs(size: int, fit: str = "stretch") -> tuple[list[np.ndarray], list[str], list[dict], list, dict]:
+    """(images at S x S, header texts, header facts, [ch, cw] contents, skipped counts)."""
     root = os.path.join(datamod.data_dir(), "dicom")
-    images, texts, skipped = [], [], {"no_image": 0, "no_modality": 0, "excluded_folder": 0}
+    images, texts, facts, contents = [], [], [], []
+    skipped = {"no_image": 0, "no_modality": 0, "excluded_folder": 0}
     for dirpath, _, files in sorted(os.walk(root)):
         rel = os.path.relpath(dirpath, root)
         for name in sorted(files):
@@ -94,8 +80,8 @@ def dicom_pairs(size: int) -> tuple[list[np.ndarray], list[str], dict]:
             except Exception:
                 skipped["no_image"] += 1
                 continue
-            text = header_text(ds)
-            if text is None:
+            f = dataset_facts(ds)
+            if f["modality"] == UNK:
                 skipped["no_modality"] += 1
                 continue
             try:
@@ -105,14 +91,19 @@ def dicom_pairs(size: int) -> tuple[list[np.ndarray], list[str], dict]:
             if unit is None:
                 skipped["no_image"] += 1
                 continue
-            images.append(resize_unit(unit, size)[0, 0].numpy())
-            texts.append(text)
-    return images, texts, skipped
+            img, hw = fit_unit(unit, size, fit)
+            images.append(img[0, 0].numpy())
+            texts.append(header_caption(f))
+            facts.append(f)
+            contents.append(list(hw))
+    return images, texts, facts, contents, skipped
 
 
-def build_pairs(size: int, arrays: dict, meta: dict) -> dict:
-    """All training pairs + the held-out test-image captions. Image ids index `images`."""
-    path = os.path.join(datamod.WORK_DIR, f"pairs_S{size}.npz")
+def build_pairs(size: int, arrays: dict, meta: dict, fit: str = "stretch") -> dict:
+    """All training pairs + the held-out test-image captions. Image ids index `images`;
+    `facts` maps an image id (as a string) to its header facts (lung slices and DICOM images);
+    `content` lists each image's [ch, cw] on the S x S canvas."""
+    path = os.path.join(datamod.WORK_DIR, f"pairs_S{size}.npz" if fit == "stretch" else f"pairs_S{size}_{fit}.npz")
     if os.path.exists(path):
         z = np.load(path)
         return {"images": z["images"], **json.loads(bytes(z["meta"]).decode())}
@@ -120,13 +111,17 @@ def build_pairs(size: int, arrays: dict, meta: dict) -> dict:
     test_images = {r["image_name"] for r in test_rows}
     vqa_index = {n: i for i, n in enumerate(meta["vqa_names"])}
     images: list[np.ndarray] = []
+    content: list = []
+    facts: dict[str, dict] = {}
     pairs: list[tuple[int, str, str]] = []  # (image id, text, source)
     id_of: dict[str, int] = {}
+    vqa_content = meta.get("vqa_content")
 
     def vqa_image(name: str) -> int:
         if name not in id_of:
             id_of[name] = len(images)
             images.append(arrays["vqa_images"][vqa_index[name]].astype(np.float32))
+            content.append(vqa_content[vqa_index[name]] if vqa_content else [size, size])
         return id_of[name]
 
     trainable = [r for r in train_rows if r["image_name"] not in test_images]
@@ -135,15 +130,19 @@ def build_pairs(size: int, arrays: dict, meta: dict) -> dict:
     for r in sorted(trainable, key=lambda r: r["qid"]):
         pairs.append((vqa_image(r["image_name"]), f"{r['question']} {normalise_answer(str(r['answer']))}", "vqa_qa"))
     for img in arrays["lung_train_images"]:
+        facts[str(len(images))] = dict(LUNG_FACTS)
         pairs.append((len(images), LUNG_TEXT, "lung_ct"))
         images.append(img.astype(np.float32))
-    d_images, d_texts, skipped = dicom_pairs(size)
-    for img, text in zip(d_images, d_texts):
+        content.append([size, size])
+    d_images, d_texts, d_facts, d_content, skipped = dicom_pairs(size, fit)
+    for img, text, f, hw in zip(d_images, d_texts, d_facts, d_content):
+        facts[str(len(images))] = f
         pairs.append((len(images), text, "dicom"))
         images.append(img)
+        content.append(hw)
     refs = captions_by_image(train_rows + test_rows)
     held = [(vqa_image(n), refs[n]) for n in sorted(test_images)]
-    out = {"pairs": pairs, "held_out": held, "dicom_skipped": skipped}
+    out = {"pairs": pairs, "held_out": held, "dicom_skipped": skipped, "facts": facts, "content": content}
     np.savez_compressed(path, images=np.stack(images).astype(np.float16),
                         meta=np.frombuffer(json.dumps(out).encode(), np.uint8))
     return {"images": np.stack(images).astype(np.float16), **out}
