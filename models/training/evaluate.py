@@ -46,7 +46,8 @@ from export import VERSION, load_onnx_weights  # noqa: E402
 from model import Linear, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer  # noqa: E402
 from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
-                   checked_vqa_prefix, encode, greedy_generate_scored, predict_masks, seg_prompt, mask_outputs)
+                   checked_vqa_prefix, encode, forced_caption_words, greedy_generate_scored,
+                   predict_masks, seg_prompt, mask_outputs)
 from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
 from preprocess import MEAN, STD, content_size, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
 import baselines  # noqa: E402
@@ -273,7 +274,8 @@ def chest_ct_caption_section(model, tok, rules, lung_units, ct_slices) -> dict:
         enc = encode_units(model, rules, lung_units, facts)
         caps = generate_captions(model, tok, rules, enc, facts)
         out[key] = {"facts_accuracy": caption_facts.facts_accuracy(caps, [ref] * len(caps)),
-                    "reference_facts": ref, "distinct_captions": dict(Counter(caps).most_common(5))}
+                    "reference_facts": ref, "forced_prefix": forced_caption_words(facts[0], rules.caption_prefix_slots)
+                    if facts else [], "distinct_captions": dict(Counter(caps).most_common(5))}
     if ct_slices:
         units = [hu_to_unit(s["hu"], 1.0, 0.0) for s in ct_slices]
         facts = [header_facts(s["tags"]) for s in ct_slices]
@@ -283,6 +285,7 @@ def chest_ct_caption_section(model, tok, rules, lung_units, ct_slices) -> dict:
         refs = [caption_facts.header_reference_facts(f) for f in facts]
         out["ct_series_totalseg_own_headers"] = {
             "facts_accuracy": caption_facts.facts_accuracy(caps, refs), "header_facts": facts[0],
+            "forced_prefix": forced_caption_words(fed[0], rules.caption_prefix_slots),
             "note": "the real series is upper abdomen (no lung slice; its BodyPartExamined PARTIALBODY "
                     "states no region), so only modality and plane are scored there",
             "distinct_captions": dict(Counter(caps).most_common(5))}
