@@ -301,6 +301,7 @@ test.describe('search without a model that can embed', () => {
   test('the status names the reason plainly and the search buttons wait', async ({ page }) => {
     const { checkOffline } = await openApp(page, own.host);
     await expect(page.getByTestId('search-index-status')).toContainText('no-embed-vlm has no embedding graphs');
+    await expect(page.getByTestId('search-index-advice')).toContainText('needs one with image and text embedding graphs');
     await page.getByRole('searchbox', { name: 'Search images by content' }).fill('chest ct');
     await expect(page.getByRole('button', { name: 'Search', exact: true })).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Find similar' })).toBeDisabled();

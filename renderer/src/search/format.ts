@@ -26,6 +26,10 @@ export function indexStatusText(status: SearchIndexStatus): string {
   return status.failed > 0 ? `${counts} · ${imagesWord(status.failed)} could not be indexed` : counts;
 }
 
+/** What to do when the model in use cannot embed (search uses the assistant's model folder). */
+export const NO_EMBEDDING_MODEL_ADVICE =
+  'Search uses the assistant’s model, and needs one with image and text embedding graphs (vesalius-vlm 0.3 or later, or the tiny test model): install one in the models folder and open the app again.';
+
 /** Whether indexing would add something: images without an embedding of the current model (failed ones are not retried). */
 export const indexIncomplete = (status: SearchIndexStatus): boolean =>
   status.model !== null && status.problem === null && status.indexed + status.failed < status.total;
