@@ -2,10 +2,10 @@ import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddingModel } from '../core/contract/search';
 import { ioErrorText } from '../core/fs/io-error';
-import { toAssistantImage } from '../core/model/image-payload';
 import { indexedFrame } from '../core/search/catalog-images';
 import { UsageError, walkArgs, type CliCommand } from './command';
 import { withDirectApi } from './direct';
+import { contractImage } from './contract-image';
 import { findImages, isProblem, readImage } from './image-input';
 import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder } from './model-session';
@@ -109,7 +109,7 @@ export const embedCommand: CliCommand = async (argv, io) => {
         for (const [n, ref] of found.images.entries()) {
           const frame = indexedFrame(ref.numberOfFrames);
           const input = await readImage({ file: ref.file, frame });
-          const embedded = isProblem(input) ? null : await api.call('search.embedImage', { image: toAssistantImage(input.image) });
+          const embedded = isProblem(input) ? null : await api.call('search.embedImage', { image: contractImage(input.image) });
           const reason = isProblem(input) ? input.reason : embedded && !embedded.ok ? embedded.error.message : null;
           if (reason !== null || !embedded?.ok) {
             failed.push({ path: ref.file, frame, reason: reason ?? 'no embedding' });

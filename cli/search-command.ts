@@ -2,10 +2,10 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { importSummarySchema } from '../core/contract/dicom';
 import { MAX_SEARCH_RESULTS, DEFAULT_SEARCH_RESULTS, type SearchResults } from '../core/contract/search';
-import { toAssistantImage } from '../core/model/image-payload';
 import { catalogImages } from '../core/search/catalog-images';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
+import { contractImage } from './contract-image';
 import { isProblem, readOneImage } from './image-input';
 import { formatErrors, shown, terminalProgress } from './index-command';
 import { chooseModelFolder } from './model-session';
@@ -163,7 +163,7 @@ async function rankLike(api: DirectApi, io: CliIo, file: string, k: number): Pro
     io.stderr(`vesalius search: ${shown(input.file)}: ${input.reason}\n`);
     return null;
   }
-  const found = await api.call('search.image', { image: toAssistantImage(input.image), k });
+  const found = await api.call('search.image', { image: contractImage(input.image), k });
   if (found.ok) return found.value;
   io.stderr(`vesalius search: ${shown(file)}: ${found.error.message}\n`);
   return null;

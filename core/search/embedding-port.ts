@@ -1,14 +1,18 @@
 // What search needs of a model: its identity and two embedding calls. The client is the assistant's own
 // inference worker client (one model load per process), which fits EmbeddingClient as it is.
+import type { ImageHeader } from '../contract/assistant';
 import type { EmbeddingModel } from '../contract/search';
 import { err, ok, type Result } from '../contract/result';
 import type { RawImage } from '../model/preprocess';
 import { unitVector } from './top-k';
 
+/** The model's input image with the DICOM header tags a 0.3 model reads as facts (absent for PNG / JPEG). */
+export type ModelImage = RawImage & { header?: ImageHeader };
+
 /** A model's image and text embeddings in one space; every vector it gives is unit length and `model.dim` long. */
 export interface EmbeddingPort {
   readonly model: EmbeddingModel;
-  embedImage(image: RawImage): Promise<Result<Float32Array>>;
+  embedImage(image: ModelImage): Promise<Result<Float32Array>>;
   embedText(text: string): Promise<Result<Float32Array>>;
 }
 
@@ -21,7 +25,7 @@ export interface EmbeddingAnswer {
 
 /** The inference client's embedding methods (workers/inference/client.ts InferenceClient), structurally. */
 export interface EmbeddingClient {
-  embedImage(image: RawImage): Promise<Result<EmbeddingAnswer>>;
+  embedImage(image: ModelImage): Promise<Result<EmbeddingAnswer>>;
   embedText(text: string): Promise<Result<EmbeddingAnswer>>;
 }
 

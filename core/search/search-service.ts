@@ -5,10 +5,9 @@ import { err, ok, type Result } from '../contract/result';
 import type { EmbeddingModel, ImageEmbedding, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs } from '../contract/search';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { ModelFolder } from '../model/config';
-import type { RawImage } from '../model/preprocess';
 import { errorMessage } from '../model/errors';
 import { catalogDataVersion, catalogImages, type CatalogImage } from './catalog-images';
-import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort } from './embedding-port';
+import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort, type ModelImage } from './embedding-port';
 import { imageKey, type EmbeddingStore } from './embedding-store';
 import type { DecodeFrame } from './frame-image';
 import { indexCatalog, upToDate } from './index-job';
@@ -150,7 +149,7 @@ export class SearchService {
   }
 
   /** Indexed images ranked by similarity to an image given as pixels. */
-  async searchImage(image: RawImage, k: number): Promise<Result<SearchResults>> {
+  async searchImage(image: ModelImage, k: number): Promise<Result<SearchResults>> {
     const started = performance.now();
     const port = this.ready('search.image');
     if (!port.ok) return port;
@@ -160,7 +159,7 @@ export class SearchService {
   }
 
   /** An image's embedding with the search model. */
-  async embedImage(image: RawImage): Promise<Result<ImageEmbedding>> {
+  async embedImage(image: ModelImage): Promise<Result<ImageEmbedding>> {
     const port = this.ready('search.embedImage');
     if (!port.ok) return port;
     const vector = await port.value.embedImage(image);

@@ -8,6 +8,7 @@ import { dispatch } from '../contract/dispatch';
 import type { CallArgs, CallName, CallResult } from '../contract/index';
 import { err, ok, type Result } from '../contract/result';
 import { loadModelFolder } from '../model/config';
+import type { ModelImage } from '../search/embedding-port';
 import { embeddingModelOf } from '../search/search-service';
 import { fakeEmbeddingClient } from '../search/test-helpers';
 import { createAppService, type AppService } from './app-service';
@@ -89,6 +90,8 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     expect(events.at(-1)).toMatchObject({ kind: 'searchIndex', state: 'done', done: 5, total: 5 });
     // Both decoding paths ran: HU for CT, rendered 8-bit grey for MR.
     expect(clients[0].calls.images.map((i) => i.kind).sort()).toEqual(['gray8', 'gray8', 'hu', 'hu', 'hu']);
+    // With the header tags a 0.3 model reads as facts, as the dock and the CLI send them.
+    expect(clients[0].calls.images.map((i) => (i as ModelImage).header?.modality).sort()).toEqual(['CT', 'CT', 'CT', 'MR', 'MR']);
     expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 5, total: 5, running: false });
 
     // Resumable: nothing to do the second time.
