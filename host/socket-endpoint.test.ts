@@ -58,7 +58,7 @@ describe('socket endpoint: binary payloads', () => {
     const pixels = Int16Array.from({ length: 6 }, (_, i) => i * 100 - 1024);
     const image = { kind: 'hu' as const, width: 3, height: 2, slope: 1, intercept: -1024, dtype: 'int16' as const, pixels };
     const answer = await api['assistant.segment']({ image, prompt: 'lung' });
-    expect(answer).toEqual({ ok: true, value: { width: 3, height: 2, mask: segmentMask, model: 'fake', ms: 1 } });
+    expect(answer).toEqual({ ok: true, value: { width: 3, height: 2, mask: segmentMask, present: true, model: 'fake', ms: 1 } });
     if (answer.ok) expect(answer.value.mask).toBeInstanceOf(Uint8Array);
     // The handler got the validated arguments with the pixels as an Int16Array.
     const seen = calls.find((c) => c.name === 'assistant.caption' || c.name === 'assistant.segment');
