@@ -3,7 +3,7 @@ import type { AssistantStatus } from '../../../core/contract/assistant';
 import type { MaskSetInfo } from '../../../core/contract/masks';
 import type { ModelScore, ModelSlice } from '../../../core/contract/model-outputs';
 import type { Result } from '../../../core/contract/result';
-import type { ViewerState } from '../state/viewer.svelte';
+import type { OpenSeries, ViewerState } from '../state/viewer.svelte';
 import { describeLoadError } from '../lib/errors';
 import { currentSlice, seriesSliceImage, type CurrentSlice } from './viewportImage';
 import { maskAreaCm2, paintMask, type PaintedMask } from './maskPaint';
@@ -71,8 +71,11 @@ export interface PageSegmentations {
   readonly notice: string | null;
   refreshList(): Promise<void>;
   open(maskSetId: string): Promise<void>;
-  gridOfOpenSeries(): Promise<{ readonly shape: readonly [number, number, number]; readonly spacingMm: readonly [number, number, number] } | null>;
+  gridOfOpenSeries(): Promise<SeriesGrid | null>;
 }
+
+/** A series' voxel grid as a segmentation of it is stored: [columns, rows, slices] and the voxel size in mm. */
+type SeriesGrid = { readonly shape: readonly [number, number, number]; readonly spacingMm: readonly [number, number, number] };
 
 /** The page's assistant (one dock per page), read by the Report dock to offer its answers for insertion. */
 let pageAssistant: AssistantState | null = null;
@@ -192,7 +195,7 @@ export class AssistantState {
         return;
       }
       const sop = this.viewer.open?.frames[slice.sliceIndex]?.instance.sopInstanceUid ?? null;
-      const error = await this.store([modelSliceOf(answer, painted, slice.sliceIndex, sop)], 'slice', true, prompt, answer.model);
+      const error = await this.store(null, [modelSliceOf(answer, painted, slice.sliceIndex, sop)], 'slice', true, prompt, answer.model);
       if (error) this.errors.segment = error;
     });
   }
@@ -235,6 +238,8 @@ export class AssistantState {
         signal: controller.signal,
         onProgress: (done, total) => (this.seriesProgress = { done, total }),
         runSlice: async (z) => {
+          // Another series opened: this run's slices stop here (the ones done are still stored on their own series).
+          if (this.viewer.open !== open) return { ok: false, reason: 'another series was opened; the run stopped' };
           const image = await seriesSliceImage(frames, z, open.series.modality);
           const answer = await this.api['assistant.segment']({ image, prompt });
           if (!answer.ok) return { ok: false, reason: answer.error.message };
@@ -246,14 +251,14 @@ export class AssistantState {
       const slices = outcome.results.map((r) => r.value);
       const found = slices.some((s) => s.bits !== null);
       let kept: 'stored' | 'nothing found' | 'not stored' = 'not stored';
-      if (found && this.viewer.open === open) {
-        const error = await this.store(slices, 'series', outcome.state === 'done', prompt, model);
+      if (found) {
+        const error = await this.store({ open, grid }, slices, 'series', outcome.state === 'done', prompt, model);
         if (error) this.errors.segment = error;
         else kept = 'stored';
       } else if (!found && slices.length) {
         kept = 'nothing found';
         const highest = slices.reduce<number | null>((p, s) => (s.presenceProbability === null ? p : Math.max(p ?? 0, s.presenceProbability)), null);
-        this.notFound = `${notFoundText(highest)} on any of the ${slices.length} slices${highest === null ? '' : ' (the highest)'}`;
+        this.notFound = `not found on any of the ${slices.length} slices (${highest === null ? 'every mask empty' : `highest p = ${highest.toFixed(2)}`})`;
       }
       this.seriesOutcome = seriesOutcomeLine({ state: outcome.state, total: outcome.total, error: outcome.error, done: slices.length }, kept);
     } catch (e) {
@@ -317,12 +322,19 @@ export class AssistantState {
     this.overlayVisible = true;
   }
 
-  /** Stores the slices as a model segmentation of the open series and shows it; the reason when it could not. */
-  private async store(slices: ModelSlice[], scope: 'slice' | 'series', complete: boolean, prompt: string, model: string): Promise<string | null> {
-    const open = this.viewer.open;
-    if (!open) return 'the series was closed before the segmentation could be stored';
-    const grid = await this.segmentations.gridOfOpenSeries();
-    if (!grid) return this.segmentations.notice ?? 'the series has no voxel grid to store a segmentation on';
+  /**
+   * Stores the slices as a model segmentation of `target` (the series they were run on, on its grid) and shows it when
+   * that series is still the one open; the reason when it could not be stored.
+   */
+  private async store(target: { open: OpenSeries; grid: SeriesGrid } | null, slices: ModelSlice[], scope: 'slice' | 'series', complete: boolean, prompt: string, model: string): Promise<string | null> {
+    if (!target) {
+      const open = this.viewer.open;
+      if (!open) return 'the series was closed before the segmentation could be stored';
+      const grid = await this.segmentations.gridOfOpenSeries();
+      if (!grid) return this.segmentations.notice ?? 'the series has no voxel grid to store a segmentation on';
+      target = { open, grid };
+    }
+    const { open, grid } = target;
     const saved = await this.api['modelOutputs.saveSegmentation']({
       seriesKey: open.series.seriesInstanceUid,
       shape: [grid.shape[0], grid.shape[1], grid.shape[2]],
@@ -337,8 +349,10 @@ export class AssistantState {
     });
     if (!saved.ok) return saved.error.message;
     this.stored = saved.value;
-    await this.segmentations.refreshList();
-    await this.segmentations.open(saved.value.maskSetId);
+    if (this.viewer.open === open) {
+      await this.segmentations.refreshList();
+      await this.segmentations.open(saved.value.maskSetId);
+    }
     await this.scoreStored(saved.value.maskSetId);
     return null;
   }
