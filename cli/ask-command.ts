@@ -6,7 +6,7 @@ import type { ModelFolder } from '../core/model/config';
 import type { InferenceClient } from '../workers/inference/client';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { isProblem, readOneImage, type FileProblem, type InputImage } from './image-input';
-import { shown } from './index-command';
+import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
 const help = `Usage: vesalius ask <image> "<question>" [--model DIR|NAME] [--json]
@@ -198,8 +198,10 @@ async function answerLines(text: string, baseDir: string, client: InferenceClien
   const failedLines: number[] = [];
   let answered = 0;
   const lines = text.split(/\r?\n/);
+  const progress = terminalProgress(io, 'asking');
   for (let i = 0; i < lines.length; i++) {
     const lineNumber = i + 1;
+    progress.onProgress?.(i, lines.length);
     if (lines[i].trim() === '') continue;
     const record = async (id: unknown, fields: { answer: string; probability: number } | { error: string }) => {
       if ('error' in fields) failedLines.push(lineNumber);
@@ -222,6 +224,7 @@ async function answerLines(text: string, baseDir: string, client: InferenceClien
     if (!result.ok) await record(parsed.id, { error: result.error.message });
     else await record(parsed.id, { answer: result.value.text, probability: result.value.probability });
   }
+  progress.done();
   const failedText = failedLines.length ? `; ${failedLines.length} failed (line${failedLines.length > 1 ? 's' : ''} ${failedLines.slice(0, 20).join(', ')}${failedLines.length > 20 ? ', …' : ''})` : '';
   io.stderr(`vesalius ask: ${batchName}: ${answered} answered${failedText}\n`);
   return failedLines.length > 0 ? 1 : 0;

@@ -5,7 +5,7 @@ import { declaredPrompt } from '../core/model/segment-prompt';
 import { encodePng } from '../core/render/png-output';
 import { UsageError, walkArgs, type CliCommand } from './command';
 import { findImages, isProblem, readImage, type FileProblem, type ImageRef } from './image-input';
-import { shown } from './index-command';
+import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
 const help = `Usage: vesalius segment <image|dir>... --prompt <text> --out <dir> [--model DIR|NAME] [--json]
@@ -151,10 +151,10 @@ export const segmentCommand: CliCommand = async (argv, io) => {
         io.stderr(`vesalius segment: ${loaded.error.message}\n`);
         return 1;
       }
+      const progress = terminalProgress(io, 'segmenting');
       let done = 0;
       for (const [output, ref] of byOutput) {
-        done++;
-        if (!args.json && byOutput.size > 1) io.stderr(`segment ${done}/${byOutput.size}: ${shown(ref.file)}${ref.numberOfFrames > 1 ? ` frame ${ref.frame}` : ''}\n`);
+        progress.onProgress?.(done++, byOutput.size);
         const input = await readImage(ref);
         if (isProblem(input)) {
           failed.push(input);
@@ -183,6 +183,7 @@ export const segmentCommand: CliCommand = async (argv, io) => {
         const { present, presenceProbability } = result.value;
         segmented.push({ file: ref.file, frame: ref.frame, output, width, height, present, presence: presenceProbability, probability: probabilityMean, pixels });
       }
+      progress.done();
     } finally {
       await client.dispose();
     }
