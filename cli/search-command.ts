@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { importSummarySchema } from '../core/contract/dicom';
 import { MAX_SEARCH_RESULTS, DEFAULT_SEARCH_RESULTS, type SearchResults } from '../core/contract/search';
-import { catalogImages } from '../core/search/catalog-images';
+import { findCatalogImage } from '../core/search/catalog-images';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { contractImage } from './contract-image';
@@ -139,7 +139,7 @@ async function ensureIndexed(api: DirectApi, io: CliIo): Promise<boolean> {
   return true;
 }
 
-/** The catalogued image at this path (symbolic links resolved as the catalog's paths are), or undefined. */
+/** The catalogued image at this path (as given, or with symbolic links resolved), or undefined. */
 function catalogued(api: DirectApi, file: string) {
   const wanted = new Set([path.resolve(file)]);
   try {
@@ -147,7 +147,11 @@ function catalogued(api: DirectApi, file: string) {
   } catch {
     // A path that does not exist is reported when it is read.
   }
-  return catalogImages(api.service.catalog).find((image) => wanted.has(image.filePath));
+  for (const filePath of wanted) {
+    const image = findCatalogImage(api.service.catalog, { filePath });
+    if (image) return image;
+  }
+  return undefined;
 }
 
 async function rankLike(api: DirectApi, io: CliIo, file: string, k: number): Promise<SearchResults | null> {

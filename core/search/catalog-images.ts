@@ -32,21 +32,36 @@ interface Row {
   description: string;
 }
 
+const SELECT_IMAGES = `SELECT f.path, f.size, f.mtime_ms, i.number_of_frames, s.series_key, st.study_key, i.sop_instance_uid, i.file_key, s.modality, s.description
+  FROM instances i JOIN files f ON f.id = i.file_row JOIN series s ON s.id = i.series_row JOIN studies st ON st.id = s.study_row
+  WHERE f.status = 'present'`;
+
 /** Every catalogued image whose file is present, ordered by file path. */
 export function catalogImages(catalog: Catalog): CatalogImage[] {
   let rows: Row[];
   try {
-    rows = catalog.db
-      .prepare<[], Row>(
-        `SELECT f.path, f.size, f.mtime_ms, i.number_of_frames, s.series_key, st.study_key, i.sop_instance_uid, i.file_key, s.modality, s.description
-         FROM instances i JOIN files f ON f.id = i.file_row JOIN series s ON s.id = i.series_row JOIN studies st ON st.id = s.study_row
-         WHERE f.status = 'present' ORDER BY f.path`,
-      )
-      .all();
+    rows = catalog.db.prepare<[], Row>(`${SELECT_IMAGES} ORDER BY f.path`).all();
   } catch (e) {
     throw databaseError(catalog.file, 'list the catalogued images', e);
   }
-  return rows.map((r) => ({
+  return rows.map(imageOfRow);
+}
+
+/** The present catalogued image of this SOP Instance UID or file path (in this series, when given), or undefined. */
+export function findCatalogImage(catalog: Catalog, where: { seriesKey?: string; sopInstanceUid?: string; filePath?: string }): CatalogImage | undefined {
+  const columns = { seriesKey: 's.series_key', sopInstanceUid: 'i.sop_instance_uid', filePath: 'f.path' } as const;
+  const given = (Object.keys(columns) as Array<keyof typeof columns>).filter((name) => where[name] !== undefined);
+  const sql = `${SELECT_IMAGES}${given.map((name) => ` AND ${columns[name]} = ?`).join('')} LIMIT 1`;
+  try {
+    const row = catalog.db.prepare<string[], Row>(sql).get(...given.map((name) => where[name]!));
+    return row ? imageOfRow(row) : undefined;
+  } catch (e) {
+    throw databaseError(catalog.file, 'look up a catalogued image', e);
+  }
+}
+
+function imageOfRow(r: Row): CatalogImage {
+  return {
     filePath: r.path,
     frame: indexedFrame(r.number_of_frames),
     size: r.size,
@@ -58,7 +73,7 @@ export function catalogImages(catalog: Catalog): CatalogImage[] {
     fileKey: r.file_key,
     modality: r.modality,
     description: r.description,
-  }));
+  };
 }
 
 /** Changes whenever another process commits to the catalog (this process's own imports emit catalog.changed). */

@@ -6,7 +6,7 @@ import type { EmbeddingModel, ImageEmbedding, SearchHit, SearchIndexStatus, Sear
 import type { JobRegistry } from '../jobs/job-registry';
 import type { ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
-import { catalogDataVersion, catalogImages, type CatalogImage } from './catalog-images';
+import { catalogDataVersion, catalogImages, findCatalogImage, type CatalogImage } from './catalog-images';
 import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort, type ModelImage } from './embedding-port';
 import { imageKey, type EmbeddingStore } from './embedding-store';
 import type { DecodeFrame } from './frame-image';
@@ -47,6 +47,8 @@ export class SearchService {
   private runningJobId: string | null = null;
   /** Bumped when this process's catalog changed (its own imports: data_version counts only other connections'). */
   private catalogChanges = 0;
+  /** The last status counts and what they were counted from (a page may ask often; 100k images take a while). */
+  private counted: { stamp: string; counts: Pick<SearchIndexStatus, 'indexed' | 'total' | 'failed'> } | null = null;
 
   constructor(private readonly deps: SearchServiceDeps) {}
 
@@ -82,20 +84,29 @@ export class SearchService {
   status(): SearchIndexStatus {
     const jobId = this.runningJob();
     const base = { running: jobId !== null, jobId };
-    const images = catalogImages(this.deps.catalog);
     const current = this.currentModel();
-    if (!current.ok) return { ...base, model: null, indexed: 0, total: images.length, failed: 0, problem: current.error.message };
+    if (!current.ok) return { ...base, model: null, indexed: 0, total: catalogImages(this.deps.catalog).length, failed: 0, problem: current.error.message };
     const { model } = current.value;
-    const states = this.deps.store.states(model);
-    let indexed = 0;
-    let failed = 0;
-    for (const image of images) {
-      const state = states.get(imageKey(image));
-      if (!upToDate(state, image)) continue;
-      if (state!.kind === 'vector') indexed++;
-      else failed++;
+    const stamp = this.stamp(model);
+    if (this.counted?.stamp !== stamp) {
+      const images = catalogImages(this.deps.catalog);
+      const states = this.deps.store.states(model);
+      let indexed = 0;
+      let failed = 0;
+      for (const image of images) {
+        const state = states.get(imageKey(image));
+        if (!upToDate(state, image)) continue;
+        if (state!.kind === 'vector') indexed++;
+        else failed++;
+      }
+      this.counted = { stamp, counts: { indexed, total: images.length, failed } };
     }
-    return { ...base, model, indexed, total: images.length, failed, problem: null };
+    return { ...base, model, ...this.counted.counts, problem: null };
+  }
+
+  /** Changes whenever the model, the stored embeddings or the catalog changed. */
+  private stamp(model: EmbeddingModel): string {
+    return `${model.name}\0${model.version}\0${model.dim}\0${this.deps.store.version()}\0${catalogDataVersion(this.deps.catalog)}.${this.catalogChanges}`;
   }
 
   /** Starts indexing (or returns the job already running). */
@@ -128,9 +139,7 @@ export class SearchService {
     const started = performance.now();
     const port = this.ready('search.similar');
     if (!port.ok) return port;
-    const image = catalogImages(this.deps.catalog).find(
-      (i) => i.seriesKey === args.seriesKey && (args.sopInstanceUid !== undefined ? i.sopInstanceUid === args.sopInstanceUid : i.filePath === args.filePath),
-    );
+    const image = findCatalogImage(this.deps.catalog, { seriesKey: args.seriesKey, sopInstanceUid: args.sopInstanceUid, filePath: args.filePath });
     const which = args.sopInstanceUid !== undefined ? `instance ${args.sopInstanceUid}` : `file ${args.filePath}`;
     if (!image) return err('not_found', `search.similar: ${which} is not in series ${args.seriesKey} of the catalog (or its file is missing)`);
     if (args.frame > image.numberOfFrames) return err('invalid_arguments', `search.similar: ${which} has ${image.numberOfFrames} frame(s), there is no frame ${args.frame}`);
@@ -184,8 +193,7 @@ export class SearchService {
   /** The stored vectors of present, unchanged files as one matrix; rebuilt only when something changed. */
   private searchMatrix(model: EmbeddingModel): SearchMatrix {
     const { catalog, store } = this.deps;
-    const stampNow = () => `${model.name}\0${model.version}\0${store.version()}\0${catalogDataVersion(catalog)}.${this.catalogChanges}`;
-    if (this.matrix?.stamp === stampNow()) return this.matrix;
+    if (this.matrix?.stamp === this.stamp(model)) return this.matrix;
     const images = new Map(catalogImages(catalog).map((i) => [imageKey(i), i]));
     const stored = store.vectors(model);
     const matrix = new Float32Array(stored.refs.length * model.dim);
@@ -197,7 +205,7 @@ export class SearchService {
       hits.push({ ...image, frame: ref.frame });
     });
     // vectors() may have deleted corrupt rows: stamp after it so the next call does not rebuild for that.
-    this.matrix = { stamp: stampNow(), model, matrix: matrix.subarray(0, hits.length * model.dim), hits };
+    this.matrix = { stamp: this.stamp(model), model, matrix: matrix.subarray(0, hits.length * model.dim), hits };
     return this.matrix;
   }
 
