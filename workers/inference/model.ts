@@ -4,6 +4,7 @@ import { modelTasks, type ModelFolder } from '../../core/model/config';
 import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
 import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../../core/model/header-facts';
 import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../../core/model/preprocess';
+import { declaredPrompt } from '../../core/model/segment-prompt';
 import { WordLevelTokenizer } from '../../core/model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
 
@@ -310,12 +311,9 @@ export class VisionLanguageModel {
 
   /** The declared prompt the user's text names (trimmed, lower-cased, exact), else an error naming the supported ones. */
   checkPrompt(prompt: string): string {
-    const declared = this.folder.config.segment_prompts;
-    const normalized = prompt.trim().toLowerCase();
-    if (declared.length > 0 && !declared.includes(normalized)) {
-      throw new ModelInputError(this.name, `unknown prompt "${prompt.trim()}"; this model segments: ${declared.join(', ')}`);
-    }
-    return normalized;
+    const checked = declaredPrompt(this.folder.config.segment_prompts, prompt);
+    if (!checked.ok) throw new ModelInputError(this.name, checked.message);
+    return checked.prompt;
   }
 
   /** The prompt ids for segmentation: `<bos> <seg> prompt` (a declared prompt). */
