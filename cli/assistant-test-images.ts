@@ -26,6 +26,8 @@ export interface TestImages {
   seg: string;
   /** A DICOM image whose pixel data is shorter than its header declares. */
   shortPixels: string;
+  /** A PNG wider than the assistant takes (4100 × 2). */
+  tooWide: string;
 }
 
 /** A body ellipse with two dark lungs, as stored values HU + 1024. */
@@ -60,6 +62,7 @@ export async function writeTestImages(dir: string): Promise<TestImages> {
     text: at('notes.txt'),
     seg: at('mask-seg.dcm'),
     shortPixels: at('short.dcm'),
+    tooWide: at('too-wide.png'),
   };
   await writeFile(
     files.ct,
@@ -93,5 +96,6 @@ export async function writeTestImages(dir: string): Promise<TestImages> {
   await writeFile(files.text, 'not an image\n');
   await writeFile(files.seg, imageFixture({ rows: 2, columns: 2, bitsAllocated: 8, frames: [[0, 1, 1, 0]], extra: { Modality: 'SEG', SOPClassUID: '1.2.840.10008.5.1.4.1.1.66.4' } }));
   await writeFile(files.shortPixels, imageFixture({ rows: 4, columns: 4, bitsAllocated: 16, frames: [[1, 2]], extra: { Modality: 'MR' } }));
+  await writeFile(files.tooWide, labelPng(4100, 2, new Array(8200).fill(7)));
   return files;
 }

@@ -69,6 +69,7 @@ describe('vesalius caption (tiny-random)', () => {
       [images.shortPixels, /short\.dcm: Pixel Data \(7FE0,0010\) holds 4 bytes/],
       [path.dirname(images.ct), /images: is a folder; give one image file/],
       [path.join(dir, 'missing.dcm'), /missing\.dcm: cannot access it: /],
+      [images.tooWide, /too-wide\.png: the image is 4100 × 2 pixels; the assistant takes images up to 4096 pixels a side/],
     ];
     for (const [file, reason] of cases) {
       const run = await vesalius(['caption', file, '--model', tinyRandomDir], env);

@@ -9,7 +9,7 @@ import { ioErrorText } from '../core/fs/io-error';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { imageFormatOf, type ModelInputFormat } from '../core/sandbox/model-input';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
-import type { ImageHeader } from '../core/contract/assistant';
+import { MAX_IMAGE_SIDE, type ImageHeader } from '../core/contract/assistant';
 import type { WorkerImage } from '../workers/inference/protocol';
 
 /** One image to run the model on: a file and, for multi-frame DICOM, a frame (1-based). */
@@ -127,6 +127,9 @@ export async function readImage(ref: Pick<ImageRef, 'file' | 'frame'>): Promise<
   const decoded = await sharedReaderSandbox().modelInput(ref.file, ref.frame);
   if (!decoded.ok) return { file: ref.file, reason: decoded.reason };
   const { kind, width, height, data, slope, intercept } = decoded.image;
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    return { file: ref.file, reason: `the image is ${width} × ${height} pixels; the assistant takes images up to ${MAX_IMAGE_SIDE} pixels a side` };
+  }
   const image: WorkerImage = { kind, width, height, data };
   if (slope !== undefined) image.slope = slope;
   if (intercept !== undefined) image.intercept = intercept;
