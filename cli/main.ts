@@ -65,7 +65,7 @@ const commands: Record<string, CommandEntry> = {
   },
   models: {
     summary: 'list the model folders (bundled and $VESALIUS_HOME/models): version, tasks, prompts, problems',
-    usage: 'vesalius models list [--json]',
+    usage: 'vesalius models list [--check] [--json]',
     load: async () => (await import('./models-command')).modelsCommand,
   },
   embed: {
