@@ -174,6 +174,11 @@ export class EmbeddingStore {
     return removed;
   }
 
+  /** Runs `work` (several puts) as one commit: for loading many rows at once (an import of precomputed vectors, the bench). */
+  batch(work: () => void): void {
+    this.write('store embeddings', work);
+  }
+
   private remove(refs: ImageRef[], model: EmbeddingModel): void {
     const del = this.db.prepare<[string, number, string, string]>('DELETE FROM embeddings WHERE file_path = ? AND frame = ? AND model_name = ? AND model_version = ?');
     this.write('remove corrupt embeddings', () => {
