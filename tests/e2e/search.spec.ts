@@ -274,6 +274,42 @@ test.describe('searching an indexed mixed folder with the tiny model', () => {
   });
 });
 
+test.describe('Find similar from the keyboard with the tiny model', () => {
+  let own: SearchHost;
+  test.beforeAll(async () => {
+    own = await startSearchHost('search-keys', TINY_MODEL);
+    await importPhantoms(own, MIXED.slice(0, 2));
+    await indexThroughHost(own.host);
+  });
+  test.afterAll(async () => own?.close());
+
+  test('Shift+F over the viewer finds images like the one on screen; the help lists it beside f (fit)', async ({ page }) => {
+    const images = MIXED[0].slices! + MIXED[1].slices!;
+    const { viewer, checkOffline } = await openApp(page, own.host);
+    await expect(page.getByTestId('search-index-status')).toHaveText(`${images} of ${images} images indexed with tiny-random 0.3.0-tiny`);
+    await page.getByTestId('study-item').filter({ hasText: `${MIXED[0].slices} images` }).click();
+    await viewer.waitForRender(0);
+    await viewer.viewport.hover();
+    await page.keyboard.press('ArrowDown');
+    await viewer.waitForRender(1);
+
+    await page.keyboard.press('Shift+F');
+    const hits = page.getByTestId('search-hit');
+    await expect(hits).toHaveCount(images - 1);
+    await expect(page.getByTestId('archive-search-summary')).toHaveText(new RegExp(`^${images - 1} best of ${images} for images like image 2 of CT Chest CT phantom · \\d+ ms$`));
+    // Still on the image it searched from: the command only searched.
+    await viewer.waitForRender(1);
+
+    await page.keyboard.press('?');
+    const help = page.getByTestId('help-overlay');
+    await expect(help.getByRole('row').filter({ hasText: 'Find similar images' })).toHaveText(/^F\s*Find similar images$/);
+    await expect(help.getByRole('row').filter({ hasText: 'Fit to window' })).toHaveText(/^f\s*Fit to window$/);
+    await page.keyboard.press('Escape');
+    await expect(help).toHaveCount(0);
+    checkOffline();
+  });
+});
+
 test.describe('search without a model that can embed', () => {
   let own: SearchHost;
   test.beforeAll(async () => {
@@ -299,13 +335,22 @@ test.describe('search without a model that can embed', () => {
   test.afterAll(async () => own?.close());
 
   test('the status names the reason plainly and the search buttons wait', async ({ page }) => {
-    const { checkOffline } = await openApp(page, own.host);
+    const { viewer, checkOffline } = await openApp(page, own.host);
     await expect(page.getByTestId('search-index-status')).toContainText('no-embed-vlm has no embedding graphs');
     await expect(page.getByTestId('search-index-advice')).toContainText('needs one with image and text embedding graphs');
     await page.getByRole('searchbox', { name: 'Search images by content' }).fill('chest ct');
     await expect(page.getByRole('button', { name: 'Search', exact: true })).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Find similar' })).toBeDisabled();
     await expect(page.getByRole('button', { name: 'Index the archive' })).toHaveCount(0);
+    // With an image on screen the button still waits, and Shift+F does nothing.
+    await page.getByTestId('study-item').click();
+    await viewer.waitForRender(0);
+    await expect(page.getByRole('button', { name: 'Find similar' })).toBeDisabled();
+    await viewer.viewport.hover();
+    await page.keyboard.press('Shift+F');
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await expect(page.getByTestId('archive-search-summary')).toHaveCount(0);
+    await expect(page.getByTestId('archive-search-error')).toHaveCount(0);
     // The service refuses as plainly when asked directly (the CLI, another client).
     const refused = await own.host.service.handlers['search.text']({ text: 'chest ct', k: 5 }, direct);
     expect(refused.ok ? null : refused.error.message).toContain('no embedding graphs');

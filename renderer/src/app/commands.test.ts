@@ -4,7 +4,7 @@ import { chordOf, shortcuts } from '../lib/shortcuts';
 
 type DrawMode = CommandTarget['segmentation']['drawMode'];
 
-function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean } = {}): CommandTarget & { tools: string[] } {
+function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boolean; canRedo?: boolean; canFindSimilar?: boolean } = {}): CommandTarget & { tools: string[] } {
   const tools: string[] = [];
   const addSegment = vi.fn();
   const segmentation = {
@@ -21,6 +21,7 @@ function fakeTarget(over: { hasSeries?: boolean; active?: boolean; canUndo?: boo
     setLayout: (layout) => tools.push(`layout ${layout}`),
     setPrimaryTool: (tool) => tools.push(tool),
     openDock: (id) => tools.push(`dock ${id}`),
+    search: { canFindSimilar: over.canFindSimilar ?? true, findSimilar: () => tools.push('find similar') },
     segmentation: {
       active: over.active === false ? null : { editable: true, addSegment },
       busy: null,
@@ -63,6 +64,21 @@ describe('the commands table', () => {
     expect(commandForChord('r')).toBeNull();
     expect(runCommand('report.open', target)).toBe(true);
     expect(target.tools).toEqual(['dock report-toggle']);
+  });
+
+  it('finds images like the one on screen with Shift+F (plain f stays the viewer fit), only when search can run', () => {
+    const chord = chordOf({ key: 'F', ctrlKey: false, altKey: false, metaKey: false, shiftKey: true });
+    expect(commandForChord(chord)?.id).toBe('search.similar');
+    expect(commandForChord('f')).toBeNull();
+    expect(shortcuts.find((s) => s.keys.includes('f'))?.description).toBe('Fit to window');
+    const ready = fakeTarget();
+    expect(runCommand('search.similar', ready)).toBe(true);
+    expect(ready.tools).toEqual(['find similar']);
+    const waiting = fakeTarget({ canFindSimilar: false });
+    expect(runCommand('search.similar', waiting)).toBe(false);
+    expect(waiting.tools).toEqual([]);
+    // The help overlay lists every keyed command by its label.
+    expect(commands.filter((c) => c.keys.length > 0).map((c) => c.label)).toContain('Find similar images');
   });
 
   it('switches the layout through its commands', () => {

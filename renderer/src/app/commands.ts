@@ -13,6 +13,12 @@ export interface CommandTarget {
   setLayout(layout: Layout): void;
   /** Opens a right-edge dock by its tab's id (e.g. REPORT_DOCK_ID), closing the one open. */
   openDock(id: string): void;
+  /** Archive search: ranks the archive's images by likeness to the image on screen (results in the study browser). */
+  readonly search: {
+    /** An image is on screen and search can run (a model that embeds, a worker). */
+    readonly canFindSimilar: boolean;
+    findSimilar(): void;
+  };
   readonly segmentation: {
     readonly active: { readonly editable: boolean; addSegment(): void } | null;
     readonly busy: string | null;
@@ -123,6 +129,15 @@ export const commands: readonly Command[] = [
     enabled: () => true,
     run: (t) => t.openDock(REPORT_DOCK_ID),
     describe: () => 'Opens the Report dock: findings, AI texts, key images, signing and the PDF (Shift+R)',
+  },
+  {
+    id: 'search.similar',
+    label: 'Find similar images',
+    // 'f' fits the image; Shift+F finds images like it.
+    keys: ['F'],
+    enabled: (t) => t.search.canFindSimilar,
+    run: (t) => t.search.findSimilar(),
+    describe: () => 'Ranks the archive’s images by likeness to the one on screen; the results show in the study browser (Shift+F)',
   },
   {
     id: 'segmentation.new',

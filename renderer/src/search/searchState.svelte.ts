@@ -97,6 +97,16 @@ export class SearchState {
     if (read.value.running && read.value.jobId && !this.indexing) void this.followIndexing(async () => ok({ jobId: read.value.jobId! }));
   }
 
+  /** Search cannot run (no model with embeddings, no worker): the index status says why, and the search buttons wait. */
+  get unavailable(): boolean {
+    return this.status !== null && (this.status.model === null || this.status.problem !== null);
+  }
+
+  /** An image is on screen to find similar ones to, and search can run (the button, the Shift+F command). */
+  get canFindSimilar(): boolean {
+    return this.viewer.currentFrame !== null && !this.unavailable;
+  }
+
   /** Starts indexing what is not indexed yet (or follows the job already running). */
   startIndexing(): Promise<void> {
     return this.followIndexing(() => this.api['search.indexStart']({}));

@@ -4,8 +4,9 @@ import type { PrimaryTool } from '../lib/cornerstone/stackController';
 import type { Layout } from '../viewer/layout';
 import type { ViewerState } from '../state/viewer.svelte';
 import type { SegmentationState } from './segmentationState.svelte';
+import type { SearchState } from '../search/searchState.svelte';
 
-export function commandTarget(viewer: ViewerState, segmentation: SegmentationState, docks: { open: string | null }): CommandTarget {
+export function commandTarget(viewer: ViewerState, segmentation: SegmentationState, docks: { open: string | null }, search: SearchState): CommandTarget {
   return {
     get hasSeries() {
       return viewer.open !== null;
@@ -22,5 +23,6 @@ export function commandTarget(viewer: ViewerState, segmentation: SegmentationSta
       docks.open = id;
     },
     segmentation,
+    search,
   };
 }

@@ -8,6 +8,7 @@ import { ImportState } from './imports.svelte';
 import { ViewerState } from './viewer.svelte';
 import { DockLayout } from './docks.svelte';
 import { SegmentationState } from '../segmentation/segmentationState.svelte';
+import { SearchState } from '../search/searchState.svelte';
 
 /** Everything the workspace shares, handed down through context. */
 export class AppState {
@@ -26,12 +27,15 @@ export class AppState {
   readonly docks = new DockLayout();
   /** The open series' drawable segmentations, the brush and undo/redo. */
   readonly segmentation: SegmentationState;
+  /** Archive search: the study browser's search box and results, and the Find similar command. */
+  readonly search: SearchState;
 
   constructor(connection: Connection) {
     this.api = connection.api;
     this.getPathForFile = connection.getPathForFile;
     this.catalog = new CatalogState(this.api);
     this.segmentation = new SegmentationState(this.api, this.viewer);
+    this.search = new SearchState(this.api, this.catalog, this.viewer);
     this.imports = new ImportState(this.api, (summary) => void this.showImported(summary));
     this.pickerSupported = connection.getPathForFile !== null;
   }
