@@ -454,6 +454,7 @@ def main():
         t = time.time()
         r = fn(*a, **kw)
         seconds[name] = round(time.time() - t, 1)
+        print(f"[eval] {name}: {seconds[name]} s", flush=True)  # progress of a long run
         return r
     vqa = timed("vqa", vqa_section, model, tok, rules, meta, limit)
     lung = timed("lung", lung_section, model, tok, rules, arrays, meta, limit)
