@@ -79,6 +79,17 @@ async function openApp(page: Page, host: RunningHost): Promise<{ viewer: ViewerP
   return { viewer, checkOffline: () => expect(outsideOrigin(requests, host.port), 'requests outside the app origin').toEqual([]) };
 }
 
+/** The index status's "N of M indexed" and the progress's "done / total", read in the same frame (null where not shown). */
+const shownCounts = (page: Page): Promise<{ indexed: number | null; done: number | null }> =>
+  page.evaluate(() => {
+    const number = (testId: string, pattern: RegExp) => {
+      const text = document.querySelector(`[data-testid="${testId}"]`)?.textContent ?? '';
+      const found = text.match(pattern);
+      return found ? Number(found[1].replace(/,/g, '')) : null;
+    };
+    return { indexed: number('search-index-status', /^([\d,]+) of /), done: number('search-index-progress', /^(\d+) \/ /) };
+  });
+
 const hitScores = async (page: Page): Promise<number[]> =>
   (await page.getByTestId('search-hit').evaluateAll((hits) => hits.map((h) => h.getAttribute('data-score')))).map(Number);
 
@@ -109,6 +120,10 @@ test.describe('indexing the archive with the tiny model', () => {
     await page.getByRole('button', { name: 'Index the archive' }).click();
     const progress = page.getByTestId('search-index-progress');
     await expect(progress).toHaveText(new RegExp(`^[1-9]\\d* / ${images}$`));
+    // The counts move with the run: "N of M indexed" is the progress's done (nothing failed, nothing indexed before).
+    const during = await shownCounts(page);
+    expect(during.indexed).toBe(during.done);
+    expect(during.indexed).toBeGreaterThan(0);
     await page.getByRole('button', { name: 'Cancel indexing' }).click();
     await expect(page.getByTestId('search-index-outcome')).toContainText('Indexing cancelled');
     await expect(progress).toHaveCount(0);
@@ -120,6 +135,8 @@ test.describe('indexing the archive with the tiny model', () => {
     const resumedAt = Date.now();
     await page.getByRole('button', { name: 'Index the archive' }).click();
     await expect(progress).toBeVisible();
+    // Resumed: the counts start from what was kept and grow with the progress.
+    await expect.poll(async () => (await shownCounts(page)).indexed ?? -1).toBeGreaterThan(partial);
     const longestFrameGapMs = await page.evaluate(
       () =>
         new Promise<number>((resolve) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SearchIndexStatus } from '../../../core/contract/search';
-import { emptyIndexAdvice, hitName, indexIncomplete, indexOutcomeText, indexStatusText, modelLabel, scoreText, searchTextOf } from './format';
+import { emptyIndexAdvice, hitName, indexIncomplete, indexOutcomeText, indexStatusText, liveIndexStatus, modelLabel, scoreText, searchTextOf } from './format';
 
 const model = { name: 'vesalius-vlm-0.3.0', version: '0.3.0', dim: 256 };
 const status = (over: Partial<SearchIndexStatus>): SearchIndexStatus => ({
@@ -31,6 +31,22 @@ describe('search texts', () => {
     expect(indexStatusText(status({ indexed: 412, total: 980 }))).toBe('412 of 980 images indexed with vesalius-vlm 0.3.0');
     expect(indexStatusText(status({ indexed: 1, total: 1 }))).toBe('1 of 1 image indexed with vesalius-vlm 0.3.0');
     expect(indexStatusText(status({ indexed: 1200, total: 1300, failed: 2 }))).toBe('1,200 of 1,300 images indexed with vesalius-vlm 0.3.0 · 2 images could not be indexed');
+  });
+
+  it('moves the counts with a running job’s progress (skipped images count as done at its start)', () => {
+    // 400 embedded and 12 failed before; the run starts with 412 of 980 done at once, then embeds one by one.
+    const before = status({ indexed: 400, total: 980, failed: 12, running: true });
+    expect(indexStatusText(liveIndexStatus(before, { done: 412, total: 980 }))).toBe('400 of 980 images indexed with vesalius-vlm 0.3.0 · 12 images could not be indexed');
+    expect(liveIndexStatus(before, { done: 413, total: 980 }).indexed).toBe(401);
+    expect(liveIndexStatus(before, { done: 980, total: 980 }).indexed).toBe(968);
+    // Before the run knows its size, and an event older than the status read: the status stands.
+    expect(liveIndexStatus(before, { done: 0, total: 0 })).toBe(before);
+    expect(liveIndexStatus(before, { done: 100, total: 980 }).indexed).toBe(400);
+    // Images imported during the run: the run's total is what it indexes.
+    expect(liveIndexStatus(before, { done: 500, total: 1000 })).toMatchObject({ indexed: 488, total: 1000 });
+    // No model: nothing to count.
+    const noModel = status({ model: null, problem: 'no model' });
+    expect(liveIndexStatus(noModel, { done: 5, total: 9 })).toBe(noModel);
   });
 
   it('shows the service’s reason when no model can embed', () => {

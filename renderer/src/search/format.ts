@@ -26,6 +26,19 @@ export function indexStatusText(status: SearchIndexStatus): string {
   return status.failed > 0 ? `${counts} · ${imagesWord(status.failed)} could not be indexed` : counts;
 }
 
+/**
+ * The index's counts while an indexing run is under way, following its jobs.progress (done of total): the run counts
+ * every catalogued image, those already embedded or failed at its start as done at once, so the images done less
+ * the failures known from the last status read are the ones with an embedding now. An image that fails during the
+ * run counts as indexed here until the run ends and the status is read again. Before the run knows its size
+ * (0 of 0), and when the status was read later than the event, the status stands.
+ */
+export function liveIndexStatus(status: SearchIndexStatus, progress: { done: number; total: number }): SearchIndexStatus {
+  if (!status.model || progress.total === 0) return status;
+  const indexed = Math.min(progress.total - status.failed, Math.max(status.indexed, progress.done - status.failed));
+  return { ...status, indexed: Math.max(0, indexed), total: progress.total };
+}
+
 /** What to do when the model in use cannot embed (search uses the assistant's model folder). */
 export const NO_EMBEDDING_MODEL_ADVICE =
   'Search uses the assistant’s model, and needs one with image and text embedding graphs (vesalius-vlm 0.3 or later, or the tiny test model): install one in the models folder and open the app again.';

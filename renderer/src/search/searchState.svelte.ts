@@ -128,6 +128,8 @@ export class SearchState {
       onStarted: (jobId) => (this.indexing = { jobId, done: 0, total: 0 }),
       onProgress: ({ jobId, done, total }) => (this.indexing = { jobId, done, total }),
     });
+    // The counts followed the run's progress: read the exact ones before the progress goes, so they never jump back.
+    await this.refreshStatus();
     this.indexing = null;
     if (!finished.ok) {
       this.indexFailed = true;
@@ -139,7 +141,6 @@ export class SearchState {
       this.indexFailed = state !== 'done' && state !== 'cancelled';
       this.indexOutcome = indexOutcomeText(state === 'running' ? 'failed' : state, summary?.success ? summary.data : null, message);
     }
-    await this.refreshStatus();
   }
 
   /** Ranks the archive's images by a text; blank text does nothing. */
