@@ -68,6 +68,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius models list [--check] [--json]',
     load: async () => (await import('./models-command')).modelsCommand,
   },
+  eval: {
+    summary: 'score a model on lung-ct (lung IoU, left/right mIoU) or vqa-rad (closed/open accuracy): the figures of npm run model:eval',
+    usage: 'vesalius eval --dataset lung-ct|vqa-rad --split val|test [--data-dir DIR] [--model DIR|NAME] [--limit N] [--json]',
+    load: async () => (await import('./eval-command')).evalCommand,
+  },
   embed: {
     summary: "write the assistant model's embedding of each image (DICOM, PNG, JPEG) to a JSON Lines file",
     usage: 'vesalius embed <image|dir>... --out <file> [--model DIR|NAME] [--json]',
