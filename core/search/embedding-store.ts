@@ -127,34 +127,40 @@ export class EmbeddingStore {
   }
 
   /**
-   * Every usable vector of this model version, ordered by file path and frame, as one matrix. Corrupt rows (a blob
-   * of the wrong size, non-finite values, not unit length) are deleted so the next indexing run computes them
-   * again; `corrupt` says how many.
+   * Every usable vector of this model version as one matrix, in storage order (callers order by the catalog).
+   * Corrupt rows (a blob of the wrong size, non-finite values, not unit length) are deleted so the next indexing
+   * run computes them again; `corrupt` says how many. Rows are streamed (no sort, no row objects kept): 100k
+   * vectors are 100 MB of blobs.
    */
   vectors(model: EmbeddingModel): VectorMatrix & { corrupt: number } {
-    const rows = this.query('read the stored embeddings', () =>
-      this.db
-        .prepare<[string, string], VectorRow>(
-          `SELECT file_path, frame, series_key, file_size, file_mtime_ms, vector FROM embeddings
-           WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL ORDER BY file_path, frame`,
-        )
-        .all(model.name, model.version),
-    );
     const { dim } = model;
-    const matrix = new Float32Array(rows.length * dim);
-    const bytes = new Uint8Array(matrix.buffer);
     const refs: VectorMatrix['refs'] = [];
     const corrupt: ImageRef[] = [];
-    for (const row of rows) {
-      const offset = refs.length * dim;
-      if (row.vector.byteLength === dim * 4) bytes.set(row.vector, offset * 4);
-      if (blobProblem(row.vector, dim, matrix.subarray(offset, offset + dim)) !== null) {
-        corrupt.push({ filePath: row.file_path, frame: row.frame });
-        matrix.fill(0, offset, offset + dim);
-        continue;
+    const matrix = this.query('read the stored embeddings', () => {
+      const count = this.db
+        .prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL')
+        .get(model.name, model.version)!.n;
+      // Another process may add rows between the count and the read: those wait for the next read.
+      const values = new Float32Array(count * dim);
+      const bytes = new Uint8Array(values.buffer);
+      const rows = this.db
+        .prepare<[string, string], VectorRow>(
+          `SELECT file_path, frame, series_key, file_size, file_mtime_ms, vector FROM embeddings WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL`,
+        )
+        .iterate(model.name, model.version);
+      for (const row of rows) {
+        if (refs.length === count) break;
+        const offset = refs.length * dim;
+        if (row.vector.byteLength === dim * 4) bytes.set(row.vector, offset * 4);
+        if (blobProblem(row.vector, dim, values.subarray(offset, offset + dim)) !== null) {
+          corrupt.push({ filePath: row.file_path, frame: row.frame });
+          values.fill(0, offset, offset + dim);
+          continue;
+        }
+        refs.push({ filePath: row.file_path, frame: row.frame, seriesKey: row.series_key, size: row.file_size, mtimeMs: row.file_mtime_ms });
       }
-      refs.push({ filePath: row.file_path, frame: row.frame, seriesKey: row.series_key, size: row.file_size, mtimeMs: row.file_mtime_ms });
-    }
+      return values;
+    });
     if (corrupt.length > 0) this.remove(corrupt, model);
     return { dim, refs, matrix: matrix.subarray(0, refs.length * dim), corrupt: corrupt.length };
   }

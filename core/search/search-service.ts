@@ -194,16 +194,19 @@ export class SearchService {
   private searchMatrix(model: EmbeddingModel): SearchMatrix {
     const { catalog, store } = this.deps;
     if (this.matrix?.stamp === this.stamp(model)) return this.matrix;
-    const images = new Map(catalogImages(catalog).map((i) => [imageKey(i), i]));
     const stored = store.vectors(model);
+    const rowOf = new Map(stored.refs.map((ref, row) => [imageKey(ref), row]));
     const matrix = new Float32Array(stored.refs.length * model.dim);
     const hits: CatalogImage[] = [];
-    stored.refs.forEach((ref, row) => {
-      const image = images.get(imageKey(ref));
-      if (!image || image.size !== ref.size || image.mtimeMs !== ref.mtimeMs) return;
+    // In the catalog's order (file path), so equal scores rank the same way every time.
+    for (const image of catalogImages(catalog)) {
+      const row = rowOf.get(imageKey(image));
+      if (row === undefined) continue;
+      const ref = stored.refs[row];
+      if (image.size !== ref.size || image.mtimeMs !== ref.mtimeMs) continue;
       matrix.set(stored.matrix.subarray(row * model.dim, (row + 1) * model.dim), hits.length * model.dim);
-      hits.push({ ...image, frame: ref.frame });
-    });
+      hits.push(image);
+    }
     // vectors() may have deleted corrupt rows: stamp after it so the next call does not rebuild for that.
     this.matrix = { stamp: this.stamp(model), model, matrix: matrix.subarray(0, hits.length * model.dim), hits };
     return this.matrix;
