@@ -17,7 +17,7 @@ const pixelsOf = (dataSet: dicomParser.DataSet): number[] => {
 describe('deflatedToExplicit', () => {
   it('gives the same data set in Explicit VR Little Endian, the meta group length recounted', () => {
     const frame = Array.from({ length: 64 }, (_, p) => (p * 37) % 256);
-    const spec = { rows: 8, columns: 8, bitsAllocated: 8, frames: [frame], extra: { SOPInstanceUID: fixedUid(1, 3), StudyInstanceUID: fixedUid(1, 1), SeriesInstanceUID: fixedUid(1, 2) } };
+    const spec = { rows: 8, columns: 8, bitsAllocated: 8 as const, frames: [frame], extra: { SOPInstanceUID: fixedUid(1, 3), StudyInstanceUID: fixedUid(1, 1), SeriesInstanceUID: fixedUid(1, 2) } };
     const explicit = dicomParser.parseDicom(Buffer.from(deflatedToExplicit(imageFixture({ ...spec, syntax: 'deflate' }), inflate)));
     const reference = dicomParser.parseDicom(imageFixture({ ...spec, syntax: 'explicit-le' }));
     expect(explicit.string('x00020010')).toBe(EXPLICIT_LE);
