@@ -45,6 +45,8 @@ export class SearchService {
   private port: { client: EmbeddingClient; model: EmbeddingModel; port: EmbeddingPort } | null = null;
   private matrix: SearchMatrix | null = null;
   private runningJobId: string | null = null;
+  /** The catalog changed while a run was going: its listing is older, so another run follows it. */
+  private runAgain = false;
   /** Bumped when this process's catalog changed (its own imports: data_version counts only other connections'). */
   private catalogChanges = 0;
   /** The last status counts and what they were counted from (a page may ask often; 100k images take a while). */
@@ -109,6 +111,15 @@ export class SearchService {
     return `${model.name}\0${model.version}\0${model.dim}\0${this.deps.store.version()}\0${catalogDataVersion(this.deps.catalog)}.${this.catalogChanges}`;
   }
 
+  /**
+   * Indexing in the background after the catalog changed: starts a run, or, while one is going (its listing of
+   * the catalog taken before the change), another once it is done. Where no model can search, nothing starts.
+   */
+  indexInBackground(): void {
+    if (this.runningJob()) this.runAgain = true;
+    else this.startIndexing();
+  }
+
   /** Starts indexing (or returns the job already running). */
   startIndexing(): Result<{ jobId: string }> {
     const running = this.runningJob();
@@ -116,12 +127,25 @@ export class SearchService {
     const port = this.ready('search.indexStart');
     if (!port.ok) return port;
     const deps = { store: this.deps.store, images: () => catalogImages(this.deps.catalog), port: port.value, decode: this.deps.decode };
-    this.runningJobId = this.deps.jobs.start('searchIndex', (signal, onProgress) => indexCatalog(deps, signal, onProgress), {
+    const work = async (signal: AbortSignal, onProgress: (done: number, total: number) => void) => {
+      try {
+        return await indexCatalog(deps, signal, onProgress);
+      } finally {
+        // Once the registry has recorded this run's end (after this promise settles), the next one may start.
+        if (this.runAgain && !signal.aborted) setTimeout(() => this.runAgainNow(), 0).unref?.();
+      }
+    };
+    this.runningJobId = this.deps.jobs.start('searchIndex', work, {
       label: 'search indexing',
       keepFinished: 10,
       finalTotal: (summary) => summary.embedded + summary.skipped + summary.failedCount,
     });
     return ok({ jobId: this.runningJobId });
+  }
+
+  private runAgainNow(): void {
+    this.runAgain = false;
+    this.startIndexing();
   }
 
   /** Indexed images ranked by similarity to a text. */
@@ -214,6 +238,7 @@ export class SearchService {
 
   /** Cancels indexing (the worker is the assistant's: it stops it). */
   dispose(): void {
+    this.runAgain = false;
     this.deps.jobs.cancelAll('searchIndex');
     this.port = null;
   }

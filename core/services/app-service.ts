@@ -127,8 +127,7 @@ export function createAppService(opts: AppServiceOptions): AppService {
   });
   events.on('catalog.changed', () => {
     search.catalogChanged();
-    // Where no model can search, there is nothing to start: search.indexStatus says why.
-    if (opts.search?.autoIndex) search.startIndexing();
+    if (opts.search?.autoIndex) search.indexInBackground();
   });
   /** A call one service makes of another, validated through dispatch as any transport's. */
   const innerCall = async <K extends CallName>(name: K, args: CallArgs<K>): Promise<Result<CallResult<K>>> =>

@@ -145,6 +145,31 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     expect(clients[0].calls.images).toHaveLength(5);
   });
 
+  it('with autoIndex, an import during a run gets its images embedded by the run that follows', async () => {
+    // The first embedding waits until the second import is done, so that import lands while the run is going.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const folder = loadModelFolder(TINY);
+    const fake = fakeEmbeddingClient(value(embeddingModelOf(folder)));
+    const client = { ...fake, embedImage: async (image: ModelImage) => {
+        await gate;
+        return fake.embedImage(image);
+      },
+    };
+    service = createAppService({ dataDir: null, home, transport: 'direct', cacheDir: path.join(home, 'cache'), search: { inference: () => ok({ folder, client }), autoIndex: true } });
+    await importStudies();
+    expect(value(await call('search.indexStatus', {})).running).toBe(true);
+    await writeTinyStudy(path.join(home, 'more'), { patientName: 'C', patientId: '3', studyDate: '20240103', modality: 'CT', studyDescription: 'abdomen', slices: 2 });
+    const { jobId } = value(await call('dicom.startImport', { paths: [path.join(home, 'more')] }));
+    expect((await waitForJob(service, jobId)).state).toBe('done');
+    release();
+    for (let tries = 0; value(await call('search.indexStatus', {})).indexed < 7; tries++) {
+      expect(tries).toBeLessThan(500);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 7, total: 7 });
+  });
+
   it('cancels through jobs.cancel; the next run resumes', async () => {
     service = open(true);
     await importStudies();
