@@ -299,11 +299,17 @@ def chest_ct_caption_section(model, tok, rules, lung_units, ct_slices) -> dict:
 
 # ---- lung --------------------------------------------------------------------------------------
 
-def lung_section(model, tok, rules, arrays, meta, limit, blank=False) -> dict:
-    names = meta["lung_val_names"][:limit]
-    labels = arrays["lung_val_labels_full"][: len(names)]
-    _, hu, _ = baselines.load_lung_hu("val")
-    units = [hu_to_unit(h, 1.0, 0.0) for h in hu[: len(names)]]
+def load_lung_val(limit) -> dict:
+    """lung-ct val from the data directory (not training's cache, which is keyed by image size
+    only): names, [0,1] images at 512, left/right label maps (data.lung_label_map)."""
+    names, hu, masks = baselines.load_lung_hu("val")
+    names, hu, masks = names[:limit], hu[:limit], masks[:limit]
+    return {"names": names, "units": [hu_to_unit(h, 1.0, 0.0) for h in hu],
+            "labels": np.stack([datamod.lung_label_map(m.astype(np.uint8) * 255) for m in masks])}
+
+
+def lung_section(model, tok, rules, lung_val: dict, blank=False) -> dict:
+    names, units, labels = lung_val["names"], lung_val["units"], lung_val["labels"]
     enc = encode_units(model, rules, units, [None] * len(units), blank=blank)
     masks, present = {}, {}
     for p in PROMPTS:
@@ -330,7 +336,7 @@ def lung_section(model, tok, rules, arrays, meta, limit, blank=False) -> dict:
             "miou": float(np.mean([(a + b) / 2 for a, b in zip(left, right)])),
             "iou_left_lung": float(np.mean(left)), "iou_right_lung": float(np.mean(right)),
             "judged_present_rate": {p: float(np.mean(v)) for p, v in present.items()},
-            "n": len(names), "_units": units}
+            "n": len(names)}
 
 
 def prompt_probes(rules) -> dict:
@@ -442,7 +448,10 @@ def main():
         tok = WordTokenizer(vocab)
     else:
         model, tok = load_onnx_weights(folder)
-    arrays, meta = datamod.load_cache(datamod.build_cache(model.dims.image_size))
+    # question lists and data.py's val split read from the data directory (training's cache is
+    # keyed by image size only, so it could hold another data directory's records)
+    vqa_data = datamod.load_vqa(model.dims.image_size)
+    meta = {"vqa_train": vqa_data["train"], "vqa_test": vqa_data["test"]}
     meta["vqa_test_image_set"] = sorted({r["image_name"] for r in meta["vqa_test"]})
     limit = args.limit
     t0 = time.time()
@@ -457,10 +466,10 @@ def main():
         print(f"[eval] {name}: {seconds[name]} s", flush=True)  # progress of a long run
         return r
     vqa = timed("vqa", vqa_section, model, tok, rules, meta, limit)
-    lung = timed("lung", lung_section, model, tok, rules, arrays, meta, limit)
-    lung_units = lung.pop("_units")
-    lung_blank = timed("lung_blank", lung_section, model, tok, rules, arrays, meta, limit, blank=True)
-    lung_blank.pop("_units")
+    lung_val = timed("lung_load", load_lung_val, limit)
+    lung_units = lung_val["units"]
+    lung = timed("lung", lung_section, model, tok, rules, lung_val)
+    lung_blank = timed("lung_blank", lung_section, model, tok, rules, lung_val, blank=True)
     # captions of the test images vs references derived from ALL QA pairs of each image
     test, train = meta["vqa_test"], meta["vqa_train"]
     refs_all = captions_by_image(train + test)
