@@ -110,6 +110,9 @@ describe('indexCatalog', () => {
     const deps = { store, images: () => catalogImages(catalog), decode: decodeByName };
     await expect(indexCatalog({ ...deps, port }, never, () => {})).rejects.toThrow(new RegExp(`${MAX_MODEL_ERRORS_IN_A_ROW} images in a row failed`));
     expect(store.vectors(FAKE_MODEL).refs).toHaveLength(1);
+    // Not the images' fault: nothing recorded against them, the next run embeds them.
+    expect([...store.states(FAKE_MODEL).values()].filter((s) => s.kind === 'failed')).toHaveLength(0);
+    expect(await indexCatalog({ ...deps, port: fakeEmbeddingPort() }, never, () => {})).toMatchObject({ embedded: 4, skipped: 1 });
   });
 
   it('drops the embeddings of files that left the catalog', async () => {

@@ -47,8 +47,9 @@ export async function indexCatalog(deps: IndexDeps, signal: AbortSignal, onProgr
   let failedCount = 0;
   let embedded = 0;
   let modelErrorsInARow = 0;
-  const fail = (image: CatalogImage, reason: string): void => {
-    store.putFailure(image, image, image.seriesKey, model, reason);
+  /** `stored`: the image itself is at fault (not decodable, refused by the model), so it is not tried again. */
+  const fail = (image: CatalogImage, reason: string, stored: boolean): void => {
+    if (stored) store.putFailure(image, image, image.seriesKey, model, reason);
     failedCount++;
     if (failed.length < MAX_LISTED_FAILURES) failed.push({ filePath: image.filePath, frame: image.frame, reason });
   };
@@ -62,7 +63,7 @@ export async function indexCatalog(deps: IndexDeps, signal: AbortSignal, onProgr
     next = decode(todo[i + 1]);
     if (signal.aborted) throw new IndexingStopped('cancelled');
     if (!decoded.ok) {
-      fail(image, `cannot be decoded: ${decoded.reason}`);
+      fail(image, `cannot be decoded: ${decoded.reason}`, true);
     } else {
       const vector = await port.embedImage(decoded.image);
       if (signal.aborted) throw new IndexingStopped('cancelled');
@@ -71,8 +72,10 @@ export async function indexCatalog(deps: IndexDeps, signal: AbortSignal, onProgr
         embedded++;
         modelErrorsInARow = 0;
       } else {
-        fail(image, `the model could not embed it: ${vector.error.message}`);
-        modelErrorsInARow = vector.error.code === 'model_error' ? modelErrorsInARow + 1 : 0;
+        // A model error (the worker died, timed out) is not the image's fault: the next run tries it again.
+        const workerFault = vector.error.code === 'model_error';
+        fail(image, `the model could not embed it: ${vector.error.message}`, !workerFault);
+        modelErrorsInARow = workerFault ? modelErrorsInARow + 1 : 0;
         if (modelErrorsInARow >= MAX_MODEL_ERRORS_IN_A_ROW) {
           throw new IndexingStopped(`${MAX_MODEL_ERRORS_IN_A_ROW} images in a row failed in the model (last: ${vector.error.message}); ${embedded} embedded before, the next run resumes`);
         }
