@@ -191,6 +191,7 @@ async function evalVqa(client: InferenceClient, { rows, imagesDir }: VqaQuestion
   const hits: Record<'CLOSED' | 'OPEN' | 'ALL', boolean[]> = { CLOSED: [], OPEN: [], ALL: [] };
   let refused = 0;
   const refusedWhy: Record<string, number> = {};
+  const perQuestion: { qid: number | string; image: string; answer: string; refused: boolean; correct: boolean }[] = [];
   for (const [k, row] of rows.entries()) {
     progress.onProgress?.(k, rows.length);
     const file = path.join(imagesDir, row.image_name);
@@ -209,12 +210,14 @@ async function evalVqa(client: InferenceClient, { rows, imagesDir }: VqaQuestion
     const type = row.answer_type.trim().toUpperCase();
     if (type === 'CLOSED' || type === 'OPEN') hits[type].push(ok);
     hits.ALL.push(ok);
+    perQuestion.push({ qid: row.qid, image: row.image_name, answer, refused: !r.ok, correct: ok });
   }
   progress.done();
   const rate = (v: boolean[]): number | null => (v.length ? v.filter(Boolean).length / v.length : null);
   return {
     model: { closed: rate(hits.CLOSED), open: rate(hits.OPEN), overall: rate(hits.ALL), n_closed: hits.CLOSED.length, n_open: hits.OPEN.length },
     refusals_test: { n: rows.length, refused, by_reason: refusedWhy },
+    per_question: perQuestion,
   };
 }
 
