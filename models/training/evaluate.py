@@ -59,6 +59,7 @@ import vqa_eval  # noqa: E402
 
 PROMPTS = ["lung", "left lung", "right lung"]
 UNKNOWN_PROMPT_PROBES = ["liver", "heart", "banana", "xyzzy", "lungs"]  # issue 12: any prompt gave the lung mask
+LATENCY_MAX_LOAD = 2.5  # 1-minute load average above which latency targets are not judged
 CHEST_CT_FACTS = {"modality": "ct", "plane": "axial", "body_part": "chest", "contrast": "<unk>"}
 
 
@@ -380,6 +381,7 @@ def latency(model, tok, rules: FolderRules) -> dict:
             seq = torch.cat([seq, nxt[:, None]], 1)
 
     pid = seg_prompt(tok, "left lung")
+    load_before = os.getloadavg()[0]
     out = {"threads": 2, "image_encode_ms": timed(lambda: encode(model, x, hid)),
            "answer_3_tokens_ms": timed(lambda: decode(prefix, 3)),
            "mask_ms": timed(lambda: mask_outputs(model, pid, emb, feat)),
@@ -390,6 +392,8 @@ def latency(model, tok, rules: FolderRules) -> dict:
         t_ids = retrieval_eval.text_ids(tok, ["ct, axial, chest. lungs."], rules.max_len)
         out["image_embed_ms"] = timed(lambda: model.contrastive.embed_image(emb))
         out["text_embed_ms"] = timed(lambda: model.contrastive.embed_text(t_ids))
+    # the figures mean something only on an otherwise idle machine (2 threads on 2 cores)
+    out["load_average_1min"] = max(load_before, os.getloadavg()[0])
     return out
 
 
@@ -564,9 +568,13 @@ def targets(out: dict, folder: str) -> dict:
                                                 r5 >= 2 * rand)
     lat = out.get("latency_cpu")
     if lat:
+        loaded = lat["load_average_1min"] > LATENCY_MAX_LOAD
         for k, goal in (("image_encode_ms", 100), ("answer_3_tokens_ms", 150), ("mask_ms", 150),
                         ("caption_20_tokens_ms", 400)):
             t[k] = target(lat[k], f"<= {goal} ms on 2 cores (PyTorch here; the app runs onnxruntime)", lat[k] <= goal)
+            if loaded:  # a shared machine's figure says nothing about the target
+                t[k]["met"] = None
+                t[k]["not_judged"] = f"load average {lat['load_average_1min']:.1f} > {LATENCY_MAX_LOAD} during the timing"
     return t
 
 
