@@ -15,8 +15,10 @@ const PYTHON_SPACE = '\\t\\n\\v\\f\\r \\u001c-\\u001f\\u0085\\u00a0\\u1680\\u200
 const TRAINING_WORD = new RegExp(`[a-z0-9]+|[^a-z0-9${PYTHON_SPACE}]`, 'gu');
 const ARTICLES = new Set(['a', 'an', 'the']);
 
+/** tokenizer.py `split_words`: the lowercased text's training words. */
+export const trainingWords = (text: string): string[] => Array.from(text.toLowerCase().matchAll(TRAINING_WORD), (m) => m[0]);
+
 /** captions.py `normalise_answer`: the form two answers must share to count as an exact match. */
 export function normaliseTrainingAnswer(text: string): string {
-  const words = Array.from(text.toLowerCase().matchAll(TRAINING_WORD), (m) => m[0]);
-  return words.filter((w) => !ARTICLES.has(w)).join(' ');
+  return trainingWords(text).filter((w) => !ARTICLES.has(w)).join(' ');
 }
