@@ -178,7 +178,7 @@ export class SearchService {
       if (!embedded.ok) return err(embedded.error.code, `search.similar: ${embedded.error.message}`);
       vector = embedded.value;
     }
-    return this.rank(model, vector, args.k, imageKey(ref), started);
+    return this.rank(model, vector, args.k, image.filePath, started);
   }
 
   /** Indexed images ranked by similarity to an image given as pixels. */
@@ -199,11 +199,12 @@ export class SearchService {
     return vector.ok ? ok({ model: port.value.model, vector: vector.value }) : err(vector.error.code, `search.embedImage: ${vector.error.message}`);
   }
 
-  private rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOut: string | null, started: number): Result<SearchResults> {
+  /** `leaveOutFile`: the query image's file, whose (one) embedding is not a result. */
+  private rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOutFile: string | null, started: number): Result<SearchResults> {
     const index = this.searchMatrix(model);
     let ranked;
     try {
-      ranked = topKCosine(index.matrix, model.dim, query, k, leaveOut === null ? undefined : (row) => imageKey(index.hits[row]) !== leaveOut);
+      ranked = topKCosine(index.matrix, model.dim, query, k, leaveOutFile === null ? undefined : (row) => index.hits[row].filePath !== leaveOutFile);
     } catch (e) {
       return err('model_error', `search: ${errorMessage(e)}`);
     }
