@@ -38,7 +38,9 @@ export async function dropReportSavesWhenHeld(page: Page): Promise<{ held: boole
   await page.routeWebSocket(/.*/, (ws) => {
     const server = ws.connectToServer();
     ws.onMessage((message) => {
-      if (saves.held && typeof message === 'string' && message.includes('report.saveDraft')) return;
+      // A save carrying a key image's PNG goes as a binary frame (its call name in the frame's JSON header).
+      const text = typeof message === 'string' ? message : message.toString('latin1');
+      if (saves.held && text.includes('report.saveDraft')) return;
       server.send(message);
     });
   });

@@ -12,6 +12,7 @@ import { captureTarget, keyImageStartCaption, keyImageViewName } from './keyImag
 import { describeCharacter } from '../../../core/report/font-fallback';
 import { captureViewportPng } from './captureViewport';
 import { aiItemOf, contentDiffers, draftContent, pdfPathIn, withKeyImage, type InsertableAnswer, type StudyReferences } from './reportContent';
+import { CoalescedWrite } from './coalescedWrite';
 import { keepEdits, readRecovery, recoveredContent, recoveryOffer, removeRecovery, type RecoveryCopy, type RecoveryStorage } from './reportRecovery';
 
 /** Typing is saved this long after the last keystroke. */
@@ -86,6 +87,8 @@ export class ReportState {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inFlight: Promise<void> | null = null;
+  /** The recovery copy, written at most once per animation frame however fast the person types. */
+  private readonly localCopy = new CoalescedWrite(() => this.keepLocally());
 
   constructor(
     private readonly api: Api,
@@ -104,7 +107,7 @@ export class ReportState {
    */
   keepRecoveryCopy(): void {
     if (!this.hasUnsavedEdits) return;
-    this.keepLocally();
+    this.localCopy.writeNow();
     void this.flush();
   }
 
@@ -148,6 +151,8 @@ export class ReportState {
       return;
     }
     this.wantedKey = key;
+    // A copy asked for is of this study's edits: written before anything here changes.
+    this.localCopy.flush();
     await this.flush();
     // Another study was chosen while the pending edits were saved: that call shows it.
     if (this.wantedKey !== key) return;
@@ -193,8 +198,8 @@ export class ReportState {
   edited(): void {
     if (this.locked || !this.studyKey) return;
     this.dirty = true;
-    // Kept locally at once, so a crash (which fires no pagehide) before the save lands loses nothing.
-    this.keepLocally();
+    // Kept locally within a frame, so a crash (which fires no pagehide) before the save lands loses at most that frame.
+    this.localCopy.request();
     if (this.saveState.state === 'conflict') return;
     this.saveState = { state: 'saving' };
     this.clearTimer();
@@ -537,14 +542,17 @@ export class ReportState {
    */
   private keepLocally(): void {
     const key = this.studyKey;
-    if (!key || this.locked || !this.storage || this.recovered) return;
+    // A write asked for before a save that took everything: nothing to keep (the save dropped the copy).
+    if (!key || this.locked || !this.storage || this.recovered || !this.hasUnsavedEdits) return;
     const problem = keepEdits(this.storage, key, this.head, { findings: this.findings, impression: this.impression, aiItems: this.aiItems, keyImages: this.keyImages }, new Date().toISOString());
     if (problem) this.recoveryError = problem;
   }
 
   /** Everything is saved: the local copy is no longer needed, unless it is still offered (its text is not what was saved). */
   private dropRecoveryCopy(key: string): void {
-    if (this.storage && !this.recovered) removeRecovery(this.storage, key);
+    if (this.recovered) return;
+    this.localCopy.cancel();
+    if (this.storage) removeRecovery(this.storage, key);
   }
 
   private clearTimer(): void {

@@ -201,3 +201,80 @@ describe('recovery of everything unsaved', () => {
     expect(keepEdits(none, copy.studyKey, head, edits, copy.savedAt)).toContain('could not be written: QuotaExceededError');
   });
 });
+
+describe('key image PNGs under their own keys', () => {
+  /** A storage that counts the writes of each key (a picture is written once, the copy on every call). */
+  const countingStorage = () => {
+    const storage = mapStorage();
+    const writes = new Map<string, number>();
+    const setItem = storage.setItem;
+    storage.setItem = (k, v) => {
+      writes.set(k, (writes.get(k) ?? 0) + 1);
+      setItem(k, v);
+    };
+    return { storage, writes };
+  };
+  const pictureKeys = (storage: { map: Map<string, string> }) => [...storage.map.keys()].filter((k) => k.startsWith(`${recoveryKey(copy.studyKey)}.png.`));
+
+  it('writes a new capture’s PNG once, apart from the copy, reads it back in, and removes it once the version holds it', () => {
+    const { storage, writes } = countingStorage();
+    const head = stored();
+    const captured = pngOf(5);
+    const edits: EditedContent = { ...editsOf(head), keyImages: [...head.content.keyImages, keyImage('1.2.840.1.5.7', captured)] };
+    for (const findings of ['T', 'Ty', 'Typed']) expect(keepEdits(storage, copy.studyKey, head, { ...edits, findings }, copy.savedAt)).toBeNull();
+    const [pictureKey] = pictureKeys(storage);
+    expect(pictureKeys(storage)).toHaveLength(1);
+    expect(writes.get(pictureKey)).toBe(1);
+    expect(writes.get(recoveryKey(copy.studyKey))).toBe(3);
+    // The copy names the picture and holds no PNG of its own: small whatever the pictures weigh.
+    const raw = storage.map.get(recoveryKey(copy.studyKey))!;
+    expect(raw).toContain(pictureKey);
+    expect(raw.length).toBeLessThan(2_000);
+    const read = readRecovery(storage, copy.studyKey);
+    if (!read.ok || !read.copy) throw new Error('no copy read back');
+    expect(read.copy.findings).toBe('Typed');
+    const back = recoveredContent(read.copy, head);
+    expect(sameBytes(back.keyImages[1].png, captured)).toBe(true);
+
+    // Saved: the version holds the capture, so the next copy names no picture and its key is gone.
+    const saved: ReportVersion = { ...head, number: 4, content: { ...head.content, keyImages: edits.keyImages } };
+    expect(keepEdits(storage, copy.studyKey, saved, { ...edits, findings: 'Typed more' }, copy.savedAt)).toBeNull();
+    expect(pictureKeys(storage)).toEqual([]);
+  });
+
+  it('removes a removed key image’s PNG, and every PNG with the copy (discarded or saved)', () => {
+    const storage = mapStorage();
+    const head = stored();
+    const first = keyImage('1.2.840.1.5.7', pngOf(5));
+    const second = keyImage('1.2.840.1.5.8', pngOf(6));
+    const edits: EditedContent = { ...editsOf(head), keyImages: [first, second] };
+    keepEdits(storage, copy.studyKey, head, edits, copy.savedAt);
+    expect(pictureKeys(storage)).toHaveLength(2);
+    keepEdits(storage, copy.studyKey, head, { ...edits, keyImages: [second] }, copy.savedAt);
+    expect(pictureKeys(storage)).toHaveLength(1);
+    removeRecovery(storage, copy.studyKey);
+    expect([...storage.map.keys()]).toEqual([]);
+    // Written again after the removal: the PNG is not taken as still there.
+    keepEdits(storage, copy.studyKey, head, { ...edits, keyImages: [second] }, copy.savedAt);
+    const read = readRecovery(storage, copy.studyKey);
+    if (!read.ok || !read.copy) throw new Error('no copy read back');
+    expect(sameBytes(recoveredContent(read.copy, head).keyImages[0].png, second.png!)).toBe(true);
+  });
+
+  it('reads only the study’s own picture keys, and base64 only: anything else leaves the key image without its PNG', () => {
+    const storage = mapStorage();
+    const head = stored();
+    storage.map.set('elsewhere', toBase64(pngOf(9)));
+    storage.map.set(`${recoveryKey(copy.studyKey)}.png.bad`, 'not base64!');
+    const image = (pngKey: string) => ({ ...keyImage('1.2.840.1.5.7', null), pngBase64: null, pngKey, pngInVersion: false });
+    const written: RecoveryCopy = { ...copy, keyImages: [image('elsewhere'), image(`${recoveryKey(copy.studyKey)}.png.bad`), image(`${recoveryKey(copy.studyKey)}.png.gone`)].map(({ png: _png, ...rest }) => rest) };
+    writeRecovery(storage, written);
+    const read = readRecovery(storage, copy.studyKey);
+    if (!read.ok || !read.copy) throw new Error('no copy read back');
+    expect(read.copy.keyImages?.map((k) => k.pngBase64)).toEqual([null, null, null]);
+    expect(recoveredContent(read.copy, head).keyImages.map((k) => k.png)).toEqual([null, null, null]);
+    // Removing the copy removes its own picture keys only.
+    removeRecovery(storage, copy.studyKey);
+    expect([...storage.map.keys()]).toEqual(['elsewhere']);
+  });
+});
