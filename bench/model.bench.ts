@@ -8,7 +8,7 @@ import { loadModelFolder } from '../core/model/config';
 import type { RawImage } from '../core/model/preprocess';
 import { shippedModelDir, tinyRandomDir } from '../core/model/test-models';
 import { createOrtBackend } from '../workers/inference/backend';
-import { VisionLanguageModel } from '../workers/inference/model';
+import { VisionLanguageModel } from '../core/inference/model';
 
 const WARMUP = 2;
 const RUNS = 15;

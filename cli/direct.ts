@@ -9,6 +9,7 @@ import type { CallArgs, CallName, CallResult } from '../core/contract/index';
 import type { Result } from '../core/contract/result';
 import { createAppService, type AppService } from '../core/services/app-service';
 import type { CliIo } from './command';
+import { inferenceClients } from '../workers/inference/client';
 
 export interface DirectApi {
   /** One contract call, validated by its schema as from the UI; errors are values. */
@@ -40,7 +41,7 @@ export async function openDirectApi(opts: DirectOptions = {}): Promise<DirectApi
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
-    ...(opts.modelDir === undefined ? {} : { assistant: { modelDir: opts.modelDir } }),
+    assistant: { createClient: inferenceClients(), ...(opts.modelDir === undefined ? {} : { modelDir: opts.modelDir }) },
   });
   const ctx = { transport: 'direct' as const, caller: 'cli' };
   return {

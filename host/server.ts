@@ -8,6 +8,7 @@ import { createAppService, type AppService, type AppServiceOptions } from '../co
 import { newToken } from './auth';
 import { createRequestHandler } from './http-routes';
 import { createSocketEndpoint } from './socket-endpoint';
+import { inferenceClients } from '../workers/inference/client';
 
 export interface HostOptions {
   /** 0 (default) picks a free port. */
@@ -58,7 +59,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     home: opts.home ?? resolveHome(),
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
-    assistant: opts.assistant,
+    // Browser mode runs the inference worker as a Node child of the host.
+    assistant: { createClient: inferenceClients(), ...opts.assistant },
     search: opts.search,
   });
   let boundPort = 0;

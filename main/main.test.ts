@@ -47,9 +47,8 @@ describe('main.ts composition root', () => {
     expect(typeof serviceOptions.pickPaths).toBe('function');
     expect(serviceOptions.assistant?.modelsDir).toBe(path.join(app.getAppPath(), 'models'));
     // The inference worker is a utility process: with the RunAsNode fuse off, Electron cannot fork itself as Node.
-    const launch = serviceOptions.assistant?.client?.launch;
-    expect(typeof launch).toBe('function');
-    expect(() => launch?.({ script: 'worker.cjs', execArgv: [] }, [])).toThrow(/utilityProcess\.fork/);
+    const client = serviceOptions.assistant?.createClient?.(path.join(app.getAppPath(), 'models', 'some-model'));
+    expect(await client?.load()).toMatchObject({ ok: false, error: { message: expect.stringMatching(/utilityProcess\.fork/) } });
     expect(serviceOptions.cacheDir.startsWith(app.getPath('userData'))).toBe(true);
     // The data home: VESALIUS_HOME where set, else Electron's user data folder.
     expect(serviceOptions.home).toBe(process.env.VESALIUS_HOME ? path.resolve(process.env.VESALIUS_HOME) : app.getPath('userData'));

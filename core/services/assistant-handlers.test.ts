@@ -5,6 +5,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../contract/dispatch';
 import type { Handlers } from '../contract/index';
 import { tinyRandomDir } from '../model/test-models';
+// The test is its own composition root: it starts the real worker as a Node child, as host/ and cli/ do.
+import { inferenceClients, type InferenceClient } from '../../workers/inference/client';
 import { createAssistantHandlers, type AssistantService } from './assistant-handlers';
 import type { CallContext } from './context';
 
@@ -17,7 +19,7 @@ afterEach(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const service = (deps: Parameters<typeof createAssistantHandlers>[0]) => {
-  const s = createAssistantHandlers(deps);
+  const s = createAssistantHandlers({ createClient: inferenceClients(), ...deps });
   services.push(s);
   const call = (name: string, args: unknown) => dispatch(s.handlers as unknown as Handlers<CallContext>, name, args, ctx);
   return { ...s, call };
@@ -57,11 +59,13 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     // Archive search embeds through the same worker (no second process).
     const shared = s.inference();
     if (!shared.ok) throw new Error(shared.error.message);
-    const pid = shared.value.client.pid;
+    // The factory above makes InferenceClients; pid and starts say which process served the call.
+    const client = shared.value.client as InferenceClient;
+    const pid = client.pid;
     const embedding = await shared.value.client.embedText('ct, chest.');
     expect(embedding).toMatchObject({ ok: true, value: { model: 'tiny-random', embedding: expect.any(Float32Array) } });
-    expect(shared.value.client.pid).toBe(pid);
-    expect(shared.value.client.starts).toBe(1);
+    expect(client.pid).toBe(pid);
+    expect(client.starts).toBe(1);
   });
 
   it('0.3 answers: presence on masks, the answer probability, refusals as bad_input naming the reason', async () => {
@@ -132,5 +136,18 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     expect(await s.call('assistant.status', {})).toMatchObject({ ok: true, value: { model: null, problem: expect.stringMatching(/no model folder found/) } });
     expect(await s.call('assistant.segment', { image: ctPayload(4, 4), prompt: 'lung' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(s.inference()).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('assistant handlers without an inference worker', () => {
+  it('answer the model calls unsupported when the composition root gave no client factory', async () => {
+    const s = createAssistantHandlers({ modelDir: tinyRandomDir });
+    services.push(s);
+    const call = (name: string, args: unknown) => dispatch(s.handlers as unknown as Handlers<CallContext>, name, args, ctx);
+    expect(await call('assistant.caption', { image: ctPayload(4, 4) })).toMatchObject({
+      ok: false,
+      error: { code: 'unsupported', message: expect.stringMatching(/tiny-random: this process has no inference worker/) },
+    });
+    expect(await call('assistant.status', {})).toMatchObject({ ok: true, value: { model: 'tiny-random', loaded: false } });
   });
 });

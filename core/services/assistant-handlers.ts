@@ -4,8 +4,8 @@ import { err, ok, type Result } from '../contract/result';
 import { projectRoot } from '../config/data-dir';
 import { defaultModel, loadModelFolder, modelTasks, type ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
-import { InferenceClient, type InferenceClientOptions } from '../../workers/inference/client';
-import type { GenerationValue, WorkerImage } from '../../workers/inference/protocol';
+import type { InferencePort, InferencePortFactory } from '../inference/port';
+import type { GenerationValue, WorkerImage } from '../inference/protocol';
 import type { DomainHandlers } from './context';
 
 export interface AssistantHandlerDeps {
@@ -13,8 +13,11 @@ export interface AssistantHandlerDeps {
   modelsDir?: string;
   /** Use this model folder instead of choosing one. */
   modelDir?: string;
-  /** Options for the inference client (worker entry, timeout); the model folder is filled in. */
-  client?: Omit<InferenceClientOptions, 'modelDir'>;
+  /**
+   * Starts the inference client of a model folder: the composition root's choice of process (a Node child, an
+   * Electron utility process). Without it the assistant's model calls answer 'unsupported'.
+   */
+  createClient?: InferencePortFactory;
 }
 
 export interface AssistantService {
@@ -23,7 +26,7 @@ export interface AssistantService {
    * The chosen model folder and its inference client: the same worker the assistant calls use, so other
    * services (archive search's embeddings) do not start a second one. An error when no usable folder is there.
    */
-  inference(): Result<{ folder: ModelFolder; client: InferenceClient }>;
+  inference(): Result<{ folder: ModelFolder; client: InferencePort }>;
   /** Stops the inference worker, if one was started. */
   dispose(): Promise<void>;
 }
@@ -45,7 +48,7 @@ export function workerImageOf(image: AssistantImage): WorkerImage {
  */
 export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): AssistantService {
   const modelsDir = deps.modelsDir ?? defaultModelsDir();
-  let client: InferenceClient | null = null;
+  let client: InferencePort | null = null;
 
   const chosenModelDir = (): string | null => deps.modelDir ?? defaultModel(modelsDir)?.dir ?? null;
   const noModel = () => `no model folder found under ${modelsDir} (a folder with a config.json of model_type "vesalius-vlm")`;
@@ -61,14 +64,19 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
     }
   };
 
-  const clientFor = (folder: ModelFolder): InferenceClient => {
+  const clientFor = (folder: ModelFolder): InferencePort => {
     if (client && path.resolve(client.modelDir) !== folder.dir) {
       void client.dispose();
       client = null;
     }
-    client ??= new InferenceClient({ ...deps.client, modelDir: folder.dir });
+    client ??= createClient(folder.dir);
     return client;
   };
+  const noWorker = (modelDir: string): InferencePort => {
+    const refuse = async () => err('unsupported', `${path.basename(modelDir)}: this process has no inference worker to run the model`);
+    return { modelDir, loaded: false, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, dispose: async () => undefined };
+  };
+  const createClient: InferencePortFactory = deps.createClient ?? noWorker;
 
   /** Caption and answer come back the same way: the text, how many tokens it took, which model, how long. */
   const textAnswer = (result: Result<GenerationValue>, startedMs: number): Result<TextAnswer> =>

@@ -1,31 +1,12 @@
 // The only module that imports onnxruntime-node: everything above it speaks plain typed arrays.
 import * as ort from 'onnxruntime-node';
+import type { HostTensor, InferenceBackend, InferenceSessionHandle } from '../../core/inference/backend';
 
-export type TensorData = Float32Array | BigInt64Array;
-
-export interface HostTensor {
-  dtype: 'float32' | 'int64';
-  dims: readonly number[];
-  data: TensorData;
-}
+export type { HostTensor, InferenceBackend, InferenceSessionHandle, TensorData } from '../../core/inference/backend';
 
 export interface BackendOptions {
   /** Threads inside one operator; 2 matches the laptop target and this machine. */
   intraOpNumThreads?: number;
-}
-
-/** One loaded ONNX graph. */
-export interface InferenceSessionHandle {
-  readonly file: string;
-  readonly inputNames: readonly string[];
-  readonly outputNames: readonly string[];
-  run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
-  release(): Promise<void>;
-}
-
-export interface InferenceBackend {
-  /** Loads an ONNX file; rejects with the runtime's reason when the file is not a loadable model. */
-  load(file: string): Promise<InferenceSessionHandle>;
 }
 
 const toHostTensor = (name: string, value: ort.OnnxValue): HostTensor => {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err, ok, type Result } from '../../core/contract/result';
-import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from '../../core/inference/protocol';
+import type { InferencePort, InferencePortFactory } from '../../core/inference/port';
 import { launchNodeWorker, type LaunchWorker, type WorkerEntry, type WorkerProcess } from './worker-process';
 
 export type { WorkerEntry } from './worker-process';
@@ -54,12 +55,18 @@ export function defaultWorkerEntry(): WorkerEntry {
   return { script: path.resolve(path.dirname(here), '..', 'workers', 'inference.cjs'), execArgv: [] };
 }
 
+/** The factory a composition root hands core/services: one InferenceClient per model folder, with these options. */
+export const inferenceClients =
+  (options: Omit<InferenceClientOptions, 'modelDir'> = {}): InferencePortFactory =>
+  (modelDir) =>
+    new InferenceClient({ ...options, modelDir });
+
 /**
  * Talks to the inference worker process. Spawns it on first use, restarts it on the next request after
  * it crashed or timed out, and never leaves a caller waiting on a dead worker: every request resolves to
  * a result value — the answer, or an error naming the model and what went wrong.
  */
-export class InferenceClient {
+export class InferenceClient implements InferencePort {
   private child: WorkerProcess | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { loadModelFolder } from '../../core/model/config';
 import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
 import type { InferenceBackend } from './backend';
-import { VisionLanguageModel } from './model';
-import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from './protocol';
+import { VisionLanguageModel } from '../../core/inference/model';
+import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from '../../core/inference/protocol';
 
 const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
   issues

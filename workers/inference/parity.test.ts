@@ -7,7 +7,7 @@ import { ModelLoadError } from '../../core/model/errors';
 import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
 import { parityModelDirs, tinyRandomDir } from '../../core/model/test-models';
 import { createOrtBackend, type HostTensor, type InferenceSessionHandle } from './backend';
-import { VisionLanguageModel } from './model';
+import { VisionLanguageModel } from '../../core/inference/model';
 
 const backend = createOrtBackend({ intraOpNumThreads: 2 });
 

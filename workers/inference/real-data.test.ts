@@ -6,7 +6,7 @@ import { dataDirMissingMessage, resolveDataDir } from '../../core/config/data-di
 import { loadModelFolder } from '../../core/model/config';
 import { shippedModelDir } from '../../core/model/test-models';
 import { createOrtBackend } from './backend';
-import { VisionLanguageModel } from './model';
+import { VisionLanguageModel } from '../../core/inference/model';
 
 const dataDir = resolveDataDir();
 if (!dataDir) console.log(dataDirMissingMessage());

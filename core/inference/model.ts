@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { AssistantTask } from '../../core/contract/assistant';
-import { modelTasks, type ModelFolder } from '../../core/model/config';
-import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
-import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../../core/model/header-facts';
-import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../../core/model/preprocess';
-import { declaredPrompt } from '../../core/model/segment-prompt';
-import { WordLevelTokenizer } from '../../core/model/tokenizer';
+import type { AssistantTask } from '../contract/assistant';
+import { modelTasks, type ModelFolder } from '../model/config';
+import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../model/errors';
+import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../model/header-facts';
+import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../model/preprocess';
+import { declaredPrompt } from '../model/segment-prompt';
+import { WordLevelTokenizer } from '../model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
 
 /** The encoder outputs of one image, fed by name to the decoders. */

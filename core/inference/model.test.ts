@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelFolder } from '../../core/model/config';
-import { ModelInputError, ModelRunError, ModelTaskUnsupportedError } from '../../core/model/errors';
-import { sigmoid } from '../../core/model/preprocess';
-import { maskFromLogits, type RawImage } from '../../core/model/preprocess';
-import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
-import { tinyRandomDir } from '../../core/model/test-models';
-import { createOrtBackend, type InferenceBackend } from './backend';
+import { loadModelFolder } from '../model/config';
+import { ModelInputError, ModelRunError, ModelTaskUnsupportedError } from '../model/errors';
+import { sigmoid } from '../model/preprocess';
+import { maskFromLogits, type RawImage } from '../model/preprocess';
+import { readReferenceManifest, readReferenceTensor } from '../model/reference';
+import { tinyRandomDir } from '../model/test-models';
+import { createOrtBackend, type InferenceBackend } from '../../workers/inference/backend';
 import { imageKey, VisionLanguageModel, type ModelImage } from './model';
 
 /** The ORT backend, counting runs per file, so tests can see what the model re-runs. */
