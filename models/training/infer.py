@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from header_facts import header_ids  # the header rule's one Python definition (M1)
-from tokenizer import BOS, EOS, CAPTION, VQA, SEG, SEP, UNK, WordTokenizer, split_words
+from tokenizer import BOS, EOS, CAPTION, PAD, VQA, SEG, SEP, WordTokenizer, split_words
 
 UNKNOWN = "<unk>"
 _HAS_ALNUM = re.compile(r"[a-z0-9]")
@@ -245,36 +245,46 @@ def predict_masks(model, rules: FolderRules, prompt_ids: list[int], image_embeds
 
 @torch.no_grad()
 def greedy_generate_scored(model, image_embeds: torch.Tensor, prefixes: list[list[int]], max_new: int,
-                           max_len: int) -> list[tuple[list[int], float]]:
+                           max_len: int, batch: int = 128) -> list[tuple[list[int], float]]:
     """Greedy tokens (without the final <eos>) and the sequence probability of each prefix:
     the product of the softmax probabilities of every greedy token, <eos> included, or of the
-    tokens generated when the budget (max_new or max_len) ran out. image_embeds [N,P,D] (row i
-    for prefix i); prefixes of equal length run as one batch."""
+    tokens generated when the budget (max_new, or max_len tokens in all) ran out.
+    image_embeds [N,P,D] (row i for prefix i).
+
+    Prefixes of any lengths share a batch: each row sits right-padded in one [B, W] array and its
+    next token is read at its own last position. The decoder is causal, so the padding after a
+    row's last token cannot change that row's logits (and positions are absolute), which makes
+    this the same computation as running each prefix alone."""
     out: list[tuple[list[int], float]] = [([], 1.0) for _ in prefixes]
-    groups: dict[int, list[int]] = {}
-    for i, p in enumerate(prefixes):
-        groups.setdefault(len(p), []).append(i)
     dev = image_embeds.device
-    for _, idx in sorted(groups.items()):
-        seq = torch.tensor([prefixes[i] for i in idx], dtype=torch.long, device=dev)
+    order = sorted(range(len(prefixes)), key=lambda k: len(prefixes[k]))  # similar widths together
+    for c in range(0, len(order), batch):
+        idx = order[c:c + batch]
+        b = len(idx)
+        lens = torch.tensor([len(prefixes[k]) for k in idx], dtype=torch.long, device=dev)
+        seq = torch.full((b, int(lens.max()) + max_new), PAD, dtype=torch.long, device=dev)
+        for row, k in enumerate(idx):
+            seq[row, :len(prefixes[k])] = torch.tensor(prefixes[k], dtype=torch.long)
+        cur = lens.clone()
+        done = cur >= max_len  # no room left: nothing generated
+        log_p = torch.zeros(b, dtype=torch.float64, device=dev)
         cache = model.text.image_cache(image_embeds[idx])
-        done = torch.zeros(len(idx), dtype=torch.bool, device=dev)
-        log_p = torch.zeros(len(idx), dtype=torch.float64, device=dev)
+        rows = torch.arange(b, device=dev)
         for _ in range(max_new):
-            if seq.shape[1] >= max_len:
-                break
-            logits = model.text(seq, None, cache)[:, -1]
-            step_log_p = torch.log_softmax(logits.double(), -1)
-            nxt = logits.argmax(-1)
-            log_p = log_p + torch.where(done, torch.zeros_like(log_p), step_log_p.gather(1, nxt[:, None])[:, 0])
-            nxt = torch.where(done, torch.full_like(nxt, EOS), nxt)
-            seq = torch.cat([seq, nxt[:, None]], 1)
-            done = done | (nxt == EOS)
             if bool(done.all()):
                 break
-        for row, i in enumerate(idx):
-            gen = seq[row, len(prefixes[i]):].tolist()
-            out[i] = (gen[: gen.index(EOS)] if EOS in gen else gen, float(torch.exp(log_p[row])))
+            active = ~done
+            width = int(cur[active].max())
+            logits = model.text(seq[:, :width], None, cache)[rows, (cur - 1).clamp(max=width - 1)]
+            nxt = logits.argmax(-1)
+            step_log_p = torch.log_softmax(logits.double(), -1).gather(1, nxt[:, None])[:, 0]
+            log_p = log_p + torch.where(active, step_log_p, torch.zeros_like(step_log_p))
+            seq[rows[active], cur[active]] = nxt[active]
+            cur = cur + active.long()
+            done = done | (active & (nxt == EOS)) | (cur >= max_len)
+        for row, k in enumerate(idx):
+            gen = seq[row, len(prefixes[k]):int(cur[row])].tolist()
+            out[k] = (gen[: gen.index(EOS)] if EOS in gen else gen, float(torch.exp(log_p[row])))
     return out
 
 

@@ -115,6 +115,21 @@ class TinyModel(unittest.TestCase):
         self.assertAlmostEqual(prob, expected, delta=1e-6 * max(expected, 1e-30))
         self.assertEqual(greedy_generate(self.model, emb, [prefix], 8, self.rules.max_len), [tokens])
 
+    def test_mixed_length_batch_equals_each_prefix_alone(self):
+        x, _ = self.pixel()
+        emb, _ = encode(self.model, x)
+        questions = ["is there a mass?", "is this normal?", "where is the lesion in the left lung?", "what?"]
+        prefixes = [checked_vqa_prefix(self.tok, q, self.rules) for q in questions]
+        prefixes.append(caption_prefix(self.tok, {"modality": "ct", "plane": "axial"}, ["modality", "plane"]))
+        prefixes.append(list(range(1, self.rules.max_len - 2)))  # 3 tokens of room: the max_len budget
+        together = greedy_generate_scored(self.model, emb.expand(len(prefixes), -1, -1), prefixes, 8,
+                                          self.rules.max_len)
+        for p, (tokens, prob) in zip(prefixes, together):
+            (alone_tokens, alone_prob), = greedy_generate_scored(self.model, emb, [p], 8, self.rules.max_len)
+            self.assertEqual(tokens, alone_tokens)
+            self.assertAlmostEqual(prob, alone_prob, delta=1e-5 * max(alone_prob, 1e-30))
+        self.assertLessEqual(len(together[-1][0]), 3)
+
     # -- masks --
     def test_padded_mask_is_cropped_back_to_the_image(self):
         x, content = self.pixel()
