@@ -424,9 +424,12 @@ def retrieval_section(model, tok, rules, vqa, refs_all, meta) -> dict:
 def main():
     ap = argparse.ArgumentParser(
         description="Evaluate a Vesalius model folder (0.2.0 or 0.3 layout) with its baselines in one run; "
-                    "writes eval.json. Example for the trained 0.3 folder: "
-                    "nice -n 10 npm run model:eval -- --model models/vesalius-vlm-0.3.0 "
-                    "(a fast check: --model models/tiny-random --limit 8 --no-latency --out /tmp/eval.json)")
+                    "writes eval.json. For the trained 0.3 folder: "
+                    "nice -n 10 npm run model:eval -- --model models/vesalius-vlm-0.3.0 --write-calibration "
+                    "(also writes the calibrated answer_uncertain_below into its config.json; a full run of a "
+                    "0.2.0-sized model is ~7 CPU-minutes, 20+ wall minutes on the loaded shared machine; "
+                    "progress lines '[eval] <section>: <s>' as sections finish). A fast check: "
+                    "--model models/tiny-random --limit 8 --no-latency --out /tmp/eval.json")
     ap.add_argument("--model", default=os.path.join(HERE, "..", f"vesalius-vlm-{VERSION}"),
                     help="model folder (default: the version export.VERSION names)")
     ap.add_argument("--out", help="where to write eval.json (default: <model>/eval.json)")
@@ -435,7 +438,7 @@ def main():
     ap.add_argument("--data-dir", help="the data directory (default: $VESALIUS_DATA_DIR or ../shared/data)")
     ap.add_argument("--write-calibration", action="store_true",
                     help="write the calibrated answer_uncertain_below into the folder's config.json")
-    ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--no-latency", action="store_true", help="skip the latency block (meaningless under load)")
     ap.add_argument("--checkpoint", help="evaluate a train.py checkpoint with the folder's rules instead of "
                                          "the folder's ONNX weights")
     ap.add_argument("--device", default="cpu", help="cpu (the only one supported)")
