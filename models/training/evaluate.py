@@ -455,6 +455,8 @@ def main():
         tok = WordTokenizer(vocab)
     else:
         model, tok = load_onnx_weights(folder)
+    # sizes are the weights' own (a --checkpoint may come with another folder's rules)
+    rules.image_size, rules.max_len = model.dims.image_size, model.dims.max_text_len
     # question lists and data.py's val split read from the data directory (training's cache is
     # keyed by image size only, so it could hold another data directory's records)
     vqa_data = datamod.load_vqa(model.dims.image_size)
