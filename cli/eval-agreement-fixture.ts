@@ -56,6 +56,7 @@ async function main(): Promise<void> {
         ['iou', 'iou_min', 'iou_median', 'worst_slice', 'iou_pooled', 'iou_per_slice', 'miou', 'iou_left_lung', 'iou_right_lung', 'judged_present_rate', 'n'].map((k) => [k, lung[k]]),
       ),
       vqa_rad_test: { model: py.vqa_rad_test.model, refusals_test: py.vqa_rad_test.refusals_test },
+      captions_test_images: { model: py.captions_test_images.model, n_images: py.captions_test_images.n_images, examples: py.examples },
     };
     mkdirSync(path.dirname(AGREEMENT_FIXTURE), { recursive: true });
     writeFileSync(AGREEMENT_FIXTURE, `${JSON.stringify(fixture, null, 1)}\n`);

@@ -5,10 +5,13 @@ import { ioErrorText } from '../core/fs/io-error';
 import { decodeGrayPng } from '../core/masks/png';
 import { lungLabelMap, LEFT_LUNG, RIGHT_LUNG } from '../core/metrics/lung-labels';
 import { normaliseTrainingAnswer } from '../core/metrics/training-answer';
+import { bleu, ciderD, rougeL, type CaptionItem } from '../core/metrics/text';
+import { captionsByImage } from '../core/datasets/vqa-rad-captions';
 import { declaredPrompt } from '../core/model/segment-prompt';
 import type { ModelFolder } from '../core/model/config';
 import { errorMessage } from '../core/model/errors';
 import type { InferenceClient } from '../workers/inference/client';
+import type { WorkerImage } from '../workers/inference/protocol';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { DatasetError, EVAL_DATASETS, EVAL_SPLITS, lungSlices, vqaTestRows, type EvalDataset, type EvalSplit, type LungSlice, type VqaRow } from './eval-datasets';
 import { isProblem, readImage } from './image-input';
@@ -28,8 +31,9 @@ figures as 'npm run model:eval' (models/training/evaluate.py) computes with PyTo
   --dataset vqa-rad   closed / open / overall exact match of the test questions (answers normalised as
                       captions.py normalise_answer; a refused question counts as wrong) and the refusals.
                       Reads <data>/vqa-rad/testset.json and images/. Only --split test: evaluate.py's val
-                      questions are a Python random draw. Captions (BLEU / ROUGE-L / CIDEr-D) are not
-                      scored here: their reference captions are derived in Python (captions.py).
+                      questions are a Python random draw. Also the captions of the questions' images:
+                      BLEU-4 / ROUGE-L / CIDEr-D against the reference captions derived from all QA pairs
+                      of each image (captions.py captions_by_image, core/datasets/vqa-rad-captions.ts).
   --data-dir DIR      the data directory; default $VESALIUS_DATA_DIR, else ../shared/data beside the project
   --model DIR|NAME    a model folder, or the name of a bundled or user model; default: the bundled model
   --limit N           only the first N slices / questions (evaluate.py --limit takes the same ones)
@@ -122,6 +126,8 @@ function median(v: number[]): number {
 type Progress = ReturnType<typeof terminalProgress>;
 interface VqaQuestions {
   rows: VqaRow[];
+  /** Every QA row of the set (train and all test), for the reference captions. */
+  allRows: VqaRow[];
   imagesDir: string;
 }
 
@@ -187,17 +193,25 @@ async function evalLung(client: InferenceClient, folder: ModelFolder, slices: Lu
   };
 }
 
-async function evalVqa(client: InferenceClient, { rows, imagesDir }: VqaQuestions, progress: Progress) {
+async function evalVqa(client: InferenceClient, { rows, allRows, imagesDir }: VqaQuestions, progress: Progress) {
+  // every image decoded once (evaluate.py encodes each image once)
+  const decoded = new Map<string, WorkerImage>();
+  const imageOf = async (name: string): Promise<WorkerImage> => {
+    const known = decoded.get(name);
+    if (known) return known;
+    const file = path.join(imagesDir, name);
+    const input = await readImage({ file, frame: 1 });
+    if (isProblem(input)) throw new DatasetError(`${file}: ${input.reason}`);
+    decoded.set(name, input.image);
+    return input.image;
+  };
   const hits: Record<'CLOSED' | 'OPEN' | 'ALL', boolean[]> = { CLOSED: [], OPEN: [], ALL: [] };
   let refused = 0;
   const refusedWhy: Record<string, number> = {};
   const perQuestion: { qid: number | string; image: string; answer: string; refused: boolean; correct: boolean }[] = [];
   for (const [k, row] of rows.entries()) {
     progress.onProgress?.(k, rows.length);
-    const file = path.join(imagesDir, row.image_name);
-    const input = await readImage({ file, frame: 1 });
-    if (isProblem(input)) throw new DatasetError(`${file}: ${input.reason}`);
-    const r = await client.answer(input.image, row.question);
+    const r = await client.answer(await imageOf(row.image_name), row.question);
     let answer = '';
     if (r.ok) answer = r.value.text;
     else if (r.error.code === 'bad_input') {
@@ -212,12 +226,28 @@ async function evalVqa(client: InferenceClient, { rows, imagesDir }: VqaQuestion
     hits.ALL.push(ok);
     perQuestion.push({ qid: row.qid, image: row.image_name, answer, refused: !r.ok, correct: ok });
   }
+  // captions of the questions' images (sorted names) vs the references derived from all QA pairs (evaluate.py)
+  const references = captionsByImage(allRows);
+  const names = [...new Set(rows.map((r) => r.image_name))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const items: CaptionItem[] = [];
+  for (const [k, name] of names.entries()) {
+    progress.onProgress?.(rows.length + k, rows.length + names.length);
+    const r = await client.caption(await imageOf(name));
+    if (!r.ok) throw new DatasetError(`caption of ${name}: ${r.error.message}`);
+    items.push({ candidate: r.value.text, references: [references.get(name)!] });
+  }
   progress.done();
   const rate = (v: boolean[]): number | null => (v.length ? v.filter(Boolean).length / v.length : null);
   return {
     model: { closed: rate(hits.CLOSED), open: rate(hits.OPEN), overall: rate(hits.ALL), n_closed: hits.CLOSED.length, n_open: hits.OPEN.length },
     refusals_test: { n: rows.length, refused, by_reason: refusedWhy },
     per_question: perQuestion,
+    captions_test_images: {
+      model: { bleu4: bleu(items, 4).bleu[3], rouge_l: rougeL(items).score, cider_d: ciderD(items).score },
+      n_images: items.length,
+      distinct_captions: new Set(items.map((i) => i.candidate)).size,
+      examples: items.slice(0, 8).map((item, k) => ({ image: names[k], reference: item.references[0], generated: item.candidate })),
+    },
   };
 }
 
@@ -238,6 +268,8 @@ function printTable(io: CliIo, dataset: EvalDataset, figures: Record<string, unk
     lines.push(`open accuracy   ${pct(f.model.open)}  (n ${f.model.n_open})`);
     lines.push(`overall         ${pct(f.model.overall)}`);
     lines.push(`refused         ${f.refusals_test.refused} of ${f.refusals_test.n}`);
+    const c = f.captions_test_images;
+    lines.push(`captions        BLEU-4 ${pct(c.model.bleu4)}  ROUGE-L ${pct(c.model.rouge_l)}  CIDEr-D ${pct(c.model.cider_d)}  (${c.n_images} images, ${c.distinct_captions} distinct captions)`);
   }
   io.stdout(`${lines.join('\n')}\n`);
 }
@@ -272,8 +304,8 @@ export const evalCommand: CliCommand = async (argv, io) => {
   try {
     if (args.dataset === 'lung-ct') work = { dataset: 'lung-ct', slices: (await lungSlices(dataDir, args.split)).slice(0, args.limit) };
     else {
-      const { rows, imagesDir } = await vqaTestRows(dataDir, args.split);
-      work = { dataset: 'vqa-rad', questions: { rows: rows.slice(0, args.limit), imagesDir } };
+      const { rows, trainRows, imagesDir } = await vqaTestRows(dataDir, args.split);
+      work = { dataset: 'vqa-rad', questions: { rows: rows.slice(0, args.limit), allRows: [...trainRows, ...rows], imagesDir } };
     }
   } catch (e) {
     if (!(e instanceof DatasetError)) throw e;

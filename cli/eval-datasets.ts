@@ -48,19 +48,12 @@ const vqaRowSchema = z.object({
   question: z.string(),
   answer: z.union([z.string(), z.number()]),
   answer_type: z.string(),
+  image_organ: z.string(),
+  question_type: z.string(),
 });
 export type VqaRow = z.infer<typeof vqaRowSchema>;
 
-/** VQA-RAD test questions (testset.json, in file order) with their image files. */
-export async function vqaTestRows(dataDir: string, split: EvalSplit): Promise<{ rows: VqaRow[]; imagesDir: string }> {
-  const root = path.join(dataDir, 'vqa-rad');
-  if (!isDir(root)) throw new DatasetError(`${dataDir} has no vqa-rad folder (expected vqa-rad/testset.json and vqa-rad/images)`);
-  if (split === 'val') {
-    // evaluate.py's val questions are 10 % of trainset.json drawn by Python's random.Random(20261127).sample
-    // (models/training/data.py); that draw is not reproduced here, so only the standard test split is offered.
-    throw new DatasetError("vqa-rad has no val split here: evaluate.py's val questions are a Python random draw from trainset.json; use --split test");
-  }
-  const file = path.join(root, 'testset.json');
+async function readRows(file: string): Promise<VqaRow[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -78,9 +71,26 @@ export async function vqaTestRows(dataDir: string, split: EvalSplit): Promise<{ 
     const issue = rows.error.issues[0];
     throw new DatasetError(`${file}: record ${String(issue?.path[0] ?? '?')}: ${issue?.path.slice(1).join('.') || 'value'} ${issue?.message ?? 'invalid'}`);
   }
+  return rows.data;
+}
+
+/**
+ * VQA-RAD test questions (testset.json, in file order) with their image files, and the train questions
+ * (trainset.json: the reference captions are derived from all QA pairs of an image, train and test).
+ */
+export async function vqaTestRows(dataDir: string, split: EvalSplit): Promise<{ rows: VqaRow[]; trainRows: VqaRow[]; imagesDir: string }> {
+  const root = path.join(dataDir, 'vqa-rad');
+  if (!isDir(root)) throw new DatasetError(`${dataDir} has no vqa-rad folder (expected vqa-rad/testset.json and vqa-rad/images)`);
+  if (split === 'val') {
+    // evaluate.py's val questions are 10 % of trainset.json drawn by Python's random.Random(20261127).sample
+    // (models/training/data.py); that draw is not reproduced here, so only the standard test split is offered.
+    throw new DatasetError("vqa-rad has no val split here: evaluate.py's val questions are a Python random draw from trainset.json; use --split test");
+  }
+  const rows = { data: await readRows(path.join(root, 'testset.json')) };
+  const trainRows = await readRows(path.join(root, 'trainset.json'));
   const imagesDir = path.join(root, 'images');
   if (!isDir(imagesDir)) throw new DatasetError(`${root} has no images folder`);
   const missing = [...new Set(rows.data.map((r) => r.image_name))].filter((n) => !existsSync(path.join(imagesDir, n)));
   if (missing.length) throw new DatasetError(`${imagesDir} lacks ${missing.length} image(s) testset.json names: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-  return { rows: rows.data, imagesDir };
+  return { rows: rows.data, trainRows, imagesDir };
 }
