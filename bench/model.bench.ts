@@ -9,6 +9,7 @@ import type { RawImage } from '../core/model/preprocess';
 import { shippedModelDir, tinyRandomDir } from '../core/model/test-models';
 import { createOrtBackend } from '../workers/inference/backend';
 import { VisionLanguageModel } from '../core/inference/model';
+import { captionPipeline, segmentPipeline, vqaPipeline } from '../core/inference/pipelines';
 
 const WARMUP = 2;
 const RUNS = 15;
@@ -77,10 +78,10 @@ async function measure(model: VisionLanguageModel, image: RawImage, blank: RawIm
   ms.encode = await both((img) => model.encodeUncached(img));
   await model.encode(image);
   await model.encode(blank);
-  ms.answer = await both((img) => model.answer(img, QUESTION));
-  ms.mask = await both((img) => model.segment(img, 'lung'));
-  ms.caption = await both((img) => model.caption(img));
-  const tokens = async (img: RawImage) => ({ answer: (await model.answer(img, QUESTION)).tokenIds.length, caption: (await model.caption(img)).tokenIds.length });
+  ms.answer = await both((img) => vqaPipeline(model, img, QUESTION));
+  ms.mask = await both((img) => segmentPipeline(model, img, 'lung'));
+  ms.caption = await both((img) => captionPipeline(model, img));
+  const tokens = async (img: RawImage) => ({ answer: (await vqaPipeline(model, img, QUESTION)).tokenIds.length, caption: (await captionPipeline(model, img)).tokenIds.length });
   return { ms, tokens: { image: await tokens(image), blank: await tokens(blank) } };
 }
 

@@ -7,6 +7,7 @@ import { readReferenceManifest, readReferenceTensor } from '../model/reference';
 import { tinyRandomDir } from '../model/test-models';
 import { createOrtBackend, type InferenceBackend } from '../../workers/inference/backend';
 import { imageKey, VisionLanguageModel, type ModelImage } from './model';
+import { captionPipeline, imageEmbedPipeline, segmentPipeline, textEmbedPipeline, vqaPipeline } from './pipelines';
 
 /** The ORT backend, counting runs per file, so tests can see what the model re-runs. */
 function countingBackend(): { backend: InferenceBackend; runs: Map<string, number> } {
@@ -100,10 +101,10 @@ describe('VisionLanguageModel on tiny-random', () => {
   it('answer: feeds <bos> <vqa> question <sep> and starts with the reference argmax', async () => {
     const ref = referenceCase('text_vqa_question');
     const ids = Array.from(readReferenceTensor(tinyRandomDir, ref.inputs.input_ids) as BigInt64Array, Number);
-    expect(model.questionIds('Is there a pneumothorax?')).toEqual(ids);
+    expect(model.text.questionIds('Is there a pneumothorax?')).toEqual(ids);
     const spec = ref.outputs['text_decoder.onnx:logits'];
     const expectedFirst = argmaxOfRow(readReferenceTensor(tinyRandomDir, spec) as Float32Array, spec.shape[1] - 1, spec.shape[2]);
-    const out = await model.answer(grayImage(), 'Is there a pneumothorax?');
+    const out = await vqaPipeline(model, grayImage(), 'Is there a pneumothorax?');
     if (expectedFirst === model.folder.config.eos_token_id) expect(out.tokenIds).toEqual([]);
     else expect(out.tokenIds[0]).toBe(expectedFirst);
     expect(out.tokenIds.length).toBeLessThanOrEqual(model.folder.config.max_answer_tokens);
@@ -117,7 +118,7 @@ describe('VisionLanguageModel on tiny-random', () => {
     const row = logits.subarray((spec.shape[1] - 1) * vocab, spec.shape[1] * vocab);
     const top = Math.max(...row);
     const firstProbability = 1 / row.reduce((sum, v) => sum + Math.exp(v - top), 0);
-    const out = await model.answer(grayImage(), 'Is there a pneumothorax?');
+    const out = await vqaPipeline(model, grayImage(), 'Is there a pneumothorax?');
     expect(out.probability).toBeGreaterThan(0);
     if (out.tokenIds.length === 0) expect(out.probability).toBeCloseTo(firstProbability, 4);
     else expect(out.probability).toBeLessThanOrEqual(firstProbability + 1e-4);
@@ -128,7 +129,7 @@ describe('VisionLanguageModel on tiny-random', () => {
     const { max_question_tokens: most } = model.folder.config.vqa!;
     const refusal = (question: string) => {
       try {
-        model.questionIds(question);
+        model.text.questionIds(question);
       } catch (e) {
         expect(e).toBeInstanceOf(ModelInputError);
         return (e as Error).message;
@@ -136,7 +137,7 @@ describe('VisionLanguageModel on tiny-random', () => {
       return null;
     };
     expect(refusal(Array(most + 1).fill('lung').join(' '))).toBe(`tiny-random: the question is too long: ${most + 1} words; the model reads at most ${most}`);
-    expect(model.questionIds(Array(most).fill('lung').join(' '))).toHaveLength(2 + most + 1); // never cut
+    expect(model.text.questionIds(Array(most).fill('lung').join(' '))).toHaveLength(2 + most + 1); // never cut
     expect(refusal('Wie geht es dir heute, lung?')).toBe(
       "tiny-random: could not read the question: 5 of 6 words are not in the model's vocabulary (first ones: wie, geht, es)",
     );
@@ -150,8 +151,8 @@ describe('VisionLanguageModel on tiny-random', () => {
     const strict = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, answer_uncertain_below: 1 } }, backend);
     const lenient = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, answer_uncertain_below: 0 } }, backend);
     try {
-      expect((await strict.answer(grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(true);
-      expect((await lenient.answer(grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(false);
+      expect((await vqaPipeline(strict, grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(true);
+      expect((await vqaPipeline(lenient, grayImage(), 'Is there a pneumothorax?')).uncertain).toBe(false);
     } finally {
       await strict.release();
       await lenient.release();
@@ -160,15 +161,15 @@ describe('VisionLanguageModel on tiny-random', () => {
 
   it('caption: starts with the header\'s modality and plane, never the plane alone, nothing without a header', async () => {
     const comma = model.tokenizer.encode(',');
-    const ct = await model.caption(ctImage());
+    const ct = await captionPipeline(model, ctImage());
     expect(ct.forcedTokens).toBe(4);
     expect(ct.tokenIds.slice(0, 4)).toEqual([...model.tokenizer.encode('ct'), ...comma, ...model.tokenizer.encode('axial'), ...comma]);
     expect(ct.text.startsWith('ct, axial,')).toBe(true);
-    const xray = await model.caption({ ...grayImage(), header: { modality: 'DX', bodyPartExamined: 'CHEST' } });
+    const xray = await captionPipeline(model, { ...grayImage(), header: { modality: 'DX', bodyPartExamined: 'CHEST' } });
     expect(xray.tokenIds.slice(0, xray.forcedTokens)).toEqual([...model.tokenizer.encode('x-ray'), ...comma]);
     expect(xray.text.startsWith('x-ray,')).toBe(true);
-    expect((await model.caption({ ...grayImage(), header: { imageOrientationPatient: [1, 0, 0, 0, 1, 0] } })).forcedTokens).toBe(0);
-    expect((await model.caption(grayImage())).forcedTokens).toBe(0);
+    expect((await captionPipeline(model, { ...grayImage(), header: { imageOrientationPatient: [1, 0, 0, 0, 1, 0] } })).forcedTokens).toBe(0);
+    expect((await captionPipeline(model, grayImage())).forcedTokens).toBe(0);
   });
 
   it('feeds header_ids from the header facts; the header is part of the encoding cache key', async () => {
@@ -187,7 +188,7 @@ describe('VisionLanguageModel on tiny-random', () => {
     const size = model.folder.config.image_size;
     const image = ctImage();
     const expected = maskFromLogits(readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:mask_logits']) as Float32Array, size, image.width, image.height, model.folder.config.mask_threshold, model.folder.preprocessor.fit);
-    const out = await model.segment(image, 'left lung');
+    const out = await segmentPipeline(model, image, 'left lung');
     expect([out.width, out.height]).toEqual([image.width, image.height]);
     let differing = 0;
     for (let i = 0; i < out.mask.length; i++) if (out.mask[i] !== expected.mask[i]) differing++;
@@ -202,7 +203,7 @@ describe('VisionLanguageModel on tiny-random', () => {
     const folder = loadModelFolder(tinyRandomDir);
     const picky = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, presence_threshold: 0.99 } }, backend);
     try {
-      const out = await picky.segment(ctImage(), 'left lung');
+      const out = await segmentPipeline(picky, ctImage(), 'left lung');
       expect(out).toMatchObject({ present: false, probabilityMean: null });
       expect(out.presenceProbability).toBeLessThan(0.99);
       expect(out.mask.every((v) => v === 0)).toBe(true);
@@ -213,23 +214,23 @@ describe('VisionLanguageModel on tiny-random', () => {
   });
 
   it('segment: only the declared prompts (trimmed, any case); another is an error naming them', async () => {
-    expect(model.promptIds('  Left Lung ')).toEqual(model.promptIds('left lung'));
-    await expect(model.segment(ctImage(), 'liver')).rejects.toThrow(new ModelInputError('tiny-random', 'unknown prompt "liver"; this model segments: lung, left lung, right lung'));
-    expect(() => model.promptIds(' banana ')).toThrow('tiny-random: unknown prompt "banana"; this model segments: lung, left lung, right lung');
+    expect(model.text.promptIds('  Left Lung ')).toEqual(model.text.promptIds('left lung'));
+    await expect(segmentPipeline(model, ctImage(), 'liver')).rejects.toThrow(new ModelInputError('tiny-random', 'unknown prompt "liver"; this model segments: lung, left lung, right lung'));
+    expect(() => model.text.promptIds(' banana ')).toThrow('tiny-random: unknown prompt "banana"; this model segments: lung, left lung, right lung');
   });
 
   it('encodes each distinct image once (content hash), whatever the task', async () => {
     const image = grayImage();
     const copy: RawImage = { ...image, data: new Uint8Array(image.data) };
     const before = runs.get('image_encoder.onnx') ?? 0;
-    await model.caption(copy);
-    await model.answer(copy, 'what is this?');
-    await model.segment(copy, 'lung');
+    await captionPipeline(model, copy);
+    await vqaPipeline(model, copy, 'what is this?');
+    await segmentPipeline(model, copy, 'lung');
     const afterSame = runs.get('image_encoder.onnx') ?? 0;
     expect(afterSame - before).toBeLessThanOrEqual(1);
     const changed = new Uint8Array(image.data);
     changed[0] ^= 1;
-    await model.caption({ ...image, data: changed });
+    await captionPipeline(model, { ...image, data: changed });
     expect(runs.get('image_encoder.onnx')).toBe(afterSame + 1);
     expect(imageKey({ ...image, data: changed })).not.toBe(imageKey(image));
   });
@@ -238,9 +239,9 @@ describe('VisionLanguageModel on tiny-random', () => {
     const ref = referenceCase('text_embed_lung');
     const text = ref.text!.replace(/^<bos>\s*/, '').replace(/\s*<eos>$/, '');
     const ids = Array.from(readReferenceTensor(tinyRandomDir, ref.inputs.input_ids) as BigInt64Array, Number);
-    expect(model.textEmbedIds(text)).toEqual(ids);
+    expect(model.text.textEmbedIds(text)).toEqual(ids);
     const expected = readReferenceTensor(tinyRandomDir, ref.outputs['text_embed.onnx:text_embed']) as Float32Array;
-    const embedding = await model.embedText(text);
+    const embedding = await textEmbedPipeline(model, text);
     expect(embedding).toBeInstanceOf(Float32Array);
     expect(embedding).toHaveLength(model.folder.config.embeddings!.embed_dim);
     expect(maxAbsDiff(embedding, expected)).toBeLessThanOrEqual(1e-4);
@@ -249,19 +250,19 @@ describe('VisionLanguageModel on tiny-random', () => {
 
   it('embedText cuts a long text as training does and refuses a text without words', async () => {
     const { max_text_len: maxTextLen, eos_token_id: eos } = model.folder.config;
-    const ids = model.textEmbedIds(Array(100).fill('lung').join(' '));
+    const ids = model.text.textEmbedIds(Array(100).fill('lung').join(' '));
     expect(ids).toHaveLength(maxTextLen);
     expect(ids.at(-1)).toBe(eos);
-    await expect(model.embedText(' ... ')).rejects.toThrow(/^tiny-random: embed failed: the text has no words/);
+    await expect(textEmbedPipeline(model, ' ... ')).rejects.toThrow(/^tiny-random: embed failed: the text has no words/);
   });
 
   it('embedImage: the reference image embedding of the CT image, reusing the cached encoder run', async () => {
     const ref = referenceCase('image_embed_ct');
     const expected = readReferenceTensor(tinyRandomDir, ref.outputs['image_embed.onnx:image_embed']) as Float32Array;
     const image = ctImage();
-    await model.caption(image);
+    await captionPipeline(model, image);
     const before = runs.get('image_encoder.onnx') ?? 0;
-    const embedding = await model.embedImage(image);
+    const embedding = await imageEmbedPipeline(model, image);
     expect(runs.get('image_encoder.onnx')).toBe(before);
     expect(embedding).toHaveLength(model.folder.config.embeddings!.embed_dim);
     expect(maxAbsDiff(embedding, expected)).toBeLessThanOrEqual(1e-4);
@@ -274,8 +275,8 @@ describe('VisionLanguageModel on tiny-random', () => {
     const plain = await VisionLanguageModel.load({ ...folder, config: { ...folder.config, files } }, backend);
     try {
       expect(plain.tasks).toEqual(['caption', 'vqa', 'segment']);
-      await expect(plain.embedText('ct, chest.')).rejects.toThrow(new ModelTaskUnsupportedError('tiny-random', 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files), so it cannot embed'));
-      await expect(plain.embedImage(grayImage())).rejects.toBeInstanceOf(ModelTaskUnsupportedError);
+      await expect(textEmbedPipeline(plain, 'ct, chest.')).rejects.toThrow(new ModelTaskUnsupportedError('tiny-random', 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files), so it cannot embed'));
+      await expect(imageEmbedPipeline(plain, grayImage())).rejects.toBeInstanceOf(ModelTaskUnsupportedError);
     } finally {
       await plain.release();
     }
@@ -283,7 +284,7 @@ describe('VisionLanguageModel on tiny-random', () => {
 
   it('reports bad input as an error naming the model and the step', async () => {
     const bad: RawImage = { kind: 'gray8', width: 10, height: 10, data: new Uint8Array(7) };
-    await expect(model.caption(bad)).rejects.toBeInstanceOf(ModelRunError);
-    await expect(model.caption(bad)).rejects.toThrow(/^tiny-random: preprocessing failed: image data has 7 values/);
+    await expect(captionPipeline(model, bad)).rejects.toBeInstanceOf(ModelRunError);
+    await expect(captionPipeline(model, bad)).rejects.toThrow(/^tiny-random: preprocessing failed: image data has 7 values/);
   });
 });

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AssistantTask } from '../contract/assistant';
 import { modelTasks, type ModelFolder } from '../model/config';
-import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../model/errors';
-import { forcedCaptionWords, headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../model/header-facts';
-import { maskFromLogits, preprocessImage, sigmoid, type MaskResult, type RawImage } from '../model/preprocess';
-import { declaredPrompt } from '../model/segment-prompt';
-import { WordLevelTokenizer } from '../model/tokenizer';
+import { ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../model/errors';
+import { headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../model/header-facts';
+import { preprocessImage, type RawImage } from '../model/preprocess';
+import type { WordLevelTokenizer } from '../model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
+import { TextProcessor } from './text-processor';
 
 /** The encoder outputs of one image, fed by name to the decoders. */
 export type ImageEncoding = Record<string, HostTensor>;
@@ -14,30 +14,8 @@ export type ImageEncoding = Record<string, HostTensor>;
 /** An image with the header tags of its DICOM file (none for PNG/JPEG). */
 export type ModelImage = RawImage & { header?: HeaderTagInput };
 
-export interface GenerationResult {
-  text: string;
-  /** Token ids of the text: the forced prefix, then the generated ones, without the final `<eos>`. */
-  tokenIds: number[];
-  /** How many leading tokenIds were forced (the caption's header prefix). */
-  forcedTokens: number;
-  /** Product of the softmax probabilities of each greedy token, `<eos>` included when reached. */
-  probability: number;
-  /** Set for answers of a model with answer_uncertain_below. */
-  uncertain?: boolean;
-}
-
-export interface SegmentationResult extends MaskResult {
-  /** False when the presence probability is below presence_threshold (the mask is then empty). */
-  present: boolean;
-  /** null for a mask decoder without a presence_logits output (0.2.0). */
-  presenceProbability: number | null;
-}
-
 /** How many encoded images to keep: the user asks several questions about the image on screen. */
 const ENCODING_CACHE_SIZE = 4;
-
-/** Tokens kept free after a question (prefix, `<sep>`, answer): the training code's own cut. */
-const QUESTION_RESERVE = 12;
 
 /** A content hash of everything that determines the encoder's inputs (pixel_values and the header). */
 export function imageKey(image: ModelImage): string {
@@ -51,10 +29,24 @@ export function imageKey(image: ModelImage): string {
 const HEADER_IDS = 'header_ids';
 /** The mask decoder's optional output: logit of "the prompted structure is in the image". */
 const PRESENCE_LOGITS = 'presence_logits';
-/** Without a presence_threshold in config.json, a presence output still decides at even odds. */
-const DEFAULT_PRESENCE_THRESHOLD = 0.5;
 
-const int64Tensor = (ids: readonly number[]): HostTensor => ({
+export interface GenerationResult {
+  text: string;
+  /** Token ids of the text: the forced prefix, then the generated ones, without the final `<eos>`. */
+  tokenIds: number[];
+  /** How many leading tokenIds were forced (the caption's header prefix). */
+  forcedTokens: number;
+  /** Product of the softmax probabilities of each greedy token, `<eos>` included when reached. */
+  probability: number;
+}
+
+/** The mask decoder's raw answer for one prompt: logits at model resolution, and the presence logit (0.3 on). */
+export interface MaskDecoderOutput {
+  maskLogits: Float32Array;
+  presenceLogit: number | null;
+}
+
+export const int64Tensor = (ids: readonly number[]): HostTensor => ({
   dtype: 'int64',
   dims: [1, ids.length],
   data: BigInt64Array.from(ids, (id) => BigInt(id)),
@@ -91,7 +83,8 @@ export class VisionLanguageModel {
 
   private constructor(
     readonly folder: ModelFolder,
-    readonly tokenizer: WordLevelTokenizer,
+    /** The folder's text processor (tokenizer.json + config.json): every task's input ids and input rules. */
+    readonly text: TextProcessor,
     private readonly imageEncoder: InferenceSessionHandle,
     private readonly textDecoder: InferenceSessionHandle,
     private readonly maskDecoder: InferenceSessionHandle,
@@ -106,6 +99,10 @@ export class VisionLanguageModel {
 
   get name(): string {
     return this.folder.name;
+  }
+
+  get tokenizer(): WordLevelTokenizer {
+    return this.text.tokenizer;
   }
 
   /** Creates the three sessions; a file the runtime cannot load, or with the wrong inputs, is named in a ModelLoadError. */
@@ -158,7 +155,7 @@ export class VisionLanguageModel {
         embedGraphs = { image, text };
       }
 
-      return new VisionLanguageModel(folder, new WordLevelTokenizer(folder.tokenizer), imageEncoder, textDecoder, maskDecoder, embedGraphs);
+      return new VisionLanguageModel(folder, new TextProcessor(folder), imageEncoder, textDecoder, maskDecoder, embedGraphs);
     } catch (e) {
       await Promise.allSettled(sessions.map((s) => s.release()));
       throw e;
@@ -246,90 +243,9 @@ export class VisionLanguageModel {
     return { text: this.tokenizer.decode(tokenIds), tokenIds, forcedTokens: forced.length, probability };
   }
 
-  private prefix(task: string, words: number[] = [], suffix: number[] = []): number[] {
-    return [this.folder.config.bos_token_id, this.tokenizer.tokenId(task), ...words, ...suffix];
-  }
-
-  /**
-   * The caption's forced start: when the header's modality is known and the folder has caption_prefix_slots,
-   * the known prefix slots' words each followed by "," ("ct , axial ,"), so a caption never contradicts the header.
-   */
-  captionForcedIds(image: ModelImage): number[] {
-    const { header_fusion: fusion, caption_prefix_slots: slots } = this.folder.config;
-    if (!fusion || !slots?.length) return [];
-    return forcedCaptionWords(this.facts(image), fusion, slots).flatMap((word) => this.tokenizer.encode(word));
-  }
-
-  async caption(image: ModelImage): Promise<GenerationResult> {
-    const encoding = await this.encode(image);
-    const { task_prefixes: prefixes, max_caption_tokens: maxTokens } = this.folder.config;
-    return this.generate(encoding, this.prefix(prefixes.caption), maxTokens, this.captionForcedIds(image));
-  }
-
-  /**
-   * The question rules of a 0.3 folder (config.json vqa): a question without words, with more words than the
-   * model reads, or mostly out of vocabulary is refused with the reason (never cut, never guessed at).
-   * Words are the tokenizer's pieces that contain a letter or a digit (models/training/infer.py check_question).
-   */
-  checkQuestion(question: string): void {
-    const rules = this.folder.config.vqa;
-    const words = this.tokenizer.words(question);
-    if (words.length === 0) throw new ModelInputError(this.name, 'the question is empty: it has no words');
-    if (!rules) return;
-    if (words.length > rules.max_question_tokens) {
-      throw new ModelInputError(this.name, `the question is too long: ${words.length} words; the model reads at most ${rules.max_question_tokens}`);
-    }
-    const unknown = words.filter((w) => this.tokenizer.isUnknown(w));
-    if (unknown.length / words.length > rules.max_unknown_fraction) {
-      throw new ModelInputError(
-        this.name,
-        `could not read the question: ${unknown.length} of ${words.length} words are not in the model's vocabulary (first ones: ${unknown.slice(0, 3).join(', ')})`,
-      );
-    }
-  }
-
-  /**
-   * The input ids for a question: `<bos> <vqa> question <sep>`. A 0.3 folder (config.json vqa) takes the whole
-   * checked question; a 0.2.0 folder cuts it to max_text_len − 12 tokens as its training did
-   * (models/training/infer.py vqa_prefix / checked_vqa_prefix).
-   */
-  questionIds(question: string): number[] {
-    const { max_text_len: maxTextLen, task_prefixes: prefixes, vqa } = this.folder.config;
-    this.checkQuestion(question);
-    const ids = this.tokenizer.encode(question);
-    const room = Math.max(1, maxTextLen - QUESTION_RESERVE);
-    return this.prefix(prefixes.vqa, vqa ? ids : ids.slice(0, room), [this.tokenizer.tokenId('<sep>')]);
-  }
-
-  async answer(image: ModelImage, question: string): Promise<GenerationResult> {
-    const ids = this.questionIds(question);
-    const encoding = await this.encode(image);
-    const out = await this.generate(encoding, ids, this.folder.config.max_answer_tokens);
-    const below = this.folder.config.answer_uncertain_below;
-    return below === undefined ? out : { ...out, uncertain: out.probability < below };
-  }
-
-  /** The declared prompt the user's text names (trimmed, lower-cased, exact), else an error naming the supported ones. */
-  checkPrompt(prompt: string): string {
-    const checked = declaredPrompt(this.folder.config.segment_prompts, prompt);
-    if (!checked.ok) throw new ModelInputError(this.name, checked.message);
-    return checked.prompt;
-  }
-
-  /** The prompt ids for segmentation: `<bos> <seg> prompt` (a declared prompt). */
-  promptIds(prompt: string): number[] {
-    const { max_text_len: maxTextLen, task_prefixes: prefixes } = this.folder.config;
-    return this.prefix(prefixes.segment, this.tokenizer.encode(this.checkPrompt(prompt)).slice(0, maxTextLen - 2));
-  }
-
-  /**
-   * Mask logits at model resolution → probabilities of the image's content → resized to the image → thresholded;
-   * with a presence output, a presence probability below presence_threshold gives an empty mask.
-   */
-  async segment(image: ModelImage, prompt: string): Promise<SegmentationResult> {
-    const promptIds = this.promptIds(prompt);
-    const encoding = await this.encode(image);
-    const { files, image_size: size, mask_threshold: threshold, presence_threshold: presenceThreshold } = this.folder.config;
+  /** One mask decoder run for a prompt's ids over an image's encoding, shapes checked against config.json image_size. */
+  async decodeMask(encoding: ImageEncoding, promptIds: readonly number[]): Promise<MaskDecoderOutput> {
+    const { files, image_size: size } = this.folder.config;
     const outputs = await this.runStep(this.maskDecoder, files.mask_decoder, {
       ...this.encoderFeeds(this.maskDecoder, encoding),
       prompt_ids: int64Tensor(promptIds),
@@ -342,17 +258,7 @@ export class VisionLanguageModel {
     if (presence && presence.data.length !== 1) {
       throw new ModelRunError(this.name, `${files.mask_decoder} output`, `${PRESENCE_LOGITS} has shape [${presence.dims.join(', ')}], expected [1, 1]`);
     }
-    const presenceProbability = presence ? sigmoid((presence.data as Float32Array)[0]) : null;
-    if (presenceProbability !== null && presenceProbability < (presenceThreshold ?? DEFAULT_PRESENCE_THRESHOLD)) {
-      return { width: image.width, height: image.height, mask: new Uint8Array(image.width * image.height), probabilityMean: null, present: false, presenceProbability };
-    }
-    let mask: MaskResult;
-    try {
-      mask = maskFromLogits(logits.data as Float32Array, size, image.width, image.height, threshold, this.folder.preprocessor.fit);
-    } catch (e) {
-      throw new ModelRunError(this.name, 'mask postprocessing', errorMessage(e));
-    }
-    return { ...mask, present: presenceProbability !== null || mask.probabilityMean !== null, presenceProbability };
+    return { maskLogits: logits.data as Float32Array, presenceLogit: presence ? (presence.data as Float32Array)[0] : null };
   }
 
   private embedding(graphs: string, output: HostTensor, file: string): Float32Array {
@@ -364,36 +270,29 @@ export class VisionLanguageModel {
     return Float32Array.from(output.data as Float32Array);
   }
 
-  private requireEmbedGraphs(): { image: InferenceSessionHandle; text: InferenceSessionHandle } {
+  requireEmbedGraphs(): { image: InferenceSessionHandle; text: InferenceSessionHandle } {
     if (!this.embedGraphs) throw new ModelTaskUnsupportedError(this.name, 'embed', 'this model folder has no image_embed / text_embed graphs (config.json files), so it cannot embed');
     return this.embedGraphs;
   }
 
-  /** The image's unit vector in the shared image–text space; the encoder run is the cached one. */
-  async embedImage(image: ModelImage): Promise<Float32Array> {
+  /** Whether config.json files names the contrastive graphs (image_embed, text_embed). */
+  get canEmbed(): boolean {
+    return this.embedGraphs !== null;
+  }
+
+  /** The image_embed graph over an image's encoding: its vector in the shared image–text space. */
+  async embedEncoding(encoding: ImageEncoding): Promise<Float32Array> {
     const graphs = this.requireEmbedGraphs();
-    const encoding = await this.encode(image);
     const file = this.folder.config.files.image_embed!;
     const outputs = await this.runStep(graphs.image, file, { image_embeds: encoding.image_embeds });
     return this.embedding('image_embed', outputs.image_embed, file);
   }
 
-  /**
-   * The ids text_embed.onnx reads: `<bos> words <eos>`, cut to max_text_len like the training code
-   * (models/training/contrastive.py text_ids: `([<bos>] + words)[: max_len − 1] + [<eos>]`).
-   */
-  textEmbedIds(text: string): number[] {
-    const { bos_token_id: bos, eos_token_id: eos, max_text_len: maxTextLen } = this.folder.config;
-    if (this.tokenizer.words(text).length === 0) throw new ModelRunError(this.name, 'embed', 'the text has no words to embed');
-    const words = this.tokenizer.encode(text);
-    return [...[bos, ...words].slice(0, maxTextLen - 1), eos];
-  }
-
-  /** The text's unit vector in the shared image–text space. */
-  async embedText(text: string): Promise<Float32Array> {
+  /** The text_embed graph over a text's ids (TextProcessor.textEmbedIds): its vector in the shared space. */
+  async embedIds(ids: readonly number[]): Promise<Float32Array> {
     const graphs = this.requireEmbedGraphs();
     const file = this.folder.config.files.text_embed!;
-    const outputs = await this.runStep(graphs.text, file, { input_ids: int64Tensor(this.textEmbedIds(text)) });
+    const outputs = await this.runStep(graphs.text, file, { input_ids: int64Tensor(ids) });
     return this.embedding('text_embed', outputs.text_embed, file);
   }
 

@@ -3,6 +3,7 @@ import { loadModelFolder } from '../../core/model/config';
 import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../../core/model/errors';
 import type { InferenceBackend } from './backend';
 import { VisionLanguageModel } from '../../core/inference/model';
+import { captionPipeline, imageEmbedPipeline, segmentPipeline, textEmbedPipeline, vqaPipeline } from '../../core/inference/pipelines';
 import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from '../../core/inference/protocol';
 
 const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
@@ -49,23 +50,23 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
       case 'load':
         return { model: vlm.name, tasks: vlm.tasks, ms: elapsed() };
       case 'caption': {
-        const out = await vlm.caption(request.image);
+        const out = await captionPipeline(vlm, request.image);
         return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'answer': {
-        const out = await vlm.answer(request.image, request.question);
+        const out = await vqaPipeline(vlm, request.image, request.question);
         return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'segment': {
-        const out = await vlm.segment(request.image, request.prompt);
+        const out = await segmentPipeline(vlm, request.image, request.prompt);
         return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'embedImage': {
-        const embedding = await vlm.embedImage(request.image);
+        const embedding = await imageEmbedPipeline(vlm, request.image);
         return { model: vlm.name, version: vlm.folder.config.version, embedding, ms: elapsed() };
       }
       case 'embedText': {
-        const embedding = await vlm.embedText(request.text);
+        const embedding = await textEmbedPipeline(vlm, request.text);
         return { model: vlm.name, version: vlm.folder.config.version, embedding, ms: elapsed() };
       }
     }

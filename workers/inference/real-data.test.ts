@@ -7,6 +7,7 @@ import { loadModelFolder } from '../../core/model/config';
 import { shippedModelDir } from '../../core/model/test-models';
 import { createOrtBackend } from './backend';
 import { VisionLanguageModel } from '../../core/inference/model';
+import { segmentPipeline } from '../../core/inference/pipelines';
 
 const dataDir = resolveDataDir();
 if (!dataDir) console.log(dataDirMissingMessage());
@@ -36,7 +37,7 @@ describe.skipIf(!dataDir || !hasModel)(`${path.basename(shippedModelDir)} throug
     for (const name of names) {
       const image = readGray(path.join(valDir, 'images', name));
       const truth = readGray(path.join(valDir, 'masks', name));
-      const out = await model.segment({ kind: 'hu', width: image.width, height: image.height, data: image.values, slope: 1, intercept: -1024 }, 'lung');
+      const out = await segmentPipeline(model, { kind: 'hu', width: image.width, height: image.height, data: image.values, slope: 1, intercept: -1024 }, 'lung');
       let intersection = 0;
       let union = 0;
       for (let i = 0; i < out.mask.length; i++) {
