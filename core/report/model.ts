@@ -38,6 +38,19 @@ export const aiSourceSchema = z
   .strict();
 export type AiSource = z.infer<typeof aiSourceSchema>;
 
+/**
+ * The provenance line of an AI text: the slice and time it was answered, and its probability and 'uncertain' when
+ * the model reported them; null for items without a source (inserted before issue 13). The Report dock shows it
+ * under the text and the PDF prints it there, after the model and version.
+ */
+export function aiSourceLine(source: AiSource | undefined): string | null {
+  if (!source) return null;
+  const parts = [source.slice ? `slice ${source.slice.number}/${source.slice.count}` : 'image', source.answeredAt.replace('T', ' ').slice(0, 16)];
+  if (source.probability !== null) parts.push(`p = ${source.probability.toFixed(2)}`);
+  if (source.uncertain) parts.push('uncertain');
+  return parts.join(' · ');
+}
+
 export const aiItemSchema = z
   .object({
     id: aiItemIdSchema,

@@ -82,6 +82,20 @@ describe('renderReportPdf', () => {
     expect(bytes.length).toBeLessThan(120_000);
   });
 
+  it.skipIf(!poppler)('prints under each AI text where it came from: model, version, slice, SOP instance, time, probability', async () => {
+    const source = { seriesKey: '1.2.3.5', sopInstanceUid: '1.2.3.5.7', slice: { number: 7, count: 24 }, answeredAt: '2026-12-02T00:41:09.000Z', probability: 0.42, uncertain: true };
+    const bytes = await renderReportPdf(
+      sampleDocument({
+        findings: 'Short.',
+        aiItems: [ai({ id: 'cap', text: 'Axial chest CT showing a nodule.', source }), ai({ id: 'old', text: 'An older caption.' })],
+      }),
+    );
+    const text = pdfText(bytes, 'provenance.pdf');
+    expect(text).toMatch(/Axial chest CT showing a nodule\.\s+From vesalius-vlm 0\.2\.0 · slice 7\/24 · 2026-12-02 00:41 · p = 0\.42 · uncertain · SOP Instance 1\.2\.3\.5\.7/);
+    // An item saved before sources were kept says so rather than printing nothing.
+    expect(text).toMatch(/An older caption\.\s+From vesalius-vlm 0\.2\.0 \(image and time not recorded\)/);
+  });
+
   it.skipIf(!poppler)('says draft, amendment and superseded on the pages of such versions', async () => {
     const draft = pdfText(await renderReportPdf(sampleDocument({ version: { number: 1, edition: 1, state: 'draft', signature: null, supersededBy: 2 }, findings: 'Short.' })), 'draft.pdf');
     expect(draft).toContain('DRAFT — not signed · version 1 · SUPERSEDED by version 2');

@@ -25,7 +25,7 @@ import {
 } from 'pdf-lib';
 import { ioErrorText } from '../fs/io-error';
 import { fontRuns, needsFallback, printedCharacter } from './font-fallback';
-import { aiDraftNotice, type AiItem, type ReportState, type ScoreRow } from './model';
+import { aiDraftNotice, aiSourceLine, type AiItem, type ReportState, type ScoreRow } from './model';
 import { embedPngDirect } from './png-xobject';
 
 /** Everything the template prints, resolved already (names, numbers as text where the caller formats them). */
@@ -352,6 +352,18 @@ export function stateLine(version: ReportDocument['version']): string {
   return `${state} — ${signed} · version ${version.number}${superseded}`;
 }
 
+/**
+ * Where an AI text came from, under it: the model and version, the image (slice, SOP instance) and the time it
+ * answered, as the Report dock shows it (aiSourceLine); an item saved before sources were kept says so.
+ */
+function provenanceLine(item: AiItem): string {
+  const model = `${item.model.name} ${item.model.version}`;
+  const source = aiSourceLine(item.source);
+  if (!source) return `From ${model} (image and time not recorded)`;
+  const sop = item.source?.sopInstanceUid ? ` · SOP Instance ${item.source.sopInstanceUid}` : '';
+  return `From ${model} · ${source}${sop}`;
+}
+
 const reviewLine = (item: AiItem): string | null =>
   item.status === 'ai-draft' ? null : `AI text (model ${item.model.name} ${item.model.version}) ${item.status === 'confirmed' ? 'confirmed' : 'edited'} by ${item.reviewedBy ?? 'unknown'}${item.reviewedAt ? ` on ${item.reviewedAt.slice(0, 10)}` : ''}`;
 
@@ -428,6 +440,7 @@ export async function renderReport(report: ReportDocument): Promise<RenderedPdf>
       // The notice sits right before the text it qualifies, so no page shows AI text without it.
       if (item.status === 'ai-draft') flow.paragraph(aiDraftNotice(item.model), { color: RED, size: 9, indent: 8 });
       flow.paragraph(item.text, { indent: 8 });
+      flow.paragraph(provenanceLine(item), { color: GREY, size: 8, indent: 8 });
       const review = reviewLine(item);
       if (review) flow.paragraph(review, { color: GREY, size: 8, indent: 8 });
     }

@@ -1,5 +1,5 @@
 // What the Report dock edits and sends (pure: content assembly, AI item insertion, labels; no Svelte, no DOM).
-import { keyImageIdentity, type AiItem, type AiSource, type KeyImage, type ReportContent, type ReportVersion, type SegmentationRef } from '../../../core/report/model';
+import { aiSourceLine, keyImageIdentity, type AiItem, type AiSource, type KeyImage, type ReportContent, type ReportVersion, type SegmentationRef } from '../../../core/report/model';
 import type { ReportVersionSummary } from '../../../core/contract/report';
 
 /** An assistant answer as the Report dock can insert it (the assistant's own AssistantAnswer fits). */
@@ -56,14 +56,8 @@ function aiSourceOf(answer: InsertableAnswer, image: NonNullable<InsertableAnswe
   };
 }
 
-/** The provenance line of an AI text: the slice and time it was answered, and its probability; null for items without one. */
-export function aiSourceLine(source: AiSource | undefined): string | null {
-  if (!source) return null;
-  const parts = [source.slice ? `slice ${source.slice.number}/${source.slice.count}` : 'image', source.answeredAt.replace('T', ' ').slice(0, 16)];
-  if (source.probability !== null) parts.push(`p = ${source.probability.toFixed(2)}`);
-  if (source.uncertain) parts.push('uncertain');
-  return parts.join(' · ');
-}
+/** The provenance line of an AI text (one definition, core/report/model: the PDF prints the same line). */
+export { aiSourceLine };
 
 /** Whether the report already holds this answer (same kind, question, model and original text). */
 export const holdsAnswer = (items: readonly AiItem[], answer: InsertableAnswer): boolean =>
