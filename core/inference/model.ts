@@ -14,8 +14,22 @@ export type ImageEncoding = Record<string, HostTensor>;
 /** An image with the header tags of its DICOM file (none for PNG/JPEG). */
 export type ModelImage = RawImage & { header?: HeaderTagInput };
 
-/** How many encoded images to keep: the user asks several questions about the image on screen. */
-const ENCODING_CACHE_SIZE = 4;
+/**
+ * The encoder outputs kept, bounded by memory: the user asks several questions about the image on screen, and
+ * archive search embeds one image after another. 0.2.0's encoding of one image is 300 KiB (image_embeds
+ * 100 × 256 + pixel_features 32 × 40 × 40, float32), so 16 entries hold about 4.7 MiB; the byte bound is for a
+ * larger user model (Hugging Face folder), whose encodings could be tens of MB each.
+ */
+export const ENCODING_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxEntries: 16 } as const;
+
+export interface EncodingCacheLimits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+/** Bytes held by an image's encoder outputs. */
+export const encodingBytes = (encoding: ImageEncoding): number =>
+  Object.values(encoding).reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
 
 /** A content hash of everything that determines the encoder's inputs (pixel_values and the header). */
 export function imageKey(image: ModelImage): string {
@@ -79,7 +93,9 @@ function greedyAt(logits: HostTensor, row: number): { token: number; probability
  * Sessions are created once; encoder outputs are cached per image content.
  */
 export class VisionLanguageModel {
-  private readonly encodings = new Map<string, Promise<ImageEncoding>>();
+  /** LRU order (oldest first); bytes is 0 until the encoding has resolved. */
+  private readonly encodings = new Map<string, { encoding: Promise<ImageEncoding>; bytes: number }>();
+  private cacheLimits: EncodingCacheLimits = ENCODING_CACHE_LIMITS;
 
   private constructor(
     readonly folder: ModelFolder,
@@ -106,7 +122,7 @@ export class VisionLanguageModel {
   }
 
   /** Creates the three sessions; a file the runtime cannot load, or with the wrong inputs, is named in a ModelLoadError. */
-  static async load(folder: ModelFolder, backend: InferenceBackend): Promise<VisionLanguageModel> {
+  static async load(folder: ModelFolder, backend: InferenceBackend, options: { cache?: EncodingCacheLimits } = {}): Promise<VisionLanguageModel> {
     const { files, encoder_outputs: encoderOutputs } = folder.config;
     const loadOne = async (file: string, absPath: string): Promise<InferenceSessionHandle> => {
       try {
@@ -155,7 +171,9 @@ export class VisionLanguageModel {
         embedGraphs = { image, text };
       }
 
-      return new VisionLanguageModel(folder, new TextProcessor(folder), imageEncoder, textDecoder, maskDecoder, embedGraphs);
+      const model = new VisionLanguageModel(folder, new TextProcessor(folder), imageEncoder, textDecoder, maskDecoder, embedGraphs);
+      if (options.cache) model.cacheLimits = options.cache;
+      return model;
     } catch (e) {
       await Promise.allSettled(sessions.map((s) => s.release()));
       throw e;
@@ -178,16 +196,40 @@ export class VisionLanguageModel {
       // Refresh its place in the LRU order.
       this.encodings.delete(key);
       this.encodings.set(key, cached);
-      return cached;
+      return cached.encoding;
     }
-    const encoding = this.encodeUncached(image);
-    this.encodings.set(key, encoding);
-    encoding.catch(() => this.encodings.delete(key));
-    while (this.encodings.size > ENCODING_CACHE_SIZE) {
-      const oldest = this.encodings.keys().next().value as string;
-      this.encodings.delete(oldest);
+    const entry = { encoding: this.encodeUncached(image), bytes: 0 };
+    this.encodings.set(key, entry);
+    entry.encoding.then(
+      (encoding) => {
+        entry.bytes = encodingBytes(encoding);
+        this.evict();
+      },
+      () => {
+        if (this.encodings.get(key) === entry) this.encodings.delete(key);
+      },
+    );
+    this.evict();
+    return entry.encoding;
+  }
+
+  /** What the encoding cache holds now (tests, and the bound stated in ENCODING_CACHE_LIMITS). */
+  get cacheUsage(): { entries: number; bytes: number } {
+    let bytes = 0;
+    for (const entry of this.encodings.values()) bytes += entry.bytes;
+    return { entries: this.encodings.size, bytes };
+  }
+
+  /** Drops the least recently used encodings until both bounds hold; the newest one always stays. */
+  private evict(): void {
+    const { maxBytes, maxEntries } = this.cacheLimits;
+    let { entries, bytes } = this.cacheUsage;
+    for (const [key, entry] of this.encodings) {
+      if (entries <= 1 || (entries <= maxEntries && bytes <= maxBytes)) break;
+      this.encodings.delete(key);
+      entries -= 1;
+      bytes -= entry.bytes;
     }
-    return encoding;
   }
 
   /** Preprocessing and the encoder run, without the cache (the benchmark measures this). */
