@@ -1,0 +1,241 @@
+// The assistant's end-to-end latency through the inference worker, as the app calls it (InferenceClient: a
+// separate process, structured-clone IPC, zod checks on both sides), beside the same graphs run directly in
+// this process (VisionLanguageModel over an onnxruntime-node backend, the pipelines the worker runs), timed
+// alternately (client, direct, client, direct …) so machine noise hits both. Per task: cold (a new image each
+// call: preprocessing + encoder + the task) and warm (the image's encoding cached, as when the user asks again
+// about the image on screen); then embedding throughput over a 500-slice series. Target: the worker's overhead
+// ≤ 1.2× the direct run (issue 13, Benchmark).
+//   npm run bench -- assistant [--model DIR] [--runs N] [--slices N]   (default models/tiny-random)
+import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
+import type { Result } from '../core/contract/result';
+import { VisionLanguageModel } from '../core/inference/model';
+import { captionPipeline, imageEmbedPipeline, segmentPipeline, textEmbedPipeline, vqaPipeline } from '../core/inference/pipelines';
+import type { WorkerImage } from '../core/inference/protocol';
+import { loadModelFolder, modelTasks } from '../core/model/config';
+import { tinyRandomDir } from '../core/model/test-models';
+import { createOrtBackend } from '../workers/inference/backend';
+import { InferenceClient } from '../workers/inference/client';
+import { syntheticCtSlice } from './ct-series';
+
+const TARGET_RATIO = 1.2;
+/** The worker's own setting (workers/inference/worker.ts): the direct side must not get more threads than it. */
+const INTRA_OP_THREADS = 2;
+const QUESTION = 'Is there a pneumothorax?';
+const CAPTION_TEXT = 'axial ct of the chest';
+const REQUEST_TIMEOUT_MS = 600_000;
+
+interface Options {
+  modelDir: string;
+  runs: number;
+  slices: number;
+}
+
+/** `--model DIR`, `--runs N`, `--slices N` from the command line (bench/run.ts leaves flags out of the bench names). */
+export function parseOptions(argv: readonly string[]): Options {
+  const value = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    if (at < 0) return undefined;
+    const given = argv[at + 1];
+    if (given === undefined || given.startsWith('--')) throw new Error(`${flag} needs a value`);
+    return given;
+  };
+  const count = (flag: string, fallback: number): number => {
+    const given = value(flag);
+    if (given === undefined) return fallback;
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number ≥ 1, got ${given}`);
+    return n;
+  };
+  return { modelDir: path.resolve(value('--model') ?? tinyRandomDir), runs: count('--runs', 11), slices: count('--slices', 500) };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** The client's answer, or a thrown error naming the task (a failed call would make every figure meaningless). */
+function unwrap<T>(task: string, result: Result<T>): T {
+  if (!result.ok) throw new Error(`${task} through the worker failed: ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+/** One task both ways: `client` answers with the worker's own time (ms inside the worker), `direct` with nothing. */
+interface Task {
+  name: string;
+  client: (image: WorkerImage) => Promise<{ workerMs: number; answer: unknown }>;
+  direct: (image: WorkerImage) => Promise<unknown>;
+  /** Whether the image's encoding is cached between calls (embed text has no image). */
+  usesImage: boolean;
+}
+
+interface Paired {
+  client: number;
+  direct: number;
+  worker: number;
+  /** Median of each call's round trip less the worker's own time: IPC, validation, waiting to be scheduled. */
+  transit: number;
+}
+
+/** Medians of `runs` alternating calls; `imageFor(i)` is the i-th call's image (new ones for cold, one for warm). */
+async function alternate(task: Task, runs: number, imageFor: (i: number) => WorkerImage): Promise<Paired> {
+  const client: number[] = [];
+  const direct: number[] = [];
+  const worker: number[] = [];
+  const transit: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const image = imageFor(i);
+    const a = await timed(() => task.client(image));
+    client.push(a.ms);
+    worker.push(a.value.workerMs);
+    transit.push(a.ms - a.value.workerMs);
+    direct.push((await timed(() => task.direct(image))).ms);
+  }
+  return { client: median(client), direct: median(direct), worker: median(worker), transit: median(transit) };
+}
+
+const ms = (value: number): string => `${value.toFixed(1)} ms`.padStart(10);
+
+function row(label: string, paired: Paired): string {
+  const ratio = paired.client / paired.direct;
+  const verdict = ratio <= TARGET_RATIO ? 'ok' : `OVER ${TARGET_RATIO}×`;
+  return `${label.padEnd(22)} ${ms(paired.client)} ${ms(paired.worker)} ${ms(paired.transit)} ${ms(paired.direct)} ${`${ratio.toFixed(2)}×`.padStart(7)}  ${verdict}`;
+}
+
+export async function run(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const folder = loadModelFolder(options.modelDir);
+  const embeds = modelTasks(folder.config).includes('embed');
+  const prompt = folder.config.segment_prompts?.[0] ?? 'lung';
+  const [load1] = loadavg();
+  console.log(`model ${folder.name} (${options.modelDir}); intraOpNumThreads ${INTRA_OP_THREADS} both sides; load ${load1.toFixed(1)} on ${availableParallelism()} cores`);
+  console.log(`images: synthetic 512×512 int16 CT slices generated in memory (bench/ct-series.ts; no data directory read)`);
+
+  const client = new InferenceClient({ modelDir: options.modelDir, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const clientLoad = await timed(async () => unwrap('load', await client.load()));
+  const directLoad = await timed(() => VisionLanguageModel.load(folder, createOrtBackend({ intraOpNumThreads: INTRA_OP_THREADS })));
+  const model = directLoad.value;
+  let nextSlice = 0;
+  // A series long enough that no image repeats; every call that should be cold gets one nobody has encoded.
+  const sliceCount = 100_000;
+  const newImage = (): WorkerImage => syntheticCtSlice(nextSlice++ % sliceCount, sliceCount);
+
+  try {
+    console.log(`load: worker start + model ${clientLoad.ms.toFixed(0)} ms (worker ${clientLoad.value.ms.toFixed(0)} ms), direct ${directLoad.ms.toFixed(0)} ms`);
+
+    const tasks: Task[] = [
+      {
+        name: 'caption',
+        usesImage: true,
+        client: async (image) => {
+          const value = unwrap('caption', await client.caption(image));
+          return { workerMs: value.ms, answer: value.text };
+        },
+        direct: async (image) => (await captionPipeline(model, image)).text,
+      },
+      {
+        name: 'answer',
+        usesImage: true,
+        client: async (image) => {
+          const value = unwrap('answer', await client.answer(image, QUESTION));
+          return { workerMs: value.ms, answer: value.text };
+        },
+        direct: async (image) => (await vqaPipeline(model, image, QUESTION)).text,
+      },
+      {
+        name: `segment "${prompt}"`,
+        usesImage: true,
+        client: async (image) => {
+          const value = unwrap('segment', await client.segment(image, prompt));
+          return { workerMs: value.ms, answer: value.mask };
+        },
+        direct: async (image) => (await segmentPipeline(model, image, prompt)).mask,
+      },
+    ];
+    if (embeds) {
+      tasks.unshift(
+        {
+          name: 'embed image',
+          usesImage: true,
+          client: async (image) => {
+            const value = unwrap('embedImage', await client.embedImage(image));
+            return { workerMs: value.ms, answer: value.embedding };
+          },
+          direct: (image) => imageEmbedPipeline(model, image),
+        },
+        {
+          name: 'embed text',
+          usesImage: false,
+          client: async () => {
+            const value = unwrap('embedText', await client.embedText(CAPTION_TEXT));
+            return { workerMs: value.ms, answer: value.embedding };
+          },
+          direct: () => textEmbedPipeline(model, CAPTION_TEXT),
+        },
+      );
+    }
+
+    // The very first call after load (one sample each: the runtime's first run of the graphs), then the same
+    // image through the other side, so both see their first call on the same new image.
+    const first = newImage();
+    const firstClient = await timed(() => tasks[0].client(first));
+    const firstDirect = await timed(() => tasks[0].direct(first));
+    console.log(`first call after load (${tasks[0].name}, new image, one sample): worker ${firstClient.ms.toFixed(1)} ms, direct ${firstDirect.ms.toFixed(1)} ms`);
+
+    // Both sides must compute the same thing, or the ratio compares different work.
+    const check = newImage();
+    const agree: string[] = [];
+    for (const task of tasks) {
+      const a = (await task.client(check)).answer;
+      const b = await task.direct(check);
+      const same = a instanceof Float32Array && b instanceof Float32Array ? a.every((x, i) => Math.abs(x - b[i]) <= 1e-5) : a instanceof Uint8Array && b instanceof Uint8Array ? a.every((x, i) => x === b[i]) : a === b;
+      agree.push(`${task.name} ${same ? 'same' : 'DIFFERENT'}`);
+    }
+    console.log(`worker vs direct answers: ${agree.join(', ')}`);
+
+    console.log(`median of ${options.runs} alternating calls; "in worker": the worker's own time for the request; "transit": round trip less that (IPC, checks, scheduling)`);
+    console.log(`${'task'.padEnd(22)} ${'worker'.padStart(10)} ${'in worker'.padStart(10)} ${'transit'.padStart(10)} ${'direct'.padStart(10)} ${'ratio'.padStart(7)}  target ≤ ${TARGET_RATIO}×`);
+    for (const task of tasks) {
+      if (!task.usesImage) {
+        console.log(row(task.name, await alternate(task, options.runs, () => check)));
+        continue;
+      }
+      console.log(row(`${task.name} cold`, await alternate(task, options.runs, newImage)));
+      const shown = newImage();
+      await task.client(shown);
+      await task.direct(shown);
+      console.log(row(`${task.name} warm`, await alternate(task, options.runs, () => shown)));
+    }
+    if (!embeds) {
+      console.log(`embed image, embed text: n/a (${folder.name} has no image_embed / text_embed graphs)`);
+      console.log('embedding throughput: n/a');
+      return;
+    }
+
+    // Throughput: a series of new slices, one request at a time as the archive indexer sends them, alternating.
+    let clientMs = 0;
+    let directMs = 0;
+    for (let i = 0; i < options.slices; i++) {
+      const slice = syntheticCtSlice(i, options.slices);
+      clientMs += (await timed(async () => unwrap('embedImage', await client.embedImage(slice)))).ms;
+      directMs += (await timed(() => imageEmbedPipeline(model, slice))).ms;
+    }
+    const perSecond = (total: number) => (options.slices / (total / 1000)).toFixed(1);
+    const ratio = clientMs / directMs;
+    console.log(
+      `embedding throughput over ${options.slices} new 512×512 slices: worker ${perSecond(clientMs)} images/s, direct ${perSecond(directMs)} images/s; ` +
+        `worker time ${ratio.toFixed(2)}× direct (${ratio <= TARGET_RATIO ? 'ok' : `OVER ${TARGET_RATIO}×`}); load now ${loadavg()[0].toFixed(1)}`,
+    );
+  } finally {
+    await client.dispose();
+    await model.release();
+  }
+}
