@@ -10,11 +10,10 @@ import { maskAreaCm2, paintMask, type PaintedMask } from './maskPaint';
 import { answerLine, segmentationLine } from './format';
 import { modelSliceOf, notFoundText, structureFound } from './modelSlice';
 import { runSeries, seriesOutcomeLine } from './seriesRun';
+import { dockOffers, promptToKeep } from './dockOffers';
 
 export type AssistantAction = 'caption' | 'ask' | 'segment';
 
-/** Used when the model's status names no prompts (an older model folder). */
-export const DEFAULT_SEGMENT_PROMPTS = ['lung', 'left lung', 'right lung'];
 
 export interface AssistantAnswer {
   id: number;
@@ -115,9 +114,11 @@ export class AssistantState {
   overlayVisible = $state(true);
   reportDraft = $state('');
   question = $state('');
-  prompt = $state(DEFAULT_SEGMENT_PROMPTS[0]);
+  prompt = $state('');
 
-  readonly prompts = $derived(this.status?.segmentPrompts.length ? this.status.segmentPrompts : DEFAULT_SEGMENT_PROMPTS);
+  /** What the model offers (its declared tasks and prompts): the dock shows only those. */
+  readonly offers = $derived(dockOffers(this.status));
+  readonly prompts = $derived(this.offers.prompts);
   private nextAnswerId = 1;
   private seriesController: AbortController | null = null;
 
@@ -140,6 +141,7 @@ export class AssistantState {
       if (result.ok) {
         this.status = result.value;
         this.statusError = null;
+        this.prompt = promptToKeep(this.prompt, result.value.segmentPrompts);
       } else {
         this.statusError = result.error.message;
       }
@@ -169,7 +171,7 @@ export class AssistantState {
   segment(): Promise<void> {
     const prompt = this.prompt.trim();
     if (!prompt) {
-      this.errors.segment = 'Choose or type what to segment first.';
+      this.errors.segment = this.status?.problem ?? 'Choose what to segment first.';
       return Promise.resolve();
     }
     if (this.seriesRunning) return Promise.resolve();
@@ -208,8 +210,12 @@ export class AssistantState {
     const prompt = this.prompt.trim();
     const open = this.viewer.open;
     if (this.seriesRunning || this.busy.segment) return;
+    if (this.offers.segment) {
+      this.errors.segment = this.offers.segment;
+      return;
+    }
     if (!prompt) {
-      this.errors.segment = 'Choose or type what to segment first.';
+      this.errors.segment = this.status?.problem ?? 'Choose what to segment first.';
       return;
     }
     if (!open) {
@@ -367,6 +373,11 @@ export class AssistantState {
   /** Runs one request for `action` unless one is already running; failures land in errors[action]. */
   private async run<T>(action: AssistantAction, call: (slice: CurrentSlice) => Promise<Result<T>>, done: (value: T, slice: CurrentSlice) => void | Promise<void>): Promise<void> {
     if (this.busy[action]) return;
+    const refusal = this.offers[action];
+    if (refusal) {
+      this.errors[action] = refusal;
+      return;
+    }
     this.busy[action] = true;
     this.errors[action] = null;
     try {
