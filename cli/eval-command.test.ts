@@ -77,7 +77,7 @@ describe('vesalius eval agrees with evaluate.py (tiny-random, synthetic data)', 
     const captions = out.figures.captions_test_images;
     expectClose(captions.model, fixture.captions_test_images.model, 'captions_test_images.model');
     expect(captions.n_images).toBe(fixture.captions_test_images.n_images);
-    expect(captions.examples).toEqual(fixture.captions_test_images.examples);
+    expect(captions.per_image.slice(0, 8)).toEqual(fixture.captions_test_images.examples);
   }, SLOW);
 
   it('--limit takes the first slices, as evaluate.py --limit does', async () => {

@@ -246,7 +246,8 @@ async function evalVqa(client: InferenceClient, { rows, allRows, imagesDir }: Vq
       model: { bleu4: bleu(items, 4).bleu[3], rouge_l: rougeL(items).score, cider_d: ciderD(items).score },
       n_images: items.length,
       distinct_captions: new Set(items.map((i) => i.candidate)).size,
-      examples: items.slice(0, 8).map((item, k) => ({ image: names[k], reference: item.references[0], generated: item.candidate })),
+      // evaluate.py writes the first 8 as "examples"; every image here, so a user can read them all
+      per_image: items.map((item, k) => ({ image: names[k], reference: item.references[0], generated: item.candidate })),
     },
   };
 }
