@@ -8,6 +8,33 @@ import { searchMigrations } from './schema';
 
 export const SEARCH_DB_FILE = 'search.db';
 
+/**
+ * The most memory search keeps for one model's vectors (count × dim × 4 bytes): 512 MiB, about 524k images at
+ * 256 values (100k × 256 is 100 MB). Above it search refuses with MatrixTooLarge rather than exhaust the
+ * app's memory (core/search/README.md).
+ */
+export const MAX_MATRIX_BYTES = 512 * 1024 * 1024;
+
+/** Rows read per chunk when the matrix is loaded in the background (about 1 MB of blobs at 256 values). */
+export const VECTOR_CHUNK_ROWS = 1000;
+
+/** search.db holds more vectors than search keeps in memory. */
+export class MatrixTooLarge extends Error {
+  constructor(
+    readonly count: number,
+    readonly dim: number,
+    file: string,
+    maxBytes: number,
+  ) {
+    const mib = (bytes: number) => `${+(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 4 : 0)} MiB`;
+    super(
+      `${file} holds ${count} embeddings of ${dim} values (${mib(count * dim * 4)}): more than the ${mib(maxBytes)} ` +
+        `search keeps in memory (${Math.floor(maxBytes / (dim * 4))} images at this size)`,
+    );
+    this.name = 'MatrixTooLarge';
+  }
+}
+
 /** A catalogued image: a file and its 1-based frame. */
 export interface ImageRef {
   filePath: string;
@@ -65,13 +92,17 @@ export class EmbeddingStore {
     private readonly db: Db,
     /** The database file, named in every error. */
     readonly file: string,
+    private readonly maxMatrixBytes: number,
   ) {}
 
-  /** Opens (creating and migrating) `<home>/search.db`. Throws a DatabaseError naming the file. */
-  static open(home: string): EmbeddingStore {
+  /**
+   * Opens (creating and migrating) `<home>/search.db`. Throws a DatabaseError naming the file.
+   * `maxMatrixBytes`: the memory bound of one matrix read (MAX_MATRIX_BYTES; tests set a small one).
+   */
+  static open(home: string, opts: { maxMatrixBytes?: number } = {}): EmbeddingStore {
     const file = path.join(home, SEARCH_DB_FILE);
     // NORMAL: embeddings are derived from the files and the model; a lost last commit is computed again.
-    return new EmbeddingStore(openDatabase(file, { migrations: searchMigrations, synchronous: 'NORMAL' }), file);
+    return new EmbeddingStore(openDatabase(file, { migrations: searchMigrations, synchronous: 'NORMAL' }), file, opts.maxMatrixBytes ?? MAX_MATRIX_BYTES);
   }
 
   close(): void {
@@ -129,27 +160,60 @@ export class EmbeddingStore {
   /**
    * Every usable vector of this model version as one matrix, in storage order (callers order by the catalog).
    * Corrupt rows (a blob of the wrong size, non-finite values, not unit length) are deleted so the next indexing
-   * run computes them again; `corrupt` says how many. Rows are streamed (no sort, no row objects kept): 100k
-   * vectors are 100 MB of blobs.
+   * run computes them again; `corrupt` says how many. Throws a MatrixTooLarge above MAX_MATRIX_BYTES.
    */
   vectors(model: EmbeddingModel): VectorMatrix & { corrupt: number } {
+    const reading = this.readVectors(model);
+    for (let step = reading.next(); ; step = reading.next()) if (step.done) return step.value;
+  }
+
+  /**
+   * The same read as vectors(), `chunkRows` rows at a time, giving the event loop a turn between chunks (100k
+   * vectors are 100 MB of blobs: read in one go they block the service for seconds). `stopped()` is asked
+   * between chunks: true abandons the read (the store is closing) and resolves null.
+   */
+  async vectorsInChunks(model: EmbeddingModel, chunkRows = VECTOR_CHUNK_ROWS, stopped: () => boolean = () => false): Promise<(VectorMatrix & { corrupt: number }) | null> {
+    const reading = this.readVectors(model, chunkRows);
+    for (let step = reading.next(); ; step = reading.next()) {
+      if (step.done) return step.value;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopped() || !this.db.open) {
+        reading.return(null as never);
+        return null;
+      }
+    }
+  }
+
+  /**
+   * The one reader behind vectors() and vectorsInChunks(): pages of `chunkRows` rows by rowid (the model index
+   * keeps rowid order, so no sort over the blobs and no row objects kept), yielding after each page.
+   */
+  private *readVectors(model: EmbeddingModel, chunkRows = Number.MAX_SAFE_INTEGER): Generator<void, VectorMatrix & { corrupt: number }> {
     const { dim } = model;
     const refs: VectorMatrix['refs'] = [];
     const corrupt: ImageRef[] = [];
-    const matrix = this.query('read the stored embeddings', () => {
-      const count = this.db
+    const count = this.query('read the stored embeddings', () =>
+      this.db
         .prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL')
-        .get(model.name, model.version)!.n;
-      // Another process may add rows between the count and the read: those wait for the next read.
-      const values = new Float32Array(count * dim);
-      const bytes = new Uint8Array(values.buffer);
-      const rows = this.db
-        .prepare<[string, string], VectorRow>(
-          `SELECT file_path, frame, series_key, file_size, file_mtime_ms, vector FROM embeddings WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL`,
-        )
-        .iterate(model.name, model.version);
+        .get(model.name, model.version)!.n,
+    );
+    const bytesNeeded = count * dim * 4;
+    if (bytesNeeded > this.maxMatrixBytes) throw new MatrixTooLarge(count, dim, this.file, this.maxMatrixBytes);
+    // Rows added while the pages are read (an indexing run) beyond the count wait for the next read.
+    const values = new Float32Array(count * dim);
+    const bytes = new Uint8Array(values.buffer);
+    const page = this.db.prepare<[string, string, number, number], VectorRow & { id: number }>(
+      `SELECT rowid AS id, file_path, frame, series_key, file_size, file_mtime_ms, vector FROM embeddings
+       WHERE model_name = ? AND model_version = ? AND vector IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?`,
+    );
+    let after = Number.MIN_SAFE_INTEGER;
+    let seen = 0;
+    while (seen < count) {
+      const rows = this.query('read the stored embeddings', () => page.all(model.name, model.version, after, Math.min(chunkRows, count - seen)));
+      if (rows.length === 0) break;
       for (const row of rows) {
-        if (refs.length === count) break;
+        seen++;
+        after = row.id;
         const offset = refs.length * dim;
         if (row.vector.byteLength === dim * 4) bytes.set(row.vector, offset * 4);
         if (blobProblem(row.vector, dim, values.subarray(offset, offset + dim)) !== null) {
@@ -159,10 +223,10 @@ export class EmbeddingStore {
         }
         refs.push({ filePath: row.file_path, frame: row.frame, seriesKey: row.series_key, size: row.file_size, mtimeMs: row.file_mtime_ms });
       }
-      return values;
-    });
+      if (seen < count) yield;
+    }
     if (corrupt.length > 0) this.remove(corrupt, model);
-    return { dim, refs, matrix: matrix.subarray(0, refs.length * dim), corrupt: corrupt.length };
+    return { dim, refs, matrix: values.subarray(0, refs.length * dim), corrupt: corrupt.length };
   }
 
   /** Deletes the rows (every model version) of files not in `keep`; returns how many rows went. */

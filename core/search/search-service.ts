@@ -8,7 +8,7 @@ import type { ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
 import { catalogDataVersion, catalogImages, findCatalogImage, type CatalogImage } from './catalog-images';
 import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort, type ModelImage } from './embedding-port';
-import { imageKey, type EmbeddingStore } from './embedding-store';
+import { imageKey, MatrixTooLarge, type EmbeddingStore, type VectorMatrix } from './embedding-store';
 import type { DecodeFrame } from './frame-image';
 import { indexCatalog, upToDate } from './index-job';
 import { topKCosine } from './top-k';
@@ -34,6 +34,8 @@ export function embeddingModelOf(folder: ModelFolder): Result<EmbeddingModel> {
   return ok({ name: folder.name, version: folder.config.version, dim });
 }
 
+const sameModel = (a: EmbeddingModel, b: EmbeddingModel): boolean => a.name === b.name && a.version === b.version && a.dim === b.dim;
+
 interface SearchMatrix {
   stamp: string;
   model: EmbeddingModel;
@@ -44,6 +46,9 @@ interface SearchMatrix {
 export class SearchService {
   private port: { client: EmbeddingClient; model: EmbeddingModel; port: EmbeddingPort } | null = null;
   private matrix: SearchMatrix | null = null;
+  /** The matrix being read from search.db in the background: a search arriving meanwhile waits for this one read. */
+  private loading: Promise<Result<SearchMatrix>> | null = null;
+  private disposed = false;
   private runningJobId: string | null = null;
   /** The catalog changed while a run was going: its listing is older, so another run follows it. */
   private runAgain = false;
@@ -133,6 +138,8 @@ export class SearchService {
       } finally {
         // Once the registry has recorded this run's end (after this promise settles), the next one may start.
         if (this.runAgain && !signal.aborted) setTimeout(() => this.runAgainNow(), 0).unref?.();
+        // The run changed search.db: read the new matrix now, before a search has to wait for it.
+        else setTimeout(() => this.preload(), 0).unref?.();
       }
     };
     this.runningJobId = this.deps.jobs.start('searchIndex', work, {
@@ -155,7 +162,7 @@ export class SearchService {
     if (!port.ok) return port;
     const query = await port.value.embedText(text);
     if (!query.ok) return err(query.error.code, `search.text: ${query.error.message}`);
-    return this.rank(port.value.model, query.value, k, null, started);
+    return await this.rank(port.value.model, query.value, k, null, started);
   }
 
   /** Indexed images ranked by similarity to a catalogued image (itself left out). */
@@ -178,7 +185,7 @@ export class SearchService {
       if (!embedded.ok) return err(embedded.error.code, `search.similar: ${embedded.error.message}`);
       vector = embedded.value;
     }
-    return this.rank(model, vector, args.k, image.filePath, started);
+    return await this.rank(model, vector, args.k, image.filePath, started);
   }
 
   /** Indexed images ranked by similarity to an image given as pixels. */
@@ -188,7 +195,7 @@ export class SearchService {
     if (!port.ok) return port;
     const query = await port.value.embedImage(image);
     if (!query.ok) return err(query.error.code, `search.image: ${query.error.message}`);
-    return this.rank(port.value.model, query.value, k, null, started);
+    return await this.rank(port.value.model, query.value, k, null, started);
   }
 
   /** An image's embedding with the search model. */
@@ -200,8 +207,10 @@ export class SearchService {
   }
 
   /** `leaveOutFile`: the query image's file, whose (one) embedding is not a result. */
-  private rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOutFile: string | null, started: number): Result<SearchResults> {
-    const index = this.searchMatrix(model);
+  private async rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOutFile: string | null, started: number): Promise<Result<SearchResults>> {
+    const loaded = await this.searchMatrix(model);
+    if (!loaded.ok) return loaded;
+    const index = loaded.value;
     let ranked;
     try {
       ranked = topKCosine(index.matrix, model.dim, query, k, leaveOutFile === null ? undefined : (row) => index.hits[row].filePath !== leaveOutFile);
@@ -215,11 +224,49 @@ export class SearchService {
     return ok({ model, results, searched: index.hits.length, ms: performance.now() - started });
   }
 
-  /** The stored vectors of present, unchanged files as one matrix; rebuilt only when something changed. */
-  private searchMatrix(model: EmbeddingModel): SearchMatrix {
+  /**
+   * Reads the matrix of the current model in the background (after the app starts, after an indexing run), in
+   * chunks so the service keeps answering; resolves when it is read (a failure is reported by the next search).
+   */
+  async preload(): Promise<void> {
+    if (this.disposed) return;
+    try {
+      const current = this.currentModel();
+      if (current.ok) await this.searchMatrix(current.value.model);
+    } catch {
+      // A database failure: the next search, waiting for its own read, reports it.
+    }
+  }
+
+  /**
+   * The stored vectors of present, unchanged files as one matrix; read again only when something changed. While
+   * a read is in flight every search waits for it (one read, not one per search), even when search.db changed
+   * meanwhile (an indexing run): its results are as of that read, and the next search reads again.
+   */
+  private async searchMatrix(model: EmbeddingModel): Promise<Result<SearchMatrix>> {
+    if (this.loading) {
+      const inFlight = await this.loading;
+      if (!inFlight.ok || sameModel(inFlight.value.model, model)) return inFlight;
+    }
+    if (this.matrix && this.matrix.stamp === this.stamp(model)) return ok(this.matrix);
+    const loading = this.loadMatrix(model).finally(() => {
+      if (this.loading === loading) this.loading = null;
+    });
+    this.loading = loading;
+    return loading;
+  }
+
+  private async loadMatrix(model: EmbeddingModel): Promise<Result<SearchMatrix>> {
     const { catalog, store } = this.deps;
-    if (this.matrix?.stamp === this.stamp(model)) return this.matrix;
-    const stored = store.vectors(model);
+    const stampBefore = this.stamp(model);
+    let stored: (VectorMatrix & { corrupt: number }) | null;
+    try {
+      stored = await store.vectorsInChunks(model, undefined, () => this.disposed);
+    } catch (e) {
+      if (e instanceof MatrixTooLarge) return err('unsupported', `search: ${e.message}`);
+      throw e;
+    }
+    if (!stored) return err('cancelled', 'search: the app is closing');
     const rowOf = new Map(stored.refs.map((ref, row) => [imageKey(ref), row]));
     const matrix = new Float32Array(stored.refs.length * model.dim);
     const hits: CatalogImage[] = [];
@@ -232,13 +279,17 @@ export class SearchService {
       matrix.set(stored.matrix.subarray(row * model.dim, (row + 1) * model.dim), hits.length * model.dim);
       hits.push(image);
     }
-    // vectors() may have deleted corrupt rows: stamp after it so the next call does not rebuild for that.
-    this.matrix = { stamp: this.stamp(model), model, matrix: matrix.subarray(0, hits.length * model.dim), hits };
-    return this.matrix;
+    // Deleting corrupt rows is a write of its own: stamp after it, so the next search does not read again for
+    // that. Otherwise the stamp from before the read: a write during it (an indexing run) makes the next search
+    // read again.
+    const stamp = stored.corrupt > 0 ? this.stamp(model) : stampBefore;
+    this.matrix = { stamp, model, matrix: matrix.subarray(0, hits.length * model.dim), hits };
+    return ok(this.matrix);
   }
 
   /** Cancels indexing (the worker is the assistant's: it stops it). */
   dispose(): void {
+    this.disposed = true;
     this.runAgain = false;
     this.deps.jobs.cancelAll('searchIndex');
     this.port = null;

@@ -1,8 +1,10 @@
 // For the search tests: a deterministic fake embedding model and a small catalog of our own tiny studies.
+import { Catalog } from '../catalog/catalog';
 import { err, ok, type Result } from '../contract/result';
 import type { EmbeddingModel } from '../contract/search';
 import type { RawImage } from '../model/preprocess';
 import type { EmbeddingAnswer, EmbeddingClient, EmbeddingPort } from './embedding-port';
+import { EmbeddingStore } from './embedding-store';
 import { unitVector } from './top-k';
 
 export const FAKE_MODEL: EmbeddingModel = { name: 'fake-embedder', version: '1.0.0', dim: 4 };
@@ -60,4 +62,37 @@ export function fakeEmbeddingClient(model: EmbeddingModel, failWhen?: (image: Ra
     embedImage: async (image) => answer(await port.embedImage(image)),
     embedText: async (text) => answer(await port.embedText(text)),
   };
+}
+
+/** The file path of synthetic image `row` (sorted as the rows: the catalog's order is the matrix's). */
+export const syntheticImagePath = (row: number): string => `/synthetic/${String(row).padStart(7, '0')}.dcm`;
+
+/**
+ * A catalog of `matrix.length / model.dim` single-frame CT images in one series (files never read: their rows
+ * say present) and their vectors in search.db, one commit each: for the bench and the matrix-load tests.
+ */
+export function syntheticSearchHome(home: string, model: EmbeddingModel, matrix: Float32Array, storeOptions: { maxMatrixBytes?: number } = {}): { catalog: Catalog; store: EmbeddingStore } {
+  const rows = matrix.length / model.dim;
+  const catalog = Catalog.open(home);
+  const db = catalog.db;
+  db.transaction(() => {
+    db.prepare(`INSERT INTO patients (id, patient_key, patient_id, patient_name, birth_date, sex) VALUES (1, 'id:1', '1', 'Synthetic', '', '')`).run();
+    db.prepare(`INSERT INTO studies (id, study_key, patient_row, study_date, study_time, description, accession_number, imported_at) VALUES (1, '1.2.3', 1, '', '', '', '', 0)`).run();
+    db.prepare(`INSERT INTO series (id, series_key, study_row, series_number, modality, description) VALUES (1, '1.2.3.4', 1, 1, 'CT', 'synthetic')`).run();
+    const file = db.prepare(`INSERT INTO files (id, path, size, mtime_ms, status, last_seen_ms) VALUES (?, ?, 1, 1, 'present', 0)`);
+    const instance = db.prepare(
+      `INSERT INTO instances (sop_instance_uid, series_row, file_row, file_key, sop_class_uid, number_of_frames, rows, columns, transfer_syntax_uid) VALUES (?, 1, ?, ?, '1.2.840.10008.5.1.4.1.1.2', 1, 512, 512, '1.2.840.10008.1.2.1')`,
+    );
+    for (let r = 0; r < rows; r++) {
+      file.run(r + 1, syntheticImagePath(r));
+      instance.run(`1.2.3.4.${r + 1}`, r + 1, `key${r}`);
+    }
+  })();
+  const store = EmbeddingStore.open(home, storeOptions);
+  store.batch(() => {
+    for (let r = 0; r < rows; r++) {
+      store.putVector({ filePath: syntheticImagePath(r), frame: 1 }, { size: 1, mtimeMs: 1 }, '1.2.3.4', model, matrix.subarray(r * model.dim, (r + 1) * model.dim));
+    }
+  });
+  return { catalog, store };
 }

@@ -129,6 +129,8 @@ export function createAppService(opts: AppServiceOptions): AppService {
     search.catalogChanged();
     if (opts.search?.autoIndex) search.indexInBackground();
   });
+  // The first search would otherwise wait while search.db's vectors are read (seconds at 100k): read them now.
+  if (opts.search?.autoIndex) void search.preload();
   /** A call one service makes of another, validated through dispatch as any transport's. */
   const innerCall = async <K extends CallName>(name: K, args: CallArgs<K>): Promise<Result<CallResult<K>>> =>
     (await dispatch(handlers, name, args, { transport: 'direct', caller: 'service' })) as Result<CallResult<K>>;
