@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { err, ok, type Result } from '../../core/contract/result';
 import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from '../../core/inference/protocol';
-import type { InferencePort, InferencePortFactory } from '../../core/inference/port';
+import type { InferencePort, InferencePortFactory, InferenceRequestOptions } from '../../core/inference/port';
 import { launchNodeWorker, type LaunchWorker, type WorkerEntry, type WorkerProcess } from './worker-process';
 
 export type { WorkerEntry } from './worker-process';
@@ -19,16 +19,21 @@ export interface InferenceClientOptions {
   launch?: LaunchWorker;
 }
 
-export interface RequestOptions {
-  timeoutMs?: number;
-}
+export type RequestOptions = InferenceRequestOptions;
 
 type Params<M extends WorkerMethod> = Omit<Extract<WorkerRequest, { method: M }>, 'id' | 'method'>;
 
+/** A request from the call until its worker's answer (or its failure) has come. */
 interface Pending {
+  id: number;
   method: WorkerMethod;
-  resolve: (result: Result<unknown>) => void;
-  timer: NodeJS.Timeout;
+  message: WorkerRequest;
+  timeoutMs: number;
+  /** Resolves the caller's promise; null once it has been answered (a cancelled request still in the worker). */
+  resolve: ((result: Result<unknown>) => void) | null;
+  timer: NodeJS.Timeout | null;
+  /** Removes the abort listener. */
+  release: () => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -68,7 +73,10 @@ export const inferenceClients =
  */
 export class InferenceClient implements InferencePort {
   private child: WorkerProcess | null = null;
-  private readonly pending = new Map<number, Pending>();
+  /** Requests not yet sent, in order: one request at a time goes to the worker, so a cancelled one never runs. */
+  private readonly queue: Pending[] = [];
+  /** The request the worker runs now (its caller may have cancelled it: the answer is then dropped). */
+  private inFlight: Pending | null = null;
   private nextId = 1;
   private stderrTail = '';
   private modelLoaded = false;
@@ -126,46 +134,96 @@ export class InferenceClient implements InferencePort {
     return this.request('embedText', { text }, options);
   }
 
+  /** Requests queued or in flight whose callers still wait. */
+  get waiting(): number {
+    return this.queue.length + (this.inFlight?.resolve ? 1 : 0);
+  }
+
   request<M extends WorkerMethod>(method: M, params: Params<M>, options: RequestOptions = {}): Promise<Result<WorkerValues[M]>> {
     if (this.disposed) return Promise.resolve(err('model_error', `${this.modelName}: ${method}: the inference client was disposed`));
-    let child: WorkerProcess;
-    try {
-      child = this.ensureChild();
-    } catch (e) {
-      return Promise.resolve(err('model_error', `${this.modelName}: cannot start the inference worker: ${e instanceof Error ? e.message : String(e)}`));
-    }
+    const cancelled = () => err('cancelled', `${this.modelName}: ${method} was cancelled`);
+    if (options.signal?.aborted) return Promise.resolve(cancelled());
     const id = this.nextId++;
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        resolve(err('model_error', `${this.modelName}: ${method} timed out after ${timeoutMs} ms; the inference worker was stopped and starts again on the next request`));
-        // A worker past its deadline is wedged or overloaded; a fresh one serves the next request.
-        this.killChild(child, `another request (${method}) timed out`);
-      }, timeoutMs);
-      this.pending.set(id, { method, resolve: resolve as (result: Result<unknown>) => void, timer });
-      const request = { id, method, ...params } as WorkerRequest;
-      child.send(request, (reason) => this.settle(id, err('model_error', `${this.modelName}: ${method}: could not reach the inference worker: ${reason}`)));
+      const entry: Pending = {
+        id,
+        method,
+        message: { id, method, ...params } as WorkerRequest,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        resolve: resolve as (result: Result<unknown>) => void,
+        timer: null,
+        release: () => undefined,
+      };
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => {
+          const queuedAt = this.queue.indexOf(entry);
+          if (queuedAt >= 0) this.queue.splice(queuedAt, 1);
+          // In flight: answered now; the slot stays taken until the worker answers (the answer is dropped).
+          this.reply(entry, cancelled());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.release = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(entry);
+      this.pump();
     });
+  }
+
+  /** Answers a request's caller once (later answers for it are dropped). */
+  private reply(entry: Pending, result: Result<unknown>): void {
+    const resolve = entry.resolve;
+    if (!resolve) return;
+    entry.resolve = null;
+    entry.release();
+    resolve(result);
+  }
+
+  /** Sends the next queued request when the worker is free; starts a worker when none runs. */
+  private pump(): void {
+    while (!this.inFlight && this.queue.length > 0 && !this.disposed) {
+      const entry = this.queue.shift()!;
+      let child: WorkerProcess;
+      try {
+        child = this.ensureChild();
+      } catch (e) {
+        this.reply(entry, err('model_error', `${this.modelName}: cannot start the inference worker: ${e instanceof Error ? e.message : String(e)}`));
+        continue;
+      }
+      this.inFlight = entry;
+      entry.timer = setTimeout(() => {
+        if (this.inFlight !== entry) return;
+        this.inFlight = null;
+        this.reply(entry, err('model_error', `${this.modelName}: ${entry.method} timed out after ${entry.timeoutMs} ms; the inference worker was stopped and starts again on the next request`));
+        // A worker past its deadline is wedged or overloaded: stop it before the next request goes to a fresh one.
+        this.killChild(child, `another request (${entry.method}) timed out`);
+        this.pump();
+      }, entry.timeoutMs);
+      child.send(entry.message, (reason) => {
+        if (this.inFlight === entry) this.finish(entry, err('model_error', `${this.modelName}: ${entry.method}: could not reach the inference worker: ${reason}`));
+      });
+    }
+  }
+
+  /** The in-flight request is over: answer it (unless cancelled), free the worker, send the next one. */
+  private finish(entry: Pending, result: Result<unknown>): void {
+    if (this.inFlight !== entry) return;
+    this.inFlight = null;
+    if (entry.timer) clearTimeout(entry.timer);
+    this.reply(entry, result);
+    this.pump();
   }
 
   /** Stops the worker; pending and later requests resolve to errors. */
   async dispose(): Promise<void> {
     this.disposed = true;
+    for (const entry of this.queue.splice(0)) this.reply(entry, err('model_error', `${this.modelName}: ${entry.method}: the inference client was disposed`));
     const child = this.child;
     if (child) {
       const exited = new Promise<void>((resolve) => child.onExit(() => resolve()));
       this.killChild(child, 'the inference client was disposed');
       await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 2000).unref())]);
     }
-  }
-
-  private settle(id: number, result: Result<unknown>): void {
-    const waiting = this.pending.get(id);
-    if (!waiting) return;
-    this.pending.delete(id);
-    clearTimeout(waiting.timer);
-    waiting.resolve(result);
   }
 
   private ensureChild(): WorkerProcess {
@@ -188,13 +246,13 @@ export class InferenceClient implements InferencePort {
     const parsed = workerResponseSchema.safeParse(message);
     if (!parsed.success || parsed.data.id === null) return; // Nothing we sent can be matched to it.
     const { id, result } = parsed.data;
-    const waiting = this.pending.get(id);
-    if (!waiting) return;
-    if (!result.ok) return this.settle(id, err(result.error.code, result.error.message));
+    const waiting = this.inFlight;
+    if (!waiting || waiting.id !== id) return;
+    if (!result.ok) return this.finish(waiting, err(result.error.code, result.error.message));
     const value = valueSchemas[waiting.method].safeParse(result.value);
-    if (!value.success) return this.settle(id, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer`));
+    if (!value.success) return this.finish(waiting, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer`));
     this.modelLoaded = true;
-    this.settle(id, ok(value.data));
+    this.finish(waiting, ok(value.data));
   }
 
   private killChild(child: WorkerProcess, why: string): void {
@@ -202,17 +260,23 @@ export class InferenceClient implements InferencePort {
     child.kill();
   }
 
-  /** The worker is gone: forget it (the next request starts a new one) and fail what it was running. */
+  /**
+   * The worker is gone: forget it and fail the request it was running, naming how it went; a queued request
+   * starts a new worker at once (the next one is served as soon as that worker has loaded the model).
+   */
   private onExit(child: WorkerProcess, how: string): void {
     if (this.child !== child) return;
     this.child = null;
+    const wasServing = this.modelLoaded;
     this.modelLoaded = false;
     const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
-    for (const [id, waiting] of [...this.pending]) {
-      this.settle(
-        id,
-        err('model_error', `${this.modelName}: ${waiting.method}: the inference worker ${how}${tail ? ` (${tail})` : ''}; it starts again on the next request`),
-      );
+    const running = this.inFlight;
+    if (running) {
+      this.finish(running, err('model_error', `${this.modelName}: ${running.method}: the inference worker ${how}${tail ? ` (${tail})` : ''}; it starts again on the next request`));
     }
+    // A worker that had served the model died (killed, out of memory): load a new one now rather than on the
+    // next request, so that request does not also wait for the process start and the model load. One that never
+    // loaded is not restarted by itself (a folder that crashes the runtime would loop).
+    if (wasServing && !this.disposed && !this.child && !this.inFlight) void this.request('load', {});
   }
 }

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tinyRandomDir } from '../../core/model/test-models';
+import { InferenceClient } from './client';
+import type { WorkerImage } from './protocol';
+import type { LaunchWorker, WorkerProcess } from './worker-process';
+
+/** A worker process stand-in: records what it is sent and answers when the test says so. */
+function fakeWorkers() {
+  const sent: Array<{ id: number; method: string }> = [];
+  let deliver: ((message: unknown) => void) | null = null;
+  let exit: ((how: string) => void) | null = null;
+  const launch: LaunchWorker = () => {
+    const process: WorkerProcess = {
+      pid: 4242,
+      send: (message) => void sent.push(message as { id: number; method: string }),
+      kill: () => exit?.('was killed by SIGKILL'),
+      onMessage: (listener) => void (deliver = listener),
+      onExit: (listener) => void (exit = listener),
+      onStderr: () => undefined,
+    };
+    return process;
+  };
+  const answerLoad = (id: number) => deliver?.({ id, result: { ok: true, value: { model: 'tiny-random', tasks: ['caption'], ms: 1 } } });
+  return { launch, sent, answerLoad, die: (how: string) => exit?.(how) };
+}
+
+const image: WorkerImage = { kind: 'gray8', width: 8, height: 8, data: new Uint8Array(64) };
+const clients: InferenceClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+});
+const client = (launch?: LaunchWorker) => {
+  const c = new InferenceClient({ modelDir: tinyRandomDir, requestTimeoutMs: 60_000, ...(launch ? { launch } : {}) });
+  clients.push(c);
+  return c;
+};
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('InferenceClient queue', () => {
+  it('sends one request at a time; a cancelled queued request is never sent', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const first = c.load();
+    const abort = new AbortController();
+    const second = c.load({ signal: abort.signal });
+    const third = c.load();
+    expect(fake.sent.map((m) => m.id)).toEqual([1]);
+    expect(c.waiting).toBe(3);
+    abort.abort();
+    expect(await second).toMatchObject({ ok: false, error: { code: 'cancelled', message: 'tiny-random: load was cancelled' } });
+    fake.answerLoad(1);
+    expect(await first).toMatchObject({ ok: true });
+    await tick();
+    expect(fake.sent.map((m) => m.id)).toEqual([1, 3]); // 2 never reached the worker
+    fake.answerLoad(3);
+    expect(await third).toMatchObject({ ok: true });
+  });
+
+  it('answers a cancelled request in flight at once and drops its late answer; the next waits for the worker', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const abort = new AbortController();
+    const running = c.load({ signal: abort.signal });
+    const next = c.load();
+    abort.abort();
+    expect(await running).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(fake.sent.map((m) => m.id)).toEqual([1]); // the worker is still busy with 1
+    fake.answerLoad(1); // dropped: nobody waits for it
+    await tick();
+    expect(fake.sent.map((m) => m.id)).toEqual([1, 2]);
+    fake.answerLoad(2);
+    expect(await next).toMatchObject({ ok: true });
+  });
+
+  it('an already aborted signal never queues', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const abort = new AbortController();
+    abort.abort();
+    expect(await c.caption(image, { signal: abort.signal })).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(fake.sent).toEqual([]);
+  });
+
+  it('fails the request in flight naming the exit, and sends the queued one to a new worker at once', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const running = c.load();
+    const queued = c.load();
+    fake.die('exited with code 134');
+    expect(await running).toMatchObject({ ok: false, error: { code: 'model_error', message: expect.stringMatching(/tiny-random: load: the inference worker exited with code 134; it starts again/) } });
+    expect(c.starts).toBe(2);
+    expect(fake.sent.map((m) => m.id)).toEqual([1, 2]);
+    fake.answerLoad(2);
+    expect(await queued).toMatchObject({ ok: true });
+  });
+});
+
+describe('InferenceClient with a real worker killed mid-request (tiny-random)', () => {
+  // The bound: the worker is started from TypeScript through tsx here, on a machine shared by a training run
+  // (load average 13–16 on 2 cores at 02:00 UTC): kill → next request served measured 1.6–1.8 s, once 2.8 s.
+  // The bundled worker (dist/workers/inference.cjs) needs no transpiling. The assertion is the bound this
+  // shared machine can keep; the measured figure is printed.
+  const RESTART_BOUND_MS = 8000;
+
+  it('fails the request in flight clearly, and a new worker serves the next request (restarted at once)', async () => {
+    const c = client();
+    expect((await c.load()).ok).toBe(true);
+    const firstPid = c.pid!;
+    const inFlight = c.caption(image);
+    const queued = c.caption(image);
+    process.kill(firstPid, 'SIGKILL');
+    const killedAt = performance.now();
+    expect(await inFlight).toMatchObject({ ok: false, error: { code: 'model_error', message: expect.stringMatching(/tiny-random: caption: the inference worker was killed by SIGKILL/) } });
+    const served = await queued;
+    const backMs = performance.now() - killedAt;
+    expect(served.ok, JSON.stringify(served)).toBe(true);
+    expect(c.pid).not.toBe(firstPid);
+    expect(c.starts).toBe(2);
+    console.log(`worker back and serving ${Math.round(backMs)} ms after the kill`);
+    expect(backMs).toBeLessThan(RESTART_BOUND_MS);
+  });
+
+  it('starts a new worker by itself after one that had served the model dies', async () => {
+    const c = client();
+    expect((await c.load()).ok).toBe(true);
+    const firstPid = c.pid!;
+    process.kill(firstPid, 'SIGKILL');
+    const started = performance.now();
+    while (!(c.loaded && c.pid !== firstPid) && performance.now() - started < RESTART_BOUND_MS) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(c.loaded).toBe(true);
+    expect(c.pid).not.toBe(firstPid);
+    expect(c.starts).toBe(2);
+    const served = performance.now();
+    expect((await c.caption(image)).ok).toBe(true);
+    expect(performance.now() - served).toBeLessThan(2000); // the request itself waits for no start
+  });
+});
