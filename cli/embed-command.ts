@@ -16,14 +16,16 @@ Writes the assistant model's embedding of every image under the paths (DICOM fil
 'vesalius index' accepts them, PNG, JPEG; folders recursively) to a JSON Lines file: the vectors
 'vesalius search' compares (unit length, cosine similarity = dot product). One embedding per
 image: frame 1, or the middle frame of a multi-frame file, as the search index holds them.
-Nothing is imported into the catalog.
+Nothing is imported into the catalog. A file the catalog holds ('vesalius index', the app) whose search
+embedding is up to date (its size and mtime as the catalog knows them, the model's version) is taken
+from search.db instead of being computed again; the summary says how many.
 
   --out <file>      the JSONL file to write (replaced whole; written beside it, then renamed). Lines:
                       {"path", "frame", "model", "version", "dim", "vector": [dim numbers]}
                     and for an image that could not be read or embedded:
                       {"path", "frame", "error": "<reason>"}
   --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list')
-  --json            print { out, model, written, failed: [{ path, frame, reason }], skipped } on stdout
+  --json            print { out, model, written, reused, failed: [{ path, frame, reason }], skipped } on stdout
 
 Files inside folders that are not images (reports, SEG, text) are skipped and listed on stderr.
 
@@ -104,10 +106,22 @@ export const embedCommand: CliCommand = async (argv, io) => {
       const lines: string[] = failed.map((f) => JSON.stringify({ path: f.path, frame: f.frame, error: f.reason }));
       let model: EmbeddingModel | null = null;
       let written = 0;
+      /** Of `written`, taken from search.db. */
+      let reused = 0;
       const progress = terminalProgress(io, 'embedding');
       try {
         for (const [n, ref] of found.images.entries()) {
           const frame = indexedFrame(ref.numberOfFrames);
+          const stored = await api.call('search.storedEmbedding', { filePath: path.resolve(ref.file), frame });
+          if (stored.ok && stored.value.vector) {
+            model = stored.value.model;
+            const { name, version, dim } = model;
+            lines.push(JSON.stringify({ path: ref.file, frame, model: name, version, dim, vector: Array.from(stored.value.vector) }));
+            written++;
+            reused++;
+            progress.onProgress?.(n + 1, found.images.length);
+            continue;
+          }
           const input = await readImage({ file: ref.file, frame });
           const embedded = isProblem(input) ? null : await api.call('search.embedImage', { image: contractImage(input.image) });
           const reason = isProblem(input) ? input.reason : embedded && !embedded.ok ? embedded.error.message : null;
@@ -135,10 +149,11 @@ export const embedCommand: CliCommand = async (argv, io) => {
         return 1;
       }
       if (args.json) {
-        io.stdout(`${JSON.stringify({ out, model, written, failed, skipped: found.skipped.map((s) => ({ path: s.file, reason: s.reason })) }, null, 2)}\n`);
+        io.stdout(`${JSON.stringify({ out, model, written, reused, failed, skipped: found.skipped.map((s) => ({ path: s.file, reason: s.reason })) }, null, 2)}\n`);
       } else {
         const about = model ? ` with ${model.name} ${model.version} (${model.dim} values each)` : '';
-        io.stdout(`Wrote ${written} embedding(s)${about} to ${shown(out)}; ${failed.length} image(s) failed, ${found.skipped.length} file(s) skipped.\n`);
+        const from = reused > 0 ? ` (${reused} reused from the search index, where the catalog's size/mtime and the model version match; ${written - reused} computed)` : '';
+        io.stdout(`Wrote ${written} embedding(s)${about}${from} to ${shown(out)}; ${failed.length} image(s) failed, ${found.skipped.length} file(s) skipped.\n`);
         for (const f of failed) io.stderr(`vesalius embed: ${shown(f.path)}${f.frame > 1 ? ` frame ${f.frame}` : ''}: ${f.reason}\n`);
       }
       return failed.length > 0 ? 1 : 0;

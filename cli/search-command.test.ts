@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,8 +92,10 @@ describe('vesalius embed (tiny-random)', () => {
     const out = path.join(dir, 'embeddings.jsonl');
     const run = await vesalius(['embed', path.join(dir, 'images'), '--out', out, '--model', tinyRandomDir, '--json'], env);
     expect(run.code, run.stderr).toBe(1); // the short-pixel file fails
-    const summary = JSON.parse(run.stdout) as { written: number; failed: Array<{ path: string; reason: string }>; model: { dim: number } };
+    const summary = JSON.parse(run.stdout) as { written: number; reused: number; failed: Array<{ path: string; reason: string }>; model: { dim: number } };
     expect(summary.model.dim).toBe(dim);
+    // The CT, MR and cine files were catalogued and indexed by the searches above: taken from search.db.
+    expect(summary.reused).toBe(3);
     const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { path: string; frame: number; vector?: number[]; error?: string; version?: string });
     const embedded = lines.filter((l) => l.vector);
     expect(embedded).toHaveLength(summary.written);
@@ -107,6 +109,23 @@ describe('vesalius embed (tiny-random)', () => {
     }
     expect(lines.find((l) => l.path === images.shortPixels)?.error).toMatch(/.+/);
     expect(summary.failed.map((f) => f.path)).toContain(images.shortPixels);
+  }, SLOW);
+
+  it('reuses a stored embedding only while the file is as the catalog knows it', async () => {
+    const out = path.join(dir, 'ct.jsonl');
+    const reused = await vesalius(['embed', images.ct, '--out', out, '--model', tinyRandomDir], env);
+    expect(reused.code, reused.stderr).toBe(0);
+    expect(reused.stdout).toMatch(/^Wrote 1 embedding\(s\) with tiny-random .* \(1 reused from the search index, where the catalog's size\/mtime and the model version match; 0 computed\)/);
+    const storedLine = JSON.parse((await readFile(out, 'utf8')).trim()) as { vector: number[] };
+    // Touched since the import: the catalog's mtime is stale, so the embedding is computed from the file.
+    const later = new Date(Date.now() + 60_000);
+    await utimes(images.ct, later, later);
+    const computed = await vesalius(['embed', images.ct, '--out', out, '--model', tinyRandomDir, '--json'], env);
+    expect(computed.code, computed.stderr).toBe(0);
+    expect((JSON.parse(computed.stdout) as { reused: number; written: number })).toMatchObject({ reused: 0, written: 1 });
+    const computedLine = JSON.parse((await readFile(out, 'utf8')).trim()) as { vector: number[] };
+    // The same pixels and header through the index's path and embed's: the same vector.
+    computedLine.vector.forEach((v, i) => expect(v).toBeCloseTo(storedLine.vector[i], 4));
   }, SLOW);
 
   it('refuses a file that is not an image, a folder as --out, and a missing --out', async () => {

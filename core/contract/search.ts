@@ -118,6 +118,13 @@ export type SearchSimilarArgs = z.output<typeof searchSimilarArgsSchema>;
 export const imageEmbeddingSchema = z.object({ model: embeddingModelSchema, vector: typedArraySchema('Float32Array') });
 export type ImageEmbedding = z.infer<typeof imageEmbeddingSchema>;
 
+/** A file and its frame whose stored embedding is asked for (`vesalius embed`). */
+export const storedEmbeddingArgsSchema = z.object({ filePath: pathSchema, frame: z.number().int().min(1) }).strict();
+
+/** The stored embedding, or null: not catalogued, the file changed since, another frame, or not indexed with this model version. */
+export const storedEmbeddingSchema = z.object({ model: embeddingModelSchema, vector: typedArraySchema('Float32Array').nullable() });
+export type StoredEmbedding = z.infer<typeof storedEmbeddingSchema>;
+
 export const searchCalls = {
   /** How much of the catalog is indexed for search, with which model, and whether an indexing job runs. */
   'search.indexStatus': defineCall(z.object({}).strict(), searchIndexStatusSchema),
@@ -134,4 +141,10 @@ export const searchCalls = {
   'search.image': defineCall(z.object({ image: assistantImageSchema, k: kSchema }).strict(), searchResultsSchema),
   /** An image's embedding with the search model (`vesalius embed`). */
   'search.embedImage': defineCall(z.object({ image: assistantImageSchema }).strict(), imageEmbeddingSchema),
+  /**
+   * The search index's embedding of a catalogued file's frame with the search model, when it is up to date: the
+   * file's size and mtime now equal the catalog's and the row's, and the model version matches (`vesalius embed`
+   * reuses it instead of computing it again).
+   */
+  'search.storedEmbedding': defineCall(storedEmbeddingArgsSchema, storedEmbeddingSchema),
 } as const;

@@ -38,13 +38,24 @@ const SELECT_IMAGES = `SELECT f.path, f.size, f.mtime_ms, i.number_of_frames, s.
 
 /** Every catalogued image whose file is present, ordered by file path. */
 export function catalogImages(catalog: Catalog): CatalogImage[] {
-  let rows: Row[];
-  try {
-    rows = catalog.db.prepare<[], Row>(`${SELECT_IMAGES} ORDER BY f.path`).all();
-  } catch (e) {
-    throw databaseError(catalog.file, 'list the catalogued images', e);
+  return [...catalogImagePages(catalog)].flat();
+}
+
+/**
+ * The same images, `pageRows` at a time (pages by file path, the files table's unique index): a caller that
+ * yields between pages keeps the service answering while 100k rows are listed.
+ */
+export function* catalogImagePages(catalog: Catalog, pageRows = -1): Generator<CatalogImage[]> {
+  const page = (after: string): Row[] => {
+    try {
+      return catalog.db.prepare<[string, number], Row>(`${SELECT_IMAGES} AND f.path > ? ORDER BY f.path LIMIT ?`).all(after, pageRows);
+    } catch (e) {
+      throw databaseError(catalog.file, 'list the catalogued images', e);
+    }
+  };
+  for (let rows = page(''); rows.length > 0; rows = pageRows < 0 || rows.length < pageRows ? [] : page(rows[rows.length - 1].path)) {
+    yield rows.map(imageOfRow);
   }
-  return rows.map(imageOfRow);
 }
 
 /** The present catalogued image of this SOP Instance UID or file path (in this series, when given), or undefined. */

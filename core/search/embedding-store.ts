@@ -142,16 +142,20 @@ export class EmbeddingStore {
     this.put(ref, stamp, seriesKey, model, null, reason);
   }
 
-  /** The stored vector of one image under this model version, or null (none, failed, or corrupt). */
-  vectorOf(ref: ImageRef, model: EmbeddingModel): Float32Array | null {
+  /**
+   * The stored vector of one image under this model version, or null (none, failed, or corrupt; or, given
+   * `stamp`, computed from the file at another size/mtime).
+   */
+  vectorOf(ref: ImageRef, model: EmbeddingModel, stamp?: FileStamp): Float32Array | null {
     const row = this.query('read an embedding', () =>
       this.db
-        .prepare<[string, number, string, string], { vector: Buffer | null; dim: number }>(
-          'SELECT vector, dim FROM embeddings WHERE file_path = ? AND frame = ? AND model_name = ? AND model_version = ?',
+        .prepare<[string, number, string, string], { vector: Buffer | null; dim: number; file_size: number; file_mtime_ms: number }>(
+          'SELECT vector, dim, file_size, file_mtime_ms FROM embeddings WHERE file_path = ? AND frame = ? AND model_name = ? AND model_version = ?',
         )
         .get(ref.filePath, ref.frame, model.name, model.version),
     );
     if (!row?.vector || row.dim !== model.dim || row.vector.byteLength !== model.dim * 4) return null;
+    if (stamp && (row.file_size !== stamp.size || row.file_mtime_ms !== stamp.mtimeMs)) return null;
     const values = new Float32Array(model.dim);
     new Uint8Array(values.buffer).set(row.vector);
     return blobProblem(row.vector, model.dim, values) === null ? values : null;

@@ -2,13 +2,14 @@
 // the stored embeddings (exact cosine over one float32 matrix, rebuilt when the catalog or the embeddings change).
 import type { Catalog } from '../catalog/catalog';
 import { err, ok, type Result } from '../contract/result';
-import type { EmbeddingModel, ImageEmbedding, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs } from '../contract/search';
+import { stat } from 'node:fs/promises';
+import type { EmbeddingModel, ImageEmbedding, SearchHit, SearchIndexStatus, SearchResults, SearchSimilarArgs, StoredEmbedding } from '../contract/search';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { ModelFolder } from '../model/config';
 import { errorMessage } from '../model/errors';
-import { catalogDataVersion, catalogImages, findCatalogImage, type CatalogImage } from './catalog-images';
+import { catalogDataVersion, catalogImagePages, catalogImages, findCatalogImage, type CatalogImage } from './catalog-images';
 import { clientEmbeddingPort, type EmbeddingClient, type EmbeddingPort, type ModelImage } from './embedding-port';
-import { imageKey, MatrixTooLarge, type EmbeddingStore, type VectorMatrix } from './embedding-store';
+import { imageKey, MatrixTooLarge, VECTOR_CHUNK_ROWS, type EmbeddingStore, type VectorMatrix } from './embedding-store';
 import type { DecodeFrame } from './frame-image';
 import { indexCatalog, upToDate } from './index-job';
 import { topKCosine } from './top-k';
@@ -206,6 +207,23 @@ export class SearchService {
     return vector.ok ? ok({ model: port.value.model, vector: vector.value }) : err(vector.error.code, `search.embedImage: ${vector.error.message}`);
   }
 
+  /**
+   * The stored embedding of a catalogued file's frame when it is up to date with the file as it is now: the
+   * catalog's size/mtime equal the file's (a file changed since the last import is not trusted) and the row's,
+   * under the current model version. Null otherwise: the caller computes it.
+   */
+  async storedEmbedding(ref: { filePath: string; frame: number }): Promise<Result<StoredEmbedding>> {
+    const port = this.ready('search.storedEmbedding');
+    if (!port.ok) return port;
+    const { model } = port.value;
+    const none = ok({ model, vector: null });
+    const image = findCatalogImage(this.deps.catalog, { filePath: ref.filePath });
+    if (!image || image.frame !== ref.frame) return none;
+    const now = await stat(image.filePath).catch(() => null);
+    if (!now || now.size !== image.size || now.mtimeMs !== image.mtimeMs) return none;
+    return ok({ model, vector: this.deps.store.vectorOf(ref, model, image) });
+  }
+
   /** `leaveOutFile`: the query image's file, whose (one) embedding is not a result. */
   private async rank(model: EmbeddingModel, query: Float32Array, k: number, leaveOutFile: string | null, started: number): Promise<Result<SearchResults>> {
     const loaded = await this.searchMatrix(model);
@@ -271,13 +289,18 @@ export class SearchService {
     const matrix = new Float32Array(stored.refs.length * model.dim);
     const hits: CatalogImage[] = [];
     // In the catalog's order (file path), so equal scores rank the same way every time.
-    for (const image of catalogImages(catalog)) {
-      const row = rowOf.get(imageKey(image));
-      if (row === undefined) continue;
-      const ref = stored.refs[row];
-      if (image.size !== ref.size || image.mtimeMs !== ref.mtimeMs) continue;
-      matrix.set(stored.matrix.subarray(row * model.dim, (row + 1) * model.dim), hits.length * model.dim);
-      hits.push(image);
+    // Listed a page at a time, with a turn of the event loop between pages (100k rows block for seconds).
+    for (const page of catalogImagePages(catalog, VECTOR_CHUNK_ROWS)) {
+      for (const image of page) {
+        const row = rowOf.get(imageKey(image));
+        if (row === undefined) continue;
+        const ref = stored.refs[row];
+        if (image.size !== ref.size || image.mtimeMs !== ref.mtimeMs) continue;
+        matrix.set(stored.matrix.subarray(row * model.dim, (row + 1) * model.dim), hits.length * model.dim);
+        hits.push(image);
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.disposed) return err('cancelled', 'search: the app is closing');
     }
     // Deleting corrupt rows is a write of its own: stamp after it, so the next search does not read again for
     // that. Otherwise the stamp from before the read: a write during it (an indexing run) makes the next search

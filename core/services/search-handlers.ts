@@ -24,5 +24,6 @@ export function createSearchHandlers(search: SearchService): DomainHandlers<type
     'search.similar': (args) => guarded('search.similar', () => search.searchSimilar(args)),
     'search.image': ({ image, k }) => guarded('search.image', () => search.searchImage(workerImageOf(image), k)),
     'search.embedImage': ({ image }) => guarded('search.embedImage', () => search.embedImage(workerImageOf(image))),
+    'search.storedEmbedding': (args) => guarded('search.storedEmbedding', () => search.storedEmbedding(args)),
   };
 }
