@@ -443,9 +443,9 @@ class Trainer:
         return {"lung_iou": float(np.mean(ious)), "lung_miou": float(np.mean(mious)),
                 "vqa_closed": acc_c, "vqa_open": acc_o, "vqa_acc": acc}
 
-    def save(self, state: dict | None, info: dict) -> None:
+    def save(self, state: dict | None, info: dict, path: str | None = None) -> None:
         """The checkpoint (export.py <checkpoint> <folder> exports it) with `state` loaded."""
-        path = self.args.checkpoint
+        path = path or self.args.checkpoint
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         current = None
         if state is not None:
@@ -575,6 +575,11 @@ class Trainer:
                         best, best_metrics = entry["score"], dict(entry)
                         best_state = {k: t.detach().cpu().clone() for k, t in self.model.state_dict().items()}
                     self.save(best_state, {**info, "stage": 2, "steps_stage2": step, "best": best_metrics})
+                    # the current state too: the selection score has no "no lung" term (no held-out
+                    # negatives exist outside the test images), so a later state with a better
+                    # trained presence head can be the better model (the 0.3.0 run: best at step 30)
+                    self.save(None, {**info, "stage": 2, "steps_stage2": step, "metrics": entry},
+                              self.args.checkpoint.replace(".npz", "-last.npz"))
                 log.append(entry)
                 print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in entry.items()}),
                       flush=True)
