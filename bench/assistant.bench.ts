@@ -16,7 +16,8 @@ import type { WorkerImage } from '../core/inference/protocol';
 import { loadModelFolder, modelTasks } from '../core/model/config';
 import { tinyRandomDir } from '../core/model/test-models';
 import { createOrtBackend } from '../workers/inference/backend';
-import { InferenceClient } from '../workers/inference/client';
+import { InferenceClient } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 import { syntheticCtSlice } from './ct-series';
 
 const TARGET_RATIO = 1.2;
@@ -170,7 +171,7 @@ export async function run(): Promise<void> {
   console.log(`model ${folder.name} (${options.modelDir}); intraOpNumThreads ${INTRA_OP_THREADS} both sides; load ${load1.toFixed(1)} on ${availableParallelism()} cores`);
   console.log(`images: synthetic 512×512 int16 CT slices generated in memory (bench/ct-series.ts; no data directory read)`);
 
-  const client = new InferenceClient({ modelDir: options.modelDir, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  const client = new InferenceClient({ modelDir: options.modelDir, requestTimeoutMs: REQUEST_TIMEOUT_MS, start: workerStarter() });
   const clientLoad = await timed(async () => unwrap('load', await client.load()));
   const directLoad = await timed(() => VisionLanguageModel.load(folder, createOrtBackend({ intraOpNumThreads: INTRA_OP_THREADS })));
   const model = directLoad.value;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { formatBytes } from '../core/fs/size-text';
 import { ioErrorText } from '../core/fs/io-error';
 import type { ModelFolder } from '../core/model/config';
-import type { InferenceClient } from '../workers/inference/client';
+import type { InferenceClient } from '../core/inference/worker-client';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { isProblem, readOneImage, type FileProblem, type InputImage } from './image-input';
 import { shown, terminalProgress } from './index-command';

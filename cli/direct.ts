@@ -9,7 +9,8 @@ import type { CallArgs, CallName, CallResult } from '../core/contract/index';
 import type { Result } from '../core/contract/result';
 import { createAppService, type AppService } from '../core/services/app-service';
 import type { CliIo } from './command';
-import { inferenceClients } from '../workers/inference/client';
+import { inferenceClients } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 
 export interface DirectApi {
   /** One contract call, validated by its schema as from the UI; errors are values. */
@@ -41,7 +42,7 @@ export async function openDirectApi(opts: DirectOptions = {}): Promise<DirectApi
     home,
     transport: 'direct',
     cacheDir: path.join(home, 'cache'),
-    assistant: { createClient: inferenceClients(), ...(opts.modelDir === undefined ? {} : { modelDir: opts.modelDir }) },
+    assistant: { createClient: inferenceClients({ start: workerStarter() }), ...(opts.modelDir === undefined ? {} : { modelDir: opts.modelDir }) },
   });
   const ctx = { transport: 'direct' as const, caller: 'cli' };
   return {

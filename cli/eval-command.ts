@@ -10,7 +10,7 @@ import { captionsByImage } from '../core/datasets/vqa-rad-captions';
 import { declaredPrompt } from '../core/model/segment-prompt';
 import type { ModelFolder } from '../core/model/config';
 import { errorMessage } from '../core/model/errors';
-import type { InferenceClient } from '../workers/inference/client';
+import type { InferenceClient } from '../core/inference/worker-client';
 import type { WorkerImage } from '../workers/inference/protocol';
 import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
 import { DatasetError, EVAL_DATASETS, EVAL_SPLITS, lungSlices, vqaTestRows, type EvalDataset, type EvalSplit, type LungSlice, type VqaRow } from './eval-datasets';

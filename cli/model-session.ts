@@ -6,7 +6,8 @@ import { resolveHome } from '../core/config/home';
 import { defaultModel, discoverModels, loadModelFolder, type ModelFolder } from '../core/model/config';
 import { errorMessage } from '../core/model/errors';
 import { defaultModelsDir } from '../core/services/assistant-handlers';
-import { InferenceClient } from '../workers/inference/client';
+import { InferenceClient } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 
 /** Where the user's own model folders live: `$VESALIUS_HOME/models` (Hugging Face layout, one folder per model). */
 export const userModelsDir = (env: NodeJS.ProcessEnv = process.env): string => path.join(resolveHome(env), 'models');
@@ -53,4 +54,4 @@ export function chooseModelFolder(model: string | undefined, env: NodeJS.Process
 }
 
 /** The inference worker for one command; dispose() stops it (the command's exit must not wait on it). */
-export const startModel = (folder: ModelFolder): InferenceClient => new InferenceClient({ modelDir: folder.dir });
+export const startModel = (folder: ModelFolder): InferenceClient => new InferenceClient({ modelDir: folder.dir, start: workerStarter() });

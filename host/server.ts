@@ -8,7 +8,8 @@ import { createAppService, type AppService, type AppServiceOptions } from '../co
 import { newToken } from './auth';
 import { createRequestHandler } from './http-routes';
 import { createSocketEndpoint } from './socket-endpoint';
-import { inferenceClients } from '../workers/inference/client';
+import { inferenceClients } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 
 export interface HostOptions {
   /** 0 (default) picks a free port. */
@@ -60,7 +61,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     transport: 'browser',
     cacheDir: opts.cacheDir ?? path.join(os.tmpdir(), 'vesalius-cache'),
     // Browser mode runs the inference worker as a Node child of the host.
-    assistant: { createClient: inferenceClients(), ...opts.assistant },
+    assistant: { createClient: inferenceClients({ start: workerStarter() }), ...opts.assistant },
     search: opts.search,
   });
   let boundPort = 0;

@@ -8,7 +8,8 @@ import { registerIpcHandlers } from './ipc';
 import { pickPathsWithDialog } from './pick-paths';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { utilityWorkerLauncher } from './utility-worker';
-import { inferenceClients } from '../workers/inference/client';
+import { inferenceClients } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 import { createMainWindow, hardenWebContents } from './window';
 
 // Both must happen before `ready`: privileged schemes, and the OS sandbox for every renderer (whatever its
@@ -49,7 +50,7 @@ if (!app.requestSingleInstanceLock()) {
         // The inference worker runs as a utility process: the packaged app has no RunAsNode fuse to fork Node with.
         assistant: {
           modelsDir: app.isPackaged ? path.join(process.resourcesPath, 'models') : path.join(appPath, 'models'),
-          createClient: inferenceClients({ launch: utilityWorkerLauncher(utilityProcess) }),
+          createClient: inferenceClients({ start: workerStarter(utilityWorkerLauncher(utilityProcess)) }),
         },
         // Imported images are embedded for archive search in the background (search.indexStatus shows how far).
         search: { autoIndex: true },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tinyRandomDir } from '../core/model/test-models';
-import { InferenceClient } from '../workers/inference/client';
+import { InferenceClient } from '../core/inference/worker-client';
+import { workerStarter } from '../workers/inference/worker-process';
 import type { WorkerImage } from '../workers/inference/protocol';
 import { fakeUtilityProcess } from './test/fake-utility-process';
 import { utilityWorkerLauncher } from './utility-worker';
@@ -14,7 +15,7 @@ const largeImage: WorkerImage = { ...image, width: 512, height: 512, data: new I
 describe('the inference worker as a utility process', () => {
   it('answers through process.parentPort, and a killed worker fails its request with the reason and starts again', async () => {
     const utilityProcess = fakeUtilityProcess();
-    const client = new InferenceClient({ modelDir: tinyRandomDir, requestTimeoutMs: 60_000, launch: utilityWorkerLauncher(utilityProcess) });
+    const client = new InferenceClient({ modelDir: tinyRandomDir, requestTimeoutMs: 60_000, start: workerStarter(utilityWorkerLauncher(utilityProcess)) });
     try {
       const caption = await client.caption(image);
       expect(caption.ok, JSON.stringify(caption)).toBe(true);

@@ -1,8 +1,9 @@
 // The inference worker as an Electron utility process. Forking the Electron binary as plain Node would need
 // the RunAsNode fuse, which the packaged app turns off (build/electron-builder.yml), so main starts the worker
-// this way; the client (workers/inference/client.ts) sees the same WorkerProcess as with child_process.fork.
+// this way; the client (core/inference/worker-client.ts) sees the same WorkerChannel as with child_process.fork.
 import type { UtilityProcess } from 'electron';
-import { exitSignal, type LaunchWorker } from '../workers/inference/worker-process';
+import { exitSignal } from '../core/inference/worker-channel';
+import type { LaunchWorker } from '../workers/inference/worker-process';
 
 /** The part of Electron's `utilityProcess` module used here (a fake stands in for it in tests). */
 export interface UtilityProcessModule {

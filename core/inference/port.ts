@@ -1,6 +1,7 @@
 // What core/services needs of an inference worker: the calls, and whether it is up. The composition roots
-// (main/, host/, cli/) build the real one (workers/inference/client.ts InferenceClient, a Node child or an
-// Electron utility process) and hand core a factory, so core never depends on how the process is started.
+// (main/, host/, cli/) build the real one (core/inference/worker-client.ts InferenceClient over a worker process
+// they start: a Node child or an Electron utility process) and hand core a factory, so core never depends on
+// how the process is started.
 import type { Result } from '../contract/result';
 import type { EmbeddingValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
 

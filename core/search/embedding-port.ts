@@ -23,7 +23,7 @@ export interface EmbeddingAnswer {
   embedding: Float32Array;
 }
 
-/** The inference client's embedding methods (workers/inference/client.ts InferenceClient), structurally. */
+/** The inference client's embedding methods (core/inference/worker-client.ts InferenceClient), structurally. */
 export interface EmbeddingClient {
   embedImage(image: ModelImage): Promise<Result<EmbeddingAnswer>>;
   embedText(text: string): Promise<Result<EmbeddingAnswer>>;

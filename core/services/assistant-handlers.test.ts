@@ -6,7 +6,8 @@ import { dispatch } from '../contract/dispatch';
 import type { Handlers } from '../contract/index';
 import { tinyRandomDir } from '../model/test-models';
 // The test is its own composition root: it starts the real worker as a Node child, as host/ and cli/ do.
-import { inferenceClients, type InferenceClient } from '../../workers/inference/client';
+import { inferenceClients, type InferenceClient } from '../inference/worker-client';
+import { workerStarter } from '../../workers/inference/worker-process';
 import { createAssistantHandlers, type AssistantService } from './assistant-handlers';
 import type { CallContext } from './context';
 
@@ -19,7 +20,7 @@ afterEach(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const service = (deps: Parameters<typeof createAssistantHandlers>[0]) => {
-  const s = createAssistantHandlers({ createClient: inferenceClients(), ...deps });
+  const s = createAssistantHandlers({ createClient: inferenceClients({ start: workerStarter() }), ...deps });
   services.push(s);
   const call = (name: string, args: unknown) => dispatch(s.handlers as unknown as Handlers<CallContext>, name, args, ctx);
   return { ...s, call };

@@ -1,8 +1,12 @@
-// How the inference worker process is started and talked to. Outside Electron (browser-mode host, CLI,
-// tests) it is a child_process.fork of Node; inside Electron it must be a utility process
-// (main/utility-worker.ts), because forking the Electron binary as Node needs the RunAsNode fuse, which the
-// packaged app turns off. The client sees one interface either way.
+// How the inference worker process is started. Outside Electron (browser-mode host, CLI, tests) it is a
+// child_process.fork of Node; inside Electron it must be a utility process (main/utility-worker.ts), because
+// forking the Electron binary as Node needs the RunAsNode fuse, which the packaged app turns off. The client
+// (core/inference/worker-client.ts) sees one WorkerChannel either way; the composition roots pick the starter.
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { exitSignal, type StartWorker, type WorkerChannel } from '../../core/inference/worker-channel';
 
 /** How to start the worker: a script and the node flags it needs. */
 export interface WorkerEntry {
@@ -10,36 +14,28 @@ export interface WorkerEntry {
   execArgv: string[];
 }
 
-/** A running worker process, whatever started it. */
-export interface WorkerProcess {
-  readonly pid: number | undefined;
-  /** Sends one message (structured clone: typed arrays cross as they are); `onFailed` hears when it cannot be delivered. */
-  send(message: unknown, onFailed: (reason: string) => void): void;
-  /** Ends the process at once (a wedged worker gets no chance to linger). */
-  kill(): void;
-  onMessage(listener: (message: unknown) => void): void;
-  /** Called once when the process has gone, with how it went ("exited with code 1", "was killed by SIGKILL"). */
-  onExit(listener: (how: string) => void): void;
-  onStderr(listener: (chunk: string) => void): void;
-}
+/** Starts the worker script with the model folder as its argument, by some process mechanism. */
+export type LaunchWorker = (entry: WorkerEntry, args: string[]) => WorkerChannel;
 
-export type LaunchWorker = (entry: WorkerEntry, args: string[]) => WorkerProcess;
+/** This module's own file, in both the tsx (ESM) and the bundled (CJS) build. */
+const thisFile = (): string => (typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
 
-/** The exit side of a WorkerProcess: listeners hear the first `exited(how)` only (an error and an exit can both come). */
-export function exitSignal(): { exited: (how: string) => void; onExit: (listener: (how: string) => void) => void; readonly done: boolean } {
-  let done = false;
-  const listeners: Array<(how: string) => void> = [];
-  return {
-    exited(how) {
-      if (done) return;
-      done = true;
-      for (const listener of listeners) listener(how);
-    },
-    onExit: (listener) => void listeners.push(listener),
-    get done() {
-      return done;
-    },
-  };
+/**
+ * Where the worker is: next to this file as TypeScript when running from source (started through tsx),
+ * else the bundle `dist/workers/inference.cjs` that build/esbuild.mjs writes.
+ */
+export function defaultWorkerEntry(): WorkerEntry {
+  const here = thisFile();
+  if (here.endsWith('.ts')) {
+    const root = path.resolve(path.dirname(here), '..', '..');
+    const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
+    return {
+      script: path.join(path.dirname(here), 'worker.ts'),
+      execArgv: ['--import', existsSync(tsxLoader) ? pathToFileURL(tsxLoader).href : 'tsx'],
+    };
+  }
+  // Bundled: this code lives in dist/<something>/*.cjs.
+  return { script: path.resolve(path.dirname(here), '..', 'workers', 'inference.cjs'), execArgv: [] };
 }
 
 /** child_process.fork with an IPC channel using structured clone ('advanced' serialization). */
@@ -78,3 +74,15 @@ export const launchNodeWorker: LaunchWorker = (entry, args) => {
     },
   };
 };
+
+/**
+ * The starter a composition root hands the inference client: the worker script (defaultWorkerEntry unless
+ * given) launched with the model folder, by a Node child unless another launcher is given (Electron's main
+ * passes its utility-process launcher). A missing script is an error naming it, not a process that never answers.
+ */
+export function workerStarter(launch: LaunchWorker = launchNodeWorker, entry: WorkerEntry = defaultWorkerEntry()): StartWorker {
+  return (modelDir) => {
+    if (!existsSync(entry.script)) throw new Error(`worker script not found: ${entry.script}`);
+    return launch(entry, [modelDir]);
+  };
+}

@@ -1,16 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { tinyRandomDir } from '../../core/model/test-models';
-import { InferenceClient } from './client';
+import { tinyRandomDir } from '../model/test-models';
+import { workerStarter } from '../../workers/inference/worker-process';
+import { InferenceClient } from './worker-client';
 import type { WorkerImage } from './protocol';
-import type { LaunchWorker, WorkerProcess } from './worker-process';
+import type { StartWorker, WorkerChannel } from './worker-channel';
 
 /** A worker process stand-in: records what it is sent and answers when the test says so. */
 function fakeWorkers() {
   const sent: Array<{ id: number; method: string }> = [];
   let deliver: ((message: unknown) => void) | null = null;
   let exit: ((how: string) => void) | null = null;
-  const launch: LaunchWorker = () => {
-    const process: WorkerProcess = {
+  const launch: StartWorker = () => {
+    const process: WorkerChannel = {
       pid: 4242,
       send: (message) => void sent.push(message as { id: number; method: string }),
       kill: () => exit?.('was killed by SIGKILL'),
@@ -29,8 +30,8 @@ const clients: InferenceClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.dispose()));
 });
-const client = (launch?: LaunchWorker) => {
-  const c = new InferenceClient({ modelDir: tinyRandomDir, requestTimeoutMs: 60_000, ...(launch ? { launch } : {}) });
+const client = (start: StartWorker = workerStarter()) => {
+  const c = new InferenceClient({ modelDir: tinyRandomDir, requestTimeoutMs: 60_000, start });
   clients.push(c);
   return c;
 };

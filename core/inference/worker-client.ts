@@ -1,22 +1,19 @@
-import { existsSync } from 'node:fs';
+// The inference client: a request queue with cancel in front of one worker process, which it starts on first
+// use and again after the worker died or timed out. How the process is started (a Node child, an Electron utility
+// process) is the composition root's choice, handed in as a StartWorker; this file only talks over the channel.
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { err, ok, type Result } from '../../core/contract/result';
-import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from '../../core/inference/protocol';
-import type { InferencePort, InferencePortFactory, InferenceRequestOptions } from '../../core/inference/port';
-import { launchNodeWorker, type LaunchWorker, type WorkerEntry, type WorkerProcess } from './worker-process';
-
-export type { WorkerEntry } from './worker-process';
+import { err, ok, type Result } from '../contract/result';
+import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+import type { InferencePort, InferencePortFactory, InferenceRequestOptions } from './port';
+import type { StartWorker, WorkerChannel } from './worker-channel';
 
 export interface InferenceClientOptions {
   /** The model folder the worker serves. */
   modelDir: string;
-  /** Defaults to the TypeScript source via tsx in development, `dist/workers/inference.cjs` when bundled. */
-  entry?: WorkerEntry;
+  /** Starts the worker process for the folder (workers/inference/worker-process.ts workerStarter, or main's utility process). */
+  start: StartWorker;
   /** Per-request limit (includes loading the model on first use). */
   requestTimeoutMs?: number;
-  /** Starts the worker process: child_process.fork by default; Electron's main passes a utility-process launcher. */
-  launch?: LaunchWorker;
 }
 
 export type RequestOptions = InferenceRequestOptions;
@@ -39,30 +36,9 @@ interface Pending {
 const DEFAULT_TIMEOUT_MS = 120_000;
 const STDERR_TAIL_CHARS = 2000;
 
-/** This module's own file, in both the tsx (ESM) and the bundled (CJS) build. */
-const thisFile = (): string => (typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
-
-/**
- * Where the worker is: next to this file as TypeScript when running from source (started through tsx),
- * else the bundle `dist/workers/inference.cjs` that build/esbuild.mjs writes.
- */
-export function defaultWorkerEntry(): WorkerEntry {
-  const here = thisFile();
-  if (here.endsWith('.ts')) {
-    const root = path.resolve(path.dirname(here), '..', '..');
-    const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs');
-    return {
-      script: path.join(path.dirname(here), 'worker.ts'),
-      execArgv: ['--import', existsSync(tsxLoader) ? pathToFileURL(tsxLoader).href : 'tsx'],
-    };
-  }
-  // Bundled: this code lives in dist/<something>/*.cjs.
-  return { script: path.resolve(path.dirname(here), '..', 'workers', 'inference.cjs'), execArgv: [] };
-}
-
 /** The factory a composition root hands core/services: one InferenceClient per model folder, with these options. */
 export const inferenceClients =
-  (options: Omit<InferenceClientOptions, 'modelDir'> = {}): InferencePortFactory =>
+  (options: Omit<InferenceClientOptions, 'modelDir'>): InferencePortFactory =>
   (modelDir) =>
     new InferenceClient({ ...options, modelDir });
 
@@ -72,7 +48,7 @@ export const inferenceClients =
  * a result value — the answer, or an error naming the model and what went wrong.
  */
 export class InferenceClient implements InferencePort {
-  private child: WorkerProcess | null = null;
+  private child: WorkerChannel | null = null;
   /** Requests not yet sent, in order: one request at a time goes to the worker, so a cancelled one never runs. */
   private readonly queue: Pending[] = [];
   /** The request the worker runs now (its caller may have cancelled it: the answer is then dropped). */
@@ -81,8 +57,7 @@ export class InferenceClient implements InferencePort {
   private stderrTail = '';
   private modelLoaded = false;
   private disposed = false;
-  private readonly entry: WorkerEntry;
-  private readonly launch: LaunchWorker;
+  private readonly start: StartWorker;
   private readonly timeoutMs: number;
   readonly modelName: string;
   /** The model folder, absolute. */
@@ -91,8 +66,7 @@ export class InferenceClient implements InferencePort {
   starts = 0;
 
   constructor(options: InferenceClientOptions) {
-    this.entry = options.entry ?? defaultWorkerEntry();
-    this.launch = options.launch ?? launchNodeWorker;
+    this.start = options.start;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.modelDir = path.resolve(options.modelDir);
     this.modelName = path.basename(this.modelDir);
@@ -183,7 +157,7 @@ export class InferenceClient implements InferencePort {
   private pump(): void {
     while (!this.inFlight && this.queue.length > 0 && !this.disposed) {
       const entry = this.queue.shift()!;
-      let child: WorkerProcess;
+      let child: WorkerChannel;
       try {
         child = this.ensureChild();
       } catch (e) {
@@ -226,10 +200,9 @@ export class InferenceClient implements InferencePort {
     }
   }
 
-  private ensureChild(): WorkerProcess {
+  private ensureChild(): WorkerChannel {
     if (this.child) return this.child;
-    if (!existsSync(this.entry.script)) throw new Error(`worker script not found: ${this.entry.script}`);
-    const child = this.launch(this.entry, [this.modelDir]);
+    const child = this.start(this.modelDir);
     this.starts++;
     this.child = child;
     this.modelLoaded = false;
@@ -255,7 +228,7 @@ export class InferenceClient implements InferencePort {
     this.finish(waiting, ok(value.data));
   }
 
-  private killChild(child: WorkerProcess, why: string): void {
+  private killChild(child: WorkerChannel, why: string): void {
     if (this.child === child) this.onExit(child, `was stopped because ${why}`);
     child.kill();
   }
@@ -264,7 +237,7 @@ export class InferenceClient implements InferencePort {
    * The worker is gone: forget it and fail the request it was running, naming how it went; a queued request
    * starts a new worker at once (the next one is served as soon as that worker has loaded the model).
    */
-  private onExit(child: WorkerProcess, how: string): void {
+  private onExit(child: WorkerChannel, how: string): void {
     if (this.child !== child) return;
     this.child = null;
     const wasServing = this.modelLoaded;

@@ -2,8 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { tinyRandomDir } from '../../core/model/test-models';
-import { InferenceClient } from './client';
+import { tinyRandomDir } from '../model/test-models';
+import { workerStarter } from '../../workers/inference/worker-process';
+import { InferenceClient } from './worker-client';
 import type { WorkerImage } from './protocol';
 
 /** A synthetic CT slice: air outside a body ellipse, two darker lungs inside; stored = HU + 1024. */
@@ -24,7 +25,7 @@ function syntheticCt(width: number, height: number): WorkerImage {
 
 const clients: InferenceClient[] = [];
 const newClient = (modelDir = tinyRandomDir, requestTimeoutMs = 60_000) => {
-  const client = new InferenceClient({ modelDir, requestTimeoutMs });
+  const client = new InferenceClient({ modelDir, requestTimeoutMs, start: workerStarter() });
   clients.push(client);
   return client;
 };
@@ -163,7 +164,7 @@ describe('InferenceClient with a broken model folder', () => {
   });
 
   it('reports a worker script that does not exist instead of hanging', async () => {
-    const client = new InferenceClient({ modelDir: tinyRandomDir, entry: { script: path.join(scratch, 'missing-worker.js'), execArgv: [] } });
+    const client = new InferenceClient({ modelDir: tinyRandomDir, start: workerStarter(undefined, { script: path.join(scratch, 'missing-worker.js'), execArgv: [] }) });
     clients.push(client);
     expect(await client.caption(syntheticCt(8, 8))).toMatchObject({ ok: false, error: { message: expect.stringMatching(/worker script not found/) } });
   });
