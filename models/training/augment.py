@@ -49,3 +49,20 @@ def intensity_jitter(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def normalise(unit: torch.Tensor) -> torch.Tensor:
     return (unit - MEAN) / STD
+
+
+HU_SPAN = 2048.0  # preprocess.HU_MAX - HU_MIN: one unit step of a HU image
+
+
+def fill_lungs(x: torch.Tensor, lung: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """A CT slice without lung, made from one with lung: the lung mask (dilated by 3 px, so no dark
+    rim is left) filled with soft tissue (20-60 HU per image, noise sd 15 HU). x [B,1,S,S] in HU
+    units of [0,1] (preprocess.hu_to_unit); lung [B,1,S,S] in {0,1}. Used as a "no lung" example
+    in the HU domain, where the only real negatives are a handful of DICOM files."""
+    b = x.shape[0]
+    grown = F.max_pool2d(lung.float(), kernel_size=7, stride=1, padding=3) > 0.5
+    hu = 20 + torch.rand(b, generator=gen) * 40
+    level = ((hu + 1024) / HU_SPAN).to(x.device).view(b, 1, 1, 1)
+    noise = torch.randn(x.shape, generator=gen).to(x.device) * (15 / HU_SPAN)
+    return torch.where(grown, (level + noise).clamp(0, 1), x)
+

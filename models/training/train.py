@@ -86,7 +86,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 from model import Linear, ModelDims, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer, EOS, PAD  # noqa: E402
 from captions import captions_by_image, normalise_answer  # noqa: E402
-from augment import random_affine, intensity_jitter, normalise, set_seed  # noqa: E402
+from augment import random_affine, intensity_jitter, normalise, set_seed, fill_lungs  # noqa: E402
 from infer import greedy_generate, vqa_prefix, seg_prompt, caption_prefix, encode, mask_outputs  # noqa: E402
 from metrics import iou  # noqa: E402
 from header_facts import SLOTS, VALUES, UNK, header_ids  # noqa: E402
@@ -114,6 +114,10 @@ CONTRASTIVE_WEIGHT = 0.1
 VALIDATE_MINUTES = 10.0
 WARM_ENCODER_LR_FACTOR = 0.2  # stage 1 encoder lr / heads lr when warm-started
 LUNG_FACTS = pairsmod.LUNG_FACTS
+NEG_PER_STEP = 2         # synthetic "no lung" CT slices per step (augment.fill_lungs of lung-ct train slices)
+NEG_FACTS = {"modality": "ct", "plane": "axial", "body_part": UNK, "contrast": UNK}  # what a slice below the lung base states
+PRESENCE_VAL_EVERY = 5   # every 5th presence-labelled VQA-RAD image is held out from presence training
+NEG_SCORE_WEIGHT = 0.5   # weight of the held-out "no lung" empty-mask rate in the selection score
 LUNG_CAPTION = pairsmod.LUNG_TEXT
 
 
@@ -241,8 +245,12 @@ class Trainer:
         self.captions = sorted(caps.items())
         # presence labels of VQA-RAD images (never a test image): CHEST 1, HEAD / ABD 0
         organ = {r["image_name"]: r["image_organ"].strip().upper() for r in train_rows}
-        self.vqa_presence = {self.img_index[n]: (1.0 if o == "CHEST" else 0.0) for n, o in organ.items()
-                             if n not in test_images and o in ("CHEST", "HEAD", "ABD")}
+        presence = {self.img_index[n]: (1.0 if o == "CHEST" else 0.0) for n, o in sorted(organ.items())
+                    if n not in test_images and o in ("CHEST", "HEAD", "ABD")}
+        # held out for the selection score's "no lung" term (the test images are never looked at)
+        held = sorted(presence)[::PRESENCE_VAL_EVERY]
+        self.presence_val = {k: presence[k] for k in held}
+        self.vqa_presence = {k: v for k, v in presence.items() if k not in self.presence_val}
         # DICOM images of the pairs (their own header facts and header captions)
         p = self.pairs
         self.dicom = [(k, t, p["facts"][str(k)]) for k, t, src in p["pairs"] if src == "dicom"]
@@ -279,7 +287,7 @@ class Trainer:
         print(f"data: lung train {len(self.lung_x)} val {len(self.val_x)}; VQA train {len(self.vqa_train)} "
               f"val {len(self.vqa_val)} on {len(self.train_images)} images; caption images {len(self.captions)} "
               f"(test images excluded: {len(test_images)}); presence from VQA-RAD: {len(self.vqa_presence) - n_neg} "
-              f"chest, {n_neg} without lungs; DICOM {len(self.dicom)}; vocab {len(self.tok.vocab)}; "
+              f"chest, {n_neg} without lungs (held out for validation: {len(self.presence_val)}); DICOM {len(self.dicom)}; vocab {len(self.tok.vocab)}; "
               f"params {self.model.num_parameters():,} ({kind}); closed yes/no weights {self.class_weight}",
               flush=True)
 
@@ -329,7 +337,15 @@ class Trainer:
     def random_prompt(self) -> str:
         return SEGMENT_PROMPTS[self.rng.randrange(len(SEGMENT_PROMPTS))]
 
-    def step_loss(self, image_idx: list[int], lung_idx: list[int], lung_prompts: list[str], dicom_idx: list[int]):
+    def negatives(self, idx) -> torch.Tensor:
+        """Synthetic "no lung" CT slices (augment.fill_lungs) from lung-ct train slices, augmented like the lung
+        batch, normalised."""
+        x, y = random_affine(self.lung_x[idx], self.gen, 10, 0.1, 0.06, self.lung_y[idx])
+        lung = (y[:, 0:1] + y[:, 1:2]) > 0.5
+        return normalise(intensity_jitter(fill_lungs(x, lung, self.gen), self.gen))
+
+    def step_loss(self, image_idx: list[int], lung_idx: list[int], lung_prompts: list[str], dicom_idx: list[int],
+                  neg_idx: list[int] | None = None):
         m, dev, L = self.model, self.device, self.dims.max_text_len
         zeros = lambda n: torch.zeros(n, 1, SIZE, SIZE, device=dev)  # noqa: E731
         xv, _ = random_affine(self.vqa_x[image_idx], self.gen, 5, 0.05, 0.04)
@@ -340,11 +356,14 @@ class Trainer:
         if dic:
             xd, _ = random_affine(self.pair_x[[k for k, _, _ in dic]], self.gen, 5, 0.05, 0.04)
             xd = normalise(intensity_jitter(xd, self.gen))
-        nv, nl = len(xv), len(xl)
+        neg_idx = neg_idx or []
+        xn = self.negatives(neg_idx) if neg_idx else normalise(zeros(0))
+        nv, nl, nd = len(xv), len(xl), len(xd)
         lung_facts = [self.dropped(LUNG_FACTS) for _ in lung_idx]
         dicom_facts = [self.dropped(f) for _, _, f in dic]
-        facts = [None] * nv + lung_facts + dicom_facts
-        emb, feat = m.encoder(torch.cat([xv, xl, xd]), self.ids_of(facts))
+        neg_facts = [self.dropped(NEG_FACTS) for _ in neg_idx]
+        facts = [None] * nv + lung_facts + dicom_facts + neg_facts
+        emb, feat = m.encoder(torch.cat([xv, xl, xd, xn]), self.ids_of(facts))
         cache = m.text.image_cache(emb)
         # VQA: every training question of the batch's VQA-RAD images (no header)
         seqs, tgts, w, owner = [], [], [], []
@@ -388,6 +407,8 @@ class Trainer:
                 jobs.append((nv + nl + j, "lung", None, 1.0))
             elif f["body_part"] != UNK:
                 jobs.append((nv + nl + j, self.random_prompt(), zeros(1), 0.0))
+        for j in range(len(neg_idx)):
+            jobs.append((nv + nl + nd + j, self.random_prompt(), zeros(1), 0.0))
         pids = [seg_prompt(self.tok, p) for _, p, _, _ in jobs]
         width = max(len(q) for q in pids)
         pid = torch.tensor([q + [PAD] * (width - len(q)) for q in pids], dtype=torch.long, device=dev)
@@ -436,12 +457,46 @@ class Trainer:
             for r, g in zip(rows, gens):
                 ok = normalise_answer(self.tok.decode(g)) == normalise_answer(str(r["answer"]))
                 correct[r["answer_type"].strip().upper()].append(ok)
+        neg = self.validate_presence(m)
         m.train()
         acc_c = float(np.mean(correct["CLOSED"])) if correct["CLOSED"] else 0.0
         acc_o = float(np.mean(correct["OPEN"])) if correct["OPEN"] else 0.0
         acc = float(np.mean(correct["CLOSED"] + correct["OPEN"]))
         return {"lung_iou": float(np.mean(ious)), "lung_miou": float(np.mean(mious)),
-                "vqa_closed": acc_c, "vqa_open": acc_o, "vqa_acc": acc}
+                "vqa_closed": acc_c, "vqa_open": acc_o, "vqa_acc": acc, **neg}
+
+    @torch.no_grad()
+    def validate_presence(self, m) -> dict:
+        """Held-out "no lung" figures: the "lung" mask is empty (presence below the threshold or no pixel >= 0.5)
+        on the held-out VQA-RAD head / abdomen images (no header, as JPEGs) and on the lung-ct val slices with
+        their lungs filled (fill_lungs, fixed seed; CT / axial header); present on the held-out chest images."""
+        lung_prompt = seg_prompt(self.tok, "lung")
+
+        def empty(x, ids=None):
+            out = []
+            for i in range(0, len(x), 8):
+                emb, feat = encode(m, x[i:i + 8], None if ids is None else ids[i:i + 8])
+                logits, presence = mask_outputs(m, lung_prompt, emb, feat)
+                painted = (torch.sigmoid(logits) >= 0.5).flatten(1).any(1)
+                if presence is not None:
+                    painted = painted & (presence >= PRESENCE_THRESHOLD)
+                out += [not bool(p) for p in painted]
+            return out
+
+        keys = sorted(self.presence_val)
+        e = empty(normalise(self.vqa_x[keys]))
+        neg_vqa = [ok for k, ok in zip(keys, e) if self.presence_val[k] == 0.0]
+        chest_present = [not ok for k, ok in zip(keys, e) if self.presence_val[k] == 1.0]
+        lung = F.interpolate(torch.from_numpy((self.val_labels > 0).astype(np.float32))[:, None],
+                             size=self.val_x.shape[-2:], mode="area").to(self.device) > 0
+        gen = torch.Generator().manual_seed(SEED)
+        xn = normalise(fill_lungs(self.val_x, lung, gen))
+        neg_ct = empty(xn, self.ids_of([NEG_FACTS] * len(xn)))
+        neg_ct_noheader = empty(xn)
+        rate = lambda v: float(np.mean(v)) if v else 0.0  # noqa: E731
+        return {"no_lung_vqa_empty": rate(neg_vqa), "no_lung_ct_empty": rate(neg_ct),
+                "no_lung_ct_empty_no_header": rate(neg_ct_noheader), "chest_judged_present": rate(chest_present),
+                "no_lung_empty": (rate(neg_vqa) + rate(neg_ct)) / 2}
 
     def save(self, state: dict | None, info: dict, path: str | None = None) -> None:
         """The checkpoint (export.py <checkpoint> <folder> exports it) with `state` loaded."""
@@ -550,7 +605,8 @@ class Trainer:
             didx, dicom_order = dicom_order[:bd], dicom_order[bd:]
             prompts = [SEGMENT_PROMPTS[(prompt_cycle + j) % len(SEGMENT_PROMPTS)] for j in range(bl)]
             prompt_cycle += 1
-            loss, parts = self.step_loss(images, lidx, prompts, didx)
+            nidx = [self.rng.randrange(len(self.lung_x)) for _ in range(NEG_PER_STEP)]
+            loss, parts = self.step_loss(images, lidx, prompts, didx, nidx)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -570,14 +626,13 @@ class Trainer:
                     next_validation = time.time() + VALIDATE_MINUTES * 60
                     v = self.validate()
                     entry.update(v)
-                    entry["score"] = (v["lung_iou"] + v["lung_miou"]) / 2 + v["vqa_acc"]
+                    entry["score"] = ((v["lung_iou"] + v["lung_miou"]) / 2 + v["vqa_acc"]
+                                      + NEG_SCORE_WEIGHT * v["no_lung_empty"])
                     if entry["score"] > best:
                         best, best_metrics = entry["score"], dict(entry)
                         best_state = {k: t.detach().cpu().clone() for k, t in self.model.state_dict().items()}
                     self.save(best_state, {**info, "stage": 2, "steps_stage2": step, "best": best_metrics})
-                    # the current state too: the selection score has no "no lung" term (no held-out
-                    # negatives exist outside the test images), so a later state with a better
-                    # trained presence head can be the better model (the 0.3.0 run: best at step 30)
+                    # the current state too (for comparison with the kept one)
                     self.save(None, {**info, "stage": 2, "steps_stage2": step, "metrics": entry},
                               self.args.checkpoint.replace(".npz", "-last.npz"))
                 log.append(entry)
