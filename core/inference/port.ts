@@ -5,8 +5,16 @@
 import type { Result } from '../contract/result';
 import type { EmbeddingValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
 
+/**
+ * 'interactive' (the default): someone waits for it (the dock, a search box, a command); 'background': work nobody
+ * watches (archive indexing). A queued interactive request always goes to the worker before queued background
+ * ones; the one in flight is never interrupted, so an interactive request waits for at most one background run.
+ */
+export type RequestPriority = 'interactive' | 'background';
+
 export interface InferenceRequestOptions {
   timeoutMs?: number;
+  priority?: RequestPriority;
   /** Aborting drops the request: a queued one never runs, one in flight resolves to a 'cancelled' error at once. */
   signal?: AbortSignal;
 }

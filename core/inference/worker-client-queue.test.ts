@@ -22,7 +22,8 @@ function fakeWorkers() {
     return process;
   };
   const answerLoad = (id: number) => deliver?.({ id, result: { ok: true, value: { model: 'tiny-random', tasks: ['caption'], ms: 1 } } });
-  return { launch, sent, answerLoad, die: (how: string) => exit?.(how) };
+  const answer = (id: number, value: unknown) => deliver?.({ id, result: { ok: true, value } });
+  return { launch, sent, answerLoad, answer, die: (how: string) => exit?.(how) };
 }
 
 const image: WorkerImage = { kind: 'gray8', width: 8, height: 8, data: new Uint8Array(64) };
@@ -38,6 +39,36 @@ const client = (start: StartWorker = workerStarter()) => {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('InferenceClient queue', () => {
+  it('sends a queued interactive request before 20 queued background embeds (the one in flight runs on)', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const embedding = { model: 'tiny-random', version: '0', embedding: new Float32Array(16).fill(0.25), ms: 1 };
+    const embeds = Array.from({ length: 20 }, () => c.embedImage(image, { priority: 'background' }));
+    const laterEmbed = c.embedImage(image, { priority: 'background' });
+    const caption = c.caption(image); // interactive by default
+    const secondCaption = c.caption(image, { priority: 'interactive' });
+    expect(fake.sent.map((m) => m.id)).toEqual([1]); // the first embed was already in flight: never preempted
+    expect(c.waiting).toBe(23);
+    fake.answer(1, embedding);
+    await tick();
+    expect(fake.sent.map((m) => [m.id, m.method])).toEqual([[1, 'embedImage'], [22, 'caption']]);
+    fake.answer(22, { model: 'tiny-random', text: 'ct', tokenIds: [5], forcedTokens: 0, probability: 0.5, ms: 1 });
+    expect(await caption).toMatchObject({ ok: true, value: { text: 'ct', probability: 0.5 } });
+    await tick();
+    expect(fake.sent.at(-1)).toMatchObject({ id: 23, method: 'caption' }); // interactive ones keep their order
+    fake.answer(23, { model: 'tiny-random', text: 'mr', tokenIds: [6], forcedTokens: 0, probability: 0.25, ms: 1 });
+    expect(await secondCaption).toMatchObject({ ok: true });
+    // Then the background backlog in its own order, the one queued last still last.
+    for (let id = 2; id <= 21; id++) {
+      await tick();
+      expect(fake.sent.at(-1)).toMatchObject({ id, method: 'embedImage' });
+      fake.answer(id, embedding);
+    }
+    expect((await Promise.all(embeds)).every((r) => r.ok)).toBe(true);
+    expect(await laterEmbed).toMatchObject({ ok: true });
+    expect(fake.sent.map((m) => m.id)).toEqual([1, 22, 23, ...Array.from({ length: 20 }, (_, i) => i + 2)]);
+  });
+
   it('sends one request at a time; a cancelled queued request is never sent', async () => {
     const fake = fakeWorkers();
     const c = client(fake.launch);

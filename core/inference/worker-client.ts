@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { err, ok, type Result } from '../contract/result';
 import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
-import type { InferencePort, InferencePortFactory, InferenceRequestOptions } from './port';
+import type { InferencePort, InferencePortFactory, InferenceRequestOptions, RequestPriority } from './port';
 import type { StartWorker, WorkerChannel } from './worker-channel';
 
 export interface InferenceClientOptions {
@@ -26,6 +26,7 @@ interface Pending {
   method: WorkerMethod;
   message: WorkerRequest;
   timeoutMs: number;
+  priority: RequestPriority;
   /** Resolves the caller's promise; null once it has been answered (a cancelled request still in the worker). */
   resolve: ((result: Result<unknown>) => void) | null;
   timer: NodeJS.Timeout | null;
@@ -49,7 +50,10 @@ export const inferenceClients =
  */
 export class InferenceClient implements InferencePort {
   private child: WorkerChannel | null = null;
-  /** Requests not yet sent, in order: one request at a time goes to the worker, so a cancelled one never runs. */
+  /**
+   * Requests not yet sent: the interactive ones in arrival order, then the background ones in arrival order. One
+   * request at a time goes to the worker, so a cancelled one never runs and an interactive one overtakes a backlog.
+   */
   private readonly queue: Pending[] = [];
   /** The request the worker runs now (its caller may have cancelled it: the answer is then dropped). */
   private inFlight: Pending | null = null;
@@ -124,6 +128,7 @@ export class InferenceClient implements InferencePort {
         method,
         message: { id, method, ...params } as WorkerRequest,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        priority: options.priority ?? 'interactive',
         resolve: resolve as (result: Result<unknown>) => void,
         timer: null,
         release: () => undefined,
@@ -139,9 +144,16 @@ export class InferenceClient implements InferencePort {
         signal.addEventListener('abort', onAbort, { once: true });
         entry.release = () => signal.removeEventListener('abort', onAbort);
       }
-      this.queue.push(entry);
+      this.enqueue(entry);
       this.pump();
     });
+  }
+
+  /** Queues a request behind those of its priority and (when interactive) ahead of every background one. */
+  private enqueue(entry: Pending): void {
+    const firstBackground = entry.priority === 'interactive' ? this.queue.findIndex((queued) => queued.priority === 'background') : -1;
+    if (firstBackground < 0) this.queue.push(entry);
+    else this.queue.splice(firstBackground, 0, entry);
   }
 
   /** Answers a request's caller once (later answers for it are dropped). */

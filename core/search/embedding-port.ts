@@ -3,6 +3,7 @@
 import type { ImageHeader } from '../contract/assistant';
 import type { EmbeddingModel } from '../contract/search';
 import { err, ok, type Result } from '../contract/result';
+import type { InferenceRequestOptions } from '../inference/port';
 import type { RawImage } from '../model/preprocess';
 import { unitVector } from './top-k';
 
@@ -12,7 +13,8 @@ export type ModelImage = RawImage & { header?: ImageHeader };
 /** A model's image and text embeddings in one space; every vector it gives is unit length and `model.dim` long. */
 export interface EmbeddingPort {
   readonly model: EmbeddingModel;
-  embedImage(image: ModelImage): Promise<Result<Float32Array>>;
+  /** `priority: 'background'` for indexing: a request someone waits for (a search, the dock) goes to the worker first. */
+  embedImage(image: ModelImage, options?: Pick<InferenceRequestOptions, 'priority'>): Promise<Result<Float32Array>>;
   embedText(text: string): Promise<Result<Float32Array>>;
 }
 
@@ -25,7 +27,7 @@ export interface EmbeddingAnswer {
 
 /** The inference client's embedding methods (core/inference/worker-client.ts InferenceClient), structurally. */
 export interface EmbeddingClient {
-  embedImage(image: ModelImage): Promise<Result<EmbeddingAnswer>>;
+  embedImage(image: ModelImage, options?: Pick<InferenceRequestOptions, 'priority'>): Promise<Result<EmbeddingAnswer>>;
   embedText(text: string): Promise<Result<EmbeddingAnswer>>;
 }
 
@@ -48,7 +50,7 @@ export function clientEmbeddingPort(model: EmbeddingModel, client: EmbeddingClie
   };
   return {
     model,
-    embedImage: async (image) => checked('the image embedding', await client.embedImage(image)),
+    embedImage: async (image, options) => checked('the image embedding', await client.embedImage(image, options)),
     embedText: async (text) => checked('the text embedding', await client.embedText(text)),
   };
 }

@@ -49,6 +49,8 @@ describe('indexCatalog', () => {
     expect(seen[0]).toEqual([0, 5]);
     expect(seen.at(-1)).toEqual([5, 5]);
     expect(seen.map(([d]) => d)).toEqual([0, 1, 2, 3, 4, 5]);
+    // Indexing is background work: a caption or search asked meanwhile goes to the worker first.
+    expect(port.calls.imagePriorities).toEqual(Array(5).fill('background'));
     const stored = store.vectors(FAKE_MODEL);
     expect(stored.refs).toHaveLength(5);
     expect(stored.corrupt).toBe(0);

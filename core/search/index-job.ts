@@ -65,7 +65,8 @@ export async function indexCatalog(deps: IndexDeps, signal: AbortSignal, onProgr
     if (!decoded.ok) {
       fail(image, `cannot be decoded: ${decoded.reason}`, true);
     } else {
-      const vector = await port.embedImage(decoded.image);
+      // Background: a caption or search asked meanwhile is sent to the worker before this run's next image.
+      const vector = await port.embedImage(decoded.image, { priority: 'background' });
       if (signal.aborted) throw new IndexingStopped('cancelled');
       if (vector.ok) {
         store.putVector(image, image, image.seriesKey, model, vector.value);

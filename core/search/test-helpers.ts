@@ -12,6 +12,8 @@ export const FAKE_MODEL: EmbeddingModel = { name: 'fake-embedder', version: '1.0
 /** Calls the fake saw, for assertions on what was (not) embedded again. */
 export interface FakeCalls {
   images: RawImage[];
+  /** The priority each embedImage call asked for (undefined: the default, interactive). */
+  imagePriorities: Array<string | undefined>;
   texts: string[];
 }
 
@@ -21,7 +23,7 @@ export interface FakeCalls {
  * ranking is predictable. `failWhen(image)` makes it answer a model error for chosen images.
  */
 export function fakeEmbeddingPort(model: EmbeddingModel = FAKE_MODEL, failWhen?: (image: RawImage) => string | null): EmbeddingPort & { calls: FakeCalls } {
-  const calls: FakeCalls = { images: [], texts: [] };
+  const calls: FakeCalls = { images: [], imagePriorities: [], texts: [] };
   const vectorOfValue = (value: number, spread: number, size: number): Float32Array => {
     const v = [Math.cos(value / 10), Math.sin(value / 10), spread, size / 1000];
     return unitVector(v.slice(0, model.dim).concat(Array(Math.max(0, model.dim - v.length)).fill(0.1)), 'fake');
@@ -29,8 +31,9 @@ export function fakeEmbeddingPort(model: EmbeddingModel = FAKE_MODEL, failWhen?:
   return {
     model,
     calls,
-    async embedImage(image): Promise<Result<Float32Array>> {
+    async embedImage(image, options): Promise<Result<Float32Array>> {
       calls.images.push(image);
+      calls.imagePriorities.push(options?.priority);
       const failure = failWhen?.(image);
       if (failure) return err('model_error', failure);
       let sum = 0;
@@ -59,7 +62,7 @@ export function fakeEmbeddingClient(model: EmbeddingModel, failWhen?: (image: Ra
   const answer = (result: Result<Float32Array>): Result<EmbeddingAnswer> => (result.ok ? ok({ model: model.name, version: model.version, embedding: result.value }) : result);
   return {
     calls: port.calls,
-    embedImage: async (image) => answer(await port.embedImage(image)),
+    embedImage: async (image, options) => answer(await port.embedImage(image, options)),
     embedText: async (text) => answer(await port.embedText(text)),
   };
 }
