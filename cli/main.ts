@@ -73,6 +73,11 @@ const commands: Record<string, CommandEntry> = {
     usage: 'vesalius eval --dataset lung-ct|vqa-rad --split val|test [--data-dir DIR] [--model DIR|NAME] [--limit N] [--json]',
     load: async () => (await import('./eval-command')).evalCommand,
   },
+  classify: {
+    summary: 'zero-shot classification of an image by the model\'s embeddings: modality and region, or your --labels, with probabilities',
+    usage: 'vesalius classify <image> [--labels "a,b,c"] [--model DIR|NAME] [--json]',
+    load: async () => (await import('./classify-command')).classifyCommand,
+  },
   embed: {
     summary: "write the assistant model's embedding of each image (DICOM, PNG, JPEG) to a JSON Lines file",
     usage: 'vesalius embed <image|dir>... --out <file> [--model DIR|NAME] [--json]',

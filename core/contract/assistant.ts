@@ -142,6 +142,52 @@ export const segmentationAnswerSchema = z.object({
 });
 export type SegmentationAnswer = z.infer<typeof segmentationAnswerSchema>;
 
+/** Largest number of labels and longest label of a zero-shot classification. */
+export const CLASSIFY_MAX_LABELS = 16;
+export const CLASSIFY_LABEL_MAX = 64;
+
+/**
+ * The user's own labels to classify an image into: 2–16 distinct labels, each 1–64 characters with a letter or a
+ * digit (the text embedding reads words). Trimmed. The CLI's --labels is checked with this too.
+ */
+export const classifyLabelsSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1, 'is empty')
+      .max(CLASSIFY_LABEL_MAX, `is longer than ${CLASSIFY_LABEL_MAX} characters`)
+      .regex(/[\p{L}\p{N}]/u, 'has no letter or digit'),
+  )
+  .min(2, 'give at least two labels to choose between')
+  .max(CLASSIFY_MAX_LABELS, `give at most ${CLASSIFY_MAX_LABELS} labels`)
+  .superRefine((labels, ctx) => {
+    const seen = new Set<string>();
+    labels.forEach((label, i) => {
+      if (seen.has(label)) ctx.addIssue({ code: 'custom', path: [i], message: `repeats "${label}"` });
+      seen.add(label);
+    });
+  });
+
+export const classifyRequestSchema = z.object({ image: assistantImageSchema, labels: classifyLabelsSchema.optional() }).strict();
+
+export const classifiedLabelSchema = z.object({
+  label: z.string(),
+  /** Softmax over the set's labels of logit_scale × cosine (the set's probabilities sum to 1). */
+  probability: z.number().min(0).max(1),
+  /** Cosine of the image embedding and the label's ensembled text embedding. */
+  cosine: z.number(),
+});
+
+export const classifyAnswerSchema = z.object({
+  /** Without labels: 'modality' then 'region'; with labels, one set 'labels'. Each set's labels most probable first. */
+  sets: z.array(z.object({ name: z.string(), labels: z.array(classifiedLabelSchema) })),
+  model: z.string(),
+  version: z.string(),
+  ms: z.number(),
+});
+export type ClassifyAnswer = z.infer<typeof classifyAnswerSchema>;
+
 export const assistantCalls = {
   'assistant.status': defineCall(z.object({}).strict(), assistantStatusSchema),
   /** A short structured description of the image (modality, plane, organ, findings). */
@@ -154,4 +200,9 @@ export const assistantCalls = {
     z.object({ image: assistantImageSchema, prompt: z.string().trim().min(1).max(200) }).strict(),
     segmentationAnswerSchema,
   ),
+  /**
+   * Zero-shot classification by the model's image and text embeddings (models with embeddings): the image's
+   * modality and region, or the given labels. A model without embeddings answers 'unsupported', naming it.
+   */
+  'assistant.classify': defineCall(classifyRequestSchema, classifyAnswerSchema),
 } as const;

@@ -4,7 +4,11 @@
 // run the tasks through here, so each task has one definition.
 import { ModelRunError, errorMessage } from '../model/errors';
 import { maskFromLogits, sigmoid, type MaskResult } from '../model/preprocess';
-import type { GenerationResult, ModelImage, VisionLanguageModel } from './model';
+import type { GenerationResult, GenerationStep, ModelImage, VisionLanguageModel } from './model';
+import { LABEL_SLOT, rankSet, zeroShotScale, zeroShotSetProblem, type ZeroShotLabel } from './zero-shot';
+
+// The zero-shot arithmetic lives in zero-shot.ts (shared with the worker-side classify service); callers of the pipelines find it here too.
+export { ensembled, rankLabels, zeroShotScale, type ZeroShotLabel } from './zero-shot';
 
 export interface AnswerResult extends GenerationResult {
   /** Set for answers of a model with answer_uncertain_below. */
@@ -18,27 +22,14 @@ export interface SegmentationResult extends MaskResult {
   presenceProbability: number | null;
 }
 
-export interface ZeroShotLabel {
-  label: string;
-  /** Softmax over the labels of the scaled cosines (sums to 1 over the labels). */
-  score: number;
-  /** Cosine of the image embedding and the label's ensembled text embedding. */
-  cosine: number;
-}
-
 /** Without a presence_threshold in config.json, a presence output still decides at even odds. */
 const DEFAULT_PRESENCE_THRESHOLD = 0.5;
-/** The contrastive head's bounds (models/training/model.py Contrastive): its initial and largest logit scale. */
-const INITIAL_LOGIT_SCALE = Math.log(1 / 0.07);
-const MAX_LOGIT_SCALE = Math.log(100);
-/** Where a label is written in a zero-shot template ("a {} scan" → "a ct scan"), as retrieval_eval.py's format(). */
-const LABEL_SLOT = '{}';
 
-/** `<caption>`: the header's forced words, then greedy decoding. */
-export async function captionPipeline(model: VisionLanguageModel, image: ModelImage): Promise<GenerationResult> {
+/** `<caption>`: the header's forced words, then greedy decoding; `onStep` hears the caption as it grows. */
+export async function captionPipeline(model: VisionLanguageModel, image: ModelImage, onStep?: (step: GenerationStep) => void): Promise<GenerationResult> {
   const encoding = await model.encode(image);
   const forced = model.text.captionForcedIds(model.facts(image));
-  return model.generate(encoding, model.text.captionPrefixIds(), model.folder.config.max_caption_tokens, forced);
+  return model.generate(encoding, model.text.captionPrefixIds(), model.folder.config.max_caption_tokens, forced, onStep);
 }
 
 /** Visual question answering: the question is checked (and refused) before the image is encoded. */
@@ -85,37 +76,10 @@ export async function textEmbedPipeline(model: VisionLanguageModel, text: string
   return model.embedIds(model.text.textEmbedIds(text));
 }
 
-/** The contrastive temperature's inverse, as training clamps it: exp(min(logit_scale, ln 100)). */
-export function zeroShotScale(logitScale: number | undefined): number {
-  return Math.exp(Math.min(logitScale ?? INITIAL_LOGIT_SCALE, MAX_LOGIT_SCALE));
-}
-
-/** The mean of unit vectors, renormalised (prompt ensembling, models/training/retrieval_eval.py class_embeddings). */
-export function ensembled(vectors: readonly Float32Array[]): Float32Array {
-  const dim = vectors[0].length;
-  const mean = new Float32Array(dim);
-  for (const v of vectors) for (let i = 0; i < dim; i++) mean[i] += v[i] / vectors.length;
-  let norm = 0;
-  for (let i = 0; i < dim; i++) norm += mean[i] * mean[i];
-  norm = Math.max(Math.sqrt(norm), 1e-12);
-  for (let i = 0; i < dim; i++) mean[i] /= norm;
-  return mean;
-}
-
-/** Softmax of `scale · cosine` over the labels, in float64, largest first; ties keep the labels' order. */
-export function rankLabels(labels: readonly string[], cosines: readonly number[], scale: number): ZeroShotLabel[] {
-  const top = Math.max(...cosines.map((c) => scale * c));
-  const weights = cosines.map((c) => Math.exp(scale * c - top));
-  const total = weights.reduce((a, b) => a + b, 0);
-  return labels
-    .map((label, i) => ({ label, score: weights[i] / total, cosine: cosines[i] }))
-    .sort((a, b) => b.score - a.score);
-}
-
 /**
  * Zero-shot classification: each label's text embedding is the mean of its templates' embeddings (each template's
  * `{}` filled with the label), renormalised; its score is the softmax over the labels of the cosine with the image
- * embedding times the model's logit scale (config.json embeddings.logit_scale).
+ * embedding times the model's logit scale (config.json embeddings.logit_scale). The arithmetic is zero-shot.ts's.
  */
 export async function zeroShotPipeline(
   model: VisionLanguageModel,
@@ -123,20 +87,9 @@ export async function zeroShotPipeline(
   labels: readonly string[],
   templates: readonly string[] = [LABEL_SLOT],
 ): Promise<ZeroShotLabel[]> {
-  if (labels.length < 2) throw new ModelRunError(model.name, 'zero-shot', 'give at least two labels to choose between');
-  const badTemplate = templates.find((t) => !t.includes(LABEL_SLOT));
-  if (templates.length === 0 || badTemplate !== undefined) {
-    throw new ModelRunError(model.name, 'zero-shot', `every template needs a ${LABEL_SLOT} where the label goes${badTemplate === undefined ? '' : ` ("${badTemplate}" has none)`}`);
-  }
+  const problem = zeroShotSetProblem({ name: 'labels', labels, templates });
+  if (problem !== null) throw new ModelRunError(model.name, 'zero-shot', problem);
   const imageEmbedding = await imageEmbedPipeline(model, image);
-  const cosines: number[] = [];
-  for (const label of labels) {
-    const perTemplate: Float32Array[] = [];
-    for (const template of templates) perTemplate.push(await textEmbedPipeline(model, template.split(LABEL_SLOT).join(label)));
-    const labelEmbedding = ensembled(perTemplate);
-    let dot = 0;
-    for (let i = 0; i < labelEmbedding.length; i++) dot += labelEmbedding[i] * imageEmbedding[i];
-    cosines.push(dot);
-  }
-  return rankLabels(labels, cosines, zeroShotScale(model.folder.config.embeddings?.logit_scale));
+  const scale = zeroShotScale(model.folder.config.embeddings?.logit_scale);
+  return rankSet(imageEmbedding, { name: 'labels', labels, templates }, (text) => textEmbedPipeline(model, text), scale);
 }

@@ -7,6 +7,7 @@ import { errorMessage } from '../model/errors';
 import type { InferencePort, InferencePortFactory } from '../inference/port';
 import type { GenerationValue, WorkerImage } from '../inference/protocol';
 import type { DomainHandlers } from './context';
+import { classifyImage, classifyUnsupported, TextEmbeddingCache } from './zero-shot-classify';
 
 export interface AssistantHandlerDeps {
   /** Where bundled model folders live; the default model is chosen from here (see defaultModel). */
@@ -49,6 +50,8 @@ export function workerImageOf(image: AssistantImage): WorkerImage {
 export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): AssistantService {
   const modelsDir = deps.modelsDir ?? defaultModelsDir();
   let client: InferencePort | null = null;
+  /** The classify label sets' text embeddings, kept across calls (keyed by model folder and version). */
+  const classifyTexts = new TextEmbeddingCache();
 
   const chosenModelDir = (): string | null => deps.modelDir ?? defaultModel(modelsDir)?.dir ?? null;
   const noModel = () => `no model folder found under ${modelsDir} (a folder with a config.json of model_type "vesalius-vlm")`;
@@ -146,6 +149,14 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
         model,
         ms: performance.now() - started,
       });
+    },
+    'assistant.classify': async ({ image, labels }) => {
+      const folder = readyFolder('assistant.classify');
+      if (!folder.ok) return folder;
+      // Refused before a worker starts: a model without embeddings cannot classify.
+      const unsupported = classifyUnsupported(folder.value);
+      if (unsupported !== null) return err('unsupported', `assistant.classify: ${unsupported}`);
+      return classifyImage(folder.value, clientFor(folder.value), workerImageOf(image), labels, classifyTexts);
     },
   };
 
