@@ -1,33 +1,21 @@
 // Which model folder an assistant command uses, and the one inference worker it runs on: the same
 // InferenceClient (and worker process) the app's assistant uses, started once per command.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { resolveHome } from '../core/config/home';
-import { defaultModel, discoverModels, loadModelFolder, type ModelFolder } from '../core/model/config';
+import { defaultModel, type ModelFolder } from '../core/model/config';
+import { listModelFolders, modelIdOf, openModelFolder, userModelsDirOf } from '../core/model/registry';
 import { errorMessage } from '../core/model/errors';
 import { defaultModelsDir } from '../core/services/assistant-handlers';
 import { InferenceClient } from '../core/inference/worker-client';
 import { workerStarter } from '../workers/inference/worker-process';
 
 /** Where the user's own model folders live: `$VESALIUS_HOME/models` (Hugging Face layout, one folder per model). */
-export const userModelsDir = (env: NodeJS.ProcessEnv = process.env): string => path.join(resolveHome(env), 'models');
+export const userModelsDir = (env: NodeJS.ProcessEnv = process.env): string => userModelsDirOf(resolveHome(env));
 
-/** The model folders a command can name: the bundled ones (models/), then the user's. */
+/** The model folders a command can name: the registry's (core/model/registry.ts), the bundled ones then the user's. */
 export function modelFolderCandidates(env: NodeJS.ProcessEnv = process.env): { source: 'bundled' | 'user'; dir: string }[] {
-  const bundled = discoverModels(defaultModelsDir()).map((m) => ({ source: 'bundled' as const, dir: m.dir }));
-  const userDir = userModelsDir(env);
-  const user: { source: 'user'; dir: string }[] = [];
-  if (existsSync(userDir)) {
-    for (const name of readdirSync(userDir).sort()) {
-      const dir = path.join(userDir, name);
-      try {
-        if (statSync(dir).isDirectory()) user.push({ source: 'user', dir });
-      } catch {
-        continue;
-      }
-    }
-  }
-  return [...bundled, ...user];
+  return listModelFolders({ bundledDir: defaultModelsDir(), userDir: userModelsDir(env) });
 }
 
 /**
@@ -43,11 +31,12 @@ export function chooseModelFolder(model: string | undefined, env: NodeJS.Process
   } else if (existsSync(model)) {
     dir = model;
   } else {
-    dir = modelFolderCandidates(env).find((c) => path.basename(c.dir) === model)?.dir;
+    // A name (the first of that name, bundled before the user's) or a registry id (`user:my-model`) picks one.
+    dir = modelFolderCandidates(env).find((c) => path.basename(c.dir) === model || modelIdOf(c.source, c.dir) === model)?.dir;
     if (!dir) return { ok: false, message: `--model ${model}: no such folder, and no bundled or user model of that name (see 'vesalius models list')` };
   }
   try {
-    return { ok: true, folder: loadModelFolder(dir) };
+    return { ok: true, folder: openModelFolder(dir) };
   } catch (e) {
     return { ok: false, message: errorMessage(e) };
   }

@@ -63,7 +63,7 @@ describe('vesalius models list', () => {
     expect(user.map((m) => m.name)).toEqual(['half-copied', 'my-model', 'not-a-model']);
     expect(user[1]).toMatchObject({ version: tiny.config.version, problem: null });
     expect(user[0].problem).toMatch(/half-copied: text_decoder\.onnx: file is missing/);
-    expect(user[2].problem).toMatch(/not-a-model: config\.json: does not match the model folder format: model_type/);
+    expect(user[2].problem).toMatch(/not-a-model: config\.json: model_type is "something-else"; this app runs "vesalius-vlm" model folders/);
   }, SLOW);
 
   it('prints the same as text, and a user model can be named with --model', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AssistantTask } from '../core/contract/assistant';
 import { defaultModel, loadModelFolder, modelTasks } from '../core/model/config';
+import { openModelFolder } from '../core/model/registry';
 import { errorMessage } from '../core/model/errors';
 import { defaultModelsDir } from '../core/services/assistant-handlers';
 import { UsageError, walkArgs, type CliCommand } from './command';
@@ -78,7 +79,7 @@ function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaul
     problem: null,
   };
   try {
-    const folder = loadModelFolder(candidate.dir);
+    const folder = openModelFolder(candidate.dir);
     const { config } = folder;
     return {
       ...base,

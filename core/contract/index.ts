@@ -8,6 +8,7 @@ import type { EventsApi } from './events';
 import { jobCalls } from './jobs';
 import { measurementCalls } from './measurements';
 import { modelOutputCalls } from './model-outputs';
+import { modelCalls } from './models';
 import { reportCalls } from './report';
 import { scoreCalls } from './scores';
 import { searchCalls } from './search';
@@ -22,6 +23,7 @@ export const contract = {
   ...dicomCalls,
   ...maskCalls,
   ...assistantCalls,
+  ...modelCalls,
   ...catalogCalls,
   ...jobCalls,
   ...measurementCalls,
