@@ -2,18 +2,23 @@ import path from 'node:path';
 import type { AssistantImage, AssistantTask, TextAnswer, assistantCalls } from '../contract/assistant';
 import { err, ok, type Result } from '../contract/result';
 import { projectRoot } from '../config/data-dir';
-import { defaultModel, loadModelFolder, modelTasks, type ModelFolder } from '../model/config';
-import { errorMessage } from '../model/errors';
+import type { modelCalls } from '../contract/models';
+import { modelTasks, type ModelFolder } from '../model/config';
+import { userModelsDirOf } from '../model/registry';
 import type { InferencePort, InferencePortFactory } from '../inference/port';
 import type { GenerationValue, WorkerImage } from '../inference/protocol';
 import type { DomainHandlers } from './context';
+import { ModelChoice } from './model-choice';
+import { createModelChoiceHandlers } from './model-choice-handlers';
 import { classifyImage, classifyUnsupported, TextEmbeddingCache } from './zero-shot-classify';
 
 export interface AssistantHandlerDeps {
   /** Where bundled model folders live; the default model is chosen from here (see defaultModel). */
   modelsDir?: string;
-  /** Use this model folder instead of choosing one. */
+  /** Use this model folder until the user picks another (assistant.selectModel). */
   modelDir?: string;
+  /** The data home: the user's model folders (`models/`) and the kept choice (`settings.json`). Without it, neither. */
+  home?: string;
   /**
    * Starts the inference client of a model folder: the composition root's choice of process (a Node child, an
    * Electron utility process). Without it the assistant's model calls answer 'unsupported'.
@@ -22,7 +27,7 @@ export interface AssistantHandlerDeps {
 }
 
 export interface AssistantService {
-  handlers: DomainHandlers<typeof assistantCalls>;
+  handlers: DomainHandlers<typeof assistantCalls & typeof modelCalls>;
   /**
    * The chosen model folder and its inference client: the same worker the assistant calls use, so other
    * services (archive search's embeddings) do not start a second one. An error when no usable folder is there.
@@ -53,18 +58,22 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   /** The classify label sets' text embeddings, kept across calls (keyed by model folder and version). */
   const classifyTexts = new TextEmbeddingCache();
 
-  const chosenModelDir = (): string | null => deps.modelDir ?? defaultModel(modelsDir)?.dir ?? null;
-  const noModel = () => `no model folder found under ${modelsDir} (a folder with a config.json of model_type "vesalius-vlm")`;
+  const choice = new ModelChoice({ bundledDir: modelsDir, home: deps.home ?? null, startDir: deps.modelDir ?? null });
+  const noModel = () =>
+    `no model folder found under ${modelsDir}${deps.home === undefined ? '' : ` or ${userModelsDirOf(deps.home)}`} (a folder with a config.json of model_type "vesalius-vlm")`;
 
   /** The folder's JSON files are checked here first, so a broken folder is reported without starting a worker. */
   const readyFolder = (call: string): Result<ModelFolder> => {
-    const dir = chosenModelDir();
-    if (dir === null) return err('not_found', `${call}: ${noModel()}`);
-    try {
-      return ok(loadModelFolder(dir));
-    } catch (e) {
-      return err('model_error', `${call}: ${errorMessage(e)}`);
-    }
+    const { model } = choice.current();
+    if (model === null) return err('not_found', `${call}: ${noModel()}`);
+    return model.folder ? ok(model.folder) : err('model_error', `${call}: ${model.entry.problem}`);
+  };
+  /** After a switch: the old folder's worker is stopped now (not at the next request), so its memory is freed. */
+  const switched = async (modelDir: string): Promise<void> => {
+    if (!client || path.resolve(client.modelDir) === path.resolve(modelDir)) return;
+    const old = client;
+    client = null;
+    await old.dispose();
   };
 
   const clientFor = (folder: ModelFolder): InferencePort => {
@@ -98,27 +107,25 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
     return ok({ ...answer.value, probability, ...(uncertain === undefined ? {} : { uncertain }) });
   };
 
-  const handlers: DomainHandlers<typeof assistantCalls> = {
+  const handlers: DomainHandlers<typeof assistantCalls & typeof modelCalls> = {
+    ...createModelChoiceHandlers(choice, switched),
     'assistant.status': async () => {
-      const dir = chosenModelDir();
+      const { model } = choice.current();
       const base = { loaded: false, segmentPrompts: [] as string[], tasks: [] as AssistantTask[] };
-      if (dir === null) return ok({ ...base, model: null, version: null, description: null, parameters: null, problem: noModel() });
-      try {
-        const folder = loadModelFolder(dir);
-        const { config } = folder;
-        return ok({
-          model: folder.name,
-          version: config.version,
-          description: config.description ?? `${config.model_type} ${config.version}: caption, question answering and segmentation (${config.parameters.toLocaleString('en-US')} parameters)`,
-          parameters: config.parameters,
-          loaded: client !== null && client.loaded && client.modelDir === folder.dir,
-          segmentPrompts: config.segment_prompts,
-          tasks: modelTasks(config),
-          problem: null,
-        });
-      } catch (e) {
-        return ok({ ...base, model: path.basename(dir), version: null, description: null, parameters: null, problem: errorMessage(e) });
-      }
+      if (model === null) return ok({ ...base, model: null, version: null, description: null, parameters: null, problem: noModel() });
+      const { folder } = model;
+      if (folder === null) return ok({ ...base, model: model.entry.name, version: null, description: null, parameters: null, problem: model.entry.problem });
+      const { config } = folder;
+      return ok({
+        model: folder.name,
+        version: config.version,
+        description: config.description ?? `${config.model_type} ${config.version}: caption, question answering and segmentation (${config.parameters.toLocaleString('en-US')} parameters)`,
+        parameters: config.parameters,
+        loaded: client !== null && client.loaded && client.modelDir === folder.dir,
+        segmentPrompts: config.segment_prompts,
+        tasks: modelTasks(config),
+        problem: null,
+      });
     },
     'assistant.caption': async ({ image }) => {
       const folder = readyFolder('assistant.caption');
