@@ -54,6 +54,18 @@ export interface GenerationResult {
   probability: number;
 }
 
+/**
+ * The text so far while greedy decoding runs: after the forced header words (when there are any), then after each
+ * generated token. The decoded text only ever grows at its end, so `delta` (what this step added) concatenated
+ * over the steps is the final text.
+ */
+export interface GenerationStep {
+  text: string;
+  delta: string;
+  /** Token ids in `text`: the forced ones and those generated so far. */
+  tokens: number;
+}
+
 /** The mask decoder's raw answer for one prompt: logits at model resolution, and the presence logit (0.3 on). */
 export interface MaskDecoderOutput {
   maskLogits: Float32Array;
@@ -266,13 +278,28 @@ export class VisionLanguageModel {
   /**
    * Greedy decoding: re-runs the decoder on the growing sequence (no KV cache) until `<eos>` or the token budget.
    * `forced` ids follow the prefix as if generated (the caption's header words) and are part of the text.
+   * `onStep` hears the text as it grows (see GenerationStep), before the next decoder run.
    */
-  async generate(encoding: ImageEncoding, prefixIds: readonly number[], maxNewTokens: number, forced: readonly number[] = []): Promise<GenerationResult> {
+  async generate(
+    encoding: ImageEncoding,
+    prefixIds: readonly number[],
+    maxNewTokens: number,
+    forced: readonly number[] = [],
+    onStep?: (step: GenerationStep) => void,
+  ): Promise<GenerationResult> {
     const { eos_token_id: eosId, max_text_len: maxTextLen, files } = this.folder.config;
     const imageFeeds = this.encoderFeeds(this.textDecoder, encoding);
     const sequence = [...prefixIds, ...forced];
     const generated: number[] = [];
     let probability = 1;
+    let shown = '';
+    const report = () => {
+      if (!onStep) return;
+      const text = this.tokenizer.decode([...forced, ...generated]);
+      onStep({ text, delta: text.slice(shown.length), tokens: forced.length + generated.length });
+      shown = text;
+    };
+    if (forced.length > 0) report();
     while (generated.length < maxNewTokens && sequence.length < maxTextLen) {
       const outputs = await this.runStep(this.textDecoder, files.text_decoder, { ...imageFeeds, input_ids: int64Tensor(sequence) });
       const next = greedyAt(outputs.logits, sequence.length - 1);
@@ -280,6 +307,7 @@ export class VisionLanguageModel {
       if (next.token === eosId) break;
       generated.push(next.token);
       sequence.push(next.token);
+      report();
     }
     const tokenIds = [...forced, ...generated];
     return { text: this.tokenizer.decode(tokenIds), tokenIds, forcedTokens: forced.length, probability };

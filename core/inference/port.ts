@@ -3,7 +3,7 @@
 // they start: a Node child or an Electron utility process) and hand core a factory, so core never depends on
 // how the process is started.
 import type { Result } from '../contract/result';
-import type { EmbeddingValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
+import type { CaptionStep, EmbeddingValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
 
 /**
  * 'interactive' (the default): someone waits for it (the dock, a search box, a command); 'background': work nobody
@@ -19,13 +19,21 @@ export interface InferenceRequestOptions {
   signal?: AbortSignal;
 }
 
+export interface CaptionRequestOptions extends InferenceRequestOptions {
+  /**
+   * Hears the caption as it grows while the worker decodes: after the forced header words, then after each token,
+   * in order, all before the answer. Not called after the request was cancelled.
+   */
+  onToken?: (step: CaptionStep) => void;
+}
+
 export interface InferencePort {
   /** The model folder the worker serves, absolute. */
   readonly modelDir: string;
   /** Whether a live worker has the model loaded. */
   readonly loaded: boolean;
   load(options?: InferenceRequestOptions): Promise<Result<LoadValue>>;
-  caption(image: WorkerImage, options?: InferenceRequestOptions): Promise<Result<GenerationValue>>;
+  caption(image: WorkerImage, options?: CaptionRequestOptions): Promise<Result<GenerationValue>>;
   answer(image: WorkerImage, question: string, options?: InferenceRequestOptions): Promise<Result<GenerationValue>>;
   segment(image: WorkerImage, prompt: string, options?: InferenceRequestOptions): Promise<Result<SegmentationValue>>;
   embedImage(image: WorkerImage, options?: InferenceRequestOptions): Promise<Result<EmbeddingValue>>;

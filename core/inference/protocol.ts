@@ -30,7 +30,8 @@ export const MAX_EMBED_TEXT_CHARS = 2000;
 
 export const workerRequestSchema = z.discriminatedUnion('method', [
   z.object({ id, method: z.literal('load') }).strict(),
-  z.object({ id, method: z.literal('caption'), image: workerImageSchema }).strict(),
+  /** `stream`: send the caption as it grows (workerProgressSchema messages) before the answer. */
+  z.object({ id, method: z.literal('caption'), image: workerImageSchema, stream: z.boolean().optional() }).strict(),
   z.object({ id, method: z.literal('answer'), image: workerImageSchema, question: z.string().min(1).max(2000) }).strict(),
   z.object({ id, method: z.literal('segment'), image: workerImageSchema, prompt: z.string().min(1).max(500) }).strict(),
   z.object({ id, method: z.literal('embedImage'), image: workerImageSchema }).strict(),
@@ -103,3 +104,14 @@ export const workerResponseSchema = z.object({
   result: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: errorSchema })]),
 });
 export type WorkerResponse = z.infer<typeof workerResponseSchema>;
+
+/** The text of a generation so far (core/inference/model.ts GenerationStep): `delta` is what this step added. */
+export const generationStepSchema = z
+  .object({ text: z.string(), delta: z.string(), tokens: z.number().int().min(0) })
+  .strict()
+  .refine((step) => step.text.endsWith(step.delta), { message: 'delta is not the end of text' });
+export type CaptionStep = z.infer<typeof generationStepSchema>;
+
+/** Sent by the worker while it runs a streamed request (any number, before that request's response). */
+export const workerProgressSchema = z.object({ id, progress: generationStepSchema }).strict();
+export type WorkerProgress = z.infer<typeof workerProgressSchema>;

@@ -3,8 +3,8 @@
 // process) is the composition root's choice, handed in as a StartWorker; this file only talks over the channel.
 import path from 'node:path';
 import { err, ok, type Result } from '../contract/result';
-import { valueSchemas, workerResponseSchema, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
-import type { InferencePort, InferencePortFactory, InferenceRequestOptions, RequestPriority } from './port';
+import { valueSchemas, workerProgressSchema, workerResponseSchema, type CaptionStep, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+import type { CaptionRequestOptions, InferencePort, InferencePortFactory, InferenceRequestOptions, RequestPriority } from './port';
 import type { StartWorker, WorkerChannel } from './worker-channel';
 
 export interface InferenceClientOptions {
@@ -27,6 +27,8 @@ interface Pending {
   message: WorkerRequest;
   timeoutMs: number;
   priority: RequestPriority;
+  /** A streamed request's listener for the worker's progress messages. */
+  onProgress: ((step: CaptionStep) => void) | null;
   /** Resolves the caller's promise; null once it has been answered (a cancelled request still in the worker). */
   resolve: ((result: Result<unknown>) => void) | null;
   timer: NodeJS.Timeout | null;
@@ -90,8 +92,11 @@ export class InferenceClient implements InferencePort {
     return this.request('load', {}, options);
   }
 
-  caption(image: WorkerImage, options?: RequestOptions) {
-    return this.request('caption', { image }, options);
+  /** With `onToken`, the worker streams the caption as it grows (CaptionRequestOptions). */
+  caption(image: WorkerImage, options: CaptionRequestOptions = {}) {
+    const { onToken, ...rest } = options;
+    if (!onToken) return this.request('caption', { image }, rest);
+    return this.request('caption', { image, stream: true }, rest, onToken);
   }
 
   answer(image: WorkerImage, question: string, options?: RequestOptions) {
@@ -117,7 +122,12 @@ export class InferenceClient implements InferencePort {
     return this.queue.length + (this.inFlight?.resolve ? 1 : 0);
   }
 
-  request<M extends WorkerMethod>(method: M, params: Params<M>, options: RequestOptions = {}): Promise<Result<WorkerValues[M]>> {
+  request<M extends WorkerMethod>(
+    method: M,
+    params: Params<M>,
+    options: RequestOptions = {},
+    onProgress: ((step: CaptionStep) => void) | null = null,
+  ): Promise<Result<WorkerValues[M]>> {
     if (this.disposed) return Promise.resolve(err('model_error', `${this.modelName}: ${method}: the inference client was disposed`));
     const cancelled = () => err('cancelled', `${this.modelName}: ${method} was cancelled`);
     if (options.signal?.aborted) return Promise.resolve(cancelled());
@@ -129,6 +139,7 @@ export class InferenceClient implements InferencePort {
         message: { id, method, ...params } as WorkerRequest,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
         priority: options.priority ?? 'interactive',
+        onProgress,
         resolve: resolve as (result: Result<unknown>) => void,
         timer: null,
         release: () => undefined,
@@ -228,6 +239,8 @@ export class InferenceClient implements InferencePort {
   }
 
   private onMessage(message: unknown): void {
+    const progress = workerProgressSchema.safeParse(message);
+    if (progress.success) return this.onProgress(progress.data.id, progress.data.progress);
     const parsed = workerResponseSchema.safeParse(message);
     if (!parsed.success || parsed.data.id === null) return; // Nothing we sent can be matched to it.
     const { id, result } = parsed.data;
@@ -238,6 +251,18 @@ export class InferenceClient implements InferencePort {
     if (!value.success) return this.finish(waiting, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer`));
     this.modelLoaded = true;
     this.finish(waiting, ok(value.data));
+  }
+
+  /** A streamed request's text so far: to its listener while its caller still waits (dropped once cancelled). */
+  private onProgress(id: number, step: CaptionStep): void {
+    const waiting = this.inFlight;
+    if (!waiting || waiting.id !== id || !waiting.resolve || !waiting.onProgress) return;
+    try {
+      waiting.onProgress(step);
+    } catch (e) {
+      // The listener's failure is the caller's: it gets it as the request's answer (the worker's later answer is dropped).
+      this.reply(waiting, err('internal', `${this.modelName}: ${waiting.method}: the token listener failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
   }
 
   private killChild(child: WorkerChannel, why: string): void {

@@ -4,7 +4,7 @@ import { ModelInputError, ModelLoadError, ModelRunError, ModelTaskUnsupportedErr
 import type { InferenceBackend } from './backend';
 import { VisionLanguageModel } from '../../core/inference/model';
 import { captionPipeline, imageEmbedPipeline, segmentPipeline, textEmbedPipeline, vqaPipeline } from '../../core/inference/pipelines';
-import { workerRequestSchema, type WorkerRequest, type WorkerResponse } from '../../core/inference/protocol';
+import { workerRequestSchema, type WorkerProgress, type WorkerRequest, type WorkerResponse } from '../../core/inference/protocol';
 
 const describeIssues = (issues: { path: PropertyKey[]; message: string }[]): string =>
   issues
@@ -22,9 +22,10 @@ const requestId = (message: unknown): number | null => {
  * The worker's request handling, independent of the process plumbing: validates a message, loads the
  * model on first use (a failed load is retried on the next request, so a fixed folder recovers), runs
  * one request at a time, and answers every request with a result value naming the model and the step.
+ * A streamed caption also sends its text as it grows through `onProgress`, before its answer.
  */
 export function createRequestHandler(modelDir: string, backend: InferenceBackend): {
-  handle(message: unknown): Promise<WorkerResponse>;
+  handle(message: unknown, onProgress?: (progress: WorkerProgress) => void): Promise<WorkerResponse>;
   dispose(): Promise<void>;
 } {
   const modelName = path.basename(path.resolve(modelDir));
@@ -42,7 +43,7 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
     return model;
   };
 
-  const run = async (request: WorkerRequest): Promise<unknown> => {
+  const run = async (request: WorkerRequest, onProgress?: (progress: WorkerProgress) => void): Promise<unknown> => {
     const started = performance.now();
     const vlm = await getModel();
     const elapsed = () => performance.now() - started;
@@ -50,7 +51,8 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
       case 'load':
         return { model: vlm.name, tasks: vlm.tasks, ms: elapsed() };
       case 'caption': {
-        const out = await captionPipeline(vlm, request.image);
+        const stream = request.stream && onProgress ? (progress: WorkerProgress['progress']) => onProgress({ id: request.id, progress }) : undefined;
+        const out = await captionPipeline(vlm, request.image, stream);
         return { model: vlm.name, ...out, ms: elapsed() };
       }
       case 'answer': {
@@ -72,14 +74,14 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
     }
   };
 
-  const handle = async (message: unknown): Promise<WorkerResponse> => {
+  const handle = async (message: unknown, onProgress?: (progress: WorkerProgress) => void): Promise<WorkerResponse> => {
     const parsed = workerRequestSchema.safeParse(message);
     if (!parsed.success) {
       return { id: requestId(message), result: { ok: false, error: { code: 'invalid_arguments', message: `${modelName}: invalid request: ${describeIssues(parsed.error.issues)}` } } };
     }
     const request = parsed.data;
     // One request at a time: two concurrent ONNX runs would only fight over the same two cores.
-    const answer = queue.then(() => run(request));
+    const answer = queue.then(() => run(request, onProgress));
     queue = answer.catch(() => undefined);
     try {
       return { id: request.id, result: { ok: true, value: await answer } };

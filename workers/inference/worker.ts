@@ -1,7 +1,7 @@
 // The inference worker process. Started by child_process.fork(worker, [modelDir], { serialization: 'advanced' })
 // outside Electron, or by Electron's utilityProcess.fork inside it (main/utility-worker.ts): the same requests
 // come through process.send / 'message' there and process.parentPort here. Answers each request with
-// `{ id, result }`; never throws across the channel.
+// `{ id, result }` (a streamed caption sends `{ id, progress }` messages before it); never throws across the channel.
 import { createOrtBackend } from './backend';
 import { createRequestHandler } from './handler';
 
@@ -23,14 +23,15 @@ const handler = createRequestHandler(modelDir, createOrtBackend({ intraOpNumThre
 if (parentPort) {
   // A utility process ends with the app; there is no disconnect to watch.
   parentPort.on('message', ({ data }) => {
-    void handler.handle(data).then((response) => parentPort.postMessage(response));
+    void handler.handle(data, (progress) => parentPort.postMessage(progress)).then((response) => parentPort.postMessage(response));
   });
 } else {
+  // The channel can close between the request and the answer (the parent quit); nobody is left to tell.
+  const send = (message: unknown) => {
+    if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
+  };
   process.on('message', (message: unknown) => {
-    void handler.handle(message).then((response) => {
-      // The channel can close between the request and the answer (the parent quit); nobody is left to tell.
-      if (process.connected) process.send?.(response, undefined, undefined, () => undefined);
-    });
+    void handler.handle(message, send).then(send);
   });
 
   // The parent is gone: nothing will read our answers, so stop instead of lingering.
