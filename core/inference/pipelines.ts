@@ -4,7 +4,7 @@
 // run the tasks through here, so each task has one definition.
 import { ModelRunError, errorMessage } from '../model/errors';
 import { maskFromLogits, sigmoid, type MaskResult } from '../model/preprocess';
-import type { GenerationResult, ModelImage, VisionLanguageModel } from './model';
+import type { GenerationResult, GenerationStep, ModelImage, VisionLanguageModel } from './model';
 import { LABEL_SLOT, rankSet, zeroShotScale, zeroShotSetProblem, type ZeroShotLabel } from './zero-shot';
 
 // The zero-shot arithmetic lives in zero-shot.ts (shared with the worker-side classify service); callers of the pipelines find it here too.
@@ -25,11 +25,11 @@ export interface SegmentationResult extends MaskResult {
 /** Without a presence_threshold in config.json, a presence output still decides at even odds. */
 const DEFAULT_PRESENCE_THRESHOLD = 0.5;
 
-/** `<caption>`: the header's forced words, then greedy decoding. */
-export async function captionPipeline(model: VisionLanguageModel, image: ModelImage): Promise<GenerationResult> {
+/** `<caption>`: the header's forced words, then greedy decoding; `onStep` hears the caption as it grows. */
+export async function captionPipeline(model: VisionLanguageModel, image: ModelImage, onStep?: (step: GenerationStep) => void): Promise<GenerationResult> {
   const encoding = await model.encode(image);
   const forced = model.text.captionForcedIds(model.facts(image));
-  return model.generate(encoding, model.text.captionPrefixIds(), model.folder.config.max_caption_tokens, forced);
+  return model.generate(encoding, model.text.captionPrefixIds(), model.folder.config.max_caption_tokens, forced, onStep);
 }
 
 /** Visual question answering: the question is checked (and refused) before the image is encoded. */
