@@ -114,8 +114,8 @@ export const textAnswerSchema = z.object({
   /** Round-trip time of the request in milliseconds. */
   ms: z.number(),
   /**
-   * Answers (0.3 models): the probability of the whole greedy answer, the product of each token's softmax
-   * probability including the end token.
+   * Captions, and answers of 0.3 models: the probability of the whole greedy text, the product of each generated
+   * token's softmax probability including the end token (a caption's forced header words are not generated).
    */
   probability: z.number().min(0).max(1).optional(),
   /** Answers: true when the probability is below the model's calibrated answer_uncertain_below. */
@@ -188,10 +188,23 @@ export const classifyAnswerSchema = z.object({
 });
 export type ClassifyAnswer = z.infer<typeof classifyAnswerSchema>;
 
+/** The page's name for one streamed caption request: its progress events carry it. */
+export const captionStreamIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+
+/** A streamed caption so far: the text, what the last step added (`delta`), and how many tokens it holds. */
+export const captionProgressSchema = z
+  .object({ streamId: captionStreamIdSchema, text: z.string(), delta: z.string(), tokens: z.number().int().min(0) })
+  .strict();
+export type CaptionProgress = z.infer<typeof captionProgressSchema>;
+
 export const assistantCalls = {
   'assistant.status': defineCall(z.object({}).strict(), assistantStatusSchema),
   /** A short structured description of the image (modality, plane, organ, findings). */
-  'assistant.caption': defineCall(z.object({ image: assistantImageSchema }).strict(), textAnswerSchema),
+  /**
+   * With `streamId` (the caller's own name for this request), the caption is sent as it grows in
+   * `assistant.captionProgress` events carrying that id, before the answer.
+   */
+  'assistant.caption': defineCall(z.object({ image: assistantImageSchema, streamId: captionStreamIdSchema.optional() }).strict(), textAnswerSchema),
   'assistant.ask': defineCall(
     z.object({ image: assistantImageSchema, question: z.string().trim().min(1).max(500) }).strict(),
     textAnswerSchema,

@@ -1,6 +1,7 @@
 // Server → page events: each name with the zod schema of its payload. Every transport delivers them
 // (Electron: webContents.send on `event:<name>`; socket: `{ event, payload }` messages; direct: in process).
 import { z } from 'zod';
+import { captionProgressSchema } from './assistant';
 import { jobProgressSchema } from './jobs';
 import { seriesKeySchema } from './primitives';
 
@@ -9,6 +10,8 @@ export const eventContract = {
   'jobs.progress': jobProgressSchema,
   /** The study catalog changed (an import added studies, files went missing): lists should be fetched again. */
   'catalog.changed': z.object({}).strict(),
+  /** An `assistant.caption` call with a streamId: the caption so far, after its header words and after each token. */
+  'assistant.captionProgress': captionProgressSchema,
   /** The annotation store changed for a series (a save, restore, delete, import). */
   'store.changed': z.object({ seriesKey: seriesKeySchema }).strict(),
 } as const satisfies Record<string, z.ZodType>;

@@ -2,12 +2,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { CaptionProgress } from '../contract/assistant';
 import { dispatch } from '../contract/dispatch';
 import type { Handlers } from '../contract/index';
 import { tinyRandomDir } from '../model/test-models';
 // The test is its own composition root: it starts the real worker as a Node child, as host/ and cli/ do.
 import { inferenceClients, type InferenceClient } from '../inference/worker-client';
 import { workerStarter } from '../../workers/inference/worker-process';
+import { EventBus } from '../transport/event-bus';
 import { createAssistantHandlers, type AssistantService } from './assistant-handlers';
 import type { CallContext } from './context';
 
@@ -67,6 +69,31 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     expect(embedding).toMatchObject({ ok: true, value: { model: 'tiny-random', embedding: expect.any(Float32Array) } });
     expect(client.pid).toBe(pid);
     expect(client.starts).toBe(1);
+  });
+
+  it('a caption with a streamId is sent as it grows in assistant.captionProgress events; the answer has its probability', async () => {
+    // The app's own bus: every payload is checked against the event contract on its way.
+    const bus = new EventBus();
+    const events: CaptionProgress[] = [];
+    bus.on('assistant.captionProgress', (payload) => void events.push(payload));
+    const s = service({ modelDir: tinyRandomDir, emit: bus.emit });
+    const image = { ...ctPayload(48, 40), header: { modality: 'CT', imageOrientationPatient: [1, 0, 0, 0, 1, 0] } };
+    const caption = await s.call('assistant.caption', { image, streamId: 'dock-1' });
+    expect(caption.ok, JSON.stringify(caption)).toBe(true);
+    if (!caption.ok) return;
+    const value = caption.value as { text: string; tokens: number; probability: number };
+    expect(value.probability).toBeGreaterThan(0);
+    expect(value.probability).toBeLessThanOrEqual(1);
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.every((e) => e.streamId === 'dock-1')).toBe(true);
+    expect(events.map((e) => e.delta).join('')).toBe(value.text);
+    expect(events.at(-1)).toMatchObject({ text: value.text, tokens: value.tokens });
+
+    // Without a streamId nothing is sent; a malformed one is refused by the contract.
+    events.length = 0;
+    expect(await s.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { text: value.text, probability: value.probability } });
+    expect(events).toEqual([]);
+    expect(await s.call('assistant.caption', { image, streamId: 'no spaces' })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
   });
 
   it('0.3 answers: presence on masks, the answer probability, refusals as bad_input naming the reason', async () => {

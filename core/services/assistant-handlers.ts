@@ -6,7 +6,8 @@ import type { modelCalls } from '../contract/models';
 import { modelTasks, type ModelFolder } from '../model/config';
 import { userModelsDirOf } from '../model/registry';
 import type { InferencePort, InferencePortFactory } from '../inference/port';
-import type { GenerationValue, WorkerImage } from '../inference/protocol';
+import type { CaptionStep, GenerationValue, WorkerImage } from '../inference/protocol';
+import type { Emit } from '../transport/event-bus';
 import type { DomainHandlers } from './context';
 import { ModelChoice } from './model-choice';
 import { createModelChoiceHandlers } from './model-choice-handlers';
@@ -24,6 +25,8 @@ export interface AssistantHandlerDeps {
    * Electron utility process). Without it the assistant's model calls answer 'unsupported'.
    */
   createClient?: InferencePortFactory;
+  /** Page events: a caption asked with a streamId is sent as it grows (assistant.captionProgress). */
+  emit?: Emit;
 }
 
 export interface AssistantService {
@@ -38,6 +41,12 @@ export interface AssistantService {
 }
 
 export const defaultModelsDir = (): string => path.join(projectRoot, 'models');
+
+/** The token listener of a streamed caption: each step as an assistant.captionProgress event named by the page's id. */
+const captionStream =
+  (emit: Emit, streamId: string) =>
+  ({ text, delta, tokens }: CaptionStep): void =>
+    emit('assistant.captionProgress', { streamId, text, delta, tokens });
 
 /** The contract's image as the worker takes it: the same typed array (it crosses to the worker by structured clone). */
 export function workerImageOf(image: AssistantImage): WorkerImage {
@@ -127,11 +136,15 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
         problem: null,
       });
     },
-    'assistant.caption': async ({ image }) => {
+    'assistant.caption': async ({ image, streamId }) => {
       const folder = readyFolder('assistant.caption');
       if (!folder.ok) return folder;
       const started = performance.now();
-      return textAnswer(await clientFor(folder.value).caption(workerImageOf(image)), started);
+      const onToken = streamId !== undefined && deps.emit ? captionStream(deps.emit, streamId) : undefined;
+      const result = await clientFor(folder.value).caption(workerImageOf(image), onToken ? { onToken } : {});
+      // A caption always says how likely it is: the same product as an answer's, over the generated tokens.
+      const answer = textAnswer(result, started);
+      return answer.ok && result.ok ? ok({ ...answer.value, probability: result.value.probability }) : answer;
     },
     'assistant.ask': async ({ image, question }) => {
       const folder = readyFolder('assistant.ask');
