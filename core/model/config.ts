@@ -15,7 +15,7 @@ import {
 
 /** A model folder whose JSON files parsed and agree with each other; ONNX files exist and are not empty. */
 export interface ModelFolder {
-  /** The folder's base name, e.g. `vesalius-vlm-0.2.0`: how errors and results name the model. */
+  /** The folder's base name, e.g. `vesalius-vlm-0.3.0`: how errors and results name the model. */
   name: string;
   dir: string;
   config: ModelConfig;
@@ -141,8 +141,13 @@ export interface DiscoveredModel {
   modifiedMs: number;
 }
 
-/** The bundled model we ship and prefer when present. */
-export const DEFAULT_MODEL_NAME = 'vesalius-vlm-0.2.0';
+/**
+ * The bundled model we ship and prefer when present: the only model folder packaged with the app
+ * (build/electron-builder.yml). 0.3.0 over 0.2.0 because it is at least as good on every figure of its
+ * model card and has the embedding graphs archive search, find similar and zero-shot need. Retrained
+ * weights replace the files of this folder in place, so nothing else names a version.
+ */
+export const DEFAULT_MODEL_NAME = 'vesalius-vlm-0.3.0';
 
 const compareVersions = (a: string, b: string): number => {
   const pa = a.split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelFolder, type ModelFolder } from './config';
 import { modelConfigSchema } from './schemas';
-import { shippedInt8ModelDir, shippedModelDir, tinyRandomDir } from './test-models';
+import { int8ModelDir, tinyRandomDir, v020ModelDir } from './test-models';
 
 const ONNX_KEYS = ['imageEncoder', 'textDecoder', 'maskDecoder'] as const;
-const hasInt8 = existsSync(path.join(shippedInt8ModelDir, 'config.json'));
-const hasFp32 = existsSync(path.join(shippedModelDir, 'config.json'));
-if (!hasInt8) console.log(`${shippedInt8ModelDir} not present: skipping the int8 model checks (make it with models/training/quantize.py)`);
+// The int8 folder is a variant of 0.2.0 (its config.json says so), not of the bundled default: compared with 0.2.0.
+const hasInt8 = existsSync(path.join(int8ModelDir, 'config.json'));
+const hasFp32 = existsSync(path.join(v020ModelDir, 'config.json'));
+if (!hasInt8) console.log(`${int8ModelDir} not present: skipping the int8 model checks (make it with models/training/quantize.py)`);
 
 describe('config.json quantization field', () => {
   const tinyConfig = JSON.parse(readFileSync(path.join(tinyRandomDir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -25,8 +26,8 @@ describe('config.json quantization field', () => {
   });
 });
 
-describe.skipIf(!hasInt8)(`${path.basename(shippedInt8ModelDir)}: the weight-only int8 variant of the shipped model`, () => {
-  const load = (): ModelFolder => loadModelFolder(shippedInt8ModelDir);
+describe.skipIf(!hasInt8)(`${path.basename(int8ModelDir)}: the weight-only int8 variant of ${path.basename(v020ModelDir)}`, () => {
+  const load = (): ModelFolder => loadModelFolder(int8ModelDir);
 
   it('loads through loadModelFolder and declares int8 weights with float32 activations', () => {
     const { config } = load();
@@ -34,8 +35,13 @@ describe.skipIf(!hasInt8)(`${path.basename(shippedInt8ModelDir)}: the weight-onl
     expect(config.quantization?.activations).toBe('float32');
   });
 
+  it('names the fp32 folder it was quantized from, the one these tests compare it with', () => {
+    const raw = JSON.parse(readFileSync(path.join(int8ModelDir, 'config.json'), 'utf8')) as { quantization?: { source?: unknown } };
+    expect(raw.quantization?.source).toBe(path.basename(v020ModelDir));
+  });
+
   it.skipIf(!hasFp32)('has ONNX files of at most 35 % of the fp32 bytes', () => {
-    const fp32 = loadModelFolder(shippedModelDir);
+    const fp32 = loadModelFolder(v020ModelDir);
     const int8 = load();
     let fp32Bytes = 0;
     let int8Bytes = 0;
@@ -50,7 +56,7 @@ describe.skipIf(!hasInt8)(`${path.basename(shippedInt8ModelDir)}: the weight-onl
   });
 
   it.skipIf(!hasFp32)('is the same model otherwise: config, tokenizer and preprocessing as the fp32 folder', () => {
-    const fp32 = loadModelFolder(shippedModelDir);
+    const fp32 = loadModelFolder(v020ModelDir);
     const int8 = load();
     const { quantization, ...rest } = int8.config;
     expect(quantization).toBeDefined();

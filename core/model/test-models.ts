@@ -6,14 +6,20 @@ import { DEFAULT_MODEL_NAME } from './config';
 
 export const modelsDir = path.join(projectRoot, 'models');
 export const tinyRandomDir = path.join(modelsDir, 'tiny-random');
+/** The bundled default model (DEFAULT_MODEL_NAME): the folder the app ships and uses when none is chosen. */
 export const shippedModelDir = path.join(modelsDir, DEFAULT_MODEL_NAME);
-/** Its weight-only int8 variant (models/training/quantize.py), with its own reference/. */
-export const shippedInt8ModelDir = path.join(modelsDir, `${DEFAULT_MODEL_NAME}-int8`);
+/** The 0.2 layout model (no header fusion, presence or embeddings), kept for the tests of that layout. */
+export const v020ModelDir = path.join(modelsDir, 'vesalius-vlm-0.2.0');
+/**
+ * The weight-only int8 variant of 0.2.0 (models/training/quantize.py), with its own reference/. It is of 0.2.0,
+ * not of the bundled default: no 0.3 int8 folder exists; its config.json names its source folder.
+ */
+export const int8ModelDir = path.join(modelsDir, 'vesalius-vlm-0.2.0-int8');
 
 /**
  * Every model folder under models/ with parity data (config.json and reference/manifest.json): tiny-random, the
- * shipped model and its int8 variant, and any newer folder (models/vesalius-vlm-0.3.0 once it is exported), so
- * a new model is covered without editing this list.
+ * shipped model, 0.2.0 and its int8 variant, and any newer folder, so a new model is covered without editing
+ * this list.
  */
 export const parityModelDirs = (): string[] => {
   const hasParityData = (dir: string) => existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'reference', 'manifest.json'));
@@ -23,5 +29,5 @@ export const parityModelDirs = (): string[] => {
         .map((entry) => path.join(modelsDir, entry.name))
         .sort()
     : [];
-  return [...new Set([tinyRandomDir, shippedModelDir, shippedInt8ModelDir, ...others])].filter(hasParityData);
+  return [...new Set([tinyRandomDir, shippedModelDir, v020ModelDir, int8ModelDir, ...others])].filter(hasParityData);
 };
