@@ -6,8 +6,8 @@ import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDirMissingMessage, projectRoot, resolveDataDir } from '../core/config/data-dir';
-import { tinyRandomDir } from '../core/model/test-models';
+import { dataDirMissingMessage, resolveDataDir } from '../core/config/data-dir';
+import { shippedModelDir, tinyRandomDir, v020ModelDir } from '../core/model/test-models';
 import { AGREEMENT_FIXTURE, modelDigest } from './eval-agreement-fixture';
 import { writeSyntheticEvalData } from './eval-synthetic-data';
 import { vesalius } from './test-run';
@@ -143,9 +143,10 @@ describe('vesalius eval bad input', () => {
   }, SLOW);
 });
 
-describe('vesalius eval on the real data with the bundled 0.2.0 model', () => {
+// The bundled default (0.3 folder rules: padding, presence threshold) and 0.2.0 (the 0.2 layout), each against the
+// eval.json evaluate.py wrote beside it.
+describe.each([...new Set([shippedModelDir, v020ModelDir])].map((dir) => ({ dir, name: path.basename(dir) })))('vesalius eval on the real data with $name', ({ dir: bundled }) => {
   const realData = resolveDataDir();
-  const bundled = path.join(projectRoot, 'models', 'vesalius-vlm-0.2.0');
   const evalJsonFile = path.join(bundled, 'eval.json');
   const ready = realData !== null && existsSync(path.join(realData, 'lung-ct', 'val')) && existsSync(evalJsonFile);
   const why = realData === null ? dataDirMissingMessage() : `no lung-ct/val under ${realData} or no ${evalJsonFile}`;

@@ -50,6 +50,16 @@ describe.skipIf(!dataDir || !hasModel)(`${path.basename(shippedModelDir)} throug
     }
     const meanIou = ious.reduce((a, b) => a + b, 0) / ious.length;
     console.log(`lung IoU on ${names.length} validation slices: ${ious.map((v) => v.toFixed(3)).join(', ')} (mean ${meanIou.toFixed(3)})`);
-    expect(meanIou).toBeGreaterThan(0.85);
+    // Issue 13's rough behaviour of the bundled model: lung IoU above 0.9 (0.3.0: 0.946, 0.911, 0.960, 0.917).
+    expect(meanIou).toBeGreaterThan(0.9);
+    // And the Python evaluation's own figures slice by slice (eval.json beside the model, written by evaluate.py
+    // with the same folder rules: padding, presence threshold): preprocessing and decoding here are its.
+    const evalFile = path.join(shippedModelDir, 'eval.json');
+    if (existsSync(evalFile)) {
+      const python = (JSON.parse(readFileSync(evalFile, 'utf8')) as { lung_ct_val?: { model?: { iou_per_slice?: Record<string, number> } } }).lung_ct_val?.model?.iou_per_slice ?? {};
+      names.forEach((name, i) => {
+        if (python[name] !== undefined) expect(Math.abs(ious[i] - python[name]), name).toBeLessThan(0.01);
+      });
+    }
   });
 });
