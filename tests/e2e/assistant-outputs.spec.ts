@@ -190,7 +190,7 @@ test.describe('the assistant’s outputs on the phantom', () => {
 
 // The real case: a lung CT slice (val split) whose expert mask comes in with it, segmented by the bundled model.
 const dataDir = resolveDataDir();
-/** A val slice the bundled 0.2.0 model segments well (IoU 0.96 in its evaluation, models/vesalius-vlm-0.2.0/eval.json). */
+/** A val slice the bundled model segments well (IoU 0.960 for 0.3.0 and 0.96 for 0.2.0 in their evaluations, eval.json beside each). */
 const LUNG_CASE = 'ID_0242_Z_0123.png';
 const lungVal = dataDir ? path.join(dataDir, 'lung-ct', 'val') : null;
 const lungCaseMissing =

@@ -389,7 +389,7 @@ const bundledSkipReason = ((): string | null => {
   } catch {
     return null;
   }
-  return imageEmbed ? null : `the bundled model ${bundled.name} has no image_embed graph (trained embeddings arrive with vesalius-vlm 0.3)`;
+  return imageEmbed ? null : `the bundled model ${bundled.name} has no image_embed graph: ranking real images needs a model with embedding graphs (vesalius-vlm 0.3 layout)`;
 })();
 
 test.describe('search with the bundled model over real images', () => {
@@ -412,8 +412,11 @@ test.describe('search with the bundled model over real images', () => {
       await input.press('Enter');
       const hits = page.getByTestId('search-hit');
       await expect(hits).toHaveCount(total);
-      const topUids = (await hits.evaluateAll((all) => all.map((h) => h.getAttribute('data-sop-instance-uid')))).slice(0, written.chestXray.length);
+      const rankedUids = await hits.evaluateAll((all) => all.map((h) => h.getAttribute('data-sop-instance-uid')));
+      const topUids = rankedUids.slice(0, written.chestXray.length);
       const chestUids = new Set(written.chestXray.map((w) => w.sopInstanceUid));
+      const kindOf = new Map([...written.chestXray, ...written.other].map((w) => [w.sopInstanceUid, w.kind]));
+      console.log(`"chest x-ray", ranked by ${bundled!.name}: ${rankedUids.map((uid) => kindOf.get(uid!)).join(', ')}`);
       // Most of the top places (as many as there are chest X-rays) go to chest X-rays; chance would give about a third.
       expect(topUids.filter((uid) => chestUids.has(uid!)).length).toBeGreaterThanOrEqual(Math.ceil(0.75 * written.chestXray.length));
       checkOffline();
