@@ -111,7 +111,17 @@ export function createAppService(opts: AppServiceOptions): AppService {
   };
   const startedJobIds = new Set<string>();
   // The home holds the user's model folders and the kept choice of model (assistant.selectModel).
-  const assistant = createAssistantHandlers({ home: opts.home, emit: events.emit, ...opts.assistant });
+  const assistant = createAssistantHandlers({
+    home: opts.home,
+    emit: events.emit,
+    ...opts.assistant,
+    // After a switch of model, archive search reads the new model's vectors and, in the app, indexes with it.
+    onModelSwitched: () => {
+      opts.assistant?.onModelSwitched?.();
+      if (opts.search?.autoIndex) search.indexInBackground();
+      else void search.preload();
+    },
+  });
   // The annotation store beside the catalog (core/store/README.md); opened on first use, reopened after a failure.
   const annotationStore = new StoreHandle(path.join(opts.home, ANNOTATION_DB_FILE));
   const masks = new MaskStore(annotationStore);

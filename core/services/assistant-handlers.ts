@@ -27,6 +27,8 @@ export interface AssistantHandlerDeps {
   createClient?: InferencePortFactory;
   /** Page events: a caption asked with a streamId is sent as it grows (assistant.captionProgress). */
   emit?: Emit;
+  /** Called after assistant.selectModel changed the model in use (archive search indexes with the new one). */
+  onModelSwitched?: () => void;
 }
 
 export interface AssistantService {
@@ -79,10 +81,12 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   };
   /** After a switch: the old folder's worker is stopped now (not at the next request), so its memory is freed. */
   const switched = async (modelDir: string): Promise<void> => {
-    if (!client || path.resolve(client.modelDir) === path.resolve(modelDir)) return;
-    const old = client;
-    client = null;
-    await old.dispose();
+    if (client && path.resolve(client.modelDir) !== path.resolve(modelDir)) {
+      const old = client;
+      client = null;
+      await old.dispose();
+    }
+    deps.onModelSwitched?.();
   };
 
   const clientFor = (folder: ModelFolder): InferencePort => {

@@ -113,13 +113,15 @@ describe('assistant.listModels / assistant.selectModel', () => {
 
   it('switches: the old client is disposed at once, the next call runs the new folder, and a restart keeps the choice', async () => {
     const { bundledDir, home, bundledTiny, myTiny } = setUp('switch');
-    const a = assistant({ modelsDir: bundledDir, home });
+    let switches = 0;
+    const a = assistant({ modelsDir: bundledDir, home, onModelSwitched: () => switches++ });
     expect(await a.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { model: 'shipped-tiny' } });
     expect(a.clients.map((c) => [c.modelDir, c.disposed])).toEqual([[bundledTiny, false]]);
 
     const switched = await a.call('assistant.selectModel', { id: 'user:my-tiny' });
     expect(switched).toMatchObject({ ok: true, value: { selectedId: 'user:my-tiny', notice: null } });
     expect(a.clients[0].disposed).toBe(true);
+    expect(switches).toBe(1);
     expect(await a.call('assistant.status', {})).toMatchObject({ ok: true, value: { model: 'my-tiny', version: '0.3.0-tiny', problem: null, loaded: false } });
     expect(await a.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { model: 'my-tiny', text: 'a caption by my-tiny' } });
     expect(a.clients.map((c) => [c.modelDir, c.disposed, c.captions])).toEqual([
@@ -129,6 +131,7 @@ describe('assistant.listModels / assistant.selectModel', () => {
     // Choosing the model in use again keeps its worker.
     expect(await a.call('assistant.selectModel', { id: 'user:my-tiny' })).toMatchObject({ ok: true });
     expect(a.clients[1].disposed).toBe(false);
+    expect(switches).toBe(1);
     expect(JSON.parse(readFileSync(path.join(home, SETTINGS_FILE), 'utf8'))).toEqual({ assistantModel: 'user:my-tiny' });
     await a.service.dispose();
     expect(a.clients[1].disposed).toBe(true);
