@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../core/model/config';
 import { modelsDir, tinyRandomDir } from '../core/model/test-models';
 import { writeTestImages, type TestImages } from './assistant-test-images';
-import { parseLabels } from './classify-command';
 import { vesalius } from './test-run';
 
 let dir: string;
@@ -88,12 +87,4 @@ describe('vesalius classify (tiny-random)', () => {
     const help = await vesalius(['--help'], env);
     expect(help.stdout).toMatch(/vesalius classify <image> \[--labels "a,b,c"\] \[--model DIR\|NAME\] \[--json\]/);
   }, SLOW);
-});
-
-describe('parseLabels', () => {
-  it('splits on commas and checks the labels as the app does', () => {
-    expect(parseLabels(' ct , mri')).toEqual({ ok: true, labels: ['ct', 'mri'] });
-    expect(parseLabels('ct')).toEqual({ ok: false, reason: 'give at least two labels to choose between' });
-    expect(parseLabels(`ct,${'x'.repeat(65)}`)).toEqual({ ok: false, reason: 'label 2 is longer than 64 characters' });
-  });
 });

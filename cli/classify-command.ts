@@ -1,4 +1,4 @@
-import { classifyLabelsSchema } from '../core/contract/assistant';
+import { parseLabelList } from '../core/contract/assistant';
 import { DEFAULT_ZERO_SHOT_SETS } from '../core/inference/zero-shot';
 import { classifyImage, classifyUnsupported } from '../core/services/zero-shot-classify';
 import { UsageError, walkArgs, type CliCommand } from './command';
@@ -62,15 +62,6 @@ function parseArgs(argv: string[]): ClassifyArgs | 'help' {
   return { image: walked[0], labels, model, json };
 }
 
-/** --labels as the contract checks them (the same rule as the app's labels field), or the reason in words. */
-export function parseLabels(text: string): { ok: true; labels: string[] } | { ok: false; reason: string } {
-  const parsed = classifyLabelsSchema.safeParse(text.split(','));
-  if (parsed.success) return { ok: true, labels: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = typeof issue.path[0] === 'number' ? `label ${issue.path[0] + 1} ` : '';
-  return { ok: false, reason: `${at}${issue.message}` };
-}
-
 const percent = (p: number): string => `${(100 * p).toFixed(1)} %`;
 
 export const classifyCommand: CliCommand = async (argv, io) => {
@@ -89,7 +80,7 @@ export const classifyCommand: CliCommand = async (argv, io) => {
   if (unsupported !== null) return fail(unsupported);
   let labels: string[] | undefined;
   if (args.labels !== undefined) {
-    const parsed = parseLabels(args.labels);
+    const parsed = parseLabelList(args.labels);
     if (!parsed.ok) return fail(`--labels "${args.labels}": ${parsed.reason}`);
     labels = parsed.labels;
   }

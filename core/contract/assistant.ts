@@ -169,6 +169,18 @@ export const classifyLabelsSchema = z
     });
   });
 
+/**
+ * A comma-separated list of labels (the dock's labels field, the CLI's --labels) checked by classifyLabelsSchema:
+ * the labels, or the first reason in words ("label 2 is empty").
+ */
+export function parseLabelList(text: string): { ok: true; labels: string[] } | { ok: false; reason: string } {
+  const parsed = classifyLabelsSchema.safeParse(text.split(','));
+  if (parsed.success) return { ok: true, labels: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = typeof issue.path[0] === 'number' ? `label ${issue.path[0] + 1} ` : '';
+  return { ok: false, reason: `${at}${issue.message}` };
+}
+
 export const classifyRequestSchema = z.object({ image: assistantImageSchema, labels: classifyLabelsSchema.optional() }).strict();
 
 export const classifiedLabelSchema = z.object({

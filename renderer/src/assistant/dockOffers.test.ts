@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AssistantStatus } from '../../../core/contract/assistant';
-import { dockOffers, promptToKeep } from './dockOffers';
+import { classifyOffer, dockOffers, promptToKeep } from './dockOffers';
 
 const status = (patch: Partial<AssistantStatus>): AssistantStatus => ({
   model: 'vlm',
@@ -46,5 +46,14 @@ describe('promptToKeep', () => {
     expect(promptToKeep('left lung', ['lung', 'left lung'])).toBe('left lung');
     expect(promptToKeep('liver', ['lung', 'left lung'])).toBe('lung');
     expect(promptToKeep('lung', [])).toBe('');
+  });
+});
+
+describe('classifyOffer', () => {
+  it('offers Classify only to a model with embeddings, else says why; keeps it while the status is unknown or has a problem', () => {
+    expect(classifyOffer(status({ tasks: ['caption', 'vqa', 'segment', 'embed'] }))).toBeNull();
+    expect(classifyOffer(status({ tasks: ['caption', 'vqa', 'segment'] }))).toBe('vlm has no image–text embeddings: it does not classify');
+    expect(classifyOffer(null)).toBeNull();
+    expect(classifyOffer(status({ tasks: [], problem: 'config.json is not JSON' }))).toBeNull();
   });
 });

@@ -35,3 +35,12 @@ export function dockOffers(status: AssistantStatus | null): DockOffers {
 export function promptToKeep(current: string, prompts: readonly string[]): string {
   return prompts.includes(current) ? current : (prompts[0] ?? '');
 }
+
+/**
+ * Classify (zero-shot, by the image and text embeddings): null when the model offers it, else why not. As for the
+ * other actions, a status not known yet or one with a problem keeps it, so the request names the problem.
+ */
+export function classifyOffer(status: AssistantStatus | null): string | null {
+  if (!status || status.problem) return null;
+  return status.tasks.includes('embed') ? null : `${status.model ?? 'the model'} has no image–text embeddings: it does not classify`;
+}
