@@ -61,7 +61,7 @@ describe('vesalius models list', () => {
 
     const user = doc.models.filter((m) => m.source === 'user');
     expect(user.map((m) => m.name)).toEqual(['half-copied', 'my-model', 'not-a-model']);
-    expect(user[1]).toMatchObject({ version: tiny.config.version, problem: null });
+    expect(user[1]).toMatchObject({ id: 'user:my-model', version: tiny.config.version, problem: null });
     expect(user[0].problem).toMatch(/half-copied: text_decoder\.onnx: file is missing/);
     expect(user[2].problem).toMatch(/not-a-model: config\.json: model_type is "something-else"; this app runs "vesalius-vlm" model folders/);
   }, SLOW);
@@ -76,6 +76,10 @@ describe('vesalius models list', () => {
     const named = await vesalius(['segment', path.join(dir, 'nothing-here'), '--prompt', 'kidney', '--out', path.join(dir, 'o'), '--model', 'my-model'], env);
     expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/unknown prompt "kidney"/);
+    // The registry's id names it too (a user folder may share a bundled one's name).
+    const byId = await vesalius(['segment', path.join(dir, 'nothing-here'), '--prompt', 'kidney', '--out', path.join(dir, 'o'), '--model', 'user:my-model'], env);
+    expect(byId.code).toBe(2);
+    expect(byId.stderr).toMatch(/unknown prompt "kidney"/);
     const broken = await vesalius(['caption', path.join(dir, 'nothing-here'), '--model', 'half-copied'], env);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/half-copied: text_decoder\.onnx: file is missing/);

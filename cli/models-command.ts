@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { AssistantTask } from '../core/contract/assistant';
 import { defaultModel, loadModelFolder, modelTasks } from '../core/model/config';
-import { openModelFolder } from '../core/model/registry';
+import { modelIdOf, openModelFolder } from '../core/model/registry';
 import { errorMessage } from '../core/model/errors';
 import { defaultModelsDir } from '../core/services/assistant-handlers';
 import { UsageError, walkArgs, type CliCommand } from './command';
@@ -18,13 +18,15 @@ commands use without --model is marked default.
 
   --check   also load every usable model's ONNX graphs in the inference worker (a few seconds each),
             so a graph onnxruntime cannot load, or with the wrong inputs, shows as a problem
-  --json    print { models: [{ name, dir, source, default, version, description, parameters, tasks,
+  --json    print { models: [{ id, name, dir, source, default, version, description, parameters, tasks,
             prompts, features, problem }], userDir }
 
 Exit status: 0 (problems are listed, not failures); 2 for usage errors.
 `;
 
 interface ListedModel {
+  /** The registry's id (`bundled:<name>`, `user:<name>`): what the dock's picker keeps, and what --model also takes. */
+  id: string;
   name: string;
   dir: string;
   source: 'bundled' | 'user';
@@ -66,6 +68,7 @@ function parseArgs(argv: string[]): { json: boolean; check: boolean } | 'help' {
 
 function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaultDir: string | undefined): ListedModel {
   const base: ListedModel = {
+    id: modelIdOf(candidate.source, candidate.dir),
     name: path.basename(candidate.dir),
     dir: candidate.dir,
     source: candidate.source,
