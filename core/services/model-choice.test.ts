@@ -174,6 +174,10 @@ describe('assistant.listModels / assistant.selectModel', () => {
     expect(await a.list()).toMatchObject({ selectedId: 'bundled:shipped-tiny', notice: expect.stringMatching(/settings\.json: is not valid JSON/) });
     expect(await a.call('assistant.selectModel', { id: 'user:my-tiny' })).toMatchObject({ ok: true, value: { selectedId: 'user:my-tiny', notice: null } });
     expect(JSON.parse(readFileSync(path.join(home, SETTINGS_FILE), 'utf8'))).toEqual({ assistantModel: 'user:my-tiny' });
+
+    // A folder path written into the file by hand is not a registry model: not read, the default is used.
+    writeFileSync(path.join(home, SETTINGS_FILE), JSON.stringify({ assistantModel: `folder:${tinyRandomDir}` }));
+    expect(await assistant({ modelsDir: bundledDir, home }).list()).toMatchObject({ selectedId: 'bundled:shipped-tiny', notice: null });
   });
 
   it('lists the folder the process was started with (selected, not kept), and one can go back to it', async () => {

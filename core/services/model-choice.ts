@@ -94,7 +94,9 @@ export class ModelChoice {
       if (this.deps.home !== null && this.deps.startDir === null) {
         const read = readSettings(this.deps.home);
         this.settingsProblem = read.problem;
-        this.picked = read.settings.assistantModel ?? null;
+        // Only a registry folder is kept (see select); a folder path written into the file by hand is not read.
+        const kept = read.settings.assistantModel ?? null;
+        this.picked = kept !== null && !kept.startsWith('folder:') ? kept : null;
       }
     }
     return this.picked;
