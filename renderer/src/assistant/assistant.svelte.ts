@@ -11,6 +11,7 @@ import { answerLine, segmentationLine } from './format';
 import { modelSliceOf, notFoundText, structureFound } from './modelSlice';
 import { runSeries, seriesOutcomeLine } from './seriesRun';
 import { dockOffers, promptToKeep } from './dockOffers';
+import { followCaption, newCaptionStreamId } from './captionStream';
 
 export type AssistantAction = 'caption' | 'ask' | 'segment';
 
@@ -112,6 +113,8 @@ export class AssistantState {
   /** What became of the last whole-series run, in words. */
   seriesOutcome = $state<string | null>(null);
   overlayVisible = $state(true);
+  /** The caption as the model writes it (null when no caption runs): streamed token by token from the worker. */
+  captionSoFar = $state<string | null>(null);
   reportDraft = $state('');
   question = $state('');
   prompt = $state('');
@@ -150,10 +153,20 @@ export class AssistantState {
     }
   }
 
-  caption(): Promise<void> {
-    return this.run('caption', (slice) => this.api['assistant.caption']({ image: slice.image }), (answer, slice) =>
-      this.addAnswer('caption', 'Description', answer, slice),
-    );
+  /** Describes the slice on screen; the caption grows in `captionSoFar` while the model writes it. */
+  async caption(): Promise<void> {
+    if (this.busy.caption) return;
+    const streamId = newCaptionStreamId();
+    this.captionSoFar = '';
+    const stop = followCaption(this.api, streamId, (text) => (this.captionSoFar = text));
+    try {
+      await this.run('caption', (slice) => this.api['assistant.caption']({ image: slice.image, streamId }), (answer, slice) =>
+        this.addAnswer('caption', 'Description', answer, slice),
+      );
+    } finally {
+      stop();
+      this.captionSoFar = null;
+    }
   }
 
   ask(): Promise<void> {

@@ -25,8 +25,11 @@ export function segmentationLine(result: SegmentationResult, sliceLabel: string)
 /** An answer's probability and whether it is below the model's threshold: "p = 0.82", "p = 0.41 · uncertain"; null without one. */
 export function answerConfidence(answer: Pick<AssistantAnswer, 'probability' | 'uncertain'>): string | null {
   if (answer.probability === null) return answer.uncertain ? 'uncertain' : null;
-  return `p = ${answer.probability.toFixed(2)}${answer.uncertain ? ' · uncertain' : ''}`;
+  return `p = ${formatProbability(answer.probability)}${answer.uncertain ? ' · uncertain' : ''}`;
 }
+
+/** Two decimals; below 0.01 (a long caption's product of token probabilities) in powers of ten, not "0.00". */
+export const formatProbability = (p: number): string => (p >= 0.01 || p === 0 ? p.toFixed(2) : p.toExponential(1));
 
 /** IoU and Dice as the dock shows them: two decimals. */
 export const formatOverlap = (value: number | null): string => (value === null ? '—' : value.toFixed(2));
