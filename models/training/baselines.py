@@ -141,8 +141,20 @@ def summary(result: dict, names: list[str]) -> dict:
     return out
 
 
+def subset(result: dict, names: list[str], keep: set[str]) -> tuple[dict, list[str]]:
+    """The images of `result` whose name is in `keep` (same order)."""
+    idx = [i for i, n in enumerate(names) if n in keep]
+    out = {"painted": result["painted"][idx]}
+    if result.get("presence") is not None:
+        out["presence"] = [result["presence"][i] for i in idx]
+        out["present"] = [result["present"][i] for i in idx]
+    return out, [names[i] for i in idx]
+
+
 def no_lung_report(model, tok, rules, head_units: list[np.ndarray], head_names: list[str],
-                   limit: int | None = None) -> dict:
+                   limit: int | None = None, test_images: set[str] | None = None) -> dict:
+    """`test_images`: the VQA-RAD test images. The recipe trains presence 0 on head images that are not test
+    images, so the head figure that means something is the one over test images (`..._test_images`)."""
     head = lung_prompt_masks(model, tok, rules, head_units, [None] * len(head_units))
     slices = ct_series_slices(("no_lung",))[:limit]
     units = [hu_to_unit(s["hu"], 1.0, 0.0) for s in slices]
@@ -157,6 +169,8 @@ def no_lung_report(model, tok, rules, head_units: list[np.ndarray], head_names: 
                           f"probability >= {rules.mask_threshold}; each image at its own size after the "
                           f'runtime\'s crop and resize (fit "{rules.fit}")',
             "vqa_rad_head_images": summary(head, head_names),
+            **({"vqa_rad_head_images_test_images": summary(*subset(head, head_names, test_images))}
+               if test_images and any(n in test_images for n in head_names) else {}),
             "ct_series_below_lung_base": {"model": summary(ct, names),
                                           "header_facts_fed": bool(rules.header_fusion),
                                           "header_facts": facts[0] if facts else None,

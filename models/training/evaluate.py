@@ -506,7 +506,8 @@ def main():
         "lung_ct_val": {"model": lung, "baseline_blank_image": lung_blank,
                         "baseline_classical": timed("lung_classical", baselines.lung_baseline_report,
                                                     lung["iou_per_slice"])},
-        "no_lung": timed("no_lung", baselines.no_lung_report, model, tok, rules, vqa_units(head), head, limit),
+        "no_lung": timed("no_lung", baselines.no_lung_report, model, tok, rules, vqa_units(head), head, limit,
+                         set(meta["vqa_test_image_set"])),
         "captions_test_images": {"model": caption_scores(caps, refs),
                                  "facts_accuracy": caption_facts.facts_accuracy(caps, ref_facts),
                                  "baseline_constant_most_frequent_train_caption":
@@ -544,8 +545,10 @@ def targets(out: dict, folder: str) -> dict:
     lung = out["lung_ct_val"]["model"]
     classical = out["lung_ct_val"]["baseline_classical"]["chosen_on_train"]
     nl = out["no_lung"]
-    n_head, n_ct = nl["vqa_rad_head_images"]["n"], nl["ct_series_below_lung_base"]["model"]["n"]
-    empty = (nl["vqa_rad_head_images"]["empty_mask_rate"] * n_head
+    # head images the recipe never trained presence on (the test images), where that figure exists
+    heads = nl.get("vqa_rad_head_images_test_images", nl["vqa_rad_head_images"])
+    n_head, n_ct = heads["n"], nl["ct_series_below_lung_base"]["model"]["n"]
+    empty = (heads["empty_mask_rate"] * n_head
              + nl["ct_series_below_lung_base"]["model"]["empty_mask_rate"] * n_ct) / max(1, n_head + n_ct)
     chest = out["captions_chest_ct"].get("lung_ct_val_with_chest_ct_header",
                                          out["captions_chest_ct"]["lung_ct_val_no_header"])
@@ -558,8 +561,8 @@ def targets(out: dict, folder: str) -> dict:
                                          f"({classical['iou']:.3f} on val)",
                             lung["iou"] >= 0.975 and lung["iou"] > classical["iou"]),
          "lung_worst_slice": target(lung["iou_min"], ">= 0.90", lung["iou_min"] >= 0.90),
-         "no_lung_empty_mask_rate": target(empty, ">= 0.95 of images without lungs (head images + CT below "
-                                                  "the lung base, pooled)", empty >= 0.95),
+         "no_lung_empty_mask_rate": target(empty, ">= 0.95 of images without lungs (head images that are "
+                                                  "test images + CT below the lung base, pooled)", empty >= 0.95),
          "chest_ct_caption_modality_and_region": target(chest_acc, ">= 0.90 of chest CT slices",
                                                         chest_acc is not None and chest_acc >= 0.90),
          "vqa_closed": target(closed, ">= 0.75 and >= 0.10 over the blanked image",
@@ -637,7 +640,8 @@ def print_table(out: dict) -> None:
               f"model wins {b['model_wins']}/{b['n']}")
     nl = out["no_lung"]
     print(f"{'no lung: empty-mask rate':34s} head images {nl['vqa_rad_head_images']['empty_mask_rate']:.3f} "
-          f"(n {nl['vqa_rad_head_images']['n']}), CT below lung base "
+          f"(n {nl['vqa_rad_head_images']['n']}; test images only "
+          f"{nl.get('vqa_rad_head_images_test_images', {}).get('empty_mask_rate', float('nan')):.3f}), CT below lung base "
           f"{nl['ct_series_below_lung_base']['model']['empty_mask_rate']:.3f} (n {nl['ct_series_below_lung_base']['model']['n']})")
     if "retrieval_test_images" in out:
         r = out["retrieval_test_images"]
