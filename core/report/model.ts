@@ -39,6 +39,12 @@ export const aiSourceSchema = z
 export type AiSource = z.infer<typeof aiSourceSchema>;
 
 /**
+ * A probability as the dock and the report print it: two decimals; below 0.01 (a caption's product over dozens of
+ * token probabilities) in powers of ten, so it does not read as "0.00".
+ */
+export const formatProbability = (p: number): string => (p >= 0.01 || p === 0 ? p.toFixed(2) : p.toExponential(1));
+
+/**
  * The provenance line of an AI text: the slice and time it was answered, and its probability and 'uncertain' when
  * the model reported them; null for items without a source (inserted before issue 13). The Report dock shows it
  * under the text and the PDF prints it there, after the model and version.
@@ -46,7 +52,7 @@ export type AiSource = z.infer<typeof aiSourceSchema>;
 export function aiSourceLine(source: AiSource | undefined): string | null {
   if (!source) return null;
   const parts = [source.slice ? `slice ${source.slice.number}/${source.slice.count}` : 'image', source.answeredAt.replace('T', ' ').slice(0, 16)];
-  if (source.probability !== null) parts.push(`p = ${source.probability.toFixed(2)}`);
+  if (source.probability !== null) parts.push(`p = ${formatProbability(source.probability)}`);
   if (source.uncertain) parts.push('uncertain');
   return parts.join(' · ');
 }

@@ -1,5 +1,6 @@
 import type { AssistantAnswer, SegmentationResult } from './assistant.svelte';
 import { notFoundText } from './modelSlice';
+import { formatProbability } from '../../../core/report/model';
 
 /** Request time as whole milliseconds. */
 export const formatMs = (ms: number): string => `${Math.round(ms)} ms`;
@@ -27,9 +28,6 @@ export function answerConfidence(answer: Pick<AssistantAnswer, 'probability' | '
   if (answer.probability === null) return answer.uncertain ? 'uncertain' : null;
   return `p = ${formatProbability(answer.probability)}${answer.uncertain ? ' · uncertain' : ''}`;
 }
-
-/** Two decimals; below 0.01 (a long caption's product of token probabilities) in powers of ten, not "0.00". */
-export const formatProbability = (p: number): string => (p >= 0.01 || p === 0 ? p.toFixed(2) : p.toExponential(1));
 
 /** IoU and Dice as the dock shows them: two decimals. */
 export const formatOverlap = (value: number | null): string => (value === null ? '—' : value.toFixed(2));
