@@ -53,6 +53,8 @@ export class SearchService {
   private runningJobId: string | null = null;
   /** The catalog changed while a run was going: its listing is older, so another run follows it. */
   private runAgain = false;
+  /** A run was cancelled because the model is being switched: the new model's run follows the switch. */
+  private resumeAfterSwitch = false;
   /** Bumped when this process's catalog changed (its own imports: data_version counts only other connections'). */
   private catalogChanges = 0;
   /** The last status counts and what they were counted from (a page may ask often; 100k images take a while). */
@@ -149,6 +151,31 @@ export class SearchService {
       finalTotal: (summary) => summary.embedded + summary.skipped + summary.failedCount,
     });
     return ok({ jobId: this.runningJobId });
+  }
+
+  /**
+   * The model in use is about to change and its inference client to be disposed: a run going embeds through that
+   * client, so it is cancelled now, through the job registry (its job says 'cancelled'), before its requests come
+   * back as model errors. modelSwitched starts the new model's run.
+   */
+  modelSwitching(): void {
+    const running = this.runningJob();
+    if (running === null) return;
+    this.runAgain = false; // the new model's run lists the catalog afresh
+    this.resumeAfterSwitch = true;
+    this.deps.jobs.cancel(running);
+  }
+
+  /**
+   * The new model is in use: a run cancelled by the switch (or, with `autoIndex`, any) starts over with it —
+   * resumable, so images already embedded with this model version are skipped; otherwise its vectors are read.
+   */
+  modelSwitched(autoIndex: boolean): void {
+    const resume = this.resumeAfterSwitch || autoIndex;
+    this.resumeAfterSwitch = false;
+    this.port = null;
+    if (resume) this.startIndexing();
+    else void this.preload();
   }
 
   private runAgainNow(): void {
@@ -314,6 +341,7 @@ export class SearchService {
   dispose(): void {
     this.disposed = true;
     this.runAgain = false;
+    this.resumeAfterSwitch = false;
     this.deps.jobs.cancelAll('searchIndex');
     this.port = null;
   }

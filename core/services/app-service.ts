@@ -115,11 +115,16 @@ export function createAppService(opts: AppServiceOptions): AppService {
     home: opts.home,
     emit: events.emit,
     ...opts.assistant,
-    // After a switch of model, archive search reads the new model's vectors and, in the app, indexes with it.
+    // A switch of model cancels an indexing run before the old model's client is disposed (the run embeds through
+    // it); then archive search reads the new model's vectors and indexes with it (in the app, or when a run was
+    // cancelled by the switch).
+    onModelSwitching: () => {
+      opts.assistant?.onModelSwitching?.();
+      search.modelSwitching();
+    },
     onModelSwitched: () => {
       opts.assistant?.onModelSwitched?.();
-      if (opts.search?.autoIndex) search.indexInBackground();
-      else void search.preload();
+      search.modelSwitched(opts.search?.autoIndex === true);
     },
   });
   // The annotation store beside the catalog (core/store/README.md); opened on first use, reopened after a failure.

@@ -27,6 +27,11 @@ export interface AssistantHandlerDeps {
   createClient?: InferencePortFactory;
   /** Page events: a caption asked with a streamId is sent as it grows (assistant.captionProgress). */
   emit?: Emit;
+  /**
+   * Called when assistant.selectModel changes the model in use, before the old folder's inference client is
+   * disposed: work going through that client (an archive indexing run) stops here, rather than fail on it.
+   */
+  onModelSwitching?: () => void;
   /** Called after assistant.selectModel changed the model in use (archive search indexes with the new one). */
   onModelSwitched?: () => void;
 }
@@ -81,6 +86,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   };
   /** After a switch: the old folder's worker is stopped now (not at the next request), so its memory is freed. */
   const switched = async (modelDir: string): Promise<void> => {
+    deps.onModelSwitching?.();
     if (client && path.resolve(client.modelDir) !== path.resolve(modelDir)) {
       const old = client;
       client = null;
@@ -99,7 +105,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   };
   const noWorker = (modelDir: string): InferencePort => {
     const refuse = async () => err('unsupported', `${path.basename(modelDir)}: this process has no inference worker to run the model`);
-    return { modelDir, loaded: false, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, dispose: async () => undefined };
+    return { modelDir, loaded: false, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, embedTexts: refuse, dispose: async () => undefined };
   };
   const createClient: InferencePortFactory = deps.createClient ?? noWorker;
 
