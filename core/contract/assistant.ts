@@ -203,9 +203,21 @@ export type ClassifyAnswer = z.infer<typeof classifyAnswerSchema>;
 /** The page's name for one streamed caption request: its progress events carry it. */
 export const captionStreamIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
+/**
+ * Longest caption text a progress event carries. Events go to every page and socket, so their size is bounded here
+ * rather than by the model folder (a user's folder may allow long texts); a caption that grows past it is sent
+ * whole in the call's answer only.
+ */
+export const CAPTION_PROGRESS_MAX_CHARS = 4096;
+
 /** A streamed caption so far: the text, what the last step added (`delta`), and how many tokens it holds. */
 export const captionProgressSchema = z
-  .object({ streamId: captionStreamIdSchema, text: z.string(), delta: z.string(), tokens: z.number().int().min(0) })
+  .object({
+    streamId: captionStreamIdSchema,
+    text: z.string().max(CAPTION_PROGRESS_MAX_CHARS),
+    delta: z.string().max(CAPTION_PROGRESS_MAX_CHARS),
+    tokens: z.number().int().min(0).max(CAPTION_PROGRESS_MAX_CHARS),
+  })
   .strict();
 export type CaptionProgress = z.infer<typeof captionProgressSchema>;
 

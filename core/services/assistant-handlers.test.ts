@@ -2,7 +2,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { CaptionProgress } from '../contract/assistant';
+import { CAPTION_PROGRESS_MAX_CHARS, type CaptionProgress } from '../contract/assistant';
+import { err, ok } from '../contract/result';
+import type { CaptionRequestOptions, InferencePort } from '../inference/port';
+import type { WorkerImage } from '../inference/protocol';
 import { dispatch } from '../contract/dispatch';
 import type { Handlers } from '../contract/index';
 import { tinyRandomDir } from '../model/test-models';
@@ -94,6 +97,29 @@ describe('assistant handlers over dispatch (tiny-random)', () => {
     expect(await s.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { text: value.text, probability: value.probability } });
     expect(events).toEqual([]);
     expect(await s.call('assistant.caption', { image, streamId: 'no spaces' })).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+  });
+
+  it('caption progress events stay within the contract\'s bound; a longer caption still answers whole', async () => {
+    const bus = new EventBus();
+    const events: CaptionProgress[] = [];
+    bus.on('assistant.captionProgress', (payload) => void events.push(payload));
+    // A model folder may allow long texts: a fake worker decodes 3000 characters a token.
+    const long = 'x'.repeat(3000);
+    const steps = [long, long.repeat(2), long.repeat(3)];
+    const fakeClient = (modelDir: string): InferencePort => {
+      const refuse = async () => err('unsupported', 'not in this test');
+      const caption = async (_image: WorkerImage, options?: CaptionRequestOptions) => {
+        steps.forEach((text, i) => options?.onToken?.({ text, delta: long, tokens: i + 1 }));
+        return ok({ model: 'fake', text: steps[2], tokenIds: [1, 2, 3], forcedTokens: 0, probability: 0.5, ms: 1 });
+      };
+      const port = { modelDir, loaded: true, caption, load: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, embedTexts: refuse, dispose: async () => undefined };
+      return port;
+    };
+    const s = service({ modelDir: tinyRandomDir, emit: bus.emit, createClient: fakeClient });
+    const caption = await s.call('assistant.caption', { image: ctPayload(8, 8), streamId: 'dock-long' });
+    expect(caption).toMatchObject({ ok: true, value: { text: steps[2], probability: 0.5 } });
+    expect(events.map((e) => e.text.length)).toEqual([3000]);
+    expect(events.every((e) => e.text.length <= CAPTION_PROGRESS_MAX_CHARS)).toBe(true);
   });
 
   it('0.3 answers: presence on masks, the answer probability, refusals as bad_input naming the reason', async () => {

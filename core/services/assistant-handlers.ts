@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AssistantImage, AssistantTask, TextAnswer, assistantCalls } from '../contract/assistant';
+import { CAPTION_PROGRESS_MAX_CHARS, type AssistantImage, type AssistantTask, type TextAnswer, type assistantCalls } from '../contract/assistant';
 import { err, ok, type Result } from '../contract/result';
 import { projectRoot } from '../config/data-dir';
 import type { modelCalls } from '../contract/models';
@@ -49,11 +49,17 @@ export interface AssistantService {
 
 export const defaultModelsDir = (): string => path.join(projectRoot, 'models');
 
-/** The token listener of a streamed caption: each step as an assistant.captionProgress event named by the page's id. */
+/**
+ * The token listener of a streamed caption: each step as an assistant.captionProgress event named by the page's id.
+ * Steps past the event's bound are not sent (the answer still carries the whole text): the bus would refuse them,
+ * and a listener that throws fails the caption.
+ */
 const captionStream =
   (emit: Emit, streamId: string) =>
-  ({ text, delta, tokens }: CaptionStep): void =>
+  ({ text, delta, tokens }: CaptionStep): void => {
+    if (text.length > CAPTION_PROGRESS_MAX_CHARS || tokens > CAPTION_PROGRESS_MAX_CHARS) return;
     emit('assistant.captionProgress', { streamId, text, delta, tokens });
+  };
 
 /** The contract's image as the worker takes it: the same typed array (it crosses to the worker by structured clone). */
 export function workerImageOf(image: AssistantImage): WorkerImage {
