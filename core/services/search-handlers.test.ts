@@ -92,6 +92,8 @@ describe('search.* through the app service (real catalog, reader threads; a fake
     expect(clients[0].calls.images.map((i) => i.kind).sort()).toEqual(['gray8', 'gray8', 'hu', 'hu', 'hu']);
     // With the header tags a 0.3 model reads as facts, as the dock and the CLI send them.
     expect(clients[0].calls.images.map((i) => (i as ModelImage).header?.modality).sort()).toEqual(['CT', 'CT', 'CT', 'MR', 'MR']);
+    // As background work, through the whole path (search service, embedding port, client): the dock goes first.
+    expect(clients[0].calls.imagePriorities).toEqual(Array(5).fill('background'));
     expect(value(await call('search.indexStatus', {}))).toMatchObject({ indexed: 5, total: 5, running: false });
 
     // Resumable: nothing to do the second time.
