@@ -13,9 +13,12 @@ import { workerStarter } from '../workers/inference/worker-process';
 /** Where the user's own model folders live: `$VESALIUS_HOME/models` (Hugging Face layout, one folder per model). */
 export const userModelsDir = (env: NodeJS.ProcessEnv = process.env): string => userModelsDirOf(resolveHome(env));
 
-/** The model folders a command can name: the registry's (core/model/registry.ts), the bundled ones then the user's. */
+/**
+ * The model folders a command can name: the registry's (core/model/registry.ts), the bundled ones then the user's,
+ * test fixtures (tiny-random) included: a command names its model, and `models list` marks them.
+ */
 export function modelFolderCandidates(env: NodeJS.ProcessEnv = process.env): { source: 'bundled' | 'user'; dir: string }[] {
-  return listModelFolders({ bundledDir: defaultModelsDir(), userDir: userModelsDir(env) });
+  return listModelFolders({ bundledDir: defaultModelsDir(), userDir: userModelsDir(env), includeTestModels: true });
 }
 
 /**

@@ -17,6 +17,7 @@ interface ModelsJson {
     dir: string;
     source: 'bundled' | 'user';
     default: boolean;
+    testOnly: boolean;
     version: string | null;
     tasks: string[];
     prompts: string[];
@@ -53,8 +54,11 @@ describe('vesalius models list', () => {
       version: tiny.config.version,
       prompts: tiny.config.segment_prompts,
       problem: null,
+      // A test fixture (config.json test_only): the CLI lists it, marked; the app's picker leaves it out.
+      testOnly: true,
       features: { headerFusion: tiny.config.header_fusion !== undefined, presence: tiny.config.presence_threshold !== undefined },
     });
+    expect(doc.models.find((m) => m.default)).toMatchObject({ testOnly: false });
     expect(bundledTiny?.tasks).toEqual(expect.arrayContaining(['caption', 'vqa', 'segment']));
     // Exactly one default: the model the assistant commands use without --model.
     expect(doc.models.filter((m) => m.default).map((m) => m.dir)).toEqual([defaultModel(modelsDir)?.dir]);
@@ -69,7 +73,9 @@ describe('vesalius models list', () => {
   it('prints the same as text, and a user model can be named with --model', async () => {
     const run = await vesalius(['models', 'list'], env);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^my-model ${tiny.config.version.replace(/\./g, '\\.')} \\(user\\)`, 'm'));
+    // my-model is a copy of tiny-random, test_only flag and all.
+    expect(run.stdout).toMatch(new RegExp(`^my-model ${tiny.config.version.replace(/\./g, '\\.')} \\(user, test model\\)`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^tiny-random ${tiny.config.version.replace(/\./g, '\\.')} \\(bundled, test model\\)`, 'm'));
     expect(run.stdout).toMatch(/^ {2}problem: half-copied: text_decoder\.onnx: file is missing/m);
     expect(run.stdout).toMatch(new RegExp(`^ {2}segments: ${tiny.config.segment_prompts.join(', ')}$`, 'm'));
 

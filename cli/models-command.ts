@@ -18,8 +18,11 @@ commands use without --model is marked default.
 
   --check   also load every usable model's ONNX graphs in the inference worker (a few seconds each),
             so a graph onnxruntime cannot load, or with the wrong inputs, shows as a problem
-  --json    print { models: [{ id, name, dir, source, default, version, description, parameters, tasks,
-            prompts, features, problem }], userDir }
+  --json    print { models: [{ id, name, dir, source, default, testOnly, version, description, parameters,
+            tasks, prompts, features, problem }], userDir }
+
+A folder whose config.json says "test_only": true (tiny-random: random weights, for tests) is listed
+marked "test model"; the app's model picker leaves it out.
 
 Exit status: 0 (problems are listed, not failures); 2 for usage errors.
 `;
@@ -31,6 +34,8 @@ interface ListedModel {
   dir: string;
   source: 'bundled' | 'user';
   default: boolean;
+  /** config.json `test_only`: a test fixture, which the app's picker leaves out. */
+  testOnly: boolean;
   version: string | null;
   description: string | null;
   parameters: number | null;
@@ -73,6 +78,7 @@ function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaul
     dir: candidate.dir,
     source: candidate.source,
     default: candidate.dir === defaultDir,
+    testOnly: false,
     version: null,
     description: null,
     parameters: null,
@@ -86,6 +92,7 @@ function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaul
     const { config } = folder;
     return {
       ...base,
+      testOnly: config.test_only === true,
       version: config.version,
       description: config.description ?? null,
       parameters: config.parameters,
@@ -117,7 +124,7 @@ async function checkGraphs(model: ListedModel): Promise<string | null> {
 function formatList(models: ListedModel[], userDir: string): string {
   const lines: string[] = [];
   for (const m of models) {
-    lines.push(`${m.name}${m.version ? ` ${m.version}` : ''} (${m.source}${m.default ? ', default' : ''}) ${shown(m.dir)}`);
+    lines.push(`${m.name}${m.version ? ` ${m.version}` : ''} (${m.source}${m.default ? ', default' : ''}${m.testOnly ? ', test model' : ''}) ${shown(m.dir)}`);
     if (m.problem) {
       lines.push(`  problem: ${m.problem}`);
       continue;

@@ -31,6 +31,11 @@ export const modelEntrySchema = z.object({
   segmentPrompts: z.array(z.string()),
   /** Why it cannot be used — the file and the reason; null when it can. */
   problem: z.string().nullable(),
+  /**
+   * A test fixture (config.json `test_only`: random weights), not a model for reading images. The app lists one only
+   * when the process was started with it; the CLI lists them all, marked.
+   */
+  testOnly: z.boolean(),
 });
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
 

@@ -163,6 +163,19 @@ describe('discoverModels / defaultModel', () => {
     expect(defaultModel(root)?.name).toBe(DEFAULT_MODEL_NAME);
   });
 
+  it('never makes a test fixture (config.json test_only) the default, however new', () => {
+    const root = path.join(scratch, 'models-test-only');
+    writeConfig(root, 'fixture', { model_type: 'vesalius-vlm', version: '9.0.0', test_only: true }, 3_000);
+    writeConfig(root, 'real', { model_type: 'vesalius-vlm', version: '0.2.0' }, 1_000);
+    expect(discoverModels(root).map((m) => [m.name, m.testOnly])).toEqual([
+      ['fixture', true],
+      ['real', false],
+    ]);
+    expect(defaultModel(root)?.name).toBe('real');
+    rmSync(path.join(root, 'real'), { recursive: true });
+    expect(defaultModel(root)).toBeNull();
+  });
+
   it('breaks version ties by modification time and returns null without models', () => {
     const root = path.join(scratch, 'models-b');
     writeConfig(root, 'older', { model_type: 'vesalius-vlm', version: '1.0.0' }, 1_000);

@@ -139,6 +139,8 @@ export interface DiscoveredModel {
   dir: string;
   version: string;
   modifiedMs: number;
+  /** config.json `test_only: true`: a test fixture (tiny-random), never the default nor in the app's model list. */
+  testOnly: boolean;
 }
 
 /**
@@ -172,9 +174,15 @@ export function discoverModels(modelsDir: string): DiscoveredModel[] {
     const configPath = path.join(dir, 'config.json');
     if (!existsSync(configPath)) continue;
     try {
-      const json = JSON.parse(readFileSync(configPath, 'utf8')) as { model_type?: unknown; version?: unknown };
+      const json = JSON.parse(readFileSync(configPath, 'utf8')) as { model_type?: unknown; version?: unknown; test_only?: unknown };
       if (json.model_type !== 'vesalius-vlm') continue;
-      found.push({ name: entry.name, dir, version: typeof json.version === 'string' ? json.version : '0', modifiedMs: statSync(configPath).mtimeMs });
+      found.push({
+        name: entry.name,
+        dir,
+        version: typeof json.version === 'string' ? json.version : '0',
+        modifiedMs: statSync(configPath).mtimeMs,
+        testOnly: json.test_only === true,
+      });
     } catch {
       continue;
     }
@@ -182,8 +190,11 @@ export function discoverModels(modelsDir: string): DiscoveredModel[] {
   return found.sort((a, b) => compareVersions(b.version, a.version) || b.modifiedMs - a.modifiedMs || a.name.localeCompare(b.name));
 }
 
-/** The model the assistant uses by default: the shipped one when present, else the newest found; null when none. */
+/**
+ * The model the assistant uses by default: the shipped one when present, else the newest found; null when none.
+ * A test fixture (config.json test_only) is never the default: it is used only when named.
+ */
 export function defaultModel(modelsDir: string): DiscoveredModel | null {
-  const models = discoverModels(modelsDir);
+  const models = discoverModels(modelsDir).filter((m) => !m.testOnly);
   return models.find((m) => m.name === DEFAULT_MODEL_NAME) ?? models[0] ?? null;
 }

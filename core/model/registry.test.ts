@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { discoverModels } from './config';
 import { findModel, inspectModelFolder, layoutOf, listModels, openModelFolder, userModelsDirOf } from './registry';
-import { modelsDir, tinyRandomDir } from './test-models';
+import { copyTinyAsListedModel, modelsDir, tinyRandomDir } from './test-models';
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-registry-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -17,12 +17,8 @@ const newHome = (): { home: string; userDir: string } => {
   mkdirSync(userDir, { recursive: true });
   return { home, userDir };
 };
-/** tiny-random copied into the user's models folder as `name` (without its parity data). */
-const copyTiny = (userDir: string, name: string): string => {
-  const dir = path.join(userDir, name);
-  cpSync(tinyRandomDir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
-  return dir;
-};
+/** tiny-random copied into the user's models folder as `name` (without its parity data), as a model the app lists. */
+const copyTiny = (userDir: string, name: string): string => copyTinyAsListedModel(path.join(userDir, name));
 const editConfig = (dir: string, change: Record<string, unknown>) => {
   const file = path.join(dir, 'config.json');
   writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), ...change }));
@@ -30,11 +26,17 @@ const editConfig = (dir: string, change: Record<string, unknown>) => {
 const problemOf = (dir: string): string | null => inspectModelFolder('user', dir).entry.problem;
 
 describe('model registry', () => {
-  it('lists the bundled folders discoverModels finds, in its order, with stable ids and no problems', () => {
+  it('lists the bundled folders discoverModels finds, in its order, with stable ids and no problems; test fixtures only when asked', () => {
     const entries = listModels({ bundledDir: modelsDir, userDir: null });
-    expect(entries.map((e) => e.dir)).toEqual(discoverModels(modelsDir).map((m) => m.dir));
+    expect(entries.map((e) => e.dir)).toEqual(discoverModels(modelsDir).filter((m) => !m.testOnly).map((m) => m.dir));
     expect(entries.map((e) => e.name)).not.toContain('training');
-    const tiny = entries.find((e) => e.name === 'tiny-random');
+    // tiny-random's config.json says test_only: the app's list leaves it out, the CLI's (includeTestModels) has it.
+    expect(entries.map((e) => e.name)).not.toContain('tiny-random');
+    expect(entries.every((e) => !e.testOnly)).toBe(true);
+    expect(findModel({ bundledDir: modelsDir, userDir: null }, 'bundled:tiny-random')).toBeNull();
+    const withTests = listModels({ bundledDir: modelsDir, userDir: null, includeTestModels: true });
+    expect(withTests.map((e) => e.dir)).toEqual(discoverModels(modelsDir).map((m) => m.dir));
+    const tiny = withTests.find((e) => e.name === 'tiny-random');
     expect(tiny).toEqual({
       id: 'bundled:tiny-random',
       name: 'tiny-random',
@@ -44,8 +46,9 @@ describe('model registry', () => {
       tasks: ['caption', 'vqa', 'segment', 'embed'],
       segmentPrompts: ['lung', 'left lung', 'right lung'],
       problem: null,
+      testOnly: true,
     });
-    for (const entry of entries) expect(entry.problem, entry.id).toBeNull();
+    for (const entry of withTests) expect(entry.problem, entry.id).toBeNull();
   });
 
   it('lists every folder of the user models folder after the bundled ones; tiny-random copied there works', () => {
@@ -56,7 +59,7 @@ describe('model registry', () => {
     const entries = listModels({ bundledDir: modelsDir, userDir });
     const user = entries.filter((e) => e.source === 'user');
     expect(user).toEqual([
-      { id: 'user:my-tiny', name: 'my-tiny', version: '0.3.0-tiny', source: 'user', dir, tasks: ['caption', 'vqa', 'segment', 'embed'], segmentPrompts: ['lung', 'left lung', 'right lung'], problem: null },
+      { id: 'user:my-tiny', name: 'my-tiny', version: '0.3.0-tiny', source: 'user', dir, tasks: ['caption', 'vqa', 'segment', 'embed'], segmentPrompts: ['lung', 'left lung', 'right lung'], problem: null, testOnly: false },
     ]);
     expect(entries.at(-1)).toEqual(user[0]);
     expect(openModelFolder(dir).name).toBe('my-tiny');
@@ -66,7 +69,7 @@ describe('model registry', () => {
   it('keeps a user folder named like a bundled one apart: both listed, different ids and folders', () => {
     const { userDir } = newHome();
     const dir = copyTiny(userDir, 'tiny-random');
-    const dirs = { bundledDir: modelsDir, userDir };
+    const dirs = { bundledDir: modelsDir, userDir, includeTestModels: true };
     const named = listModels(dirs).filter((e) => e.name === 'tiny-random');
     expect(named.map((e) => [e.id, e.source, e.dir])).toEqual([
       ['bundled:tiny-random', 'bundled', tinyRandomDir],
@@ -129,6 +132,20 @@ describe('model registry', () => {
     expect(findModel(dirs, 'user:gone')).toBeNull();
     expect(findModel({ bundledDir: modelsDir, userDir: null }, 'user:kept')).toBeNull();
     expect(findModel(dirs, 'user:kept')?.entry.problem).toBeNull();
+  });
+
+  it("leaves a test fixture in the user's folder out too (the flag, not the name, decides), unless asked", () => {
+    const { userDir } = newHome();
+    cpSync(tinyRandomDir, path.join(userDir, 'renamed-fixture'), { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
+    copyTiny(userDir, 'tiny-random'); // the fixture's name, without its flag: listed
+    const dirs = { bundledDir: modelsDir, userDir };
+    expect(listModels(dirs).filter((e) => e.source === 'user').map((e) => [e.id, e.testOnly])).toEqual([['user:tiny-random', false]]);
+    expect(findModel(dirs, 'user:renamed-fixture')).toBeNull();
+    expect(listModels({ ...dirs, includeTestModels: true }).filter((e) => e.source === 'user').map((e) => [e.id, e.testOnly])).toEqual([
+      ['user:renamed-fixture', true],
+      ['user:tiny-random', false],
+    ]);
+    expect(findModel({ ...dirs, includeTestModels: true }, 'user:renamed-fixture')?.entry).toMatchObject({ testOnly: true, problem: null });
   });
 
   it('reads the layout from the version', () => {

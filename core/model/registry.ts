@@ -12,6 +12,12 @@ export interface ModelRegistryDirs {
   bundledDir: string;
   /** `$VESALIUS_HOME/models`; null where there is no data home (then only bundled models are listed). */
   userDir: string | null;
+  /**
+   * Also list (and find) folders whose config.json says `test_only: true` (tiny-random): the CLI does, marking them;
+   * the app does not, so its picker offers no test fixture (a folder the process was started with is listed anyway,
+   * by ModelChoice).
+   */
+  includeTestModels?: boolean;
 }
 
 /** The folder of the user's own models in a data home (Hugging Face layout: one folder per model). */
@@ -91,21 +97,25 @@ export function inspectModelFolder(source: ModelSource, dir: string): InspectedM
     const folder = openModelFolder(absDir);
     const { config } = folder;
     return {
-      entry: { ...base, version: config.version, tasks: modelTasks(config), segmentPrompts: config.segment_prompts, problem: null },
+      entry: { ...base, version: config.version, tasks: modelTasks(config), segmentPrompts: config.segment_prompts, problem: null, testOnly: config.test_only === true },
       folder,
     };
   } catch (e) {
-    return { entry: { ...base, version: peekVersion(absDir), tasks: [], segmentPrompts: [], problem: errorMessage(e) }, folder: null };
+    const peeked = peekConfig(absDir);
+    return { entry: { ...base, version: peeked.version, tasks: [], segmentPrompts: [], problem: errorMessage(e), testOnly: peeked.testOnly }, folder: null };
   }
 }
 
-/** The version a broken folder's config.json states, when it states one (the picker still names it). */
-function peekVersion(dir: string): string | null {
+/**
+ * What a folder's config.json states of its version (the picker still names a broken folder) and whether it is a
+ * test fixture, read without validating the rest; nothing when it cannot be read.
+ */
+function peekConfig(dir: string): { version: string | null; testOnly: boolean } {
   try {
-    const json = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { version?: unknown };
-    return typeof json.version === 'string' ? json.version.slice(0, 40) : null;
+    const json = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { version?: unknown; test_only?: unknown } | null;
+    return { version: typeof json?.version === 'string' ? json.version.slice(0, 40) : null, testOnly: json?.test_only === true };
   } catch {
-    return null;
+    return { version: null, testOnly: false };
   }
 }
 
@@ -128,11 +138,15 @@ function userFolders(userDir: string): string[] {
 /**
  * The bundled folders (the set discoverModels finds: config.json of model_type vesalius-vlm, newest first), then
  * every folder under the user's models folder (by name), each with its problem. A user folder may share a bundled
- * one's name: both are listed, with different ids.
+ * one's name: both are listed, with different ids. Test fixtures (config.json test_only) only with
+ * `includeTestModels`.
  */
 export function listModelFolders(dirs: ModelRegistryDirs): { source: Exclude<ModelSource, 'folder'>; dir: string }[] {
-  const bundled = discoverModels(dirs.bundledDir).map((m) => ({ source: 'bundled' as const, dir: path.resolve(m.dir) }));
-  const user = dirs.userDir === null ? [] : userFolders(dirs.userDir).map((dir) => ({ source: 'user' as const, dir: path.resolve(dir) }));
+  const listed = (testOnly: boolean): boolean => dirs.includeTestModels === true || !testOnly;
+  const bundled = discoverModels(dirs.bundledDir)
+    .filter((m) => listed(m.testOnly))
+    .map((m) => ({ source: 'bundled' as const, dir: path.resolve(m.dir) }));
+  const user = dirs.userDir === null ? [] : userFolders(dirs.userDir).filter((dir) => listed(peekConfig(dir).testOnly)).map((dir) => ({ source: 'user' as const, dir: path.resolve(dir) }));
   return [...bundled, ...user];
 }
 
@@ -143,9 +157,17 @@ export function listModels(dirs: ModelRegistryDirs): ModelEntry[] {
 
 /**
  * The folder an id names, inspected, without listing the others; null when the id names no folder that is there
- * (unknown source, a bundled name discoverModels would not list, a folder that disappeared).
+ * (unknown source, a bundled name discoverModels would not list, a folder that disappeared) or none listModels
+ * lists (a test fixture without `includeTestModels`). A `folder:` id is inspected as it is: only the folder a
+ * process was started with has one.
  */
 export function findModel(dirs: ModelRegistryDirs, id: string): InspectedModel | null {
+  const found = findModelFolder(dirs, id);
+  if (found === null || found.entry.source === 'folder' || dirs.includeTestModels === true || !found.entry.testOnly) return found;
+  return null;
+}
+
+function findModelFolder(dirs: ModelRegistryDirs, id: string): InspectedModel | null {
   const colon = id.indexOf(':');
   if (colon <= 0) return null;
   const source = id.slice(0, colon);

@@ -32,6 +32,11 @@ export const modelConfigSchema = z.object({
   version: z.string().min(1),
   /** Optional human description shown by the assistant panel. */
   description: z.string().optional(),
+  /**
+   * A test fixture (random weights: models/training/make_tiny.py writes it), not a model for reading images: the
+   * app's model list leaves it out unless the process was started with it; `vesalius models list` marks it.
+   */
+  test_only: z.boolean().optional(),
   image_size: z.number().int().min(1),
   patch_size: z.number().int().min(1),
   hidden_size: z.number().int().min(1),

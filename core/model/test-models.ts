@@ -1,5 +1,5 @@
 // Test helper: the model folders committed under models/ that tests and benchmarks run against.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config/data-dir';
 import { DEFAULT_MODEL_NAME } from './config';
@@ -15,6 +15,18 @@ export const v020ModelDir = path.join(modelsDir, 'vesalius-vlm-0.2.0');
  * not of the bundled default: no 0.3 int8 folder exists; its config.json names its source folder.
  */
 export const int8ModelDir = path.join(modelsDir, 'vesalius-vlm-0.2.0-int8');
+
+/**
+ * tiny-random's files copied to `dir` (without its parity data) as a model the app lists: its config.json without
+ * `test_only` (tiny-random itself is a test fixture, which the app's picker leaves out). For tests of the model list.
+ */
+export function copyTinyAsListedModel(dir: string): string {
+  cpSync(tinyRandomDir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
+  const configPath = path.join(dir, 'config.json');
+  const { test_only: _testOnly, ...config } = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  writeFileSync(configPath, JSON.stringify(config, null, 1));
+  return dir;
+}
 
 /**
  * Every model folder under models/ with parity data (config.json and reference/manifest.json): tiny-random, the

@@ -9,7 +9,7 @@ import type { ModelList } from '../contract/models';
 import { err, ok } from '../contract/result';
 import type { InferencePort } from '../inference/port';
 import { userModelsDirOf } from '../model/registry';
-import { tinyRandomDir } from '../model/test-models';
+import { copyTinyAsListedModel, tinyRandomDir } from '../model/test-models';
 import { createAssistantHandlers } from './assistant-handlers';
 import type { CallContext } from './context';
 
@@ -17,10 +17,8 @@ const ctx: CallContext = { transport: 'direct', caller: 'test' };
 const scratch = mkdtempSync(path.join(tmpdir(), 'vesalius-model-choice-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const copyTiny = (dir: string): string => {
-  cpSync(tinyRandomDir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
-  return dir;
-};
+/** A model the app lists (tiny-random's own folder is a test fixture, which it leaves out). */
+const copyTiny = copyTinyAsListedModel;
 
 /** A bundled models folder with one model (so the default is known) and a data home with two user folders, one broken. */
 function setUp(name: string) {
@@ -53,6 +51,7 @@ function fakeClients() {
       segment: unsupported,
       embedImage: unsupported,
       embedText: unsupported,
+      embedTexts: unsupported,
       caption: async () => {
         client.captions++;
         return ok({ model, text: `a caption by ${model}`, tokenIds: [1, 2], forcedTokens: 0, probability: 0.5, ms: 1 });
@@ -191,6 +190,32 @@ describe('assistant.listModels / assistant.selectModel', () => {
     expect((await a.list()).models.map((m) => m.id)).toContain(`folder:${elsewhere}`);
     expect(await a.call('assistant.selectModel', { id: `folder:${elsewhere}` })).toMatchObject({ ok: true, value: { selectedId: `folder:${elsewhere}` } });
     expect(await a.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { model: 'given' } });
+    expect(JSON.parse(readFileSync(path.join(home, SETTINGS_FILE), 'utf8'))).toEqual({});
+  });
+
+  it('leaves test fixtures (config.json test_only) out of the list, bundled or the user\'s, unless started with one', async () => {
+    const { bundledDir, home } = setUp('test-only');
+    const copyFixture = (dir: string) => cpSync(tinyRandomDir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
+    copyFixture(path.join(bundledDir, 'fixture'));
+    copyFixture(path.join(userModelsDirOf(home), 'user-fixture'));
+    const a = assistant({ modelsDir: bundledDir, home });
+    const listed = await a.list();
+    expect(listed.models.map((m) => m.id)).toEqual(['bundled:shipped-tiny', 'user:broken', 'user:my-tiny']);
+    expect(listed.models.every((m) => !m.testOnly)).toBe(true);
+    expect(await a.call('assistant.selectModel', { id: 'user:user-fixture' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await a.call('assistant.selectModel', { id: 'bundled:fixture' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    // Kept from before (by hand, or an older version): not used.
+    writeFileSync(path.join(home, SETTINGS_FILE), JSON.stringify({ assistantModel: 'user:user-fixture' }));
+    expect(await assistant({ modelsDir: bundledDir, home }).list()).toMatchObject({ selectedId: 'bundled:shipped-tiny' });
+
+    // Started with tiny-random (the e2e tests' host): listed as the given folder, marked, in use; picking it keeps nothing.
+    writeFileSync(path.join(home, SETTINGS_FILE), '{}');
+    const started = assistant({ modelsDir: bundledDir, home, modelDir: tinyRandomDir });
+    const withStart = await started.list();
+    expect(withStart.selectedId).toBe(`folder:${tinyRandomDir}`);
+    expect(withStart.models.filter((m) => m.testOnly).map((m) => [m.id, m.source, m.name])).toEqual([[`folder:${tinyRandomDir}`, 'folder', 'tiny-random']]);
+    expect(await started.call('assistant.selectModel', { id: `folder:${tinyRandomDir}` })).toMatchObject({ ok: true, value: { selectedId: `folder:${tinyRandomDir}` } });
+    expect(await started.call('assistant.caption', { image })).toMatchObject({ ok: true, value: { model: 'tiny-random' } });
     expect(JSON.parse(readFileSync(path.join(home, SETTINGS_FILE), 'utf8'))).toEqual({});
   });
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { readSettings, updateSettings } from '../config/settings';
 import type { ModelEntry, ModelList } from '../contract/models';
 import { err, ok, type Result } from '../contract/result';
-import { defaultModel, discoverModels } from '../model/config';
-import { findModel, inspectModelFolder, listModels, userModelsDirOf, type InspectedModel, type ModelRegistryDirs } from '../model/registry';
+import { defaultModel } from '../model/config';
+import { findModel, inspectModelFolder, listModelFolders, listModels, userModelsDirOf, type InspectedModel, type ModelRegistryDirs } from '../model/registry';
 
 export interface ModelChoiceDeps {
   /** The bundled model folders (the project's or the package's `models/`). */
@@ -110,11 +110,10 @@ export class ModelChoice {
   }
 
   /** A start folder that is one of the registry's has that entry's id, so the picker shows it selected. */
+  /** A test fixture (not in the app's list) started with is a given folder: its id is a path, never kept. */
   private sourceOf(dir: string): 'bundled' | 'user' | 'folder' {
     const abs = path.resolve(dir);
-    if (discoverModels(this.dirs.bundledDir).some((m) => path.resolve(m.dir) === abs)) return 'bundled';
-    if (this.dirs.userDir !== null && path.dirname(abs) === path.resolve(this.dirs.userDir)) return 'user';
-    return 'folder';
+    return listModelFolders(this.dirs).find((c) => c.dir === abs)?.source ?? 'folder';
   }
 }
 

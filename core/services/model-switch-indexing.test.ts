@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { err, ok, type Result } from '../contract/result';
 import type { InferencePort } from '../inference/port';
 import type { EmbeddingValue } from '../inference/protocol';
 import { userModelsDirOf } from '../model/registry';
-import { tinyRandomDir } from '../model/test-models';
+import { copyTinyAsListedModel } from '../model/test-models';
 import { createAppService, type AppService } from './app-service';
 import { waitForJob } from './test-helpers';
 
@@ -38,14 +38,6 @@ const until = async (what: string, condition: () => boolean | Promise<boolean>):
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 };
-
-/** tiny-random's files under another name (a user's model for the app: not marked test-only), without parity data. */
-function copyModel(dir: string): void {
-  cpSync(tinyRandomDir, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}reference`) });
-  const configPath = path.join(dir, 'config.json');
-  const { test_only: _testOnly, ...config } = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  writeFileSync(configPath, JSON.stringify(config));
-}
 
 /** What one fake client was asked to embed, and whether it was disposed. */
 interface FakeEmbedder extends InferencePort {
@@ -78,6 +70,7 @@ function fakeClients(hold: (model: string, nth: number) => boolean) {
       answer: unsupported,
       segment: unsupported,
       embedText: unsupported,
+      embedTexts: unsupported,
       embedImage: async (image): Promise<Result<EmbeddingValue>> => {
         if (client.disposed) return disposedError();
         client.embedCalls++;
@@ -117,8 +110,8 @@ afterEach(async () => {
 describe('a switch of model during archive indexing', () => {
   it('cancels the running index job, records no model errors, and the new model indexes every image once', async () => {
     const bundledDir = path.join(home, 'bundled');
-    copyModel(path.join(bundledDir, 'model-a'));
-    copyModel(path.join(userModelsDirOf(home), 'model-b'));
+    copyTinyAsListedModel(path.join(bundledDir, 'model-a'));
+    copyTinyAsListedModel(path.join(userModelsDirOf(home), 'model-b'));
     // Only the first model-a client holds a request: the run is caught in the middle by the switch.
     let aClients = 0;
     const clients = fakeClients((model, nth) => model === 'model-a' && aClients === 1 && nth === A_ANSWERS_BEFORE_HOLD + 1);

@@ -46,6 +46,8 @@ if __name__ == "__main__":
     model, tok = build_tiny()
     out = os.path.join(HERE, "..", "tiny-random")
     export_folder(model, tok, os.path.normpath(out),
-                  {"note": "random weights (torch.manual_seed(0)), for tests only; outputs are meaningless"},
+                  # test_only: the app leaves the folder out of its model picker (the CLI lists it, marked)
+                  {"note": "random weights (torch.manual_seed(0)), for tests only; outputs are meaningless",
+                   "test_only": True},
                   version=TINY_VERSION)
     print(f"tiny-random: {model.num_parameters()} parameters -> {os.path.normpath(out)}")

@@ -11,6 +11,7 @@ const entry = (patch: Partial<ModelEntry>): ModelEntry => ({
   tasks: ['caption', 'vqa', 'segment', 'embed'],
   segmentPrompts: ['lung'],
   problem: null,
+  testOnly: false,
   ...patch,
 });
 
@@ -33,6 +34,10 @@ describe('model picker options', () => {
   });
 
   it('names a folder the app was started with as such', () => {
-    expect(modelLabel({ name: 'given', version: '0.2.0', source: 'folder' })).toBe('given 0.2.0 (given folder)');
+    expect(modelLabel({ name: 'given', version: '0.2.0', source: 'folder', testOnly: false })).toBe('given 0.2.0 (given folder)');
+  });
+
+  it('marks a test model (listed only when the app was started with it)', () => {
+    expect(modelLabel({ name: 'tiny-random', version: '0.3.0-tiny', source: 'folder', testOnly: true })).toBe('tiny-random 0.3.0-tiny (given folder, test model)');
   });
 });

@@ -14,8 +14,9 @@ export interface ModelOption {
 /** How the picker names where a model comes from. */
 export const SOURCE_LABEL: Record<ModelSource, string> = { bundled: 'bundled', user: 'your models', folder: 'given folder' };
 
-export const modelLabel = (entry: Pick<ModelEntry, 'name' | 'version' | 'source'>): string =>
-  `${entry.name}${entry.version ? ` ${entry.version}` : ''} (${SOURCE_LABEL[entry.source]})`;
+/** A test fixture (random weights) is listed only when the app was started with it, and says what it is. */
+export const modelLabel = (entry: Pick<ModelEntry, 'name' | 'version' | 'source' | 'testOnly'>): string =>
+  `${entry.name}${entry.version ? ` ${entry.version}` : ''} (${SOURCE_LABEL[entry.source]}${entry.testOnly ? ', test model' : ''})`;
 
 /** The picker's options in the registry's order (bundled first, then the user's). */
 export function modelOptions(list: ModelList): ModelOption[] {
