@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, startTestHost } from './fixtures';
-import { ViewerPage } from './viewer-page';
+import { test, expect, rendererDirOverride, startTestHost } from './fixtures';
+import { openSample } from './report-page';
 import { writeCachedPhantomSeries } from './phantom-cache';
 import { SAMPLE_FOLDER } from '../../core/fixtures/sample';
 import { tinyRandomDir } from '../../core/model/test-models';
@@ -11,8 +11,6 @@ import { tinyRandomDir } from '../../core/model/test-models';
 // final text with its probability. The tiny model (random text, fast) serves it, so the test measures the path,
 // not the model.
 test.use({ withDataDir: false });
-
-const rendererDirOverride = (): string | undefined => (process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined);
 
 test.describe('caption streaming in the dock', () => {
   let workDir: string;
@@ -34,11 +32,7 @@ test.describe('caption streaming in the dock', () => {
       assistant: { modelDir: tinyRandomDir },
     });
     try {
-      const viewer = new ViewerPage(page);
-      await viewer.goto(host.url);
-      await page.getByRole('button', { name: 'Open sample study' }).click();
-      await viewer.waitForImport();
-      await viewer.waitForRender(0);
+      await openSample(page, host.url);
       await page.getByTestId('assistant-toggle').click();
       await expect(page.getByTestId('assistant-model')).toHaveText('tiny-random');
 

@@ -160,8 +160,8 @@ export async function importThroughHost(host: RunningHost, paths: string[]): Pro
   }
 }
 
-/** The built renderer under test: `dist/renderer` unless VESALIUS_RENDERER_DIR names another build. */
-const rendererDirOverride = (): string | undefined =>
+/** The built renderer under test: `dist/renderer` unless VESALIUS_RENDERER_DIR names another build (for a spec's own host). */
+export const rendererDirOverride = (): string | undefined =>
   process.env.VESALIUS_RENDERER_DIR ? path.resolve(process.env.VESALIUS_RENDERER_DIR) : undefined;
 
 export const test = base.extend<E2eFixtures, E2eWorkerFixtures>({
