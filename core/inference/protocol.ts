@@ -3,8 +3,10 @@ import { assistantTaskSchema, imageHeaderSchema, imageKindSchema, MAX_IMAGE_SIDE
 import { typedArraySchema } from '../contract/primitives';
 
 /**
- * Messages between the InferenceClient (parent) and the worker process, over the fork IPC channel with
- * `serialization: 'advanced'` (typed arrays cross as they are). Both sides validate with these schemas.
+ * Messages between the InferenceClient (core/inference/worker-client.ts) and the worker process, over the
+ * WorkerChannel its composition root started: a Node child's IPC channel with `serialization: 'advanced'`, or an
+ * Electron utility process's port; both structured clone, so typed arrays cross as they are. Both sides validate
+ * with these schemas.
  */
 
 export const workerImageSchema = z
