@@ -7,6 +7,13 @@ export type { HostTensor, InferenceBackend, InferenceSessionHandle, TensorData }
 export interface BackendOptions {
   /** Threads inside one operator; 2 matches the laptop target and this machine. */
   intraOpNumThreads?: number;
+  /**
+   * Whether onnxruntime's pool threads busy-wait for more work after each parallel section (its default). Off by
+   * default: measured on tiny-random, a 1 ms text embedding then burns ~32 ms of CPU spinning, which on a 2-core
+   * machine takes the core the worker needs to send its answer and the app needs to read it (warm calls through the
+   * worker were 8–35× the in-process run; bench/assistant). Calls here are sporadic, so a hot pool buys nothing.
+   */
+  allowSpinning?: boolean;
 }
 
 const toHostTensor = (name: string, value: ort.OnnxValue): HostTensor => {
@@ -52,6 +59,8 @@ export function createOrtBackend(options: BackendOptions = {}): InferenceBackend
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    // onnxruntime_session_options_config_keys.h; the Node binding takes them as flat string entries.
+    extra: options.allowSpinning ? {} : { 'session.intra_op.allow_spinning': '0', 'session.inter_op.allow_spinning': '0' },
   };
   return {
     async load(file: string): Promise<InferenceSessionHandle> {
