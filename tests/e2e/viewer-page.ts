@@ -120,6 +120,9 @@ export class ViewerPage {
    * Drags from one point of the image to another (fractions of its width and height), as a tool stroke.
    * Chromium coalesces mouse moves into animation frames; letting a frame pass after the press and after the
    * last move makes sure cornerstone has seen both ends before the release.
+   * Two moves (half way, then the end): each move costs a frame with a labelmap render (~0.4 s on a quiet 2-core
+   * machine, software GL), and the brush fills the swept segment between successive drag points, so a straight stroke paints
+   * the same voxels in 2 moves as in 10 (measured: 573 / 571 voxels either way) in under half the time.
    */
   async dragOnImage(from: [number, number], to: [number, number]): Promise<void> {
     const start = await this.imagePoint(from[0], from[1]);
@@ -128,7 +131,7 @@ export class ViewerPage {
     await this.page.mouse.move(start.x, start.y);
     await this.page.mouse.down();
     await nextFrame();
-    await this.page.mouse.move(end.x, end.y, { steps: 10 });
+    await this.page.mouse.move(end.x, end.y, { steps: 2 });
     await nextFrame();
     await this.page.mouse.move(end.x, end.y);
     await nextFrame();
