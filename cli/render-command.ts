@@ -7,32 +7,61 @@ import { wlPresets } from '../core/imaging/presets';
 import type { AppliedRendering, RenderOptions } from '../core/render/render-frame';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { sharedReaderSandbox } from '../core/sandbox/reader-sandbox';
-import { UsageError, walkArgs, type CliCommand } from './command';
+import { UsageError, type CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { shown } from './index-command';
 
-const presetIds = wlPresets.filter((p) => p.voi).map((p) => p.id);
+/** `C,W`: window centre and width in modality units, the width above 0. */
+function parseWindow(text: string, flag: string): { center: number; width: number } {
+  const parts = text.split(',').map((p) => p.trim());
+  const numbers = parts.map(Number);
+  if (parts.length !== 2 || parts.some((p) => p === '') || !numbers.every(Number.isFinite) || !(numbers[1] > 0)) {
+    throw new UsageError(`${flag} takes centre,width with a width above 0 (got '${text}')`);
+  }
+  return { center: numbers[0], width: numbers[1] };
+}
 
-const help = `Usage: vesalius render <file|dir> [--frame N] [--window C,W | --preset ${presetIds.join('|')}] --out <png|dir> [--json]
+const presets = wlPresets.flatMap((p) => (p.voi ? [{ id: p.id, voi: p.voi }] : []));
 
-Renders DICOM images to 8-bit PNG (grey, or RGB for colour) as the viewer shows them: the modality
+const command = defineCommand({
+  name: 'render',
+  positionals: {
+    synopsis: '<file|dir>',
+    min: 1,
+    max: 1,
+    missing: 'give a DICOM file or folder to render',
+    tooMany: 'give one file or folder',
+    help: [
+      ['<file>', 'one DICOM file: frame N (default 1) is written to --out (a .png path, or a folder)'],
+      [
+        '<dir>',
+        `every image under the folder (found as 'vesalius index' finds them), one PNG per
+frame, into the folder --out, at the file's relative path: <name>.png, or
+<name>-f0003.png for the frames of a multi-frame file (with --frame, only frame N)`,
+      ],
+    ],
+  },
+  about: `Renders DICOM images to 8-bit PNG (grey, or RGB for colour) as the viewer shows them: the modality
 LUT (rescale slope/intercept), the file's own window (else the data's range), MONOCHROME1 inverted,
 palette colour and RGB/YBR converted. Decodes native, deflated, RLE, JPEG (baseline, extended,
-lossless), JPEG-LS, JPEG 2000 and HTJ2K pixel data.
-
-  <file>            one DICOM file: frame N (default 1) is written to --out (a .png path, or a folder)
-  <dir>             every image under the folder (found as 'vesalius index' finds them), one PNG per
-                    frame, into the folder --out, at the file's relative path: <name>.png, or
-                    <name>-f0003.png for the frames of a multi-frame file (with --frame, only frame N)
-  --frame N         1-based frame number (DICOM numbering)
-  --window C,W      window centre and width in modality units (HU for CT), instead of the file's
-  --preset NAME     a viewer preset: ${wlPresets.filter((p) => p.voi).map((p) => `${p.id} (C ${p.voi?.windowCenter}, W ${p.voi?.windowWidth})`).join(', ')}
-  --out PATH        where to write (required)
-  --json            print one JSON document: { rendered: [what was applied, per PNG], failed, skipped }
-
-Files that are not images (not DICOM, SR, SEG, no pixel data) are listed as skipped with their reason.
+lossless), JPEG-LS, JPEG 2000 and HTJ2K pixel data.`,
+  options: {
+    out: { kind: 'string', value: '<png|dir>', required: 'a .png file, or a folder', help: 'where to write (required)' },
+    frame: { kind: 'int', min: 1, help: '1-based frame number (DICOM numbering)' },
+    window: { kind: 'custom', parse: parseWindow, value: 'C,W', help: "window centre and width in modality units (HU for CT), instead of the file's" },
+    preset: {
+      kind: 'enum',
+      values: presets.map((p) => p.id),
+      valueHelp: Object.fromEntries(presets.map((p) => [p.id, `C ${p.voi.windowCenter}, W ${p.voi.windowWidth}`])),
+      value: 'NAME',
+      help: 'a viewer preset (instead of --window):',
+    },
+    json: { kind: 'boolean', help: 'print one JSON document: { rendered: [what was applied, per PNG], failed, skipped }' },
+  },
+  notes: `Files that are not images (not DICOM, SR, SEG, no pixel data) are listed as skipped with their reason.
 Exit status: 0 when every image was rendered; 1 when any image (or the file given) could not be,
-each named with its reason; 2 for usage errors or a path that does not exist.
-`;
+each named with its reason; 2 for usage errors or a path that does not exist.`,
+});
 
 interface RenderArgs {
   input: string;
@@ -43,55 +72,17 @@ interface RenderArgs {
 }
 
 function parseArgs(argv: string[]): RenderArgs | 'help' {
-  let out: string | undefined;
-  let frame: number | null = null;
-  let window: RenderOptions['window'];
-  let json = false;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--out':
-        out = value();
-        break;
-      case '--frame': {
-        const text = value();
-        if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new UsageError(`--frame takes a frame number from 1 (got '${text}')`);
-        frame = Number(text);
-        break;
-      }
-      case '--window': {
-        if (window) throw new UsageError('give either --window or --preset, once');
-        const text = value();
-        const parts = text.split(',').map((p) => p.trim());
-        const numbers = parts.map(Number);
-        if (parts.length !== 2 || parts.some((p) => p === '') || !numbers.every(Number.isFinite) || !(numbers[1] > 0)) {
-          throw new UsageError(`--window takes centre,width with a width above 0 (got '${text}')`);
-        }
-        window = { center: numbers[0], width: numbers[1], source: 'user' };
-        break;
-      }
-      case '--preset': {
-        if (window) throw new UsageError('give either --window or --preset, once');
-        const id = value();
-        const preset = wlPresets.find((p) => p.id === id && p.voi);
-        if (!preset?.voi) throw new UsageError(`unknown preset '${id}' (presets: ${presetIds.join(', ')})`);
-        window = { center: preset.voi.windowCenter, width: preset.voi.windowWidth, source: 'preset' };
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  const inputs = walked;
-  if (inputs.length !== 1) throw new UsageError(inputs.length === 0 ? 'give a DICOM file or folder to render' : 'give one file or folder');
-  if (!out) throw new UsageError('--out is required (a .png file, or a folder)');
-  return { input: inputs[0], out, frame, window, json };
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { out, frame, window: userWindow, preset: presetId, json } = parsed.values;
+  if (userWindow && presetId) throw new UsageError('give either --window or --preset, once');
+  const voi = presets.find((p) => p.id === presetId)?.voi;
+  const window: RenderOptions['window'] = userWindow
+    ? { ...userWindow, source: 'user' }
+    : voi
+      ? { center: voi.windowCenter, width: voi.windowWidth, source: 'preset' }
+      : undefined;
+  return { input: parsed.positionals[0], out, frame: frame ?? null, window, json };
 }
 
 interface RenderedEntry extends AppliedRendering {
@@ -179,7 +170,7 @@ function formatReport(report: Report): string {
 export const renderCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   try {

@@ -8,29 +8,49 @@ import { maskSetIdSchema } from '../core/contract/masks';
 import { ioErrorText } from '../core/fs/io-error';
 import { scoreFileText, storedPairRun } from '../core/report/score-file';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { openDirectApi } from './direct';
 
-const help = `Usage: vesalius score --truth <segmentation id|file|dir> --pred <segmentation id|file|dir> [--json] [--csv <file>] [--empty one|skip]
-
-Scores predicted segmentation masks against truth masks: IoU, Dice, precision, recall and
-volumes per label, mIoU per case, and mean / median / min / max mIoU over a dataset.
-
-  --truth <…>         truth mask file, a folder of them, or a stored segmentation id (seg-…,
-                      see vesalius masks list) from the annotation store of VESALIUS_HOME
-  --pred <…>          predicted mask file, folder or stored segmentation id (same kind as --truth)
-  --json              print one JSON document on stdout instead of a table
-  --csv <file>        also write the scores as CSV (RFC 4180, UTF-8, CRLF): a row per case and
-                      label (row=label: case, label, iou, dice, precision, recall, truth_voxels,
-                      pred_voxels, truth_ml, pred_ml), a row per case (row=case: iou = mIoU,
-                      dice = mean Dice), per-label means (row=dataset-label) and the dataset's
-                      mIoU mean / median / min / max (row=dataset-…); an empty cell is an undefined
-                      score (null in JSON); a name starting with = + - @ TAB or CR gets a leading '
-                      (a spreadsheet shows it rather than running it as a formula). The app's
-                      Scoring dock writes the same file (Export CSV / Export JSON)
-  --empty one|skip    a case with no foreground in truth or prediction scores mIoU 1 ('one',
-                      the default) or is left out of the means ('skip')
-
-Mask files: PNG (8/16-bit grayscale, value = label), NIfTI (.nii, .nii.gz) and DICOM SEG
+const command = defineCommand({
+  name: 'score',
+  about: `Scores predicted segmentation masks against truth masks: IoU, Dice, precision, recall and
+volumes per label, mIoU per case, and mean / median / min / max mIoU over a dataset.`,
+  options: {
+    truth: {
+      kind: 'string',
+      value: '<segmentation id|file|dir>',
+      required: true,
+      help: `truth mask file, a folder of them, or a stored segmentation id (seg-…,
+see vesalius masks list) from the annotation store of VESALIUS_HOME`,
+    },
+    pred: {
+      kind: 'string',
+      value: '<segmentation id|file|dir>',
+      required: true,
+      help: 'predicted mask file, folder or stored segmentation id (same kind as --truth)',
+    },
+    json: { kind: 'boolean', help: 'print one JSON document on stdout instead of a table' },
+    csv: {
+      kind: 'string',
+      value: '<file>',
+      help: `also write the scores as CSV (RFC 4180, UTF-8, CRLF): a row per case and
+label (row=label: case, label, iou, dice, precision, recall, truth_voxels,
+pred_voxels, truth_ml, pred_ml), a row per case (row=case: iou = mIoU,
+dice = mean Dice), per-label means (row=dataset-label) and the dataset's
+mIoU mean / median / min / max (row=dataset-…); an empty cell is an undefined
+score (null in JSON); a name starting with = + - @ TAB or CR gets a leading '
+(a spreadsheet shows it rather than running it as a formula). The app's
+Scoring dock writes the same file (Export CSV / Export JSON)`,
+    },
+    empty: {
+      kind: 'enum',
+      values: ['one', 'skip'],
+      default: 'one',
+      help: `a case with no foreground in truth or prediction scores mIoU 1 ('one',
+the default) or is left out of the means ('skip')`,
+    },
+  },
+  notes: `Mask files: PNG (8/16-bit grayscale, value = label), NIfTI (.nii, .nii.gz) and DICOM SEG
 (label = SegmentNumber; when both sides are SEGs, each segment is scored on its own mask, so
 overlapping segments are counted for each). Formats are recognised by content.
 Folders are searched recursively and paired by relative path and file stem, whatever the
@@ -40,8 +60,8 @@ Masks are compared voxel by voxel and never resampled: shapes must match.
 Exit status: 0 when every pair was scored; 1 when any pair failed (unreadable file, shape
 mismatch, ambiguous file stem; each listed under "errors" with both files), when any truth
 case has no prediction (listed under "only_in_truth"; a prediction without truth is listed
-under "only_in_pred" but does not fail), or nothing could be paired; 2 for usage errors.
-`;
+under "only_in_pred" but does not fail), or nothing could be paired; 2 for usage errors.`,
+});
 
 interface ScoreArgs {
   truth: string;
@@ -52,46 +72,10 @@ interface ScoreArgs {
 }
 
 function parseArgs(argv: string[]): ScoreArgs | 'help' {
-  let truth: string | undefined;
-  let pred: string | undefined;
-  let json = false;
-  let csv: string | null = null;
-  let emptyRule: EmptyRule = 'one';
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inlineValue] = argv[i].startsWith('--') && argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
-    const value = (): string => {
-      const v = inlineValue ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--truth':
-        truth = value();
-        break;
-      case '--pred':
-        pred = value();
-        break;
-      case '--json':
-        json = true;
-        break;
-      case '--csv':
-        csv = value();
-        break;
-      case '--empty': {
-        const rule = value();
-        if (rule !== 'one' && rule !== 'skip') throw new UsageError(`--empty must be 'one' or 'skip', not '${rule}'`);
-        emptyRule = rule;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown argument '${argv[i]}'`);
-    }
-  }
-  if (!truth || !pred) throw new UsageError(`${!truth ? '--truth' : '--pred'} is required`);
-  return { truth, pred, json, csv, emptyRule };
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { truth, pred, json, csv, empty } = parsed.values;
+  return { truth, pred, json, csv: csv ?? null, emptyRule: empty };
 }
 
 async function kindOf(flag: string, p: string): Promise<'file' | 'dir'> {
@@ -146,7 +130,7 @@ async function scoreStoredPair(args: ScoreArgs, io: CliIo): Promise<DatasetScore
 export const scoreCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   if (isStoredId(args.truth) || isStoredId(args.pred)) {
