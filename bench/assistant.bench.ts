@@ -15,6 +15,8 @@ import { captionPipeline, imageEmbedPipeline, segmentPipeline, textEmbedPipeline
 import type { WorkerImage } from '../core/inference/protocol';
 import { loadModelFolder, modelTasks } from '../core/model/config';
 import { tinyRandomDir } from '../core/model/test-models';
+import { DEFAULT_ZERO_SHOT_SETS } from '../core/inference/zero-shot';
+import { templateTexts } from '../core/services/zero-shot-classify';
 import { createOrtBackend } from '../workers/inference/backend';
 import { InferenceClient } from '../core/inference/worker-client';
 import { workerStarter } from '../workers/inference/worker-process';
@@ -263,6 +265,18 @@ export async function run(): Promise<void> {
       const worker = cpuMsOf(client.pid);
       return own === null || worker === null ? null : own + worker;
     };
+    // The floor every call through the worker pays: an empty request (load, the model already loaded) does no model
+    // work, so its round trip is the two process hops (IPC, the zod checks, waiting for a core) and nothing else.
+    const empty = await alternate(
+      { name: 'empty request', usesImage: false, client: async () => ({ workerMs: unwrap('load', await client.load()).ms, answer: null }), direct: async () => null },
+      options.runs,
+      () => check,
+      cpuNow,
+    );
+    console.log(
+      `${'empty request (floor)'.padEnd(22)} ${ms(empty.client)} ${ms(empty.worker)} ${ms(empty.transit)}   (no direct counterpart: what every call above pays on top of its work)` +
+        (empty.clientCpu === null || empty.directCpu === null ? '' : `; CPU ${(empty.clientCpu - empty.directCpu).toFixed(1)} ms over idle`),
+    );
     for (const task of tasks) {
       if (!task.usesImage) {
         console.log(row(task.name, await alternate(task, options.runs, () => check, cpuNow)));
@@ -273,6 +287,46 @@ export async function run(): Promise<void> {
       await task.client(shown);
       await task.direct(shown);
       console.log(row(`${task.name} warm`, await alternate(task, options.runs, () => shown, cpuNow)));
+    }
+    if (embeds) {
+      // Zero-shot's default sets fill 37 template texts (core/services/zero-shot-classify.ts): one embedTexts request
+      // beside 37 embedText round trips and the 37 runs in-process.
+      const texts = templateTexts(DEFAULT_ZERO_SHOT_SETS);
+      const zeroShot = await alternate(
+        {
+          name: 'zero-shot texts',
+          usesImage: false,
+          client: async () => {
+            const value = unwrap('embedTexts', await client.embedTexts(texts));
+            return { workerMs: value.ms, answer: value.embeddings };
+          },
+          direct: async () => {
+            const vectors: Float32Array[] = [];
+            for (const text of texts) vectors.push(await textEmbedPipeline(model, text));
+            return vectors;
+          },
+        },
+        options.runs,
+        () => check,
+        cpuNow,
+      );
+      console.log(row(`${texts.length} texts, 1 request`, zeroShot));
+      const oneByOne = await alternate(
+        {
+          name: 'zero-shot texts one by one',
+          usesImage: false,
+          client: async () => {
+            let workerMs = 0;
+            for (const text of texts) workerMs += unwrap('embedText', await client.embedText(text)).ms;
+            return { workerMs, answer: null };
+          },
+          direct: async () => null,
+        },
+        Math.min(options.runs, 5),
+        () => check,
+        cpuNow,
+      );
+      console.log(`${`${texts.length} texts, ${texts.length} requests`.padEnd(22)} ${ms(oneByOne.client)} ${ms(oneByOne.worker)} ${ms(oneByOne.transit)}   (as zero-shot asked before embedTexts; ${(oneByOne.client / zeroShot.client).toFixed(1)}× the one request)`);
     }
     if (!embeds) {
       console.log(`embed image, embed text: n/a (${folder.name} has no image_embed / text_embed graphs)`);

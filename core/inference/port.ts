@@ -3,7 +3,7 @@
 // they start: a Node child or an Electron utility process) and hand core a factory, so core never depends on
 // how the process is started.
 import type { Result } from '../contract/result';
-import type { CaptionStep, EmbeddingValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
+import type { CaptionStep, EmbeddingValue, EmbeddingsValue, GenerationValue, LoadValue, SegmentationValue, WorkerImage } from './protocol';
 
 /**
  * 'interactive' (the default): someone waits for it (the dock, a search box, a command); 'background': work nobody
@@ -38,6 +38,8 @@ export interface InferencePort {
   segment(image: WorkerImage, prompt: string, options?: InferenceRequestOptions): Promise<Result<SegmentationValue>>;
   embedImage(image: WorkerImage, options?: InferenceRequestOptions): Promise<Result<EmbeddingValue>>;
   embedText(text: string, options?: InferenceRequestOptions): Promise<Result<EmbeddingValue>>;
+  /** Several texts' vectors in one worker round trip, in their order; each equals embedText's. */
+  embedTexts(texts: readonly string[], options?: InferenceRequestOptions): Promise<Result<EmbeddingsValue>>;
   dispose(): Promise<void>;
 }
 

@@ -29,6 +29,12 @@ const id = z.number().int().min(0);
 
 /** Longest text accepted for embedding (the model reads at most max_text_len tokens of it anyway). */
 export const MAX_EMBED_TEXT_CHARS = 2000;
+/**
+ * Most texts in one embedTexts request: zero-shot's default sets fill 37 template texts, 16 labels × a few
+ * templates stay well below it; 256 × 2000 chars bounds a request at 512 KB of text.
+ */
+export const MAX_EMBED_TEXTS = 256;
+const embedTextSchema = z.string().min(1).max(MAX_EMBED_TEXT_CHARS);
 
 export const workerRequestSchema = z.discriminatedUnion('method', [
   z.object({ id, method: z.literal('load') }).strict(),
@@ -37,7 +43,9 @@ export const workerRequestSchema = z.discriminatedUnion('method', [
   z.object({ id, method: z.literal('answer'), image: workerImageSchema, question: z.string().min(1).max(2000) }).strict(),
   z.object({ id, method: z.literal('segment'), image: workerImageSchema, prompt: z.string().min(1).max(500) }).strict(),
   z.object({ id, method: z.literal('embedImage'), image: workerImageSchema }).strict(),
-  z.object({ id, method: z.literal('embedText'), text: z.string().min(1).max(MAX_EMBED_TEXT_CHARS) }).strict(),
+  z.object({ id, method: z.literal('embedText'), text: embedTextSchema }).strict(),
+  /** Several texts in one round trip (zero-shot's templates × labels); answered in the texts' order. */
+  z.object({ id, method: z.literal('embedTexts'), texts: z.array(embedTextSchema).min(1).max(MAX_EMBED_TEXTS) }).strict(),
 ]);
 export type WorkerRequest = z.infer<typeof workerRequestSchema>;
 export type WorkerMethod = WorkerRequest['method'];
@@ -49,6 +57,13 @@ export const embeddingValueSchema = z.object({
   /** config.json version: embeddings of different versions are not comparable. */
   version: z.string(),
   embedding: typedArraySchema('Float32Array'),
+  ms: z.number(),
+});
+/** embedTexts: one unit vector per text, in the request's order (the client checks the count against its request). */
+export const embeddingsValueSchema = z.object({
+  model: z.string(),
+  version: z.string(),
+  embeddings: z.array(typedArraySchema('Float32Array')).min(1).max(MAX_EMBED_TEXTS),
   ms: z.number(),
 });
 export const generationValueSchema = z.object({
@@ -78,6 +93,7 @@ export type LoadValue = z.infer<typeof loadValueSchema>;
 export type GenerationValue = z.infer<typeof generationValueSchema>;
 export type SegmentationValue = z.infer<typeof segmentationValueSchema>;
 export type EmbeddingValue = z.infer<typeof embeddingValueSchema>;
+export type EmbeddingsValue = z.infer<typeof embeddingsValueSchema>;
 
 /** What each method answers with on success. */
 export interface WorkerValues {
@@ -87,6 +103,7 @@ export interface WorkerValues {
   segment: SegmentationValue;
   embedImage: EmbeddingValue;
   embedText: EmbeddingValue;
+  embedTexts: EmbeddingsValue;
 }
 
 export const valueSchemas = {
@@ -96,7 +113,21 @@ export const valueSchemas = {
   segment: segmentationValueSchema,
   embedImage: embeddingValueSchema,
   embedText: embeddingValueSchema,
+  embedTexts: embeddingsValueSchema,
 } as const;
+
+/**
+ * What a well-formed answer can still get wrong about its own request, in words; null when nothing. The schemas
+ * check each answer's shape; only the request knows how many embeddings an embedTexts answer owes.
+ */
+export function answerMismatch(request: WorkerRequest, value: unknown): string | null {
+  if (request.method !== 'embedTexts') return null;
+  const { embeddings } = value as EmbeddingsValue;
+  if (embeddings.length !== request.texts.length) return `${embeddings.length} embeddings for ${request.texts.length} texts`;
+  const dim = embeddings[0].length;
+  if (dim === 0 || embeddings.some((e) => e.length !== dim)) return 'embeddings of different or zero lengths';
+  return null;
+}
 
 const errorSchema = z.object({ code: z.enum(['model_error', 'bad_input', 'invalid_arguments', 'unsupported', 'internal']), message: z.string() });
 

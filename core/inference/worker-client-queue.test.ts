@@ -69,6 +69,24 @@ describe('InferenceClient queue', () => {
     expect(fake.sent.map((m) => m.id)).toEqual([1, 22, 23, ...Array.from({ length: 20 }, (_, i) => i + 2)]);
   });
 
+  it('refuses an embedTexts answer with fewer embeddings than texts, or of different lengths, as malformed', async () => {
+    const fake = fakeWorkers();
+    const c = client(fake.launch);
+    const short = c.embedTexts(['ct, chest.', 'mri, head.']);
+    fake.answer(1, { model: 'tiny-random', version: '0', embeddings: [new Float32Array(16)], ms: 1 });
+    expect(await short).toMatchObject({ ok: false, error: { code: 'model_error', message: 'tiny-random: embedTexts: the inference worker sent a malformed answer (1 embeddings for 2 texts)' } });
+    await tick();
+    const ragged = c.embedTexts(['ct, chest.', 'mri, head.']);
+    await tick();
+    fake.answer(2, { model: 'tiny-random', version: '0', embeddings: [new Float32Array(16), new Float32Array(8)], ms: 1 });
+    expect(await ragged).toMatchObject({ ok: false, error: { message: expect.stringMatching(/malformed answer \(embeddings of different or zero lengths\)/) } });
+    await tick();
+    const good = c.embedTexts(['ct, chest.', 'mri, head.']);
+    await tick();
+    fake.answer(3, { model: 'tiny-random', version: '0', embeddings: [new Float32Array(16), new Float32Array(16)], ms: 1 });
+    expect(await good).toMatchObject({ ok: true, value: { embeddings: [expect.any(Float32Array), expect.any(Float32Array)] } });
+  });
+
   it('sends one request at a time; a cancelled queued request is never sent', async () => {
     const fake = fakeWorkers();
     const c = client(fake.launch);

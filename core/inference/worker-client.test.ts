@@ -88,6 +88,33 @@ describe('InferenceClient + worker process (tiny-random)', () => {
     expect(client.starts).toBe(1);
   });
 
+  it('embedTexts: N texts in one request give the vectors of N embedText calls (within 1e-6), in order', async () => {
+    const client = newClient();
+    const texts = ['ct, axial, chest. lungs.', 'mri, axial, head.', 'x-ray of the chest.', 'ct, abdomen.', 'ct, chest.'];
+    const singles: Float32Array[] = [];
+    for (const text of texts) {
+      const one = await client.embedText(text);
+      if (!one.ok) throw new Error(one.error.message);
+      singles.push(one.value.embedding);
+    }
+    const starts = client.starts;
+    const batch = await client.embedTexts(texts);
+    if (!batch.ok) throw new Error(batch.error.message);
+    expect(batch.value).toMatchObject({ model: 'tiny-random', version: expect.any(String) });
+    expect(batch.value.embeddings).toHaveLength(texts.length);
+    batch.value.embeddings.forEach((vector, i) => {
+      expect(vector).toBeInstanceOf(Float32Array);
+      expect(vector).toHaveLength(singles[i].length);
+      expect(Math.max(...vector.map((v, j) => Math.abs(v - singles[i][j]))), texts[i]).toBeLessThanOrEqual(1e-6);
+    });
+    // Not all the same vector (the order matters): the 1st and 2nd texts differ.
+    expect(Math.max(...batch.value.embeddings[0].map((v, j) => Math.abs(v - batch.value.embeddings[1][j])))).toBeGreaterThan(1e-3);
+    expect(client.starts).toBe(starts);
+    // The worker refuses an empty list and an empty text, as embedText refuses one.
+    expect(await client.embedTexts([])).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/invalid request: texts/) } });
+    expect(await client.embedTexts(['ct, chest.', ''])).toMatchObject({ ok: false, error: { code: 'invalid_arguments', message: expect.stringMatching(/texts\.1/) } });
+  });
+
   it('answers an invalid request with an error value from the worker', async () => {
     const client = newClient();
     const result = await client.caption({ kind: 'gray8', width: 4, height: 4, data: new Uint8Array(3) });

@@ -3,7 +3,7 @@
 // process) is the composition root's choice, handed in as a StartWorker; this file only talks over the channel.
 import path from 'node:path';
 import { err, ok, type Result } from '../contract/result';
-import { valueSchemas, workerProgressSchema, workerResponseSchema, type CaptionStep, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
+import { answerMismatch, valueSchemas, workerProgressSchema, workerResponseSchema, type CaptionStep, type WorkerImage, type WorkerMethod, type WorkerRequest, type WorkerValues } from './protocol';
 import type { CaptionRequestOptions, InferencePort, InferencePortFactory, InferenceRequestOptions, RequestPriority } from './port';
 import type { StartWorker, WorkerChannel } from './worker-channel';
 
@@ -115,6 +115,14 @@ export class InferenceClient implements InferencePort {
   /** The text's unit vector in the same space as embedImage (cosine similarity = dot product). */
   embedText(text: string, options?: RequestOptions) {
     return this.request('embedText', { text }, options);
+  }
+
+  /**
+   * Each text's unit vector, in the texts' order, in one round trip: the same vectors as embedText of each
+   * (1 to MAX_EMBED_TEXTS texts).
+   */
+  embedTexts(texts: readonly string[], options?: RequestOptions) {
+    return this.request('embedTexts', { texts: [...texts] }, options);
   }
 
   /** Requests queued or in flight whose callers still wait. */
@@ -248,7 +256,10 @@ export class InferenceClient implements InferencePort {
     if (!waiting || waiting.id !== id) return;
     if (!result.ok) return this.finish(waiting, err(result.error.code, result.error.message));
     const value = valueSchemas[waiting.method].safeParse(result.value);
-    if (!value.success) return this.finish(waiting, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer`));
+    const mismatch = value.success ? answerMismatch(waiting.message, value.data) : null;
+    if (!value.success || mismatch !== null) {
+      return this.finish(waiting, err('model_error', `${this.modelName}: ${waiting.method}: the inference worker sent a malformed answer${mismatch ? ` (${mismatch})` : ''}`));
+    }
     this.modelLoaded = true;
     this.finish(waiting, ok(value.data));
   }

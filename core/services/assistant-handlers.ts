@@ -111,7 +111,7 @@ export function createAssistantHandlers(deps: AssistantHandlerDeps = {}): Assist
   };
   const noWorker = (modelDir: string): InferencePort => {
     const refuse = async () => err('unsupported', `${path.basename(modelDir)}: this process has no inference worker to run the model`);
-    return { modelDir, loaded: false, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, dispose: async () => undefined };
+    return { modelDir, loaded: false, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedImage: refuse, embedText: refuse, embedTexts: refuse, dispose: async () => undefined };
   };
   const createClient: InferencePortFactory = deps.createClient ?? noWorker;
 

@@ -51,6 +51,7 @@ function fakeClients() {
       segment: unsupported,
       embedImage: unsupported,
       embedText: unsupported,
+      embedTexts: unsupported,
       caption: async () => {
         client.captions++;
         return ok({ model, text: `a caption by ${model}`, tokenIds: [1, 2], forcedTokens: 0, probability: 0.5, ms: 1 });

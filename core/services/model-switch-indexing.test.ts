@@ -70,6 +70,7 @@ function fakeClients(hold: (model: string, nth: number) => boolean) {
       answer: unsupported,
       segment: unsupported,
       embedText: unsupported,
+      embedTexts: unsupported,
       embedImage: async (image): Promise<Result<EmbeddingValue>> => {
         if (client.disposed) return disposedError();
         client.embedCalls++;

@@ -23,17 +23,20 @@ beforeAll(async () => {
 });
 afterAll(() => model.release());
 
-/** The worker's two embedding calls, answered in-process by the tiny model, counting what is asked. */
+/** The worker's embedding calls, answered in-process by the tiny model, counting what is asked (texts and text requests). */
 function inProcessPort() {
-  const calls = { image: 0, text: 0 };
+  const calls = { image: 0, text: 0, textRequests: 0 };
   const port: ClassifyPort = {
     embedImage: async (image) => {
       calls.image++;
       return ok({ model: model.name, version: tiny.config.version, embedding: await imageEmbedPipeline(model, image), ms: 0 });
     },
-    embedText: async (text) => {
-      calls.text++;
-      return ok({ model: model.name, version: tiny.config.version, embedding: await textEmbedPipeline(model, text), ms: 0 });
+    embedTexts: async (texts) => {
+      calls.textRequests++;
+      calls.text += texts.length;
+      const embeddings: Float32Array[] = [];
+      for (const text of texts) embeddings.push(await textEmbedPipeline(model, text));
+      return ok({ model: model.name, version: tiny.config.version, embeddings, ms: 0 });
     },
   };
   return { port, calls };
@@ -93,7 +96,7 @@ describe('classifyImage (tiny-random)', () => {
     expect(result.value.sets[0].name).toBe('labels');
     expect(result.value.sets[0].labels.map((l) => l.label).sort()).toEqual([...labels].sort());
     expect(sum(result.value.sets[0].labels.map((l) => l.probability))).toBeCloseTo(1, 9);
-    expect(calls).toEqual({ image: 1, text: 6 });
+    expect(calls).toEqual({ image: 1, text: 6, textRequests: 1 });
   });
 
   it('keeps the text embeddings: a second image costs one image embedding and the same labels give the same cosines', async () => {
@@ -103,9 +106,10 @@ describe('classifyImage (tiny-random)', () => {
     // Each distinct text once: "ct, chest." is both modality's "{}, chest." and region's "ct, {}.".
     const texts = new Set(DEFAULT_ZERO_SHOT_SETS.flatMap((s) => s.labels.flatMap((l) => s.templates.map((t) => fillTemplate(t, l))))).size;
     expect(texts).toBe(37);
-    expect(calls).toEqual({ image: 1, text: texts });
+    // All 37 in one worker round trip (they were 37 before embedTexts).
+    expect(calls).toEqual({ image: 1, text: texts, textRequests: 1 });
     const second = await classifyImage(tiny, port, ctImage(), undefined, cache);
-    expect(calls).toEqual({ image: 2, text: texts });
+    expect(calls).toEqual({ image: 2, text: texts, textRequests: 1 });
     expect(second.ok && first.ok && second.value.sets).toEqual(first.ok && first.value.sets);
   });
 
@@ -115,11 +119,11 @@ describe('classifyImage (tiny-random)', () => {
     const { port, calls } = inProcessPort();
     const result = await classifyImage(plain, port, ctImage(), undefined);
     expect(result).toMatchObject({ ok: false, error: { code: 'unsupported', message: expect.stringMatching(/^tiny-random \(version 0\.3\.0-tiny\) has no image_embed \/ text_embed graphs/) } });
-    expect(calls).toEqual({ image: 0, text: 0 });
+    expect(calls).toEqual({ image: 0, text: 0, textRequests: 0 });
   });
 
   it('returns a worker error as the value it was', async () => {
-    const failing: ClassifyPort = { ...inProcessPort().port, embedText: async () => err('model_error', 'tiny-random: embed failed: boom') };
+    const failing: ClassifyPort = { ...inProcessPort().port, embedTexts: async () => err('model_error', 'tiny-random: embed failed: boom') };
     expect(await classifyImage(tiny, failing, ctImage(), undefined)).toEqual(err('model_error', 'tiny-random: embed failed: boom'));
   });
 });
@@ -141,7 +145,7 @@ describe('assistant.classify over dispatch', () => {
   /** A worker port answered in-process (the real worker is covered by cli/classify-command.test.ts). */
   const portFor = (modelDir: string): InferencePort => {
     const refuse = async () => err('internal', 'not used by classify');
-    return { modelDir, loaded: true, load: refuse, caption: refuse, answer: refuse, segment: refuse, ...inProcessPort().port, dispose: async () => undefined } as InferencePort;
+    return { modelDir, loaded: true, load: refuse, caption: refuse, answer: refuse, segment: refuse, embedText: refuse, ...inProcessPort().port, dispose: async () => undefined } as InferencePort;
   };
   const service = createAssistantHandlers({ modelDir: tinyRandomDir, createClient: portFor });
   afterAll(() => service.dispose());

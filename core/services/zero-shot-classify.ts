@@ -2,18 +2,18 @@
 // (one code path): the image embedding and the labels' template embeddings come from the worker's embed graphs,
 // the ensembling and the softmax from core/inference/zero-shot.ts.
 import type { ClassifyAnswer } from '../contract/assistant';
-import { err, ok, type ApiError, type Result } from '../contract/result';
+import { err, ok, type Result } from '../contract/result';
 import { modelTasks, type ModelFolder } from '../model/config';
 import type { InferencePort } from '../inference/port';
-import type { WorkerImage } from '../inference/protocol';
-import { DEFAULT_ZERO_SHOT_SETS, customSet, rankSet, zeroShotScale, zeroShotSetProblem, type ZeroShotSet } from '../inference/zero-shot';
+import { MAX_EMBED_TEXTS, type WorkerImage } from '../inference/protocol';
+import { DEFAULT_ZERO_SHOT_SETS, customSet, fillTemplate, rankSet, zeroShotScale, zeroShotSetProblem, type ZeroShotSet } from '../inference/zero-shot';
 
-/** What classification needs of the worker: its two embedding calls. */
-export type ClassifyPort = Pick<InferencePort, 'embedImage' | 'embedText'>;
+/** What classification needs of the worker: the image embedding and the batched text embeddings. */
+export type ClassifyPort = Pick<InferencePort, 'embedImage' | 'embedTexts'>;
 
 /**
- * Most text embeddings kept. The default sets fill 37 distinct template texts, each a worker round trip; kept, the next
- * image costs one image embedding. 512 vectors of 0.3.0's 256 floats are 512 KiB.
+ * Most text embeddings kept. The default sets fill 37 distinct template texts (one embedTexts round trip); kept, the
+ * next image costs one image embedding. 512 vectors of 0.3.0's 256 floats are 512 KiB.
  */
 const TEXT_CACHE_ENTRIES = 512;
 
@@ -45,11 +45,34 @@ export class TextEmbeddingCache {
   }
 }
 
-/** Carries a worker's error out of rankSet's text callback, to be returned as the value it was. */
-class EmbedFailed extends Error {
-  constructor(readonly error: ApiError) {
-    super(error.message);
+/** Every distinct text the sets' labels fill into their templates, in first-use order. */
+export const templateTexts = (sets: readonly ZeroShotSet[]): string[] => [
+  ...new Set(sets.flatMap((set) => set.labels.flatMap((label) => set.templates.map((template) => fillTemplate(template, label))))),
+];
+
+/**
+ * Each text's vector: the kept ones from the cache, the others from the worker in embedTexts requests of at most
+ * MAX_EMBED_TEXTS (one for the default sets' 37), then kept; the worker's error as the value it was.
+ */
+async function textVectors(port: ClassifyPort, texts: readonly string[], keyOf: (text: string) => string, cache: TextEmbeddingCache): Promise<Result<Map<string, Float32Array>>> {
+  const vectors = new Map<string, Float32Array>();
+  const missing: string[] = [];
+  for (const text of texts) {
+    const kept = cache.get(keyOf(text));
+    if (kept === undefined) missing.push(text);
+    else vectors.set(text, kept);
   }
+  for (let start = 0; start < missing.length; start += MAX_EMBED_TEXTS) {
+    const batch = missing.slice(start, start + MAX_EMBED_TEXTS);
+    const result = await port.embedTexts(batch);
+    if (!result.ok) return result;
+    batch.forEach((text, i) => {
+      const vector = result.value.embeddings[i];
+      cache.set(keyOf(text), vector);
+      vectors.set(text, vector);
+    });
+  }
+  return ok(vectors);
 }
 
 /** Why a model folder cannot classify (no embedding graphs), in words naming it; null when it can. */
@@ -89,26 +112,21 @@ export async function classifyImage(
   if (!imageEmbedding.ok) return imageEmbedding;
   const { model, version } = imageEmbedding.value;
 
+  const vectors = await textVectors(port, templateTexts(sets), (text) => `${folder.dir}\u0000${version}\u0000${text}`, cache);
+  if (!vectors.ok) return vectors;
+  const fetched = vectors.value;
   const embedText = async (text: string): Promise<Float32Array> => {
-    const key = `${folder.dir}\u0000${version}\u0000${text}`;
-    const kept = cache.get(key);
-    if (kept !== undefined) return kept;
-    const result = await port.embedText(text);
-    if (!result.ok) throw new EmbedFailed(result.error);
-    cache.set(key, result.value.embedding);
-    return result.value.embedding;
+    const vector = fetched.get(text);
+    // templateTexts filled every text rankSet asks for; a miss is a bug here, not the worker's.
+    if (vector === undefined) throw new Error(`zero-shot: no embedding fetched for "${text}"`);
+    return vector;
   };
 
   const scale = zeroShotScale(folder.config.embeddings?.logit_scale);
   const classified: ClassifyAnswer['sets'] = [];
-  try {
-    for (const set of sets) {
-      const ranked = await rankSet(imageEmbedding.value.embedding, set, embedText, scale);
-      classified.push({ name: set.name, labels: ranked.map(({ label, score, cosine }) => ({ label, probability: score, cosine })) });
-    }
-  } catch (e) {
-    if (e instanceof EmbedFailed) return { ok: false, error: e.error };
-    throw e;
+  for (const set of sets) {
+    const ranked = await rankSet(imageEmbedding.value.embedding, set, embedText, scale);
+    classified.push({ name: set.name, labels: ranked.map(({ label, score, cosine }) => ({ label, probability: score, cosine })) });
   }
   return ok({ sets: classified, model, version, ms: performance.now() - started });
 }

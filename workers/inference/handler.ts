@@ -71,6 +71,12 @@ export function createRequestHandler(modelDir: string, backend: InferenceBackend
         const embedding = await textEmbedPipeline(vlm, request.text);
         return { model: vlm.name, version: vlm.folder.config.version, embedding, ms: elapsed() };
       }
+      case 'embedTexts': {
+        // One round trip for all of them; each text still runs as embedText runs it, so each vector is the same.
+        const embeddings: Float32Array[] = [];
+        for (const text of request.texts) embeddings.push(await textEmbedPipeline(vlm, text));
+        return { model: vlm.name, version: vlm.folder.config.version, embeddings, ms: elapsed() };
+      }
     }
   };
 
