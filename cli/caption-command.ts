@@ -1,60 +1,41 @@
-import { UsageError, walkArgs, type CliCommand } from './command';
+import type { CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { isProblem, readOneImage } from './image-input';
 import { shown } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
-const help = `Usage: vesalius caption <image> [--model DIR|NAME] [--json]
-
-Describes one image with the local assistant model (modality, plane, organ, findings): the same model,
-worker and preprocessing as the app's assistant. Research and annotation aid, not for diagnosis.
-
-  <image>           a DICOM file (frame 1; CT as HU from its rescale, other images as rendered with
-                    their window), a PNG (16-bit grey = CT values HU + 1024) or a JPEG
-  --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list');
-                    default: the bundled model
-  --json            print { file, frame, caption, model, version, tokens, forcedTokens, probability,
-                    ms, input }: forcedTokens of the caption's tokens were forced from the DICOM
-                    header's known modality and plane (0.3 models with header fusion), not generated
-
-Exit status: 0 with a caption; 1 when the image cannot be read or the model fails (the reason is
-printed); 2 for usage errors.
-`;
-
-interface CaptionArgs {
-  image: string;
-  model: string | undefined;
-  json: boolean;
-}
-
-function parseArgs(argv: string[]): CaptionArgs | 'help' {
-  let model: string | undefined;
-  let json = false;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--model':
-        model = value();
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  if (walked.length !== 1) throw new UsageError(walked.length === 0 ? 'give the image to caption' : 'give one image');
-  return { image: walked[0], model, json };
-}
+const command = defineCommand({
+  name: 'caption',
+  positionals: {
+    synopsis: '<image>',
+    min: 1,
+    max: 1,
+    missing: 'give the image to caption',
+    tooMany: 'give one image',
+    help: [['<image>', 'a DICOM file (frame 1; CT as HU from its rescale, other images as rendered with\ntheir window), a PNG (16-bit grey = CT values HU + 1024) or a JPEG']],
+  },
+  about: `Describes one image with the local assistant model (modality, plane, organ, findings): the same model,
+worker and preprocessing as the app's assistant. Research and annotation aid, not for diagnosis.`,
+  options: {
+    model: { kind: 'string', value: 'DIR|NAME', help: "a model folder, or the name of a bundled or user model ('vesalius models list');\ndefault: the bundled model" },
+    json: {
+      kind: 'boolean',
+      help: `print { file, frame, caption, model, version, tokens, forcedTokens, probability,
+ms, input }: forcedTokens of the caption's tokens were forced from the DICOM
+header's known modality and plane (0.3 models with header fusion), not generated`,
+    },
+  },
+  notes: `Exit status: 0 with a caption; 1 when the image cannot be read or the model fails (the reason is
+printed); 2 for usage errors.`,
+});
 
 export const captionCommand: CliCommand = async (argv, io) => {
-  const args = parseArgs(argv);
-  if (args === 'help') {
-    io.stdout(help);
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') {
+    io.stdout(helpText(command));
     return 0;
   }
+  const args = { ...parsed.values, image: parsed.positionals[0] };
   const chosen = chooseModelFolder(args.model);
   if (!chosen.ok) {
     io.stderr(`vesalius caption: ${chosen.message}\n`);

@@ -12,32 +12,53 @@ import { describeCharacter } from '../core/report/font-fallback';
 import type { ReportContentInput, ScoreRow } from '../core/report/model';
 import type { CallResult } from '../core/contract/index';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { shown, terminalProgress } from './index-command';
 
-const help = `Usage: vesalius report <study key | dir> --out <file.pdf> [--dicom <dir>] [--csv <file>] [--version N] [--json]
-
-Writes the report of a study as PDF (one template, as the app prints it): patient and study in the
+const command = defineCommand({
+  name: 'report',
+  positionals: {
+    synopsis: '<study key | dir>',
+    min: 1,
+    max: 1,
+    missing: 'give a study key or a folder',
+    tooMany: 'give one study key or folder',
+    help: [
+      [
+        '<dir>',
+        `a folder: imported first (as 'vesalius import' does), and the DICOM SEG files in it are
+stored as segmentations of their series (as 'vesalius masks import' does); it must hold one study`,
+      ],
+      ['<study key>', "a study already in the catalog (see 'vesalius studies')"],
+    ],
+  },
+  about: `Writes the report of a study as PDF (one template, as the app prints it): patient and study in the
 header, state and signer and page numbers on every page, findings, impression, the assistant's texts
 (each still unconfirmed one marked "AI draft — not a diagnosis"), key images, measurements, segment
-volumes (ml) / areas (mm²) and scores against ground truth.
-
-  <dir>          a folder: imported first (as 'vesalius import' does), and the DICOM SEG files in it are
-                 stored as segmentations of their series (as 'vesalius masks import' does); it must hold one study
-  <study key>    a study already in the catalog (see 'vesalius studies')
-  --out FILE     the PDF to write (required)
-  --dicom DIR    also write the DICOM outputs into DIR (created when missing; not inside the input folder):
-                 report.pdf.dcm (the PDF as Encapsulated PDF), one <segmentation name>.seg.dcm per stored
-                 segmentation of the study's series that holds voxels, and measurements.sr.dcm (a TID 1500
-                 measurement report: the study's measurements on their images, each ellipse / rectangle with
-                 its area and the mean, SD, min and max of the pixels it encloses (HU on CT), and each SEG
-                 segment's volume)
-  --csv FILE     also write the report's scores as CSV (RFC 4180): study, report_version, truth, prediction,
-                 label, metric (Dice / IoU / …), value (empty: undefined)
-  --version N    an older version of the report (read-only, shown as superseded)
-  --json         print what was written as one JSON document
-
-When the study has no report yet, a draft is saved first from what the store knows: its measurements,
+volumes (ml) / areas (mm²) and scores against ground truth.`,
+  options: {
+    out: { kind: 'string', value: '<file.pdf>', required: 'the PDF file to write', help: 'the PDF to write (required)' },
+    dicom: {
+      kind: 'string',
+      value: '<dir>',
+      help: `also write the DICOM outputs into DIR (created when missing; not inside the input folder):
+report.pdf.dcm (the PDF as Encapsulated PDF), one <segmentation name>.seg.dcm per stored
+segmentation of the study's series that holds voxels, and measurements.sr.dcm (a TID 1500
+measurement report: the study's measurements on their images, each ellipse / rectangle with
+its area and the mean, SD, min and max of the pixels it encloses (HU on CT), and each SEG
+segment's volume)`,
+    },
+    csv: {
+      kind: 'string',
+      value: '<file>',
+      help: `also write the report's scores as CSV (RFC 4180): study, report_version, truth, prediction,
+label, metric (Dice / IoU / …), value (empty: undefined)`,
+    },
+    version: { kind: 'int', min: 1, help: 'an older version of the report (read-only, shown as superseded)' },
+    json: { kind: 'boolean', help: 'print what was written as one JSON document' },
+  },
+  notes: `When the study has no report yet, a draft is saved first from what the store knows: its measurements,
 its segmentations (volumes, areas) and, where a series has a ground-truth segmentation, the Dice and IoU
 of every other segmentation of that series against it. A stored report is printed as it is. Key images:
 the report's own, else the middle image of each series, rendered with the file's window.
@@ -46,8 +67,8 @@ cannot be (a colour image, a file that cannot be decoded) the ROI keeps its area
 
 Exit status: 0 when the PDF (and with --dicom its DICOM files) was written (key images and measurements
 that could not be placed are listed); 1 when the import, the report, the PDF or a DICOM output failed;
-2 for usage errors (and a --dicom folder inside the input folder).
-`;
+2 for usage errors (and a --dicom folder inside the input folder).`,
+});
 
 interface ReportArgs {
   input: string;
@@ -59,34 +80,10 @@ interface ReportArgs {
 }
 
 function parseArgs(argv: string[]): ReportArgs | 'help' {
-  const inputs: string[] = [];
-  let out: string | undefined;
-  let dicomDir: string | null = null;
-  let csv: string | null = null;
-  let version: number | null = null;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (!arg.startsWith('-') || arg === '-') inputs.push(arg);
-    else if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--json') json = true;
-    else if (arg === '--out') out = value();
-    else if (arg === '--version') {
-      const text = value();
-      if (!/^[0-9]+$/.test(text) || Number(text) < 1) throw new UsageError(`--version takes a version number from 1 (got '${text}')`);
-      version = Number(text);
-    } else if (arg === '--dicom') dicomDir = value();
-    else if (arg === '--csv') csv = value();
-    else throw new UsageError(`unknown option '${arg}'`);
-  }
-  if (inputs.length !== 1) throw new UsageError(inputs.length === 0 ? 'give a study key or a folder' : 'give one study key or folder');
-  if (!out) throw new UsageError('--out is required (the PDF file to write)');
-  return { input: inputs[0], out, dicomDir, csv, version, json };
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { out, dicom, csv, version, json } = parsed.values;
+  return { input: parsed.positionals[0], out, dicomDir: dicom ?? null, csv: csv ?? null, version: version ?? null, json };
 }
 
 /** The import's reason for a DICOM SEG file: the files to store as segmentations. */
@@ -162,7 +159,7 @@ async function assembledContent(api: DirectApi, seriesKeys: string[], io: CliIo)
 export const reportCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const isFolder = await stat(args.input).then((s) => s.isDirectory(), () => false);

@@ -3,35 +3,48 @@ import path from 'node:path';
 import { importSummarySchema } from '../core/contract/dicom';
 import { MAX_SEARCH_RESULTS, DEFAULT_SEARCH_RESULTS, type SearchResults } from '../core/contract/search';
 import { findCatalogImage } from '../core/search/catalog-images';
-import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { contractImage } from './contract-image';
 import { isProblem, readOneImage } from './image-input';
 import { formatErrors, shown, terminalProgress } from './index-command';
 import { chooseModelFolder } from './model-session';
 
-const help = `Usage: vesalius search "<text>" | --like <image> [--k N] [--in <dir>]... [--model DIR|NAME] [--json]
-
-Ranks the catalog's images by similarity to a text ("chest ct", "head mri with hemorrhage") or to an
+const command = defineCommand({
+  name: 'search',
+  synopsis: ['vesalius search "<text>" | --like <image> [--k N] [--in <dir>]... [--model DIR|NAME] [--json]'],
+  positionals: { synopsis: '"<text>"', max: Infinity, help: [['"<text>"', 'what to look for']] },
+  about: `Ranks the catalog's images by similarity to a text ("chest ct", "head mri with hemorrhage") or to an
 image, with the assistant model's embeddings (cosine similarity, exact, over every indexed image).
 Images not indexed yet (or whose file changed) are embedded first, as the app's background indexing
-does, and kept in the data home (search.db) for the next search. Research aid, not for diagnosis.
-
-  "<text>"          what to look for
-  --like <image>    an image instead: a catalogued DICOM file (its stored embedding; the image itself is
-                    left out of the results) or any DICOM, PNG or JPEG file (embedded now)
-  --k N             how many results (default ${DEFAULT_SEARCH_RESULTS}, at most ${MAX_SEARCH_RESULTS})
-  --in <dir>        import this folder into the catalog first (repeatable), as 'vesalius import' does
-  --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list');
-                    default: the bundled model. Each model version has its own index.
-  --json            print { model, results: [{ filePath, frame, seriesKey, studyKey, sopInstanceUid,
-                    fileKey, score, modality, description }], searched, ms } on stdout
-
-Each result names its file path (and frame), series key and score.
+does, and kept in the data home (search.db) for the next search. Research aid, not for diagnosis.`,
+  options: {
+    like: {
+      kind: 'string',
+      value: '<image>',
+      help: `an image instead: a catalogued DICOM file (its stored embedding; the image itself is
+left out of the results) or any DICOM, PNG or JPEG file (embedded now)`,
+    },
+    k: { kind: 'int', min: 1, max: MAX_SEARCH_RESULTS, default: DEFAULT_SEARCH_RESULTS, help: `how many results (default ${DEFAULT_SEARCH_RESULTS}, at most ${MAX_SEARCH_RESULTS})` },
+    in: { kind: 'strings', value: '<dir>', help: "import this folder into the catalog first (repeatable), as 'vesalius import' does" },
+    model: {
+      kind: 'string',
+      value: 'DIR|NAME',
+      help: `a model folder, or the name of a bundled or user model ('vesalius models list');
+default: the bundled model. Each model version has its own index.`,
+    },
+    json: {
+      kind: 'boolean',
+      help: `print { model, results: [{ filePath, frame, seriesKey, studyKey, sopInstanceUid,
+fileKey, score, modality, description }], searched, ms } on stdout`,
+    },
+  },
+  notes: `Each result names its file path (and frame), series key and score.
 
 Exit status: 0 with results (possibly none); 1 when the catalog holds no images, the model cannot
-search, an image cannot be read, or indexing fails; 2 for usage errors (an empty text among them).
-`;
+search, an image cannot be read, or indexing fails; 2 for usage errors (an empty text among them).`,
+});
 
 interface SearchArgs {
   text: string | null;
@@ -42,46 +55,19 @@ interface SearchArgs {
   json: boolean;
 }
 
+/** The table reads the options; a text or --like, not both, is checked here. */
 function parseArgs(argv: string[]): SearchArgs | 'help' {
-  let like: string | null = null;
-  let k = DEFAULT_SEARCH_RESULTS;
-  const ins: string[] = [];
-  let model: string | undefined;
-  let json = false;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--like':
-        like = value();
-        break;
-      case '--in':
-        ins.push(value());
-        break;
-      case '--model':
-        model = value();
-        break;
-      case '--k': {
-        const text = value();
-        if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > MAX_SEARCH_RESULTS) throw new UsageError(`--k takes a whole number from 1 to ${MAX_SEARCH_RESULTS} (got '${text}')`);
-        k = Number(text);
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { k, model, json } = parsed.values;
+  const like = parsed.values.like ?? null;
+  const walked = parsed.positionals;
   if (like !== null && walked.length > 0) throw new UsageError('give a text or --like <image>, not both');
   if (like === null && walked.length === 0) throw new UsageError('give the text to search for, or --like <image>');
   if (walked.length > 1) throw new UsageError(`give the search text as one argument (in quotes): got ${walked.length} arguments`);
   const text = like === null ? walked[0] : null;
   if (text !== null && text.trim() === '') throw new UsageError('the search text is empty');
-  return { text, like, k, ins, model, json };
+  return { text, like, k, ins: parsed.values.in, model, json };
 }
 
 /** Imports the --in folders as `vesalius import` does; false (after saying why) when the import failed. */
@@ -187,7 +173,7 @@ export function formatResults(results: SearchResults, query: string): string {
 export const searchCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const chosen = chooseModelFolder(args.model);
