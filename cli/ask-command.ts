@@ -4,65 +4,57 @@ import { formatBytes } from '../core/fs/size-text';
 import { ioErrorText } from '../core/fs/io-error';
 import type { ModelFolder } from '../core/model/config';
 import type { InferenceClient } from '../core/inference/worker-client';
-import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { isProblem, readOneImage, type FileProblem, type InputImage } from './image-input';
 import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
-const help = `Usage: vesalius ask <image> "<question>" [--model DIR|NAME] [--json]
-       vesalius ask --batch <in.jsonl> --out <out.jsonl> [--model DIR|NAME]
-
-Answers a question about one image with the local assistant model (the app's model, worker and
-preprocessing). Research and annotation aid, not for diagnosis.
-
-  <image>           a DICOM file (frame 1), a PNG (16-bit grey = CT values HU + 1024) or a JPEG
-  --model DIR|NAME  a model folder, or the name of a bundled or user model; default: the bundled model
-  --json            print { file, frame, question, answer, probability, uncertain, model, version, ms, input }
-  --batch FILE      one question per line, JSON: {"id": …, "image": "<path>", "question": "…"}; image
-                    paths are relative to the batch file's folder. Every image is decoded once per run.
-  --out FILE        (with --batch) one line per input line, in order: {"id", "answer", "probability"},
-                    or {"id", "answer": null, "probability": null, "error": "line N: …"} for a line that
-                    is not JSON, lacks a field, names an unreadable image, or whose question the model
-                    refuses; the run goes on. Blank lines are ignored.
-
-probability: the model's probability of the whole answer, the product of each greedy token's
+const command = defineCommand({
+  name: 'ask',
+  synopsis: ['vesalius ask <image> "<question>" [--model DIR|NAME] [--json]', 'vesalius ask --batch <in.jsonl> --out <out.jsonl> [--model DIR|NAME]'],
+  positionals: {
+    synopsis: '<image> "<question>"',
+    max: Infinity,
+    help: [['<image>', 'a DICOM file (frame 1), a PNG (16-bit grey = CT values HU + 1024) or a JPEG']],
+  },
+  about: `Answers a question about one image with the local assistant model (the app's model, worker and
+preprocessing). Research and annotation aid, not for diagnosis.`,
+  options: {
+    model: { kind: 'string', value: 'DIR|NAME', help: 'a model folder, or the name of a bundled or user model; default: the bundled model' },
+    json: { kind: 'boolean', help: 'print { file, frame, question, answer, probability, uncertain, model, version, ms, input }' },
+    batch: {
+      kind: 'string',
+      value: 'FILE',
+      help: `one question per line, JSON: {"id": …, "image": "<path>", "question": "…"}; image
+paths are relative to the batch file's folder. Every image is decoded once per run.`,
+    },
+    out: {
+      kind: 'string',
+      value: 'FILE',
+      help: `(with --batch) one line per input line, in order: {"id", "answer", "probability"},
+or {"id", "answer": null, "probability": null, "error": "line N: …"} for a line that
+is not JSON, lacks a field, names an unreadable image, or whose question the model
+refuses; the run goes on. Blank lines are ignored.`,
+    },
+  },
+  notes: `probability: the model's probability of the whole answer, the product of each greedy token's
 probability including the end token. uncertain: below the model's calibrated answer_uncertain_below
 (null for a model without one).
 Exit status: 0 when every question was answered; 1 when the image, the model or (with --batch) any
-line failed, each named with its reason; 2 for usage errors.
-`;
+line failed, each named with its reason; 2 for usage errors.`,
+});
 
 type AskArgs =
   | { mode: 'one'; image: string; question: string; model: string | undefined; json: boolean }
   | { mode: 'batch'; batch: string; out: string; model: string | undefined };
 
+/** The table reads the options; which of the two forms they make is checked here. */
 function parseArgs(argv: string[]): AskArgs | 'help' {
-  let model: string | undefined;
-  let json = false;
-  let batch: string | undefined;
-  let out: string | undefined;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--model':
-        model = value();
-        break;
-      case '--batch':
-        batch = value();
-        break;
-      case '--out':
-        out = value();
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { model, json, batch, out } = parsed.values;
+  const walked = parsed.positionals;
   if (batch !== undefined) {
     if (walked.length > 0) throw new UsageError('--batch takes its images and questions from the file; give no image or question');
     if (!out) throw new UsageError('--batch needs --out <out.jsonl>');
@@ -244,7 +236,7 @@ function idOf(text: string): unknown {
 export const askCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const chosen = chooseModelFolder(args.model);

@@ -3,35 +3,42 @@ import path from 'node:path';
 import type { EmbeddingModel } from '../core/contract/search';
 import { ioErrorText } from '../core/fs/io-error';
 import { indexedFrame } from '../core/search/catalog-images';
-import { UsageError, walkArgs, type CliCommand } from './command';
+import type { CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { withDirectApi } from './direct';
 import { contractImage } from './contract-image';
 import { findImages, isProblem, readImage } from './image-input';
 import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder } from './model-session';
 
-const help = `Usage: vesalius embed <image|dir>... --out <file> [--model DIR|NAME] [--json]
-
-Writes the assistant model's embedding of every image under the paths (DICOM files as
+const command = defineCommand({
+  name: 'embed',
+  positionals: { synopsis: '<image|dir>...', min: 1, max: Infinity, missing: 'give at least one image or folder to embed' },
+  about: `Writes the assistant model's embedding of every image under the paths (DICOM files as
 'vesalius index' accepts them, PNG, JPEG; folders recursively) to a JSON Lines file: the vectors
 'vesalius search' compares (unit length, cosine similarity = dot product). One embedding per
 image: frame 1, or the middle frame of a multi-frame file, as the search index holds them.
 Nothing is imported into the catalog. A file the catalog holds ('vesalius index', the app) whose search
 embedding is up to date (its size and mtime as the catalog knows them, the model's version) is taken
-from search.db instead of being computed again; the summary says how many.
-
-  --out <file>      the JSONL file to write (replaced whole; written beside it, then renamed). Lines:
-                      {"path", "frame", "model", "version", "dim", "vector": [dim numbers]}
-                    and for an image that could not be read or embedded:
-                      {"path", "frame", "error": "<reason>"}
-  --model DIR|NAME  a model folder, or the name of a bundled or user model ('vesalius models list')
-  --json            print { out, model, written, reused, failed: [{ path, frame, reason }], skipped } on stdout
-
-Files inside folders that are not images (reports, SEG, text) are skipped and listed on stderr.
+from search.db instead of being computed again; the summary says how many.`,
+  options: {
+    out: {
+      kind: 'string',
+      value: '<file>',
+      required: 'the JSON Lines file for the embeddings',
+      help: `the JSONL file to write (replaced whole; written beside it, then renamed). Lines:
+  {"path", "frame", "model", "version", "dim", "vector": [dim numbers]}
+and for an image that could not be read or embedded:
+  {"path", "frame", "error": "<reason>"}`,
+    },
+    model: { kind: 'string', value: 'DIR|NAME', help: "a model folder, or the name of a bundled or user model ('vesalius models list')" },
+    json: { kind: 'boolean', help: 'print { out, model, written, reused, failed: [{ path, frame, reason }], skipped } on stdout' },
+  },
+  notes: `Files inside folders that are not images (reports, SEG, text) are skipped and listed on stderr.
 
 Exit status: 0 when every image was embedded; 1 when one failed, a path is not an image or cannot be
-read, no image was found, or the file cannot be written; 2 for usage errors.
-`;
+read, no image was found, or the file cannot be written; 2 for usage errors.`,
+});
 
 interface EmbedArgs {
   paths: string[];
@@ -41,31 +48,8 @@ interface EmbedArgs {
 }
 
 function parseArgs(argv: string[]): EmbedArgs | 'help' {
-  let out: string | undefined;
-  let model: string | undefined;
-  let json = false;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--out':
-        out = value();
-        break;
-      case '--model':
-        model = value();
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  if (walked.length === 0) throw new UsageError('give at least one image or folder to embed');
-  if (out === undefined) throw new UsageError('give --out <file> for the embeddings (JSON Lines)');
-  return { paths: walked, out, model, json };
+  const parsed = parseCommandLine(command, argv);
+  return parsed === 'help' ? 'help' : { ...parsed.values, paths: parsed.positionals };
 }
 
 interface Failure {
@@ -77,7 +61,7 @@ interface Failure {
 export const embedCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const out = path.resolve(args.out);

@@ -1,40 +1,34 @@
 import path from 'node:path';
 import { importSummarySchema, type ImportSummary } from '../core/contract/dicom';
-import { UsageError, type CliCommand } from './command';
+import type { CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { waitForJob, withDirectApi, type DirectApi } from './direct';
 import { formatErrors, shown, terminalProgress } from './index-command';
 
-const help = `Usage: vesalius import <path>... [--json]
-
-Imports DICOM files and folders (recursively) into the study catalog of the data home
+const command = defineCommand({
+  name: 'import',
+  positionals: { synopsis: '<path>...', min: 1, max: Infinity, missing: 'give at least one file or folder to import' },
+  about: `Imports DICOM files and folders (recursively) into the study catalog of the data home
 (VESALIUS_HOME, default the platform's user data folder), exactly as the app does: files the
 catalog already knows unchanged are skipped, changed ones are read again, files gone from under
 these paths are marked missing. The paths are granted to Vesalius (masks and datasets under them
 may be opened later). Prints the studies and series imported with their keys and every file not
-imported, with the reason.
-
-  --json   print the import summary as one JSON document on stdout:
-           { fileCount, added, updated, unchanged, missing, errors, studyKeys, seriesKeys }
-  --       end of options (for paths that start with '-')
-
-Exit status: 0 when every path was imported (files inside folders may still be rejected, and are
+imported, with the reason.`,
+  options: {
+    json: {
+      kind: 'boolean',
+      help: `print the import summary as one JSON document on stdout:
+{ fileCount, added, updated, unchanged, missing, errors, studyKeys, seriesKeys }`,
+    },
+  },
+  notes: `Exit status: 0 when every path was imported (files inside folders may still be rejected, and are
 listed); 1 when a path could not be read or a file given by name was rejected, or the import
-failed; 2 for usage errors.
-`;
+failed; 2 for usage errors.`,
+});
 
 function parseArgs(argv: string[]): { paths: string[]; json: boolean } | 'help' {
-  const paths: string[] = [];
-  let json = false;
-  let optionsEnded = false;
-  for (const arg of argv) {
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') paths.push(arg);
-    else if (arg === '--') optionsEnded = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') return 'help';
-    else throw new UsageError(`unknown option '${arg}'`);
-  }
-  if (paths.length === 0) throw new UsageError('give at least one file or folder to import');
-  return { paths, json };
+  const parsed = parseCommandLine(command, argv);
+  return parsed === 'help' ? 'help' : { paths: parsed.positionals, json: parsed.values.json };
 }
 
 async function describeImported(api: DirectApi, summary: ImportSummary): Promise<string[]> {
@@ -61,7 +55,7 @@ async function describeImported(api: DirectApi, summary: ImportSummary): Promise
 export const importCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   return withDirectApi('import', io, async (api) => {

@@ -5,20 +5,21 @@ import { FileRegistry } from '../core/dicom/file-registry';
 import { indexPaths } from '../core/dicom/indexer';
 import { sharedHeaderSandbox } from '../core/sandbox/header-sandbox';
 import { transferSyntaxName } from '../core/dicom/transfer-syntax';
-import { UsageError, type CliCommand, type CliIo } from './command';
+import type { CliCommand, CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 
-const help = `Usage: vesalius index <path>... [--json]
-
-Indexes DICOM files and folders (recursively) by their headers, and prints the study tree
+const command = defineCommand({
+  name: 'index',
+  positionals: { synopsis: '<path>...', min: 1, max: Infinity, missing: 'give at least one file or folder to index' },
+  about: `Indexes DICOM files and folders (recursively) by their headers, and prints the study tree
 (patient → study → series → instances, slices in position order) and every file that was not
-imported, with the reason. Every file found appears exactly once: as an instance or as an error.
-
-  --json   print one JSON document on stdout: { patients, errors, fileCount }
-  --       end of options (for paths that start with '-')
-
-Exit status: 0 when indexing ran (even if files were rejected); 2 for usage errors or a path
-that does not exist.
-`;
+imported, with the reason. Every file found appears exactly once: as an instance or as an error.`,
+  options: {
+    json: { kind: 'boolean', help: 'print one JSON document on stdout: { patients, errors, fileCount }' },
+  },
+  notes: `Exit status: 0 when indexing ran (even if files were rejected); 2 for usage errors or a path
+that does not exist.`,
+});
 
 interface IndexArgs {
   paths: string[];
@@ -26,24 +27,8 @@ interface IndexArgs {
 }
 
 function parseArgs(argv: string[]): IndexArgs | 'help' {
-  const paths: string[] = [];
-  let json = false;
-  let optionsEnded = false;
-  for (const arg of argv) {
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
-      paths.push(arg);
-    } else if (arg === '--') {
-      optionsEnded = true;
-    } else if (arg === '--json') {
-      json = true;
-    } else if (arg === '--help' || arg === '-h') {
-      return 'help';
-    } else {
-      throw new UsageError(`unknown option '${arg}'`);
-    }
-  }
-  if (paths.length === 0) throw new UsageError('give at least one file or folder to index');
-  return { paths, json };
+  const parsed = parseCommandLine(command, argv);
+  return parsed === 'help' ? 'help' : { paths: parsed.positionals, json: parsed.values.json };
 }
 
 /** The JSON document: the import result without file keys (they only mean something inside one process). */
@@ -134,7 +119,7 @@ export function terminalProgress(io: CliIo, verb = 'indexing'): { onProgress?: (
 export const indexCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   for (const p of args.paths) {

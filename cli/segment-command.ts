@@ -3,36 +3,61 @@ import path from 'node:path';
 import { ioErrorText } from '../core/fs/io-error';
 import { declaredPrompt } from '../core/model/segment-prompt';
 import { encodePng } from '../core/render/png-output';
-import { UsageError, walkArgs, type CliCommand } from './command';
+import type { CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { findImages, isProblem, readImage, type FileProblem, type ImageRef } from './image-input';
 import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
-const help = `Usage: vesalius segment <image|dir>... --prompt <text> --out <dir> [--model DIR|NAME] [--json]
-
-Segments images with the local assistant model (the app's model, worker and preprocessing) and writes
+const command = defineCommand({
+  name: 'segment',
+  positionals: {
+    synopsis: '<image|dir>...',
+    min: 1,
+    max: Infinity,
+    missing: 'give the images or folders to segment',
+    help: [
+      [
+        '<image|dir>',
+        `DICOM files (CT as HU from the rescale), PNG (16-bit grey = CT values HU + 1024)
+and JPEG files, and folders of them (searched recursively; files in a folder that
+are not images are listed as skipped)`,
+      ],
+    ],
+  },
+  about: `Segments images with the local assistant model (the app's model, worker and preprocessing) and writes
 one 8-bit grey PNG mask per image into --out: 255 inside, 0 outside, at the image's own size.
-Research and annotation aid, not for diagnosis.
-
-  <image|dir>       DICOM files (CT as HU from the rescale), PNG (16-bit grey = CT values HU + 1024)
-                    and JPEG files, and folders of them (searched recursively; files in a folder that
-                    are not images are listed as skipped)
-  --prompt TEXT     what to segment: one of the model's prompts ('vesalius models list'); anything
-                    else is refused before any work, naming the supported ones
-  --out DIR         where the masks go: <name>.png for <name>.dcm / .png / .jpg / no extension, and
-                    <name>-f0003.png for frame 3 of a multi-frame DICOM file. Two inputs that would
-                    write the same file (same name in different folders) are refused before any work,
-                    naming both; so is a mask that would overwrite an input
-  --model DIR|NAME  a model folder, or the name of a bundled or user model; default: the bundled model
-  --json            print { model, version, prompt, segmented: [{ file, frame, output, width, height,
-                    present, presence, probability, pixels }], failed, skipped }
-
-present: whether the prompted structure is in the image: for 0.3 models, the presence probability is at
+Research and annotation aid, not for diagnosis.`,
+  options: {
+    prompt: {
+      kind: 'string',
+      value: '<text>',
+      required: 'what to segment, e.g. lung',
+      help: `what to segment: one of the model's prompts ('vesalius models list'); anything
+else is refused before any work, naming the supported ones`,
+    },
+    out: {
+      kind: 'string',
+      value: '<dir>',
+      required: 'the folder for the masks',
+      help: `where the masks go: <name>.png for <name>.dcm / .png / .jpg / no extension, and
+<name>-f0003.png for frame 3 of a multi-frame DICOM file. Two inputs that would
+write the same file (same name in different folders) are refused before any work,
+naming both; so is a mask that would overwrite an input`,
+    },
+    model: { kind: 'string', value: 'DIR|NAME', help: 'a model folder, or the name of a bundled or user model; default: the bundled model' },
+    json: {
+      kind: 'boolean',
+      help: `print { model, version, prompt, segmented: [{ file, frame, output, width, height,
+present, presence, probability, pixels }], failed, skipped }`,
+    },
+  },
+  notes: `present: whether the prompted structure is in the image: for 0.3 models, the presence probability is at
 least the model's presence_threshold (below it the mask is empty); before, whether the mask has pixels. presence: the model's presence probability (0.3 models; null
 before). probability: the mean model probability inside the mask (null for an empty mask).
 Exit status: 0 when every image was segmented; 1 when any image could not be (each named with its
-reason); 2 for usage errors, an unknown prompt or clashing output names.
-`;
+reason); 2 for usage errors, an unknown prompt or clashing output names.`,
+});
 
 interface SegmentArgs {
   inputs: string[];
@@ -43,36 +68,8 @@ interface SegmentArgs {
 }
 
 function parseArgs(argv: string[]): SegmentArgs | 'help' {
-  let model: string | undefined;
-  let json = false;
-  let prompt: string | undefined;
-  let out: string | undefined;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--model':
-        model = value();
-        break;
-      case '--prompt':
-        prompt = value();
-        break;
-      case '--out':
-        out = value();
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  if (walked.length === 0) throw new UsageError('give the images or folders to segment');
-  if (prompt === undefined) throw new UsageError('--prompt is required (what to segment, e.g. lung)');
-  if (!out) throw new UsageError('--out is required (the folder for the masks)');
-  return { inputs: walked, prompt, out, model, json };
+  const parsed = parseCommandLine(command, argv);
+  return parsed === 'help' ? 'help' : { ...parsed.values, inputs: parsed.positionals };
 }
 
 /** '<name>' of an image file: its base name without a DICOM, PNG or JPEG extension. */
@@ -96,7 +93,7 @@ interface Segmented {
 export const segmentCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const chosen = chooseModelFolder(args.model);
