@@ -77,7 +77,7 @@ describe('vesalius agree', () => {
     expect(none.stderr).toContain('series 1.2.3.4 has 0 segmentations besides consensus ones; agreement needs at least two');
     const method = await vesalius(['agree', '--series', study.seriesUid, '--method', 'vote'], env);
     expect(method.code).toBe(2);
-    expect(method.stderr).toContain("--method 'vote' is not majority or staple");
+    expect(method.stderr).toContain("--method 'vote' is not 'majority' or 'staple'");
     const bad = await vesalius(['agree', '--series', '../etc'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--series '../etc' is not a series key");

@@ -1,29 +1,51 @@
 // vesalius agree: agreement between the stored segmentations of a series, and their consensus saved to the store.
 import type { Agreement } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
-import { UsageError, optionValue, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { withDirectApi } from './direct';
 
-const help = `Usage: vesalius agree --series <key> [--ids <id>,<id>,...] [--method majority|staple] [--no-consensus] [--author NAME] [--json]
+/** A series key, checked as it is read. */
+function seriesKeyOption(text: string, flag: string): string {
+  if (!isSeriesKey(text)) throw new UsageError(`${flag} '${text}' is not a series key (a DICOM UID or derived:<24 hex digits>)`);
+  return text;
+}
 
-Agreement between annotators on one series: the stored segmentations of the series (all of them except
+/** `a,b,...`: at least two segmentation ids. */
+function idList(text: string, flag: string): string[] {
+  const ids = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length < 2) throw new UsageError(`${flag} needs at least two segmentation ids, comma separated`);
+  return ids;
+}
+
+const command = defineCommand({
+  name: 'agree',
+  about: `Agreement between annotators on one series: the stored segmentations of the series (all of them except
 earlier consensus ones, or the ones --ids names) are compared with their segments matched by label
 (case and spacing ignored). Prints, per label, the pairwise IoU and Dice matrices and each one's voxel
 count, then the mean IoU and mean Dice over the labels either of a pair marked. The consensus is saved
 as a new segmentation whose provenance lists its inputs and their versions; its id is printed. Running it
-again with unchanged inputs and method answers the same consensus instead of saving another.
-
-  --series <key>   the series (see vesalius studies)
-  --ids a,b,...    compare only these segmentations (at least two)
-  --method M       majority (default): a voxel is in a structure where more than half of them mark it;
-                   staple: STAPLE (Warfield 2004) — each one's sensitivity and specificity estimated, and
-                   a voxel kept where its probability of foreground is at least 0.5 (2 to 16 segmentations)
-  --no-consensus   print the matrices only; save nothing
-  --author NAME    who saves the consensus (default: the OS user)
-  --json           one JSON document: { segmentations, labels: [{ label, voxelCounts, iou, dice }], meanIou, meanDice, consensus, raterEstimates }
-
-Exit status: 0 when scored; 1 when the series has fewer than two segmentations or one could not be read; 2 for usage errors.
-`;
+again with unchanged inputs and method answers the same consensus instead of saving another.`,
+  options: {
+    series: { kind: 'custom', parse: seriesKeyOption, value: '<key>', required: 'the series, see vesalius studies', help: 'the series (see vesalius studies)' },
+    ids: { kind: 'custom', parse: idList, value: '<id>,<id>,...', help: 'compare only these segmentations (at least two)' },
+    method: {
+      kind: 'enum',
+      values: ['majority', 'staple'],
+      default: 'majority',
+      help: 'how the consensus is made:',
+      valueHelp: {
+        majority: '(default) a voxel is in a structure where more than half of them mark it',
+        staple: `STAPLE (Warfield 2004): each one's sensitivity and specificity estimated, and
+a voxel kept where its probability of foreground is at least 0.5 (2 to 16 segmentations)`,
+      },
+    },
+    noConsensus: { kind: 'boolean', help: 'print the matrices only; save nothing' },
+    author: { kind: 'string', value: 'NAME', help: 'who saves the consensus (default: the OS user)' },
+    json: { kind: 'boolean', help: 'one JSON document: { segmentations, labels: [{ label, voxelCounts, iou, dice }], meanIou, meanDice, consensus, raterEstimates }' },
+  },
+  notes: 'Exit status: 0 when scored; 1 when the series has fewer than two segmentations or one could not be read; 2 for usage errors.',
+});
 
 interface AgreeArgs {
   series: string;
@@ -35,28 +57,10 @@ interface AgreeArgs {
 }
 
 function parseArgs(argv: string[]): AgreeArgs | 'help' {
-  let series: string | undefined;
-  const args: Omit<AgreeArgs, 'series'> = { consensus: true, method: 'majority-vote', json: false };
-  const valueOf = (i: number, flag: string): string => optionValue(argv, i, flag);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--json') args.json = true;
-    else if (arg === '--no-consensus') args.consensus = false;
-    else if (arg === '--series') series = valueOf(i++, arg);
-    else if (arg === '--author') args.author = valueOf(i++, arg);
-    else if (arg === '--method') {
-      const method = valueOf(i++, arg);
-      if (method !== 'majority' && method !== 'staple') throw new UsageError(`--method '${method}' is not majority or staple`);
-      args.method = method === 'staple' ? 'staple' : 'majority-vote';
-    }
-    else if (arg === '--ids') args.ids = valueOf(i++, arg).split(',').map((s) => s.trim()).filter(Boolean);
-    else throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-  }
-  if (!series) throw new UsageError('agree needs --series <key>');
-  if (!isSeriesKey(series)) throw new UsageError(`--series '${series}' is not a series key (a DICOM UID or derived:<24 hex digits>)`);
-  if (args.ids && args.ids.length < 2) throw new UsageError('--ids needs at least two segmentation ids, comma separated');
-  return { series, ...args };
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { series, ids, method, noConsensus, author, json } = parsed.values;
+  return { series, ids, consensus: !noConsensus, method: method === 'staple' ? 'staple' : 'majority-vote', author, json };
 }
 
 const score = (v: number | null): string => (v === null ? '   –  ' : v.toFixed(4));
@@ -88,7 +92,7 @@ function printAgreement(result: Agreement, io: CliIo): void {
 export const agreeCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   return withDirectApi('agree', io, async (api) => {

@@ -90,7 +90,7 @@ describe('vesalius deidentify', () => {
   it('says what is wrong with the command line', async () => {
     const unknown = await deidentify([study.root, '--out', path.join(scratch.path, 'x'), '--option', 'keep-everything']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("unknown option 'keep-everything'");
+    expect(unknown.stderr).toMatch(/--option 'keep-everything' is not '[a-z-]+'(, '[a-z-]+')* or '[a-z-]+'/);
     const noOut = await deidentify([study.root]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain('--out is required');

@@ -95,10 +95,10 @@ describe('vesalius eval bad input', () => {
   it('unknown dataset or split, missing options: usage errors (exit 2)', async () => {
     let r = await run(['--dataset', 'chest-xray', '--split', 'val', '--data-dir', data]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--dataset chest-xray: unknown; use one of lung-ct, vqa-rad");
+    expect(r.stderr).toContain("--dataset 'chest-xray' is not 'lung-ct' or 'vqa-rad'");
     r = await run(['--dataset', 'lung-ct', '--split', 'train', '--data-dir', data]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--split train: unknown; use one of val, test');
+    expect(r.stderr).toContain("--split 'train' is not 'val' or 'test'");
     r = await run(['--dataset', 'lung-ct']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--split is required');

@@ -12,36 +12,46 @@ import type { ModelFolder } from '../core/model/config';
 import { errorMessage } from '../core/model/errors';
 import type { InferenceClient } from '../core/inference/worker-client';
 import type { WorkerImage } from '../workers/inference/protocol';
-import { UsageError, walkArgs, type CliCommand, type CliIo } from './command';
+import type { CliCommand, CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { DatasetError, EVAL_DATASETS, EVAL_SPLITS, lungSlices, vqaTestRows, type EvalDataset, type EvalSplit, type LungSlice, type VqaRow } from './eval-datasets';
 import { isProblem, readImage } from './image-input';
 import { shown, terminalProgress } from './index-command';
 import { chooseModelFolder, startModel } from './model-session';
 
-const help = `Usage: vesalius eval --dataset lung-ct|vqa-rad --split val|test [--data-dir DIR] [--model DIR|NAME] [--limit N] [--json]
-
-Scores a model folder on a research dataset with the app's worker, preprocessing and metrics: the same
-figures as 'npm run model:eval' (models/training/evaluate.py) computes with PyTorch.
-
-  --dataset lung-ct   per-slice IoU of "lung" against the expert mask (mean, median, worst slice, pooled),
-                      "left lung" / "right lung" IoU and their mIoU when the model declares those prompts
-                      (truth split as models/training/data.py lung_label_map does), the rate of empty "lung"
-                      masks and, for models with a presence head, the rate judged present per prompt.
-                      Reads <data>/lung-ct/<split>/images/*.png (16-bit, HU + 1024) and masks/*.png.
-  --dataset vqa-rad   closed / open / overall exact match of the test questions (answers normalised as
-                      captions.py normalise_answer; a refused question counts as wrong) and the refusals.
-                      Reads <data>/vqa-rad/testset.json and images/. Only --split test: evaluate.py's val
-                      questions are a Python random draw. Also the captions of the questions' images:
-                      BLEU-4 / ROUGE-L / CIDEr-D against the reference captions derived from all QA pairs
-                      of each image (captions.py captions_by_image, core/datasets/vqa-rad-captions.ts).
-  --data-dir DIR      the data directory; default $VESALIUS_DATA_DIR, else ../shared/data beside the project
-  --model DIR|NAME    a model folder, or the name of a bundled or user model; default: the bundled model
-  --limit N           only the first N slices / questions (evaluate.py --limit takes the same ones)
-  --json              print the figures as JSON (evaluate.py's field names)
-
-Exit status: 0 when every slice / question was scored; 1 when the data, the model or an image failed
-(named, with the reason); 2 for usage errors and a model without the task.
-`;
+const command = defineCommand({
+  name: 'eval',
+  about: `Scores a model folder on a research dataset with the app's worker, preprocessing and metrics: the same
+figures as 'npm run model:eval' (models/training/evaluate.py) computes with PyTorch.`,
+  options: {
+    dataset: {
+      kind: 'enum',
+      values: EVAL_DATASETS,
+      required: true,
+      help: 'the dataset, and what is scored on it:',
+      valueHelp: {
+        'lung-ct': `per-slice IoU of "lung" against the expert mask (mean, median, worst slice, pooled),
+"left lung" / "right lung" IoU and their mIoU when the model declares those prompts
+(truth split as models/training/data.py lung_label_map does), the rate of empty "lung"
+masks and, for models with a presence head, the rate judged present per prompt.
+Reads <data>/lung-ct/<split>/images/*.png (16-bit, HU + 1024) and masks/*.png.`,
+        'vqa-rad': `closed / open / overall exact match of the test questions (answers normalised as
+captions.py normalise_answer; a refused question counts as wrong) and the refusals.
+Reads <data>/vqa-rad/testset.json and images/. Only --split test: evaluate.py's val
+questions are a Python random draw. Also the captions of the questions' images:
+BLEU-4 / ROUGE-L / CIDEr-D against the reference captions derived from all QA pairs
+of each image (captions.py captions_by_image, core/datasets/vqa-rad-captions.ts).`,
+      },
+    },
+    split: { kind: 'enum', values: EVAL_SPLITS, required: true, help: 'which split of the dataset' },
+    dataDir: { kind: 'string', value: 'DIR', help: 'the data directory; default $VESALIUS_DATA_DIR, else ../shared/data beside the project' },
+    model: { kind: 'string', value: 'DIR|NAME', help: 'a model folder, or the name of a bundled or user model; default: the bundled model' },
+    limit: { kind: 'int', min: 1, help: 'only the first N slices / questions (evaluate.py --limit takes the same ones)' },
+    json: { kind: 'boolean', help: "print the figures as JSON (evaluate.py's field names)" },
+  },
+  notes: `Exit status: 0 when every slice / question was scored; 1 when the data, the model or an image failed
+(named, with the reason); 2 for usage errors and a model without the task.`,
+});
 
 interface EvalArgs {
   dataset: EvalDataset;
@@ -52,54 +62,9 @@ interface EvalArgs {
   json: boolean;
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} ${value}: unknown; use one of ${allowed.join(', ')}`);
-}
-
 function parseArgs(argv: string[]): EvalArgs | 'help' {
-  let dataset: EvalDataset | undefined;
-  let split: EvalSplit | undefined;
-  let dataDir: string | undefined;
-  let model: string | undefined;
-  let limit: number | undefined;
-  let json = false;
-  const walked = walkArgs(argv, ({ flag, value }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--dataset':
-        dataset = oneOf('--dataset', value(), EVAL_DATASETS);
-        break;
-      case '--split':
-        split = oneOf('--split', value(), EVAL_SPLITS);
-        break;
-      case '--data-dir':
-        dataDir = value();
-        break;
-      case '--model':
-        model = value();
-        break;
-      case '--limit': {
-        const text = value();
-        const n = Number(text);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit ${text}: give a whole number of at least 1`);
-        limit = n;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  if (walked.length) throw new UsageError(`unexpected argument '${walked[0]}'`);
-  if (!dataset) throw new UsageError(`--dataset is required (${EVAL_DATASETS.join(' or ')})`);
-  if (!split) throw new UsageError(`--split is required (${EVAL_SPLITS.join(' or ')})`);
-  return { dataset, split, dataDir, model, limit, json };
+  const parsed = parseCommandLine(command, argv);
+  return parsed === 'help' ? 'help' : parsed.values;
 }
 
 /** |a ∩ b| / |a ∪ b|; null when both are empty (models/training/metrics.py iou, core/metrics perSliceIou). */
@@ -278,7 +243,7 @@ function printTable(io: CliIo, dataset: EvalDataset, figures: Record<string, unk
 export const evalCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const dataDir = args.dataDir ? path.resolve(args.dataDir) : resolveDataDir();

@@ -3,14 +3,53 @@ import path from 'node:path';
 import { describeOrigin } from '../core/annotations/model';
 import { segmentationIdSchema, type MaskSetInfo } from '../core/contract/masks';
 import { isSeriesKey } from '../core/contract/primitives';
-import { UsageError, optionValue, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { defineCommand, helpText, parseCommandLine, usageLines } from './options';
 import { withDirectApi } from './direct';
 
-const help = `Usage: vesalius masks import <file> [--series <key>] [--role expert|annotator|model] [--author NAME] [--json]
-       vesalius masks list --series <key> [--json]
-       vesalius masks export <segmentation id> --format seg|nifti --out <file> [--segments 1,2] [--author NAME] [--json]
+/** A series key, checked as it is read. */
+function seriesKeyOption(text: string, flag: string): string {
+  if (!isSeriesKey(text)) throw new UsageError(`${flag} '${text}' is not a series key (a DICOM UID or derived:<24 hex digits>)`);
+  return text;
+}
 
-import  Stores a mask file (DICOM SEG, NIfTI .nii/.nii.gz, PNG) as a segmentation of a series in the
+const series = { kind: 'custom', parse: seriesKeyOption, value: '<key>', help: 'the series (see vesalius studies for the keys)' } as const;
+const role = { kind: 'enum', values: ['expert', 'annotator', 'model'], help: 'the provenance role of the imported mask (default annotator)' } as const;
+const author = { kind: 'string', value: 'NAME', help: 'the author (default your user name)' } as const;
+const json = {
+  kind: 'boolean',
+  help: 'one JSON document on stdout (import: { opened, errors }; list: { maskSets }; export: what was written)',
+} as const;
+const format = { kind: 'enum', values: ['seg', 'nifti'], required: true, help: '(export) a DICOM SEG, or a NIfTI .nii.gz label map' } as const;
+const out = { kind: 'string', value: '<file>', required: 'the file to write', help: '(export) the file to write' } as const;
+const segments = { kind: 'custom', parse: segmentList, value: '1,2', help: '(export) the segment numbers to write (default: all)' } as const;
+
+// One table per action; --series, --role and --author are read by every action, as before.
+const importCommand = defineCommand({
+  name: 'masks import',
+  positionals: { synopsis: '<file>', min: 1, max: 1, missing: 'import needs a mask file' },
+  about: '',
+  options: { series, role, author, json },
+});
+const listCommand = defineCommand({
+  name: 'masks list',
+  synopsis: ['vesalius masks list --series <key> [--json]'],
+  about: '',
+  options: { series: { ...series, required: 'the series whose segmentations to list' }, role, author, json },
+});
+const exportCommand = defineCommand({
+  name: 'masks export',
+  synopsis: ['vesalius masks export <segmentation id> --format seg|nifti --out <file> [--segments 1,2] [--author NAME] [--json]'],
+  positionals: { synopsis: '<segmentation id>', min: 1, max: 1, missing: 'export needs a segmentation id' },
+  about: '',
+  options: { format, out, segments, series, role, author, json },
+});
+
+/** `masks --help`: the three forms, and every option of the three tables. */
+const helpCommand = defineCommand({
+  name: 'masks',
+  synopsis: [...usageLines(importCommand), ...usageLines(listCommand), ...usageLines(exportCommand)],
+  about: `import  Stores a mask file (DICOM SEG, NIfTI .nii/.nii.gz, PNG) as a segmentation of a series in the
         annotation store of the data home (VESALIUS_HOME, default the platform's user data folder),
         with its provenance: the file, the role (default annotator) and the author (default your user
         name). A DICOM SEG finds its series by its references; a NIfTI or PNG needs --series (see
@@ -22,13 +61,11 @@ export  Writes a segmentation's newest version to --out: seg, a binary DICOM SEG
         series' images (segment labels, colours, codes, MANUAL/SEMIAUTOMATIC/AUTOMATIC from its
         provenance); or nifti, a .nii.gz label map (value = segment number) on the series' grid,
         which refuses overlapping segments. --segments picks segment numbers (default: all). The
-        series' images must be in the catalog. The export is recorded in the store's audit log.
-
-  --json   one JSON document on stdout (import: { opened, errors }; list: { maskSets }; export: what was written)
-
-Exit status: 0 on success; 1 when the file could not be imported or written or the store could not be read;
-2 for usage errors.
-`;
+        series' images must be in the catalog. The export is recorded in the store's audit log.`,
+  options: { series, role, author, format, out, segments, json },
+  notes: `Exit status: 0 on success; 1 when the file could not be imported or written or the store could not be read;
+2 for usage errors.`,
+});
 
 interface MasksArgs {
   action: 'import' | 'list' | 'export';
@@ -46,53 +83,29 @@ interface MasksArgs {
 function parseArgs(argv: string[]): MasksArgs | 'help' {
   const [action, ...rest] = argv;
   if (action === '--help' || action === '-h' || action === 'help') return 'help';
-  if (action !== 'import' && action !== 'list' && action !== 'export') {
-    throw new UsageError(action ? `unknown action '${action}' (import, list or export)` : 'an action is required: import, list or export');
+  if (action === 'import') {
+    const parsed = parseCommandLine(importCommand, rest);
+    return parsed === 'help' ? 'help' : { action, file: parsed.positionals[0], ...parsed.values };
   }
-  const args: MasksArgs = { action, json: false };
-  const valueOf = (i: number, flag: string): string => optionValue(rest, i, flag);
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--json') args.json = true;
-    else if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--series') {
-      const key = valueOf(i++, arg);
-      if (!isSeriesKey(key)) throw new UsageError(`--series '${key}' is not a series key (a DICOM UID or derived:<24 hex digits>)`);
-      args.series = key;
-    } else if (arg === '--role') {
-      const role = valueOf(i++, arg);
-      if (role !== 'expert' && role !== 'annotator' && role !== 'model') throw new UsageError(`--role must be expert, annotator or model, not '${role}'`);
-      args.role = role;
-    } else if (arg === '--author') args.author = valueOf(i++, arg);
-    else if (action === 'export' && arg === '--format') {
-      const format = valueOf(i++, arg);
-      if (format !== 'seg' && format !== 'nifti') throw new UsageError(`--format must be seg or nifti, not '${format}'`);
-      args.format = format;
-    } else if (action === 'export' && arg === '--out') args.out = valueOf(i++, arg);
-    else if (action === 'export' && arg === '--segments') args.segments = segmentList(valueOf(i++, arg));
-    else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'`);
-    else if (action === 'import' && args.file === undefined) args.file = arg;
-    else if (action === 'export' && args.segmentationId === undefined) {
-      if (!segmentationIdSchema.safeParse(arg).success) throw new UsageError(`'${arg}' is not a segmentation id (seg- and 16 hex digits; see vesalius masks list)`);
-      args.segmentationId = arg;
-    }
-    else throw new UsageError(`unexpected argument '${arg}'`);
+  if (action === 'list') {
+    const parsed = parseCommandLine(listCommand, rest);
+    return parsed === 'help' ? 'help' : { action, ...parsed.values };
   }
-  if (action === 'import' && !args.file) throw new UsageError('import needs a mask file');
-  if (action === 'list' && !args.series) throw new UsageError('list needs --series <key>');
   if (action === 'export') {
-    if (!args.segmentationId) throw new UsageError('export needs a segmentation id');
-    if (!args.format) throw new UsageError('export needs --format seg or --format nifti');
-    if (!args.out) throw new UsageError('export needs --out <file>');
+    const parsed = parseCommandLine(exportCommand, rest);
+    if (parsed === 'help') return 'help';
+    const [id] = parsed.positionals;
+    if (!segmentationIdSchema.safeParse(id).success) throw new UsageError(`'${id}' is not a segmentation id (seg- and 16 hex digits; see vesalius masks list)`);
+    return { action, segmentationId: id, ...parsed.values };
   }
-  return args;
+  throw new UsageError(action ? `unknown action '${action}' (import, list or export)` : 'an action is required: import, list or export');
 }
 
 /** "1,2,5" → [1, 2, 5]; anything else is a usage error naming the bad part. */
-function segmentList(text: string): number[] {
+function segmentList(text: string, flag: string): number[] {
   return text.split(',').map((part) => {
     const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 65535 || part.trim() === '') throw new UsageError(`--segments '${text}': '${part}' is not a segment number (1…65535)`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535 || part.trim() === '') throw new UsageError(`${flag} '${text}': '${part}' is not a segment number (1…65535)`);
     return n;
   });
 }
@@ -112,7 +125,7 @@ function printMask(m: MaskSetInfo, io: CliIo): void {
 export const masksCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(helpCommand));
     return 0;
   }
   return withDirectApi('masks', io, async (api) => {

@@ -1,20 +1,22 @@
 import type { StudySummary } from '../core/contract/catalog';
-import { UsageError, optionValue, type CliCommand } from './command';
+import type { CliCommand } from './command';
+import { defineCommand, helpText, parseCommandLine } from './options';
 import { withDirectApi, type DirectApi } from './direct';
 
-const help = `Usage: vesalius studies [--query TEXT] [--modality CT] [--from DATE] [--to DATE] [--limit N] [--json]
-
-Lists the studies of the catalog in the data home (VESALIUS_HOME, default the platform's user
-data folder), most recent first, each with its series and their keys (what --series takes).
-
-  --query TEXT     every word must match the patient name or ID, a description or the accession number
-  --modality CT    only studies with a series of this modality
-  --from, --to     study date range, YYYYMMDD or YYYY-MM-DD (inclusive)
-  --limit N        at most N studies (default 500)
-  --json           one JSON document on stdout: { total, studies: [ { …summary, series: [ … ] } ] }
-
-Exit status: 0 when the catalog was read (even when empty); 1 when it could not be; 2 for usage errors.
-`;
+const command = defineCommand({
+  name: 'studies',
+  about: `Lists the studies of the catalog in the data home (VESALIUS_HOME, default the platform's user
+data folder), most recent first, each with its series and their keys (what --series takes).`,
+  options: {
+    query: { kind: 'string', value: 'TEXT', help: 'every word must match the patient name or ID, a description or the accession number' },
+    modality: { kind: 'string', value: 'CT', help: 'only studies with a series of this modality' },
+    from: { kind: 'string', value: 'DATE', help: 'study date range from, YYYYMMDD or YYYY-MM-DD (inclusive)' },
+    to: { kind: 'string', value: 'DATE', help: 'study date range to, YYYYMMDD or YYYY-MM-DD (inclusive)' },
+    limit: { kind: 'int', min: 1, help: 'at most N studies (default 500)' },
+    json: { kind: 'boolean', help: 'one JSON document on stdout: { total, studies: [ { …summary, series: [ … ] } ] }' },
+  },
+  notes: 'Exit status: 0 when the catalog was read (even when empty); 1 when it could not be; 2 for usage errors.',
+});
 
 interface StudiesArgs {
   query?: string;
@@ -26,24 +28,10 @@ interface StudiesArgs {
 }
 
 function parseArgs(argv: string[]): StudiesArgs | 'help' {
-  const args: StudiesArgs = { json: false };
-  const valueOf = (i: number, flag: string): string => optionValue(argv, i, flag);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') args.json = true;
-    else if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg === '--query') args.query = valueOf(i++, arg);
-    else if (arg === '--modality') args.modality = valueOf(i++, arg);
-    else if (arg === '--from') args.dateFrom = valueOf(i++, arg);
-    else if (arg === '--to') args.dateTo = valueOf(i++, arg);
-    else if (arg === '--limit') {
-      const text = valueOf(i++, arg);
-      const limit = Number(text);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit '${text}' is not a whole number above 0`);
-      args.limit = limit;
-    } else throw new UsageError(arg.startsWith('-') ? `unknown option '${arg}'` : `unexpected argument '${arg}'`);
-  }
-  return args;
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const { from, to, ...rest } = parsed.values;
+  return { ...rest, dateFrom: from, dateTo: to };
 }
 
 interface SeriesLine {
@@ -71,7 +59,7 @@ async function seriesOf(api: DirectApi, study: StudySummary): Promise<SeriesLine
 export const studiesCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   return withDirectApi('studies', io, async (api) => {
