@@ -4,28 +4,38 @@ import { defaultModel, loadModelFolder, modelTasks } from '../core/model/config'
 import { modelIdOf, openModelFolder } from '../core/model/registry';
 import { errorMessage } from '../core/model/errors';
 import { defaultModelsDir } from '../core/services/assistant-handlers';
-import { UsageError, walkArgs, type CliCommand } from './command';
+import { UsageError, type CliCommand } from './command';
 import { shown } from './index-command';
 import { modelFolderCandidates, startModel, userModelsDir } from './model-session';
+import { defineCommand, helpText, parseCommandLine } from './options';
 
-const help = `Usage: vesalius models list [--check] [--json]
-
-Lists the assistant's model folders: the bundled ones (models/) and the user's ($VESALIUS_HOME/models,
+const command = defineCommand({
+  name: 'models',
+  synopsis: ['vesalius models list [--check] [--json]'],
+  // The subcommand is a positional, so the options may stand before it as well (`models --json list`).
+  positionals: { synopsis: 'list', min: 1, max: Infinity, missing: "give a subcommand: 'list'" },
+  about: `Lists the assistant's model folders: the bundled ones (models/) and the user's ($VESALIUS_HOME/models,
 one folder per model in the Hugging Face layout), each with its version, the tasks it offers, the
 prompts it segments, what of the 0.3 layout it has (header fusion, presence, answer probability) and
 its problems (the file and the reason, from validating its JSON files). The model the assistant
-commands use without --model is marked default.
-
-  --check   also load every usable model's ONNX graphs in the inference worker (a few seconds each),
-            so a graph onnxruntime cannot load, or with the wrong inputs, shows as a problem
-  --json    print { models: [{ id, name, dir, source, default, testOnly, version, description, parameters,
-            tasks, prompts, features, problem }], userDir }
-
-A folder whose config.json says "test_only": true (tiny-random: random weights, for tests) is listed
+commands use without --model is marked default.`,
+  options: {
+    check: {
+      kind: 'boolean',
+      help: `also load every usable model's ONNX graphs in the inference worker (a few seconds each),
+so a graph onnxruntime cannot load, or with the wrong inputs, shows as a problem`,
+    },
+    json: {
+      kind: 'boolean',
+      help: `print { models: [{ id, name, dir, source, default, testOnly, version, description, parameters,
+tasks, prompts, features, problem }], userDir }`,
+    },
+  },
+  notes: `A folder whose config.json says "test_only": true (tiny-random: random weights, for tests) is listed
 marked "test model"; the app's model picker leaves it out.
 
-Exit status: 0 (problems are listed, not failures); 2 for usage errors.
-`;
+Exit status: 0 (problems are listed, not failures); 2 for usage errors.`,
+});
 
 interface ListedModel {
   /** The registry's id (`bundled:<name>`, `user:<name>`): what the dock's picker keeps, and what --model also takes. */
@@ -47,28 +57,12 @@ interface ListedModel {
 }
 
 function parseArgs(argv: string[]): { json: boolean; check: boolean } | 'help' {
-  let json = false;
-  let check = false;
-  const walked = walkArgs(argv, ({ flag }) => {
-    switch (flag) {
-      case '--help':
-      case '-h':
-        return 'help';
-      case '--json':
-        json = true;
-        break;
-      case '--check':
-        check = true;
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'`);
-    }
-  });
-  if (walked === 'help') return 'help';
-  if (walked.length === 0) throw new UsageError("give a subcommand: 'list'");
-  if (walked[0] !== 'list') throw new UsageError(`unknown subcommand '${walked[0]}' (subcommands: list)`);
-  if (walked.length > 1) throw new UsageError('models list takes no arguments');
-  return { json, check };
+  const parsed = parseCommandLine(command, argv);
+  if (parsed === 'help') return 'help';
+  const [subcommand, ...extra] = parsed.positionals;
+  if (subcommand !== 'list') throw new UsageError(`unknown subcommand '${subcommand}' (subcommands: list)`);
+  if (extra.length > 0) throw new UsageError('models list takes no arguments');
+  return parsed.values;
 }
 
 function describe(candidate: { source: 'bundled' | 'user'; dir: string }, defaultDir: string | undefined): ListedModel {
@@ -148,7 +142,7 @@ function formatList(models: ListedModel[], userDir: string): string {
 export const modelsCommand: CliCommand = async (argv, io) => {
   const args = parseArgs(argv);
   if (args === 'help') {
-    io.stdout(help);
+    io.stdout(helpText(command));
     return 0;
   }
   const defaultDir = defaultModel(defaultModelsDir())?.dir;
