@@ -85,7 +85,9 @@ describe('vesalius masks export', () => {
 
   it('says what is wrong with its arguments (exit 2)', async () => {
     const env = { VESALIUS_HOME: home };
-    expect((await vesalius(['masks', 'export', segmentationId, '--out', 'x.dcm'], env)).stderr).toContain('export needs --format seg or --format nifti');
+    const noFormat = await vesalius(['masks', 'export', segmentationId, '--out', 'x.dcm'], env);
+    expect(noFormat.code).toBe(2);
+    expect(noFormat.stderr).toContain('--format is required (seg or nifti)');
     expect((await vesalius(['masks', 'export', 'not-an-id', '--format', 'seg', '--out', 'x.dcm'], env)).code).toBe(2);
     const badSegments = await vesalius(['masks', 'export', segmentationId, '--format', 'seg', '--out', 'x.dcm', '--segments', '1,x'], env);
     expect(badSegments.code).toBe(2);
