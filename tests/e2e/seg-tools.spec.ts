@@ -165,7 +165,8 @@ test.describe('rectangle tools, NIfTI and SEG export → import', () => {
     await expect(page.getByTestId('scoring-panel')).toBeVisible();
     await page.getByTestId('mask-path').fill(`${niftiPath}; ${segPath}`);
     await page.getByTestId('mask-path-submit').click();
-    await expect(page.getByTestId('mask-list').locator('li')).toHaveCount(2);
+    // The series' segmentations: the drawn one and the two files.
+    await expect(page.getByTestId('mask-list').locator('li')).toHaveCount(3);
     await expect(page.getByTestId('mask-open-errors')).toHaveCount(0);
 
     // The Segments panel lists them beside the drawn one; each opens editable with the same voxels in the same place.

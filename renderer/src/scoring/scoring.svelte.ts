@@ -183,7 +183,10 @@ export class ScoringState {
         if (!this.truthId) this.truthId = m.maskSetId;
         else if (!this.predId && m.maskSetId !== this.truthId) this.predId = m.maskSetId;
       }
-      await this.syncVolumes();
+      // The list is the store's list of the series (segmentations drawn here included), not "what this page
+      // opened": without this, a drawn segmentation was listed or not depending on whether a store.changed
+      // event had arrived before the open (seen as a 2-vs-3 flake in seg-tools.spec).
+      await this.refresh();
       await this.scoreIfReady();
     } finally {
       this.opening = false;
