@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from preprocess import MEAN, STD
+from preprocess import HU_MAX, HU_MIN, MEAN, STD
 
 
 def set_seed(seed: int) -> None:
@@ -51,7 +51,7 @@ def normalise(unit: torch.Tensor) -> torch.Tensor:
     return (unit - MEAN) / STD
 
 
-HU_SPAN = 2048.0  # preprocess.HU_MAX - HU_MIN: one unit step of a HU image
+HU_SPAN = HU_MAX - HU_MIN  # HU per unit of a HU image (preprocess.hu_to_unit)
 
 
 def fill_lungs(x: torch.Tensor, lung: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -62,7 +62,7 @@ def fill_lungs(x: torch.Tensor, lung: torch.Tensor, gen: torch.Generator) -> tor
     b = x.shape[0]
     grown = F.max_pool2d(lung.float(), kernel_size=7, stride=1, padding=3) > 0.5
     hu = 20 + torch.rand(b, generator=gen) * 40
-    level = ((hu + 1024) / HU_SPAN).to(x.device).view(b, 1, 1, 1)
+    level = ((hu - HU_MIN) / HU_SPAN).to(x.device).view(b, 1, 1, 1)
     noise = torch.randn(x.shape, generator=gen).to(x.device) * (15 / HU_SPAN)
     return torch.where(grown, (level + noise).clamp(0, 1), x)
 
