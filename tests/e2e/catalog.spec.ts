@@ -9,9 +9,9 @@ test.describe('the study catalog', () => {
   const own = ownHostPerTest('catalog');
 
   test.describe('across a restart', () => {
-    // The host closes under the open page while it still fetches the slices: those requests fail (and one image
+    // The host closes under the open page while it still fetches the slices: those requests fail — refused, reset or cut short, depending on where each was when the host closed — (and one image
     // load reports it, as a decoder rejection of an XMLHttpRequest). Expected here; anywhere else they fail the test.
-    test.use({ allowedPageErrors: /^console\.error: (Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONTENT_LENGTH_MISMATCH) |ImageLoadFailure: .+ decoder rejected the pixel data \(\[object XMLHttpRequest\]\))/ });
+    test.use({ allowedPageErrors: /^console\.error: (Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|CONTENT_LENGTH_MISMATCH) |ImageLoadFailure: .+ decoder rejected the pixel data \(\[object XMLHttpRequest\]\))/ });
     test('an imported study is still listed after a restart, and opens', async ({ page }) => {
       const viewer = new ViewerPage(page);
       await viewer.goto(own.host.url);
