@@ -185,7 +185,7 @@ describe('VisionLanguageModel on tiny-random', () => {
 
   it('segment: the mask is the reference mask logits resized to the image and thresholded', async () => {
     const ref = referenceCase('mask_left_lung');
-    const size = model.folder.config.image_size;
+    const size = model.maskSize;
     const image = ctImage();
     const expected = maskFromLogits(readReferenceTensor(tinyRandomDir, ref.outputs['mask_decoder.onnx:mask_logits']) as Float32Array, size, image.width, image.height, model.folder.config.mask_threshold, model.folder.preprocessor.fit);
     const out = await segmentPipeline(model, image, 'left lung');

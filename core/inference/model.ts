@@ -4,11 +4,15 @@ import { modelTasks, type ModelFolder } from '../model/config';
 import { ModelLoadError, ModelRunError, ModelTaskUnsupportedError, errorMessage } from '../model/errors';
 import { headerFacts, headerIds, type HeaderFacts, type HeaderTagInput } from '../model/header-facts';
 import { preprocessImage, type RawImage } from '../model/preprocess';
+import { PIXEL_VALUES_HIRES } from '../model/schemas';
 import type { WordLevelTokenizer } from '../model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
 import { TextProcessor } from './text-processor';
 
-/** The encoder outputs of one image, fed by name to the decoders. */
+/**
+ * The encoder outputs of one image, fed by name to the decoders; with config.json mask_size also
+ * `pixel_values_hires` (the image preprocessed at mask_size), which only the mask decoder declares.
+ */
 export type ImageEncoding = Record<string, HostTensor>;
 
 /** An image with the header tags of its DICOM file (none for PNG/JPEG). */
@@ -18,7 +22,8 @@ export type ModelImage = RawImage & { header?: HeaderTagInput };
  * The encoder outputs kept, bounded by memory: the user asks several questions about the image on screen, and
  * archive search embeds one image after another. 0.2.0's encoding of one image is 300 KiB (image_embeds
  * 100 × 256 + pixel_features 32 × 40 × 40, float32), so 16 entries hold about 4.7 MiB; the byte bound is for a
- * larger user model (Hugging Face folder), whose encodings could be tens of MB each.
+ * larger user model (Hugging Face folder), whose encodings could be tens of MB each. A folder with a mask refiner
+ * (config.json mask_size R) adds pixel_values_hires, R² float32: 400 KiB at R = 320.
  */
 export const ENCODING_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxEntries: 16 } as const;
 
@@ -27,7 +32,7 @@ export interface EncodingCacheLimits {
   maxEntries: number;
 }
 
-/** Bytes held by an image's encoder outputs. */
+/** Bytes held by an image's encoding (encoder outputs, and pixel_values_hires when there is one). */
 export const encodingBytes = (encoding: ImageEncoding): number =>
   Object.values(encoding).reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
 
@@ -66,7 +71,7 @@ export interface GenerationStep {
   tokens: number;
 }
 
-/** The mask decoder's raw answer for one prompt: logits at model resolution, and the presence logit (0.3 on). */
+/** The mask decoder's raw answer for one prompt: logits at maskSize × maskSize, and the presence logit (0.3 on). */
 export interface MaskDecoderOutput {
   maskLogits: Float32Array;
   presenceLogit: number | null;
@@ -133,6 +138,11 @@ export class VisionLanguageModel {
     return this.text.tokenizer;
   }
 
+  /** The side of the mask decoder's square logits: config.json mask_size (a mask refiner), else image_size. */
+  get maskSize(): number {
+    return this.folder.config.mask_size ?? this.folder.config.image_size;
+  }
+
   /** Creates the three sessions; a file the runtime cannot load, or with the wrong inputs, is named in a ModelLoadError. */
   static async load(folder: ModelFolder, backend: InferenceBackend, options: { cache?: EncodingCacheLimits } = {}): Promise<VisionLanguageModel> {
     const { files, encoder_outputs: encoderOutputs } = folder.config;
@@ -166,7 +176,12 @@ export class VisionLanguageModel {
       if (missingOutputs.length) throw new ModelLoadError(folder.dir, files.image_encoder, `lacks outputs ${missingOutputs.join(', ')} listed in config.json encoder_outputs`);
       expectInputs(files.text_decoder, textDecoder, 'input_ids', encoderOutputs);
       if (!textDecoder.outputNames.includes('logits')) throw new ModelLoadError(folder.dir, files.text_decoder, "has no output 'logits'");
-      expectInputs(files.mask_decoder, maskDecoder, 'prompt_ids', encoderOutputs);
+      // A mask refiner reads pixel_values_hires, which the app makes exactly when config.json has mask_size.
+      const maskSize = folder.config.mask_size;
+      const hasHires = maskDecoder.inputNames.includes(PIXEL_VALUES_HIRES);
+      if (maskSize !== undefined && !hasHires) throw new ModelLoadError(folder.dir, files.mask_decoder, `has no input '${PIXEL_VALUES_HIRES}' although config.json has mask_size ${maskSize}`);
+      if (maskSize === undefined && hasHires) throw new ModelLoadError(folder.dir, files.mask_decoder, `has the input '${PIXEL_VALUES_HIRES}' (a mask refiner) but config.json has no mask_size`);
+      expectInputs(files.mask_decoder, maskDecoder, 'prompt_ids', maskSize === undefined ? encoderOutputs : [...encoderOutputs, PIXEL_VALUES_HIRES]);
       if (!maskDecoder.outputNames.includes('mask_logits')) throw new ModelLoadError(folder.dir, files.mask_decoder, "has no output 'mask_logits'");
 
       let embedGraphs: { image: InferenceSessionHandle; text: InferenceSessionHandle } | null = null;
@@ -244,15 +259,20 @@ export class VisionLanguageModel {
     }
   }
 
-  /** Preprocessing and the encoder run, without the cache (the benchmark measures this). */
+  /**
+   * Preprocessing and the encoder run, without the cache (the benchmark measures this). With config.json mask_size R,
+   * the image is preprocessed a second time at R (the same preprocessing, only the size differs) for the mask decoder.
+   */
   async encodeUncached(image: ModelImage): Promise<ImageEncoding> {
+    const { image_size: size, header_fusion: fusion, mask_size: maskSize } = this.folder.config;
     let pixelValues: Float32Array;
+    let pixelValuesHires: Float32Array | null = null;
     try {
       pixelValues = preprocessImage(image, this.folder.preprocessor);
+      if (maskSize !== undefined) pixelValuesHires = preprocessImage(image, { ...this.folder.preprocessor, image_size: maskSize });
     } catch (e) {
       throw new ModelRunError(this.name, 'preprocessing', errorMessage(e));
     }
-    const { image_size: size, header_fusion: fusion } = this.folder.config;
     const feeds: Record<string, HostTensor> = { pixel_values: { dtype: 'float32', dims: [1, 1, size, size], data: pixelValues } };
     if (fusion) {
       const ids = headerIds(this.facts(image), fusion);
@@ -261,6 +281,7 @@ export class VisionLanguageModel {
     const outputs = await this.runStep(this.imageEncoder, this.folder.config.files.image_encoder, feeds);
     const encoding: ImageEncoding = {};
     for (const name of this.folder.config.encoder_outputs) encoding[name] = outputs[name];
+    if (pixelValuesHires !== null && maskSize !== undefined) encoding[PIXEL_VALUES_HIRES] = { dtype: 'float32', dims: [1, 1, maskSize, maskSize], data: pixelValuesHires };
     return encoding;
   }
 
@@ -313,16 +334,17 @@ export class VisionLanguageModel {
     return { text: this.tokenizer.decode(tokenIds), tokenIds, forcedTokens: forced.length, probability };
   }
 
-  /** One mask decoder run for a prompt's ids over an image's encoding, shapes checked against config.json image_size. */
+  /** One mask decoder run for a prompt's ids over an image's encoding, shapes checked against maskSize. */
   async decodeMask(encoding: ImageEncoding, promptIds: readonly number[]): Promise<MaskDecoderOutput> {
-    const { files, image_size: size } = this.folder.config;
+    const { files, mask_size: maskSize } = this.folder.config;
+    const size = this.maskSize;
     const outputs = await this.runStep(this.maskDecoder, files.mask_decoder, {
       ...this.encoderFeeds(this.maskDecoder, encoding),
       prompt_ids: int64Tensor(promptIds),
     });
     const logits = outputs.mask_logits;
     if (logits.data.length !== size * size) {
-      throw new ModelRunError(this.name, `${files.mask_decoder} output`, `mask_logits has shape [${logits.dims.join(', ')}], expected [1, 1, ${size}, ${size}]`);
+      throw new ModelRunError(this.name, `${files.mask_decoder} output`, `mask_logits has shape [${logits.dims.join(', ')}], expected [1, 1, ${size}, ${size}] (config.json ${maskSize === undefined ? 'image_size' : 'mask_size'})`);
     }
     const presence = outputs[PRESENCE_LOGITS];
     if (presence && presence.data.length !== 1) {

@@ -42,14 +42,14 @@ export async function vqaPipeline(model: VisionLanguageModel, image: ModelImage,
 }
 
 /**
- * Segmentation of a declared prompt: mask logits at model resolution → probabilities of the image's content →
- * resized to the image → thresholded; with a presence output, a presence probability below presence_threshold
- * gives an empty mask.
+ * Segmentation of a declared prompt: mask logits at the mask decoder's resolution (model.maskSize: mask_size with a
+ * mask refiner, else image_size) → probabilities of the image's content → resized to the image → thresholded; with
+ * a presence output, a presence probability below presence_threshold gives an empty mask.
  */
 export async function segmentPipeline(model: VisionLanguageModel, image: ModelImage, prompt: string): Promise<SegmentationResult> {
   const promptIds = model.text.promptIds(prompt);
   const encoding = await model.encode(image);
-  const { image_size: size, mask_threshold: threshold, presence_threshold: presenceThreshold } = model.folder.config;
+  const { mask_threshold: threshold, presence_threshold: presenceThreshold } = model.folder.config;
   const { maskLogits, presenceLogit } = await model.decodeMask(encoding, promptIds);
   const presenceProbability = presenceLogit === null ? null : sigmoid(presenceLogit);
   if (presenceProbability !== null && presenceProbability < (presenceThreshold ?? DEFAULT_PRESENCE_THRESHOLD)) {
@@ -57,7 +57,7 @@ export async function segmentPipeline(model: VisionLanguageModel, image: ModelIm
   }
   let mask: MaskResult;
   try {
-    mask = maskFromLogits(maskLogits, size, image.width, image.height, threshold, model.folder.preprocessor.fit);
+    mask = maskFromLogits(maskLogits, model.maskSize, image.width, image.height, threshold, model.folder.preprocessor.fit);
   } catch (e) {
     throw new ModelRunError(model.name, 'mask postprocessing', errorMessage(e));
   }

@@ -121,6 +121,23 @@ describe('loadModelFolder', () => {
     expect(withJson('config.json', (j) => delete (j.files as Record<string, string>).text_embed).reason).toMatch(/only one of image_embed \/ text_embed/);
   });
 
+  it('mask_size (a mask refiner) comes with pixel_values_hires in mask_decoder_inputs, and only with it', () => {
+    const hires = ['prompt_ids', 'image_embeds', 'pixel_features', 'pixel_values_hires'];
+    expect(loadModelFolder(tinyRandomDir).config.mask_size).toBeUndefined();
+    const dir = copyModel();
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), mask_size: 320, mask_decoder_inputs: hires }));
+    expect(loadModelFolder(dir).config).toMatchObject({ mask_size: 320, mask_decoder_inputs: hires });
+
+    const missing = withJson('config.json', (j) => (j.mask_size = 320));
+    expect(missing.file).toBe('config.json');
+    expect(missing.reason).toMatch(/mask_decoder_inputs: must include pixel_values_hires when mask_size is set \(mask_size 320\)/);
+    expect(withJson('config.json', (j) => (j.mask_decoder_inputs = hires)).reason).toMatch(/mask_size: is required when mask_decoder_inputs includes pixel_values_hires/);
+    for (const bad of [0, -320, 320.5, '320', null]) {
+      expect(withJson('config.json', (j) => Object.assign(j, { mask_size: bad, mask_decoder_inputs: hires })).reason).toMatch(/^does not match the model folder format: mask_size: /);
+    }
+  });
+
   it('loads a folder without the 0.3 fields (0.2.0 layout): no embed task without the embedding graphs', () => {
     const dir = copyModel();
     const file = path.join(dir, 'config.json');

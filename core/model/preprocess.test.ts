@@ -119,20 +119,33 @@ describe.each(parityModelDirs())('preprocessing parity with the Python reference
   const folder = loadModelFolder(modelDir);
   const manifest = readReferenceManifest(modelDir);
 
-  it('has the preprocessing cases the spec asks for', () => {
+  const { image_size: imageSize, mask_size: maskSize } = folder.config;
+  /** Each case's pixel_values at image_size and, for a mask refiner (config.json mask_size), its pixel_values_hires. */
+  const outputs = manifest.preprocess.flatMap((c) => [
+    [c.name, c, 'pixel_values', imageSize] as const,
+    ...(c.pixel_values_hires ? [[`${c.name} pixel_values_hires`, c, 'pixel_values_hires', maskSize ?? imageSize] as const] : []),
+  ]);
+
+  it('has the preprocessing cases the spec asks for (with a mask refiner, pixel_values_hires at mask_size)', () => {
     expect(manifest.preprocess.length).toBeGreaterThanOrEqual(3);
+    const hires = manifest.preprocess.filter((c) => c.pixel_values_hires);
+    if (maskSize === undefined) expect(hires.map((c) => c.name), 'pixel_values_hires without config.json mask_size').toEqual([]);
+    else expect(hires.length).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(manifest.preprocess.map((c) => [c.name, c] as const))('%s matches within 1e-6', (_name, testCase) => {
+  it.each(outputs)('%s matches within 1e-6', (_name, testCase, output, size) => {
     const raw = asPixelData(readReferenceTensor(modelDir, testCase.raw));
     const [height, width, channels] = testCase.raw.shape;
     // The exporter writes an RGB image as kind gray8 with shape [H, W, 3].
     const kind = channels === 3 ? 'rgb8' : testCase.kind;
-    const pixelValues = preprocessImage({ kind, width, height, data: raw, slope: testCase.slope, intercept: testCase.intercept }, folder.preprocessor);
-    const expected = readReferenceTensor(modelDir, testCase.pixel_values) as Float32Array;
+    const spec = testCase[output]!;
+    expect(spec.shape).toEqual([1, 1, size, size]);
+    // pixel_values_hires is the same preprocessing at mask_size, as the app makes it (VisionLanguageModel.encodeUncached).
+    const pixelValues = preprocessImage({ kind, width, height, data: raw, slope: testCase.slope, intercept: testCase.intercept }, { ...folder.preprocessor, image_size: size });
+    const expected = readReferenceTensor(modelDir, spec) as Float32Array;
     expect(pixelValues.length).toBe(expected.length);
     let maxAbsDiff = 0;
     for (let i = 0; i < expected.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(pixelValues[i] - expected[i]));
-    expect(maxAbsDiff, `${path.basename(modelDir)} ${testCase.name}`).toBeLessThanOrEqual(1e-6);
+    expect(maxAbsDiff, `${path.basename(modelDir)} ${testCase.name} ${output}`).toBeLessThanOrEqual(1e-6);
   });
 });

@@ -27,6 +27,9 @@ export const headerFusionSchema = z
   });
 export type HeaderFusion = z.infer<typeof headerFusionSchema>;
 
+/** The mask decoder's input for the image at mask_size (config.json mask_size / mask_decoder_inputs). */
+export const PIXEL_VALUES_HIRES = 'pixel_values_hires';
+
 export const modelConfigSchema = z.object({
   model_type: z.literal('vesalius-vlm'),
   version: z.string().min(1),
@@ -79,6 +82,22 @@ export const modelConfigSchema = z.object({
   answer_uncertain_below: z.number().min(0).max(1).optional(),
   /** Written by models/training/quantize.py: how the weights are stored (e.g. int8 per channel) and the compute precision. */
   quantization: z.object({ weights: z.string().min(1), activations: z.string().min(1) }).optional(),
+  /** The mask decoder's inputs as the exporter names them (informational, but for pixel_values_hires: see mask_size). */
+  mask_decoder_inputs: z.array(z.string().min(1)).optional(),
+  /**
+   * The mask refiner's resolution R: mask_decoder.onnx also reads `pixel_values_hires` (the image preprocessed as
+   * pixel_values, at R × R) and its mask_logits are R × R. Absent ⇒ masks come at image_size, from the encoder alone.
+   */
+  mask_size: z.number().int().min(1).optional(),
+}).superRefine((config, ctx) => {
+  // The app feeds pixel_values_hires exactly when mask_size is set; a folder saying one without the other is inconsistent.
+  const declared = config.mask_decoder_inputs?.includes(PIXEL_VALUES_HIRES) ?? false;
+  if (config.mask_size !== undefined && !declared) {
+    ctx.addIssue({ code: 'custom', path: ['mask_decoder_inputs'], message: `must include ${PIXEL_VALUES_HIRES} when mask_size is set (mask_size ${config.mask_size})` });
+  }
+  if (config.mask_size === undefined && declared) {
+    ctx.addIssue({ code: 'custom', path: ['mask_size'], message: `is required when mask_decoder_inputs includes ${PIXEL_VALUES_HIRES} (the size to preprocess it at)` });
+  }
 });
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
@@ -139,6 +158,8 @@ export const referenceManifestSchema = z.object({
       slope: z.number().optional(),
       intercept: z.number().optional(),
       pixel_values: referenceTensorSchema,
+      /** With a mask refiner (config.json mask_size): the same image preprocessed at mask_size. */
+      pixel_values_hires: referenceTensorSchema.optional(),
     }),
   ),
 });

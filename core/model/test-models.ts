@@ -31,7 +31,8 @@ export function copyTinyAsListedModel(dir: string): string {
 /**
  * Every model folder under models/ with parity data (config.json and reference/manifest.json): tiny-random, the
  * shipped model, 0.2.0 and its int8 variant, and any newer folder, so a new model is covered without editing
- * this list.
+ * this list. VESALIUS_PARITY_MODELS (folders, path.delimiter-separated) adds folders outside models/: to check an
+ * export before it is copied in.
  */
 export const parityModelDirs = (): string[] => {
   const hasParityData = (dir: string) => existsSync(path.join(dir, 'config.json')) && existsSync(path.join(dir, 'reference', 'manifest.json'));
@@ -41,5 +42,8 @@ export const parityModelDirs = (): string[] => {
         .map((entry) => path.join(modelsDir, entry.name))
         .sort()
     : [];
-  return [...new Set([tinyRandomDir, shippedModelDir, v020ModelDir, int8ModelDir, ...others])].filter(hasParityData);
+  const extra = (process.env.VESALIUS_PARITY_MODELS ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.resolve(dir));
+  // A folder named on purpose is never skipped quietly.
+  for (const dir of extra) if (!hasParityData(dir)) throw new Error(`VESALIUS_PARITY_MODELS: ${dir} has no config.json and reference/manifest.json`);
+  return [...new Set([tinyRandomDir, shippedModelDir, v020ModelDir, int8ModelDir, ...others, ...extra])].filter(hasParityData);
 };

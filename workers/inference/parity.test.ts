@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelFolder } from '../../core/model/config';
 import { ModelLoadError } from '../../core/model/errors';
 import { readReferenceManifest, readReferenceTensor } from '../../core/model/reference';
@@ -36,7 +36,7 @@ describe.each(parityModelDirs())('onnxruntime-node reproduces the PyTorch refere
     expect(count(files.mask_decoder)).toBeGreaterThanOrEqual(2);
   });
 
-  it('covers every 0.3 graph feature the folder declares (header-fused encoder, presence output, embeddings)', () => {
+  it('covers every 0.3 graph feature the folder declares (header-fused encoder, presence output, embeddings, mask refiner)', () => {
     const { config } = loadModelFolder(modelDir);
     const { files } = config;
     const withOutput = (key: string) => manifest.cases.filter((c) => key in c.outputs);
@@ -49,6 +49,18 @@ describe.each(parityModelDirs())('onnxruntime-node reproduces the PyTorch refere
     if (config.presence_threshold !== undefined) expect(withOutput(`${files.mask_decoder}:presence_logits`).length).toBeGreaterThanOrEqual(1);
     if (files.image_embed) expect(withOutput(`${files.image_embed}:image_embed`).length).toBeGreaterThanOrEqual(1);
     if (files.text_embed) expect(withOutput(`${files.text_embed}:text_embed`).length).toBeGreaterThanOrEqual(1);
+    const maskSize = config.mask_size;
+    if (maskSize !== undefined) {
+      // Every mask case feeds the image at mask_size and gets R × R logits; its pixel_values_hires is a preprocessing
+      // case's output, so the app's own preprocessing at R is checked against the same file (core/model/preprocess.test.ts).
+      const maskCases = withOutput(`${files.mask_decoder}:mask_logits`);
+      const preprocessed = new Set(manifest.preprocess.flatMap((c) => (c.pixel_values_hires ? [c.pixel_values_hires.file] : [])));
+      for (const c of maskCases) {
+        expect(c.inputs.pixel_values_hires?.shape, `${c.name} pixel_values_hires`).toEqual([1, 1, maskSize, maskSize]);
+        expect(c.outputs[`${files.mask_decoder}:mask_logits`].shape, `${c.name} mask_logits`).toEqual([1, 1, maskSize, maskSize]);
+        expect(preprocessed.has(c.inputs.pixel_values_hires.file), `${c.name}: ${c.inputs.pixel_values_hires.file} is a preprocessing case's pixel_values_hires`).toBe(true);
+      }
+    }
   });
 
   it.each(manifest.cases.map((c) => [c.name, c] as const))('%s within 1e-4', async (_name, testCase) => {
@@ -73,6 +85,39 @@ describe.each(parityModelDirs())('onnxruntime-node reproduces the PyTorch refere
         expect(maxAbsDiff, `${testCase.name} ${file}:${name}`).toBeLessThanOrEqual(1e-4);
       }
     }
+  });
+});
+
+describe.each(parityModelDirs().filter((dir) => loadModelFolder(dir).config.mask_size !== undefined))('the app\'s mask path over a mask refiner (%s)', (modelDir) => {
+  const folder = loadModelFolder(modelDir);
+  const manifest = readReferenceManifest(modelDir);
+  const maskFile = folder.config.files.mask_decoder;
+  const maskCases = manifest.cases.filter((c) => `${maskFile}:mask_logits` in c.outputs);
+  let model: VisionLanguageModel;
+  beforeAll(async () => {
+    model = await VisionLanguageModel.load(folder, backend);
+  });
+  afterAll(() => model.release());
+
+  it.each(maskCases.map((c) => [c.name, c] as const))('%s: encode makes the reference pixel_values_hires, decodeMask gives the R × R reference logits', async (_name, testCase) => {
+    const source = manifest.preprocess.find((p) => p.pixel_values_hires?.file === testCase.inputs.pixel_values_hires.file)!;
+    const [height, width, channels] = source.raw.shape;
+    const raw = readReferenceTensor(modelDir, source.raw) as Int16Array | Uint8Array;
+    const encoding = await model.encodeUncached({ kind: channels === 3 ? 'rgb8' : source.kind, width, height, data: raw, slope: source.slope, intercept: source.intercept });
+    const hires = readReferenceTensor(modelDir, testCase.inputs.pixel_values_hires) as Float32Array;
+    expect(encoding.pixel_values_hires.dims).toEqual(testCase.inputs.pixel_values_hires.shape);
+    let hiresDiff = 0;
+    for (let i = 0; i < hires.length; i++) hiresDiff = Math.max(hiresDiff, Math.abs((encoding.pixel_values_hires.data as Float32Array)[i] - hires[i]));
+    expect(hiresDiff).toBeLessThanOrEqual(1e-6);
+    // The decoder over the reference encoder outputs (the encoder's own parity is the cases above), through the app's feeds.
+    const reference = Object.fromEntries(Object.entries(testCase.inputs).filter(([name]) => name !== 'prompt_ids').map(([name, spec]) => [name, toHostTensor(modelDir, spec)]));
+    const promptIds = Array.from(readReferenceTensor(modelDir, testCase.inputs.prompt_ids) as BigInt64Array, Number);
+    const { maskLogits } = await model.decodeMask(reference, promptIds);
+    const expected = readReferenceTensor(modelDir, testCase.outputs[`${maskFile}:mask_logits`]) as Float32Array;
+    expect(maskLogits).toHaveLength(model.maskSize ** 2);
+    let maxAbsDiff = 0;
+    for (let i = 0; i < expected.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(maskLogits[i] - expected[i]));
+    expect(maxAbsDiff).toBeLessThanOrEqual(1e-4);
   });
 });
 
