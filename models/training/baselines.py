@@ -27,8 +27,8 @@ import data as datamod
 import lung_baseline
 from header_facts import header_facts, tags_of_dataset
 from captions import normalise_answer
-from infer import encode, predict_masks, seg_prompt
-from metrics import iou
+from infer import encode, hires_pixels, predict_masks, seg_prompt
+from metrics import iou, slice_iou
 from preprocess import fit_unit, hu_to_unit, MEAN, STD
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,7 +77,7 @@ def lung_baseline_report(model_iou_per_slice: dict[str, float]) -> dict:
     names, val_hu, val_masks = [names[i] for i in keep], [val_hu[i] for i in keep], [val_masks[i] for i in keep]
     out = {"settings_search": choice}
     for key, s in (("chosen_on_train", choice["chosen"]), ("issue_settings", lung_baseline.ISSUE_SETTINGS)):
-        per = {n: iou(lung_baseline.lung_mask(h, s["threshold_hu"], s["closing_radius"]), m)
+        per = {n: slice_iou(lung_baseline.lung_mask(h, s["threshold_hu"], s["closing_radius"]), m)
                for n, h, m in zip(names, val_hu, val_masks)}
         vals = list(per.values())
         wins = [n for n in names if model_iou_per_slice[n] > per[n]]
@@ -124,7 +124,8 @@ def lung_prompt_masks(model, tok, rules, units: list[np.ndarray], facts_per_imag
             ids = rules.header_ids_of(facts_per_image[idx[0]])
             hid = None if ids is None else torch.tensor([ids] * len(idx), dtype=torch.long)
             emb, feat = encode(model, x, hid)
-            masks, ok, prob = predict_masks(model, rules, prompt, emb, feat, units[idx[0]].shape, fitted[0][1])
+            masks, ok, prob = predict_masks(model, rules, prompt, emb, feat, units[idx[0]].shape, fitted[0][1],
+                                            hires_pixels(rules, [units[i] for i in idx]))
             for k, i in enumerate(idx):
                 painted[i], present[i], presence[i] = float(masks[k].mean()), ok[k], prob[k]
     return {"painted": np.array(painted), "present": present, "presence": presence}

@@ -47,8 +47,8 @@ from model import Linear, VesaliusVLM  # noqa: E402
 from tokenizer import WordTokenizer  # noqa: E402
 from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
                    checked_vqa_prefix, encode, forced_caption_words, greedy_generate_scored,
-                   predict_masks, seg_prompt, mask_outputs)
-from metrics import iou, bleu4, rouge_l, cider_d  # noqa: E402
+                   predict_masks, seg_prompt, mask_outputs, hires_pixels)
+from metrics import iou, slice_iou, bleu4, rouge_l, cider_d  # noqa: E402
 from preprocess import MEAN, STD, content_size, fit_unit, gray8_to_unit, hu_to_unit  # noqa: E402
 import baselines  # noqa: E402
 from header_facts import header_facts  # noqa: E402
@@ -318,17 +318,14 @@ def lung_section(model, tok, rules, lung_val: dict, blank=False) -> dict:
         ms, ok = [], []
         for j in range(0, len(units), 8):  # every lung-ct slice is 512 x 512: one content size
             m, pr, _ = predict_masks(model, rules, seg_prompt(tok, p), enc.emb[j:j + 8], enc.feat[j:j + 8],
-                                     labels.shape[1:], enc.contents[j])
+                                     labels.shape[1:], enc.contents[j], hires_pixels(rules, units[j:j + 8], blank))
             ms.append(m)
             ok += pr
         masks[p], present[p] = np.concatenate(ms), ok
 
-    def iou0(a, b):  # an empty prediction of an empty truth is undefined: count it as 0 here
-        v = iou(a, b)
-        return 0.0 if v is None else v
-    ious = [iou0(masks["lung"][j], labels[j] > 0) for j in range(len(names))]
-    right = [iou0(masks["right lung"][j], labels[j] == 1) for j in range(len(names))]
-    left = [iou0(masks["left lung"][j], labels[j] == 2) for j in range(len(names))]
+    ious = [slice_iou(masks["lung"][j], labels[j] > 0) for j in range(len(names))]
+    right = [slice_iou(masks["right lung"][j], labels[j] == 1) for j in range(len(names))]
+    left = [slice_iou(masks["left lung"][j], labels[j] == 2) for j in range(len(names))]
     worst = int(np.argmin(ious))
     return {"iou": float(np.mean(ious)), "iou_min": float(np.min(ious)), "iou_median": float(np.median(ious)),
             "worst_slice": {"name": names[worst], "iou": ious[worst]},
@@ -381,10 +378,12 @@ def latency(model, tok, rules: FolderRules) -> dict:
             seq = torch.cat([seq, nxt[:, None]], 1)
 
     pid = seg_prompt(tok, "left lung")
+    # with a mask refiner the mask graph also takes the image at mask_size (included in mask_ms)
+    hires = torch.randn(1, 1, rules.mask_size, rules.mask_size) if rules.mask_size else None
     load_before = os.getloadavg()[0]
     out = {"threads": 2, "image_encode_ms": timed(lambda: encode(model, x, hid)),
            "answer_3_tokens_ms": timed(lambda: decode(prefix, 3)),
-           "mask_ms": timed(lambda: mask_outputs(model, pid, emb, feat)),
+           "mask_ms": timed(lambda: mask_outputs(model, pid, emb, feat, hires)),
            "caption_20_tokens_ms": timed(lambda: decode(caption_prefix(), 20), 3),
            "note": "PyTorch CPU, median of 5 (caption 3), decoder re-run per token without cache (as the ONNX "
                    "runtime does); encode excluded from answer/mask/caption"}

@@ -21,7 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import (ModelDims, VesaliusVLM, EncoderExport, HeaderEncoderExport, TextExport,  # noqa: E402
-                   MaskExport, ImageEmbedExport, TextEmbedExport)
+                   MaskExport, RefinedMaskExport, ImageEmbedExport, TextEmbedExport)
 from header_facts import SLOTS as HEADER_SLOTS, VALUES as HEADER_VALUES, header_facts, header_ids  # noqa: E402
 from preprocess import preprocess_hu, preprocess_gray8, write_preprocessor_config  # noqa: E402
 from tokenizer import WordTokenizer, BOS, EOS, PAD, CAPTION, VQA, SEG, SEP  # noqa: E402
@@ -35,6 +35,8 @@ PRESENCE_THRESHOLD = 0.5
 CAPTION_PREFIX_SLOTS = ["modality", "plane"]
 VQA_RULES = {"max_question_tokens": 40, "max_unknown_fraction": 0.5}
 ANSWER_PROBABILITY = "sequence"
+# a model with a mask refiner: its mask decoder's extra input (the image preprocessed at mask_size)
+HIRES_INPUT = "pixel_values_hires"
 
 
 def header_values_for(dims: ModelDims) -> dict:
@@ -87,6 +89,9 @@ def model_config(dims: ModelDims, n_params: int, extra: dict | None = None, logi
         cfg["header_fusion"] = {"slots": list(HEADER_SLOTS), "values": header_values_for(dims),
                                 "rule": "models/training/header_facts.py (core/model/header-facts.ts)"}
         cfg["caption_prefix_slots"] = list(CAPTION_PREFIX_SLOTS)
+    if dims.mask_size:
+        cfg["mask_size"] = dims.mask_size
+        cfg["mask_decoder_inputs"] = cfg["mask_decoder_inputs"] + [HIRES_INPUT]
     if dims.presence_head:
         cfg["mask_decoder_outputs"] = ["mask_logits", "presence_logits"]
         cfg["presence_threshold"] = PRESENCE_THRESHOLD
@@ -131,13 +136,19 @@ def export_onnx(model: VesaliusVLM, out_dir: str) -> None:
                  "pixel_features": {0: "batch"}, "mask_logits": {0: "batch"}}
     if d.presence_head:
         mask_axes["presence_logits"] = {0: "batch"}
+    mask_job = ("mask_decoder.onnx", MaskExport(model), (prompt, emb, feat),
+                ["prompt_ids", "image_embeds", "pixel_features"], mask_outputs, mask_axes)
+    if d.mask_size:
+        hires = torch.zeros(2, 1, d.mask_size, d.mask_size)
+        mask_job = ("mask_decoder.onnx", RefinedMaskExport(model), (prompt, emb, feat, hires),
+                    ["prompt_ids", "image_embeds", "pixel_features", HIRES_INPUT], mask_outputs,
+                    {**mask_axes, HIRES_INPUT: {0: "batch"}})
     jobs = [
         encoder_job,
         ("text_decoder.onnx", TextExport(model), (ids, emb), ["input_ids", "image_embeds"], ["logits"],
          {"input_ids": {0: "batch", 1: "sequence"}, "image_embeds": {0: "batch"},
           "logits": {0: "batch", 1: "sequence"}}),
-        ("mask_decoder.onnx", MaskExport(model), (prompt, emb, feat),
-         ["prompt_ids", "image_embeds", "pixel_features"], mask_outputs, mask_axes),
+        mask_job,
     ]
     if model.has_embeddings:
         text_ids = torch.tensor([[BOS, 9, 10, EOS], [BOS, 11, EOS, PAD]], dtype=torch.long)
@@ -231,6 +242,16 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
             {"name": "gray8_40x72_tall", "kind": "gray8", "raw": ref.put("pre_tall_gray_raw", tall),
              "pixel_values": ref.put("pre_tall_gray_pixel_values", preprocess_gray8(tall, s, fit))},
         ]
+    r = model.dims.mask_size
+    if r:  # every preprocessing case also at the refiner's resolution
+        raws = {"ct_hu_300x280": ct_raw, "gray8_180x130": gray, "rgb8_120x90": rgb}
+        if fit == "pad":
+            raws.update({"ct_hu_96x48_wide": wide_ct, "gray8_40x72_tall": tall})
+        for case in preprocess_cases:
+            raw = raws[case["name"]]
+            hv = (preprocess_hu(raw, r, case["slope"], case["intercept"], fit) if case["kind"] == "hu"
+                  else preprocess_gray8(raw, r, fit))
+            case["pixel_values_hires"] = ref.put(case["pixel_values"]["file"][:-4] + "_hires", hv)
     # --- model cases (inputs shared by file with the preprocessing cases) ---
     cases = []
     ct_inputs = {"pixel_values": preprocess_cases[0]["pixel_values"]}
@@ -269,15 +290,17 @@ def write_reference(model: VesaliusVLM, tok: WordTokenizer, out_dir: str, seed: 
                       "outputs": {"text_decoder.onnx:logits": ref.put(f"{name}_logits", logits)}})
     for name, prompt in (("mask_lung", "lung"), ("mask_left_lung", "left lung")):
         pids = torch.tensor([[BOS, SEG] + tok.encode(prompt)], dtype=torch.long)
+        hires_a = (preprocess_hu(ct_raw, r, slope=1.0, intercept=-1024.0, fit=fit) if r else None)
         with torch.no_grad():
-            out = model.mask(pids, emb_a, feat_a)
+            out = model.mask(pids, emb_a, feat_a, hires_a)
         ml, presence = out if model.dims.presence_head else (out, None)
         outputs = {"mask_decoder.onnx:mask_logits": ref.put(f"{name}_mask_logits", ml)}
         if presence is not None:
             outputs["mask_decoder.onnx:presence_logits"] = ref.put(f"{name}_presence_logits", presence)
         cases.append({"name": name, "text": f"<bos> <seg> {prompt}",
                       "inputs": {"prompt_ids": ref.put(f"{name}_prompt_ids", pids),
-                                 "image_embeds": emb_a_ref, "pixel_features": feat_a_ref},
+                                 "image_embeds": emb_a_ref, "pixel_features": feat_a_ref,
+                                 **({HIRES_INPUT: preprocess_cases[0]["pixel_values_hires"]} if r else {})},
                       "outputs": outputs})
     if model.has_embeddings:
         with torch.no_grad():

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from header_facts import header_ids  # the header rule's one Python definition (M1)
+from preprocess import fit_unit, normalise
 from tokenizer import BOS, EOS, CAPTION, PAD, VQA, SEG, SEP, WordTokenizer, split_words
 
 UNKNOWN = "<unk>"
@@ -54,6 +55,8 @@ class FolderRules:
         self.vqa = config.get("vqa")
         self.answer_uncertain_below = config.get("answer_uncertain_below")
         self.fit = preprocessor.get("fit", "stretch")
+        # a mask refiner's resolution (config.json mask_size); None = masks at image_size
+        self.mask_size = int(config["mask_size"]) if config.get("mask_size") else None
         self.has_embeddings = "embeddings" in config and "image_embed" in config.get("files", {})
 
     @staticmethod
@@ -189,12 +192,28 @@ def encode(model, pixel_values: torch.Tensor, header_ids: torch.Tensor | None = 
     return out[0], out[1]
 
 
+def hires_pixels(rules: FolderRules, units: list[np.ndarray], blank: bool = False):
+    """(pixel_values_hires [B,1,R,R], content box at R) of [0,1] images of one size, for a folder
+    with a mask refiner (the image preprocessed again at mask_size R); None without one.
+    blank: all zeros, as the blanked-image baseline feeds the encoder."""
+    if rules.mask_size is None:
+        return None
+    fitted = [fit_unit(u, rules.mask_size, rules.fit) for u in units]
+    x = torch.cat([t for t, _ in fitted])
+    return (torch.zeros_like(x) if blank else normalise(x)), fitted[0][1]
+
+
+def _has_refiner(model) -> bool:
+    return getattr(model.mask, "refiner", None) is not None
+
+
 @torch.no_grad()
-def mask_outputs(model, prompt_ids: list[int], image_embeds, pixel_features):
-    """(mask_logits [B,1,S,S], presence probability [B] or None when the model has no presence head)."""
+def mask_outputs(model, prompt_ids: list[int], image_embeds, pixel_features, pixel_values_hires=None):
+    """(mask_logits [B,1,S,S] — [B,1,R,R] with a refiner and pixel_values_hires —, presence
+    probability [B] or None when the model has no presence head)."""
     b = image_embeds.shape[0]
     ids = torch.tensor([prompt_ids] * b, dtype=torch.long, device=image_embeds.device)
-    out = model.mask(ids, image_embeds, pixel_features)
+    out = model.mask(ids, image_embeds, pixel_features, pixel_values_hires)
     if isinstance(out, (tuple, list)):
         logits, presence = out[0], out[1]
         return logits, torch.sigmoid(presence.reshape(b))
@@ -206,12 +225,24 @@ def _hw(out_size):
     return out_size if isinstance(out_size, int) else tuple(out_size)
 
 
+def _app_logits(model, prompt_ids, image_embeds, pixel_features, content, hires):
+    """The logits the app maps back, with the content box at their resolution: S x S, or R x R for
+    a model with a refiner (which must then get hires = hires_pixels(...))."""
+    if _has_refiner(model):
+        if hires is None:
+            raise ValueError("this model has a mask refiner: pass hires=hires_pixels(rules, units)")
+        logits, presence = mask_outputs(model, prompt_ids, image_embeds, pixel_features, hires[0])
+        return logits, presence, hires[1]
+    logits, presence = mask_outputs(model, prompt_ids, image_embeds, pixel_features)
+    return logits, presence, content
+
+
 @torch.no_grad()
 def mask_probs(model, prompt_ids: list[int], image_embeds, pixel_features, out_size,
-               content: tuple[int, int] | None = None) -> torch.Tensor:
-    """Probabilities [B,H,W] at out_size: the content [0:ch, 0:cw] of the S x S output (all of it
-    when content is None) resized bilinearly (align_corners=False), as the runtime does."""
-    logits, _ = mask_outputs(model, prompt_ids, image_embeds, pixel_features)
+               content: tuple[int, int] | None = None, hires=None) -> torch.Tensor:
+    """Probabilities [B,H,W] at out_size: the content [0:ch, 0:cw] of the S x S (R x R) output (all
+    of it when content is None) resized bilinearly (align_corners=False), as the runtime does."""
+    logits, _, content = _app_logits(model, prompt_ids, image_embeds, pixel_features, content, hires)
     p = torch.sigmoid(logits)
     if content is not None:
         p = p[:, :, :content[0], :content[1]]
@@ -220,10 +251,12 @@ def mask_probs(model, prompt_ids: list[int], image_embeds, pixel_features, out_s
 
 @torch.no_grad()
 def predict_masks(model, rules: FolderRules, prompt_ids: list[int], image_embeds, pixel_features,
-                  out_size, content: tuple[int, int] | None = None) -> tuple[np.ndarray, list[bool], list[float | None]]:
+                  out_size, content: tuple[int, int] | None = None,
+                  hires=None) -> tuple[np.ndarray, list[bool], list[float | None]]:
     """Binary masks [B,H,W] as the app returns them: probability >= mask_threshold, all empty where
-    the presence probability is below presence_threshold; (masks, present, presence probability)."""
-    logits, presence = mask_outputs(model, prompt_ids, image_embeds, pixel_features)
+    the presence probability is below presence_threshold; (masks, present, presence probability).
+    content: the box at S; hires: hires_pixels(rules, units) for a model with a mask refiner."""
+    logits, presence, content = _app_logits(model, prompt_ids, image_embeds, pixel_features, content, hires)
     p = torch.sigmoid(logits)
     if content is not None:
         p = p[:, :, :content[0], :content[1]]

@@ -42,6 +42,14 @@ def iou(pred: np.ndarray, truth: np.ndarray) -> float | None:
     return None if union == 0 else float(inter) / float(union)
 
 
+def slice_iou(pred: np.ndarray, truth: np.ndarray) -> float:
+    """A slice's IoU in the lung tables of evaluate.py: an undefined IoU (both empty) counts as 0
+    there, for the model and the classical baseline alike, so the two columns average the same
+    slices (a val slice with an empty expert mask would otherwise crash np.mean / the wins count)."""
+    v = iou(pred, truth)
+    return 0.0 if v is None else v
+
+
 # ---- captions --------------------------------------------------------------------------------
 
 def _ngrams(words: list[str], n: int) -> Counter:

@@ -127,5 +127,16 @@ class WriteCalibration(unittest.TestCase):
                 evaluate.write_calibration(d, 0.5, 10)  # a --limit run never writes the folder
 
 
+class SliceIou(unittest.TestCase):
+    def test_an_empty_truth_and_empty_prediction_count_as_zero(self):
+        from metrics import slice_iou, iou
+        empty = np.zeros((4, 4), bool)
+        self.assertIsNone(iou(empty, empty))
+        self.assertEqual(slice_iou(empty, empty), 0.0)
+        a = empty.copy(); a[0, :2] = True   # 2 px
+        b = empty.copy(); b[0, 1:4] = True  # 3 px, 1 shared
+        self.assertAlmostEqual(slice_iou(a, b), 1 / 4)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -21,7 +21,8 @@ sys.path.insert(0, HERE)
 from export import load_onnx_weights  # noqa: E402
 from infer import (FolderRules, PromptError, QuestionError, caption_prefix, check_prompt,  # noqa: E402
                    checked_vqa_prefix, encode, forced_caption_words, greedy_generate,
-                   greedy_generate_scored, predict_masks, question_words, seg_prompt)
+                   greedy_generate_scored, hires_pixels, mask_outputs, predict_masks, question_words,
+                   seg_prompt)
 from preprocess import MEAN, STD, fit_unit  # noqa: E402
 from tokenizer import BOS, CAPTION, EOS, SEP, VQA  # noqa: E402
 
@@ -170,6 +171,71 @@ class TinyModel(unittest.TestCase):
         e0, _ = encode(self.model, x)
         e1, _ = encode(self.model, x, torch.tensor([ids]))
         self.assertFalse(torch.allclose(e0, e1))  # the header tokens reach the encoder
+
+
+class RefinerModel(unittest.TestCase):
+    """A model with the mask refiner (make_tiny.build_tiny(128)): masks at R = 128 from S = 64."""
+
+    @classmethod
+    def setUpClass(cls):
+        from make_tiny import build_tiny
+        cls.model, cls.tok = build_tiny(128)
+        cls.model.eval()
+        cls.rules = FolderRules({"image_size": 64, "max_text_len": 32, "mask_size": 128, "mask_threshold": 0.5,
+                                 "presence_threshold": 0.5}, {"fit": "pad"})
+        cls.unit = np.random.default_rng(1).random((30, 50), dtype=np.float32)
+
+    def encoded(self):
+        x, content = fit_unit(self.unit, 64, "pad")
+        emb, feat = encode(self.model, (x - MEAN) / STD)
+        return emb, feat, content
+
+    def test_hires_pixels_are_the_image_at_r_with_its_own_content_box(self):
+        x, content = hires_pixels(self.rules, [self.unit])
+        self.assertEqual(tuple(x.shape), (1, 1, 128, 128))
+        self.assertEqual(content, (int(np.floor(30 * 128 / 50 + 0.5)), 128))  # 77 rows of content
+        self.assertTrue(torch.all(x[0, 0, 77:] == (0 - MEAN) / STD))  # the padding, normalised
+        blank, _ = hires_pixels(self.rules, [self.unit], blank=True)
+        self.assertTrue(torch.all(blank == 0))
+        self.assertIsNone(hires_pixels(FolderRules({"image_size": 64, "max_text_len": 32}, {}), [self.unit]))
+
+    def test_a_refiner_model_needs_the_hires_image(self):
+        emb, feat, content = self.encoded()
+        with self.assertRaises(ValueError):
+            predict_masks(self.model, self.rules, seg_prompt(self.tok, "lung"), emb, feat, self.unit.shape, content)
+        masks, _, _ = predict_masks(self.model, self.rules, seg_prompt(self.tok, "lung"), emb, feat, self.unit.shape,
+                                    content, hires_pixels(self.rules, [self.unit]))
+        self.assertEqual(masks.shape, (1, 30, 50))
+
+    def test_a_fresh_refiner_is_bilinear_resizing(self):
+        from model import VesaliusVLM
+        fresh = VesaliusVLM(self.model.dims).eval()  # the refiner's last conv starts at zero
+        emb, feat, _ = self.encoded()
+        hires, _ = hires_pixels(self.rules, [self.unit])
+        pid = seg_prompt(self.tok, "lung")
+        low, _ = mask_outputs(fresh, pid, emb, feat)
+        high, _ = mask_outputs(fresh, pid, emb, feat, hires)
+        self.assertEqual(tuple(low.shape[-2:]), (64, 64))
+        self.assertEqual(tuple(high.shape[-2:]), (128, 128))
+        want = torch.nn.functional.interpolate(low, size=(128, 128), mode="bilinear", align_corners=False)
+        self.assertTrue(torch.allclose(high, want, atol=1e-6))
+
+    def test_the_refiner_survives_export_and_reload(self):
+        import tempfile
+        from export import export_folder
+        emb, feat, _ = self.encoded()
+        hires, _ = hires_pixels(self.rules, [self.unit])
+        pid = seg_prompt(self.tok, "left lung")
+        with tempfile.TemporaryDirectory() as d:
+            export_folder(self.model, self.tok, d, {"test_only": True})
+            back, _ = load_onnx_weights(d)
+            rules = FolderRules.load(d)
+        self.assertEqual(rules.mask_size, 128)
+        self.assertIn("pixel_values_hires", rules.config["mask_decoder_inputs"])
+        a, pa = mask_outputs(self.model, pid, emb, feat, hires)
+        b, pb = mask_outputs(back, pid, emb, feat, hires)
+        self.assertTrue(torch.allclose(a, b, atol=1e-6))
+        self.assertTrue(torch.allclose(pa, pb, atol=1e-6))
 
 
 class StretchFolder(unittest.TestCase):

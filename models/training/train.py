@@ -62,6 +62,10 @@ contrastive term), every step:
   checkpoint each time (so a cut-off run still exports its best state with
   `export.py <checkpoint> <folder>`).
 
+Stage 3 — the mask refiner (refine.py): REFINE_MINUTES (--refine-minutes; 0 = none) on top of
+the kept stage-2 state, every other weight frozen; the exported folder then has mask_size
+refine.MASK_SIZE (masks at 320 x 320 from the 160 x 160 decoder logits and the slice at 320).
+
 Images: the .work/ caches at S = 160 fitted with "pad" (aspect ratio kept, as the exported
 preprocessor_config.json says).
 """
@@ -98,7 +102,8 @@ from export import VERSION, PRESENCE_THRESHOLD, CAPTION_PREFIX_SLOTS, SEGMENT_PR
 SEED = 1234
 SIZE = datamod.TRAIN_SIZE
 FIT = "pad"
-MINUTES = 100            # default budget: + ~3 min data loading + ~2 min export <= 120 min
+MINUTES = 95             # default budget of stages 1-2: + REFINE_MINUTES + ~3 min data loading + ~2 min export <= 120 min
+REFINE_MINUTES = 15      # stage 3 (the mask refiner)
 CONTRASTIVE_SHARE = 0.2  # of the minutes, for stage 1
 IMAGES_PER_STEP = 4      # VQA-RAD images per step, each with all its training questions ...
 MAX_QA_PER_IMAGE = 16    # ... up to this many (a fresh random subset when an image has more)
@@ -669,6 +674,8 @@ def main():
     ap.add_argument("--conv-path", action="store_true",
                     help="linear layers as 1x1 convolutions while training (model.Linear; see time_recipe.py)")
     ap.add_argument("--max-steps", type=int, default=0, help="smoke test: at most N steps per stage")
+    ap.add_argument("--refine-minutes", type=float, default=REFINE_MINUTES,
+                    help="stage 3: the mask refiner (refine.py) on top of stage 2; 0 = no refiner")
     ap.add_argument("--tiny", action="store_true")
     ap.add_argument("--out", default=os.path.join(HERE, "..", f"vesalius-vlm-{VERSION}"))
     ap.add_argument("--checkpoint", default=os.path.join(HERE, ".work", "checkpoint.npz"))
@@ -685,18 +692,23 @@ def main():
     info["total_minutes"] = (time.time() - t_start) / 60
     Linear.conv_path = False
     trainer.save(None, info)
+    model = trainer.model.cpu().eval()
+    if args.refine_minutes > 0 and not args.tiny:
+        from refine import RefinerTrainer
+        stage3 = RefinerTrainer(model, trainer.tok)
+        info["stage3"] = {k: v for k, v in stage3.run(args.refine_minutes, args.max_steps).items() if k != "log"}
+        model = stage3.model.eval()
     print(f"best: {json.dumps(info['best'])}; trained {info['train_minutes']:.1f} min "
           f"({info['total_minutes']:.1f} min with data loading) on {info['device_name']}", flush=True)
     if not args.no_export:
         from export import export_folder
-        model = trainer.model.cpu().eval()
         s1 = info["stage1"]
         export_folder(model, trainer.tok, os.path.normpath(args.out),
                       {"training": {"best": info["best"], "train_minutes": info["train_minutes"],
                                     "total_minutes": info["total_minutes"], "steps_stage1": s1["steps"],
                                     "steps_stage2": info["stage2"]["steps"], "device_name": info["device_name"],
                                     "threads": info["threads"], "torch": info["torch"],
-                                    "warm_start": info["warm_start"],
+                                    "warm_start": info["warm_start"], "stage3_refiner": info.get("stage3"),
                                     "contrastive_held_out": s1["held_out_after"]}})
         print(f"exported {os.path.normpath(args.out)}; whole command {(time.time() - t_start) / 60:.1f} min",
               flush=True)
