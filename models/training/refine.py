@@ -15,11 +15,16 @@ mask decoder give the S x S logits (header facts CT / axial / chest, or none, ha
 refiner sees a random CROP x CROP window of R (convolutions only, so a crop trains the same
 weights at a quarter of the cost) and the loss (BCE) is taken at the label's full resolution, the
 window's logits resized there bilinearly. AdamW lr REFINE_LR, warm-up, cosine over the stage's
-time. No selection: the last state is exported; lung-ct val IoU is printed before (= plain
+time. --tune-decoder (train.py's stage 3, and the shipped 0.3.0 weights) also trains the mask
+decoder's convolutional path (DECODER_PATH, lr DECODER_LR) through the refiner; the prompt layers,
+the image-to-prompt attention and the presence head stay frozen, so presence is exactly stage 2's.
+Measured (lung-ct val IoU of "lung", mean / median, 27 slices; before = stage 2 + bilinear):
+0.943 / 0.969 before; refiner alone, 20 min, 612 steps: 0.950 / 0.975 (better on 27 / 27 slices);
+with --tune-decoder, 20 min, 715 steps: 0.953 / 0.978. No selection: the last state is exported; lung-ct val IoU is printed before (= plain
 bilinear resizing, the refiner's zero-initialised start) and after.
 
 Usage (stage 3 alone, on a folder that stages 1-2 exported):
-  /usr/bin/python3 models/training/refine.py --init models/vesalius-vlm-0.3.0 --out DIR [--minutes 15]
+  /usr/bin/python3 models/training/refine.py --init FOLDER --out DIR [--minutes 15] [--tune-decoder]
 train.py runs it after stage 2 (its --refine-minutes).
 """
 from __future__ import annotations
@@ -54,6 +59,12 @@ REFINE_BATCH = 8         # lung-ct slices per step
 NEG_BATCH = 2            # synthetic "no lung" slices per step
 CROP = 160               # refiner window at R (a multiple of 5: its full-resolution extent is exact)
 REFINE_LR, REFINE_WARMUP = 1e-3, 20
+DECODER_LR = 1e-4        # --tune-decoder: the mask decoder's convolutional path (warm weights)
+# --tune-decoder trains these too: the mask decoder's path from the prompt-aware image tokens to the
+# pixel logits. Not the prompt layers, the image-to-prompt attention or the presence head, so the
+# presence output (and with it every "no lung" decision) stays exactly what stage 2 made.
+DECODER_PATH = ("mask.tok_proj.", "mask.skip_proj.", "mask.film.", "mask.up4.", "mask.up2.", "mask.up1.",
+                "mask.classifier.")
 PROMPTS = ("lung", "right lung", "left lung")
 NEG_FACTS = {"modality": "ct", "plane": "axial", "body_part": UNK, "contrast": UNK}
 
@@ -90,7 +101,7 @@ def resized(x: torch.Tensor, size: int) -> torch.Tensor:
 
 
 class RefinerTrainer:
-    def __init__(self, model: VesaliusVLM, tok, mask_size: int = MASK_SIZE):
+    def __init__(self, model: VesaliusVLM, tok, mask_size: int = MASK_SIZE, tune_decoder: bool = False):
         self.model = with_refiner(model, mask_size)
         self.tok = tok
         self.r = mask_size
@@ -99,7 +110,8 @@ class RefinerTrainer:
         self.gen = torch.Generator().manual_seed(SEED)
         self.rng = random.Random(SEED)
         for name, p in self.model.named_parameters():
-            p.requires_grad_(name.startswith("mask.refiner."))
+            p.requires_grad_(name.startswith("mask.refiner.") or (tune_decoder and name.startswith(DECODER_PATH)))
+        self.tune_decoder = tune_decoder
 
     def prompt_batch(self, prompts: list[str]) -> torch.Tensor:
         seqs = [seg_prompt(self.tok, p) for p in prompts]
@@ -131,6 +143,7 @@ class RefinerTrainer:
         m = self.model
         with torch.no_grad():
             emb, feat = m.encoder(normalise(resized(x, self.s)), hid)
+        with torch.set_grad_enabled(self.tune_decoder):
             logits, _ = m.mask(pids, emb, feat)
             up = F.interpolate(logits, size=(self.r, self.r), mode="bilinear", align_corners=False)
         pixels = normalise(resized(x, self.r))
@@ -178,16 +191,20 @@ class RefinerTrainer:
         before = self.val_iou(refined=False)
         print(json.dumps({"stage": 3, "val_before": {k: v for k, v in before.items() if k != "per_slice"}}), flush=True)
         params = [p for p in m.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=REFINE_LR, weight_decay=0.01)
+        refiner = [p for n, p in m.named_parameters() if p.requires_grad and n.startswith("mask.refiner.")]
+        decoder = [p for n, p in m.named_parameters() if p.requires_grad and not n.startswith("mask.refiner.")]
+        opt = torch.optim.AdamW([{"params": refiner, "base_lr": REFINE_LR},
+                                 {"params": decoder, "base_lr": DECODER_LR}], lr=REFINE_LR, weight_decay=0.01)
         t0, seconds = time.time(), max(1.0, minutes * 60)
         step, window, log = 0, [], []
         while True:
             progress = (step / max_steps) if max_steps else (time.time() - t0) / seconds
             if progress >= 1.0:
                 break
-            lr = REFINE_LR * min(1.0, (step + 1) / REFINE_WARMUP) * 0.5 * (1 + math.cos(math.pi * progress))
+            factor = min(1.0, (step + 1) / REFINE_WARMUP) * 0.5 * (1 + math.cos(math.pi * progress))
             for g in opt.param_groups:
-                g["lr"] = lr
+                g["lr"] = g["base_lr"] * factor
+            lr = REFINE_LR * factor
             loss = self.step_loss(step)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -203,6 +220,7 @@ class RefinerTrainer:
                 window = []
         after = self.val_iou(refined=True)
         out = {"steps": step, "minutes": (time.time() - t0) / 60, "mask_size": self.r, "crop": CROP,
+               "tune_decoder": self.tune_decoder,
                "val_before": before, "val_after": after, "log": log}
         print(json.dumps({"stage": 3, "done": step, "val_iou_before": before["iou"], "val_iou_after": after["iou"],
                           "median_before": before["iou_median"], "median_after": after["iou_median"]}), flush=True)
@@ -216,12 +234,14 @@ def main():
     ap.add_argument("--minutes", type=float, default=15.0)
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tune-decoder", action="store_true",
+                    help="also train the mask decoder's convolutional path (DECODER_PATH; presence untouched)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
     from export import export_folder, load_onnx_weights, model_config
     base, tok = load_onnx_weights(args.init)
-    trainer = RefinerTrainer(base, tok)
+    trainer = RefinerTrainer(base, tok, tune_decoder=args.tune_decoder)
     info = trainer.run(args.minutes, args.max_steps)
     with open(os.path.join(args.init, "config.json")) as f:
         init_cfg = json.load(f)

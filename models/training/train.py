@@ -63,7 +63,8 @@ contrastive term), every step:
   `export.py <checkpoint> <folder>`).
 
 Stage 3 — the mask refiner (refine.py): REFINE_MINUTES (--refine-minutes; 0 = none) on top of
-the kept stage-2 state, every other weight frozen; the exported folder then has mask_size
+the kept stage-2 state, with the mask decoder's convolutional path (refine.DECODER_PATH, lr 1e-4)
+and every other weight frozen (the presence output is untouched); the exported folder then has mask_size
 refine.MASK_SIZE (masks at 320 x 320 from the 160 x 160 decoder logits and the slice at 320).
 
 Images: the .work/ caches at S = 160 fitted with "pad" (aspect ratio kept, as the exported
@@ -695,7 +696,7 @@ def main():
     model = trainer.model.cpu().eval()
     if args.refine_minutes > 0 and not args.tiny:
         from refine import RefinerTrainer
-        stage3 = RefinerTrainer(model, trainer.tok)
+        stage3 = RefinerTrainer(model, trainer.tok, tune_decoder=True)  # as the shipped 0.3.0 weights
         info["stage3"] = {k: v for k, v in stage3.run(args.refine_minutes, args.max_steps).items() if k != "log"}
         model = stage3.model.eval()
     print(f"best: {json.dumps(info['best'])}; trained {info['train_minutes']:.1f} min "
