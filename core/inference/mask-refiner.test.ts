@@ -92,36 +92,40 @@ const iou = (a: Uint8Array, b: Uint8Array) => {
 };
 
 describe('a model folder with a mask refiner (config.json mask_size)', () => {
-  it('puts pixel_values_hires (the image preprocessed at R) into the encoding and feeds it to the mask decoder only', async () => {
+  it('feeds pixel_values_hires (the image preprocessed at R) to the mask decoder only', async () => {
     const { backend, feeds } = scriptedBackend({ hiresInput: true });
     const model = await VisionLanguageModel.load(folderWith(R), backend);
     const image = boxImage(50, 30, { x0: 10, x1: 30, y0: 5, y1: 20 });
     const encoding = await model.encode(image);
-    const hires = encoding.pixel_values_hires;
-    expect(hires.dims).toEqual([1, 1, R, R]);
-    // The one preprocessing definition, at size R: same mapping, fit and normalisation as pixel_values.
-    expect(hires.data).toEqual(preprocessImage(image, { ...tiny.preprocessor, image_size: R }));
     expect(feeds('image_encoder.onnx')[0].pixel_values.dims).toEqual([1, 1, S, S]);
     expect(Object.keys(feeds('image_encoder.onnx')[0]).sort()).toEqual(['header_ids', 'pixel_values']);
 
     await segmentPipeline(model, image, 'lung');
     expect(Object.keys(feeds('mask_decoder.onnx')[0]).sort()).toEqual(['image_embeds', 'pixel_features', 'pixel_values_hires', 'prompt_ids']);
-    expect(feeds('mask_decoder.onnx')[0].pixel_values_hires).toBe(hires);
+    const hires = feeds('mask_decoder.onnx')[0].pixel_values_hires;
+    expect(hires.dims).toEqual([1, 1, R, R]);
+    // The one preprocessing definition, at size R: same mapping, fit and normalisation as pixel_values.
+    expect(hires.data).toEqual(preprocessImage(image, { ...tiny.preprocessor, image_size: R }));
     await model.generate(encoding, model.text.captionPrefixIds(), 2);
     expect(Object.keys(feeds('text_decoder.onnx')[0]).sort()).toEqual(['image_embeds', 'input_ids']);
     expect(model.maskSize).toBe(R);
   });
 
-  it('counts pixel_values_hires in the encoding cache; a folder without mask_size has none', async () => {
+  it('keeps pixel_values_hires out of the encoding and its cache (captions, answers and indexing never make it); a folder without mask_size feeds none', async () => {
     const image = boxImage(40, 40, { x0: 5, x1: 20, y0: 5, y1: 20 });
     const refined = await VisionLanguageModel.load(folderWith(R), scriptedBackend({ hiresInput: true }).backend);
-    const plain = await VisionLanguageModel.load(folderWith(undefined), scriptedBackend({ hiresInput: false }).backend);
-    const withHires = await refined.encode(image);
+    const plainBackend = scriptedBackend({ hiresInput: false, logitsSize: S });
+    const plain = await VisionLanguageModel.load(folderWith(undefined), plainBackend.backend);
+    const withRefiner = await refined.encode(image);
     const without = await plain.encode(image);
-    expect(without.pixel_values_hires).toBeUndefined();
+    expect(withRefiner.pixel_values_hires).toBeUndefined();
+    expect(encodingBytes(withRefiner)).toBe(encodingBytes(without));
+    expect(refined.cacheUsage).toEqual({ entries: 1, bytes: encodingBytes(withRefiner) });
+    expect(Object.keys(refined.maskImageFeeds(image))).toEqual(['pixel_values_hires']);
+    expect(plain.maskImageFeeds(image)).toEqual({});
     expect(plain.maskSize).toBe(S);
-    expect(encodingBytes(withHires) - encodingBytes(without)).toBe(R * R * 4);
-    expect(refined.cacheUsage).toEqual({ entries: 1, bytes: encodingBytes(withHires) });
+    await segmentPipeline(plain, image, 'lung');
+    expect(Object.keys(plainBackend.feeds('mask_decoder.onnx')[0]).sort()).toEqual(['image_embeds', 'pixel_features', 'prompt_ids']);
   });
 
   it.each([

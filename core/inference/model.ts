@@ -9,10 +9,7 @@ import type { WordLevelTokenizer } from '../model/tokenizer';
 import type { HostTensor, InferenceBackend, InferenceSessionHandle } from './backend';
 import { TextProcessor } from './text-processor';
 
-/**
- * The encoder outputs of one image, fed by name to the decoders; with config.json mask_size also
- * `pixel_values_hires` (the image preprocessed at mask_size), which only the mask decoder declares.
- */
+/** The encoder outputs of one image, fed by name to the decoders. */
 export type ImageEncoding = Record<string, HostTensor>;
 
 /** An image with the header tags of its DICOM file (none for PNG/JPEG). */
@@ -22,8 +19,8 @@ export type ModelImage = RawImage & { header?: HeaderTagInput };
  * The encoder outputs kept, bounded by memory: the user asks several questions about the image on screen, and
  * archive search embeds one image after another. 0.2.0's encoding of one image is 300 KiB (image_embeds
  * 100 × 256 + pixel_features 32 × 40 × 40, float32), so 16 entries hold about 4.7 MiB; the byte bound is for a
- * larger user model (Hugging Face folder), whose encodings could be tens of MB each. A folder with a mask refiner
- * (config.json mask_size R) adds pixel_values_hires, R² float32: 400 KiB at R = 320.
+ * larger user model (Hugging Face folder), whose encodings could be tens of MB each. A mask refiner's image at
+ * mask_size is not kept here: it is made per mask call (see maskImageFeeds).
  */
 export const ENCODING_CACHE_LIMITS = { maxBytes: 32 * 1024 * 1024, maxEntries: 16 } as const;
 
@@ -32,7 +29,7 @@ export interface EncodingCacheLimits {
   maxEntries: number;
 }
 
-/** Bytes held by an image's encoding (encoder outputs, and pixel_values_hires when there is one). */
+/** Bytes held by an image's encoder outputs. */
 export const encodingBytes = (encoding: ImageEncoding): number =>
   Object.values(encoding).reduce((sum, tensor) => sum + tensor.data.byteLength, 0);
 
@@ -259,17 +256,12 @@ export class VisionLanguageModel {
     }
   }
 
-  /**
-   * Preprocessing and the encoder run, without the cache (the benchmark measures this). With config.json mask_size R,
-   * the image is preprocessed a second time at R (the same preprocessing, only the size differs) for the mask decoder.
-   */
+  /** Preprocessing and the encoder run, without the cache (the benchmark measures this). */
   async encodeUncached(image: ModelImage): Promise<ImageEncoding> {
-    const { image_size: size, header_fusion: fusion, mask_size: maskSize } = this.folder.config;
+    const { image_size: size, header_fusion: fusion } = this.folder.config;
     let pixelValues: Float32Array;
-    let pixelValuesHires: Float32Array | null = null;
     try {
       pixelValues = preprocessImage(image, this.folder.preprocessor);
-      if (maskSize !== undefined) pixelValuesHires = preprocessImage(image, { ...this.folder.preprocessor, image_size: maskSize });
     } catch (e) {
       throw new ModelRunError(this.name, 'preprocessing', errorMessage(e));
     }
@@ -281,8 +273,24 @@ export class VisionLanguageModel {
     const outputs = await this.runStep(this.imageEncoder, this.folder.config.files.image_encoder, feeds);
     const encoding: ImageEncoding = {};
     for (const name of this.folder.config.encoder_outputs) encoding[name] = outputs[name];
-    if (pixelValuesHires !== null && maskSize !== undefined) encoding[PIXEL_VALUES_HIRES] = { dtype: 'float32', dims: [1, 1, maskSize, maskSize], data: pixelValuesHires };
     return encoding;
+  }
+
+  /**
+   * What the mask decoder reads of the image itself besides the encoding: for a mask refiner (config.json mask_size R),
+   * `pixel_values_hires`, the same preprocessing at R; nothing otherwise. Made per mask call, so captions, answers and
+   * archive indexing never pay for it and the encoding cache does not hold it (a few ms against the refiner's run).
+   */
+  maskImageFeeds(image: ModelImage): Record<string, HostTensor> {
+    const maskSize = this.folder.config.mask_size;
+    if (maskSize === undefined) return {};
+    let data: Float32Array;
+    try {
+      data = preprocessImage(image, { ...this.folder.preprocessor, image_size: maskSize });
+    } catch (e) {
+      throw new ModelRunError(this.name, 'preprocessing', errorMessage(e));
+    }
+    return { [PIXEL_VALUES_HIRES]: { dtype: 'float32', dims: [1, 1, maskSize, maskSize], data } };
   }
 
   /** The header facts of an image; a PNG/JPEG (no header) has none known, so its header_ids are all 0. */
@@ -334,12 +342,13 @@ export class VisionLanguageModel {
     return { text: this.tokenizer.decode(tokenIds), tokenIds, forcedTokens: forced.length, probability };
   }
 
-  /** One mask decoder run for a prompt's ids over an image's encoding, shapes checked against maskSize. */
-  async decodeMask(encoding: ImageEncoding, promptIds: readonly number[]): Promise<MaskDecoderOutput> {
+  /** One mask decoder run for a prompt's ids over an image and its encoding, shapes checked against maskSize. */
+  async decodeMask(image: ModelImage, encoding: ImageEncoding, promptIds: readonly number[]): Promise<MaskDecoderOutput> {
     const { files, mask_size: maskSize } = this.folder.config;
     const size = this.maskSize;
     const outputs = await this.runStep(this.maskDecoder, files.mask_decoder, {
       ...this.encoderFeeds(this.maskDecoder, encoding),
+      ...this.maskImageFeeds(image),
       prompt_ids: int64Tensor(promptIds),
     });
     const logits = outputs.mask_logits;

@@ -50,7 +50,7 @@ export async function segmentPipeline(model: VisionLanguageModel, image: ModelIm
   const promptIds = model.text.promptIds(prompt);
   const encoding = await model.encode(image);
   const { mask_threshold: threshold, presence_threshold: presenceThreshold } = model.folder.config;
-  const { maskLogits, presenceLogit } = await model.decodeMask(encoding, promptIds);
+  const { maskLogits, presenceLogit } = await model.decodeMask(image, encoding, promptIds);
   const presenceProbability = presenceLogit === null ? null : sigmoid(presenceLogit);
   if (presenceProbability !== null && presenceProbability < (presenceThreshold ?? DEFAULT_PRESENCE_THRESHOLD)) {
     return { width: image.width, height: image.height, mask: new Uint8Array(image.width * image.height), probabilityMean: null, present: false, presenceProbability };

@@ -99,20 +99,22 @@ describe.each(parityModelDirs().filter((dir) => loadModelFolder(dir).config.mask
   });
   afterAll(() => model.release());
 
-  it.each(maskCases.map((c) => [c.name, c] as const))('%s: encode makes the reference pixel_values_hires, decodeMask gives the R × R reference logits', async (_name, testCase) => {
+  it.each(maskCases.map((c) => [c.name, c] as const))('%s: the app makes the reference pixel_values_hires from the image, and decodeMask gives the R × R reference logits', async (_name, testCase) => {
     const source = manifest.preprocess.find((p) => p.pixel_values_hires?.file === testCase.inputs.pixel_values_hires.file)!;
     const [height, width, channels] = source.raw.shape;
     const raw = readReferenceTensor(modelDir, source.raw) as Int16Array | Uint8Array;
-    const encoding = await model.encodeUncached({ kind: channels === 3 ? 'rgb8' : source.kind, width, height, data: raw, slope: source.slope, intercept: source.intercept });
+    const image = { kind: channels === 3 ? 'rgb8' : source.kind, width, height, data: raw, slope: source.slope, intercept: source.intercept } as const;
+    const fed = model.maskImageFeeds(image).pixel_values_hires;
     const hires = readReferenceTensor(modelDir, testCase.inputs.pixel_values_hires) as Float32Array;
-    expect(encoding.pixel_values_hires.dims).toEqual(testCase.inputs.pixel_values_hires.shape);
+    expect(fed.dims).toEqual(testCase.inputs.pixel_values_hires.shape);
     let hiresDiff = 0;
-    for (let i = 0; i < hires.length; i++) hiresDiff = Math.max(hiresDiff, Math.abs((encoding.pixel_values_hires.data as Float32Array)[i] - hires[i]));
+    for (let i = 0; i < hires.length; i++) hiresDiff = Math.max(hiresDiff, Math.abs((fed.data as Float32Array)[i] - hires[i]));
     expect(hiresDiff).toBeLessThanOrEqual(1e-6);
-    // The decoder over the reference encoder outputs (the encoder's own parity is the cases above), through the app's feeds.
-    const reference = Object.fromEntries(Object.entries(testCase.inputs).filter(([name]) => name !== 'prompt_ids').map(([name, spec]) => [name, toHostTensor(modelDir, spec)]));
+    // The decoder over the reference encoder outputs (the encoder's own parity is the cases above) and the app's own
+    // pixel_values_hires of the image, through the app's feeds.
+    const reference = Object.fromEntries(Object.entries(testCase.inputs).filter(([name]) => name !== 'prompt_ids' && name !== 'pixel_values_hires').map(([name, spec]) => [name, toHostTensor(modelDir, spec)]));
     const promptIds = Array.from(readReferenceTensor(modelDir, testCase.inputs.prompt_ids) as BigInt64Array, Number);
-    const { maskLogits } = await model.decodeMask(reference, promptIds);
+    const { maskLogits } = await model.decodeMask(image, reference, promptIds);
     const expected = readReferenceTensor(modelDir, testCase.outputs[`${maskFile}:mask_logits`]) as Float32Array;
     expect(maskLogits).toHaveLength(model.maskSize ** 2);
     let maxAbsDiff = 0;
