@@ -47,6 +47,7 @@ from model import ModelDims, VesaliusVLM  # noqa: E402
 from augment import random_affine, intensity_jitter, normalise, fill_lungs  # noqa: E402
 from header_facts import UNK, header_ids  # noqa: E402
 from infer import FolderRules, encode, hires_pixels, predict_masks, seg_prompt  # noqa: E402
+from metrics import slice_iou  # noqa: E402
 from preprocess import hu_to_unit, fit_unit, MEAN, STD  # noqa: E402
 from pairs import LUNG_FACTS  # noqa: E402
 from tokenizer import PAD  # noqa: E402
@@ -178,10 +179,7 @@ class RefinerTrainer:
                     pm, _, _ = predict_masks(m, rules, pid, emb, feat, units[0].shape, fitted[0][1])
                 finally:
                     m.mask.refiner = refiner
-            for k, mask in enumerate(masks[j:j + 8]):
-                inter = np.logical_and(pm[k], mask).sum()
-                union = np.logical_or(pm[k], mask).sum()
-                ious.append(float(inter / union) if union else 0.0)
+            ious += [slice_iou(pm[k], mask) for k, mask in enumerate(masks[j:j + 8])]
         return {"iou": float(np.mean(ious)), "iou_median": float(np.median(ious)), "iou_min": float(np.min(ious)),
                 "per_slice": dict(zip(names, [round(v, 4) for v in ious]))}
 
